@@ -1,0 +1,1 @@
+"""The ``optarium`` command line: one module per command group, each thin."""

@@ -1,0 +1,109 @@
+"""Helpers every command shares: output, errors, progress."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from optarium.solvers.base import Progress
+
+STORE_OPTION = typer.Option(None, "--store", help="Store URL (sqlite:///file.db, postgresql://...); default $OPTARIUM_STORE or the user data dir.")
+JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
+QUIET_OPTION = typer.Option(False, "--quiet", "-q", help="Print nothing but errors.")
+
+
+def command(function: Callable[..., int | None]) -> Callable[..., None]:
+    """Wrap a command: its return value is the exit code; an optarium error is one line on
+    stderr and its exit code (2 for bad input, 1 for a failed solve); ``--debug`` shows the traceback."""
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> None:
+        from optarium.errors import OptariumError
+
+        try:
+            code = function(*args, **kwargs)
+        except OptariumError as error:
+            if os.environ.get("OPTARIUM_DEBUG") == "1":
+                raise
+            sys.stderr.write(f"error: {error}\n")
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            raise typer.Exit(130) from None
+        if code:
+            raise typer.Exit(code)
+
+    return run
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str, allow_nan=False) + "\n")
+
+
+class LiveProgress:
+    """Shows incumbent, bound, gap and elapsed time on a terminal once a solve passes one second."""
+
+    def __init__(self, enabled: bool, label: str = "solving"):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.label = label
+        self.started = time.perf_counter()
+        self.latest: Progress | None = None
+        self._live: Any = None
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> LiveProgress:
+        if self.enabled:
+            self._timer = threading.Timer(1.0, self._start)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def _start(self) -> None:
+        from rich.live import Live
+
+        with self._lock:
+            if self._live is None and self.enabled:
+                self._live = Live(self, console=console(stderr=True), refresh_per_second=4, transient=True)
+                self._live.start()
+
+    def __call__(self, event: Progress) -> None:
+        self.latest = event
+
+    def __rich__(self) -> str:
+        elapsed = time.perf_counter() - self.started
+        parts = [f"[bold]{self.label}[/bold] {elapsed:7.1f}s"]
+        event = self.latest
+        if event is not None:
+            if event.incumbent is not None:
+                parts.append(f"incumbent {event.incumbent:.10g}")
+            if event.bound is not None:
+                parts.append(f"bound {event.bound:.10g}")
+            if event.gap is not None:
+                parts.append(f"gap {100 * event.gap:.3g}%")
+        return "  ".join(parts)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.enabled = False
+            if self._timer is not None:
+                self._timer.cancel()
+            if self._live is not None:
+                self._live.stop()

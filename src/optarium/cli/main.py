@@ -1,0 +1,36 @@
+"""Entry point of the ``optarium`` command: exit 0 success, 1 solve failure, 2 bad input."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from optarium.cli import runs
+from optarium.cli.common import command
+from optarium.cli.solve import solve
+
+app = typer.Typer(
+    name="optarium",
+    help="Turn optimization problems into verified best decisions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+) -> None:
+    if debug:
+        os.environ["OPTARIUM_DEBUG"] = "1"
+
+
+app.command("solve")(command(solve))
+app.add_typer(runs.app, name="runs")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI (typer handles usage errors with exit code 2)."""
+    app(args=argv)

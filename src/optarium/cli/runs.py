@@ -1,0 +1,61 @@
+"""``optarium runs``: find earlier runs again."""
+
+from __future__ import annotations
+
+import typer
+
+from optarium.cli.common import JSON_OPTION, STORE_OPTION, command, console, print_json
+
+app = typer.Typer(help="List and show recorded runs.", no_args_is_help=True)
+
+
+@app.command("list")
+@command
+def list_runs(
+    limit: int = typer.Option(20, "--limit", "-n", min=1),
+    status: str | None = typer.Option(None, "--status"),
+    fingerprint: str | None = typer.Option(None, "--fingerprint", help="Prefix of a problem fingerprint."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """The newest runs first."""
+    from optarium.store.core import Store
+
+    rows = Store(store).list_runs(limit=limit, status=status, fingerprint=fingerprint)
+    if as_json:
+        print_json(rows)
+        return 0
+    from rich.table import Table
+
+    table = Table("id", "when", "problem", "solver", "status", "objective", "verified", "seconds")
+    for row in rows:
+        table.add_row(
+            str(row["id"]), row["created_at"].strftime("%Y-%m-%d %H:%M:%S"), row["name"], row["solver"],
+            row["status"], "-" if row["objective"] is None else f"{row['objective']:.10g}",
+            "yes" if row["verified"] else "no", f"{row['seconds']:.3f}",
+        )
+    console().print(table)
+    return 0
+
+
+@app.command("show")
+@command
+def show_run(
+    run_id: int = typer.Argument(..., help="Run id from `optarium runs list`."),
+    values: bool = typer.Option(False, "--values", help="Include variable values."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Everything recorded about one run."""
+    from optarium.store.core import Store
+
+    row = Store(store).get_run(run_id)
+    if not values:
+        row.pop("values", None)
+    if as_json:
+        print_json(row)
+        return 0
+    out = console()
+    for key, value in row.items():
+        out.print(f"[bold]{key}[/]: {value}")
+    return 0

@@ -1,0 +1,100 @@
+"""``optarium solve``: solve a model file and show the checked answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from optarium.cli.common import (
+    JSON_OPTION,
+    QUIET_OPTION,
+    STORE_OPTION,
+    LiveProgress,
+    console,
+    print_json,
+)
+
+
+def _parse_params(pairs: list[str]) -> dict[str, object]:
+    from optarium.errors import OptionError
+
+    params: dict[str, object] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise OptionError("--param", pair, "KEY=VALUE")
+        key, raw = pair.split("=", 1)
+        value: object = raw
+        for cast in (int, float):
+            try:
+                value = cast(raw)
+                break
+            except ValueError:
+                continue
+        if raw.lower() in ("true", "false"):
+            value = raw.lower() == "true"
+        params[key.strip()] = value
+    return params
+
+
+def solve(
+    model: Path = typer.Argument(..., help="MPS or CPLEX LP file, plain or .gz."),
+    solver: str = typer.Option("auto", "--solver", "-s", help="auto, highs, scip or cpsat."),
+    time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds."),
+    gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap at which to stop, in [0, 1)."),
+    threads: int | None = typer.Option(None, "--threads"),
+    seed: int | None = typer.Option(None, "--seed"),
+    param: list[str] = typer.Option([], "--param", "-p", help="Backend parameter KEY=VALUE, passed through (repeatable)."),
+    cross_check: bool = typer.Option(False, "--cross-check", help="Solve again with a second backend and compare."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the solution: .json or .sol."),
+    no_record: bool = typer.Option(False, "--no-record", help="Do not record the run in the store."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+    quiet: bool = QUIET_OPTION,
+) -> int:
+    """Solve an LP/MILP/QP model, verify the answer independently, record the run."""
+    from optarium.api import solve as run_solve
+    from optarium.errors import OptionError
+
+    if output is not None and output.suffix.lower() not in (".json", ".sol"):
+        raise OptionError("--output", str(output), "a file name ending in .json or .sol")
+    with LiveProgress(enabled=not (as_json or quiet)) as progress:
+        solution = run_solve(
+            model, solver=solver, time_limit=time_limit, store=store, rel_gap=gap, threads=threads,
+            seed=seed, cross_check=cross_check, record=not no_record, progress=progress, **_parse_params(param),
+        )
+    if output is not None:
+        text = solution.to_json() if output.suffix.lower() == ".json" else solution.to_sol()
+        output.write_text(text)
+    if as_json:
+        print_json(solution.summary())
+    elif not quiet:
+        _show(solution, output)
+    return 1 if solution.status == "error" else 0
+
+
+def _show(solution: object, output: Path | None) -> None:
+    from optarium.solution import Solution
+
+    assert isinstance(solution, Solution)
+    out = console()
+    colour = {"optimal": "green", "feasible": "yellow", "time_limit": "yellow", "error": "red"}.get(solution.status, "cyan")
+    out.print(f"[bold {colour}]{solution.status}[/]  objective {solution.objective if solution.objective is not None else '-'}"
+              + (f"  bound {solution.bound:.10g}" if solution.bound is not None and solution.status != "optimal" else "")
+              + (f"  gap {100 * solution.gap:.4g}%" if solution.gap else ""))
+    if solution.verification is not None:
+        check = "[green]verified[/]" if solution.verified else "[red]NOT verified[/]"
+        out.print(f"{check}  max violation {solution.verification.max_violation:.2e}  "
+                  f"(recomputed objective {solution.verification.objective})")
+    out.print(f"solver {solution.solver} {solution.solver_version} ({solution.plan_reason})  "
+              f"{solution.seconds:.3f}s solve, {solution.timings.get('total', 0):.3f}s total")
+    if solution.cross_check:
+        cc = solution.cross_check
+        out.print(f"cross-check {cc.get('solver')}: {cc.get('status')} {cc.get('objective')} "
+                  + ("[green]agrees[/]" if cc.get("agree") else "[red]disagrees[/]" if cc.get("agree") is False else ""))
+    if solution.message:
+        out.print(f"[yellow]{solution.message}[/]")
+    if solution.run_id is not None:
+        out.print(f"run {solution.run_id} recorded")
+    if output is not None:
+        out.print(f"solution written to {output}")

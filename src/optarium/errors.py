@@ -1,0 +1,74 @@
+"""The errors optarium raises.
+
+Every error derives from :class:`OptariumError`; each specific error also
+subclasses the matching built-in so callers can catch either, and carries the
+data a user needs to fix the input.
+"""
+
+from __future__ import annotations
+
+
+class OptariumError(Exception):
+    """Base class of every error optarium raises on purpose."""
+
+    exit_code = 2
+
+
+class InvalidModelError(OptariumError, ValueError):
+    """A model (file or object) cannot be turned into a canonical problem."""
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None):
+        where = ""
+        if source is not None:
+            where = f"{source}:{line}: " if line is not None else f"{source}: "
+        super().__init__(f"{where}{message}")
+        self.source = source
+        self.line = line
+
+
+class InputFileError(OptariumError, FileNotFoundError):
+    """A file the user named does not exist or cannot be read."""
+
+    def __init__(self, path: str, reason: str = "no such file"):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class OptionError(OptariumError, ValueError):
+    """An option is out of range or does not make sense with the others."""
+
+    def __init__(self, name: str, value: object, expected: str):
+        super().__init__(f"option `{name}` must be {expected}, got {value!r}")
+        self.name = name
+        self.value = value
+        self.expected = expected
+
+
+class SolverUnavailableError(OptariumError, ImportError):
+    """A backend is unknown or its package is not installed."""
+
+
+class SolverCapabilityError(OptariumError, ValueError):
+    """A backend cannot take this kind of problem."""
+
+    def __init__(self, solver: str, missing: str, alternatives: list[str]):
+        hint = f"; try --solver {alternatives[0]}" if alternatives else ""
+        super().__init__(f"solver `{solver}` cannot take {missing}{hint}")
+        self.solver = solver
+        self.missing = missing
+        self.alternatives = alternatives
+
+
+class StoreError(OptariumError, RuntimeError):
+    """The run store cannot be opened, read or written."""
+
+
+class NotFoundError(OptariumError, LookupError):
+    """A run, study, trial or other named record does not exist."""
+
+
+class SolveFailedError(OptariumError, RuntimeError):
+    """The solve itself failed (not an infeasible or unbounded answer)."""
+
+    exit_code = 1

@@ -1,0 +1,117 @@
+"""Run a function in a fresh worker process.
+
+OR-Tools bundles its own HiGHS under the same library name as highspy, and the
+dynamic loader lets only one of them live in a process. optarium therefore never
+imports OR-Tools (CP-SAT) in the calling process: CP-SAT work runs in a worker
+started with ``python -m optarium.isolation`` (not ``multiprocessing``, which
+would re-run the user's script), which also keeps a crashing solver away from
+the caller. Messages come back as pickles over a private pipe.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from optarium.errors import OptariumError, SolveFailedError
+
+_HEADER = struct.Struct("!Q")
+
+
+def _send(fd: int, message: tuple[str, Any]) -> None:
+    data = pickle.dumps(message)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _rebuild(module: str, name: str, message: str) -> OptariumError:
+    cls = getattr(importlib.import_module(module), name, SolveFailedError)
+    error: OptariumError = cls.__new__(cls)
+    Exception.__init__(error, message)
+    return error
+
+
+def call_isolated(target: str, *args: Any, progress: Callable[[Any], None] | None = None, **kwargs: Any) -> Any:
+    """Call ``module:function`` with ``args`` in a worker process and return its result.
+
+    ``progress``, if given, is passed to the function as a keyword argument in
+    the worker; each call there reaches ``progress`` here. An optarium error in
+    the worker is raised here as the same class; a crash raises
+    :class:`SolveFailedError`. Ctrl-C here stops the worker.
+    """
+    read_end, write_end = os.pipe()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "optarium.isolation", str(write_end)],
+        stdin=subprocess.PIPE,
+        pass_fds=(write_end,),
+    )
+    os.close(write_end)
+    try:
+        assert worker.stdin is not None
+        worker.stdin.write(pickle.dumps((target, args, kwargs, progress is not None)))
+        worker.stdin.close()
+        while True:
+            header = _read_exact(read_end, _HEADER.size)
+            if header is None:
+                code = worker.wait()
+                raise SolveFailedError(f"the solver worker for {target} stopped without an answer (exit code {code})")
+            payload = _read_exact(read_end, _HEADER.unpack(header)[0])
+            if payload is None:
+                raise SolveFailedError(f"the solver worker for {target} stopped mid-answer")
+            kind, value = pickle.loads(payload)
+            if kind == "progress":
+                if progress is not None:
+                    progress(value)
+            elif kind == "result":
+                return value
+            elif kind == "optarium_error":
+                raise _rebuild(*value)
+            else:
+                raise SolveFailedError(f"the solver worker for {target} failed: {value}")
+    finally:
+        os.close(read_end)
+        if worker.poll() is None:
+            try:
+                worker.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+
+
+def _main() -> None:
+    fd = int(sys.argv[1])
+    target, args, kwargs, wants_progress = pickle.loads(sys.stdin.buffer.read())
+    module_name, function_name = target.split(":")
+    try:
+        function = getattr(importlib.import_module(module_name), function_name)
+        if wants_progress:
+            kwargs = {**kwargs, "progress": lambda event: _send(fd, ("progress", event))}
+        _send(fd, ("result", function(*args, **kwargs)))
+    except OptariumError as error:
+        _send(fd, ("optarium_error", (type(error).__module__, type(error).__name__, str(error))))
+    except BaseException as error:
+        _send(fd, ("error", f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}"))
+
+
+if __name__ == "__main__":
+    _main()

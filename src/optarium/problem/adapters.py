@@ -1,0 +1,101 @@
+"""Turn a Pyomo ConcreteModel or a PuLP LpProblem into a canonical problem.
+
+Pyomo writes an LP file (its writer knows every Pyomo expression form),
+which the usual reader takes back; a PuLP model is read from its objects.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from optarium.errors import InvalidModelError
+from optarium.problem.io import read_problem
+from optarium.problem.program import MathProgram
+
+
+def is_pyomo_model(obj: Any) -> bool:
+    module = type(obj).__module__
+    return module.startswith("pyomo.") and hasattr(obj, "component_objects")
+
+
+def is_pulp_problem(obj: Any) -> bool:
+    return type(obj).__module__.startswith("pulp") and hasattr(obj, "writeMPS")
+
+
+def from_pyomo(model: Any) -> MathProgram:
+    """A Pyomo ConcreteModel with one active objective, linear or quadratic."""
+    name = str(getattr(model, "name", "") or "")
+    name = "pyomo_model" if name in ("", "unknown") else name.replace(" ", "_")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.lp"
+        try:
+            model.write(str(path), io_options={"symbolic_solver_labels": True})
+        except Exception as error:
+            raise InvalidModelError(f"Pyomo could not write the model: {error}", source=name) from None
+        problem = read_problem(path)
+    return _fold_constant(_renamed(problem, name))
+
+
+def from_pulp(problem: Any) -> MathProgram:
+    """A PuLP LpProblem, read from its variables, constraints and objective."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    name = str(getattr(problem, "name", "") or "pulp_model").replace(" ", "_")
+    variables = problem.variables()
+    column = {var.name: j for j, var in enumerate(variables)}
+    rows, cols, values, lower, upper, con_names = [], [], [], [], [], []
+    for i, (con_name, constraint) in enumerate(problem.constraints.items()):
+        for var, coefficient in constraint.items():
+            rows.append(i)
+            cols.append(column[var.name])
+            values.append(float(coefficient))
+        rhs = -float(constraint.constant)
+        # PuLP senses: -1 is <=, 0 is ==, 1 is >=
+        lower.append(rhs if constraint.sense in (0, 1) else -np.inf)
+        upper.append(rhs if constraint.sense in (0, -1) else np.inf)
+        con_names.append(con_name)
+    A = sp.csr_matrix((values, (rows, cols)), shape=(len(con_names), len(variables)))
+    objective = problem.objective if problem.objective is not None else {}
+    c = np.zeros(len(variables))
+    for var, coefficient in objective.items():
+        c[column[var.name]] = float(coefficient)
+    offset = float(getattr(objective, "constant", 0.0) or 0.0)
+    return MathProgram.build(
+        c, A, lower, upper,
+        [-np.inf if v.lowBound is None else float(v.lowBound) for v in variables],
+        [np.inf if v.upBound is None else float(v.upBound) for v in variables],
+        [v.cat == "Integer" or v.cat == "Binary" for v in variables],
+        sense="max" if problem.sense == -1 else "min",
+        offset=offset, var_names=[v.name for v in variables], con_names=con_names, name=name,
+    )
+
+
+def _fold_constant(problem: MathProgram) -> MathProgram:
+    """Pyomo writes an objective constant as a variable fixed at 1; make it an offset again."""
+    import numpy as np
+
+    names = list(problem.var_names)
+    if "ONE_VAR_CONSTANT" not in names:
+        return problem
+    j = names.index("ONE_VAR_CONSTANT")
+    if problem.A[:, j].nnz or problem.col_lower[j] != 1 or problem.col_upper[j] != 1:
+        return problem
+    if problem.Q is not None and (problem.Q[:, j].nnz or problem.Q[j, :].nnz):
+        return problem
+    keep = np.arange(problem.n_vars) != j
+    return MathProgram.build(
+        problem.c[keep], problem.A[:, keep], problem.row_lower, problem.row_upper,
+        problem.col_lower[keep], problem.col_upper[keep], problem.is_integer[keep],
+        sense=problem.sense, offset=problem.offset + float(problem.c[j]),
+        Q=None if problem.Q is None else problem.Q[keep][:, keep],
+        var_names=[n for n in names if n != "ONE_VAR_CONSTANT"], con_names=problem.con_names, name=problem.name,
+    )
+
+
+def _renamed(problem: MathProgram, name: str) -> MathProgram:
+    from dataclasses import replace
+
+    return replace(problem, name=name, _cache={})

@@ -1,0 +1,241 @@
+"""Read and write MPS (free and fixed) and CPLEX LP files, plain or gzipped.
+
+HiGHS does the parsing; when it refuses a file, SCIP's reader is asked for the
+line it stopped at, so the user learns where the file is broken.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+from optarium.errors import InputFileError, InvalidModelError
+from optarium.problem.program import MathProgram
+
+if TYPE_CHECKING:
+    import highspy
+
+MODEL_SUFFIXES = (".mps", ".lp", ".mps.gz", ".lp.gz", ".mps.bz2")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?$|^[+-]?(inf|infinity)$", re.IGNORECASE)
+
+
+def model_format(path: Path) -> str:
+    """``mps`` or ``lp`` from the file name (``.gz`` allowed)."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    if name.endswith(".mps") or name.endswith(".fixed.mps") or name.endswith(".free.mps"):
+        return "mps"
+    if name.endswith(".lp"):
+        return "lp"
+    raise InvalidModelError(
+        "unknown model format; name the file *.mps, *.lp, *.mps.gz or *.lp.gz", source=str(path)
+    )
+
+
+def _open_text(path: Path) -> str:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
+            return str(handle.read())
+    except (OSError, EOFError) as error:
+        raise InvalidModelError(f"cannot read file: {error}", source=str(path)) from None
+
+
+def _check_mps_numbers(path: Path, text: str) -> None:
+    """HiGHS reads a malformed number as 0; refuse it instead, naming the line."""
+    section = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line or line[0] in "*":
+            continue
+        if not line[0].isspace():
+            section = line.split(None, 1)[0].upper()
+            continue
+        if section not in ("COLUMNS", "RHS", "RANGES"):
+            continue
+        fields = line.split()
+        if "'MARKER'" in fields:
+            continue
+        # name, row, value[, row, value]; in fixed format a name may lack, then fields shift
+        values = fields[2::2] if len(fields) in (3, 5) else fields[1::2]
+        for value in values:
+            if not _NUMBER.match(value):
+                raise InvalidModelError(f"'{value}' is not a number", source=str(path), line=number)
+
+
+def _scip_location(path: Path) -> str | None:
+    """Ask SCIP's reader why a file is malformed (it reports the line)."""
+    try:
+        import pyscipopt
+    except ImportError:
+        return None
+    with tempfile.TemporaryFile(mode="w+b") as capture:
+        saved = os.dup(2)
+        os.dup2(capture.fileno(), 2)
+        try:
+            model = pyscipopt.Model()
+            model.hideOutput()
+            model.readProblem(str(path))
+        except Exception:
+            pass
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        capture.seek(0)
+        message = capture.read().decode(errors="replace")
+    for line in message.splitlines():
+        found = re.search(r"ERROR: (.*(?:line|Line) .*)", line)
+        if found:
+            return found.group(1).strip()
+    return None
+
+
+def _highs(quiet: bool = True) -> highspy.Highs:
+    import highspy
+
+    solver = highspy.Highs()
+    if quiet:
+        solver.setOptionValue("output_flag", False)
+    return solver
+
+
+def read_problem(path: str | os.PathLike[str]) -> MathProgram:
+    """Read an MPS or CPLEX LP file (optionally ``.gz``) into a canonical problem."""
+    file = Path(path)
+    if not file.exists():
+        raise InputFileError(str(file))
+    if file.is_dir():
+        raise InputFileError(str(file), "is a directory, not a model file")
+    kind = model_format(file)
+    text = _open_text(file)
+    if not text.strip():
+        raise InvalidModelError("file is empty", source=str(file))
+    if kind == "mps":
+        _check_mps_numbers(file, text)
+    solver = _highs()
+    import highspy
+
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = file
+        if file.name.lower().endswith(".gz"):
+            # the HiGHS build that matches OR-Tools reads no gzip; hand it the plain text
+            plain = Path(tmp) / f"model.{kind}"
+            plain.write_text(text, encoding="utf-8")
+        status = solver.readModel(str(plain))
+    if status == highspy.HighsStatus.kError:
+        where = _scip_location(file)
+        raise InvalidModelError(
+            f"malformed {kind.upper()} file" + (f" ({where})" if where else ""), source=str(file)
+        )
+    stem = file.name.split(".")[0]
+    return _from_highs(solver, name=stem)
+
+
+def _from_highs(solver: highspy.Highs, name: str) -> MathProgram:
+    import highspy
+
+    lp = solver.getLp()
+    n, m = lp.num_col_, lp.num_row_
+    matrix = lp.a_matrix_
+    start = np.asarray(matrix.start_, dtype=np.int64)
+    index = np.asarray(matrix.index_, dtype=np.int64)
+    value = np.asarray(matrix.value_, dtype=np.float64)
+    if matrix.format_ == highspy.MatrixFormat.kColwise:
+        A = sp.csc_matrix((value, index, start), shape=(m, n)).tocsr()
+    else:
+        A = sp.csr_matrix((value, index, start), shape=(m, n))
+    integrality = np.zeros(n, dtype=bool)
+    if len(lp.integrality_):
+        kinds = [int(k) for k in lp.integrality_]
+        integrality = np.array([k in (1, 3) for k in kinds], dtype=bool)  # integer, semi-integer
+        if any(k in (2, 3) for k in kinds):
+            raise InvalidModelError("semi-continuous and semi-integer variables are not supported", source=name)
+    Q = None
+    hessian = solver.getModel().hessian_
+    if hessian.dim_ > 0 and len(hessian.value_):
+        H = sp.csc_matrix(
+            (np.asarray(hessian.value_), np.asarray(hessian.index_), np.asarray(hessian.start_)),
+            shape=(n, n),
+        )
+        # HiGHS keeps the lower triangle; rebuild the full symmetric matrix.
+        Q = H + sp.tril(H, -1).T
+    var_names = list(lp.col_names_) if len(lp.col_names_) == n else None
+    con_names = list(lp.row_names_) if len(lp.row_names_) == m else None
+    sense = "max" if lp.sense_ == highspy.ObjSense.kMaximize else "min"
+    return MathProgram.build(
+        lp.col_cost_, A, lp.row_lower_, lp.row_upper_, lp.col_lower_, lp.col_upper_, integrality,
+        sense=sense, offset=lp.offset_, Q=Q, var_names=var_names, con_names=con_names, name=name,
+    )
+
+
+def to_highs(problem: MathProgram, solver: highspy.Highs) -> None:
+    """Pass a canonical problem into a HiGHS instance (used by the reader, writer and backend)."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = problem.n_vars
+    lp.num_row_ = problem.n_cons
+    lp.col_cost_ = problem.c
+    lp.col_lower_ = np.where(np.isinf(problem.col_lower), -inf, problem.col_lower)
+    lp.col_upper_ = np.where(np.isinf(problem.col_upper), inf, problem.col_upper)
+    lp.row_lower_ = np.where(np.isinf(problem.row_lower), -inf, problem.row_lower)
+    lp.row_upper_ = np.where(np.isinf(problem.row_upper), inf, problem.row_upper)
+    lp.offset_ = problem.offset
+    lp.sense_ = highspy.ObjSense.kMaximize if problem.sense == "max" else highspy.ObjSense.kMinimize
+    csc = problem.A.tocsc()
+    csc.sort_indices()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr
+    lp.a_matrix_.index_ = csc.indices
+    lp.a_matrix_.value_ = csc.data
+    if problem.is_integer.any():
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+            for flag in problem.is_integer
+        ]
+    lp.col_names_ = list(problem.var_names)
+    lp.row_names_ = list(problem.con_names)
+    lp.model_name_ = problem.name
+    status = solver.passModel(lp)
+    if status == highspy.HighsStatus.kError:
+        raise InvalidModelError("HiGHS refused the model data", source=problem.name)
+    if problem.Q is not None:
+        lower = sp.tril(problem.Q).tocsc()
+        lower.sort_indices()
+        status = solver.passHessian(
+            problem.n_vars, lower.nnz, highspy.HessianFormat.kTriangular,
+            lower.indptr, lower.indices, lower.data,
+        )
+        if status == highspy.HighsStatus.kError:
+            raise InvalidModelError("HiGHS refused the quadratic objective (is it convex?)", source=problem.name)
+
+
+def write_problem(problem: MathProgram, path: str | os.PathLike[str]) -> Path:
+    """Write the problem as MPS or CPLEX LP (chosen by the suffix; ``.gz`` compresses)."""
+    file = Path(path)
+    kind = model_format(file)
+    solver = _highs()
+    to_highs(problem, solver)
+    compress = file.name.lower().endswith(".gz")
+    target = file.with_name(file.name[:-3]) if compress else file
+    with tempfile.TemporaryDirectory() as tmp:
+        staging = Path(tmp) / f"model.{kind}"
+        import highspy
+
+        if solver.writeModel(str(staging)) == highspy.HighsStatus.kError:
+            raise InvalidModelError(f"HiGHS could not write the model as {kind.upper()}", source=str(file))
+        data = staging.read_bytes()
+    if compress:
+        with gzip.open(file, "wb") as handle:
+            handle.write(data)
+    else:
+        target.write_bytes(data)
+    return file

@@ -1,0 +1,88 @@
+"""Check a point against a math program without trusting the solver that found it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from optarium.solution import Verification
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from optarium.problem.program import MathProgram
+
+FEASIBILITY_TOL = 1e-6
+INTEGRALITY_TOL = 1e-5
+OBJECTIVE_TOL = 1e-6
+
+
+def _excess(activity: NDArray[np.float64], lower: NDArray[np.float64], upper: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Violation of ``lower <= activity <= upper``, relative to ``max(1, |bound|)``."""
+    with np.errstate(invalid="ignore"):
+        below = np.where(np.isfinite(lower), (lower - activity) / np.maximum(1.0, np.abs(lower)), 0.0)
+        above = np.where(np.isfinite(upper), (activity - upper) / np.maximum(1.0, np.abs(upper)), 0.0)
+    return np.maximum(0.0, np.maximum(below, above))
+
+
+def verify_point(
+    problem: MathProgram,
+    x: NDArray[np.float64],
+    reported_objective: float | None = None,
+    *,
+    feasibility_tol: float = FEASIBILITY_TOL,
+    integrality_tol: float = INTEGRALITY_TOL,
+    objective_tol: float = OBJECTIVE_TOL,
+) -> Verification:
+    """Recompute the objective and every row activity; report the largest violations.
+
+    Violations of bounds and rows are relative to ``max(1, |bound|)``; a point
+    passes when each is within ``feasibility_tol``, every integer variable is
+    within ``integrality_tol`` of an integer, and the reported objective (if
+    any) matches the recomputed one within ``objective_tol`` relative.
+    """
+    tolerances = {"feasibility": feasibility_tol, "integrality": integrality_tol, "objective": objective_tol}
+    x = np.asarray(x, dtype=np.float64)
+    if x.shape != (problem.n_vars,) or not np.isfinite(x).all():
+        return Verification(False, None, np.inf, np.inf, np.inf, np.inf, {}, tolerances,
+                            "the point has the wrong size or non-finite entries")
+    objective = problem.objective_value(x)
+    bound_excess = _excess(x, problem.col_lower, problem.col_upper)
+    row_excess = _excess(problem.A @ x, problem.row_lower, problem.row_upper) if problem.n_cons else np.zeros(0)
+    fractional = np.abs(x - np.round(x)) * problem.is_integer
+    worst: dict[str, object] = {}
+    for label, values, names in (
+        ("bound", bound_excess, problem.var_names),
+        ("row", row_excess, problem.con_names),
+        ("integrality", fractional, problem.var_names),
+    ):
+        if values.size and values.max() > 0:
+            at = int(values.argmax())
+            worst[label] = {"name": names[at], "violation": float(values[at])}
+    objective_error = 0.0
+    if reported_objective is not None:
+        objective_error = abs(objective - reported_objective) / max(1.0, abs(objective))
+    max_bound = float(bound_excess.max()) if bound_excess.size else 0.0
+    max_row = float(row_excess.max()) if row_excess.size else 0.0
+    max_int = float(fractional.max()) if fractional.size else 0.0
+    failures = []
+    if max_bound > feasibility_tol:
+        failures.append(f"bound of {worst['bound']['name']} violated by {max_bound:.3g}")  # type: ignore[index]
+    if max_row > feasibility_tol:
+        failures.append(f"row {worst['row']['name']} violated by {max_row:.3g}")  # type: ignore[index]
+    if max_int > integrality_tol:
+        failures.append(f"{worst['integrality']['name']} is {max_int:.3g} from an integer")  # type: ignore[index]
+    if objective_error > objective_tol:
+        failures.append(f"reported objective {reported_objective} but the point gives {objective}")
+    return Verification(
+        verified=not failures,
+        objective=objective,
+        max_bound_violation=max_bound,
+        max_row_violation=max_row,
+        max_integrality_violation=max_int,
+        objective_error=objective_error,
+        worst=worst,
+        tolerances=tolerances,
+        message="; ".join(failures),
+    )

@@ -1,0 +1,1 @@
+"""Solver backends behind one interface, and the plan that picks one."""

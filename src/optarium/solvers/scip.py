@@ -1,0 +1,188 @@
+"""SCIP (pyscipopt): LP, MILP, and quadratic objectives with or without integers."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from optarium.errors import OptionError
+from optarium.solvers.base import Capabilities, Progress, RawResult, SolveOptions, relative_gap
+
+if TYPE_CHECKING:
+    from optarium.problem.program import MathProgram
+
+_STATUS = {
+    "optimal": "optimal",
+    "gaplimit": "optimal",
+    "infeasible": "infeasible",
+    "unbounded": "unbounded",
+    "timelimit": "time_limit",
+    "userinterrupt": "time_limit",
+    "nodelimit": "feasible",
+    "totalnodelimit": "feasible",
+    "stallnodelimit": "feasible",
+    "sollimit": "feasible",
+    "bestsollimit": "feasible",
+    "memlimit": "feasible",
+}
+
+
+class ScipBackend:
+    name = "scip"
+    capabilities = Capabilities(continuous=True, integer=True, quadratic_objective=True, quadratic_with_integer=True)
+
+    def version(self) -> str:
+        import pyscipopt
+
+        return str(pyscipopt.Model().version())
+
+    def solve(self, problem: MathProgram, options: SolveOptions) -> RawResult:
+        import pyscipopt
+
+        model = pyscipopt.Model()
+        model.hideOutput()
+        settings: dict[str, Any] = {}
+        if options.time_limit is not None:
+            settings["limits/time"] = float(options.time_limit)
+        if options.rel_gap is not None:
+            settings["limits/gap"] = float(options.rel_gap)
+        if options.threads is not None:
+            settings["lp/threads"] = int(options.threads)
+        if options.seed is not None:
+            settings["randomization/randomseedshift"] = int(options.seed)
+        settings.update(options.params)
+        for key, value in settings.items():
+            try:
+                model.setParam(key, value)
+            except (KeyError, LookupError, ValueError, TypeError):
+                raise OptionError(f"scip:{key}", value, "a valid SCIP parameter (see `scip -c 'set'`)") from None
+        variables = self._build(model, problem)
+        if options.progress is not None:
+            model.includeEventhdlr(_ProgressHandler(options), "optarium_progress", "reports progress")
+        started = time.perf_counter()
+        model.optimize()
+        seconds = time.perf_counter() - started
+        scip_status = str(model.getStatus())
+        if scip_status == "inforunbd":
+            return self._resolve_infeasible_or_unbounded(problem, seconds)
+        status = _STATUS.get(scip_status, "error")
+        x = objective = bound = None
+        if model.getNSols() > 0:
+            best = model.getBestSol()
+            x = np.array([model.getSolVal(best, var) for var in variables], dtype=np.float64)
+            objective = float(model.getSolObjVal(best))
+        if problem.is_integer.any() or problem.Q is not None:
+            dual = float(model.getDualbound())
+            bound = dual if np.isfinite(dual) and abs(dual) < 1e20 else None
+        elif status == "optimal":
+            bound = objective
+        if status in ("optimal", "feasible") and x is None:
+            status = "error"
+        return RawResult(status, objective, bound, x, scip_status, seconds)
+
+    def _resolve_infeasible_or_unbounded(self, problem: MathProgram, seconds: float) -> RawResult:
+        """Tell infeasible from unbounded: with a zero objective only feasibility remains."""
+        import pyscipopt
+
+        model = pyscipopt.Model()
+        model.hideOutput()
+        self._build(model, problem, zero_objective=True)
+        started = time.perf_counter()
+        model.optimize()
+        seconds += time.perf_counter() - started
+        if str(model.getStatus()) == "infeasible":
+            return RawResult("infeasible", solver_status="infeasible", seconds=seconds)
+        if model.getNSols() > 0:
+            return RawResult("unbounded", solver_status="inforunbd", seconds=seconds)
+        return RawResult("error", solver_status="inforunbd", seconds=seconds, message="SCIP could not tell infeasible from unbounded")
+
+    @staticmethod
+    def _build(model: Any, problem: MathProgram, zero_objective: bool = False) -> list[Any]:
+        import pyscipopt
+
+        def bound(value: float) -> float | None:
+            return None if np.isinf(value) else float(value)
+
+        linear_cost = np.zeros(problem.n_vars) if zero_objective else problem.c
+        quadratic = problem.Q is not None and not zero_objective
+        variables = [
+            model.addVar(
+                name=f"x{j}",
+                vtype="I" if problem.is_integer[j] else "C",
+                lb=bound(problem.col_lower[j]),
+                ub=bound(problem.col_upper[j]),
+                obj=0.0 if quadratic else float(linear_cost[j]),
+            )
+            for j in range(problem.n_vars)
+        ]
+        A = problem.A
+        for i in range(problem.n_cons):
+            lo, hi = A.indptr[i], A.indptr[i + 1]
+            if lo == hi:  # an empty row: infeasible only if 0 is outside its bounds
+                if problem.row_lower[i] > 0 or problem.row_upper[i] < 0:
+                    zero = model.addVar(name=f"empty{i}", lb=0.0, ub=0.0)
+                    model.addCons(_ranged(zero + 0.0, bound(problem.row_lower[i]), bound(problem.row_upper[i])))
+                continue
+            expr = pyscipopt.quicksum(float(a) * variables[j] for j, a in zip(A.indices[lo:hi], A.data[lo:hi], strict=True))
+            lower, upper = bound(problem.row_lower[i]), bound(problem.row_upper[i])
+            if lower is None and upper is None:
+                continue
+            model.addCons(_ranged(expr, lower, upper), name=f"r{i}")
+        if quadratic:
+            assert problem.Q is not None
+            Q = problem.Q.tocoo()
+            expr = pyscipopt.quicksum(float(problem.c[j]) * variables[j] for j in np.flatnonzero(problem.c))
+            expr += pyscipopt.quicksum(0.5 * float(q) * variables[r] * variables[k] for r, k, q in zip(Q.row, Q.col, Q.data, strict=True))
+            epigraph = model.addVar(name="objective", lb=None, ub=None, obj=1.0)
+            if problem.sense == "min":
+                model.addCons(epigraph >= expr, name="objective_epigraph")
+            else:
+                model.addCons(epigraph <= expr, name="objective_epigraph")
+        if not zero_objective and problem.offset:
+            model.addObjoffset(problem.offset)
+        model.setObjective(model.getObjective(), sense="maximize" if problem.sense == "max" else "minimize", clear=False)
+        return variables
+
+
+def _ranged(expr: Any, lower: float | None, upper: float | None) -> Any:
+    if lower is not None and upper is not None:
+        if lower == upper:
+            return expr == lower
+        return (lower <= expr) <= upper
+    if lower is not None:
+        return expr >= lower
+    return expr <= upper
+
+
+class _ProgressHandler:
+    """Forwards SCIP's best-solution and node events to a progress callback."""
+
+    def __new__(cls, options: SolveOptions) -> Any:
+        import pyscipopt
+
+        class Handler(pyscipopt.Eventhdlr):  # type: ignore[misc]
+            def eventinit(self) -> None:
+                self.started = time.perf_counter()
+                self.last = 0.0
+                self.model.catchEvent(pyscipopt.SCIP_EVENTTYPE.BESTSOLFOUND, self)
+                self.model.catchEvent(pyscipopt.SCIP_EVENTTYPE.NODESOLVED, self)
+
+            def eventexit(self) -> None:
+                self.model.dropEvent(pyscipopt.SCIP_EVENTTYPE.BESTSOLFOUND, self)
+                self.model.dropEvent(pyscipopt.SCIP_EVENTTYPE.NODESOLVED, self)
+
+            def eventexec(self, event: Any) -> dict[str, Any]:
+                elapsed = time.perf_counter() - self.started
+                if elapsed - self.last < 0.2:
+                    return {}
+                self.last = elapsed
+                primal, dual = self.model.getPrimalbound(), self.model.getDualbound()
+                incumbent = float(primal) if abs(primal) < 1e20 else None
+                bound = float(dual) if abs(dual) < 1e20 else None
+                assert options.progress is not None
+                options.progress(Progress(elapsed, incumbent, bound, relative_gap(incumbent, bound)))
+                return {}
+
+        return Handler()

@@ -1,0 +1,63 @@
+"""Tables of the run store. Other features add their tables to the same ``metadata``
+in their own module under ``optarium.store`` and list it in ``TABLE_MODULES``."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# Modules that define tables on ``metadata``; the store imports them before creating tables.
+TABLE_MODULES: list[str] = [
+    "optarium.store.schema",
+]
+
+problems = Table(
+    "problems",
+    metadata,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("features", JSON, nullable=False),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("fingerprint", String(64), ForeignKey("problems.fingerprint"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("solver", String(64), nullable=False),
+    Column("solver_version", String(64), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("plan_reason", Text, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("solver_status", String(64), nullable=False),
+    Column("objective", Float),
+    Column("bound", Float),
+    Column("gap", Float),
+    Column("verified", Boolean, nullable=False),
+    Column("max_violation", Float),
+    Column("verification", JSON),
+    Column("cross_check", JSON),
+    Column("seconds", Float, nullable=False),
+    Column("timings", JSON, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("values", JSON),
+    Column("extra", JSON),
+)
