@@ -6,7 +6,7 @@ import os
 
 import typer
 
-from optarium.cli import runs
+from optarium.cli import bench, runs
 from optarium.cli.common import command
 from optarium.cli.solve import solve
 
@@ -29,6 +29,7 @@ def _root(
 
 app.command("solve")(command(solve))
 app.add_typer(runs.app, name="runs")
+app.add_typer(bench.app, name="bench")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what it needs, starts a
+# PostgreSQL server on 127.0.0.1 for the store tests, runs lint, type checks
+# and pytest, and stops the server again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install -q -c constraints.txt -e '.[dev]'
+
+if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null
+  else
+    echo "PostgreSQL is not installed: run 'sudo apt-get install -y postgresql' and try again" >&2
+    exit 2
+  fi
+fi
+
+started_pg=0
+if [ -z "${OPTARIUM_TEST_PG_URL:-}" ]; then
+  version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+  if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -q "^$version main$"; then
+    pg_createcluster "$version" main >/dev/null
+  fi
+  if ! pg_lsclusters -h | grep -q online; then
+    pg_ctlcluster "$version" main start -- -o "-c listen_addresses=127.0.0.1 -c port=5432" || pg_ctlcluster "$version" main start
+    started_pg=1
+  fi
+  su postgres -c "psql -q -v ON_ERROR_STOP=1" >/dev/null <<'SQL'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'optarium') THEN
+    CREATE ROLE optarium LOGIN CREATEDB PASSWORD 'optarium';
+  END IF;
+END $$;
+SELECT 'CREATE DATABASE optarium OWNER optarium' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'optarium')\gexec
+SQL
+  export OPTARIUM_TEST_PG_URL="postgresql://optarium:optarium@127.0.0.1:5432/optarium"
+fi
+stop_pg() {
+  if [ "$started_pg" = 1 ]; then pg_ctlcluster "$version" main stop || true; fi
+}
+trap stop_pg EXIT
+
+.venv/bin/ruff check src tests benchmarks
+.venv/bin/mypy
+set +e
+.venv/bin/python -m pytest -q "$@"
+code=$?
+set -e
+if [ "$code" = 5 ]; then
+  echo "pytest collected no tests: that is a failure" >&2
+  exit 1
+fi
+exit "$code"

@@ -1,0 +1,67 @@
+"""Shared fixtures: store URLs for every store kind (a real SQLite file, a real PostgreSQL server)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+PG_ENV = "OPTARIUM_TEST_PG_URL"
+STORE_KINDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True)
+def _private_default_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes to the user's real store."""
+    monkeypatch.setenv("OPTARIUM_STORE", f"sqlite:///{tmp_path / 'default.db'}")
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    if not DATA.is_dir():
+        pytest.fail(f"benchmark data not found at {DATA}; the tests expect ../shared/data beside the repository")
+    return DATA
+
+
+def _postgres_database() -> Iterator[str]:
+    admin_url = os.environ.get(PG_ENV)
+    if not admin_url:
+        pytest.fail(f"{PG_ENV} is not set: run the tests with scripts/test.sh, which starts PostgreSQL")
+    from sqlalchemy import create_engine, text
+
+    name = f"optarium_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    base = admin_url.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        from optarium.store.core import Store, normalise_url
+
+        engine = Store._engines.pop(normalise_url(f"{base}/{name}"), None)
+        if engine is not None:
+            engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store of each kind: an SQLite file and a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database (for tests of several workers on one server)."""
+    yield from _postgres_database()
