@@ -1,0 +1,1 @@
+"""Problem families with their own formats, solvers and checks (routing, scheduling)."""
