@@ -1,0 +1,1 @@
+"""Benchmark suites, runners, audits and reports."""
