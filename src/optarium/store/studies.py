@@ -1,0 +1,123 @@
+"""Tables and queries of black-box studies: one row per study, one row per trial.
+
+Every function takes an open connection of :meth:`Store.transaction`, so the caller
+decides what forms one transaction; the CLI and samplers never build SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    select,
+    update,
+)
+
+from optarium.store.schema import metadata
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+studies = Table(
+    "studies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("space", JSON, nullable=False),
+    Column("sampler", String(32), nullable=False),
+    Column("sampler_reason", Text, nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("feedback", String(16), nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("budget", Integer),
+    Column("ask_count", Integer, nullable=False),
+)
+
+study_trials = Table(
+    "study_trials",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("study_id", Integer, ForeignKey("studies.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("point", JSON, nullable=False),
+    Column("sampler", String(32), nullable=False),
+    Column("info", JSON, nullable=False),
+    Column("value", Float),
+    Column("feasibility", Float),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    UniqueConstraint("study_id", "number", name="uq_study_trial_number"),
+)
+
+
+def insert_study(connection: Connection, row: dict[str, Any]) -> int:
+    """Insert a study row (without id, created_at, ask_count); return its id."""
+    result = connection.execute(studies.insert().values(created_at=datetime.now(UTC), ask_count=0, **row))
+    return int(result.inserted_primary_key[0])
+
+
+def find_study(connection: Connection, name: str) -> dict[str, Any] | None:
+    row = connection.execute(select(studies).where(studies.c.name == name)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def list_studies(connection: Connection) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in connection.execute(select(studies).order_by(studies.c.id))]
+
+
+def lock_study(connection: Connection, study_id: int) -> int:
+    """Take the study's write lock for this transaction and return the new ask counter.
+
+    The UPDATE comes first so that SQLite takes its write lock before any read and
+    PostgreSQL serialises concurrent asks on the study row: a second worker's ask
+    waits, then sees the first worker's pending trials.
+    """
+    connection.execute(update(studies).where(studies.c.id == study_id).values(ask_count=studies.c.ask_count + 1))
+    return int(connection.execute(select(studies.c.ask_count).where(studies.c.id == study_id)).scalar_one())
+
+
+def list_trials(connection: Connection, study_id: int) -> list[dict[str, Any]]:
+    query = select(study_trials).where(study_trials.c.study_id == study_id).order_by(study_trials.c.number)
+    return [dict(r._mapping) for r in connection.execute(query)]
+
+
+def insert_trials(connection: Connection, study_id: int, rows: list[dict[str, Any]]) -> None:
+    """Insert pending trials (each row: number, params, point, sampler, info)."""
+    now = datetime.now(UTC)
+    for row in rows:
+        connection.execute(study_trials.insert().values(study_id=study_id, state="pending", created_at=now, **row))
+
+
+def find_trial(connection: Connection, study_id: int, number: int) -> dict[str, Any] | None:
+    query = select(study_trials).where(study_trials.c.study_id == study_id, study_trials.c.number == number)
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = connection.execute(query).first()
+    return None if row is None else dict(row._mapping)
+
+
+def finish_trial(connection: Connection, trial_id: int, state: str, value: float | None, feasibility: float | None) -> None:
+    """Mark one trial complete or failed; only a pending trial changes (the WHERE guards races)."""
+    result = connection.execute(
+        update(study_trials)
+        .where(study_trials.c.id == trial_id, study_trials.c.state == "pending")
+        .values(state=state, value=value, feasibility=feasibility, finished_at=datetime.now(UTC))
+    )
+    if result.rowcount != 1:
+        from optarium.blackbox.errors import TellError
+
+        raise TellError(f"trial {trial_id} was finished by another worker meanwhile")
