@@ -22,6 +22,7 @@ metadata = MetaData()
 # Modules that define tables on ``metadata``; the store imports them before creating tables.
 TABLE_MODULES: list[str] = [
     "optarium.store.schema",
+    "optarium.store.formulate",
     "optarium.store.studies",
 ]
 
