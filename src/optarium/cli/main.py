@@ -8,6 +8,7 @@ import typer
 
 from optarium.cli import bench, runs
 from optarium.cli.common import command
+from optarium.cli.equiv import equiv
 from optarium.cli.solve import solve
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ def _root(
 app.command("solve")(command(solve))
 app.add_typer(runs.app, name="runs")
 app.add_typer(bench.app, name="bench")
+app.command("equiv")(command(equiv))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,41 @@
+"""``optarium equiv``: are two model files the same problem (certified Weisfeiler-Lehman test)?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from optarium.cli.common import JSON_OPTION, console, print_json
+
+
+def equiv(
+    reference: Path = typer.Argument(..., help="Reference model (MPS or CPLEX LP, plain or .gz)."),
+    other: Path = typer.Argument(..., help="Model to compare with the reference."),
+    scale_rows: bool = typer.Option(False, "--scale-rows", help="Divide each row by its largest |coefficient| first."),
+    flip_ge: bool = typer.Option(False, "--flip-ge", help="Rewrite >= rows as <= first."),
+    time_limit: float = typer.Option(60.0, "--time-limit", "-t", help="Seconds; past it the answer is undetermined."),
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Say whether two models are equivalent, not equivalent or undetermined, and why (exit 0 for any verdict)."""
+    from optarium.equivalence import check_equivalence
+    from optarium.errors import OptionError
+    from optarium.problem.io import read_problem
+
+    if not time_limit > 0:
+        raise OptionError("--time-limit", time_limit, "a positive number of seconds")
+    a, b = read_problem(reference), read_problem(other)
+    result = check_equivalence(a, b, scale_rows=scale_rows, flip_ge=flip_ge, time_limit=time_limit)
+    if as_json:
+        print_json({"a": str(reference), "b": str(other), **result.to_dict()})
+        return 0
+    colour = {"equivalent": "green", "not_equivalent": "red", "undetermined": "yellow"}[result.verdict]
+    out = console()
+    out.print(f"[bold {colour}]{result.verdict}[/bold {colour}]: {result.reason}")
+    used = ", ".join(result.normalisations) or "none"
+    sizes = result.sizes
+    out.print(
+        f"normalisations: {used}; A {sizes['a']['variables']}x{sizes['a']['constraints']}, "
+        f"B {sizes['b']['variables']}x{sizes['b']['constraints']}; {1000 * result.seconds:.1f} ms"
+    )
+    return 0
