@@ -47,7 +47,10 @@ def from_pulp(problem: Any) -> MathProgram:
     variables = problem.variables()
     column = {var.name: j for j, var in enumerate(variables)}
     rows, cols, values, lower, upper, con_names = [], [], [], [], [], []
-    for i, (con_name, constraint) in enumerate(problem.constraints.items()):
+    listed = problem.constraints
+    # PuLP 3.3 made `constraints` callable (a list); older versions hold a dict
+    pairs = [(con.name, con) for con in listed()] if callable(listed) else list(listed.items())
+    for i, (con_name, constraint) in enumerate(pairs):
         for var, coefficient in constraint.items():
             rows.append(i)
             cols.append(column[var.name])

@@ -43,7 +43,7 @@ def model_format(path: Path) -> str:
 def _open_text(path: Path) -> str:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
             return str(handle.read())
     except (OSError, EOFError) as error:
         raise InvalidModelError(f"cannot read file: {error}", source=str(path)) from None
@@ -211,7 +211,7 @@ def to_highs(problem: MathProgram, solver: highspy.Highs) -> None:
         lower = sp.tril(problem.Q).tocsc()
         lower.sort_indices()
         status = solver.passHessian(
-            problem.n_vars, lower.nnz, highspy.HessianFormat.kTriangular,
+            problem.n_vars, lower.nnz, int(highspy.HessianFormat.kTriangular),
             lower.indptr, lower.indices, lower.data,
         )
         if status == highspy.HighsStatus.kError:

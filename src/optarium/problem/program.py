@@ -24,9 +24,8 @@ def _vector(name: str, values: ArrayLike | None, size: int, default: float) -> N
     if values is None:
         out = np.full(size, default, dtype=np.float64)
     else:
-        out = np.array(values, dtype=np.float64).reshape(-1)
-        if out.size == 1 and size != 1:
-            out = np.full(size, out[0])
+        out = np.array(values, dtype=np.float64)
+        out = np.full(size, float(out)) if out.ndim == 0 else out.reshape(-1)
     if out.shape != (size,):
         raise InvalidModelError(f"`{name}` must have {size} entries, got {out.shape[0]}")
     if np.isnan(out).any():

@@ -169,7 +169,7 @@ def _check_artificial_bounds(problem: MathProgram, x: NDArray[np.float64], resul
 def _Progress(options: SolveOptions) -> Any:
     from ortools.sat.python import cp_model
 
-    class Callback(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
+    class Callback(cp_model.CpSolverSolutionCallback):
         def __init__(self) -> None:
             super().__init__()
             self.started = time.perf_counter()

@@ -162,7 +162,7 @@ class _ProgressHandler:
     def __new__(cls, options: SolveOptions) -> Any:
         import pyscipopt
 
-        class Handler(pyscipopt.Eventhdlr):  # type: ignore[misc]
+        class Handler(pyscipopt.Eventhdlr):
             def eventinit(self) -> None:
                 self.started = time.perf_counter()
                 self.last = 0.0

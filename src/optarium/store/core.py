@@ -178,7 +178,9 @@ class Store:
         with self.transaction() as connection:
             self._ensure_problem(connection, fingerprint, kind, name, features)
             inserted = connection.execute(runs.insert().values(**row))
-            return int(inserted.inserted_primary_key[0])
+            key = inserted.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def list_runs(self, limit: int = 20, status: str | None = None, fingerprint: str | None = None) -> list[dict[str, Any]]:
         """The newest runs first, without their variable values."""

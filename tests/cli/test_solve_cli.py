@@ -1,0 +1,115 @@
+"""`optarium solve` and `optarium runs` through a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optarium.store import Store
+
+OPTARIUM = str(Path(sys.executable).parent / "optarium")
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def run(*args: str, store: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OPTARIUM_STORE": store}
+    return subprocess.run([OPTARIUM, *args], capture_output=True, text=True, env=env, timeout=120, **kwargs)  # type: ignore[call-overload]
+
+
+def test_solve_json_has_the_documented_fields(store_url: str) -> None:
+    done = run("solve", str(EXAMPLES / "knapsack.lp"), "--json", store=store_url)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert {"status", "objective", "solver", "verified", "max_violation", "seconds", "run_id"} <= set(result)
+    assert result["status"] == "optimal" and result["objective"] == pytest.approx(32.0) and result["verified"]
+    listed = json.loads(run("runs", "list", "--json", store=store_url).stdout)
+    assert listed[0]["id"] == result["run_id"]
+    shown = json.loads(run("runs", "show", str(result["run_id"]), "--json", "--values", store=store_url).stdout)
+    assert shown["values"]["silver"] == pytest.approx(1.0)
+
+
+def test_human_summary_and_output_files(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    done = run("solve", str(EXAMPLES / "production.mps"), "-o", str(tmp_path / "out.sol"), store=store)
+    assert done.returncode == 0, done.stderr
+    assert "optimal" in done.stdout and "verified" in done.stdout
+    sol = (tmp_path / "out.sol").read_text().splitlines()
+    assert sol[0].startswith("=obj= -1671.428")
+    done = run("solve", str(EXAMPLES / "production.mps"), "-o", str(tmp_path / "out.json"), "-q", store=store)
+    assert done.stdout == ""
+    assert json.loads((tmp_path / "out.json").read_text())["values"]["chairs"] == pytest.approx(180 / 7)
+
+
+def test_infeasible_is_an_answer_not_a_crash(tmp_path: Path) -> None:
+    done = run("solve", str(EXAMPLES / "infeasible.lp"), "--json", "--cross-check", store=f"sqlite:///{tmp_path / 's.db'}")
+    assert done.returncode == 0
+    result = json.loads(done.stdout)
+    assert result["status"] == "infeasible" and result["cross_check"]["agree"] is True
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["solve", "missing.mps"], "missing.mps: no such file"),
+        (["solve", "BROKEN", "--solver", "highs"], "line 5"),
+        (["solve", str(EXAMPLES / "knapsack.lp"), "--time-limit", "-1"], "time_limit"),
+        (["solve", str(EXAMPLES / "knapsack.lp"), "--gap", "3"], "rel_gap"),
+        (["solve", str(EXAMPLES / "production.mps"), "--solver", "cpsat"], "cpsat` cannot take continuous"),
+        (["solve", str(EXAMPLES / "knapsack.lp"), "--solver", "gurobi"], "unknown solver"),
+        (["solve", str(EXAMPLES / "knapsack.lp"), "-o", "out.txt"], "--output"),
+        (["runs", "show", "7"], "no run with id 7"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    broken = tmp_path / "broken.lp"
+    broken.write_text("Minimize\n obj: x\nSubject To\n c1: x >=\nEnd\n")
+    args = [str(broken) if arg == "BROKEN" else arg for arg in args]
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    done = run(*args, store=store, cwd=tmp_path)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    if (tmp_path / "s.db").exists():
+        assert Store(store).count_runs() == 0
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    done = run("--debug", "solve", "missing.mps", store=f"sqlite:///{tmp_path / 's.db'}")
+    assert done.returncode != 0 and "Traceback" in done.stderr
+
+
+def hard_problem(path: Path) -> Path:
+    """A market-split instance: tiny, and hard enough to keep a solver busy for a while."""
+    rng = np.random.default_rng(7)
+    rows, cols = 6, 50
+    weights = rng.integers(0, 100, size=(rows, cols))
+    lines = ["Minimize", " obj: " + " + ".join(f"s{i} + t{i}" for i in range(rows)), "Subject To"]
+    for i in range(rows):
+        terms = " + ".join(f"{w} x{j}" for j, w in enumerate(weights[i]))
+        lines.append(f" r{i}: {terms} + s{i} - t{i} = {weights[i].sum() // 2}")
+    lines += ["Binary", " " + " ".join(f"x{j}" for j in range(cols)), "End"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_ctrl_c_during_a_solve_leaves_no_run(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    model = hard_problem(tmp_path / "split.lp")
+    process = subprocess.Popen([OPTARIUM, "solve", str(model), "--json"], env={**os.environ, "OPTARIUM_STORE": store},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    assert process.poll() is None, "the solve finished before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "interrupted" in err
+    assert Store(store).count_runs() == 0

@@ -1,0 +1,144 @@
+"""The canonical problem: construction checks, features, fingerprint, readers and writers."""
+
+from __future__ import annotations
+
+import gzip
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from optarium.errors import InputFileError, InvalidModelError
+from optarium.problem import MathProgram, read_problem, write_problem
+from optarium.problem.adapters import from_pulp, from_pyomo
+
+ROUND_TRIP_FILES = ["afiro.mps", "e226.mps", "bell5.mps", "2122.lp", "p0548.mps", "flugpl.mps"]
+
+
+def small_milp() -> MathProgram:
+    return MathProgram.from_arrays(
+        c=[-3, -2], A_ub=[[1, 1], [1, 3]], b_ub=[4, 6], bounds=[(0, None), (0, 3)], integrality=[1, 0], name="toy"
+    )
+
+
+def test_program_is_immutable() -> None:
+    problem = small_milp()
+    with pytest.raises(ValueError):
+        problem.c[0] = 5.0
+    with pytest.raises(AttributeError):
+        problem.sense = "max"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"c": [1.0, math.nan]}, "NaN"),
+        ({"c": [1.0, math.inf]}, "infinite"),
+        ({"c": [1.0, 1.0], "A": sp.csr_matrix([[1.0, math.nan]])}, "NaN or infinite"),
+        ({"c": [1.0, 1.0], "col_lower": [0.0]}, "must have 2 entries"),
+        ({"c": [1.0], "sense": "maximise"}, "'min' or 'max'"),
+    ],
+)
+def test_bad_coefficients_are_refused_with_the_reason(kwargs: dict, message: str) -> None:
+    with pytest.raises(InvalidModelError, match=message):
+        MathProgram.build(**kwargs)
+
+
+def test_features_describe_sizes_and_classes() -> None:
+    features = small_milp().features()
+    assert features["problem_class"] == "MILP"
+    assert (features["n_vars"], features["n_cons"], features["n_nonzeros"]) == (2, 2, 4)
+    assert features["n_integer"] == 1 and features["n_continuous"] == 1
+    assert features["matrix_range"] == [1.0, 3.0]
+
+
+def test_fingerprint_ignores_names_order_but_not_numbers() -> None:
+    problem = small_milp()
+    same = MathProgram.from_arrays(c=[-3, -2], A_ub=[[1, 1], [1, 3]], b_ub=[4, 6], bounds=[(0, None), (0, 3)], integrality=[1, 0])
+    changed = MathProgram.from_arrays(c=[-3, -2], A_ub=[[1, 1], [1, 3]], b_ub=[4, 7], bounds=[(0, None), (0, 3)], integrality=[1, 0])
+    assert problem.fingerprint() == same.fingerprint()
+    assert problem.fingerprint() != changed.fingerprint()
+
+
+@pytest.mark.parametrize("name", ROUND_TRIP_FILES)
+@pytest.mark.parametrize("suffix", [".mps", ".lp", ".mps.gz", ".lp.gz"])
+def test_write_then_read_keeps_the_fingerprint(data_dir: Path, tmp_path: Path, name: str, suffix: str) -> None:
+    original = read_problem(data_dir / "mip" / name)
+    copy = read_problem(write_problem(original, tmp_path / f"copy{suffix}"))
+    assert copy.fingerprint() == original.fingerprint()
+    assert copy.offset == pytest.approx(original.offset)
+
+
+def test_objective_constant_is_kept(data_dir: Path) -> None:
+    assert read_problem(data_dir / "mip" / "e226.mps").offset == pytest.approx(7.113)
+
+
+def test_gzipped_file_reads_like_the_plain_one(data_dir: Path, tmp_path: Path) -> None:
+    packed = tmp_path / "afiro.mps.gz"
+    packed.write_bytes(gzip.compress((data_dir / "mip" / "afiro.mps").read_bytes()))
+    assert read_problem(packed).fingerprint() == read_problem(data_dir / "mip" / "afiro.mps").fingerprint()
+
+
+def test_missing_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="no such file"):
+        read_problem(tmp_path / "absent.mps")
+
+
+def test_malformed_lp_names_the_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.lp"
+    broken.write_text("Maximize\n obj: 3 x + 2 y\nSubject To\n c1: x + y <=\nEnd\n")
+    with pytest.raises(InvalidModelError, match="line 5"):
+        read_problem(broken)
+
+
+def test_non_numeric_mps_coefficient_names_the_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mps"
+    broken.write_text("NAME bad\nROWS\n N obj\n L c1\nCOLUMNS\n x obj 1 c1 abc\nRHS\n rhs c1 4\nENDATA\n")
+    with pytest.raises(InvalidModelError, match=r"broken.mps:6: 'abc' is not a number"):
+        read_problem(broken)
+
+
+def test_unknown_suffix_is_refused(tmp_path: Path) -> None:
+    odd = tmp_path / "model.txt"
+    odd.write_text("Minimize\n x\nEnd\n")
+    with pytest.raises(InvalidModelError, match="unknown model format"):
+        read_problem(odd)
+
+
+def test_pulp_and_pyomo_models_match_the_same_file(tmp_path: Path) -> None:
+    import pulp
+    import pyomo.environ as pe
+
+    lp = pulp.LpProblem("toy", pulp.LpMaximize)
+    x = lp.add_variable("x", 0, None, cat="Integer")
+    y = lp.add_variable("y", 0, 3)
+    lp += 3 * x + 2 * y + 5
+    lp += x + y <= 4, "cap"
+    lp += x + 3 * y <= 6, "c2"
+    from_lp = from_pulp(lp)
+
+    model = pe.ConcreteModel()
+    model.x = pe.Var(within=pe.NonNegativeIntegers)
+    model.y = pe.Var(bounds=(0, 3))
+    model.obj = pe.Objective(expr=3 * model.x + 2 * model.y + 5, sense=pe.maximize)
+    model.cap = pe.Constraint(expr=model.x + model.y <= 4)
+    model.c2 = pe.Constraint(expr=model.x + 3 * model.y <= 6)
+    from_model = from_pyomo(model)
+
+    for program in (from_lp, from_model):
+        assert program.sense == "max"
+        assert program.offset == pytest.approx(5.0)
+        assert program.features()["n_integer"] == 1
+        assert np.allclose(sorted(program.c), [2.0, 3.0])
+    written = read_problem(write_problem(from_lp, tmp_path / "toy.lp"))
+    assert written.fingerprint() == from_lp.fingerprint()
+
+
+def test_quadratic_objective_survives_a_round_trip(tmp_path: Path) -> None:
+    problem = read_problem(Path(__file__).resolve().parents[2] / "examples" / "portfolio.lp")
+    assert problem.problem_class == "QP"
+    assert problem.Q is not None and problem.Q.nnz == 7
+    for suffix in (".lp", ".mps"):
+        assert read_problem(write_problem(problem, tmp_path / f"qp{suffix}")).fingerprint() == problem.fingerprint()

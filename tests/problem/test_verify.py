@@ -1,0 +1,41 @@
+"""Independent verification: recomputed objective, bounds, rows and integrality."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optarium.problem import MathProgram
+from optarium.problem.verify import verify_point
+
+
+def problem() -> MathProgram:
+    return MathProgram.from_arrays(
+        c=[1.0, 2.0], A_ub=[[1.0, 1.0]], b_ub=[4.0], bounds=[(0, 3), (0, 3)], integrality=[1, 0], name="check"
+    )
+
+
+def test_a_feasible_point_passes_and_its_objective_is_recomputed() -> None:
+    result = verify_point(problem(), np.array([1.0, 2.5]), 6.0)
+    assert result.verified
+    assert result.objective == 6.0
+    assert result.max_violation == 0.0
+
+
+def test_each_kind_of_violation_is_found_and_named() -> None:
+    row = verify_point(problem(), np.array([2.0, 3.0]))
+    assert not row.verified and row.worst["row"]["name"] == "c0" and row.max_row_violation == 0.25
+    bound = verify_point(problem(), np.array([0.0, 3.5]))
+    assert not bound.verified and bound.worst["bound"]["name"] == "x1"
+    integral = verify_point(problem(), np.array([0.5, 1.0]))
+    assert not integral.verified and integral.max_integrality_violation == 0.5
+
+
+def test_a_wrong_reported_objective_fails() -> None:
+    result = verify_point(problem(), np.array([1.0, 1.0]), 4.0)
+    assert not result.verified
+    assert "reported objective" in result.message
+
+
+def test_non_finite_or_wrong_size_points_fail() -> None:
+    assert not verify_point(problem(), np.array([np.nan, 1.0])).verified
+    assert not verify_point(problem(), np.array([1.0])).verified

@@ -1,0 +1,71 @@
+"""The run store on a real SQLite file and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import optarium
+from optarium.errors import NotFoundError, StoreError
+from optarium.store import Store
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_a_solve_is_recorded_and_found_again(store_url: str) -> None:
+    solution = optarium.solve(EXAMPLES / "knapsack.lp", store=store_url)
+    store = Store(store_url)
+    assert solution.run_id is not None
+    listed = store.list_runs()
+    assert [row["id"] for row in listed] == [solution.run_id]
+    run = store.get_run(solution.run_id)
+    assert run["status"] == "optimal"
+    assert run["objective"] == pytest.approx(32.0)
+    assert run["verified"] is True
+    assert run["solver"] == "highs"
+    assert run["features"]["n_binary"] == 6
+    assert run["values"]["silver"] == pytest.approx(1.0)
+    assert set(run["timings"]) >= {"read", "solve", "verify"}
+
+
+def test_runs_of_the_same_problem_share_one_fingerprint(store_url: str, tmp_path: Path) -> None:
+    first = optarium.solve(EXAMPLES / "knapsack.lp", store=store_url)
+    rewritten = optarium.write_problem(optarium.read_problem(EXAMPLES / "knapsack.lp"), tmp_path / "knapsack.mps")
+    second = optarium.solve(rewritten, solver="scip", store=store_url)
+    store = Store(store_url)
+    fingerprints = {store.get_run(run.run_id)["fingerprint"] for run in (first, second)}  # type: ignore[arg-type]
+    assert len(fingerprints) == 1
+    assert len(store.list_runs(fingerprint=fingerprints.pop()[:12])) == 2
+
+
+def test_infinite_values_are_stored_as_null(store_url: str) -> None:
+    solution = optarium.solve(EXAMPLES / "infeasible.lp", store=store_url)
+    run = Store(store_url).get_run(solution.run_id)  # type: ignore[arg-type]
+    assert run["status"] == "infeasible"
+    assert run["objective"] is None
+
+
+def test_a_failed_write_leaves_the_store_as_it_was(store_url: str) -> None:
+    optarium.solve(EXAMPLES / "knapsack.lp", store=store_url)
+    store = Store(store_url)
+    from optarium.store.schema import problems, runs
+
+    with pytest.raises(RuntimeError, match="boom"), store.transaction() as connection:
+        connection.execute(runs.delete())
+        connection.execute(problems.delete())
+        raise RuntimeError("boom")
+    assert store.count_runs() == 1
+    assert len(store.list_runs()) == 1
+
+
+def test_unknown_run_id_is_a_clear_error(store_url: str) -> None:
+    with pytest.raises(NotFoundError, match="no run with id 42"):
+        Store(store_url).get_run(42)
+
+
+def test_bad_store_urls_are_clear_errors() -> None:
+    with pytest.raises(StoreError, match=r"not a database URL|cannot use store URL"):
+        Store("nosuchdb://what")
+    with pytest.raises(StoreError, match="cannot open store"):
+        Store("postgresql://nobody:wrong@127.0.0.1:1/none")
