@@ -9,6 +9,7 @@ import typer
 from optarium.cli import bench, runs
 from optarium.cli.common import command
 from optarium.cli.equiv import equiv
+from optarium.cli.route import route
 from optarium.cli.solve import solve
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ def _root(
 
 
 app.command("solve")(command(solve))
+app.command("route")(command(route))
 app.add_typer(runs.app, name="runs")
 app.add_typer(bench.app, name="bench")
 app.command("equiv")(command(equiv))
