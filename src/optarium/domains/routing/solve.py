@@ -1,0 +1,245 @@
+"""Solve a routing instance with PyVRP under a time or iteration budget, cold or warm-started.
+
+PyVRP 0.14 replaced its hybrid genetic search with an iterated local search
+(late-acceptance hill climbing over the same local-search operators); we
+drive that loop ourselves, exactly as ``pyvrp.solve`` does, so that the
+initial solution (random + local search when cold, the learned construction
++ local search when warm) and the time spent building it count against the
+budget. The answer is always checked by :mod:`optarium.domains.routing.verify`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from optarium.errors import OptionError, SolveFailedError
+
+if TYPE_CHECKING:
+    from pyvrp import ProblemData
+
+    from optarium.domains.routing.instance import RoutingInstance
+    from optarium.domains.routing.verify import RouteCheck
+    from optarium.store.core import Store
+
+DEFAULT_TIME_LIMIT = 10.0
+
+
+@dataclass
+class RoutingResult:
+    """One solve: routes (client node ids, depot left out), checked cost and gap, timings."""
+
+    name: str
+    routes: list[list[int]]
+    cost: float
+    check: RouteCheck
+    best_known: float | None
+    gap: float | None
+    seconds: float
+    seed: int
+    warm_start: bool
+    iterations: int
+    initial_cost: float | None
+    trace: list[tuple[float, float]] = field(default_factory=list)
+    solver_version: str = ""
+    message: str = ""
+    run_id: int | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.check.verified
+
+    def time_to_reach(self, cost: float) -> float | None:
+        """Seconds from the start until the best cost was at most ``cost``, or None if never."""
+        for seconds, value in self.trace:
+            if value <= cost:
+                return seconds
+        return None
+
+    def summary(self) -> dict[str, Any]:
+        """The documented ``optarium route --json`` schema (see docs/routing.md)."""
+        return {
+            "name": self.name,
+            "cost": self.cost,
+            "best_known": self.best_known,
+            "gap": self.gap,
+            "verified": self.verified,
+            "problems": self.check.problems,
+            "num_routes": len(self.routes),
+            "routes": self.routes,
+            "seconds": round(self.seconds, 6),
+            "iterations": self.iterations,
+            "seed": self.seed,
+            "warm_start": self.warm_start,
+            "initial_cost": self.initial_cost,
+            "solver": "pyvrp",
+            "solver_version": self.solver_version,
+            "message": self.message,
+            "run_id": self.run_id,
+        }
+
+
+def to_problem_data(instance: RoutingInstance) -> ProblemData:
+    """PyVRP's data for ``instance``; client node i becomes PyVRP client i-1."""
+    import numpy as np
+    from pyvrp import Client, Depot, Location, ProblemData, VehicleType
+
+    n = instance.num_clients
+    big = int(np.iinfo(np.int64).max // 4)
+    ready, due, service = instance.ready, instance.due, instance.service
+    locations = [Location(x=float(x), y=float(y)) for x, y in instance.coords]
+    depot = Depot(location=0, tw_early=int(ready[0]) if ready is not None else 0,
+                  tw_late=int(due[0]) if due is not None else big,
+                  service_duration=int(service[0]) if service is not None else 0)
+    clients = [
+        Client(
+            location=i, delivery=[int(instance.demands[i])],
+            service_duration=int(service[i]) if service is not None else 0,
+            tw_early=int(ready[i]) if ready is not None else 0,
+            tw_late=int(due[i]) if due is not None else big,
+        )
+        for i in range(1, n + 1)
+    ]
+    vehicles = VehicleType(
+        num_available=instance.num_vehicles or n, capacity=[instance.capacity],
+        tw_early=depot.tw_early, tw_late=depot.tw_late,
+    )
+    matrix: Any = np.ascontiguousarray(instance.distances, dtype=np.int64)
+    return ProblemData(locations=locations, clients=clients, depots=[depot], vehicle_types=[vehicles],
+                       distance_matrices=[matrix], duration_matrices=[matrix])
+
+
+def solve_routing(
+    instance: RoutingInstance,
+    *,
+    time_limit: float | None = None,
+    iterations: int | None = None,
+    seed: int = 0,
+    warm_start: bool = False,
+    store: Store | str | None = None,
+    record: bool = True,
+) -> RoutingResult:
+    """Solve ``instance``; the budget is ``time_limit`` seconds (default 10 when no
+    ``iterations`` are given) and/or ``iterations`` search iterations, whichever ends first.
+
+    ``warm_start`` builds the initial solution with the edge-scoring policy learned
+    from verified runs of other instances in the store. With ``record`` the run is
+    written to the store (``kind="routing"``) so later warm starts learn from it.
+    """
+    from pyvrp import RandomNumberGenerator, Solution
+    from pyvrp.IteratedLocalSearch import (
+        IteratedLocalSearch,
+        IteratedLocalSearchCallbacks,
+        IteratedLocalSearchParams,
+    )
+    from pyvrp.PenaltyManager import PenaltyManager
+    from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
+    from pyvrp.solve import SolveParams
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+    from optarium.domains.routing.verify import gap_to_best_known, verify_routes
+    from optarium.store.core import Store
+
+    if time_limit is not None and not time_limit > 0:
+        raise OptionError("--time-limit", time_limit, "a positive number of seconds")
+    if iterations is not None and iterations <= 0:
+        raise OptionError("--iterations", iterations, "a positive integer")
+    if seed < 0:
+        raise OptionError("--seed", seed, "a non-negative integer")
+    if time_limit is None and iterations is None:
+        time_limit = DEFAULT_TIME_LIMIT
+    store_handle = store if isinstance(store, Store) or store is None else Store(store)
+
+    started = time.perf_counter()
+    data = to_problem_data(instance)
+    params = SolveParams()
+    rng = RandomNumberGenerator(seed=seed)
+    search = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood), PerturbationManager(params.perturbation))
+    for operator in params.operators:
+        if operator.supports(data):
+            search.add_operator(operator(data))
+    penalties = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+
+    message = ""
+    initial = None
+    if warm_start:
+        from optarium.domains.routing.warmstart import EdgePolicy
+
+        if store_handle is None:
+            store_handle = Store()
+        policy = EdgePolicy.from_store(store_handle, exclude_fingerprint=instance.fingerprint())
+        message = policy.description
+        routes = policy.construct(instance, seed=seed)
+        if instance.num_vehicles is None or len(routes) <= instance.num_vehicles:
+            initial = Solution(data, [[node - 1 for node in route] for route in routes])
+        else:
+            message += "; the construction needed too many vehicles, started from a random solution"
+    if initial is None:
+        initial = Solution.make_random(data, rng)
+    initial = search(initial, penalties.max_cost_evaluator(), exhaustive=True)
+    trace: list[tuple[float, float]] = []
+    initial_cost = float(initial.distance()) if initial.is_feasible() else None
+    if initial_cost is not None:
+        trace.append((time.perf_counter() - started, initial_cost))
+
+    criteria: list[Any] = []
+    if time_limit is not None:
+        criteria.append(MaxRuntime(max(0.0, time_limit - (time.perf_counter() - started))))
+    if iterations is not None:
+        criteria.append(MaxIterations(iterations))
+    stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
+
+    class _Trace(IteratedLocalSearchCallbacks):
+        def on_best(self, best: Solution) -> None:
+            if best.is_feasible():
+                trace.append((time.perf_counter() - started, float(best.distance())))
+
+    algorithm = IteratedLocalSearch(data, penalties, search, initial, IteratedLocalSearchParams(callbacks=_Trace()))
+    outcome = algorithm.run(stop, collect_stats=False)
+    seconds = time.perf_counter() - started
+    best = outcome.best
+    if not best.is_feasible():
+        raise SolveFailedError(f"PyVRP found no feasible solution for {instance.name} in the budget"
+                               f" (load excess {sum(best.excess_load())}, time warp {best.time_warp()})")
+    routes = [[activity.idx + 1 for activity in route if activity.is_client()] for route in best.routes()]
+    cost = float(best.distance())
+    check = verify_routes(instance, routes, reported_cost=cost)
+    result = RoutingResult(
+        name=instance.name, routes=routes, cost=float(check.cost), check=check,
+        best_known=instance.best_known, gap=gap_to_best_known(check.cost, instance.best_known),
+        seconds=seconds, seed=seed, warm_start=warm_start, iterations=outcome.num_iterations,
+        initial_cost=initial_cost, trace=trace, solver_version=_pyvrp_version(), message=message,
+    )
+    if record:
+        result.run_id = record_routing_run(store_handle or Store(), instance, result,
+                                           {"time_limit": time_limit, "iterations": iterations, "seed": seed,
+                                            "warm_start": warm_start})
+    return result
+
+
+def record_routing_run(store: Store, instance: RoutingInstance, result: RoutingResult, params: dict[str, Any]) -> int:
+    """Write one routing run (routes and the instance data the warm start learns from) to the store."""
+    return store.record_run(
+        fingerprint=instance.fingerprint(), kind="routing", name=instance.name, features=instance.features(),
+        source=instance.source, solver="pyvrp", solver_version=result.solver_version, params=params,
+        plan_reason="PyVRP iterated local search, " + ("warm start (learned edge policy)" if result.warm_start else "cold start"),
+        result={
+            "status": "feasible" if result.verified else "error", "objective": result.cost, "gap": result.gap,
+            "verified": result.verified, "max_violation": result.check.max_violation,
+            "verification": result.check.to_dict(), "seconds": result.seconds,
+            "timings": {"total": result.seconds}, "message": result.message,
+        },
+        values=None,
+        extra={"routes": result.routes, "instance": instance.compact(), "best_known": result.best_known,
+               "initial_cost": result.initial_cost, "iterations": result.iterations},
+    )
+
+
+def _pyvrp_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pyvrp")
+    except PackageNotFoundError:
+        return ""
