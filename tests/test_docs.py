@@ -1,0 +1,50 @@
+"""The examples in the docs run as written."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+# pages whose every ```bash line starting with `optarium` and every ```python block is run
+PAGES = ["solve.md"]
+
+
+def blocks(page: str, language: str) -> list[str]:
+    text = (ROOT / "docs" / page).read_text()
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
+
+
+def commands(page: str) -> list[str]:
+    lines = [line.split("#")[0].strip() for block in blocks(page, "bash") for line in block.splitlines()]
+    return [line for line in lines if line.startswith("optarium ")]
+
+
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    return tmp_path
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_shell_examples_run(page: str, tmp_path: Path) -> None:
+    cwd = workspace(tmp_path)
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    assert commands(page), f"docs/{page} shows no command"
+    for line in commands(page):
+        done = subprocess.run(shlex.split(line), cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"{line}\n{done.stderr}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_python_examples_run(page: str, tmp_path: Path) -> None:
+    cwd = workspace(tmp_path)
+    for code in blocks(page, "python"):
+        done = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
