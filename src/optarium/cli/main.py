@@ -10,6 +10,7 @@ from optarium.cli import bench, runs
 from optarium.cli.common import command
 from optarium.cli.equiv import equiv
 from optarium.cli.route import route
+from optarium.cli.schedule import schedule
 from optarium.cli.solve import solve
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.command("solve")(command(solve))
 app.command("route")(command(route))
 app.add_typer(runs.app, name="runs")
 app.add_typer(bench.app, name="bench")
+app.command("schedule")(command(schedule))
 app.command("equiv")(command(equiv))
 
 
