@@ -7,6 +7,7 @@ line it stopped at, so the user learns where the file is broken.
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
 import re
 import tempfile
@@ -51,23 +52,27 @@ def _open_text(path: Path) -> str:
 
 def _check_mps_numbers(path: Path, text: str) -> None:
     """HiGHS reads a malformed number as 0; refuse it instead, naming the line."""
-    section = ""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line or line[0] in "*":
-            continue
-        if not line[0].isspace():
-            section = line.split(None, 1)[0].upper()
-            continue
+    headers = [(match.start(), match.group(1).upper()) for match in re.finditer(r"^(\S+)", text, re.MULTILINE)]
+    headers.append((len(text), ""))
+    for (start, section), (end, _) in itertools.pairwise(headers):
         if section not in ("COLUMNS", "RHS", "RANGES"):
             continue
-        fields = line.split()
-        if "'MARKER'" in fields:
-            continue
-        # name, row, value[, row, value]; in fixed format a name may lack, then fields shift
-        values = fields[2::2] if len(fields) in (3, 5) else fields[1::2]
-        for value in values:
-            if not _NUMBER.match(value):
-                raise InvalidModelError(f"'{value}' is not a number", source=str(path), line=number)
+        lines = text[start:end].splitlines()[1:]
+        # name, row, value[, row, value]; in fixed format the set name may be missing
+        values = [
+            value
+            for fields in map(str.split, lines)
+            if fields and "'MARKER'" not in fields
+            for value in (fields[2::2] if len(fields) in (3, 5) else fields[1::2])
+        ]
+        try:
+            np.array(values, dtype=np.float64)
+        except ValueError:
+            bad = next(value for value in values if not _NUMBER.match(value))
+            offset = next(n for n, line in enumerate(lines) if bad in line.split())
+            raise InvalidModelError(
+                f"'{bad}' is not a number", source=str(path), line=text.count("\n", 0, start) + offset + 2
+            ) from None
 
 
 def _scip_location(path: Path) -> str | None:

@@ -91,6 +91,8 @@ class Store:
                 cursor = dbapi_connection.cursor()
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.execute("PRAGMA journal_mode=WAL")
+                # with WAL, NORMAL keeps every committed run across an application crash
+                cursor.execute("PRAGMA synchronous=NORMAL")
                 cursor.close()
 
         from optarium.store.schema import TABLE_MODULES, metadata
