@@ -113,3 +113,42 @@ def test_ctrl_c_during_a_solve_leaves_no_run(tmp_path: Path) -> None:
     assert process.returncode != 0
     assert "interrupted" in err
     assert Store(store).count_runs() == 0
+
+
+def run_on_terminal(args: list[str], store: str) -> tuple[int, str, str]:
+    """Run with stderr on a pseudo-terminal, as a person at a shell would see it."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([OPTARIUM, *args], env={**os.environ, "OPTARIUM_STORE": store},
+                               stdout=subprocess.PIPE, stderr=follower, text=True)
+    os.close(follower)
+    screen = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+        elif process.poll() is not None:
+            break
+    out = process.stdout.read() if process.stdout else ""
+    os.close(leader)
+    return process.wait(), out, screen.decode(errors="replace")
+
+
+def test_long_solve_shows_live_progress_on_a_terminal(tmp_path: Path) -> None:
+    model = hard_problem(tmp_path / "split.lp")
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    code, out, screen = run_on_terminal(["solve", str(model), "--time-limit", "3"], store)
+    assert code == 0
+    assert "time_limit" in out
+    assert "solving" in screen and "bound" in screen
+    code, out, screen = run_on_terminal(["solve", str(model), "--time-limit", "2", "--json"], store)
+    assert json.loads(out)["status"] == "time_limit"
+    assert screen.strip() == ""
