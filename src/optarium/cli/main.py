@@ -7,6 +7,7 @@ import os
 import typer
 
 from optarium.cli import bench, runs
+from optarium.cli import formulate as formulate_cli
 from optarium.cli.common import command
 from optarium.cli.equiv import equiv
 from optarium.cli.route import route
@@ -19,6 +20,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain help text: rendering it with rich would double the start-up time
+    rich_markup_mode=None,
 )
 
 
@@ -34,6 +37,7 @@ app.command("solve")(command(solve))
 app.command("route")(command(route))
 app.add_typer(runs.app, name="runs")
 app.add_typer(bench.app, name="bench")
+app.add_typer(formulate_cli.app, name="formulate")
 app.command("schedule")(command(schedule))
 app.command("equiv")(command(equiv))
 
