@@ -26,6 +26,7 @@ _LAZY = {
     "Verification": ("optarium.solution", "Verification"),
     "Store": ("optarium.store.core", "Store"),
     "OptariumError": ("optarium.errors", "OptariumError"),
+    "formulate": ("optarium.formulate", "formulate"),
 }
 
 __all__ = ["MathProgram", "OptariumError", "Solution", "Store", "Verification", "__version__", "solve"]

@@ -49,3 +49,71 @@ def audit(
         for problem in record.problems:
             out.print(f"  {record.id}: {problem}")
     return 0
+
+
+@app.command("nl")
+@command
+def nl(
+    dataset: Path = typer.Argument(..., help="JSONL records with `id`, `question`, `answer`, `status` (see ../shared/data/nl)."),
+    replay: Path | None = typer.Option(None, "--replay", help="Take the LLM's answers from DIR/<id>.lp or DIR/<id>.py."),
+    llm_url: str | None = typer.Option(None, "--llm-url", help="OpenAI-compatible endpoint (default $OPTARIUM_LLM_URL)."),
+    llm_model: str | None = typer.Option(None, "--llm-model", help="Model name (default $OPTARIUM_LLM_MODEL)."),
+    llm_timeout: float = typer.Option(120.0, "--llm-timeout", help="Seconds to wait for one LLM answer."),
+    rounds: int = typer.Option(3, "--rounds", min=0, help="Self-correction rounds (none with --replay)."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Problems run in parallel."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Run only the first K records."),
+    insights: bool = typer.Option(False, "--insights", help="Add lessons from the insight library to prompts."),
+    no_record: bool = typer.Option(False, "--no-record", help="Do not record the runs in the store."),
+    store: str | None = typer.Option(None, "--store", help="Store URL (default $OPTARIUM_STORE)."),
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Run the formulate pipeline over a dataset; report accuracy at 1e-6, 1e-4 and 5%."""
+    from optarium.bench.nl import run_nl
+    from optarium.formulate.llm import LLMClient, ReplayClient
+    from optarium.store.core import Store
+
+    llm = ReplayClient(replay) if replay is not None else LLMClient(llm_url, llm_model, timeout=llm_timeout)
+    handle = Store(store) if (not no_record or insights) else None
+    report = run_nl(dataset, llm, workers=workers, limit=limit, rounds=rounds, store=handle,
+                    record=not no_record, insights=insights)
+    if as_json:
+        print_json(report.to_dict())
+        return 0
+    _print_nl(report)
+    return 0
+
+
+def _print_nl(report: object) -> None:
+    from rich.table import Table
+
+    from optarium.bench.nl import NLReport
+
+    assert isinstance(report, NLReport)
+    summary = report.summary()
+    out = console()
+    accuracy = summary["accuracy"]
+    equivalence = summary["structurally_equivalent_to_gold"]
+    table = Table("metric", "value", title=f"{summary['dataset']} ({summary['llm']})")
+    for name, value in (
+        ("problems", str(summary["problems"])),
+        ("accuracy, rel. error ≤ 1e-6", f"{accuracy['1e-06']:.1%}"),
+        ("accuracy, rel. error ≤ 1e-4", f"{accuracy['0.0001']:.1%}"),
+        ("accuracy, rel. error ≤ 5%", f"{accuracy['0.05']:.1%}"),
+        ("execution rate", f"{summary['execution_rate']:.1%}"),
+        ("mean correction rounds", f"{summary['mean_rounds']:.2f}"),
+        ("tokens per problem", f"{summary['tokens_per_problem']:.0f}"),
+        ("seconds per problem", f"{summary['seconds_per_problem']:.3f}"),
+        ("median overhead per problem (s, no LLM)", f"{summary['median_overhead_seconds']:.3f}"),
+        ("structurally equivalent to gold",
+         equivalence if isinstance(equivalence, str) else f"{equivalence:.1%} of {summary['equivalence_checked']}"),
+    ):
+        table.add_row(name, value)
+    out.print(table)
+    failures = report.failures()
+    if failures:
+        rows = Table("id", "label", "status", "objective", "cause", "detail", title=f"{len(failures)} failures (at 1e-6)")
+        for case in failures:
+            objective = "-" if case.objective is None else f"{case.objective:.10g}"
+            rows.add_row(case.id, case.label, case.status, objective, case.cause, case.error[:120])
+        out.print(rows)
+    sys.stdout.flush()

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from optarium.errors import NotFoundError
 from optarium.store.core import _clean
@@ -79,12 +90,18 @@ insights = Table(
 INSIGHT_FIELDS = ("taxonomy", "condition", "explanation", "example")
 
 
+def _new_id(inserted: Any) -> int:
+    key = inserted.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def record_formulate_run(store: Store, run: dict[str, Any], calls: list[dict[str, Any]]) -> int:
     """Write one pipeline run and its LLM calls in one transaction; return its id."""
     row = {key: _clean(value) for key, value in run.items() if key in formulate_runs.c}
     row["created_at"] = datetime.now(UTC)
     with store.transaction() as connection:
-        run_id = int(connection.execute(formulate_runs.insert().values(**row)).inserted_primary_key[0])
+        run_id = _new_id(connection.execute(formulate_runs.insert().values(**row)))
         for seq, call in enumerate(calls):
             connection.execute(llm_calls.insert().values(
                 formulate_run_id=run_id, seq=seq, stage=call.get("stage", ""), round=int(call.get("round", 0)),
@@ -129,7 +146,7 @@ def add_insight(store: Store, taxonomy: str, condition: str, explanation: str, e
             created_at=datetime.now(UTC), taxonomy=taxonomy[:64], condition=condition, explanation=explanation,
             example=example, source=source, active=True, retrieved=0, helped=0, misled=0,
         ))
-        return int(inserted.inserted_primary_key[0])
+        return _new_id(inserted)
 
 
 def list_insights(store: Store, active_only: bool = False) -> list[dict[str, Any]]:

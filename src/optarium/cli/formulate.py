@@ -1,0 +1,240 @@
+"""``optarium formulate``: a problem in words -> a verified, solved model; the insight library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from optarium.cli.common import JSON_OPTION, STORE_OPTION, command, console, print_json
+
+
+class _FileOrSubcommand(TyperGroup):
+    """``optarium formulate FILE`` runs the pipeline; ``learn`` and ``insights`` are subcommands."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_FileOrSubcommand, no_args_is_help=True,
+    help="Turn a problem written in plain English into a verified, solved model with an LLM.\n\n"
+    "optarium formulate FILE [--llm-url URL] [--llm-model NAME] [--rounds N] [--json] runs the pipeline "
+    "(the same as `optarium formulate run FILE`).",
+)
+insights_app = typer.Typer(help="List, export, add and edit the insight library.", no_args_is_help=True)
+app.add_typer(insights_app, name="insights")
+
+URL_OPTION = typer.Option(None, "--llm-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (default $OPTARIUM_LLM_URL).")
+MODEL_OPTION = typer.Option(None, "--llm-model", help="Model name at the endpoint (default $OPTARIUM_LLM_MODEL); key from $OPTARIUM_LLM_API_KEY.")
+TIMEOUT_OPTION = typer.Option(120.0, "--llm-timeout", help="Seconds to wait for one LLM answer.")
+ROUNDS_OPTION = typer.Option(3, "--rounds", min=0, help="Self-correction rounds after the first answer.")
+
+
+def _client(url: str | None, model: str | None, timeout: float) -> Any:
+    from optarium.formulate.llm import LLMClient
+
+    return LLMClient(url, model, timeout=timeout)
+
+
+def _read_text(path: Path) -> bytes:
+    from optarium.errors import InputFileError
+
+    if path.is_dir():
+        raise InputFileError(str(path), "is a directory, not a problem text")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(str(path)) from None
+    except OSError as error:
+        raise InputFileError(str(path), error.strerror or "cannot be read") from None
+
+
+@app.command("run")
+@command
+def run(
+    file: Path = typer.Argument(..., help="Text file with the problem in words ('-' reads stdin)."),
+    llm_url: str | None = URL_OPTION,
+    llm_model: str | None = MODEL_OPTION,
+    llm_timeout: float = TIMEOUT_OPTION,
+    rounds: int = ROUNDS_OPTION,
+    time_limit: float = typer.Option(60.0, "--time-limit", "-t", help="Seconds for the solve."),
+    no_insights: bool = typer.Option(False, "--no-insights", help="Do not add lessons from the insight library."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Formulate, solve and verify the problem in FILE; exit 1 when no model could be solved."""
+    import sys
+
+    from optarium.formulate.errors import ProblemTextError
+    from optarium.formulate.pipeline import check_question, formulate
+
+    raw = sys.stdin.buffer.read() if str(file) == "-" else _read_text(file)
+    try:
+        question = check_question(raw)
+    except ProblemTextError as error:
+        raise ProblemTextError(f"{file}: {error}") from None
+    llm = _client(llm_url, llm_model, llm_timeout)
+    result = formulate(
+        question, llm, rounds=rounds, store=store, insights=not no_insights, time_limit=time_limit,
+        source=str(file),
+    )
+    if as_json:
+        print_json({"id": file.stem, "correct": None, **result.to_dict()})
+    else:
+        _show(result)
+    if not result.executed:
+        sys.stderr.write(f"error: {result.error} (cause: {result.cause}; run {result.run_id})\n")
+        return 1
+    return 0
+
+
+def _show(result: Any) -> None:
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+
+    out = console()
+    if result.formulation:
+        out.print(Panel(result.formulation, title="formulation"))
+    if result.code:
+        lexer = "python" if result.code_kind == "pyomo" else "text"
+        out.print(Panel(Syntax(result.code, lexer), title=f"model ({result.code_kind})"))
+    objective = "-" if result.objective is None else f"{result.objective:.10g}"
+    verified = bool(result.solution is not None and result.solution.verified)
+    out.print(f"[bold]status[/]: {result.status}   [bold]objective[/]: {objective}   [bold]verified[/]: {'yes' if verified else 'no'}")
+    out.print(f"[bold]correction rounds[/]: {result.rounds}   [bold]tokens[/]: {result.tokens}   [bold]seconds[/]: {result.seconds:.2f} (LLM {result.llm_seconds:.2f})")
+    if result.answer:
+        out.print(f"[bold]answer[/]: {result.answer}")
+    out.print(f"[dim]formulate run {result.run_id}, solve run {result.solve_run_id}; LP model kept in the store[/]")
+
+
+@app.command("learn")
+@command
+def learn(
+    dataset: Path = typer.Argument(..., help="JSONL records with `id`, `question`, `answer`, `status`."),
+    llm_url: str | None = URL_OPTION,
+    llm_model: str | None = MODEL_OPTION,
+    llm_timeout: float = TIMEOUT_OPTION,
+    rounds: int = ROUNDS_OPTION,
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Use only the first K records."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Learn insights from the records the pipeline gets wrong; keep those that fix the failure."""
+    from optarium.formulate.dataset import load_records
+    from optarium.formulate.experience import learn as learn_insights
+    from optarium.store.core import Store
+
+    records = load_records(dataset, limit)
+    for record in records:
+        record["_source"] = dataset.name
+    report = learn_insights(records, _client(llm_url, llm_model, llm_timeout), Store(store), rounds=rounds)
+    if as_json:
+        print_json(report.to_dict())
+        return 0
+    counts: dict[str, int] = {}
+    for outcome in report.outcomes.values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    console().print(", ".join(f"{name}: {count}" for name, count in sorted(counts.items())))
+    console().print(f"insights kept: {report.kept or 'none'}; conditions refined: {report.refined or 'none'}")
+    return 0
+
+
+@insights_app.command("list")
+@command
+def insights_list(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION) -> int:
+    """Every insight with how often it was retrieved, helped and misled."""
+    from rich.table import Table
+
+    from optarium.store.core import Store
+    from optarium.store.formulate import list_insights
+
+    rows = list_insights(Store(store))
+    if as_json:
+        print_json(rows)
+        return 0
+    table = Table("id", "taxonomy", "condition", "explanation", "active", "retrieved", "helped", "misled")
+    for row in rows:
+        table.add_row(str(row["id"]), row["taxonomy"], row["condition"], row["explanation"],
+                      "yes" if row["active"] else "no", str(row["retrieved"]), str(row["helped"]), str(row["misled"]))
+    console().print(table)
+    return 0
+
+
+@insights_app.command("export")
+@command
+def insights_export(
+    output: Path | None = typer.Argument(None, help="JSONL file to write (default: stdout)."),
+    store: str | None = STORE_OPTION,
+) -> int:
+    """Write the library as JSON lines {taxonomy, condition, explanation, example, ...}."""
+    import json
+    import sys
+
+    from optarium.store.core import Store
+    from optarium.store.formulate import list_insights
+
+    lines = [json.dumps(row, default=str) + "\n" for row in list_insights(Store(store))]
+    if output is None:
+        sys.stdout.write("".join(lines))
+    else:
+        output.write_text("".join(lines), encoding="utf-8")
+    return 0
+
+
+@insights_app.command("add")
+@command
+def insights_add(
+    taxonomy: str = typer.Option(..., "--taxonomy", help="Class of mistake, e.g. integrality."),
+    condition: str = typer.Option(..., "--condition", help="When the lesson applies (words found in such problems)."),
+    explanation: str = typer.Option(..., "--explanation", help="The lesson."),
+    example: str = typer.Option("", "--example", help="A short modeling example."),
+    store: str | None = STORE_OPTION,
+) -> int:
+    """Add one insight by hand."""
+    from optarium.errors import OptionError
+    from optarium.store.core import Store
+    from optarium.store.formulate import add_insight
+
+    for name, value in (("--taxonomy", taxonomy), ("--condition", condition), ("--explanation", explanation)):
+        if not value.strip():
+            raise OptionError(name, value, "non-empty text")
+    console().print(f"insight {add_insight(Store(store), taxonomy.strip(), condition.strip(), explanation.strip(), example.strip(), 'manual')} added")
+    return 0
+
+
+@insights_app.command("edit")
+@command
+def insights_edit(
+    insight_id: int = typer.Argument(..., help="Insight id from `optarium formulate insights list`."),
+    taxonomy: str | None = typer.Option(None, "--taxonomy"),
+    condition: str | None = typer.Option(None, "--condition"),
+    explanation: str | None = typer.Option(None, "--explanation"),
+    example: str | None = typer.Option(None, "--example"),
+    active: bool | None = typer.Option(None, "--active/--inactive", help="Use or stop using the insight."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Change fields of one insight."""
+    from optarium.errors import OptionError
+    from optarium.store.core import Store
+    from optarium.store.formulate import update_insight
+
+    changes: dict[str, Any] = {
+        key: value for key, value in
+        (("taxonomy", taxonomy), ("condition", condition), ("explanation", explanation), ("example", example), ("active", active))
+        if value is not None
+    }
+    for key in ("taxonomy", "condition", "explanation"):
+        if key in changes and not str(changes[key]).strip():
+            raise OptionError(f"--{key}", changes[key], "non-empty text")
+    row = update_insight(Store(store), insight_id, **changes)
+    if as_json:
+        print_json(row)
+    else:
+        console().print(f"insight {insight_id}: {row['taxonomy']} | {row['condition']} | {row['explanation']} | active={row['active']}")
+    return 0

@@ -1,0 +1,191 @@
+"""Experience library: lessons from failed formulations, retrieved for new problems.
+
+After AlphaOPT (2025): an insight is {taxonomy, condition, explanation, example};
+it is learned from a problem whose answer is known and that the pipeline got
+wrong, and kept only if solving that problem again with the insight gives the
+right answer. When an insight was retrieved for a problem that is solved right
+without it and wrong with it, its condition is refined by the LLM. Departures:
+retrieval is by word overlap between the condition and the question plus
+taxonomy trigger words (no embeddings), and the library is not re-organised
+into a hierarchy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from optarium.formulate.templates import render
+
+if TYPE_CHECKING:
+    from optarium.formulate.llm import ChatModel
+    from optarium.store.core import Store
+
+# Taxonomy of modeling mistakes; each with words whose presence in a question suggests it.
+TAXONOMY: dict[str, tuple[str, ...]] = {
+    "integrality": ("how many", "number of", "whole", "units", "items", "people", "workers", "trucks", "vehicles", "machines"),
+    "ratio_percentage": ("%", "percent", "ratio", "proportion", "fraction", "times as many", "twice", "at least half"),
+    "objective": ("maximize", "minimize", "profit", "cost", "revenue", "maximise", "minimise"),
+    "capacity_resource": ("available", "capacity", "budget", "at most", "limit", "no more than"),
+    "demand_balance": ("demand", "supply", "flow", "transport", "ship", "balance", "inventory"),
+    "logic": ("either", "if ", "only if", "fixed cost", "setup", "open", "select"),
+    "units_data": ("per hour", "minutes", "hours", "kg", "grams", "per unit", "per day"),
+    "bounds": ("at least", "minimum", "maximum", "cannot exceed", "must not"),
+}
+_STOP = frozenset(["a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "by", "with", "at", "be", "is", "are", "as", "per", "each", "this", "that", "it", "its", "from", "must", "can"])
+
+
+def _words(text: str) -> set[str]:
+    return {word for word in re.findall(r"[a-z0-9%]+", text.lower()) if word not in _STOP}
+
+
+def taxonomy_of(question: str) -> set[str]:
+    """The taxonomy classes whose trigger words appear in ``question``."""
+    lowered = question.lower()
+    return {name for name, triggers in TAXONOMY.items() if any(trigger in lowered for trigger in triggers)}
+
+
+def relevance(insight: dict[str, Any], question: str, classes: set[str] | None = None) -> float:
+    """Share of the condition's words found in the question, plus 0.25 when the taxonomy matches."""
+    condition = _words(str(insight.get("condition", "")))
+    if not condition:
+        return 0.0
+    overlap = len(condition & _words(question)) / len(condition)
+    classes = taxonomy_of(question) if classes is None else classes
+    return overlap + (0.25 if insight.get("taxonomy") in classes else 0.0)
+
+
+def retrieve(store: Store, question: str, k: int = 3, threshold: float = 0.6) -> list[dict[str, Any]]:
+    """The ``k`` active insights most relevant to ``question`` (relevance >= ``threshold``)."""
+    from optarium.store.formulate import list_insights
+
+    classes = taxonomy_of(question)
+    scored = [(relevance(insight, question, classes), insight) for insight in list_insights(store, active_only=True)]
+    scored = [(value, insight) for value, insight in scored if value >= threshold]
+    scored.sort(key=lambda pair: (-pair[0], pair[1].get("id", 0)))
+    return [insight for _, insight in scored[:k]]
+
+
+def format_insights(chosen: list[dict[str, Any]]) -> str:
+    """Insights as prompt text, one numbered lesson each."""
+    lines = []
+    for number, insight in enumerate(chosen, start=1):
+        lines.append(f"{number}. [{insight.get('taxonomy', '')}] When: {insight.get('condition', '')}.")
+        lines.append(f"   Lesson: {insight.get('explanation', '')}")
+        if insight.get("example"):
+            lines.append(f"   Example: {insight['example']}")
+    return "\n".join(lines)
+
+
+def parse_insight(text: str) -> dict[str, str] | None:
+    """The insight JSON object in an LLM answer, or None when it is missing or incomplete."""
+    match = re.search(r"```(?:json)?\s*\n(.*?)```", text, re.DOTALL)
+    body = match.group(1) if match else text[text.find("{"): text.rfind("}") + 1]
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {key: str(data.get(key, "")).strip() for key in ("taxonomy", "condition", "explanation", "example")}
+
+
+@dataclass
+class LearnReport:
+    """What ``learn`` did, per problem: 'correct', 'kept', 'discarded', 'refined' or 'failed'."""
+
+    outcomes: dict[str, str] = field(default_factory=dict)
+    kept: list[int] = field(default_factory=list)
+    refined: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outcomes": self.outcomes, "kept": self.kept, "refined": self.refined}
+
+
+def learn(records: list[dict[str, Any]], llm: ChatModel, store: Store, rounds: int = 3) -> LearnReport:
+    """Learn insights from the records the pipeline gets wrong (records need a known answer)."""
+    from optarium.formulate.dataset import score
+    from optarium.store.formulate import add_insight, count_insight_use, update_insight
+
+    report = LearnReport()
+    for record in records:
+        case = str(record["id"])
+        first = _solve(record, llm, store, rounds, insights=True)
+        if _right(first, record, score):
+            if first.insight_ids:
+                count_insight_use(store, first.insight_ids, "helped")
+            report.outcomes[case] = "correct"
+            continue
+        if first.insight_ids:
+            plain = _solve(record, llm, store, rounds, insights=False)
+            if _right(plain, record, score):
+                count_insight_use(store, first.insight_ids, "misled")
+                for insight_id in first.insight_ids:
+                    condition = _refine(llm, store, insight_id, record["question"])
+                    if condition:
+                        update_insight(store, insight_id, condition=condition)
+                        report.refined.append(insight_id)
+                report.outcomes[case] = "refined"
+                continue
+        insight = _propose(llm, record, first)
+        if insight is None:
+            report.outcomes[case] = "failed"
+            continue
+        again = _solve(record, llm, store, rounds, insights=False, extra=[insight])
+        if _right(again, record, score):
+            report.kept.append(add_insight(store, source=f"{record.get('_source', 'dataset')}:{case}", **insight))
+            report.outcomes[case] = "kept"
+        else:
+            report.outcomes[case] = "discarded"
+    return report
+
+
+def _solve(record: dict[str, Any], llm: ChatModel, store: Store, rounds: int, *, insights: bool, extra: list[dict[str, Any]] | None = None) -> Any:
+    from optarium.formulate.pipeline import formulate
+
+    return formulate(
+        record["question"], llm, rounds=rounds, store=store, record=False, insights=insights,
+        extra_insights=extra, key=str(record["id"]),
+    )
+
+
+def _right(result: Any, record: dict[str, Any], score: Any) -> bool:
+    return bool(score(result.status, result.objective, record)["correct"][1e-4])
+
+
+def _propose(llm: ChatModel, record: dict[str, Any], result: Any) -> dict[str, str] | None:
+    from optarium.errors import OptariumError
+
+    expected = record["status"] if record["status"] != "optimal" else f"optimal objective {record.get('answer')}"
+    got = result.status if result.objective is None else f"{result.status}, objective {result.objective:.10g}"
+    prompt = render(
+        "learn", question=record["question"], fence="python" if result.code_kind == "pyomo" else "lp",
+        code=result.code or "(no model)", got=got if not result.error else f"{got} ({result.error})",
+        expected=expected, gold="", taxonomy=", ".join(TAXONOMY),
+    )
+    try:
+        call = llm.chat([{"role": "user", "content": prompt}], key=f"{record['id']}.insight")
+    except OptariumError:
+        return None
+    insight = parse_insight(call.response)
+    if insight is None or not insight["condition"] or not insight["explanation"]:
+        return None
+    if insight["taxonomy"] not in TAXONOMY:
+        insight["taxonomy"] = "other"
+    return insight
+
+
+def _refine(llm: ChatModel, store: Store, insight_id: int, question: str) -> str:
+    from optarium.errors import OptariumError
+    from optarium.store.formulate import get_insight
+
+    insight = get_insight(store, insight_id)
+    prompt = render("refine", condition=insight["condition"], explanation=insight["explanation"], question=question)
+    try:
+        call = llm.chat([{"role": "user", "content": prompt}], key=f"{insight_id}.refine")
+    except OptariumError:
+        return ""
+    parsed = parse_insight(call.response)
+    return parsed["condition"] if parsed else ""

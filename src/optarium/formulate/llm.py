@@ -1,0 +1,240 @@
+"""Clients that answer chat prompts: any OpenAI-compatible endpoint, or files for replay.
+
+:class:`LLMClient` speaks the OpenAI chat-completions protocol over HTTP
+(OpenAI, vLLM, Ollama, llama.cpp server, LM Studio). The URL, model and key
+come from arguments or from ``OPTARIUM_LLM_URL``, ``OPTARIUM_LLM_MODEL`` and
+``OPTARIUM_LLM_API_KEY``. Every call returns an :class:`LLMCall` holding the
+prompt, the response, token counts and latency, so the pipeline can record it.
+:class:`ReplayClient` answers from ``DIR/<id>.lp`` or ``DIR/<id>.py`` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+from optarium.formulate.errors import (
+    LLMConfigError,
+    LLMError,
+    LLMResponseError,
+    LLMTimeoutError,
+    LLMUnavailableError,
+)
+
+URL_ENV = "OPTARIUM_LLM_URL"
+MODEL_ENV = "OPTARIUM_LLM_MODEL"
+KEY_ENV = "OPTARIUM_LLM_API_KEY"
+# Hosted endpoints that always need a key; local servers (Ollama, vLLM, llama.cpp) usually do not.
+_NEEDS_KEY = ("api.openai.com", "api.together.xyz", "api.groq.com", "openrouter.ai", "api.deepseek.com", "api.mistral.ai")
+
+Message = dict[str, str]
+
+
+@dataclass
+class LLMCall:
+    """One request to a chat model and what came back (``error`` set when it failed)."""
+
+    messages: list[Message]
+    response: str = ""
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    error: str = ""
+    stage: str = ""
+    round: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage, "round": self.round, "model": self.model, "messages": self.messages,
+            "response": self.response, "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens, "seconds": self.seconds, "error": self.error,
+        }
+
+
+class ChatModel(Protocol):
+    """Anything that answers a list of chat messages; ``key`` names the problem (used by replay)."""
+
+    name: str
+    can_correct: bool
+
+    def chat(self, messages: list[Message], key: str | None = None) -> LLMCall: ...
+
+
+def _endpoint(url: str) -> str:
+    """``http://host:port/v1`` -> ``.../v1/chat/completions``; a full path is kept as given."""
+    url = url.rstrip("/")
+    return url if url.endswith("/chat/completions") else f"{url}/chat/completions"
+
+
+class LLMClient:
+    """An OpenAI-compatible chat-completions endpoint.
+
+    ``timeout`` bounds each request (seconds); ``retries`` repeats a request that failed
+    with a connection error, a timeout or an HTTP 5xx/429 answer (not other errors).
+    Raises :class:`LLMConfigError` for a missing URL/model, or a missing key for a hosted
+    endpoint that needs one; :class:`LLMError` subclasses for everything the endpoint does wrong.
+    """
+
+    can_correct = True
+
+    def __init__(
+        self,
+        url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = 120.0,
+        temperature: float = 0.0,
+        max_tokens: int | None = 4096,
+        retries: int = 1,
+    ):
+        url = url or os.environ.get(URL_ENV)
+        model = model or os.environ.get(MODEL_ENV)
+        if not url:
+            raise LLMConfigError(f"no LLM endpoint: give --llm-url or set {URL_ENV} (e.g. http://localhost:11434/v1 for Ollama)")
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise LLMConfigError(f"LLM URL must look like http://host:port/v1, got {url!r}")
+        if not model:
+            raise LLMConfigError(f"no LLM model: give --llm-model or set {MODEL_ENV}")
+        if timeout <= 0:
+            raise LLMConfigError(f"LLM timeout must be > 0 seconds, got {timeout!r}")
+        self.api_key = api_key if api_key is not None else os.environ.get(KEY_ENV)
+        if not self.api_key and parsed.hostname in _NEEDS_KEY:
+            raise LLMConfigError(f"{parsed.hostname} needs an API key: set {KEY_ENV}")
+        self.url = _endpoint(url)
+        self.model = model
+        self.name = f"{model}@{parsed.netloc}"
+        self.timeout = timeout
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.retries = max(0, retries)
+
+    def chat(self, messages: list[Message], key: str | None = None) -> LLMCall:
+        """Send one chat request; raise an :class:`LLMError` (with the call attached) on failure."""
+        call = LLMCall(messages=messages, model=self.model)
+        body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": self.temperature}
+        if self.max_tokens:
+            body["max_tokens"] = self.max_tokens
+        started = time.perf_counter()
+        try:
+            for attempt in range(self.retries + 1):
+                try:
+                    payload = self._post(body)
+                    break
+                except LLMError as error:
+                    transient = isinstance(error, LLMUnavailableError | LLMTimeoutError) or _retryable(error.status_code)
+                    if attempt == self.retries or not transient:
+                        raise
+                time.sleep(min(2.0, 0.25 * 2**attempt))
+            call.response, call.prompt_tokens, call.completion_tokens = _parse(payload, self.url)
+        except LLMError as error:
+            call.error = str(error)
+            call.seconds = time.perf_counter() - started
+            error.call = call  # type: ignore[attr-defined]
+            raise
+        call.seconds = time.perf_counter() - started
+        return call
+
+    def _post(self, body: dict[str, Any]) -> Any:
+        import httpx
+
+        headers = {"Content-Type": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        try:
+            response = httpx.post(self.url, json=body, headers=headers, timeout=self.timeout)
+        except httpx.TimeoutException:
+            raise LLMTimeoutError(f"LLM endpoint {self.url} did not answer within {self.timeout:g} s", url=self.url) from None
+        except httpx.TransportError as error:
+            raise LLMUnavailableError(f"cannot reach LLM endpoint {self.url}: {error or type(error).__name__}", url=self.url) from None
+        if response.status_code in (401, 403):
+            hint = f"set {KEY_ENV}" if not self.api_key else f"check the key in {KEY_ENV}"
+            raise LLMResponseError(
+                f"LLM endpoint {self.url} refused the request (HTTP {response.status_code}): {hint}",
+                url=self.url, status_code=response.status_code,
+            )
+        if response.status_code >= 400:
+            raise LLMResponseError(
+                f"LLM endpoint {self.url} answered HTTP {response.status_code}: {_snippet(response.text)}",
+                url=self.url, status_code=response.status_code,
+            )
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise LLMResponseError(
+                f"LLM endpoint {self.url} answered with malformed JSON: {_snippet(response.text)}", url=self.url,
+                status_code=response.status_code,
+            ) from None
+
+
+def _retryable(status_code: int | None) -> bool:
+    return status_code is not None and (status_code == 429 or status_code >= 500)
+
+
+def _snippet(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return (text[:limit] + "...") if len(text) > limit else (text or "(empty body)")
+
+
+def _parse(payload: Any, url: str) -> tuple[str, int, int]:
+    """The assistant's text and token counts from a chat-completions answer."""
+    try:
+        content = payload["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError):
+        raise LLMResponseError(
+            f"LLM endpoint {url} answered JSON without choices[0].message.content: {_snippet(json.dumps(payload))}", url=url
+        ) from None
+    if not isinstance(content, str) or not content.strip():
+        raise LLMResponseError(f"LLM endpoint {url} answered with an empty message", url=url)
+    usage = payload.get("usage") if isinstance(payload, dict) else None
+    usage = usage if isinstance(usage, dict) else {}
+    return content, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+
+
+class ReplayClient:
+    """Answers with a stored model file ``DIR/<key>.lp`` or ``DIR/<key>.py`` instead of an LLM.
+
+    It has one answer per problem, so the pipeline runs no correction rounds with it.
+    """
+
+    can_correct = False
+
+    def __init__(self, folder: str | os.PathLike[str]):
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise LLMConfigError(f"replay folder {self.folder} does not exist")
+        self.name = f"replay:{self.folder}"
+
+    def path(self, key: str) -> Path | None:
+        for suffix in (".lp", ".py"):
+            candidate = self.folder / f"{key}{suffix}"
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def chat(self, messages: list[Message], key: str | None = None) -> LLMCall:
+        started = time.perf_counter()
+        call = LLMCall(messages=messages, model="replay")
+        found = self.path(key) if key else None
+        if found is None:
+            call.error = f"no replay file {key}.lp or {key}.py in {self.folder}"
+            error = LLMResponseError(call.error)
+            error.call = call  # type: ignore[attr-defined]
+            raise error
+        fence = "lp" if found.suffix == ".lp" else "python"
+        call.response = f"```{fence}\n{found.read_text(encoding='utf-8', errors='replace')}\n```\n"
+        call.seconds = time.perf_counter() - started
+        call.extra["replay_file"] = str(found)
+        return call
