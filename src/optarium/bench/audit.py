@@ -72,7 +72,7 @@ class AuditReport:
     dataset: str
     solvers: tuple[str, ...]
     records: int
-    without_gold: int
+    without_gold: list[str]
     checked: list[AuditRecord]
     seconds: float
 
@@ -201,7 +201,7 @@ def audit_dataset(
         dataset=str(file),
         solvers=tuple(solvers),
         records=len(records),
-        without_gold=sum(1 for record in records if not record.get("gold_model")),
+        without_gold=[str(record.get("id")) for record in records if not record.get("gold_model")],
         checked=checked,
         seconds=time.perf_counter() - started,
     )

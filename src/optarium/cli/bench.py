@@ -48,6 +48,9 @@ def audit(
     for record in report.flagged:
         for problem in record.problems:
             out.print(f"  {record.id}: {problem}")
+    if report.without_gold:
+        shown = ", ".join(report.without_gold[:10]) + (" ..." if len(report.without_gold) > 10 else "")
+        out.print(f"not checked, no gold model ({len(report.without_gold)}): {shown}")
     return 0
 
 

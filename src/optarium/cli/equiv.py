@@ -19,12 +19,16 @@ def equiv(
 ) -> int:
     """Say whether two models are equivalent, not equivalent or undetermined, and why (exit 0 for any verdict)."""
     from optarium.equivalence import check_equivalence
-    from optarium.errors import OptionError
+    from optarium.errors import InvalidModelError, OptionError
     from optarium.problem.io import read_problem
 
     if not time_limit > 0:
         raise OptionError("--time-limit", time_limit, "a positive number of seconds")
     a, b = read_problem(reference), read_problem(other)
+    for path, program in ((reference, a), (other, b)):
+        if program.n_vars == 0:
+            # HiGHS reads text with no LP section headers as an empty model
+            raise InvalidModelError("no variables found; is this an MPS or CPLEX LP model?", source=str(path))
     result = check_equivalence(a, b, scale_rows=scale_rows, flip_ge=flip_ge, time_limit=time_limit)
     if as_json:
         print_json({"a": str(reference), "b": str(other), **result.to_dict()})
