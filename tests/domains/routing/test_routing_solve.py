@@ -1,0 +1,92 @@
+"""Solving with PyVRP, recording runs, and the learned warm start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import vrplib
+
+from optarium.domains.routing import read_instance, solve_routing, verify_routes
+from optarium.domains.routing.warmstart import (
+    EdgePolicy,
+    candidate_edges,
+    edge_labels,
+    stored_solutions,
+)
+from optarium.errors import OptionError
+from optarium.store.core import Store
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "routing"
+
+
+def test_cold_solve_is_verified_close_to_best_known_and_recorded(data_dir: Path, store_url: str) -> None:
+    instance = read_instance(data_dir / "cvrp" / "X-n101-k25.vrp")
+    result = solve_routing(instance, time_limit=1.5, seed=1, store=store_url)
+    assert result.verified
+    assert result.gap is not None and 0 <= result.gap < 0.1
+    assert verify_routes(instance, result.routes).cost == result.cost
+    run = Store(store_url).get_run(result.run_id or -1)
+    assert run["kind"] == "routing" and run["verified"] and run["objective"] == result.cost
+    assert run["fingerprint"] == instance.fingerprint()
+    assert run["extra"]["routes"] == result.routes
+
+
+def test_same_seed_and_iteration_budget_give_the_same_routes() -> None:
+    instance = read_instance(EXAMPLES / "deliveries.csv")
+    first = solve_routing(instance, iterations=300, seed=7, record=False)
+    second = solve_routing(instance, iterations=300, seed=7, record=False)
+    assert first.routes == second.routes and first.iterations == 300
+
+
+def test_time_windows_are_respected_by_the_solution() -> None:
+    instance = read_instance(EXAMPLES / "deliveries_tw.csv")
+    result = solve_routing(instance, time_limit=1, seed=0, record=False)
+    assert result.verified and result.check.max_lateness == 0
+
+
+@pytest.mark.parametrize("budget", [{"time_limit": 0}, {"time_limit": -1.0}, {"iterations": 0}])
+def test_a_zero_budget_is_an_option_error(budget: dict[str, float]) -> None:
+    with pytest.raises(OptionError, match="must be a positive"):
+        solve_routing(read_instance(EXAMPLES / "deliveries.csv"), record=False, **budget)  # type: ignore[arg-type]
+
+
+def test_edge_policy_learned_from_solutions_ranks_unseen_best_known_edges_higher(data_dir: Path) -> None:
+    examples = []
+    for name in ("X-n101-k25", "X-n106-k14", "X-n110-k13", "X-n120-k6"):
+        instance = read_instance(data_dir / "cvrp" / f"{name}.vrp")
+        examples.append((instance.compact(), vrplib.read_solution(str(data_dir / "cvrp" / f"{name}.sol"))["routes"]))
+    policy = EdgePolicy.fit(examples)
+    assert policy.weights is not None and policy.trained_on == 4
+    unseen = read_instance(data_dir / "cvrp" / "X-n115-k10.vrp")
+    pairs, features = candidate_edges(unseen.coords, unseen.demands.astype(float), unseen.capacity)
+    labels = edge_labels(pairs, vrplib.read_solution(str(data_dir / "cvrp" / "X-n115-k10.sol"))["routes"])
+    scores = policy.scores(features)
+    # area under the ROC curve of the learned scores on a held-out instance
+    positive, negative = scores[labels == 1], scores[labels == 0]
+    auc = float((positive[:, None] > negative[None, :]).mean())
+    assert auc > 0.8
+    routes = policy.construct(unseen, seed=0)
+    assert verify_routes(unseen, routes).verified
+
+
+def test_warm_start_learns_from_stored_runs_of_other_instances(data_dir: Path, store_url: str) -> None:
+    store = Store(store_url)
+    untrained = solve_routing(read_instance(EXAMPLES / "deliveries.csv"), iterations=200, warm_start=True, store=store)
+    assert "no stored routing runs" in untrained.message and untrained.verified
+    for name in ("X-n101-k25", "X-n106-k14"):
+        solve_routing(read_instance(data_dir / "cvrp" / f"{name}.vrp"), time_limit=1, seed=1, store=store)
+    target = read_instance(data_dir / "cvrp" / "X-n110-k13.vrp")
+    learned = stored_solutions(store, exclude_fingerprint=target.fingerprint())
+    assert len(learned) == 3  # the two X instances and the CSV run
+    result = solve_routing(target, time_limit=1.5, seed=1, warm_start=True, store=store)
+    assert "learned from 3 stored instance(s)" in result.message
+    assert result.verified and result.warm_start
+    assert result.gap is not None and result.gap < 0.1
+    assert result.initial_cost is not None and result.cost <= result.initial_cost
+    run = store.get_run(result.run_id or -1)
+    assert run["params"]["warm_start"] is True
+    # the solve of the target itself never trains its own warm start
+    assert len(stored_solutions(store, exclude_fingerprint=target.fingerprint())) == 3
+    assert np.isfinite(result.cost)
