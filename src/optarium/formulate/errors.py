@@ -35,6 +35,12 @@ class LLMResponseError(LLMError, ValueError):
     cause = "llm_response"
 
 
+class ReplayMissingError(LLMResponseError):
+    """A replay folder holds no answer file for this problem."""
+
+    cause = "no_replay_file"
+
+
 class LLMConfigError(OptariumError, ValueError):
     """The endpoint URL, model or API key is missing or malformed (bad input, exit code 2)."""
 

@@ -22,6 +22,7 @@ from optarium.formulate.errors import (
     LLMConfigError,
     LLMError,
     LLMResponseError,
+    ReplayMissingError,
     LLMTimeoutError,
     LLMUnavailableError,
 )
@@ -230,7 +231,7 @@ class ReplayClient:
         found = self.path(key) if key else None
         if found is None:
             call.error = f"no replay file {key}.lp or {key}.py in {self.folder}"
-            error = LLMResponseError(call.error)
+            error = ReplayMissingError(call.error)
             error.call = call  # type: ignore[attr-defined]
             raise error
         fence = "lp" if found.suffix == ".lp" else "python"

@@ -1,0 +1,67 @@
+"""The insight library: learned only when it fixes a failure, retrieved for similar problems, editable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from optarium.formulate import LLMClient, formulate
+from optarium.formulate.experience import learn, retrieve
+from optarium.store.core import Store
+from optarium.store.formulate import add_insight, list_insights, update_insight
+
+INSIGHT = {
+    "taxonomy": "objective", "condition": "profit per regular sandwich and per special sandwich",
+    "explanation": "Take each profit coefficient from the text for its own product.",
+    "example": "profit = 3 * regular + 4 * special",
+}
+
+
+def responder(kit: Any, fixes: bool) -> Any:
+    """Wrong model unless the prompt carries a lesson (and ``fixes``); insight requests get INSIGHT."""
+
+    def answer(body: dict[str, Any]) -> dict[str, Any]:
+        prompt = body["messages"][-1]["content"]
+        if "reusable lesson" in prompt:
+            return {"content": "```json\n" + json.dumps(INSIGHT) + "\n```"}
+        right = fixes and "Lesson:" in prompt
+        return {"content": kit.pyomo(profit_special=4 if right else 5)}
+
+    return answer
+
+
+def records(kit: Any) -> list[dict[str, Any]]:
+    return [{"id": "breakfast", "question": kit.question, "answer": kit.answer, "status": "optimal"}]
+
+
+def test_insight_that_fixes_the_failure_is_kept_and_then_retrieved(llm_server: Any, kit: Any, tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'lib.db'}")
+    llm_server.script = [responder(kit, fixes=True)]
+    llm = LLMClient(llm_server.url, "m", api_key="", retries=0)
+    report = learn(records(kit), llm, store, rounds=0)
+    assert report.outcomes == {"breakfast": "kept"} and len(report.kept) == 1
+    [stored] = list_insights(store)
+    assert {key: stored[key] for key in INSIGHT} == INSIGHT
+    assert [i["id"] for i in retrieve(store, kit.question)] == report.kept
+    assert retrieve(store, "Schedule nurses over a week to cover shifts.") == []
+    result = formulate(kit.question, llm, store=store, rounds=0)
+    assert result.objective == kit.answer and result.insight_ids == report.kept
+    assert "Lesson: Take each profit coefficient" in llm_server.user_prompts()[-1]
+    assert list_insights(store)[0]["retrieved"] == 1
+
+
+def test_insight_that_does_not_fix_the_failure_is_discarded(llm_server: Any, kit: Any, tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'lib.db'}")
+    llm_server.script = [responder(kit, fixes=False)]
+    report = learn(records(kit), LLMClient(llm_server.url, "m", api_key="", retries=0), store, rounds=0)
+    assert report.outcomes == {"breakfast": "discarded"} and list_insights(store) == []
+
+
+def test_insights_can_be_edited_and_deactivated(store_url: str, kit: Any) -> None:
+    store = Store(store_url)
+    insight_id = add_insight(store, **INSIGHT)
+    update_insight(store, insight_id, condition="sandwich profit per product")
+    assert retrieve(store, kit.question)[0]["condition"] == "sandwich profit per product"
+    update_insight(store, insight_id, active=False)
+    assert retrieve(store, kit.question) == []
