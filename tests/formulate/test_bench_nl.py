@@ -60,5 +60,5 @@ def test_wrong_objective_and_wrong_status_are_told_apart(small_set: Path, data_d
 def test_bad_dataset_line_is_named(tmp_path: Path, data_dir: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "a", "question": "q", "status": "optimal"}\n{"id": "b"\n')
-    with pytest.raises(DatasetError, match="bad.jsonl:2"):
+    with pytest.raises(DatasetError, match=r"bad\.jsonl:2"):
         run_nl(path, ReplayClient(tmp_path), record=False)

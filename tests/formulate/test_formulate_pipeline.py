@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
-from typing import Any
 
 from optarium.formulate import LLMClient, formulate
 from optarium.formulate.errors import LLMConfigError, ProblemTextError
 from optarium.store.core import Store
 from optarium.store.formulate import get_formulate_run, list_formulate_runs
+
 
 def client(server: Any, **kwargs: object) -> LLMClient:
     return LLMClient(server.url, "scripted-model", api_key="", retries=0, **kwargs)  # type: ignore[arg-type]

@@ -22,9 +22,9 @@ from optarium.formulate.errors import (
     LLMConfigError,
     LLMError,
     LLMResponseError,
-    ReplayMissingError,
     LLMTimeoutError,
     LLMUnavailableError,
+    ReplayMissingError,
 )
 
 URL_ENV = "OPTARIUM_LLM_URL"
