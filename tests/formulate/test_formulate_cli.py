@@ -1,0 +1,93 @@
+"""`optarium formulate` and `optarium bench nl` through a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+OPTARIUM = str(Path(sys.executable).parent / "optarium")
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OPTARIUM, *args], capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+
+
+@pytest.fixture
+def problem_file(tmp_path: Path, kit: Any) -> Path:
+    path = tmp_path / "breakfast.txt"
+    path.write_text(kit.question)
+    return path
+
+
+def test_formulate_json_gives_the_documented_fields(llm_server: Any, kit: Any, problem_file: Path) -> None:
+    llm_server.script = [{"content": kit.pyomo(bug=" + oops")}, {"content": kit.pyomo()}]
+    done = run("formulate", str(problem_file), "--llm-url", llm_server.url, "--llm-model", "m", "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["id"] == "breakfast" and out["status"] == "optimal" and out["objective"] == kit.answer
+    assert out["rounds"] == 1 and out["error"] == "" and out["correct"] is None and out["verified"]
+    assert out["run_id"] is not None and "model.profit" in out["code"]
+
+
+def test_endpoint_and_model_come_from_the_environment(llm_server: Any, kit: Any, problem_file: Path) -> None:
+    llm_server.script = [{"content": kit.pyomo()}]
+    done = run("formulate", str(problem_file), env={"OPTARIUM_LLM_URL": llm_server.url, "OPTARIUM_LLM_MODEL": "env-model"})
+    assert done.returncode == 0, done.stderr
+    assert "60" in done.stdout and llm_server.requests[0]["model"] == "env-model"
+
+
+def test_empty_problem_file_is_one_line_exit_2_and_nothing_is_asked(llm_server: Any, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    done = run("formulate", str(empty), "--llm-url", llm_server.url, "--llm-model", "m")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [f"error: {empty}: the problem text is empty"]
+    assert llm_server.requests == []
+
+
+def test_missing_endpoint_is_exit_2(problem_file: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OPTARIUM_LLM")}
+    done = subprocess.run([OPTARIUM, "formulate", str(problem_file)], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2 and "OPTARIUM_LLM_URL" in done.stderr
+
+
+def test_endpoint_that_is_down_is_exit_1_with_the_cause(problem_file: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = run("formulate", str(problem_file), "--llm-url", f"http://127.0.0.1:{port}/v1", "--llm-model", "m")
+    assert done.returncode == 1
+    assert "cannot reach LLM endpoint" in done.stderr and "llm_unavailable" in done.stderr
+
+
+def test_bench_nl_replay_json(data_dir: Path) -> None:
+    done = run("bench", "nl", str(data_dir / "nl" / "nlp4lp.jsonl"), "--replay",
+               str(data_dir / "nl" / "models" / "nlp4lp"), "--limit", "4", "--no-record", "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["summary"]["accuracy"] == {"1e-06": 1.0, "0.0001": 1.0, "0.05": 1.0}
+    assert [p["id"] for p in out["problems"]] == ["prob_000", "prob_001", "prob_002", "prob_003"]
+    assert {"id", "correct", "objective", "status", "rounds", "error"} <= set(out["problems"][0])
+    assert out["problems"][2]["status"] == "infeasible" and out["problems"][2]["correct"]
+
+
+def test_insights_add_list_edit_export(tmp_path: Path) -> None:
+    store = ["--store", f"sqlite:///{tmp_path / 'lib.db'}"]
+    added = run("formulate", "insights", "add", "--taxonomy", "integrality", "--condition", "number of trucks",
+                "--explanation", "Trucks come in whole units: use integer variables.", *store)
+    assert added.returncode == 0, added.stderr
+    edited = run("formulate", "insights", "edit", "1", "--condition", "whole trucks or vans", "--json", *store)
+    assert edited.returncode == 0 and json.loads(edited.stdout)["condition"] == "whole trucks or vans"
+    listed = json.loads(run("formulate", "insights", "list", "--json", *store).stdout)
+    assert [row["taxonomy"] for row in listed] == ["integrality"]
+    exported = run("formulate", "insights", "export", *store).stdout.splitlines()
+    assert json.loads(exported[0])["explanation"].startswith("Trucks come in whole units")
+    missing = run("formulate", "insights", "edit", "99", "--condition", "x", *store)
+    assert missing.returncode == 2 and "no insight with id 99" in missing.stderr
