@@ -142,3 +142,10 @@ def test_quadratic_objective_survives_a_round_trip(tmp_path: Path) -> None:
     assert problem.Q is not None and problem.Q.nnz == 7
     for suffix in (".lp", ".mps"):
         assert read_problem(write_problem(problem, tmp_path / f"qp{suffix}")).fingerprint() == problem.fingerprint()
+
+
+def test_text_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.lp"
+    junk.write_text("hello world\nthis is not a model\n")
+    with pytest.raises(InvalidModelError, match="no variables found"):
+        read_problem(junk)

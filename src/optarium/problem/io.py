@@ -140,6 +140,9 @@ def read_problem(path: str | os.PathLike[str]) -> MathProgram:
             f"malformed {kind.upper()} file" + (f" ({where})" if where else ""), source=str(file)
         )
     stem = file.name.split(".")[0]
+    if solver.getLp().num_col_ == 0:
+        # HiGHS reads text without any LP/MPS section as an empty model
+        raise InvalidModelError(f"no variables found; is this really a {kind.upper()} file?", source=str(file))
     return _from_highs(solver, name=stem)
 
 
