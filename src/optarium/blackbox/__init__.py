@@ -1,0 +1,1 @@
+"""Black-box optimization: spaces, persistent ask/tell studies, samplers, ``optimize``."""

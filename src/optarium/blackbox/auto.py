@@ -1,0 +1,55 @@
+"""``auto``: pick a sampler from the space, the budget and the feedback type, and say why.
+
+Rules (each ask applies them again, so a long study moves on by itself):
+ranking feedback -> ZO-RankSGD; more than ``max_gp_dim`` parameters -> CMA-ES after a
+Sobol design; otherwise GP Bayesian optimization (which starts with a Sobol design)
+until ``max_gp_observations`` results, then CMA-ES started at the best point so far,
+because exact GP cost grows with the cube of the number of observations.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from optarium.blackbox.base import History, Suggestion
+
+if TYPE_CHECKING:
+    from optarium.blackbox.space import Space
+
+MAX_GP_DIM = 40
+MAX_GP_OBSERVATIONS = 300
+
+
+def choose(dim: int, observations: int, feedback: str) -> str:
+    if feedback == "ranking":
+        return "zo_rank"
+    if dim > MAX_GP_DIM or observations >= MAX_GP_OBSERVATIONS:
+        return "cmaes"
+    return "gp"
+
+
+def explain(space: Space, budget: int | None, feedback: str) -> str:
+    """The reason recorded with a study created with ``sampler="auto"``."""
+    if feedback == "ranking":
+        return "zo_rank: only rankings are told, so a rank-based gradient estimator (ZO-RankSGD) is used"
+    if space.dim > MAX_GP_DIM:
+        return f"cmaes after a Sobol design: {space.dim} parameters is more than a GP models well ({MAX_GP_DIM})"
+    kinds = "mixed" if space.has_categorical else "continuous/integer"
+    text = f"gp (log EI) after a Sobol design: {space.dim} {kinds} parameters"
+    if budget is not None and budget <= MAX_GP_OBSERVATIONS:
+        return text + f" and a budget of {budget} evaluations suit Bayesian optimization"
+    return text + f"; switches to cmaes after {MAX_GP_OBSERVATIONS} results, where exact GP cost grows too large"
+
+
+class AutoSampler:
+    """Delegates each ask to the sampler :func:`choose` names; trials record which one."""
+
+    name = "auto"
+
+    def suggest(self, history: History, n: int) -> list[Suggestion]:
+        from optarium.blackbox.samplers import get_sampler
+
+        chosen = get_sampler(choose(history.space.dim, len(history.complete), history.feedback))
+        if chosen.name == "cmaes" and len(history.trials) < min(10, 2 * history.space.dim):
+            chosen = get_sampler("sobol")
+        return [Suggestion(s.point, s.info, s.sampler or chosen.name) for s in chosen.suggest(history, n)]

@@ -1,0 +1,21 @@
+"""Errors of black-box studies; each also subclasses the matching built-in."""
+
+from __future__ import annotations
+
+from optarium.errors import NotFoundError, OptariumError
+
+
+class SpaceError(OptariumError, ValueError):
+    """A search space or a parameter dict is invalid; the message names the bad value."""
+
+
+class TellError(OptariumError, ValueError):
+    """A result cannot be told: unknown or finished trial, NaN or infinite value."""
+
+
+class StudyExistsError(OptariumError, ValueError):
+    """A study with this name already exists in the store."""
+
+
+class StudyNotFoundError(NotFoundError):
+    """No study with this name in the store."""

@@ -1,0 +1,309 @@
+"""Gaussian-process Bayesian optimization with log expected improvement.
+
+Acquisition: log EI (Ament et al., "Unexpected Improvements to Expected Improvement
+for Bayesian Optimization", NeurIPS 2023) on the lean GP of :mod:`gp_model`. When the
+fitted noise is more than ``noisy_threshold`` of the signal variance, noisy EI
+(Letham et al., "Constrained Bayesian Optimization with Noisy Experiments", 2019):
+EI averaged over joint posterior samples of the function at the observed points,
+each treated as noise-free data. Feedback constraints: a second GP on the told
+feasibility values multiplies EI by P(feasible) (added in log space).
+Batches (q > 1) and other workers' pending trials: kriging believer — each pending or
+already chosen point is added as a fantasy observation at the posterior mean, which
+removes its uncertainty, before the next point is chosen (hyper-parameters fixed).
+
+Mixed spaces: a categorical parameter is one-hot encoded with one shared length scale
+(Hamming distance); integers are rounded and the GP only ever sees rounded points.
+A fully discrete space with at most ``max_enumerate`` points is enumerated (points
+already tried or pending are skipped); otherwise random and local candidates are
+scored and the best few refined by L-BFGS-B over the float parameters.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import TYPE_CHECKING
+
+from optarium.blackbox.base import History, Suggestion
+from optarium.blackbox.gp_model import GaussianProcess, log_h
+from optarium.blackbox.space import CategoricalParam, FloatParam, IntParam, Space
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
+    import torch
+
+    Acquisition = Callable[[torch.Tensor], torch.Tensor]
+
+
+class Encoder:
+    """Unit-cube points (m, d) -> GP features (m, D): one-hot for categoricals."""
+
+    def __init__(self, space: Space):
+        self.space = space
+        self.groups: list[int] = []
+        self.float_columns: list[int] = []  # feature columns of float parameters
+        self.float_params: list[int] = []  # their positions in the unit point
+        column = 0
+        for position, param in enumerate(space.params):
+            if isinstance(param, CategoricalParam):
+                self.groups += [position] * len(param.choices)
+                column += len(param.choices)
+            else:
+                if isinstance(param, FloatParam):
+                    self.float_columns.append(column)
+                    self.float_params.append(position)
+                self.groups.append(position)
+                column += 1
+        self.width = column
+
+    def snap(self, points: np.ndarray) -> np.ndarray:
+        """Round int and categorical coordinates to their bin centres (vectorised)."""
+        import numpy as np
+
+        out = np.clip(np.array(points, dtype=float), 0.0, 1.0)
+        for j, param in enumerate(self.space.params):
+            if isinstance(param, CategoricalParam) or (isinstance(param, IntParam) and not param.log):
+                k = len(param.choices) if isinstance(param, CategoricalParam) else param.high - param.low + 1
+                out[:, j] = (np.clip(np.floor(out[:, j] * k), 0, k - 1) + 0.5) / k
+            elif isinstance(param, IntParam):
+                out[:, j] = [param.to_unit(param.from_unit(u)) for u in out[:, j]]
+        return out
+
+    def features(self, points: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        columns = []
+        for j, param in enumerate(self.space.params):
+            if isinstance(param, CategoricalParam):
+                k = len(param.choices)
+                index = np.clip(np.floor(points[:, j] * k), 0, k - 1).astype(int)
+                columns.append(np.eye(k)[index] / math.sqrt(2.0))
+            else:
+                columns.append(points[:, j : j + 1])
+        return np.hstack(columns)
+
+
+class GPSampler:
+    """BO with a lean torch GP; Sobol for the first ``initial_points(d)`` trials."""
+
+    name = "gp"
+    n_raw = 2048
+    n_local = 512
+    n_refine = 4
+    nei_samples = 16
+    noisy_threshold = 0.01
+    max_enumerate = 50_000
+
+    def initial_points(self, dim: int) -> int:
+        return min(10, max(4, 2 * dim))
+
+    def suggest(self, history: History, n: int) -> list[Suggestion]:
+        import torch
+
+        # Matrices of a few hundred rows: one thread is fastest, and many threads on a
+        # busy machine are up to 50x slower.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return self._suggest(history, n)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _suggest(self, history: History, n: int) -> list[Suggestion]:
+        import numpy as np
+
+        from optarium.blackbox.sobol import SobolSampler
+
+        observed = [t for t in history.complete if math.isfinite(history.loss(t))]
+        n_design = max(0, self.initial_points(history.space.dim) - len(history.trials))
+        if len(observed) < 2 or len({history.loss(t) for t in observed}) < 2:
+            n_design = n
+        out = SobolSampler().suggest(history, min(n, n_design)) if n_design else []
+        out = [Suggestion(s.point, s.info, "sobol") for s in out]
+        if len(out) == n:
+            return out
+        encoder = Encoder(history.space)
+        points = encoder.snap(np.array([t.point for t in observed]))
+        X = encoder.features(points)
+        losses = np.array([history.loss(t) for t in observed])
+        y, _ = _standardise(_warp(losses))
+        warm = [t.info["theta"] for t in history.trials if t.sampler == self.name and "theta" in t.info]
+        model = GaussianProcess(encoder.groups, history.space.dim).fit(X, y, start=warm[-1] if warm else None)
+        noisy = model.noise > self.noisy_threshold * model.outputscale
+        constraint = self._feasibility_model(history, encoder)
+        feasible = np.array([t.feasible for t in observed])
+        rng = history.rng(31)
+        fantasies = [np.asarray(t.point, dtype=float) for t in history.pending]
+        fantasies += [s.point for s in out]
+        while len(out) < n:
+            believer_x, believer_y = X, y
+            if fantasies:
+                extra = encoder.features(encoder.snap(np.array(fantasies)))
+                import torch
+
+                with torch.no_grad():
+                    mean, _ = model.posterior(torch.as_tensor(extra))
+                believer_x = np.vstack([X, extra])
+                believer_y = np.concatenate([y, mean.numpy()])
+                model.condition(believer_x, believer_y)
+            acquisition = self._acquisition(model, y, feasible, noisy, constraint, rng)
+            point = self._maximise(acquisition, encoder, history, points, fantasies, rng)
+            info = {"acquisition": "log_nei" if noisy else "log_ei", "theta": [round(v, 6) for v in model.theta]}
+            out.append(Suggestion(point, info, self.name))
+            fantasies.append(point)
+            model.condition(X, y)
+        return out
+
+    # models -----------------------------------------------------------------------------
+    def _feasibility_model(self, history: History, encoder: Encoder) -> GaussianProcess | None:
+        import numpy as np
+
+        told = [t for t in history.complete if t.feasibility is not None]
+        if len(told) < 2:
+            return None
+        X = encoder.features(encoder.snap(np.array([t.point for t in told])))
+        c = np.array([float(t.feasibility or 0.0) for t in told])
+        scaled, (centre, spread) = _standardise(c)
+        model = GaussianProcess(encoder.groups, history.space.dim).fit(X, scaled)
+        model.threshold = -centre / spread
+        return model
+
+    def _acquisition(
+        self,
+        model: GaussianProcess,
+        y: np.ndarray,
+        feasible: np.ndarray,
+        noisy: bool,
+        constraint: GaussianProcess | None,
+        rng: np.random.Generator,
+    ) -> Acquisition:
+        import torch
+
+        n_obs = len(y)
+        if noisy:
+            samples = model.sample_at_data(self.nei_samples, rng)[:, :n_obs]
+            noiseless = GaussianProcess(model.groups, model.n_groups)
+            noiseless.log_lengthscale, noiseless.log_outputscale = model.log_lengthscale, model.log_outputscale
+            noiseless.condition(model.X.numpy()[:n_obs], y, noise=1e-6 * model.outputscale)
+            alphas = torch.cholesky_solve(samples.T.contiguous(), noiseless.L)  # (n, S)
+            mask = torch.as_tensor(feasible)
+            bests = samples[:, mask].min(dim=1).values if bool(mask.any()) else None
+        best = float(y[feasible].min()) if feasible.any() else None
+
+        def acquisition(features: torch.Tensor) -> torch.Tensor:
+            value = torch.zeros(features.shape[0], dtype=torch.float64)
+            if noisy and bests is not None:
+                _, var = noiseless.posterior(features)
+                sigma = var.sqrt()
+                assert noiseless.log_lengthscale is not None
+                Ks = noiseless.kernel(features, noiseless.X, noiseless.log_lengthscale, noiseless.log_outputscale)
+                means = Ks @ alphas  # (m, S)
+                z = (bests[None, :] - means) / sigma[:, None]
+                value = torch.logsumexp(log_h(z), dim=1) - math.log(self.nei_samples) + torch.log(sigma)
+            elif best is not None:
+                mean, var = model.posterior(features)
+                sigma = var.sqrt()
+                value = log_h((best - mean) / sigma) + torch.log(sigma)
+            if constraint is not None:
+                mean_c, var_c = constraint.posterior(features)
+                sd_c = (var_c + constraint.noise).sqrt()
+                value = value + torch.special.log_ndtr((constraint.threshold - mean_c) / sd_c)
+            return value
+
+        return acquisition
+
+    # acquisition optimisation -------------------------------------------------------------
+    def _maximise(
+        self,
+        acquisition: Acquisition,
+        encoder: Encoder,
+        history: History,
+        observed: np.ndarray,
+        fantasies: list[np.ndarray],
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        import numpy as np
+        import torch
+
+        space = history.space
+        if space.is_discrete and space.cardinality() <= self.max_enumerate:
+            grid = _grid(space)
+            taken = {tuple(np.round(p, 9)) for p in encoder.snap(np.array([t.point for t in history.trials] + fantasies))} if history.trials or fantasies else set()
+            fresh = np.array([p for p in grid if tuple(np.round(p, 9)) not in taken]) if len(taken) < len(grid) else grid
+            with torch.no_grad():
+                scores = torch.cat([acquisition(torch.as_tensor(encoder.features(chunk))) for chunk in np.array_split(fresh, max(1, len(fresh) // 4096))])
+            return np.asarray(fresh[int(torch.argmax(scores))])
+        dim = space.dim
+        losses = np.array([history.loss(t) for t in history.complete if math.isfinite(history.loss(t))])
+        top = observed[np.argsort(losses)[:5]] if len(observed) else np.full((1, dim), 0.5)
+        local = top[rng.integers(len(top), size=self.n_local)] + rng.standard_normal((self.n_local, dim)) * rng.choice([0.01, 0.05, 0.15], size=(self.n_local, 1))
+        candidates = encoder.snap(np.vstack([rng.random((self.n_raw, dim)), local]))
+        with torch.no_grad():
+            scores = acquisition(torch.as_tensor(encoder.features(candidates)))
+        order = torch.argsort(scores, descending=True).numpy()
+        starts = candidates[order[: self.n_refine]]
+        best_point, best_score = candidates[order[0]], float(scores[order[0]])
+        if encoder.float_params:
+            refined = self._refine(acquisition, encoder, starts)
+            with torch.no_grad():
+                refined_scores = acquisition(torch.as_tensor(encoder.features(refined)))
+            k = int(torch.argmax(refined_scores))
+            if float(refined_scores[k]) > best_score:
+                best_point = refined[k]
+        return np.asarray(best_point)
+
+    def _refine(self, acquisition: Acquisition, encoder: Encoder, starts: np.ndarray) -> np.ndarray:
+        """L-BFGS-B over the float parameters of each start, the others held (one joint run)."""
+        import numpy as np
+        import torch
+        from scipy.optimize import minimize
+
+        base = torch.as_tensor(encoder.features(starts))
+        columns = encoder.float_columns
+        params = encoder.float_params
+
+        def objective(z: np.ndarray) -> tuple[float, np.ndarray]:
+            values = torch.as_tensor(z.reshape(len(starts), len(params))).requires_grad_(True)
+            features = base.clone()
+            features[:, columns] = values
+            loss = -acquisition(features).sum()
+            loss.backward()
+            assert values.grad is not None
+            return float(loss.detach()), values.grad.numpy().ravel().copy()
+
+        z0 = starts[:, params].ravel()
+        result = minimize(objective, z0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * len(z0), options={"maxiter": 60})
+        refined = starts.copy()
+        refined[:, params] = np.clip(result.x.reshape(len(starts), len(params)), 0.0, 1.0)
+        return encoder.snap(refined)
+
+
+def _standardise(values: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
+    centre = float(values.mean())
+    spread = float(values.std()) or 1.0
+    return (values - centre) / spread, (centre, spread)
+
+
+def _warp(losses: np.ndarray) -> np.ndarray:
+    """Compress a heavy upper tail (common for losses spanning decades) with a log, order kept."""
+    import numpy as np
+
+    low, median, high = float(losses.min()), float(np.median(losses)), float(losses.max())
+    if median - low <= 0 or (high - median) < 10 * (median - low):
+        return losses
+    return np.log(losses - low + 0.1 * (median - low))
+
+
+def _grid(space: Space) -> np.ndarray:
+    """All points of a discrete space, as bin centres in the unit cube, shape (cardinality, d)."""
+    import numpy as np
+
+    axes = []
+    for param in space.params:
+        if isinstance(param, CategoricalParam):
+            axes.append([(i + 0.5) / len(param.choices) for i in range(len(param.choices))])
+        elif isinstance(param, IntParam):
+            axes.append([param.to_unit(v) for v in range(param.low, param.high + 1)])
+    return np.array(list(itertools.product(*axes)), dtype=float)

@@ -1,0 +1,305 @@
+"""Persistent ask/tell studies on the store: create or load by name, ask, tell, best.
+
+Each ask and each tell is one transaction. An ask locks the study row first, so
+concurrent asks from several workers run one after the other and every sampler sees
+the pending trials of the others. A worker killed between ask and tell leaves its
+trial pending; anyone may tell it or mark it failed later.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from typing import TYPE_CHECKING, Any, Literal
+
+from optarium.blackbox.base import History, Trial
+from optarium.blackbox.errors import StudyExistsError, StudyNotFoundError, TellError
+from optarium.blackbox.space import Space
+from optarium.errors import OptionError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy.engine import Connection
+
+    from optarium.store.core import Store
+
+Direction = Literal["minimize", "maximize"]
+
+
+def _store(store: Store | str | None) -> Store:
+    from optarium.store.core import Store
+
+    return store if isinstance(store, Store) else Store(store)
+
+
+class Study:
+    """A named black-box study in the store; use :meth:`create` or :meth:`load`."""
+
+    def __init__(self, store: Store, row: dict[str, Any]):
+        self.store = store
+        self._id = int(row["id"])
+        self.name: str = row["name"]
+        self.space = Space.from_dict(row["space"])
+        self.sampler_name: str = row["sampler"]
+        self.sampler_reason: str = row["sampler_reason"]
+        self.direction: Direction = row["direction"]
+        self.feedback: Literal["value", "ranking"] = row["feedback"]
+        self.seed: int = int(row["seed"])
+        self.budget: int | None = row["budget"]
+
+    # creation -----------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        space: Space | dict[str, Any],
+        *,
+        sampler: str = "auto",
+        direction: str = "minimize",
+        seed: int | None = None,
+        budget: int | None = None,
+        feedback: str = "value",
+        store: Store | str | None = None,
+        load_if_exists: bool = False,
+    ) -> Study:
+        """Create a study (error if the name is taken, unless ``load_if_exists``)."""
+        from optarium.blackbox.auto import explain
+        from optarium.blackbox.samplers import get_sampler
+        from optarium.store import studies
+
+        if not isinstance(name, str) or not name.strip() or len(name) > 255:
+            raise OptionError("name", name, "a non-empty string of at most 255 characters")
+        if direction not in ("minimize", "maximize"):
+            raise OptionError("direction", direction, "'minimize' or 'maximize'")
+        if feedback not in ("value", "ranking"):
+            raise OptionError("feedback", feedback, "'value' or 'ranking'")
+        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
+            raise OptionError("budget", budget, "a positive integer")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31):
+            raise OptionError("seed", seed, "an integer in [0, 2^31)")
+        space = space if isinstance(space, Space) else Space.from_dict(space)
+        get_sampler(sampler)  # unknown names fail before anything is written
+        reason = explain(space, budget, feedback) if sampler == "auto" else f"{sampler} chosen by the user"
+        handle = _store(store)
+        row = {
+            "name": name, "space": space.to_dict(), "sampler": sampler, "sampler_reason": reason,
+            "direction": direction, "feedback": feedback,
+            "seed": seed if seed is not None else secrets.randbelow(2**31), "budget": budget,
+        }
+        with handle.transaction() as connection:
+            existing = studies.find_study(connection, name)
+            if existing is not None:
+                if not load_if_exists:
+                    raise StudyExistsError(f"a study named {name!r} already exists; load it or pick another name")
+                return cls(handle, existing)
+            studies.insert_study(connection, row)
+            created = studies.find_study(connection, name)
+        assert created is not None
+        return cls(handle, created)
+
+    @classmethod
+    def load(cls, name: str, store: Store | str | None = None) -> Study:
+        """The study called ``name``; :class:`StudyNotFoundError` if there is none."""
+        from optarium.store import studies
+
+        handle = _store(store)
+        with handle.transaction() as connection:
+            row = studies.find_study(connection, name)
+        if row is None:
+            raise StudyNotFoundError(f"no study named {name!r} in store {handle.url}")
+        return cls(handle, row)
+
+    @staticmethod
+    def list_all(store: Store | str | None = None) -> list[dict[str, Any]]:
+        from optarium.store import studies
+
+        with _store(store).transaction() as connection:
+            return studies.list_studies(connection)
+
+    # ask / tell ---------------------------------------------------------------------------
+    def ask(self, n: int = 1) -> list[Trial]:
+        """Suggest ``n`` new trials (a batch), stored as pending; pending trials of others count."""
+        from optarium.blackbox.samplers import get_sampler
+        from optarium.store import studies
+
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise OptionError("n", n, "a positive integer")
+        sampler = get_sampler(self.sampler_name)
+        with self.store.transaction() as connection:
+            ask_index = studies.lock_study(connection, self._id)
+            trials = [_trial(row) for row in studies.list_trials(connection, self._id)]
+            history = History(
+                space=self.space, direction=self.direction, seed=self.seed, ask_index=ask_index,
+                trials=trials, budget=self.budget, feedback=self.feedback,
+            )
+            suggestions = sampler.suggest(history, n)
+            if len(suggestions) != n:
+                raise RuntimeError(f"sampler {self.sampler_name} returned {len(suggestions)} points for n={n}")
+            first = max((t.number for t in trials), default=0) + 1
+            rows: list[dict[str, Any]] = []
+            new: list[Trial] = []
+            for offset, suggestion in enumerate(suggestions):
+                params = self.space.decode(suggestion.point)
+                point = [float(u) for u in self.space.encode(params)]
+                by = suggestion.sampler or sampler.name
+                rows.append({"number": first + offset, "params": params, "point": point, "sampler": by, "info": _jsonable(suggestion.info)})
+                new.append(Trial(first + offset, params, "pending", point=tuple(point), sampler=by, info=suggestion.info))
+            studies.insert_trials(connection, self._id, rows)
+        return new
+
+    def tell(
+        self,
+        trial: Trial | int,
+        value: float | None = None,
+        *,
+        feasibility: float | None = None,
+        failed: bool = False,
+    ) -> Trial:
+        """Record a pending trial's result (one transaction); ``feasibility <= 0`` means feasible.
+
+        A NaN or infinite value, an unknown trial or one already finished raises
+        :class:`TellError` and writes nothing.
+        """
+        from optarium.store import studies
+
+        number = trial.number if isinstance(trial, Trial) else trial
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise TellError(f"a trial id must be an integer, got {number!r}")
+        if failed:
+            if value is not None:
+                raise TellError(f"trial {number}: give a value or failed=True, not both (got value={value!r})")
+        else:
+            value = _finite("value", value, number)
+        if feasibility is not None:
+            feasibility = _finite("feasibility", feasibility, number)
+        with self.store.transaction() as connection:
+            row = self._pending_row(connection, number)
+            studies.finish_trial(connection, row["id"], "failed" if failed else "complete", value, feasibility)
+            row.update(state="failed" if failed else "complete", value=value, feasibility=feasibility)
+        return _trial(row)
+
+    def tell_ranking(self, trials: Sequence[Trial | int], order: Sequence[int]) -> list[Trial]:
+        """Record a ranking of pending trials: ``order`` lists positions in ``trials``, best first.
+
+        Each trial's value becomes its rank (0 = best; negated for a maximising study), so
+        the ranking is kept in the store; all in one transaction.
+        """
+        from optarium.store import studies
+
+        numbers = [t.number if isinstance(t, Trial) else t for t in trials]
+        if len(numbers) < 2:
+            raise TellError(f"a ranking needs at least two trials, got {numbers!r}")
+        if sorted(order) != list(range(len(numbers))):
+            raise TellError(f"`order` must be a permutation of 0..{len(numbers) - 1}, got {list(order)!r}")
+        if len(set(numbers)) != len(numbers):
+            raise TellError(f"a trial appears twice in the ranking: {numbers!r}")
+        sign = 1.0 if self.direction == "minimize" else -1.0
+        told = []
+        with self.store.transaction() as connection:
+            for rank, position in enumerate(order):
+                row = self._pending_row(connection, numbers[position])
+                studies.finish_trial(connection, row["id"], "complete", sign * rank, None)
+                row.update(state="complete", value=sign * rank)
+                told.append(_trial(row))
+        return told
+
+    def _pending_row(self, connection: Connection, number: int) -> dict[str, Any]:
+        from optarium.store import studies
+
+        row = studies.find_trial(connection, self._id, number)
+        if row is None:
+            raise TellError(f"study {self.name!r} has no trial {number}")
+        if row["state"] != "pending":
+            raise TellError(f"trial {number} of study {self.name!r} is already {row['state']}; a trial is told once")
+        return row
+
+    # queries ------------------------------------------------------------------------------
+    @property
+    def trials(self) -> list[Trial]:
+        from optarium.store import studies
+
+        with self.store.transaction() as connection:
+            return [_trial(row) for row in studies.list_trials(connection, self._id)]
+
+    @property
+    def best(self) -> Trial | None:
+        """The best complete, feasible trial (for ranking studies: the winner of the last ranking)."""
+        trials = [t for t in self.trials if t.state == "complete" and t.value is not None and t.feasible]
+        if not trials:
+            return None
+        if self.feedback == "ranking":
+            ranked = [t for t in trials if "group" in t.info]
+            if ranked:
+                last = max(t.info["group"] for t in ranked)
+                group = [t for t in ranked if t.info["group"] == last]
+                return min(group, key=lambda t: abs(t.value or 0.0))
+        sign = 1.0 if self.direction == "minimize" else -1.0
+        return min(trials, key=lambda t: (sign * (t.value or 0.0), t.number))
+
+    def best_so_far(self) -> list[tuple[int, float]]:
+        """(evaluations so far, best value so far) after each complete feasible trial, in trial order."""
+        sign = 1.0 if self.direction == "minimize" else -1.0
+        out: list[tuple[int, float]] = []
+        best = math.inf
+        count = 0
+        for trial in self.trials:
+            if trial.state != "complete" or trial.value is None:
+                continue
+            count += 1
+            if trial.feasible and sign * trial.value < best:
+                best = sign * trial.value
+            if math.isfinite(best):
+                out.append((count, sign * best))
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        trials = self.trials
+        best = self.best
+        counts = {state: sum(t.state == state for t in trials) for state in ("pending", "complete", "failed")}
+        return {
+            "name": self.name, "space": self.space.to_dict(), "sampler": self.sampler_name,
+            "sampler_reason": self.sampler_reason, "direction": self.direction, "feedback": self.feedback,
+            "seed": self.seed, "budget": self.budget, "trials": counts,
+            "best": None if best is None else best.to_dict(),
+        }
+
+
+def _trial(row: dict[str, Any]) -> Trial:
+    return Trial(
+        number=int(row["number"]), params=dict(row["params"]), state=row["state"], value=row["value"],
+        feasibility=row["feasibility"], point=tuple(row["point"]), sampler=row["sampler"], info=dict(row["info"] or {}),
+    )
+
+
+def _finite(label: str, value: Any, number: int) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        try:
+            import numpy as np
+
+            if isinstance(value, np.generic) and np.issubdtype(type(value), np.number):
+                value = float(value)
+            else:
+                raise TypeError
+        except TypeError:
+            raise TellError(f"trial {number}: {label} must be a number, got {value!r}") from None
+    if not math.isfinite(value):
+        raise TellError(f"trial {number}: {label} must be finite, got {value!r}; use failed=True for a failed run")
+    return float(value)
+
+
+def _jsonable(info: dict[str, Any]) -> dict[str, Any]:
+    import numpy as np
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            return [convert(v) for v in value.tolist()]
+        if isinstance(value, np.generic):
+            return value.item()
+        if isinstance(value, dict):
+            return {str(k): convert(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [convert(v) for v in value]
+        return value
+
+    return {str(k): convert(v) for k, v in info.items()}

@@ -1,0 +1,181 @@
+"""``optarium study``: drive a persistent ask/tell black-box study from the shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from optarium.cli.common import JSON_OPTION, STORE_OPTION, command, console, print_json
+
+app = typer.Typer(help="Black-box studies: create, ask, tell, best, show, plot.", no_args_is_help=True)
+
+NAME = typer.Argument(..., help="Study name.")
+
+
+@app.command("create")
+@command
+def create(
+    name: str = NAME,
+    space: Path = typer.Option(..., "--space", help="Space file (YAML: name -> {type, low, high, log, choices})."),
+    sampler: str = typer.Option("auto", "--sampler", help="auto, gp, cmaes, cbo, zo_rank, sobol, random."),
+    direction: str = typer.Option("minimize", "--direction", help="minimize or maximize."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for reproducible suggestions."),
+    budget: int | None = typer.Option(None, "--budget", help="Planned number of evaluations (helps `auto`)."),
+    feedback: str = typer.Option("value", "--feedback", help="value, or ranking (ZO-RankSGD)."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Create a study; `auto` records why it picked its sampler."""
+    from optarium.blackbox.space import Space
+    from optarium.blackbox.study import Study
+
+    study = Study.create(
+        name, Space.from_yaml(space), sampler=sampler, direction=direction, seed=seed, budget=budget,
+        feedback=feedback, store=store,
+    )
+    if as_json:
+        print_json(study.summary())
+    else:
+        console().print(f"created study [bold]{study.name}[/] ({study.space.dim} parameters, {study.direction})\nsampler: {study.sampler_reason}")
+    return 0
+
+
+@app.command("ask")
+@command
+def ask(
+    name: str = NAME,
+    n: int = typer.Option(1, "--n", "-n", help="How many trials (a batch)."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Suggest the next trial(s): a list of {trial_id, params}."""
+    from optarium.blackbox.study import Study
+
+    trials = Study.load(name, store).ask(n)
+    if as_json:
+        print_json([{"trial_id": t.number, "params": t.params} for t in trials])
+    else:
+        for trial in trials:
+            console().print(f"trial {trial.number}: {_params(trial.params)}")
+    return 0
+
+
+@app.command("tell")
+@command
+def tell(
+    name: str = NAME,
+    trial_id: int = typer.Argument(..., help="Trial id from `optarium study ask`."),
+    value: str | None = typer.Argument(None, help="The measured value (omit with --failed)."),
+    failed: bool = typer.Option(False, "--failed", help="The experiment failed; no value."),
+    feasibility: float | None = typer.Option(None, "--feasibility", help="Constraint value: <= 0 feasible."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Record the result of a pending trial."""
+    from optarium.blackbox.errors import TellError
+    from optarium.blackbox.study import Study
+
+    number: float | None = None
+    if value is not None:
+        try:
+            number = float(value)
+        except ValueError:
+            raise TellError(f"trial {trial_id}: value must be a number, got {value!r}") from None
+    elif not failed:
+        raise TellError(f"trial {trial_id}: give a VALUE or --failed")
+    trial = Study.load(name, store).tell(trial_id, number, feasibility=feasibility, failed=failed)
+    if as_json:
+        print_json(trial.to_dict())
+    else:
+        console().print(f"trial {trial.number}: {trial.state}" + ("" if trial.value is None else f", value {trial.value:.10g}"))
+    return 0
+
+
+@app.command("best")
+@command
+def best(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION) -> int:
+    """The best complete, feasible trial so far."""
+    from optarium.blackbox.study import Study
+
+    trial = Study.load(name, store).best
+    if as_json:
+        print_json(None if trial is None else trial.to_dict())
+    elif trial is None:
+        console().print("no complete trial yet")
+    else:
+        console().print(f"trial {trial.number}: value {trial.value:.10g}\n{_params(trial.params)}")
+    return 0
+
+
+@app.command("show")
+@command
+def show(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION) -> int:
+    """The study's settings, why its sampler was chosen, and every trial."""
+    from optarium.blackbox.study import Study
+
+    study = Study.load(name, store)
+    trials = study.trials
+    summary = study.summary()
+    if as_json:
+        summary["trial_list"] = [t.to_dict() for t in trials]
+        print_json(summary)
+        return 0
+    from rich.table import Table
+
+    out = console()
+    out.print(f"[bold]{study.name}[/]  {study.direction}  sampler {study.sampler_name} (seed {study.seed})")
+    out.print(f"why: {study.sampler_reason}")
+    table = Table("trial", "state", "value", "by", "params")
+    for trial in trials:
+        table.add_row(str(trial.number), trial.state, "-" if trial.value is None else f"{trial.value:.6g}", trial.sampler, _params(trial.params))
+    out.print(table)
+    return 0
+
+
+@app.command("plot")
+@command
+def plot(
+    name: str = NAME,
+    output: Path = typer.Option(Path("best.png"), "--output", "-o", help="PNG file to write."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Plot the best value so far against the number of evaluations."""
+    from optarium.blackbox.study import Study
+
+    study = Study.load(name, store)
+    curve = study.best_so_far()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4))
+    values = [v for t in study.trials if t.state == "complete" and t.value is not None for v in [t.value]]
+    axes.plot(range(1, len(values) + 1), values, ".", alpha=0.4, label="evaluations")
+    if curve:
+        axes.step([c for c, _ in curve], [v for _, v in curve], where="post", label="best so far")
+    axes.set_xlabel("evaluations")
+    axes.set_ylabel("value")
+    axes.set_title(f"{study.name} ({study.direction})")
+    axes.legend()
+    figure.tight_layout()
+    try:
+        figure.savefig(output, dpi=120)
+    except OSError as error:
+        from optarium.errors import InputFileError
+
+        raise InputFileError(str(output), f"cannot write: {error.strerror}") from None
+    finally:
+        plt.close(figure)
+    if as_json:
+        print_json({"output": str(output), "evaluations": len(values)})
+    else:
+        console().print(f"wrote {output}")
+    return 0
+
+
+def _params(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
