@@ -8,6 +8,7 @@ import typer
 
 from optarium.cli import bench, runs
 from optarium.cli import formulate as formulate_cli
+from optarium.cli import study as study_cli
 from optarium.cli.common import command
 from optarium.cli.equiv import equiv
 from optarium.cli.route import route
@@ -36,6 +37,7 @@ def _root(
 app.command("solve")(command(solve))
 app.command("route")(command(route))
 app.add_typer(runs.app, name="runs")
+app.add_typer(study_cli.app, name="study")
 app.add_typer(bench.app, name="bench")
 app.add_typer(formulate_cli.app, name="formulate")
 app.command("schedule")(command(schedule))
