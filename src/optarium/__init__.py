@@ -26,6 +26,9 @@ _LAZY = {
     "Verification": ("optarium.solution", "Verification"),
     "Store": ("optarium.store.core", "Store"),
     "OptariumError": ("optarium.errors", "OptariumError"),
+    "Study": ("optarium.blackbox.study", "Study"),
+    "Space": ("optarium.blackbox.space", "Space"),
+    "optimize": ("optarium.blackbox.optimize", "optimize"),
     "formulate": ("optarium.formulate", "formulate"),
 }
 
