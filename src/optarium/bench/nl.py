@@ -128,6 +128,11 @@ def run_nl(
         from optarium.store.core import Store
 
         store = Store()
+    from optarium.formulate.llm import ReplayClient
+
+    if isinstance(llm, ReplayClient):
+        # gold models may be named after a cleaned id (bench4opt: "Blending Problem_[x]" -> blending_problem_x.lp)
+        llm.aliases.update({r["id"]: Path(r["gold_model"]).stem for r in records if r.get("gold_model")})
     checker = _checker() if equivalence else None
     started = time.perf_counter()
 

@@ -208,21 +208,24 @@ class ReplayClient:
     """Answers with a stored model file ``DIR/<key>.lp`` or ``DIR/<key>.py`` instead of an LLM.
 
     It has one answer per problem, so the pipeline runs no correction rounds with it.
+    ``aliases`` maps a key to another file stem to try (e.g. a record's gold-model file name).
     """
 
     can_correct = False
 
-    def __init__(self, folder: str | os.PathLike[str]):
+    def __init__(self, folder: str | os.PathLike[str], aliases: dict[str, str] | None = None):
         self.folder = Path(folder)
+        self.aliases = dict(aliases or {})
         if not self.folder.is_dir():
             raise LLMConfigError(f"replay folder {self.folder} does not exist")
         self.name = f"replay:{self.folder}"
 
     def path(self, key: str) -> Path | None:
-        for suffix in (".lp", ".py"):
-            candidate = self.folder / f"{key}{suffix}"
-            if candidate.is_file():
-                return candidate
+        for stem in (key, self.aliases.get(key)):
+            for suffix in (".lp", ".py"):
+                candidate = self.folder / f"{stem}{suffix}"
+                if stem and candidate.is_file():
+                    return candidate
         return None
 
     def chat(self, messages: list[Message], key: str | None = None) -> LLMCall:

@@ -133,13 +133,18 @@ def problem_from_lp(lp_text: str, name: str) -> MathProgram:
     """A canonical problem from CPLEX LP text (Pyomo's objective constant folded into the offset)."""
     from dataclasses import replace
 
+    from optarium.errors import InvalidModelError
     from optarium.problem.adapters import _fold_constant
     from optarium.problem.io import read_problem
 
     with tempfile.TemporaryDirectory(prefix="optarium-lp-") as folder:
         path = Path(folder) / "model.lp"
         path.write_text(lp_text, encoding="utf-8")
-        problem = read_problem(path)
+        try:
+            problem = read_problem(path)
+        except InvalidModelError as error:
+            # the temporary path means nothing to the user (or to the LLM reading the feedback)
+            raise InvalidModelError(str(error).replace(str(path), "the LP model")) from None
     return _fold_constant(replace(problem, name=name, _cache={}))
 
 
