@@ -191,7 +191,7 @@ def read_instance_file(path: str | Path) -> JobShopInstance:
             lines.append((number, content))
     if not lines:
         raise InvalidModelError("empty file: expected a line `jobs machines`", source=source)
-    if any(re.search(r"[A-Za-z]", content) for _, content in lines):
+    if any(content.lower().startswith(("times", "machines", "nb of")) for _, content in lines):
         return _read_taillard_sections(lines, path)
     header_line, header = lines[0]
     head = _numbers(header, source, header_line)

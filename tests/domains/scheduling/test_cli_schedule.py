@@ -1,0 +1,67 @@
+"""``optarium schedule`` through a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from optarium.store.core import Store
+
+OPTARIUM = str(Path(sys.executable).parent / "optarium")
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OPTARIUM, "schedule", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_schedule_ft06_json_plot_and_store(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    plot = tmp_path / "ft06.png"
+    done = _run("ft06", "--time-limit", "5", "--threads", "2", "--plot", str(plot), "--json", "--store", store)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["makespan"] == 55 and out["gap"] == 0.0 and out["verified"] is True
+    assert out["best_known"] == 55 and out["method"] == "cp"
+    assert plot.stat().st_size > 1000 and plot.read_bytes()[:4] == b"\x89PNG"
+    assert Store(store).get_run(out["run_id"])["kind"] == "jobshop"
+
+
+@pytest.mark.parametrize("method", ["rule", "learned"])
+def test_instant_methods_on_a_file(tmp_path: Path, method: str) -> None:
+    path = tmp_path / "tiny.txt"
+    path.write_text("3 2\n0 3 1 2\n1 4 0 1\n0 2 1 5\n")
+    done = _run(str(path), "--method", method, "--rule", "spt", "--json", "--store", f"sqlite:///{tmp_path / 'r.db'}")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["verified"] is True and out["gap"] is None
+    assert out["makespan"] >= 11  # machine 1 carries 2 + 4 + 5
+    assert out["jobs"] == 3 and out["machines"] == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["missing.txt"], "missing.txt"),
+        (["ft06", "--time-limit", "0"], "--time-limit"),
+        (["ft06", "--method", "tabu"], "tabu"),
+        (["ft06", "--method", "rule", "--rule", "lifo"], "lifo"),
+        (["BAD_FILE"], "negative"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path: Path, args: list[str], named: str) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2 2\n0 3 1 -4\n1 2 0 2\n")
+    args = [str(bad) if a == "BAD_FILE" else a for a in args]
+    named = "-4" if named == "negative" else named
+    db = tmp_path / "runs.db"
+    plot = tmp_path / "out.png"
+    done = _run(*args, "--plot", str(plot), "--store", f"sqlite:///{db}")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: ") and named in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not plot.exists()
+    assert not db.exists() or Store(f"sqlite:///{db}").count_runs() == 0
