@@ -65,3 +65,21 @@ def test_insights_can_be_edited_and_deactivated(store_url: str, kit: Any) -> Non
     assert retrieve(store, kit.question)[0]["condition"] == "sandwich profit per product"
     update_insight(store, insight_id, active=False)
     assert retrieve(store, kit.question) == []
+
+
+def test_insight_that_misleads_gets_a_narrower_condition(llm_server: Any, kit: Any, tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'lib.db'}")
+    insight_id = add_insight(store, **INSIGHT)
+
+    def answer(body: dict[str, Any]) -> dict[str, Any]:
+        prompt = body["messages"][-1]["content"]
+        if "Rewrite the condition" in prompt:
+            return {"content": '```json\n{"condition": "profit per omelette and per pancake"}\n```'}
+        return {"content": kit.pyomo(profit_special=5 if "Lesson:" in prompt else 4)}
+
+    llm_server.script = [answer]
+    report = learn(records(kit), LLMClient(llm_server.url, "m", api_key="", retries=0), store, rounds=0)
+    assert report.outcomes == {"breakfast": "refined"} and report.refined == [insight_id]
+    [stored] = list_insights(store)
+    assert stored["condition"] == "profit per omelette and per pancake" and stored["misled"] == 1
+    assert retrieve(store, kit.question) == []
