@@ -65,6 +65,8 @@ def schedule(
                       else f"[red]NOT verified[/]: {'; '.join(result.check.violations)}")
         out.print(f"{result.instance.name}: {result.instance.num_jobs} jobs x {result.instance.num_machines} machines, "
                   f"{result.solver} {result.solver_version} {result.seconds:.2f}s")
+        if result.message:
+            out.print(result.message)
         if result.run_id is not None:
             out.print(f"run {result.run_id} recorded")
         if plot is not None and result.schedule is not None:
