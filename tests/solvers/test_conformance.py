@@ -167,3 +167,15 @@ def test_time_limit_returns_the_best_point_found(data_dir: Path) -> None:
     assert solution.status in ("time_limit", "optimal")
     if solution.objective is not None:
         assert solution.verified
+
+
+def test_cross_check_replaces_a_wrong_optimum_with_a_better_verified_one(data_dir: Path) -> None:
+    """HiGHS alone stops at 2.82e12 on this Bench4Opt LP; SCIP finds the labelled optimum 5.889e11."""
+    model = data_dir / "nl" / "models" / "bench4opt_lp" / "production_planning_problem_water_treatment_var3.lp"
+    alone = optarium.solve(model, solver="highs", record=False)
+    checked = optarium.solve(model, solver="highs", cross_check=True, record=False)
+    assert alone.objective == pytest.approx(2.8223e12, rel=1e-3)
+    assert checked.cross_check is not None and checked.cross_check["agree"] is False
+    assert checked.solver == "scip" and checked.verified
+    assert checked.objective == pytest.approx(5.88895539877e11, rel=1e-6)
+    assert "better verified answer" in checked.message
