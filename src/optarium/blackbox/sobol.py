@@ -23,9 +23,12 @@ class SobolSampler:
     name = "sobol"
 
     def suggest(self, history: History, n: int) -> list[Suggestion]:
+        import warnings
+
         import numpy as np
         from scipy.stats import qmc
 
+        warnings.filterwarnings("ignore", message="The balance properties of Sobol", category=UserWarning)
         engine = qmc.Sobol(d=history.space.dim, scramble=True, seed=np.random.default_rng([history.seed, 7]))
         if history.trials:
             engine.fast_forward(len(history.trials))

@@ -1,0 +1,66 @@
+"""``optarium study`` through a real subprocess: the shell loop a lab script runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OPTARIUM = str(Path(sys.executable).parent / "optarium")
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OPTARIUM, "study", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_shell_loop_create_ask_tell_best_show_plot(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    created = cli("create", "suzuki", "--space", str(ROOT / "examples" / "space.yaml"), "--direction", "maximize",
+                  "--seed", "4", "--store", store, "--json", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert "gp" in json.loads(created.stdout)["sampler_reason"]
+    for _ in range(3):
+        asked = cli("ask", "suzuki", "--n", "2", "--store", store, "--json", cwd=tmp_path)
+        assert asked.returncode == 0, asked.stderr
+        batch = json.loads(asked.stdout)
+        assert [sorted(row) for row in batch] == [["params", "trial_id"]] * 2
+        for row in batch:
+            value = str(row["params"]["temperature"] / 10.0)
+            told = cli("tell", "suzuki", str(row["trial_id"]), value, "--store", store, "--json", cwd=tmp_path)
+            assert told.returncode == 0, told.stderr
+    best = json.loads(cli("best", "suzuki", "--store", store, "--json", cwd=tmp_path).stdout)
+    shown = json.loads(cli("show", "suzuki", "--store", store, "--json", cwd=tmp_path).stdout)
+    assert best["value"] == max(t["value"] for t in shown["trial_list"])
+    assert shown["trials"] == {"pending": 0, "complete": 6, "failed": 0}
+    plotted = cli("plot", "suzuki", "--output", "best.png", "--store", store, cwd=tmp_path)
+    assert plotted.returncode == 0, plotted.stderr
+    assert (tmp_path / "best.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    bad_space = tmp_path / "bad.yaml"
+    bad_space.write_text("lr: {type: float, low: 0.0, high: 0.1, log: true}\n")
+    failed = cli("create", "s", "--space", str(bad_space), "--store", store, cwd=tmp_path)
+    assert failed.returncode == 2 and failed.stderr.strip().count("\n") == 0
+    assert "low=0.0" in failed.stderr
+    assert cli("ask", "s", "--store", store, cwd=tmp_path).stderr.startswith("error: no study named 's'")
+
+    assert cli("create", "s", "--space", str(ROOT / "examples" / "space.yaml"), "--store", store, cwd=tmp_path).returncode == 0
+    trial_id = json.loads(cli("ask", "s", "--store", store, "--json", cwd=tmp_path).stdout)[0]["trial_id"]
+    for args, fragment in [
+        ((str(trial_id), "nan"), "must be finite, got nan"),
+        ((str(trial_id), "fast"), "'fast'"),
+        (("42", "1.0"), "no trial 42"),
+    ]:
+        told = cli("tell", "s", *args, "--store", store, cwd=tmp_path)
+        assert told.returncode == 2 and fragment in told.stderr, told.stderr
+    shown = json.loads(cli("show", "s", "--store", store, "--json", cwd=tmp_path).stdout)
+    assert shown["trials"] == {"pending": 1, "complete": 0, "failed": 0}
+    assert cli("tell", "s", str(trial_id), "--failed", "--store", store, cwd=tmp_path).returncode == 0
+    again = cli("tell", "s", str(trial_id), "1.0", "--store", store, cwd=tmp_path)
+    assert again.returncode == 2 and "already failed" in again.stderr
+    wrong_store = cli("best", "s", "--store", "nosuch://x", cwd=tmp_path)
+    assert wrong_store.returncode == 2 and "nosuch://x" in wrong_store.stderr

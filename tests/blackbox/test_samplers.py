@@ -1,0 +1,129 @@
+"""One conformance suite over every registered sampler (STYLE rule 4)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from optarium.blackbox.samplers import get_sampler, register, sampler_names
+from optarium.blackbox.space import Space
+from optarium.blackbox.study import Study
+from optarium.errors import OptionError
+
+SPACE = Space.from_dict({
+    "x": {"type": "float", "low": -3.0, "high": 3.0},
+    "lr": {"type": "float", "low": 1e-4, "high": 1.0, "log": True},
+    "k": {"type": "int", "low": 1, "high": 6},
+    "kind": {"type": "categorical", "choices": ["a", "b", "c"]},
+})
+ALL = sampler_names()
+
+
+def objective(params: dict) -> float:
+    return (params["x"] - 1.0) ** 2 + (math.log10(params["lr"]) + 2) ** 2 + abs(params["k"] - 4) + (params["kind"] != "b")
+
+
+def run(study: Study, evaluations: int, batch: int = 2) -> None:
+    while len(study.trials) < evaluations:
+        for trial in study.ask(batch):
+            study.tell(trial, objective(trial.params))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_batch_ask_returns_n_valid_distinct_pending_trials(name: str) -> None:
+    study = Study.create(f"conf-{name}", SPACE, sampler=name, seed=1)
+    run(study, 12, batch=3)
+    trials = study.ask(3)
+    assert len(trials) == 3
+    assert [t.number for t in trials] == [13, 14, 15]
+    for trial in trials:
+        assert SPACE.check(trial.params) == trial.params
+    assert len({tuple(sorted(t.params.items())) for t in trials}) == 3
+    assert sum(t.state == "pending" for t in study.trials) == 3
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_same_seed_and_results_give_the_same_suggestions(name: str) -> None:
+    runs = []
+    for copy in range(2):
+        study = Study.create(f"seed-{name}-{copy}", SPACE, sampler=name, seed=7)
+        run(study, 10)
+        runs.append([t.params for t in study.ask(2)])
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if n not in ("sobol", "random")])
+def test_model_based_sampler_beats_its_own_start(name: str) -> None:
+    study = Study.create(f"improve-{name}", SPACE, sampler=name, seed=3)
+    run(study, 30)
+    values = [t.value for t in study.trials if t.value is not None]
+    assert min(values[10:]) < min(values[:6])
+    assert study.best is not None and study.best.value == min(values)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_failed_and_pending_trials_do_not_stop_a_sampler(name: str) -> None:
+    study = Study.create(f"fail-{name}", SPACE, sampler=name, seed=5)
+    for step in range(5):
+        trials = study.ask(2)
+        study.tell(trials[0], failed=True)
+        if step % 2:
+            study.tell(trials[1], objective(trials[1].params))
+    assert len(study.ask(2)) == 2
+
+
+def test_gp_respects_told_feasibility() -> None:
+    space = Space.from_dict({"x": {"type": "float", "low": 0.0, "high": 1.0}, "y": {"type": "float", "low": 0.0, "high": 1.0}})
+    study = Study.create("constrained", space, sampler="gp", seed=2)
+    for _ in range(18):
+        (trial,) = study.ask()
+        x, y = trial.params["x"], trial.params["y"]
+        # minimise x + y subject to x + y >= 0.8 (feasibility <= 0 when satisfied)
+        study.tell(trial, x + y, feasibility=0.8 - (x + y))
+    best = study.best
+    assert best is not None and best.feasible
+    assert 0.8 <= best.value < 0.95
+    # after the design, suggestions hug the boundary instead of the infeasible optimum (0, 0)
+    late = study.trials[10:]
+    assert all(t.params["x"] + t.params["y"] > 0.6 for t in late)
+
+
+def test_gp_switches_to_noisy_ei_on_noisy_observations() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    space = Space.from_dict({"x": {"type": "float", "low": 0.0, "high": 1.0}})
+    study = Study.create("noisy", space, sampler="gp", seed=2)
+    for _ in range(16):
+        (trial,) = study.ask()
+        study.tell(trial, (trial.params["x"] - 0.3) ** 2 + 0.3 * rng.standard_normal())
+    (trial,) = study.ask()
+    assert trial.info["acquisition"] == "log_nei"
+
+
+def test_zo_rank_descends_from_rankings_only() -> None:
+    space = Space.from_dict({f"x{i}": {"type": "float", "low": -1.0, "high": 1.0} for i in range(3)})
+    study = Study.create("ranking", space, sampler="auto", feedback="ranking", seed=4)
+    assert study.sampler_reason.startswith("zo_rank")
+
+    def distance(trial) -> float:  # the hidden preference: close to (0.5, 0.5, 0.5)
+        return sum((v - 0.5) ** 2 for v in trial.params.values())
+
+    first = None
+    for _ in range(25):
+        trials = study.ask(4)
+        first = first if first is not None else min(distance(t) for t in trials)
+        order = sorted(range(4), key=lambda k: distance(trials[k]))
+        study.tell_ranking(trials, order)
+    best = study.best
+    assert best is not None and distance(best) < first / 2
+
+
+def test_registry_rejects_duplicates_and_unknown_names() -> None:
+    with pytest.raises(ValueError, match="'gp' is already registered"):
+        register("gp", "x:y")
+    with pytest.raises(OptionError, match="'tpe'"):
+        get_sampler("tpe")
+    with pytest.raises(OptionError, match="'tpe'"):
+        Study.create("no-such-sampler", SPACE, sampler="tpe")

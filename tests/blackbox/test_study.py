@@ -1,0 +1,144 @@
+"""Study on every store kind: create/load, ask/tell transactions, bad tells, workers, crashes."""
+
+from __future__ import annotations
+
+import math
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from optarium.blackbox.errors import StudyExistsError, StudyNotFoundError, TellError
+from optarium.blackbox.optimize import optimize
+from optarium.blackbox.space import Space
+from optarium.blackbox.study import Study
+from optarium.errors import OptionError, StoreError
+
+SPACE = {"x": {"type": "float", "low": -2.0, "high": 2.0}, "c": {"type": "categorical", "choices": ["p", "q"]}}
+
+
+def test_create_ask_tell_load_best(store_url: str) -> None:
+    study = Study.create("reaction", SPACE, sampler="sobol", direction="maximize", seed=1, store=store_url)
+    trials = study.ask(3)
+    for trial, value in zip(trials, [1.0, 5.0, 3.0], strict=True):
+        study.tell(trial, value)
+    again = Study.load("reaction", store=store_url)
+    assert again.direction == "maximize" and again.seed == 1
+    assert again.best is not None and again.best.number == 2 and again.best.value == 5.0
+    assert [t.state for t in again.trials] == ["complete"] * 3
+    assert again.best_so_far() == [(1, 1.0), (2, 5.0), (3, 5.0)]
+
+
+def test_bad_tells_write_nothing(store_url: str) -> None:
+    study = Study.create("bad-tells", SPACE, sampler="random", seed=1, store=store_url)
+    (trial,) = study.ask()
+    for bad in (math.nan, math.inf, -math.inf, "3"):
+        with pytest.raises(TellError, match="must be"):
+            study.tell(trial, bad)  # type: ignore[arg-type]
+    with pytest.raises(TellError, match="no trial 99"):
+        study.tell(99, 1.0)
+    assert [t.state for t in study.trials] == ["pending"]
+    study.tell(trial, 2.0)
+    with pytest.raises(TellError, match="already complete"):
+        study.tell(trial, 3.0)
+    with pytest.raises(TellError, match="already complete"):
+        study.tell(trial, failed=True)
+    assert study.trials[0].value == 2.0
+
+
+def test_names_are_unique_and_must_exist(store_url: str) -> None:
+    Study.create("unique", SPACE, store=store_url)
+    with pytest.raises(StudyExistsError, match="'unique'"):
+        Study.create("unique", SPACE, store=store_url)
+    assert Study.create("unique", SPACE, store=store_url, load_if_exists=True).name == "unique"
+    with pytest.raises(StudyNotFoundError, match="'missing'"):
+        Study.load("missing", store=store_url)
+    with pytest.raises(OptionError, match="'sideways'"):
+        Study.create("dir", SPACE, direction="sideways", store=store_url)
+    assert [row["name"] for row in Study.list_all(store_url)] == ["unique"]
+
+
+def test_wrong_store_url_is_a_clear_error() -> None:
+    with pytest.raises(StoreError, match="nosuchdb"):
+        Study.load("x", store="nosuchdb://nowhere")
+
+
+def test_failed_trial_can_be_retold_only_once(store_url: str) -> None:
+    study = Study.create("fail", SPACE, sampler="random", seed=2, store=store_url)
+    a, b = study.ask(2)
+    study.tell(a, failed=True)
+    study.tell(b, 1.5)
+    assert [t.state for t in study.trials] == ["failed", "complete"]
+    assert study.best is not None and study.best.number == b.number
+
+
+def test_optimize_is_a_loop_over_ask_and_tell(store_url: str) -> None:
+    study = optimize(lambda p: (p["x"] - 0.5) ** 2 + (p["c"] == "q"), SPACE, budget=14, sampler="auto", seed=0,
+                     n_workers=2, study_name="opt", store=store_url)
+    assert len(study.trials) == 14 and all(t.state == "complete" for t in study.trials)
+    assert study.best is not None and study.best.value < 0.2
+    assert study.sampler_reason.startswith("gp")
+
+
+def test_optimize_marks_crashing_evaluations_failed() -> None:
+    def flaky(params: dict) -> float:
+        if params["x"] > 1.0:
+            raise RuntimeError("instrument offline")
+        return params["x"] ** 2
+
+    study = optimize(flaky, Space.from_dict(SPACE), budget=10, sampler="sobol", seed=3)
+    states = {t.state for t in study.trials}
+    assert states <= {"complete", "failed"} and "complete" in states
+
+
+WORKER = textwrap.dedent("""
+    import sys
+    from optarium.blackbox.study import Study
+    study = Study.load("shared", store=sys.argv[1])
+    for _ in range(int(sys.argv[2])):
+        (trial,) = study.ask()
+        print(trial.number, flush=True)
+        if sys.argv[3] == "tell":
+            study.tell(trial, (trial.params["x"] - 1.0) ** 2)
+    if sys.argv[3] == "hang":
+        import time
+        time.sleep(60)
+""")
+
+
+def test_two_workers_on_postgresql_get_distinct_suggestions(postgres_url: str) -> None:
+    Study.create("shared", SPACE, sampler="auto", seed=5, store=postgres_url)
+    workers = [
+        subprocess.Popen([sys.executable, "-c", WORKER, postgres_url, "7", "tell"], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    numbers = []
+    for worker in workers:
+        out, _ = worker.communicate(timeout=120)
+        assert worker.returncode == 0
+        numbers += [int(line) for line in out.split()]
+    trials = Study.load("shared", store=postgres_url).trials
+    assert sorted(numbers) == list(range(1, 15))
+    assert len({(round(t.params["x"], 12), t.params["c"]) for t in trials}) == 14
+    assert all(t.state == "complete" for t in trials)
+
+
+def test_killed_worker_leaves_its_trial_pending_to_tell_later(store_url: str) -> None:
+    study = Study.create("shared", SPACE, sampler="gp", seed=6, store=store_url)
+    for trial in study.ask(4):
+        study.tell(trial, trial.params["x"] ** 2)
+    worker = subprocess.Popen([sys.executable, "-c", WORKER, store_url, "1", "hang"], stdout=subprocess.PIPE, text=True)
+    assert worker.stdout is not None
+    orphan = int(worker.stdout.readline())
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=30)
+    study = Study.load("shared", store=store_url)
+    pending = [t for t in study.trials if t.state == "pending"]
+    assert [t.number for t in pending] == [orphan]
+    (fresh,) = study.ask()
+    assert fresh.params != pending[0].params
+    study.tell(orphan, 0.25)
+    study.tell(fresh, failed=True)
+    assert {t.number: t.state for t in study.trials}[orphan] == "complete"
