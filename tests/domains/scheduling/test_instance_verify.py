@@ -112,3 +112,14 @@ def test_gap_is_none_without_a_best_known_value() -> None:
     instance = JobShopInstance(np.array([[0, 1]]), np.array([[2, 3]]))
     assert gap_to_best_known(instance, 5) is None
     assert instance.trivial_lower_bound() == 5
+
+
+def test_taillard_original_layout_with_headings(tmp_path: Path) -> None:
+    shipped = load_instance("ft06")
+    lines = ["Nb of jobs, Nb of Machines, Time seed, Machine seed, Upper bound, Lower bound", "6 6 1 2 55 55", "Times"]
+    lines += [" ".join(map(str, row)) for row in shipped.durations]
+    lines += ["Machines", *(" ".join(map(str, row + 1)) for row in shipped.machines)]
+    path = tmp_path / "ft06_original.txt"
+    path.write_text("\n".join(lines) + "\n")
+    read = read_instance_file(path)
+    assert read.fingerprint() == shipped.fingerprint()
