@@ -61,7 +61,7 @@ def _header() -> str:
 def _line(row: dict[str, object]) -> str:
     cells = " ".join(f"{100 * float(row[c]):9.2f}%" for c in COLUMNS)  # type: ignore[arg-type]
     ratio = row["ratio"]
-    return f"{row['instance']:9} {row['size']:7} {cells} {ratio if ratio is None else f'{ratio:6.2f}'}"
+    return f"{row['instance']:9} {row['size']:7} {cells} {'     -' if ratio is None else f'{ratio:6.2f}'}"
 
 
 def _plot(rows: list[dict[str, object]], path: Path, time_limit: float) -> None:
