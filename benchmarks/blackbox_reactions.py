@@ -1,0 +1,150 @@
+"""Reaction campaigns: experiments needed to find a top-1% condition in enumerated reaction tables.
+
+    .venv/bin/python benchmarks/blackbox_reactions.py [--quick] [--seeds 20] [--cap 150]
+
+The tables in ../shared/data/reactions (Buchwald-Hartwig, 4599 rows; Suzuki, 3696
+rows) are the objective: an experiment looks up the yield of the chosen conditions
+(a combination missing from the table is a failed experiment). Each campaign
+maximises yield and stops at the first yield in the top 1% of its table, or at
+``--cap`` experiments (then counted as cap + 1, a censored run). Compares optarium
+``auto`` (GP on the enumerated one-hot space) with random search and Optuna's TPE and
+GP samplers over the same seeds; reports mean and median experiments and the ratio to
+random. ``--quick``: 5 seeds, cap 100.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "reactions"
+RESULTS = Path(__file__).resolve().parent / "results"
+SAMPLERS = ["optarium_auto", "random", "optuna_tpe", "optuna_gp"]
+
+
+def load(name: str) -> tuple[list[dict[str, Any]], dict[tuple[str, ...], float], float]:
+    """Parameters (name, options), yield by condition tuple, and the top-1% threshold."""
+    config = json.loads((DATA / name / "config.json").read_text())
+    params = [{"name": p["name"], "options": [str(o) for o in p["options"]]} for p in config["parameters"]]
+    table: dict[tuple[str, ...], float] = {}
+    with open(DATA / name / "data.csv", newline="") as handle:
+        for row in csv.reader(handle):
+            table[tuple(row[: len(params)])] = float(row[len(params)])
+    threshold = float(np.quantile(np.array(list(table.values())), 0.99))
+    return params, table, threshold
+
+
+def campaign_optarium(params: list[dict[str, Any]], table: dict[tuple[str, ...], float], threshold: float, seed: int, cap: int) -> int:
+    from optarium.blackbox.study import Study
+
+    space = {p["name"]: {"type": "categorical", "choices": p["options"]} for p in params}
+    study = Study.create("campaign", space, sampler="auto", direction="maximize", seed=seed, budget=cap,
+                         store=f"sqlite:///{tempfile.mkdtemp()}/reactions.db")
+    for experiment in range(1, cap + 1):
+        (trial,) = study.ask()
+        key = tuple(str(trial.params[p["name"]]) for p in params)
+        if key not in table:
+            study.tell(trial, failed=True)
+            continue
+        study.tell(trial, table[key])
+        if table[key] >= threshold:
+            return experiment
+    return cap + 1
+
+
+def campaign_optuna(sampler: str, params: list[dict[str, Any]], table: dict[tuple[str, ...], float], threshold: float, seed: int, cap: int) -> int:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    make = {
+        "random": lambda: optuna.samplers.RandomSampler(seed=seed),
+        "optuna_tpe": lambda: optuna.samplers.TPESampler(seed=seed),
+        "optuna_gp": lambda: optuna.samplers.GPSampler(seed=seed),
+    }[sampler]
+    study = optuna.create_study(direction="maximize", sampler=make())
+    for experiment in range(1, cap + 1):
+        trial = study.ask()
+        key = tuple(trial.suggest_categorical(p["name"], p["options"]) for p in params)
+        if key not in table:
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            continue
+        study.tell(trial, table[key])
+        if table[key] >= threshold:
+            return experiment
+    return cap + 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--cap", type=int, default=150)
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    seeds = 5 if args.quick else args.seeds
+    cap = 100 if args.quick else args.cap
+    results: dict[str, Any] = {}
+    lines = []
+    for dataset in ("Buchwald_Hartwig", "Suzuki_Doyle"):
+        params, table, threshold = load(dataset)
+        counts: dict[str, list[int]] = {s: [] for s in SAMPLERS}
+        seconds: dict[str, float] = dict.fromkeys(SAMPLERS, 0.0)
+        for seed in range(seeds):
+            for sampler in SAMPLERS:
+                clock = time.perf_counter()
+                if sampler == "optarium_auto":
+                    found = campaign_optarium(params, table, threshold, seed, cap)
+                else:
+                    found = campaign_optuna(sampler, params, table, threshold, seed, cap)
+                seconds[sampler] += time.perf_counter() - clock
+                counts[sampler].append(found)
+            print(f"{dataset} seed {seed}: " + "  ".join(f"{s}={counts[s][-1]}" for s in SAMPLERS), file=sys.stderr, flush=True)
+        random_mean = statistics.mean(counts["random"])
+        summary = {
+            s: {"mean": statistics.mean(c), "median": statistics.median(c), "censored": sum(v > cap for v in c),
+                "ratio_to_random": statistics.mean(c) / random_mean, "seconds": seconds[s], "runs": c}
+            for s, c in counts.items()
+        }
+        results[dataset] = {"rows": len(table), "threshold": threshold, "seeds": seeds, "cap": cap, "samplers": summary}
+        for s in SAMPLERS:
+            row = summary[s]
+            lines.append(f"{dataset:<17} {s:<14} {row['mean']:>7.1f} {row['median']:>7.1f} {row['censored']:>9} {row['ratio_to_random']:>9.2f} {row['seconds']:>8.0f}")
+    print(f"{'dataset':<17} {'sampler':<14} {'mean':>7} {'median':>7} {'censored':>9} {'÷random':>9} {'seconds':>8}")
+    print("\n".join(lines))
+    RESULTS.mkdir(exist_ok=True)
+    name = "blackbox_reactions_quick" if args.quick else "blackbox_reactions"
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2))
+    plot(results, RESULTS / f"{name}.png")
+    print(f"wrote {RESULTS / name}.json and .png")
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 4))
+    for ax, (dataset, result) in zip(np.atleast_1d(axes), results.items(), strict=True):
+        ax.boxplot([result["samplers"][s]["runs"] for s in SAMPLERS], tick_labels=SAMPLERS)
+        ax.set_title(f"{dataset}: experiments to top 1%")
+        ax.tick_params(axis="x", labelrotation=30)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+if __name__ == "__main__":
+    main()
