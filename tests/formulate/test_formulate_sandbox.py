@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from optarium.formulate import zygote
 from optarium.formulate.errors import SandboxError
-from optarium.formulate.sandbox import SandboxLimits, run_pyomo
+from optarium.formulate.sandbox import SandboxLimits, SandboxResult, run_pyomo
+
+Run = Callable[..., SandboxResult]
 
 MODEL = """
 import pyomo.environ as pyo
@@ -17,39 +26,45 @@ model.obj = pyo.Objective(expr=2 * model.x + 1, sense=pyo.maximize)
 """
 
 
-def test_pyomo_model_comes_back_as_lp_with_symbolic_names() -> None:
-    result = run_pyomo(MODEL)
+@pytest.fixture(params=["warm", "cold"])
+def run(request: pytest.FixtureRequest) -> Run:
+    """``run_pyomo`` through the pre-warmed zygote and through a fresh interpreter: same guarantees."""
+    return functools.partial(run_pyomo, warm=request.param == "warm")
+
+
+def test_pyomo_model_comes_back_as_lp_with_symbolic_names(run: Run) -> None:
+    result = run(MODEL)
     assert "max" in result.lp_text and "obj" in result.lp_text and " x" in result.lp_text
 
 
-def test_infinite_loop_is_killed_at_the_time_limit() -> None:
+def test_infinite_loop_is_killed_at_the_time_limit(run: Run) -> None:
     with pytest.raises(SandboxError, match="longer than 2 s") as caught:
-        run_pyomo("while True:\n    pass\n", SandboxLimits(seconds=2))
+        run("while True:\n    pass\n", SandboxLimits(seconds=2))
     assert caught.value.cause == "timeout"
 
 
-def test_unbounded_allocation_is_stopped_by_the_memory_limit() -> None:
+def test_unbounded_allocation_is_stopped_by_the_memory_limit(run: Run) -> None:
     with pytest.raises(SandboxError, match="memory") as caught:
-        run_pyomo("blocks = []\nwhile True:\n    blocks.append(bytearray(10**8))\n", SandboxLimits(seconds=20, memory_mb=768))
+        run("blocks = []\nwhile True:\n    blocks.append(bytearray(10**8))\n", SandboxLimits(seconds=20, memory_mb=768))
     assert caught.value.cause == "memory"
 
 
-def test_writing_outside_the_private_folder_is_refused(tmp_path: Path) -> None:
+def test_writing_outside_the_private_folder_is_refused(run: Run, tmp_path: Path) -> None:
     target = tmp_path / "escaped.txt"
     code = f"open({str(target)!r}, 'w').write('x')\n" + MODEL
     with pytest.raises(SandboxError, match="not allowed") as caught:
-        run_pyomo(code)
+        run(code)
     assert caught.value.cause == "forbidden" and not target.exists()
     inside = "open('scratch.txt', 'w').write('fine')\n" + MODEL
-    assert run_pyomo(inside).lp_text
+    assert run(inside).lp_text
 
 
-def test_starting_programs_is_refused() -> None:
+def test_starting_programs_is_refused(run: Run) -> None:
     with pytest.raises(SandboxError, match="starting another program"):
-        run_pyomo("import os\nos.system('true')\n" + MODEL)
+        run("import os\nos.system('true')\n" + MODEL)
 
 
-def test_no_secret_reaches_the_generated_code(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_secret_reaches_the_generated_code(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPTARIUM_LLM_API_KEY", "sk-secret")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-other")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws")
@@ -57,12 +72,12 @@ def test_no_secret_reaches_the_generated_code(monkeypatch: pytest.MonkeyPatch) -
         "import os\nleaked = [k for k, v in os.environ.items() if 'sk-' in v or 'OPTARIUM' in k or 'KEY' in k]\n"
         "assert not leaked, leaked\nassert os.getcwd() == os.environ['HOME']\n" + MODEL
     )
-    assert run_pyomo(code).lp_text
+    assert run(code).lp_text
 
 
-def test_code_without_a_model_says_what_is_missing() -> None:
+def test_code_without_a_model_says_what_is_missing(run: Run) -> None:
     with pytest.raises(SandboxError, match="ConcreteModel named `model`") as caught:
-        run_pyomo("x = 1\n")
+        run("x = 1\n")
     assert caught.value.cause == "no_model"
 
 
@@ -71,3 +86,64 @@ def test_limits_are_checked_where_they_are_built() -> None:
         SandboxLimits(seconds=0)
     with pytest.raises(ValueError, match="memory_mb=10"):
         SandboxLimits(memory_mb=10)
+
+
+def test_signalling_other_processes_is_refused(run: Run) -> None:
+    with pytest.raises(SandboxError, match="signalling another process") as caught:
+        run("import os, signal\nos.kill(os.getppid(), signal.SIGTERM)\n" + MODEL)
+    assert caught.value.cause == "forbidden"
+
+
+def test_each_run_starts_from_a_fresh_process_without_the_last_runs_state() -> None:
+    run_pyomo("import builtins\nbuiltins.LEFT_BEHIND = 1\n" + MODEL)
+    assert run_pyomo("import builtins\nassert not hasattr(builtins, 'LEFT_BEHIND')\n" + MODEL).lp_text
+
+
+def test_a_killed_zygote_is_replaced_and_the_next_run_succeeds() -> None:
+    assert run_pyomo(MODEL).lp_text
+    first = zygote.zygote()
+    assert first is not None
+    os.kill(first.pid, signal.SIGKILL)
+    first.process.wait()
+    assert "obj" in run_pyomo(MODEL).lp_text
+    second = zygote.zygote()
+    assert second is not None and second.pid != first.pid and second.process.poll() is None
+
+
+def test_a_zygote_killed_during_a_run_takes_its_child_along_and_the_run_is_retried(tmp_path: Path) -> None:
+    marker = tmp_path / "started"
+    first = zygote.zygote()
+    assert first is not None
+    # The first attempt signals that it runs, then sleeps; the zygote is killed under it.
+    code = (
+        f"import os, time\nif not os.path.exists({str(marker)!r} + '.seen'):\n"
+        "    time.sleep(30)\n" + MODEL
+    )
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(run_pyomo, code, SandboxLimits(seconds=20))
+        while not any(request.pid for request in list(first._requests.values())):
+            time.sleep(0.01)
+        child = next(request.pid for request in list(first._requests.values()) if request.pid)
+        marker.with_name("started.seen").write_text("")
+        os.kill(first.pid, signal.SIGKILL)
+        assert "obj" in future.result().lp_text
+    assert child is not None
+    while not _gone(child):
+        time.sleep(0.01)
+    assert zygote.zygote() is not first
+
+
+def _gone(pid: int) -> bool:
+    """The process has ended (a zombie waiting for its new parent to reap it counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+def test_threads_share_one_zygote_and_each_gets_its_own_model() -> None:
+    codes = [MODEL.replace("bounds=(0, 4)", f"bounds=(0, {bound})") for bound in range(1, 7)]
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(run_pyomo, codes))
+    for bound, result in zip(range(1, 7), results, strict=True):
+        assert f"<= {bound}" in result.lp_text
