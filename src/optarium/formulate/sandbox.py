@@ -72,13 +72,16 @@ def child_environment(folder: str) -> dict[str, str]:
     return env
 
 
-def run_pyomo(code: str, limits: SandboxLimits | None = None, *, warm: bool = True) -> SandboxResult:
+def run_pyomo(code: str, limits: SandboxLimits | None = None, *, warm: bool | None = None) -> SandboxResult:
     """Run ``code`` in the sandbox; return its model as LP text or raise :class:`SandboxError`.
 
     ``SandboxError.cause`` is 'timeout', 'memory', 'forbidden', 'no_model' or 'execution'.
-    ``warm=False`` (or a platform without ``fork``) takes the cold path: a fresh interpreter.
+    ``warm=False`` (default: unless ``OPTARIUM_SANDBOX=cold`` is set) or a platform without
+    ``fork`` takes the cold path: a fresh interpreter per run.
     """
     limits = limits or SandboxLimits()
+    if warm is None:
+        warm = os.environ.get("OPTARIUM_SANDBOX", "warm").strip().lower() != "cold"
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="optarium-sandbox-") as folder:
         root = Path(folder)
