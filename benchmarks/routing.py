@@ -3,15 +3,17 @@
 Phase 1 fills a fresh SQLite store with cold runs of the training instances
 (those not under test; in the full run every instance is under test and the
 warm start of each one learns from the cold runs of the other thirteen).
-Phase 2 solves every test instance with each seed, cold then warm, for the
-long budget, and reads the best cost at the short budget from the run's
+Phase 2 solves every test instance with each seed in each mode (cold, the
+first warm start, the new warm start with a nearest-neighbour control; see
+MODES) for the long budget, and reads the best cost at the short budget from the run's
 trace. A warm run never learns from its own instance (its fingerprint is
 excluded). Reported: mean gap to the best-known cost (reference.csv) at both
-budgets, the warm/cold gap ratio, and the time the warm run needs to reach
-the cold run's final cost, as a fraction of the long budget (target <= 0.5).
+budgets, the warm/cold gap ratios, and the time each run needs to reach the
+cold run's final cost, as a fraction of the long budget (target <= 0.5).
 
     .venv/bin/python benchmarks/routing.py            # 14 instances, seeds 1-5, 10 s and 60 s
     .venv/bin/python benchmarks/routing.py --quick    # 3 instances, seeds 1-2, 5 s and 15 s
+    .venv/bin/python benchmarks/routing.py --medium   # 5 instances, seeds 1-3, 10 s and 30 s
 """
 
 from __future__ import annotations
@@ -32,6 +34,17 @@ DATA = ROOT.parent / "shared" / "data" / "cvrp"
 RESULTS = ROOT / "benchmarks" / "results"
 QUICK_TEST = ["X-n101-k25", "X-n139-k10", "X-n176-k26"]
 QUICK_TRAIN = ["X-n106-k14", "X-n110-k13", "X-n120-k6", "X-n157-k13"]
+MEDIUM_TEST = ["X-n101-k25", "X-n125-k30", "X-n139-k10", "X-n167-k10", "X-n200-k36"]
+# cold: PyVRP alone; warm-v1: the first warm start (one learned savings start, PyVRP's 50-nearest
+# neighbourhood, 15 candidate edges per client); warm-nearest: the new learned starts with the 30
+# nearest clients as neighbourhood (a control: how much is the smaller neighbourhood alone);
+# warm: the new learned starts with the learned 30-neighbourhood (the default of --warm-start).
+MODES: dict[str, dict[str, Any] | None] = {
+    "cold": None,
+    "warm-v1": {"neighbourhood": False, "starts": 1, "candidates": 15},
+    "warm-nearest": {"nearest": True},
+    "warm": {},
+}
 
 
 def best_at(trace: list[tuple[float, float]], seconds: float) -> float | None:
@@ -43,7 +56,9 @@ def best_at(trace: list[tuple[float, float]], seconds: float) -> float | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 instances, seeds 1-2, 5 s and 15 s")
-    parser.add_argument("--train-seconds", type=float, default=None, help="budget of each training run (quick only)")
+    parser.add_argument("--medium", action="store_true", help="5 instances, seeds 1-3, 10 s and 30 s")
+    parser.add_argument("--train-seconds", type=float, default=None, help="budget of each training run")
+    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated subset of " + ", ".join(MODES))
     args = parser.parse_args()
 
     from optarium.domains.routing import read_instance, solve_routing
@@ -53,9 +68,15 @@ def main() -> int:
         reference = {row["instance"]: float(row["bks_cost"]) for row in csv.DictReader(handle)}
     if args.quick:
         test, train, seeds, short, long = QUICK_TEST, QUICK_TRAIN, [1, 2], 5.0, 15.0
+    elif args.medium:
+        test, train, seeds, short, long = MEDIUM_TEST, QUICK_TRAIN, [1, 2, 3], 10.0, 30.0
     else:
         test, train, seeds, short, long = sorted(reference), [], [1, 2, 3, 4, 5], 10.0, 60.0
     train_seconds = args.train_seconds or 3.0
+    unknown = [mode for mode in args.modes.split(",") if mode not in MODES]
+    if unknown or "cold" not in args.modes.split(","):
+        parser.error(f"--modes must name cold and any of {', '.join(MODES)}, got {args.modes!r}")
+    modes = {mode: MODES[mode] for mode in args.modes.split(",")}
 
     folder = Path(tempfile.mkdtemp(prefix="optarium-routing-bench-"))
     store = Store(f"sqlite:///{folder / 'store.db'}")
@@ -65,12 +86,14 @@ def main() -> int:
         print(f"trained on {name}", file=sys.stderr)
 
     rows: list[dict[str, Any]] = []
-    for mode in ("cold", "warm"):
+    for mode, options in modes.items():
         for name in test:
             instance = read_instance(DATA / f"{name}.vrp")
             bks = reference[name]
             for seed in seeds:
-                result = solve_routing(instance, time_limit=long, seed=seed, warm_start=mode == "warm", store=store)
+                # only cold runs are recorded, so every warm mode learns from the same stored runs
+                result = solve_routing(instance, time_limit=long, seed=seed, warm_start=options is not None,
+                                       warm_options=options, store=store, record=options is None)
                 assert result.verified, result.check.problems
                 at_short = best_at(result.trace, short)
                 rows.append({
@@ -85,69 +108,66 @@ def main() -> int:
     cold = {(r["instance"], r["seed"]): r for r in rows if r["mode"] == "cold"}
     pairs = []
     for row in rows:
-        if row["mode"] != "warm":
-            continue
         base = cold[(row["instance"], row["seed"])]
-        reach = next((at for at, cost in row["trace"] if cost <= base["cost_long"]), None)
-        cold_reach = next((at for at, cost in base["trace"] if cost <= base["cost_long"]), None)
-        pairs.append({"instance": row["instance"], "seed": row["seed"], "cold_final": base["cost_long"],
-                      "warm_seconds_to_cold_final": reach, "cold_seconds_to_cold_final": cold_reach})
+        pairs.append({"instance": row["instance"], "seed": row["seed"], "mode": row["mode"], "cold_final": base["cost_long"],
+                      "seconds_to_cold_final": next((at for at, cost in row["trace"] if cost <= base["cost_long"]), None)})
 
     def mean(values: list[float | None]) -> float:
         present = [v for v in values if v is not None]
         return statistics.fmean(present) if present else float("nan")
 
     summary: dict[str, Any] = {}
-    for mode in ("cold", "warm"):
+    for mode in modes:
         chosen = [r for r in rows if r["mode"] == mode]
+        reached = [p["seconds_to_cold_final"] for p in pairs if p["mode"] == mode]
         summary[mode] = {
             "mean_initial_gap": mean([None if r["initial_cost"] is None else (r["initial_cost"] - r["bks"]) / r["bks"] for r in chosen]),
             "mean_gap_short": mean([r["gap_short"] for r in chosen]),
             "mean_gap_long": mean([r["gap_long"] for r in chosen]),
+            "mean_iterations": mean([r["iterations"] for r in chosen]),
+            "reaches_cold_final": sum(r is not None for r in reached), "runs": len(reached),
+            # runs that never reach the cold final cost count as the whole budget
+            "median_fraction_to_cold_final": statistics.median([long if r is None else r for r in reached]) / long,
+            "mean_fraction_to_cold_final": statistics.fmean([long if r is None else r for r in reached]) / long,
         }
-    reached = [p["warm_seconds_to_cold_final"] for p in pairs]
-    fractions = [long if r is None else r for r in reached]
-    summary["warm_reaches_cold_final"] = sum(r is not None for r in reached)
-    summary["runs"] = len(pairs)
-    summary["median_warm_fraction_of_budget"] = statistics.median(fractions) / long if fractions else float("nan")
-    summary["median_cold_fraction_of_budget"] = statistics.median(
-        [long if p["cold_seconds_to_cold_final"] is None else p["cold_seconds_to_cold_final"] for p in pairs]) / long
 
     print()
-    print(f"routing benchmark ({'quick' if args.quick else 'full'}): {len(test)} instances x seeds {seeds}, "
+    print(f"routing benchmark ({'quick' if args.quick else 'medium' if args.medium else 'full'}): {len(test)} instances x seeds {seeds}, "
           f"budgets {short:g} s and {long:g} s, {len(train)} extra training instances")
     print()
-    print(f"| start | mean gap at start | mean gap at {short:g} s | mean gap at {long:g} s |")
-    print("|---|---|---|---|")
-    for mode in ("cold", "warm"):
-        s = summary[mode]
-        print(f"| {mode} | {100 * s['mean_initial_gap']:.2f}% | {100 * s['mean_gap_short']:.2f}% | {100 * s['mean_gap_long']:.2f}% |")
-    ratio_short = summary["warm"]["mean_gap_short"] / summary["cold"]["mean_gap_short"]
-    ratio_long = summary["warm"]["mean_gap_long"] / summary["cold"]["mean_gap_long"]
-    print(f"| warm / cold | | {ratio_short:.2f} | {ratio_long:.2f} |")
+    print(f"| start | gap at start | gap at {short:g} s | gap at {long:g} s | ratio to cold at {short:g} s / {long:g} s "
+          f"| reaches cold {long:g} s cost | time to it / budget, median (mean) | iterations |")
+    print("|---|---|---|---|---|---|---|---|")
+    for mode in modes:
+        m = summary[mode]
+        ratio = ("" if mode == "cold" else f"{m['mean_gap_short'] / summary['cold']['mean_gap_short']:.2f} / "
+                 f"{m['mean_gap_long'] / summary['cold']['mean_gap_long']:.2f}")
+        print(f"| {mode} | {100 * m['mean_initial_gap']:.2f}% | {100 * m['mean_gap_short']:.2f}% | {100 * m['mean_gap_long']:.2f}% "
+              f"| {ratio} | {m['reaches_cold_final']}/{m['runs']} | {m['median_fraction_to_cold_final']:.2f} "
+              f"({m['mean_fraction_to_cold_final']:.2f}) | {m['mean_iterations']:.0f} |")
     print()
-    print(f"warm start reaches the cold run's {long:g} s cost in {summary['warm_reaches_cold_final']} of {summary['runs']} runs; "
-          f"median time {100 * summary['median_warm_fraction_of_budget']:.0f}% of the budget "
-          f"(cold needs {100 * summary['median_cold_fraction_of_budget']:.0f}%; target <= 50%; runs that never reach it count as 100%)")
+    print("target: warm reaches the cold run's final cost in at most half the budget (time ratio <= 0.50)")
     print()
-    print("| instance | seed | cold final | warm s to reach it | cold s to reach it |")
-    print("|---|---|---|---|---|")
-    for p in pairs:
-        warm_s = "never" if p["warm_seconds_to_cold_final"] is None else f"{p['warm_seconds_to_cold_final']:.1f}"
-        cold_s = "-" if p["cold_seconds_to_cold_final"] is None else f"{p['cold_seconds_to_cold_final']:.1f}"
-        print(f"| {p['instance']} | {p['seed']} | {p['cold_final']:g} | {warm_s} | {cold_s} |")
+    print("| instance | seed | cold final | " + " | ".join(f"{mode} s to it" for mode in modes) + " |")
+    print("|---|---|---|" + "---|" * len(modes))
+    for name in test:
+        for seed in seeds:
+            mine = {p["mode"]: p for p in pairs if p["instance"] == name and p["seed"] == seed}
+            cells = ["never" if mine[mode]["seconds_to_cold_final"] is None else f"{mine[mode]['seconds_to_cold_final']:.1f}"
+                     for mode in modes]
+            print(f"| {name} | {seed} | {mine['cold']['cold_final']:g} | " + " | ".join(cells) + " |")
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = "routing_quick" if args.quick else "routing"
+    stem = "routing_quick" if args.quick else "routing_medium" if args.medium else "routing"
     output = {"quick": args.quick, "test": test, "train": train, "seeds": seeds, "short": short, "long": long,
               "summary": summary, "pairs": pairs, "runs": rows, "wall_seconds": time.perf_counter() - started}
     (RESULTS / f"{stem}.json").write_text(json.dumps(output, indent=2, allow_nan=True))
-    plot(rows, long, RESULTS / f"{stem}.png")
+    plot(rows, list(modes), long, RESULTS / f"{stem}.png")
     print(f"\nwrote {RESULTS / f'{stem}.json'} and {RESULTS / f'{stem}.png'}")
     return 0
 
 
-def plot(rows: list[dict[str, Any]], long: float, path: Path) -> None:
+def plot(rows: list[dict[str, Any]], modes: list[str], long: float, path: Path) -> None:
     """Mean gap to best-known over time, cold against warm."""
     import matplotlib
 
@@ -157,7 +177,7 @@ def plot(rows: list[dict[str, Any]], long: float, path: Path) -> None:
 
     grid = np.linspace(0.05, long, 200)
     figure, axes = plt.subplots(figsize=(7, 4.5))
-    for mode, colour in (("cold", "tab:blue"), ("warm", "tab:orange")):
+    for mode in modes:
         curves = []
         for row in (r for r in rows if r["mode"] == mode):
             curve = [best_at(row["trace"], t) for t in grid]
@@ -165,7 +185,7 @@ def plot(rows: list[dict[str, Any]], long: float, path: Path) -> None:
         with warnings.catch_warnings():  # no feasible solution yet at the earliest grid points
             warnings.simplefilter("ignore", RuntimeWarning)
             mean_curve = np.nanmean(np.array(curves, dtype=float), axis=0)
-        axes.plot(grid, mean_curve, label=mode, color=colour)
+        axes.plot(grid, mean_curve, label=mode)
     axes.set_xlabel("seconds")
     axes.set_ylabel("mean gap to best-known (%)")
     axes.set_yscale("log")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from optarium.domains.routing.warmstart import (
     EdgePolicy,
     candidate_edges,
     edge_labels,
+    nearest_neighbourhood,
     stored_solutions,
 )
 from optarium.errors import OptionError
@@ -69,6 +71,31 @@ def test_edge_policy_learned_from_solutions_ranks_unseen_best_known_edges_higher
     assert auc > 0.8
     routes = policy.construct(unseen, seed=0)
     assert verify_routes(unseen, routes).verified
+    starts = policy.constructions(unseen, seed=0, samples=6)
+    assert starts[0] == routes and all(verify_routes(unseen, start).verified for start in starts)
+
+
+def test_learned_neighbourhood_lists_distinct_other_clients_and_keeps_best_known_edges(data_dir: Path) -> None:
+    examples = []
+    for name in ("X-n101-k25", "X-n106-k14", "X-n110-k13", "X-n120-k6"):
+        instance = read_instance(data_dir / "cvrp" / f"{name}.vrp")
+        examples.append((instance.compact(), vrplib.read_solution(str(data_dir / "cvrp" / f"{name}.sol"))["routes"]))
+    policy = EdgePolicy.fit(examples)
+    unseen = read_instance(data_dir / "cvrp" / "X-n115-k10.vrp")
+    granular = policy.neighbourhood(unseen, size=5)
+    assert granular is not None and len(granular) == unseen.num_clients
+    for client, partners in enumerate(granular, start=1):
+        assert len(partners) == 5 == len(set(partners)) and client not in partners
+        assert all(1 <= other <= unseen.num_clients for other in partners)
+    used = set()
+    for route in vrplib.read_solution(str(data_dir / "cvrp" / "X-n115-k10.sol"))["routes"]:
+        used.update(itertools.pairwise(route))
+    def kept(lists: list[list[int]]) -> int:
+        return sum((client, other) in used or (other, client) in used
+                   for client, partners in enumerate(lists, start=1) for other in partners)
+    # the learned lists hold at least as many best-known edges as the five nearest clients do
+    assert kept(granular) >= kept(nearest_neighbourhood(unseen, 5)) > 0.7 * 2 * (unseen.num_clients - 10)
+    assert EdgePolicy.untrained().neighbourhood(unseen) is None
 
 
 def test_warm_start_learns_from_stored_runs_of_other_instances(data_dir: Path, store_url: str) -> None:
@@ -82,6 +109,7 @@ def test_warm_start_learns_from_stored_runs_of_other_instances(data_dir: Path, s
     assert len(learned) == 3  # the two X instances and the CSV run
     result = solve_routing(target, time_limit=1.5, seed=1, warm_start=True, store=store)
     assert "learned from 3 stored instance(s)" in result.message
+    assert "learned neighbourhood of 30" in result.message and "learned starts" in result.message
     assert result.verified and result.warm_start
     assert result.gap is not None and result.gap < 0.1
     assert result.initial_cost is not None and result.cost <= result.initial_cost

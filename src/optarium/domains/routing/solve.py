@@ -3,9 +3,9 @@
 PyVRP 0.14 replaced its hybrid genetic search with an iterated local search
 (late-acceptance hill climbing over the same local-search operators); we
 drive that loop ourselves, exactly as ``pyvrp.solve`` does, so that the
-initial solution (random + local search when cold, the learned construction
-+ local search when warm) and the time spent building it count against the
-budget. The answer is always checked by :mod:`optarium.domains.routing.verify`.
+initial solution (random + local search when cold; when warm, the best of
+several learned constructions after local search, with the learned granular
+neighbourhood) and the time spent building it count against the budget. The answer is always checked by :mod:`optarium.domains.routing.verify`.
 """
 
 from __future__ import annotations
@@ -119,6 +119,7 @@ def solve_routing(
     warm_start: bool = False,
     store: Store | str | None = None,
     record: bool = True,
+    warm_options: dict[str, Any] | None = None,
 ) -> RoutingResult:
     """Solve ``instance``; the budget is ``time_limit`` seconds (default 10 when no
     ``iterations`` are given) and/or ``iterations`` search iterations, whichever ends first.
@@ -126,6 +127,10 @@ def solve_routing(
     ``warm_start`` builds the initial solution with the edge-scoring policy learned
     from verified runs of other instances in the store. With ``record`` the run is
     written to the store (``kind="routing"``) so later warm starts learn from it.
+    ``warm_options`` (for experiments) overrides ``neighbourhood`` (bool: use the learned
+    granular neighbourhood), ``nearest`` (bool: the nearest clients instead, a control),
+    ``neighbours`` (its size), ``starts`` (learned starts tried) and
+    ``candidates`` (nearest neighbours per client the edge policy scores).
     """
     from pyvrp import RandomNumberGenerator, Solution
     from pyvrp.IteratedLocalSearch import (
@@ -141,6 +146,7 @@ def solve_routing(
     from optarium.domains.routing.verify import gap_to_best_known, verify_routes
     from optarium.store.core import Store
 
+    warm_options = warm_options or {}
     if time_limit is not None and not time_limit > 0:
         raise OptionError("--time-limit", time_limit, "a positive number of seconds")
     if iterations is not None and iterations <= 0:
@@ -164,20 +170,42 @@ def solve_routing(
     message = ""
     initial = None
     if warm_start:
-        from optarium.domains.routing.warmstart import EdgePolicy
+        from optarium.domains.routing.warmstart import (
+            LEARNED_NEIGHBOURS,
+            NEIGHBOURS,
+            STARTS,
+            EdgePolicy,
+            nearest_neighbourhood,
+        )
 
         if store_handle is None:
             store_handle = Store()
-        policy = EdgePolicy.from_store(store_handle, exclude_fingerprint=instance.fingerprint())
+        policy = EdgePolicy.from_store(store_handle, exclude_fingerprint=instance.fingerprint(),
+                                       candidates=int(warm_options.get("candidates", NEIGHBOURS)))
         message = policy.description
-        routes = policy.construct(instance, seed=seed)
-        if instance.num_vehicles is None or len(routes) <= instance.num_vehicles:
-            initial = Solution(data, [[node - 1 for node in route] for route in routes])
-        else:
+        size = int(warm_options.get("neighbours", LEARNED_NEIGHBOURS))
+        if warm_options.get("nearest"):
+            search.neighbours = _activity_neighbours(nearest_neighbourhood(instance, size))
+            message += f"; nearest-{size} neighbourhood"
+        elif warm_options.get("neighbourhood", True) and instance.num_clients > 1:
+            granular = policy.neighbourhood(instance, size=size)
+            if granular is not None:
+                search.neighbours = _activity_neighbours(granular)
+                message += f"; learned neighbourhood of {size}"
+        starts = [routes for routes in policy.constructions(instance, seed=seed)
+                  if instance.num_vehicles is None or len(routes) <= instance.num_vehicles]
+        starts = starts[: int(warm_options.get("starts", STARTS))]
+        if not starts:
             message += "; the construction needed too many vehicles, started from a random solution"
+        for routes in starts:
+            candidate = search(Solution(data, [[node - 1 for node in route] for route in routes]),
+                               penalties.max_cost_evaluator(), exhaustive=True)
+            if initial is None or _start_key(candidate) < _start_key(initial):
+                initial = candidate
+        if len(starts) > 1:
+            message += f"; best of {len(starts)} learned starts"
     if initial is None:
-        initial = Solution.make_random(data, rng)
-    initial = search(initial, penalties.max_cost_evaluator(), exhaustive=True)
+        initial = search(Solution.make_random(data, rng), penalties.max_cost_evaluator(), exhaustive=True)
     trace: list[tuple[float, float]] = []
     initial_cost = float(initial.distance()) if initial.is_feasible() else None
     if initial_cost is not None:
@@ -216,6 +244,19 @@ def solve_routing(
                                            {"time_limit": time_limit, "iterations": iterations, "seed": seed,
                                             "warm_start": warm_start})
     return result
+
+
+def _start_key(solution: Any) -> tuple[bool, float]:
+    """Feasible before infeasible, then shorter: how the best learned start is picked."""
+    return (not solution.is_feasible(), float(solution.distance()))
+
+
+def _activity_neighbours(granular: list[list[int]]) -> dict[Any, list[Any]]:
+    """PyVRP's neighbourhood mapping from per-client lists of client node ids (client i at index i-1)."""
+    from pyvrp import Activity, ActivityType
+
+    return {Activity(ActivityType.CLIENT, i): [Activity(ActivityType.CLIENT, j - 1) for j in partners]
+            for i, partners in enumerate(granular)}
 
 
 def record_routing_run(store: Store, instance: RoutingInstance, result: RoutingResult, params: dict[str, Any]) -> int:
