@@ -7,7 +7,8 @@ Both sides run torch on one thread (the fastest setting for these sizes on a sha
 machine). Each size: observations from a Sobol design on the Rosenbrock function, then
 ``repeats`` asks, each told failed; the first ask of optarium is cold (no stored
 hyper-parameters to warm-start from), the rest are warm as in a running study.
-Reports the median seconds per ask and the ratio optarium / Optuna.
+Reports the median seconds per ask and the ratio optarium / Optuna, and the time of
+BoTorch's standard fit-and-optimise loop (the library optarium's lean GP replaces).
 """
 
 from __future__ import annotations
@@ -87,6 +88,31 @@ def optuna_asks(n: int, repeats: int, seed: int) -> list[float]:
     return times
 
 
+def botorch_asks(n: int, repeats: int, seed: int) -> list[float]:
+    """BoTorch's standard loop (SingleTaskGP, fit_gpytorch_mll, LogEI, optimize_acqf), for the
+    question whether optarium's own GP is worth having."""
+    import torch
+    from botorch.acquisition import LogExpectedImprovement
+    from botorch.fit import fit_gpytorch_mll
+    from botorch.models import SingleTaskGP
+    from botorch.optim import optimize_acqf
+    from gpytorch.mlls import ExactMarginalLogLikelihood
+
+    unit, values = design(n, seed)
+    X = torch.as_tensor(unit, dtype=torch.float64)
+    Y = -torch.as_tensor(values, dtype=torch.float64)[:, None]
+    bounds = torch.stack([torch.zeros(DIM, dtype=torch.float64), torch.ones(DIM, dtype=torch.float64)])
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        model = SingleTaskGP(X, (Y - Y.mean()) / Y.std())
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+        acquisition = LogExpectedImprovement(model, best_f=float(((Y - Y.mean()) / Y.std()).max()))
+        optimize_acqf(acquisition, bounds=bounds, q=1, num_restarts=10, raw_samples=512)
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 repeats instead of 6")
@@ -99,17 +125,18 @@ def main() -> None:
     optarium_asks(20, 1, args.seed)  # import and JIT warm-up, not measured
     optuna_asks(20, 1, args.seed)
     rows = []
-    print(f"{'observations':>12} {'optarium s/ask':>15} {'optuna s/ask':>13} {'ratio':>7} {'optarium cold':>14}")
+    print(f"{'observations':>12} {'optarium s/ask':>15} {'optuna s/ask':>13} {'ratio':>7} {'optarium cold':>14} {'botorch s/ask':>14}")
     for n in (50, 100, 200):
         ours = optarium_asks(n, repeats, args.seed)
         theirs = optuna_asks(n, repeats, args.seed)
+        botorch = botorch_asks(n, 2 if args.quick else repeats, args.seed)
         row = {
             "observations": n, "optarium_s": statistics.median(ours[1:] or ours), "optarium_cold_s": ours[0],
-            "optuna_gp_s": statistics.median(theirs), "repeats": repeats,
+            "optuna_gp_s": statistics.median(theirs), "botorch_s": statistics.median(botorch), "repeats": repeats,
         }
         row["ratio"] = row["optarium_s"] / row["optuna_gp_s"]
         rows.append(row)
-        print(f"{n:>12} {row['optarium_s']:>15.3f} {row['optuna_gp_s']:>13.3f} {row['ratio']:>7.2f} {row['optarium_cold_s']:>14.3f}")
+        print(f"{n:>12} {row['optarium_s']:>15.3f} {row['optuna_gp_s']:>13.3f} {row['ratio']:>7.2f} {row['optarium_cold_s']:>14.3f} {row['botorch_s']:>14.3f}")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / ("blackbox_ask_overhead_quick.json" if args.quick else "blackbox_ask_overhead.json")
     out.write_text(json.dumps({"dim": DIM, "quick": args.quick, "rows": rows}, indent=2))

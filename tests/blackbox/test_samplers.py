@@ -56,7 +56,7 @@ def test_same_seed_and_results_give_the_same_suggestions(name: str) -> None:
 @pytest.mark.parametrize("name", [n for n in ALL if n not in ("sobol", "random")])
 def test_model_based_sampler_beats_its_own_start(name: str) -> None:
     study = Study.create(f"improve-{name}", SPACE, sampler=name, seed=3)
-    run(study, 30)
+    run(study, 24)
     values = [t.value for t in study.trials if t.value is not None]
     assert min(values[10:]) < min(values[:6])
     assert study.best is not None and study.best.value == min(values)
@@ -76,7 +76,7 @@ def test_failed_and_pending_trials_do_not_stop_a_sampler(name: str) -> None:
 def test_gp_respects_told_feasibility() -> None:
     space = Space.from_dict({"x": {"type": "float", "low": 0.0, "high": 1.0}, "y": {"type": "float", "low": 0.0, "high": 1.0}})
     study = Study.create("constrained", space, sampler="gp", seed=2)
-    for _ in range(18):
+    for _ in range(15):
         (trial,) = study.ask()
         x, y = trial.params["x"], trial.params["y"]
         # minimise x + y subject to x + y >= 0.8 (feasibility <= 0 when satisfied)

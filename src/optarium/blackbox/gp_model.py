@@ -33,6 +33,7 @@ class GaussianProcess:
         self.log_outputscale = 0.0
         self.log_noise = math.log(1e-3)
         self.threshold = 0.0  # a feasibility model: the standardised value of "c = 0"
+        self.cold_restart_below = 60  # observations: below this a warm-started fit also restarts cold
 
     # kernel -------------------------------------------------------------------------------
     def kernel(self, a: torch.Tensor, b: torch.Tensor, log_lengthscale: torch.Tensor, log_outputscale: torch.Tensor | float) -> torch.Tensor:
@@ -84,16 +85,19 @@ class GaussianProcess:
             assert t.grad is not None
             return float(loss.detach()), t.grad.numpy().copy()
 
-        initial = np.concatenate([
-            np.full(self.n_groups, prior_loc - prior_scale**2) if self.log_lengthscale is None else self.log_lengthscale.numpy(),
-            [self.log_outputscale, self.log_noise],
-        ])
-        if start is not None and len(start) == self.n_groups + 2:
-            initial = np.array(start, dtype=float)
+        default = np.concatenate([np.full(self.n_groups, prior_loc - prior_scale**2), [0.0, math.log(1e-3)]])
         bounds = [(-5.0, 5.0)] * self.n_groups + [(-5.0, 4.0), (math.log(1e-8), math.log(2.0))]
-        initial = np.clip(initial, [b[0] for b in bounds], [b[1] for b in bounds])
-        result = minimize(objective, initial, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": max_iter})
-        theta = result.x if np.isfinite(result.fun) else initial
+        starts = [default]
+        if start is not None and len(start) == self.n_groups + 2:
+            # Warm start from the previous ask; while data are few (and fits cheap) also
+            # restart from the prior, since an early fit can sit in a poor local optimum.
+            starts = [np.array(start, dtype=float)] + ([default] if n < self.cold_restart_below else [])
+        theta, best = default, math.inf
+        for initial in starts:
+            initial = np.clip(initial, [b[0] for b in bounds], [b[1] for b in bounds])
+            result = minimize(objective, initial, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": max_iter})
+            if np.isfinite(result.fun) and result.fun < best:
+                theta, best = result.x, float(result.fun)
         self.log_lengthscale = torch.as_tensor(theta[: self.n_groups], dtype=torch.float64)
         self.log_outputscale = float(theta[self.n_groups])
         self.log_noise = float(theta[self.n_groups + 1])
