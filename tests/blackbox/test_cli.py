@@ -27,7 +27,7 @@ def test_shell_loop_create_ask_tell_best_show_plot(tmp_path: Path) -> None:
         batch = json.loads(asked.stdout)
         assert [sorted(row) for row in batch] == [["params", "trial_id"]] * 2
         for row in batch:
-            value = str(row["params"]["temperature"] / 10.0)
+            value = str(-row["params"]["temperature"] / 10.0)  # negative values are values, not options
             told = cli("tell", "suzuki", str(row["trial_id"]), value, "--store", store, "--json", cwd=tmp_path)
             assert told.returncode == 0, told.stderr
     best = json.loads(cli("best", "suzuki", "--store", store, "--json", cwd=tmp_path).stdout)

@@ -62,7 +62,7 @@ def ask(
     return 0
 
 
-@app.command("tell")
+@app.command("tell", context_settings={"ignore_unknown_options": True})  # negative values: `tell S 3 -1.5`
 @command
 def tell(
     name: str = NAME,
