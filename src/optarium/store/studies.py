@@ -67,7 +67,9 @@ study_trials = Table(
 def insert_study(connection: Connection, row: dict[str, Any]) -> int:
     """Insert a study row (without id, created_at, ask_count); return its id."""
     result = connection.execute(studies.insert().values(created_at=datetime.now(UTC), ask_count=0, **row))
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def find_study(connection: Connection, name: str) -> dict[str, Any] | None:
