@@ -149,3 +149,27 @@ def test_text_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
     junk.write_text("hello world\nthis is not a model\n")
     with pytest.raises(InvalidModelError, match="no variables found"):
         read_problem(junk)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("nan.mps", "NAME bad\nROWS\n N obj\n L c1\nCOLUMNS\n x obj 1 c1 nan\nRHS\n rhs c1 4\nENDATA\n", r"nan.mps:6: coefficient 'nan'"),
+        ("inf.mps", "NAME bad\nROWS\n N obj\n L c1\nCOLUMNS\n x obj inf c1 1\nRHS\n rhs c1 4\nENDATA\n", r"inf.mps:6: coefficient 'inf'"),
+        ("nan.lp", "Minimize\n obj: x\nSubject To\n c1: nan x >= 1\nEnd\n", r"nan.lp:4: a coefficient is NaN"),
+        ("inf.lp", "Minimize\n obj: x\nSubject To\n c1: -inf x >= 1\nEnd\n", r"inf.lp:4: coefficient '-inf'"),
+    ],
+)
+def test_non_finite_coefficients_in_files_are_refused(tmp_path: Path, name: str, text: str, message: str) -> None:
+    """HiGHS would silently drop them; optarium names the line instead."""
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(InvalidModelError, match=message):
+        read_problem(path)
+
+
+def test_infinite_bounds_in_lp_files_are_fine(tmp_path: Path) -> None:
+    path = tmp_path / "free.lp"
+    path.write_text("Minimize\n obj: x + y\nSubject To\n c1: x + y >= 1\nBounds\n x <= inf\n -inf <= y <= 3\nEnd\n")
+    problem = read_problem(path)
+    assert np.isinf(problem.col_upper[0]) and np.isinf(problem.col_lower[1])

@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 import scipy.sparse as sp
@@ -66,13 +66,37 @@ def _check_mps_numbers(path: Path, text: str) -> None:
             for value in (fields[2::2] if len(fields) in (3, 5) else fields[1::2])
         ]
         try:
-            np.array(values, dtype=np.float64)
+            numbers = np.array(values, dtype=np.float64)
         except ValueError:
             bad = next(value for value in values if not _NUMBER.match(value))
-            offset = next(n for n, line in enumerate(lines) if bad in line.split())
-            raise InvalidModelError(
-                f"'{bad}' is not a number", source=str(path), line=text.count("\n", 0, start) + offset + 2
-            ) from None
+            _refuse(path, text, start, lines, bad, f"'{bad}' is not a number")
+        # RHS and RANGES may say "infinity"; a matrix or objective coefficient may not
+        forbidden = np.isnan(numbers) | (np.isinf(numbers) if section == "COLUMNS" else False)
+        if forbidden.any():
+            bad = values[int(np.flatnonzero(forbidden)[0])]
+            _refuse(path, text, start, lines, bad, f"coefficient '{bad}' is not a finite number")
+
+
+def _refuse(path: Path, text: str, start: int, lines: list[str], token: str, message: str) -> NoReturn:
+    offset = next(n for n, line in enumerate(lines) if token in line.split())
+    raise InvalidModelError(message, source=str(path), line=text.count("\n", 0, start) + offset + 2)
+
+
+_LP_BOUNDS = re.compile(r"^\s*(bounds?|bound|binar(y|ies)|bin|generals?|gen|integers?|semi-continuous|semis?|end)\s*$", re.IGNORECASE | re.MULTILINE)
+_LP_NON_FINITE = re.compile(r"(?<![\w.\]\[])[+-]?(nan|inf|infinity)(?![\w.])\s*\*?\s*[A-Za-z_]", re.IGNORECASE)
+
+
+def _check_lp_numbers(path: Path, text: str) -> None:
+    """HiGHS reads a NaN or infinite coefficient and drops it; refuse it instead, naming the line."""
+    end = _LP_BOUNDS.search(text)
+    body = text[: end.start()] if end else text
+    for match in re.finditer(r"(?<![\w.\]\[])[+-]?nan(?![\w.])", body, re.IGNORECASE):
+        raise InvalidModelError("a coefficient is NaN", source=str(path), line=text.count("\n", 0, match.start()) + 1)
+    for match in _LP_NON_FINITE.finditer(body):
+        raise InvalidModelError(
+            f"coefficient '{match.group(0).split()[0]}' is not a finite number",
+            source=str(path), line=text.count("\n", 0, match.start()) + 1,
+        )
 
 
 def _scip_location(path: Path) -> str | None:
@@ -124,6 +148,8 @@ def read_problem(path: str | os.PathLike[str]) -> MathProgram:
         raise InvalidModelError("file is empty", source=str(file))
     if kind == "mps":
         _check_mps_numbers(file, text)
+    else:
+        _check_lp_numbers(file, text)
     solver = _highs()
     import highspy
 
