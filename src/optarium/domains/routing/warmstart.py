@@ -21,10 +21,9 @@ Where we depart from the paper:
   genetic algorithm with a population, so the several learned constructions
   are each improved by one local-search pass and only the best seeds the
   search, instead of seeding a population.
-- EARLI keeps the GA's operators; we also narrow the local search to the
-  learned neighbourhood (30 partners per client), which is where most of the
-  measured speed-up comes from (see docs/routing.md for the nearest-30
-  control).
+- EARLI only seeds the GA; we also narrow the local search to the learned
+  neighbourhood (30 partners per client, so more iterations per second);
+  docs/routing.md compares it with a nearest-30 control.
 
 With no stored runs the policy falls back to the classic savings order and
 PyVRP's own neighbourhood.
