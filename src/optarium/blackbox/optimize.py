@@ -30,7 +30,8 @@ def optimize(
 
     ``n_workers > 1`` asks batches of that size and evaluates them in threads. A call
     that raises or returns NaN/inf is told as failed, so one bad point does not stop
-    the loop. Without ``store`` the study lives in a fresh SQLite file in the temp folder.
+    the loop. Without ``store`` the study is recorded in the default store
+    (``$OPTARIUM_STORE`` or the SQLite file in the user data directory), like every run.
     """
     import uuid
     from concurrent.futures import ThreadPoolExecutor
@@ -45,7 +46,7 @@ def optimize(
     space = space if isinstance(space, Space) else Space.from_dict(space)
     study = Study.create(
         study_name or f"optimize-{uuid.uuid4().hex[:12]}", space, sampler=sampler, direction=direction,
-        seed=seed, budget=budget, store=store if store is not None else _temporary_store(),
+        seed=seed, budget=budget, store=store,
     )
 
     def evaluate(params: dict[str, Any]) -> float | None:
@@ -67,10 +68,3 @@ def optimize(
             done += len(trials)
     return study
 
-
-def _temporary_store() -> str:
-    import tempfile
-    from pathlib import Path
-
-    folder = Path(tempfile.mkdtemp(prefix="optarium-optimize-"))
-    return f"sqlite:///{folder / 'study.db'}"
