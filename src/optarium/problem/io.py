@@ -52,7 +52,9 @@ def _open_text(path: Path) -> str:
 
 def _check_mps_numbers(path: Path, text: str) -> None:
     """HiGHS reads a malformed number as 0; refuse it instead, naming the line."""
-    headers = [(match.start(), match.group(1).upper()) for match in re.finditer(r"^(\S+)", text, re.MULTILINE)]
+    # section headers are the lines that do not start with a blank or a comment
+    headers = [(match.start(1), match.group(1).upper()) for match in re.finditer(r"\n([^\s*]\S*)", "\n" + text)]
+    headers = [(start - 1, name) for start, name in headers]
     headers.append((len(text), ""))
     for (start, section), (end, _) in itertools.pairwise(headers):
         if section not in ("COLUMNS", "RHS", "RANGES"):
