@@ -155,13 +155,14 @@ def read_problem(path: str | os.PathLike[str]) -> MathProgram:
     solver = _highs()
     import highspy
 
-    with tempfile.TemporaryDirectory() as tmp:
-        plain = file
-        if file.name.lower().endswith(".gz"):
-            # the HiGHS build that matches OR-Tools reads no gzip; hand it the plain text
+    if file.name.lower().endswith(".gz"):
+        # hand HiGHS the plain text: not every HiGHS build reads gzip
+        with tempfile.TemporaryDirectory() as tmp:
             plain = Path(tmp) / f"model.{kind}"
             plain.write_text(text, encoding="utf-8")
-        status = solver.readModel(str(plain))
+            status = solver.readModel(str(plain))
+    else:
+        status = solver.readModel(str(file))
     if status == highspy.HighsStatus.kError:
         where = _scip_location(file)
         raise InvalidModelError(

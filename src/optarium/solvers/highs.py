@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -27,15 +28,19 @@ _STATUS = {
 }
 
 
+@functools.cache
+def _version() -> str:
+    import highspy
+
+    return str(highspy.Highs().version())
+
+
 class HighsBackend:
     name = "highs"
     capabilities = Capabilities(continuous=True, integer=True, quadratic_objective=True, quadratic_with_integer=False)
 
     def version(self) -> str:
-        import highspy
-
-        solver = highspy.Highs()
-        return str(solver.version())
+        return _version()
 
     def solve(self, problem: MathProgram, options: SolveOptions) -> RawResult:
         import highspy

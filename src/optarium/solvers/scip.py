@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -29,14 +30,19 @@ _STATUS = {
 }
 
 
+@functools.cache
+def _version() -> str:
+    import pyscipopt
+
+    return str(pyscipopt.Model().version())
+
+
 class ScipBackend:
     name = "scip"
     capabilities = Capabilities(continuous=True, integer=True, quadratic_objective=True, quadratic_with_integer=True)
 
     def version(self) -> str:
-        import pyscipopt
-
-        return str(pyscipopt.Model().version())
+        return _version()
 
     def solve(self, problem: MathProgram, options: SolveOptions) -> RawResult:
         import pyscipopt
