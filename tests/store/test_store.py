@@ -69,3 +69,23 @@ def test_bad_store_urls_are_clear_errors() -> None:
         Store("nosuchdb://what")
     with pytest.raises(StoreError, match="cannot open store"):
         Store("postgresql://nobody:wrong@127.0.0.1:1/none")
+
+
+def test_workers_recording_the_same_new_problem_at_once_all_succeed(store_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    problem = optarium.read_problem(EXAMPLES / "knapsack.lp")
+    store = Store(store_url)
+
+    def record(worker: int) -> int:
+        return store.record_run(
+            fingerprint=problem.fingerprint(), kind="math_program", name=problem.name, features=problem.features(),
+            source=f"worker {worker}", solver="highs", solver_version="test", params={}, plan_reason="test",
+            result={"status": "optimal", "objective": 32.0, "verified": True, "seconds": 0.0},
+        )
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        ids = list(pool.map(record, range(12)))
+    assert len(set(ids)) == 12
+    assert store.count_runs() == 12
+    assert len(store.list_runs(limit=50, fingerprint=problem.fingerprint())) == 12

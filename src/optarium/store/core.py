@@ -118,16 +118,33 @@ class Store:
             raise StoreError(f"store {_redact(self.url)}: {_first_line(error)}") from None
 
     def _ensure_problem(self, connection: Connection, fingerprint: str, kind: str, name: str, features: dict[str, Any]) -> None:
-        from sqlalchemy import select
-
+        """Insert the problem unless it is known; safe when two workers record it at once."""
         from optarium.store.schema import problems
+
+        values = {
+            "fingerprint": fingerprint, "kind": kind, "name": name[:255],
+            "features": _clean(features), "first_seen": datetime.now(UTC),
+        }
+        dialect = connection.dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            connection.execute(
+                postgresql.insert(problems).values(**values).on_conflict_do_nothing(index_elements=["fingerprint"])
+            )
+            return
+        if dialect == "sqlite":
+            from sqlalchemy.dialects import sqlite
+
+            connection.execute(
+                sqlite.insert(problems).values(**values).on_conflict_do_nothing(index_elements=["fingerprint"])
+            )
+            return
+        from sqlalchemy import select
 
         found = connection.execute(select(problems.c.fingerprint).where(problems.c.fingerprint == fingerprint)).first()
         if found is None:
-            connection.execute(problems.insert().values(
-                fingerprint=fingerprint, kind=kind, name=name[:255], features=_clean(features),
-                first_seen=datetime.now(UTC),
-            ))
+            connection.execute(problems.insert().values(**values))
 
     def record_run(
         self,
