@@ -1,10 +1,12 @@
 """BBOB (coco-experiment) f1-f24: final regret of optarium's samplers against Optuna 5 and random.
 
-    .venv/bin/python benchmarks/blackbox_bbob.py [--quick] [--budget 100]
+    .venv/bin/python benchmarks/blackbox_bbob.py [--quick] [--budget 100] [--instances 3] [--jobs 2]
 
 Full run: functions 1-24, dimensions 2, 5, 10, instances 1-3, a budget of 100
 evaluations (``--budget 20d`` uses 20 x dimension). ``--quick``: functions 1, 6, 8,
-15, 20, 21 in 2-D and 5-D, instance 1. Regret is f(best) - f_opt, with f_opt from the
+15, 20, 21 in 2-D and 5-D, instance 1 (``--instances N`` uses instances 1..N).
+``--jobs N`` runs N (function, dimension, instance) problems at once in worker
+processes (every sampler of a problem runs in the same worker). Regret is f(best) - f_opt, with f_opt from the
 instance's known optimum. For every (function, dimension) the median regret over
 instances; the summary is the fraction of pairs where optarium ``auto`` has a lower
 median regret than every Optuna sampler (TPE, GP, CMA-ES). ``auto`` delegates to the
@@ -20,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +61,7 @@ def run_optarium(problem: Any, sampler: str, budget: int, seed: int) -> float:
 
     space = {f"x{i}": {"type": "float", "low": -5.0, "high": 5.0} for i in range(problem.dimension)}
     study = optimize(lambda p: float(problem(np.array([p[f"x{i}"] for i in range(problem.dimension)]))),
-                     space, budget, sampler=sampler, seed=seed)
+                     space, budget, sampler=sampler, seed=seed, store=f"sqlite:///{tempfile.mkdtemp()}/bbob.db")
     assert study.best is not None and study.best.value is not None
     return float(study.best.value)
 
@@ -82,36 +85,50 @@ def run_optuna(problem: Any, sampler: str, budget: int, seed: int) -> float:
     return float(study.best_value)
 
 
+def run_problem(key: tuple[int, int, int], samplers: list[str], budget_option: str, seed: int) -> dict[str, Any]:
+    """Every sampler on one BBOB problem (in a worker process: cocoex problems do not pickle)."""
+    import torch
+
+    torch.set_num_threads(1)
+    function, dim, instance = key
+    (problem,) = problems([function], [dim], [instance])
+    f_opt = optimum(problem)
+    budget = 20 * dim if budget_option == "20d" else int(budget_option)
+    row: dict[str, Any] = {"function": function, "dim": dim, "instance": instance, "budget": budget}
+    for sampler in samplers:
+        clock = time.perf_counter()
+        run = run_optarium if sampler in OURS else run_optuna
+        best = run(problem, sampler, budget, seed + instance)
+        row[sampler] = max(best - f_opt, 0.0)
+        row[f"{sampler}_seconds"] = time.perf_counter() - clock
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--budget", default="100", help="evaluations per run, or '20d' for 20 x dimension")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--instances", type=int, default=None, help="instances 1..N (default: 1 with --quick, else 3)")
+    parser.add_argument("--jobs", type=int, default=1, help="problems run at once in worker processes")
     args = parser.parse_args()
-    import torch
-
-    torch.set_num_threads(1)
+    instances = list(range(1, (args.instances or (1 if args.quick else 3)) + 1))
     if args.quick:
-        selected = problems([1, 6, 8, 15, 20, 21], [2, 5], [1])
+        selected = problems([1, 6, 8, 15, 20, 21], [2, 5], instances)
     else:
-        selected = problems(list(range(1, 25)), [2, 5, 10], [1, 2, 3])
+        selected = problems(list(range(1, 25)), [2, 5, 10], instances)
     samplers = OURS + PEERS
+    keys = [(p.id_function, p.dimension, p.id_instance) for p in selected]
     records = []
     started = time.perf_counter()
-    for problem in selected:
-        f_opt = optimum(problem)
-        budget = 20 * problem.dimension if args.budget == "20d" else int(args.budget)
-        row: dict[str, Any] = {"function": problem.id_function, "dim": problem.dimension, "instance": problem.id_instance, "budget": budget}
-        for sampler in samplers:
-            clock = time.perf_counter()
-            run = run_optarium if sampler in OURS else run_optuna
-            best = run(problem, sampler, budget, args.seed + problem.id_instance)
-            row[sampler] = max(best - f_opt, 0.0)
-            row[f"{sampler}_seconds"] = time.perf_counter() - clock
-        records.append(row)
-        print(f"f{row['function']:>2} d{row['dim']:>2} i{row['instance']}: " + "  ".join(f"{s}={row[s]:.3g}" for s in samplers)
-              + f"  [{time.perf_counter() - started:.0f}s]", file=sys.stderr, flush=True)
-
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        jobs = [pool.submit(run_problem, key, samplers, args.budget, args.seed) for key in keys]
+        for job in as_completed(jobs):
+            row = job.result()
+            records.append(row)
+            print(f"f{row['function']:>2} d{row['dim']:>2} i{row['instance']}: " + "  ".join(f"{s}={row[s]:.3g}" for s in samplers)
+                  + f"  [{time.perf_counter() - started:.0f}s]", file=sys.stderr, flush=True)
+    records.sort(key=lambda r: (r["function"], r["dim"], r["instance"]))
     pairs = sorted({(r["function"], r["dim"]) for r in records})
     table = []
     for function, dim in pairs:

@@ -2,10 +2,13 @@
 
 Acquisition: log EI (Ament et al., "Unexpected Improvements to Expected Improvement
 for Bayesian Optimization", NeurIPS 2023) on the lean GP of :mod:`gp_model`. When the
-fitted noise is more than ``noisy_threshold`` of the signal variance, noisy EI
+fitted noise is more than ``noisy_threshold`` (10%) of the signal variance, noisy EI
 (Letham et al., "Constrained Bayesian Optimization with Noisy Experiments", 2019):
 EI averaged over joint posterior samples of the function at the observed points,
-each treated as noise-free data. Feedback constraints: a second GP on the told
+each treated as noise-free data. A smaller fitted nugget is read as model misfit of a
+rough deterministic function, not as measurement noise: plain log EI then keeps
+refining the incumbent, where noisy EI's smoothing stalled (on a 2-D Rosenbrock
+valley, with a 1% threshold, regret 0.15 after 100 evaluations instead of 6e-7). Feedback constraints: a second GP on the told
 feasibility values multiplies EI by P(feasible) (added in log space).
 Batches (q > 1) and other workers' pending trials: kriging believer — each pending or
 already chosen point is added as a fantasy observation at the posterior mean, which
@@ -15,7 +18,8 @@ Mixed spaces: a categorical parameter is one-hot encoded with one shared length 
 (Hamming distance); integers are rounded and the GP only ever sees rounded points.
 A fully discrete space with at most ``max_enumerate`` points is enumerated (points
 already tried or pending are skipped); otherwise random and local candidates are
-scored and the best few refined by L-BFGS-B over the float parameters.
+scored, and L-BFGS-B over the float parameters refines the best ``n_refine`` of them
+and the incumbent.
 """
 
 from __future__ import annotations
@@ -91,9 +95,9 @@ class GPSampler:
     name = "gp"
     n_raw = 2048
     n_local = 512
-    n_refine = 4
+    n_refine = 10
     nei_samples = 16
-    noisy_threshold = 0.01
+    noisy_threshold = 0.1
     max_enumerate = 50_000
 
     def initial_points(self, dim: int) -> int:
@@ -243,7 +247,9 @@ class GPSampler:
         with torch.no_grad():
             scores = acquisition(torch.as_tensor(encoder.features(candidates)))
         order = torch.argsort(scores, descending=True).numpy()
-        starts = candidates[order[: self.n_refine]]
+        # L-BFGS-B from the best raw candidates and from the incumbent itself (EI is
+        # often highest right next to it late in a run, where random candidates are sparse).
+        starts = np.vstack([candidates[order[: self.n_refine]], top[:1]])
         best_point, best_score = candidates[order[0]], float(scores[order[0]])
         if encoder.float_params:
             refined = self._refine(acquisition, encoder, starts)
