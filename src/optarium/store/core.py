@@ -130,21 +130,21 @@ class Store:
             from sqlalchemy.dialects import postgresql
 
             connection.execute(
-                postgresql.insert(problems).values(**values).on_conflict_do_nothing(index_elements=["fingerprint"])
+                postgresql.insert(problems).on_conflict_do_nothing(index_elements=["fingerprint"]), values
             )
             return
         if dialect == "sqlite":
             from sqlalchemy.dialects import sqlite
 
             connection.execute(
-                sqlite.insert(problems).values(**values).on_conflict_do_nothing(index_elements=["fingerprint"])
+                sqlite.insert(problems).on_conflict_do_nothing(index_elements=["fingerprint"]), values
             )
             return
         from sqlalchemy import select
 
         found = connection.execute(select(problems.c.fingerprint).where(problems.c.fingerprint == fingerprint)).first()
         if found is None:
-            connection.execute(problems.insert().values(**values))
+            connection.execute(problems.insert(), values)
 
     def record_run(
         self,
@@ -196,7 +196,8 @@ class Store:
         }
         with self.transaction() as connection:
             self._ensure_problem(connection, fingerprint, kind, name, features)
-            inserted = connection.execute(runs.insert().values(**row))
+            # bound parameters, not .values(): the compiled statement is reused from run to run
+            inserted = connection.execute(runs.insert(), row)
             key = inserted.inserted_primary_key
             assert key is not None
             return int(key[0])
