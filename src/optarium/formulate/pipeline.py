@@ -134,7 +134,7 @@ def problem_from_lp(lp_text: str, name: str) -> MathProgram:
     from dataclasses import replace
 
     from optarium.errors import InvalidModelError
-    from optarium.problem.adapters import _fold_constant
+    from optarium.problem.adapters import fold_constant
     from optarium.problem.io import read_problem
 
     with tempfile.TemporaryDirectory(prefix="optarium-lp-") as folder:
@@ -145,7 +145,7 @@ def problem_from_lp(lp_text: str, name: str) -> MathProgram:
         except InvalidModelError as error:
             # the temporary path means nothing to the user (or to the LLM reading the feedback)
             raise InvalidModelError(str(error).replace(str(path), "the LP model")) from None
-    return _fold_constant(replace(problem, name=name, _cache={}))
+    return fold_constant(replace(problem, name=name, _cache={}))
 
 
 def describe(problem: MathProgram, solution: Solution, limit: int = 20) -> str:

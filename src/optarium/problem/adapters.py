@@ -35,7 +35,7 @@ def from_pyomo(model: Any) -> MathProgram:
         except Exception as error:
             raise InvalidModelError(f"Pyomo could not write the model: {error}", source=name) from None
         problem = read_problem(path)
-    return _fold_constant(_renamed(problem, name))
+    return fold_constant(_renamed(problem, name))
 
 
 def from_pulp(problem: Any) -> MathProgram:
@@ -76,7 +76,7 @@ def from_pulp(problem: Any) -> MathProgram:
     )
 
 
-def _fold_constant(problem: MathProgram) -> MathProgram:
+def fold_constant(problem: MathProgram) -> MathProgram:
     """Pyomo writes an objective constant as a variable fixed at 1; make it an offset again."""
     import numpy as np
 

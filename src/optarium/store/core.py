@@ -38,14 +38,14 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _clean(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """JSON columns cannot hold NaN or infinity; store them as null."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
@@ -123,7 +123,7 @@ class Store:
 
         values = {
             "fingerprint": fingerprint, "kind": kind, "name": name[:255],
-            "features": _clean(features), "first_seen": datetime.now(UTC),
+            "features": json_safe(features), "first_seen": datetime.now(UTC),
         }
         dialect = connection.dialect.name
         if dialect == "postgresql":
@@ -177,22 +177,22 @@ class Store:
             "source": source,
             "solver": solver,
             "solver_version": solver_version,
-            "params": _clean(params),
+            "params": json_safe(params),
             "plan_reason": plan_reason,
             "status": result["status"],
             "solver_status": result.get("solver_status", ""),
-            "objective": _clean(result.get("objective")),
-            "bound": _clean(result.get("bound")),
-            "gap": _clean(result.get("gap")),
+            "objective": json_safe(result.get("objective")),
+            "bound": json_safe(result.get("bound")),
+            "gap": json_safe(result.get("gap")),
             "verified": bool(result.get("verified", False)),
-            "max_violation": _clean(result.get("max_violation")),
-            "verification": _clean(result.get("verification")),
-            "cross_check": _clean(result.get("cross_check")),
+            "max_violation": json_safe(result.get("max_violation")),
+            "verification": json_safe(result.get("verification")),
+            "cross_check": json_safe(result.get("cross_check")),
             "seconds": float(result.get("seconds", 0.0)),
-            "timings": _clean(result.get("timings", {})),
+            "timings": json_safe(result.get("timings", {})),
             "message": result.get("message", ""),
-            "values": _clean(values) if values is not None else None,
-            "extra": _clean(extra) if extra is not None else None,
+            "values": json_safe(values) if values is not None else None,
+            "extra": json_safe(extra) if extra is not None else None,
         }
         with self.transaction() as connection:
             self._ensure_problem(connection, fingerprint, kind, name, features)

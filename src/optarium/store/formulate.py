@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from optarium.errors import NotFoundError
-from optarium.store.core import _clean
+from optarium.store.core import json_safe
 from optarium.store.schema import metadata
 
 if TYPE_CHECKING:
@@ -98,14 +98,14 @@ def _new_id(inserted: Any) -> int:
 
 def record_formulate_run(store: Store, run: dict[str, Any], calls: list[dict[str, Any]]) -> int:
     """Write one pipeline run and its LLM calls in one transaction; return its id."""
-    row = {key: _clean(value) for key, value in run.items() if key in formulate_runs.c}
+    row = {key: json_safe(value) for key, value in run.items() if key in formulate_runs.c}
     row["created_at"] = datetime.now(UTC)
     with store.transaction() as connection:
         run_id = _new_id(connection.execute(formulate_runs.insert().values(**row)))
         for seq, call in enumerate(calls):
             connection.execute(llm_calls.insert().values(
                 formulate_run_id=run_id, seq=seq, stage=call.get("stage", ""), round=int(call.get("round", 0)),
-                model=str(call.get("model", ""))[:255], messages=_clean(call.get("messages", [])),
+                model=str(call.get("model", ""))[:255], messages=json_safe(call.get("messages", [])),
                 response=call.get("response", ""), prompt_tokens=int(call.get("prompt_tokens", 0)),
                 completion_tokens=int(call.get("completion_tokens", 0)), seconds=float(call.get("seconds", 0.0)),
                 error=call.get("error", ""),
