@@ -149,7 +149,7 @@ def main() -> int:
         "summary": summary, "median_ms": median_all, "median_ms_upto_1000_nonzeros": median_small,
         "median_ms_objective_peer": median_peer, "undetermined": undetermined_list, "wrong": wrong_list,
         "pairs": rows,
-    }, indent=1))
+    }, separators=(",", ":")))
     print(f"wrote {out.relative_to(ROOT)}")
     return 0
 

@@ -183,7 +183,7 @@ def main() -> int:
     stem = "routing_quick" if args.quick else "routing_medium" if args.medium else "routing"
     output = {"quick": args.quick, "test": test, "train": train, "seeds": seeds, "short": short, "long": long,
               "summary": summary, "pairs": pairs, "runs": rows, "wall_seconds": time.perf_counter() - started}
-    (RESULTS / f"{stem}.json").write_text(json.dumps(output, indent=2, allow_nan=True))
+    (RESULTS / f"{stem}.json").write_text(json.dumps(output, separators=(",", ":"), allow_nan=True))
     plot(rows, list(modes), long, RESULTS / f"{stem}.png")
     print(f"\nwrote {RESULTS / f'{stem}.json'} and {RESULTS / f'{stem}.png'}")
     return 0
