@@ -14,6 +14,7 @@ cold run's final cost, as a fraction of the long budget (target <= 0.5).
     .venv/bin/python benchmarks/routing.py            # 14 instances, seeds 1-5, 10 s and 60 s
     .venv/bin/python benchmarks/routing.py --quick    # 3 instances, seeds 1-2, 5 s and 15 s
     .venv/bin/python benchmarks/routing.py --medium   # 5 instances, seeds 1-3, 10 s and 30 s
+    --jobs 2 runs two at a time (one core each; keep the machine otherwise quiet)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +72,33 @@ def mean_curve_reach(rows: list[dict[str, Any]], mode: str, long: float, steps: 
     return next((at for at, gap in zip(grid, mean_gap_curve(rows, mode, grid), strict=True) if gap <= target + 1e-12), None)
 
 
+def run_one(name: str, mode: str, seed: int, options: dict[str, Any] | None, bks: float,
+            short: float, long: float, url: str) -> dict[str, Any]:
+    """One run of ``mode`` on one instance (in a worker process); only cold runs are recorded,
+    so every warm mode learns from the same stored runs."""
+    from optarium.domains.routing import read_instance, solve_routing
+    from optarium.store.core import Store
+
+    result = solve_routing(read_instance(DATA / f"{name}.vrp"), time_limit=long, seed=seed,
+                           warm_start=options is not None, warm_options=options, store=Store(url),
+                           record=options is None)
+    assert result.verified, result.check.problems
+    at_short = best_at(result.trace, short)
+    return {
+        "instance": name, "mode": mode, "seed": seed, "bks": bks,
+        "initial_cost": result.initial_cost, "cost_short": at_short, "cost_long": result.cost,
+        "gap_short": None if at_short is None else (at_short - bks) / bks,
+        "gap_long": (result.cost - bks) / bks, "iterations": result.iterations,
+        "trace": result.trace, "message": result.message,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 instances, seeds 1-2, 5 s and 15 s")
     parser.add_argument("--medium", action="store_true", help="5 instances, seeds 1-3, 10 s and 30 s")
     parser.add_argument("--train-seconds", type=float, default=None, help="budget of each training run")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at once in worker processes (each uses one core)")
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated subset of " + ", ".join(MODES))
     args = parser.parse_args()
 
@@ -103,24 +127,21 @@ def main() -> int:
         print(f"trained on {name}", file=sys.stderr)
 
     rows: list[dict[str, Any]] = []
-    for mode, options in modes.items():
-        for name in test:
-            instance = read_instance(DATA / f"{name}.vrp")
-            bks = reference[name]
-            for seed in seeds:
-                # only cold runs are recorded, so every warm mode learns from the same stored runs
-                result = solve_routing(instance, time_limit=long, seed=seed, warm_start=options is not None,
-                                       warm_options=options, store=store, record=options is None)
-                assert result.verified, result.check.problems
-                at_short = best_at(result.trace, short)
-                rows.append({
-                    "instance": name, "mode": mode, "seed": seed, "bks": bks,
-                    "initial_cost": result.initial_cost, "cost_short": at_short, "cost_long": result.cost,
-                    "gap_short": None if at_short is None else (at_short - bks) / bks,
-                    "gap_long": (result.cost - bks) / bks, "iterations": result.iterations,
-                    "trace": result.trace, "message": result.message,
-                })
-                print(f"{mode} {name} seed {seed}: gap {100 * rows[-1]['gap_long']:.2f}%", file=sys.stderr)
+    url = f"sqlite:///{folder / 'store.db'}"
+    # cold runs first (they are recorded), then the warm modes, which learn from them;
+    # with --jobs N, N runs of one phase at a time in worker processes
+    for phase in (["cold"], [mode for mode in modes if mode != "cold"]):
+        tasks = [(name, mode, seed) for mode in phase for name in test for seed in seeds]
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            jobs = [pool.submit(run_one, name, mode, seed, modes[mode], reference[name], short, long, url)
+                    for name, mode, seed in tasks]
+            for job in as_completed(jobs):
+                rows.append(job.result())
+                row = rows[-1]
+                print(f"{row['mode']} {row['instance']} seed {row['seed']}: gap {100 * row['gap_long']:.2f}%"
+                      f"  [{time.perf_counter() - started:.0f}s]", file=sys.stderr, flush=True)
+    order = {mode: k for k, mode in enumerate(modes)}
+    rows.sort(key=lambda r: (order[r["mode"]], r["instance"], r["seed"]))
 
     cold = {(r["instance"], r["seed"]): r for r in rows if r["mode"] == "cold"}
     pairs = []
