@@ -5,6 +5,7 @@
 Full run: functions 1-24, dimensions 2, 5, 10, instances 1-3, a budget of 100
 evaluations (``--budget 20d`` uses 20 x dimension). ``--quick``: functions 1, 6, 8,
 15, 20, 21 in 2-D and 5-D, instance 1 (``--instances N`` uses instances 1..N).
+``--functions 1,2,3`` and ``--dims 5`` run a subset (written as ``blackbox_bbob_5d``).
 ``--jobs N`` runs N (function, dimension, instance) problems at once in worker
 processes (every sampler of a problem runs in the same worker). Regret is f(best) - f_opt, with f_opt from the
 instance's known optimum. For every (function, dimension) the median regret over
@@ -111,12 +112,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--instances", type=int, default=None, help="instances 1..N (default: 1 with --quick, else 3)")
     parser.add_argument("--jobs", type=int, default=1, help="problems run at once in worker processes")
+    parser.add_argument("--functions", default=None, help="comma-separated BBOB function numbers (default: 1-24)")
+    parser.add_argument("--dims", default=None, help="comma-separated dimensions (default: 2,5,10)")
     args = parser.parse_args()
     instances = list(range(1, (args.instances or (1 if args.quick else 3)) + 1))
+    functions = [int(f) for f in args.functions.split(",")] if args.functions else None
+    dims = [int(d) for d in args.dims.split(",")] if args.dims else None
     if args.quick:
-        selected = problems([1, 6, 8, 15, 20, 21], [2, 5], instances)
+        selected = problems(functions or [1, 6, 8, 15, 20, 21], dims or [2, 5], instances)
     else:
-        selected = problems(list(range(1, 25)), [2, 5, 10], instances)
+        selected = problems(functions or list(range(1, 25)), dims or [2, 5, 10], instances)
     samplers = OURS + PEERS
     keys = [(p.id_function, p.dimension, p.id_instance) for p in selected]
     records = []
@@ -146,7 +151,9 @@ def main() -> None:
     print("total seconds: " + "  ".join(f"{s}={seconds[s]:.0f}" for s in samplers))
     RESULTS.mkdir(exist_ok=True)
     name = "blackbox_bbob_quick" if args.quick else "blackbox_bbob"
-    (RESULTS / f"{name}.json").write_text(json.dumps({"runs": records, "table": table, "auto_win_fraction": wins, "seconds": seconds}, indent=2))
+    if not args.quick and (functions or dims):
+        name += "_" + "_".join(f"{d}d" for d in sorted({r["dim"] for r in records}))
+    (RESULTS / f"{name}.json").write_text(json.dumps({"runs": records, "table": table, "auto_win_fraction": wins, "seconds": seconds}, separators=(",", ":")))
     plot(table, samplers, RESULTS / f"{name}.png")
     print(f"wrote {RESULTS / name}.json and .png")
 

@@ -102,6 +102,24 @@ def test_gp_switches_to_noisy_ei_on_noisy_observations() -> None:
     assert trial.info["acquisition"] == "log_nei"
 
 
+def test_gp_endgame_refines_inside_a_shrinking_box_around_the_incumbent() -> None:
+    space = Space.from_dict({"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}})
+    study = Study.create("endgame", space, sampler="gp", seed=3, budget=25)
+    for _ in range(25):
+        (trial,) = study.ask()
+        study.tell(trial, (trial.params["x"] - 1.234) ** 2 + 10 * (trial.params["y"] + 2.5) ** 2)
+    trials = study.trials
+    assert [t.number for t in trials if "region" in t.info] == [21, 22, 23, 24, 25]  # the last 20% of 25
+    sides = [t.info["region"] for t in trials[20:]]
+    assert sides == sorted(sides, reverse=True) and sides[-1] < 0.15
+    for k in range(20, 25):  # each endgame point lies in its box around the best point before it
+        best = min(trials[:k], key=lambda t: t.value)
+        gap = max(abs(trials[k].params[p] - best.params[p]) / 10.0 for p in ("x", "y"))
+        assert gap <= trials[k].info["region"] / 2 + 1e-9
+    before = min(t.value for t in trials[:20])
+    assert study.best is not None and study.best.value < before / 10
+
+
 def test_zo_rank_descends_from_rankings_only() -> None:
     space = Space.from_dict({f"x{i}": {"type": "float", "low": -1.0, "high": 1.0} for i in range(3)})
     study = Study.create("ranking", space, sampler="auto", feedback="ranking", seed=4)

@@ -20,13 +20,22 @@ A fully discrete space with at most ``max_enumerate`` points is enumerated (poin
 already tried or pending are skipped); otherwise random and local candidates are
 scored, and L-BFGS-B over the float parameters refines the best ``n_refine`` of them
 and the incumbent.
+
+Endgame: when the study has a budget, its last ``endgame_fraction`` (20%) of
+evaluations maximise EI only inside a box around the incumbent, as in TuRBO (Eriksson
+et al., "Scalable Global Optimization via Local Bayesian Optimization", NeurIPS 2019):
+each side is proportional to the parameter's fitted length scale. We depart from
+TuRBO in keeping one global GP and in shrinking the box on a fixed schedule (side
+0.4 down to 0.05 of the unit cube over the endgame) instead of by success and
+failure counts: with a known budget, the final evaluations are better spent
+refining the best basin found than exploring one that cannot be exploited any more.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from optarium.blackbox.base import History, Suggestion
 from optarium.blackbox.gp_model import GaussianProcess, log_h
@@ -99,6 +108,7 @@ class GPSampler:
     nei_samples = 16
     noisy_threshold = 0.1
     max_enumerate = 50_000
+    endgame_fraction = 0.2
 
     def initial_points(self, dim: int) -> int:
         return min(10, max(4, 2 * dim))
@@ -153,12 +163,41 @@ class GPSampler:
                 believer_y = np.concatenate([y, mean.numpy()])
                 model.condition(believer_x, believer_y)
             acquisition = self._acquisition(model, y, feasible, noisy, constraint, rng)
-            point = self._maximise(acquisition, encoder, history, points, fantasies, rng)
-            info = {"acquisition": "log_nei" if noisy else "log_ei", "theta": [round(v, 6) for v in model.theta]}
+            asked = len(history.trials) + len(fantasies) - len(history.pending)
+            region = self._endgame_region(history, model, points, asked)
+            point = self._maximise(acquisition, encoder, history, points, fantasies, rng, region)
+            info: dict[str, Any] = {"acquisition": "log_nei" if noisy else "log_ei", "theta": [round(v, 6) for v in model.theta]}
+            if region is not None:
+                info["region"] = round(float((region[1] - region[0]).max()), 6)
             out.append(Suggestion(point, info, self.name))
             fantasies.append(point)
             model.condition(X, y)
         return out
+
+    def _endgame_region(self, history: History, model: GaussianProcess, points: np.ndarray,
+                        asked: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The box (low, high) in the unit cube the acquisition is maximised in during the
+        endgame of a budgeted study (``asked`` trials so far), else None (see the module
+        docstring). Categorical parameters keep their whole range."""
+        import numpy as np
+
+        budget, space = history.budget, history.space
+        if budget is None or not len(points) or (space.is_discrete and space.cardinality() <= self.max_enumerate):
+            return None  # enumerated spaces are searched exactly
+        endgame = math.floor(self.endgame_fraction * budget)
+        left = budget - asked  # evaluations still to ask, this one included
+        if endgame < 2 or left > endgame or left < 1 or len(history.complete) < self.initial_points(history.space.dim):
+            return None
+        losses = np.array([history.loss(t) for t in history.complete if math.isfinite(history.loss(t))])
+        incumbent = points[int(np.argmin(losses))]
+        assert model.log_lengthscale is not None
+        lengthscale = np.exp(model.log_lengthscale.numpy())  # one per parameter
+        weights = lengthscale / np.exp(np.log(lengthscale).mean())
+        side = 0.05 + 0.35 * (left - 1) / max(endgame - 1, 1)
+        half = np.clip(0.5 * side * weights, 0.01, 0.5)
+        whole = np.array([isinstance(param, CategoricalParam) for param in history.space.params])
+        half[whole] = 1.0
+        return np.clip(incumbent - half, 0.0, 1.0), np.clip(incumbent + half, 0.0, 1.0)
 
     # models -----------------------------------------------------------------------------
     def _feasibility_model(self, history: History, encoder: Encoder) -> GaussianProcess | None:
@@ -227,6 +266,7 @@ class GPSampler:
         observed: np.ndarray,
         fantasies: list[np.ndarray],
         rng: np.random.Generator,
+        region: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         import numpy as np
         import torch
@@ -243,7 +283,13 @@ class GPSampler:
         losses = np.array([history.loss(t) for t in history.complete if math.isfinite(history.loss(t))])
         top = observed[np.argsort(losses)[:5]] if len(observed) else np.full((1, dim), 0.5)
         local = top[rng.integers(len(top), size=self.n_local)] + rng.standard_normal((self.n_local, dim)) * rng.choice([0.01, 0.05, 0.15], size=(self.n_local, 1))
-        candidates = encoder.snap(np.vstack([rng.random((self.n_raw, dim)), local]))
+        raw = rng.random((self.n_raw, dim))
+        low, high = (np.zeros(dim), np.ones(dim)) if region is None else region
+        if region is not None:
+            raw = low + raw * (high - low)
+            local = np.clip(local, low, high)
+            top = np.clip(top, low, high)
+        candidates = encoder.snap(np.vstack([raw, local]))
         with torch.no_grad():
             scores = acquisition(torch.as_tensor(encoder.features(candidates)))
         order = torch.argsort(scores, descending=True).numpy()
@@ -252,7 +298,7 @@ class GPSampler:
         starts = np.vstack([candidates[order[: self.n_refine]], top[:1]])
         best_point, best_score = candidates[order[0]], float(scores[order[0]])
         if encoder.float_params:
-            refined = self._refine(acquisition, encoder, starts)
+            refined = self._refine(acquisition, encoder, starts, low, high)
             with torch.no_grad():
                 refined_scores = acquisition(torch.as_tensor(encoder.features(refined)))
             k = int(torch.argmax(refined_scores))
@@ -260,8 +306,10 @@ class GPSampler:
                 best_point = refined[k]
         return np.asarray(best_point)
 
-    def _refine(self, acquisition: Acquisition, encoder: Encoder, starts: np.ndarray) -> np.ndarray:
-        """L-BFGS-B over the float parameters of each start, the others held (one joint run)."""
+    def _refine(self, acquisition: Acquisition, encoder: Encoder, starts: np.ndarray,
+                low: np.ndarray, high: np.ndarray) -> np.ndarray:
+        """L-BFGS-B over the float parameters of each start inside the box [low, high], the
+        others held (one joint run)."""
         import numpy as np
         import torch
         from scipy.optimize import minimize
@@ -280,9 +328,10 @@ class GPSampler:
             return float(loss.detach()), values.grad.numpy().ravel().copy()
 
         z0 = starts[:, params].ravel()
-        result = minimize(objective, z0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * len(z0), options={"maxiter": 60})
+        bounds = [(float(low[j]), float(high[j])) for _ in starts for j in params]
+        result = minimize(objective, z0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 60})
         refined = starts.copy()
-        refined[:, params] = np.clip(result.x.reshape(len(starts), len(params)), 0.0, 1.0)
+        refined[:, params] = np.clip(result.x.reshape(len(starts), len(params)), low[params], high[params])
         return encoder.snap(refined)
 
 

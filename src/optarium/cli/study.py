@@ -22,7 +22,7 @@ def create(
     sampler: str = typer.Option("auto", "--sampler", help="auto, gp, cmaes, cbo, zo_rank, sobol, random."),
     direction: str = typer.Option("minimize", "--direction", help="minimize or maximize."),
     seed: int | None = typer.Option(None, "--seed", help="Seed for reproducible suggestions."),
-    budget: int | None = typer.Option(None, "--budget", help="Planned number of evaluations (helps `auto`)."),
+    budget: int | None = typer.Option(None, "--budget", help="Planned number of evaluations (helps `auto`; `gp` refines around the best point in the last 20%)."),
     feedback: str = typer.Option("value", "--feedback", help="value, or ranking (ZO-RankSGD)."),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
