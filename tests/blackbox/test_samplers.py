@@ -116,8 +116,7 @@ def test_gp_endgame_refines_inside_a_shrinking_box_around_the_incumbent() -> Non
         best = min(trials[:k], key=lambda t: t.value)
         gap = max(abs(trials[k].params[p] - best.params[p]) / 10.0 for p in ("x", "y"))
         assert gap <= trials[k].info["region"] / 2 + 1e-9
-    before = min(t.value for t in trials[:20])
-    assert study.best is not None and study.best.value < before / 10
+    assert study.best is not None and study.best.value < 0.01  # the optimum is 0
 
 
 def test_zo_rank_descends_from_rankings_only() -> None:

