@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
+if [ ! -x .venv/bin/pip ]; then  # also repairs a venv whose creation was interrupted
+  python3 -m venv --clear .venv
 fi
 .venv/bin/pip install -q -c constraints.txt -e '.[dev]'
 
