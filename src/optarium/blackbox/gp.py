@@ -144,7 +144,10 @@ class GPSampler:
         losses = np.array([history.loss(t) for t in observed])
         y, _ = _standardise(_warp(losses))
         warm = [t.info["theta"] for t in history.trials if t.sampler == self.name and "theta" in t.info]
-        model = GaussianProcess(encoder.groups, history.space.dim).fit(X, y, start=warm[-1] if warm else None)
+        # A warm-started fit also restarts from the prior on every fifth ask while data are
+        # few: often enough to leave a poor local optimum, and the other asks cost one fit.
+        model = GaussianProcess(encoder.groups, history.space.dim).fit(
+            X, y, start=warm[-1] if warm else None, restart=len(warm) % 5 == 0)
         noisy = model.noise > self.noisy_threshold * model.outputscale
         constraint = self._feasibility_model(history, encoder)
         feasible = np.array([t.feasible for t in observed])

@@ -42,7 +42,7 @@ class GaussianProcess:
         self.log_outputscale = 0.0
         self.log_noise = math.log(1e-3)
         self.threshold = 0.0  # a feasibility model: the standardised value of "c = 0"
-        self.cold_restart_below = 60  # observations: below this a warm-started fit also restarts cold
+        self.cold_restart_below = 60  # observations: below this a warm-started fit may also restart cold
 
     # kernel -------------------------------------------------------------------------------
     def kernel(self, a: torch.Tensor, b: torch.Tensor, log_lengthscale: torch.Tensor, log_outputscale: torch.Tensor | float) -> torch.Tensor:
@@ -62,8 +62,10 @@ class GaussianProcess:
         assert self.log_lengthscale is not None
         return [*self.log_lengthscale.tolist(), self.log_outputscale, self.log_noise]
 
-    def fit(self, x: np.ndarray, y: np.ndarray, max_iter: int = 80, start: list[float] | None = None) -> GaussianProcess:
-        """Fit to features ``x`` (n, D) and standardised targets ``y`` (n,); ``start`` warm-starts."""
+    def fit(self, x: np.ndarray, y: np.ndarray, max_iter: int = 80, start: list[float] | None = None,
+            restart: bool = True) -> GaussianProcess:
+        """Fit to features ``x`` (n, D) and standardised targets ``y`` (n,); ``start`` warm-starts,
+        and with ``restart`` a second fit from the prior runs as well while data are few."""
         import numpy as np
         import torch
         from scipy.optimize import minimize
@@ -99,7 +101,7 @@ class GaussianProcess:
         if start is not None and len(start) == self.n_groups + 2:
             # Warm start from the previous ask; while data are few (and fits cheap) also
             # restart from the prior, since an early fit can sit in a poor local optimum.
-            starts = [np.array(start, dtype=float)] + ([default] if n < self.cold_restart_below else [])
+            starts = [np.array(start, dtype=float)] + ([default] if restart and n < self.cold_restart_below else [])
         theta, best = default, math.inf
         for initial in starts:
             initial = np.clip(initial, [b[0] for b in bounds], [b[1] for b in bounds])
