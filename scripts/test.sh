@@ -35,6 +35,8 @@ DO $$ BEGIN
     CREATE ROLE optarium LOGIN CREATEDB PASSWORD 'optarium';
   END IF;
 END $$;
+-- DROP DATABASE ... WITH (FORCE) in the test teardown may have to stop an autovacuum worker
+GRANT pg_signal_backend TO optarium;
 SELECT 'CREATE DATABASE optarium OWNER optarium' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'optarium')\gexec
 SQL
   export OPTARIUM_TEST_PG_URL="postgresql://optarium:optarium@127.0.0.1:5432/optarium"

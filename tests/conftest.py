@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,8 +48,17 @@ def _postgres_database() -> Iterator[str]:
         engine = Store._engines.pop(normalise_url(f"{base}/{name}"), None)
         if engine is not None:
             engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        from sqlalchemy.exc import DBAPIError
+
+        for attempt in range(5):  # an autovacuum worker may hold the database for a moment
+            try:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                break
+            except DBAPIError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
         admin.dispose()
 
 
