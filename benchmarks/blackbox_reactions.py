@@ -125,7 +125,7 @@ def main() -> None:
     print("\n".join(lines))
     RESULTS.mkdir(exist_ok=True)
     name = "blackbox_reactions_quick" if args.quick else "blackbox_reactions"
-    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2))
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, separators=(",", ":")))
     plot(results, RESULTS / f"{name}.png")
     print(f"wrote {RESULTS / name}.json and .png")
 

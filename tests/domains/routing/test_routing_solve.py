@@ -54,12 +54,17 @@ def test_a_zero_budget_is_an_option_error(budget: dict[str, float]) -> None:
         solve_routing(read_instance(EXAMPLES / "deliveries.csv"), record=False, **budget)  # type: ignore[arg-type]
 
 
-def test_edge_policy_learned_from_solutions_ranks_unseen_best_known_edges_higher(data_dir: Path) -> None:
+def _policy_from_best_known(data_dir: Path) -> EdgePolicy:
+    """The edge policy trained on the best-known solutions of four shipped X instances."""
     examples = []
     for name in ("X-n101-k25", "X-n106-k14", "X-n110-k13", "X-n120-k6"):
         instance = read_instance(data_dir / "cvrp" / f"{name}.vrp")
         examples.append((instance.compact(), vrplib.read_solution(str(data_dir / "cvrp" / f"{name}.sol"))["routes"]))
-    policy = EdgePolicy.fit(examples)
+    return EdgePolicy.fit(examples)
+
+
+def test_edge_policy_learned_from_solutions_ranks_unseen_best_known_edges_higher(data_dir: Path) -> None:
+    policy = _policy_from_best_known(data_dir)
     assert policy.weights is not None and policy.trained_on == 4
     unseen = read_instance(data_dir / "cvrp" / "X-n115-k10.vrp")
     pairs, features = candidate_edges(unseen.coords, unseen.demands.astype(float), unseen.capacity)
@@ -76,11 +81,7 @@ def test_edge_policy_learned_from_solutions_ranks_unseen_best_known_edges_higher
 
 
 def test_learned_neighbourhood_lists_distinct_other_clients_and_keeps_best_known_edges(data_dir: Path) -> None:
-    examples = []
-    for name in ("X-n101-k25", "X-n106-k14", "X-n110-k13", "X-n120-k6"):
-        instance = read_instance(data_dir / "cvrp" / f"{name}.vrp")
-        examples.append((instance.compact(), vrplib.read_solution(str(data_dir / "cvrp" / f"{name}.sol"))["routes"]))
-    policy = EdgePolicy.fit(examples)
+    policy = _policy_from_best_known(data_dir)
     unseen = read_instance(data_dir / "cvrp" / "X-n115-k10.vrp")
     granular = policy.neighbourhood(unseen, size=5)
     assert granular is not None and len(granular) == unseen.num_clients
