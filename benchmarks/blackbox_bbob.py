@@ -32,7 +32,43 @@ import numpy as np
 RESULTS = Path(__file__).resolve().parent / "results"
 OURS = ["auto", "cmaes"]
 PEERS = ["optuna_tpe", "optuna_gp", "optuna_cmaes", "random"]
+CACHE = RESULTS / "blackbox_bbob_runs.jsonl"
 _SUITES: list[Any] = []
+
+
+def versions() -> dict[str, str]:
+    """What a cached regret depends on besides the problem and seed: our samplers' source, or Optuna's version."""
+    import hashlib
+    from importlib.metadata import version
+
+    import optarium
+
+    digest = hashlib.sha256()
+    for path in sorted((Path(optarium.__file__).parent / "blackbox").glob("*.py")):
+        digest.update(path.read_bytes())
+    ours = "optarium-" + digest.hexdigest()[:12]
+    return {**{s: ours for s in OURS}, **{s: "optuna-" + version("optuna") for s in PEERS}}
+
+
+def load_cache() -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Earlier runs by (function, dim, instance, budget, seed, sampler, version): every run is seeded,
+    so a run whose code did not change gives the same regret and need not be repeated."""
+    if not CACHE.exists():
+        return {}
+    cache = {}
+    for line in CACHE.read_text().splitlines():
+        r = json.loads(line)
+        cache[(r["function"], r["dim"], r["instance"], r["budget"], r["seed"], r["sampler"], r["version"])] = r
+    return cache
+
+
+def remember(row: dict[str, Any], samplers: list[str], seed: int, version: dict[str, str]) -> None:
+    CACHE.parent.mkdir(exist_ok=True)
+    with CACHE.open("a") as out:
+        for sampler in samplers:
+            out.write(json.dumps({"function": row["function"], "dim": row["dim"], "instance": row["instance"],
+                                  "budget": row["budget"], "seed": seed, "sampler": sampler, "version": version[sampler],
+                                  "regret": row[sampler], "seconds": round(row[f"{sampler}_seconds"], 2)}) + "\n")
 
 
 def problems(functions: list[int], dims: list[int], instances: list[int]) -> list[Any]:
@@ -114,6 +150,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="problems run at once in worker processes")
     parser.add_argument("--functions", default=None, help="comma-separated BBOB function numbers (default: 1-24)")
     parser.add_argument("--dims", default=None, help="comma-separated dimensions (default: 2,5,10)")
+    parser.add_argument("--fresh", action="store_true", help=f"ignore results/{CACHE.name} and run everything again")
+    parser.add_argument("--samplers", default=None, help=f"comma-separated subset of {','.join(OURS + PEERS)} (default: all)")
     args = parser.parse_args()
     instances = list(range(1, (args.instances or (1 if args.quick else 3)) + 1))
     functions = [int(f) for f in args.functions.split(",")] if args.functions else None
@@ -122,24 +160,47 @@ def main() -> None:
         selected = problems(functions or [1, 6, 8, 15, 20, 21], dims or [2, 5], instances)
     else:
         selected = problems(functions or list(range(1, 25)), dims or [2, 5, 10], instances)
-    samplers = OURS + PEERS
+    samplers = args.samplers.split(",") if args.samplers else OURS + PEERS
+    unknown = sorted(set(samplers) - set(OURS + PEERS))
+    if unknown:
+        parser.error(f"unknown sampler(s) {', '.join(unknown)}; choose from {', '.join(OURS + PEERS)}")
     keys = [(p.id_function, p.dimension, p.id_instance) for p in selected]
-    records = []
+    version = versions()
+    cache = {} if args.fresh else load_cache()
+    todo: dict[tuple[int, int, int], list[str]] = {}
+    found: dict[tuple[int, int, int], dict[str, Any]] = {}
+    for key in keys:
+        budget = 20 * key[1] if args.budget == "20d" else int(args.budget)
+        found[key] = {"function": key[0], "dim": key[1], "instance": key[2], "budget": budget}
+        for sampler in OURS + PEERS:
+            hit = cache.get((*key, budget, args.seed + key[2], sampler, version[sampler]))
+            if hit is None and sampler in samplers:
+                todo.setdefault(key, []).append(sampler)
+            elif hit is not None:
+                found[key][sampler], found[key][f"{sampler}_seconds"] = hit["regret"], hit["seconds"]
+    print(f"{len(keys)} problems: {sum(map(len, todo.values()))} runs to make, "
+          f"{sum(len(r) - 4 for r in found.values()) // 2} found in {CACHE.name}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        jobs = [pool.submit(run_problem, key, samplers, args.budget, args.seed) for key in keys]
+        jobs = [pool.submit(run_problem, key, todo[key], args.budget, args.seed) for key in keys if key in todo]
         for job in as_completed(jobs):
             row = job.result()
-            records.append(row)
-            print(f"f{row['function']:>2} d{row['dim']:>2} i{row['instance']}: " + "  ".join(f"{s}={row[s]:.3g}" for s in samplers)
+            key = (row["function"], row["dim"], row["instance"])
+            found[key].update(row)
+            remember(row, todo[key], args.seed + key[2], version)
+            print(f"f{row['function']:>2} d{row['dim']:>2} i{row['instance']}: " + "  ".join(f"{s}={row[s]:.3g}" for s in todo[key])
                   + f"  [{time.perf_counter() - started:.0f}s]", file=sys.stderr, flush=True)
+    records = list(found.values())
+    # The table shows every sampler with a result on every problem (run now or found).
+    samplers = [s for s in OURS + PEERS if all(s in r for r in records)]
     records.sort(key=lambda r: (r["function"], r["dim"], r["instance"]))
     pairs = sorted({(r["function"], r["dim"]) for r in records})
     table = []
     for function, dim in pairs:
         runs = [r for r in records if r["function"] == function and r["dim"] == dim]
         medians = {s: statistics.median(r[s] for r in runs) for s in samplers}
-        beats = all(medians["auto"] < medians[p] for p in ("optuna_tpe", "optuna_gp", "optuna_cmaes"))
+        peers = [medians[p] for p in ("optuna_tpe", "optuna_gp", "optuna_cmaes") if p in medians]
+        beats = "auto" in medians and len(peers) == 3 and all(medians["auto"] < p for p in peers)
         table.append({"function": function, "dim": dim, **medians, "auto_beats_optuna": beats})
     wins = sum(t["auto_beats_optuna"] for t in table) / len(table)
     header = f"{'f':>3} {'d':>3} " + " ".join(f"{s:>12}" for s in samplers) + "  auto<all optuna"

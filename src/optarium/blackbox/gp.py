@@ -14,6 +14,13 @@ Batches (q > 1) and other workers' pending trials: kriging believer — each pen
 already chosen point is added as a fantasy observation at the posterior mean, which
 removes its uncertainty, before the next point is chosen (hyper-parameters fixed).
 
+Targets: losses spanning decades (a few huge values among many small ones) are fitted
+both as they are and on a log scale, and the one with the higher marginal likelihood of
+the original losses (GP evidence plus the log Jacobian of the transformation) is used;
+the choice is revisited every fifth ask. On BBOB's ellipsoids the raw scale wins, on
+Rosenbrock the log scale (f2 5-D: median regret 144 with the log always, 15 with the
+choice; f8: 4.5 with either).
+
 Mixed spaces: a categorical parameter is one-hot encoded with one shared length scale
 (Hamming distance); integers are rounded and the GP only ever sees rounded points.
 A fully discrete space with at most ``max_enumerate`` points is enumerated (points
@@ -142,12 +149,12 @@ class GPSampler:
         points = encoder.snap(np.array([t.point for t in observed]))
         X = encoder.features(points)
         losses = np.array([history.loss(t) for t in observed])
-        y, _ = _standardise(_warp(losses))
-        warm = [t.info["theta"] for t in history.trials if t.sampler == self.name and "theta" in t.info]
-        # A warm-started fit also restarts from the prior on every fifth ask while data are
-        # few: often enough to leave a poor local optimum, and the other asks cost one fit.
-        model = GaussianProcess(encoder.groups, history.space.dim).fit(
-            X, y, start=warm[-1] if warm else None, restart=len(warm) % 5 == 0)
+        earlier = [t.info for t in history.trials if t.sampler == self.name and "theta" in t.info]
+        # A warm-started fit also restarts from the prior (and reconsiders the warp) on
+        # every fifth ask: often enough to leave a poor local optimum, and the other asks
+        # cost one fit.
+        model, y, warp = _fit(encoder, history.space.dim, X, losses, earlier[-1] if earlier else None,
+                              restart=len(earlier) % 5 == 0)
         noisy = model.noise > self.noisy_threshold * model.outputscale
         constraint = self._feasibility_model(history, encoder)
         feasible = np.array([t.feasible for t in observed])
@@ -168,8 +175,10 @@ class GPSampler:
             acquisition = self._acquisition(model, y, feasible, noisy, constraint, rng)
             asked = len(history.trials) + len(fantasies) - len(history.pending)
             region = self._endgame_region(history, model, points, asked)
-            point = self._maximise(acquisition, encoder, history, points, fantasies, rng, region)
-            info: dict[str, Any] = {"acquisition": "log_nei" if noisy else "log_ei", "theta": [round(v, 6) for v in model.theta]}
+            scales = np.exp(model.theta[: history.space.dim])[encoder.groups]
+            point = self._maximise(acquisition, encoder, history, points, fantasies, rng, region, scales)
+            info: dict[str, Any] = {"acquisition": "log_nei" if noisy else "log_ei", "warp": warp,
+                                    "theta": [round(v, 6) for v in model.theta]}
             if region is not None:
                 info["region"] = round(float((region[1] - region[0]).max()), 6)
             out.append(Suggestion(point, info, self.name))
@@ -270,6 +279,7 @@ class GPSampler:
         fantasies: list[np.ndarray],
         rng: np.random.Generator,
         region: tuple[np.ndarray, np.ndarray] | None = None,
+        scales: np.ndarray | None = None,
     ) -> np.ndarray:
         import numpy as np
         import torch
@@ -301,7 +311,7 @@ class GPSampler:
         starts = np.vstack([candidates[order[: self.n_refine]], top[:1]])
         best_point, best_score = candidates[order[0]], float(scores[order[0]])
         if encoder.float_params:
-            refined = self._refine(acquisition, encoder, starts, low, high)
+            refined = self._refine(acquisition, encoder, starts, low, high, scales)
             with torch.no_grad():
                 refined_scores = acquisition(torch.as_tensor(encoder.features(refined)))
             k = int(torch.argmax(refined_scores))
@@ -310,9 +320,16 @@ class GPSampler:
         return np.asarray(best_point)
 
     def _refine(self, acquisition: Acquisition, encoder: Encoder, starts: np.ndarray,
-                low: np.ndarray, high: np.ndarray) -> np.ndarray:
+                low: np.ndarray, high: np.ndarray, scales: np.ndarray | None = None) -> np.ndarray:
         """L-BFGS-B over the float parameters of each start inside the box [low, high], the
-        others held (one joint run)."""
+        others held (one joint run).
+
+        With the GP's length scale of each feature column (``scales``) the search runs in
+        x / length scale, where the acquisition is about equally steep in every direction
+        (Optuna's GPSampler preconditions the same way), and stops once the projected
+        gradient is below 0.01 there: the acquisition's optimum need not be known to more
+        than a small fraction of a length scale.
+        """
         import numpy as np
         import torch
         from scipy.optimize import minimize
@@ -320,21 +337,24 @@ class GPSampler:
         base = torch.as_tensor(encoder.features(starts))
         columns = encoder.float_columns
         params = encoder.float_params
+        scale = np.ones(len(params)) if scales is None else np.asarray(scales, dtype=float)[columns]
+        tiled = np.tile(scale, len(starts))
 
         def objective(z: np.ndarray) -> tuple[float, np.ndarray]:
-            values = torch.as_tensor(z.reshape(len(starts), len(params))).requires_grad_(True)
+            values = torch.as_tensor((z * tiled).reshape(len(starts), len(params))).requires_grad_(True)
             features = base.clone()
             features[:, columns] = values
             loss = -acquisition(features).sum()
             loss.backward()
             assert values.grad is not None
-            return float(loss.detach()), values.grad.numpy().ravel().copy()
+            return float(loss.detach()), values.grad.numpy().ravel() * tiled
 
-        z0 = starts[:, params].ravel()
-        bounds = [(float(low[j]), float(high[j])) for _ in starts for j in params]
-        result = minimize(objective, z0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 60})
+        z0 = starts[:, params].ravel() / tiled
+        bounds = [(float(low[j]) / s, float(high[j]) / s) for _ in starts for j, s in zip(params, scale, strict=True)]
+        options = {"maxiter": 60} if scales is None else {"maxiter": 60, "gtol": 1e-2}
+        result = minimize(objective, z0, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
         refined = starts.copy()
-        refined[:, params] = np.clip(result.x.reshape(len(starts), len(params)), low[params], high[params])
+        refined[:, params] = np.clip((result.x * tiled).reshape(len(starts), len(params)), low[params], high[params])
         return encoder.snap(refined)
 
 
@@ -344,14 +364,36 @@ def _standardise(values: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
     return (values - centre) / spread, (centre, spread)
 
 
-def _warp(losses: np.ndarray) -> np.ndarray:
-    """Compress a heavy upper tail (common for losses spanning decades) with a log, order kept."""
+def _fit(encoder: Encoder, n_groups: int, X: np.ndarray, losses: np.ndarray, previous: dict[str, Any] | None,
+         restart: bool) -> tuple[GaussianProcess, np.ndarray, str]:
+    """Fit the GP to the standardised losses, as they are or log-warped, whichever explains them better.
+
+    Losses that span decades (a few huge values among many small ones) are often better
+    modelled on a log scale (Rosenbrock), but not always (an ill-conditioned ellipsoid
+    is smooth as it is, and the log bends it). Both are fitted and compared by the
+    marginal likelihood of the *original* losses: the GP evidence of the transformed,
+    standardised targets plus the log Jacobian of the transformation. The choice is
+    revisited on ``restart`` asks and kept from ``previous`` otherwise.
+    """
     import numpy as np
 
+    options = {"none": (losses, 0.0)}
     low, median, high = float(losses.min()), float(np.median(losses)), float(losses.max())
-    if median - low <= 0 or (high - median) < 10 * (median - low):
-        return losses
-    return np.log(losses - low + 0.1 * (median - low))
+    if median - low > 0 and (high - median) >= 10 * (median - low):
+        warped = np.log(losses - low + 0.1 * (median - low))
+        options["log"] = (warped, -float(warped.sum()))
+    if not restart and previous is not None and previous.get("warp") in options:
+        options = {previous["warp"]: options[previous["warp"]]}
+    start = previous.get("theta") if previous is not None else None
+    best: tuple[float, GaussianProcess, np.ndarray, str] | None = None
+    for name, (values, log_jacobian) in options.items():
+        y, (_, spread) = _standardise(values)
+        model = GaussianProcess(encoder.groups, n_groups).fit(X, y, start=start, restart=restart)
+        evidence = model.log_evidence() - len(y) * math.log(spread) + log_jacobian
+        if best is None or evidence > best[0]:
+            best = (evidence, model, y, name)
+    assert best is not None
+    return best[1], best[2], best[3]
 
 
 def _grid(space: Space) -> np.ndarray:

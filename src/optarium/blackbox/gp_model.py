@@ -113,6 +113,13 @@ class GaussianProcess:
         self.log_noise = float(theta[self.n_groups + 1])
         return self.condition(x, y)
 
+    def log_evidence(self) -> float:
+        """Log marginal likelihood of the conditioned targets under the current hyper-parameters."""
+        assert self.log_lengthscale is not None, "fit before log_evidence"
+        n = self.Y.shape[0]
+        quad = float((self.Y * self.alpha).sum())
+        return -0.5 * quad - float(self.L.diagonal().log().sum()) - 0.5 * n * math.log(2 * math.pi)
+
     @property
     def noise(self) -> float:
         return math.exp(self.log_noise) + MIN_NOISE
@@ -133,6 +140,9 @@ class GaussianProcess:
         K = K + level * torch.eye(self.X.shape[0], dtype=torch.float64)
         self.L = _cholesky(K)
         self.alpha = torch.cholesky_solve(self.Y[:, None], self.L)[:, 0]
+        # L^-1 once, so that every posterior variance is a product (cheaper to differentiate
+        # through, many times per ask, than a triangular solve).
+        self.L_inverse = torch.linalg.solve_triangular(self.L, torch.eye(self.L.shape[0], dtype=torch.float64), upper=False)
         return self
 
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -142,8 +152,8 @@ class GaussianProcess:
         assert self.log_lengthscale is not None
         Ks = self.kernel(x, self.X, self.log_lengthscale, self.log_outputscale)
         mean = Ks @ self.alpha
-        v = torch.linalg.solve_triangular(self.L, Ks.T, upper=False)
-        var = (self.outputscale - v.pow(2).sum(0)).clamp_min(1e-12)
+        v = Ks @ self.L_inverse.T
+        var = (self.outputscale - v.pow(2).sum(1)).clamp_min(1e-12)
         return mean, var
 
     def sample_at_data(self, count: int, rng: np.random.Generator) -> torch.Tensor:
