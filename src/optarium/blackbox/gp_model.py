@@ -147,7 +147,6 @@ class GaussianProcess:
 
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and variance of the latent function at ``x`` (m, D) (differentiable in ``x``)."""
-        import torch
 
         assert self.log_lengthscale is not None
         Ks = self.kernel(x, self.X, self.log_lengthscale, self.log_outputscale)
