@@ -119,6 +119,24 @@ def test_gp_endgame_refines_inside_a_shrinking_box_around_the_incumbent() -> Non
     assert study.best is not None and study.best.value < 0.01  # the optimum is 0
 
 
+@pytest.mark.parametrize("dim", [2, 5])
+def test_gp_fits_heavy_tailed_losses_on_the_scale_that_explains_them(dim: int) -> None:
+    """An ill-conditioned quadratic is smooth as it is; the exponential of a quadratic only on
+    a log scale. Both have the heavy upper tail that makes the GP consider the log."""
+    import numpy as np
+
+    from optarium.blackbox.gp import Encoder, _fit
+
+    space = Space.from_dict({f"x{i}": {"type": "float", "low": -5.0, "high": 5.0} for i in range(dim)})
+    encoder = Encoder(space)
+    unit = np.random.default_rng(dim).random((40, dim))
+    x = -5 + 10 * unit
+    ellipsoid = ((x - 1) ** 2 * 10 ** (6 * np.arange(dim) / (dim - 1))).sum(1)
+    exponential = np.exp(((x - 1) ** 2).sum(1) / dim)
+    chosen = [_fit(encoder, dim, encoder.features(unit), losses, None, restart=True)[2] for losses in (ellipsoid, exponential)]
+    assert chosen == ["none", "log"]
+
+
 def test_zo_rank_descends_from_rankings_only() -> None:
     space = Space.from_dict({f"x{i}": {"type": "float", "low": -1.0, "high": 1.0} for i in range(3)})
     study = Study.create("ranking", space, sampler="auto", feedback="ranking", seed=4)
