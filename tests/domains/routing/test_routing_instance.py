@@ -136,3 +136,15 @@ def test_bad_vrplib_is_rejected_naming_the_bad_value(tmp_path: Path, text: str, 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="no such file"):
         read_instance(tmp_path / "absent.vrp")
+
+
+def test_a_subset_of_clients_keeps_their_places_and_distances(data_dir: Path) -> None:
+    base = read_instance(data_dir / "cvrp" / "X-n101-k25.vrp")
+    day = base.with_clients([5, 2, 40], demands=[3, 4, 5], name="monday")
+    assert day.num_clients == 3 and day.name == "monday" and day.best_known is None
+    assert day.coords[1].tolist() == base.coords[5].tolist() and day.coords[0].tolist() == base.coords[0].tolist()
+    assert day.distances[1, 3] == base.distances[5, 40] and day.demands.tolist() == [0, 3, 4, 5]
+    assert base.with_clients([5, 2, 40]).demands.tolist() == [0, *base.demands[[5, 2, 40]].tolist()]
+    assert day.fingerprint() != base.with_clients([5, 2, 40]).fingerprint()
+    with pytest.raises(InvalidModelError, match="above the vehicle capacity"):
+        base.with_clients([1], demands=[base.capacity + 1])

@@ -107,6 +107,20 @@ class RoutingInstance:
         exact = math.hypot(float(self.coords[i, 0] - self.coords[j, 0]), float(self.coords[i, 1] - self.coords[j, 1]))
         return math.ceil(exact) if self.rounding == "ceil" else math.floor(exact + 0.5)
 
+    def with_clients(self, clients: list[int], demands: list[int] | None = None, name: str | None = None) -> RoutingInstance:
+        """The same depot, fleet and rules with only ``clients`` (node ids, in the new order), optionally
+        with new ``demands`` for them: a day's subset of a fixed customer base. No best-known cost."""
+        import numpy as np
+
+        nodes = np.array([0, *clients], dtype=np.int64)
+        new_demands = self.demands[nodes].copy() if demands is None else np.array([0, *demands], dtype=np.int64)
+        windows = {key: None if values is None else values[nodes].copy()
+                   for key, values in (("ready", self.ready), ("due", self.due), ("service", self.service))}
+        return RoutingInstance(
+            name=name or f"{self.name}-subset", coords=self.coords[nodes].copy(), demands=new_demands,
+            capacity=self.capacity, distances=self.distances[np.ix_(nodes, nodes)].copy(), rounding=self.rounding,
+            num_vehicles=self.num_vehicles, source=self.source, **windows)
+
     def fingerprint(self) -> str:
         """SHA-256 of the instance data (coordinates, demands, capacity, distances, windows)."""
         if not self._fingerprint:
