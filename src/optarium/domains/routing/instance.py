@@ -114,12 +114,11 @@ class RoutingInstance:
 
         nodes = np.array([0, *clients], dtype=np.int64)
         new_demands = self.demands[nodes].copy() if demands is None else np.array([0, *demands], dtype=np.int64)
-        windows = {key: None if values is None else values[nodes].copy()
-                   for key, values in (("ready", self.ready), ("due", self.due), ("service", self.service))}
+        ready, due, service = (None if values is None else values[nodes].copy() for values in (self.ready, self.due, self.service))
         return RoutingInstance(
             name=name or f"{self.name}-subset", coords=self.coords[nodes].copy(), demands=new_demands,
             capacity=self.capacity, distances=self.distances[np.ix_(nodes, nodes)].copy(), rounding=self.rounding,
-            num_vehicles=self.num_vehicles, source=self.source, **windows)
+            num_vehicles=self.num_vehicles, ready=ready, due=due, service=service, source=self.source)
 
     def fingerprint(self) -> str:
         """SHA-256 of the instance data (coordinates, demands, capacity, distances, windows)."""
