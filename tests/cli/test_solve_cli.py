@@ -101,10 +101,11 @@ def hard_problem(path: Path) -> Path:
     return path
 
 
-def test_ctrl_c_during_a_solve_leaves_no_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("solver", ["highs", "scip"])  # SCIP catches Ctrl-C itself
+def test_ctrl_c_during_a_solve_leaves_no_run(tmp_path: Path, solver: str) -> None:
     store = f"sqlite:///{tmp_path / 's.db'}"
     model = hard_problem(tmp_path / "split.lp")
-    process = subprocess.Popen([OPTARIUM, "solve", str(model), "--json"], env={**os.environ, "OPTARIUM_STORE": store},
+    process = subprocess.Popen([OPTARIUM, "solve", str(model), "--json", "--solver", solver], env={**os.environ, "OPTARIUM_STORE": store},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(3)
     assert process.poll() is None, "the solve finished before it could be interrupted"

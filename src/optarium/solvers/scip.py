@@ -20,7 +20,6 @@ _STATUS = {
     "infeasible": "infeasible",
     "unbounded": "unbounded",
     "timelimit": "time_limit",
-    "userinterrupt": "time_limit",
     "nodelimit": "feasible",
     "totalnodelimit": "feasible",
     "stallnodelimit": "feasible",
@@ -71,6 +70,8 @@ class ScipBackend:
         model.optimize()
         seconds = time.perf_counter() - started
         scip_status = str(model.getStatus())
+        if scip_status == "userinterrupt":  # SCIP caught the user's Ctrl-C itself: pass it on
+            raise KeyboardInterrupt
         if scip_status == "inforunbd":
             return self._resolve_infeasible_or_unbounded(problem, seconds)
         status = _STATUS.get(scip_status, "error")
@@ -98,6 +99,8 @@ class ScipBackend:
         started = time.perf_counter()
         model.optimize()
         seconds += time.perf_counter() - started
+        if str(model.getStatus()) == "userinterrupt":
+            raise KeyboardInterrupt
         if str(model.getStatus()) == "infeasible":
             return RawResult("infeasible", solver_status="infeasible", seconds=seconds)
         if model.getNSols() > 0:
