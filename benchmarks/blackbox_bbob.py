@@ -12,6 +12,12 @@ instance's known optimum. For every (function, dimension) the median regret over
 instances; the summary is the fraction of pairs where optarium ``auto`` has a lower
 median regret than every Optuna sampler (TPE, GP, CMA-ES). ``auto`` delegates to the
 GP sampler at these budgets, so its column is also the GP column.
+
+Every seeded run is kept in ``results/blackbox_bbob_runs.jsonl`` under its problem,
+budget, seed, sampler and version (a hash of optarium's ``blackbox`` sources, or Optuna's
+version): a run found there is not repeated, so the Optuna columns are computed once and
+a long run can be split over several invocations. ``--fresh`` ignores the file;
+``--samplers auto`` runs only ours (the table still shows the peers found in the file).
 """
 
 from __future__ import annotations
