@@ -64,7 +64,7 @@ class HighsBackend:
         if options.progress is not None:
             self._watch(solver, problem, options)
         started = time.perf_counter()
-        run_status = _run_interruptible(solver)
+        run_status = solver.run()
         seconds = time.perf_counter() - started
         model_status = solver.getModelStatus()
         name = str(model_status).split(".")[-1]
@@ -95,7 +95,7 @@ class HighsBackend:
         solver.setOptionValue("presolve", "off")
         to_highs(problem, solver)
         started = time.perf_counter()
-        _run_interruptible(solver)
+        solver.run()
         seconds += time.perf_counter() - started
         name = str(solver.getModelStatus()).split(".")[-1]
         status = _STATUS.get(name, "error")
@@ -125,21 +125,3 @@ class HighsBackend:
         else:
             solver.cbSimplexInterrupt.subscribe(report_lp)
             solver.cbIpmInterrupt.subscribe(report_lp)
-
-
-def _run_interruptible(solver: Any) -> Any:
-    """``solver.run()`` in highspy's solver thread while this thread waits, so that Ctrl-C
-    reaches Python at once: HiGHS itself only notices it at its next callback, which can be
-    a minute away in a hard root node. On Ctrl-C the solve is cancelled and given a moment to
-    stop; the KeyboardInterrupt goes on either way (a thread still running is a daemon)."""
-    solver.HandleUserInterrupt = True
-    solver.startSolve()
-    try:
-        while True:
-            done, status = solver.wait(0.1)
-            if done:
-                return status
-    except KeyboardInterrupt:
-        solver.cancelSolve()
-        solver.wait(2.0)
-        raise
