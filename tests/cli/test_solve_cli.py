@@ -105,8 +105,11 @@ def hard_problem(path: Path) -> Path:
 def test_ctrl_c_during_a_solve_leaves_no_run(tmp_path: Path, solver: str) -> None:
     store = f"sqlite:///{tmp_path / 's.db'}"
     model = hard_problem(tmp_path / "split.lp")
+    # As at a terminal: Ctrl-C delivered, even when this test runs in a background job (which
+    # inherits an ignored SIGINT, and Python keeps it ignored).
     process = subprocess.Popen([OPTARIUM, "solve", str(model), "--json", "--solver", solver], env={**os.environ, "OPTARIUM_STORE": store},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(3)
     assert process.poll() is None, "the solve finished before it could be interrupted"
     process.send_signal(signal.SIGINT)
