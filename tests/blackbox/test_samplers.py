@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from optarium.blackbox.samplers import get_sampler, register, sampler_names
@@ -102,20 +103,24 @@ def test_gp_switches_to_noisy_ei_on_noisy_observations() -> None:
     assert trial.info["acquisition"] == "log_nei"
 
 
-def test_gp_endgame_refines_inside_a_shrinking_box_around_the_incumbent() -> None:
+def test_gp_searches_a_box_around_the_incumbent_that_shrinks_in_the_endgame() -> None:
     space = Space.from_dict({"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}})
     study = Study.create("endgame", space, sampler="gp", seed=3, budget=25)
     for _ in range(25):
         (trial,) = study.ask()
         study.tell(trial, (trial.params["x"] - 1.234) ** 2 + 10 * (trial.params["y"] + 2.5) ** 2)
     trials = study.trials
-    assert [t.number for t in trials if "region" in t.info] == [21, 22, 23, 24, 25]  # the last 20% of 25
-    sides = [t.info["region"] for t in trials[20:]]
-    assert sides == sorted(sides, reverse=True) and sides[-1] < 0.15
-    for k in range(20, 25):  # each endgame point lies in its box around the best point before it
+    boxed = [t for t in trials if t.sampler == "gp"]
+    assert [t.number for t in boxed] == list(range(5, 26)) and all("box" in t.info for t in boxed)
+    assert {t.info["box"] for t in trials[4:20]} == {0.8}  # the trust box until the endgame
+    sides = [t.info["box"] for t in trials[20:]]  # the last 20% of 25 shrink it
+    assert sides == sorted(sides, reverse=True) and sides[0] < 0.8 and sides[-1] <= 0.05
+    for k in range(4, 25):  # each point lies in its box around the best point before it
         best = min(trials[:k], key=lambda t: t.value)
-        gap = max(abs(trials[k].params[p] - best.params[p]) / 10.0 for p in ("x", "y"))
-        assert gap <= trials[k].info["region"] / 2 + 1e-9
+        scales = np.exp(trials[k].info["theta"][:2])  # the box's sides follow the length scales
+        half = np.clip(0.5 * trials[k].info["box"] * scales / np.exp(np.log(scales).mean()), 0.01, 0.5)
+        gaps = [abs(trials[k].params[p] - best.params[p]) / 10.0 for p in ("x", "y")]
+        assert all(gap <= h + 1e-6 for gap, h in zip(gaps, half, strict=True))
     assert study.best is not None and study.best.value < 0.01  # the optimum is 0
 
 
