@@ -231,6 +231,10 @@ def plot(table: list[dict[str, Any]], samplers: list[str], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    dims = sorted({t["dim"] for t in table})
+    if len(dims) > 1 and "auto" in samplers:
+        plot_summary(table, dims, path)
+        return
     figure, axes = plt.subplots(figsize=(max(6, len(table) * 0.6), 4))
     labels = [f"f{t['function']}/{t['dim']}D" for t in table]
     width = 0.8 / len(samplers)
@@ -240,6 +244,28 @@ def plot(table: list[dict[str, Any]], samplers: list[str], path: Path) -> None:
     axes.set_xticks(np.arange(len(table)) + 0.4, labels, rotation=60)
     axes.set_ylabel("median final regret")
     axes.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def plot_summary(table: list[dict[str, Any]], dims: list[int], path: Path) -> None:
+    """One panel per dimension: auto's median regret over the best Optuna sampler's, per function
+    (below 1: auto is ahead)."""
+    import matplotlib.pyplot as plt
+
+    figure, panels = plt.subplots(len(dims), 1, figsize=(10, 2.6 * len(dims)), sharex=True)
+    for axes, dim in zip(np.atleast_1d(panels), dims, strict=True):
+        rows = [t for t in table if t["dim"] == dim]
+        ratios = [(t["auto"] + 1e-8) / (min(t[p] for p in ("optuna_tpe", "optuna_gp", "optuna_cmaes")) + 1e-8) for t in rows]
+        colours = ["tab:green" if t["auto_beats_optuna"] else "tab:red" for t in rows]
+        axes.bar([t["function"] for t in rows], ratios, color=colours)
+        axes.axhline(1.0, color="black", linewidth=0.8)
+        axes.set_yscale("log")
+        wins = sum(t["auto_beats_optuna"] for t in rows)
+        axes.set_ylabel(f"{dim}-D: auto / best Optuna")
+        axes.set_title(f"{dim}-D: auto ahead of every Optuna sampler on {wins} of {len(rows)} functions", fontsize=9)
+    axes.set_xticks(range(1, 25), [f"f{f}" for f in range(1, 25)])
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
