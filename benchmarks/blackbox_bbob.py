@@ -37,7 +37,8 @@ import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
 OURS = ["auto", "cmaes"]
-PEERS = ["optuna_tpe", "optuna_gp", "optuna_cmaes", "random"]
+OPTUNA = ["optuna_tpe", "optuna_gp", "optuna_cmaes"]  # the samplers auto must beat
+PEERS = [*OPTUNA, "random"]
 CACHE = RESULTS / "blackbox_bbob_runs.jsonl"
 _SUITES: list[Any] = []
 
@@ -205,7 +206,7 @@ def main() -> None:
     for function, dim in pairs:
         runs = [r for r in records if r["function"] == function and r["dim"] == dim]
         medians = {s: statistics.median(r[s] for r in runs) for s in samplers}
-        peers = [medians[p] for p in ("optuna_tpe", "optuna_gp", "optuna_cmaes") if p in medians]
+        peers = [medians[p] for p in OPTUNA if p in medians]
         beats = "auto" in medians and len(peers) == 3 and all(medians["auto"] < p for p in peers)
         table.append({"function": function, "dim": dim, **medians, "auto_beats_optuna": beats})
     wins = sum(t["auto_beats_optuna"] for t in table) / len(table)
@@ -232,7 +233,7 @@ def plot(table: list[dict[str, Any]], samplers: list[str], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     dims = sorted({t["dim"] for t in table})
-    if len(dims) > 1 and "auto" in samplers:
+    if len(dims) > 1 and "auto" in samplers and all(p in samplers for p in OPTUNA):
         plot_summary(table, dims, path)
         return
     figure, axes = plt.subplots(figsize=(max(6, len(table) * 0.6), 4))
@@ -257,7 +258,7 @@ def plot_summary(table: list[dict[str, Any]], dims: list[int], path: Path) -> No
     figure, panels = plt.subplots(len(dims), 1, figsize=(10, 2.6 * len(dims)), sharex=True)
     for axes, dim in zip(np.atleast_1d(panels), dims, strict=True):
         rows = [t for t in table if t["dim"] == dim]
-        ratios = [(t["auto"] + 1e-8) / (min(t[p] for p in ("optuna_tpe", "optuna_gp", "optuna_cmaes")) + 1e-8) for t in rows]
+        ratios = [(t["auto"] + 1e-8) / (min(t[p] for p in OPTUNA) + 1e-8) for t in rows]
         colours = ["tab:green" if t["auto_beats_optuna"] else "tab:red" for t in rows]
         axes.bar([t["function"] for t in rows], ratios, color=colours)
         axes.axhline(1.0, color="black", linewidth=0.8)
@@ -265,7 +266,8 @@ def plot_summary(table: list[dict[str, Any]], dims: list[int], path: Path) -> No
         wins = sum(t["auto_beats_optuna"] for t in rows)
         axes.set_ylabel(f"{dim}-D: auto / best Optuna")
         axes.set_title(f"{dim}-D: auto ahead of every Optuna sampler on {wins} of {len(rows)} functions", fontsize=9)
-    axes.set_xticks(range(1, 25), [f"f{f}" for f in range(1, 25)])
+    functions = sorted({t["function"] for t in table})
+    axes.set_xticks(functions, [f"f{f}" for f in functions])
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
