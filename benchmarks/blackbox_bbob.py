@@ -5,7 +5,8 @@
 Full run: functions 1-24, dimensions 2, 5, 10, instances 1-3, a budget of 100
 evaluations (``--budget 20d`` uses 20 x dimension). ``--quick``: functions 1, 6, 8,
 15, 20, 21 in 2-D and 5-D, instance 1 (``--instances N`` uses instances 1..N).
-``--functions 1,2,3`` and ``--dims 5`` run a subset (written as ``blackbox_bbob_5d``).
+``--functions 1,2,3`` and ``--dims 5`` run a subset (written as ``blackbox_bbob_5d``; another
+budget adds ``_budget20d``).
 ``--jobs N`` runs N (function, dimension, instance) problems at once in worker
 processes (every sampler of a problem runs in the same worker). Regret is f(best) - f_opt, with f_opt from the
 instance's known optimum. For every (function, dimension) the median regret over
@@ -221,6 +222,8 @@ def main() -> None:
     name = "blackbox_bbob_quick" if args.quick else "blackbox_bbob"
     if not args.quick and (functions or dims):
         name += "_" + "_".join(f"{d}d" for d in sorted({r["dim"] for r in records}))
+    if args.budget != "100":
+        name += f"_budget{args.budget}"
     (RESULTS / f"{name}.json").write_text(json.dumps({"runs": records, "table": table, "auto_win_fraction": wins, "seconds": seconds}, separators=(",", ":")))
     plot(table, samplers, RESULTS / f"{name}.png")
     print(f"wrote {RESULTS / name}.json and .png")
