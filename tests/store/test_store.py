@@ -89,3 +89,19 @@ def test_workers_recording_the_same_new_problem_at_once_all_succeed(store_url: s
     assert len(set(ids)) == 12
     assert store.count_runs() == 12
     assert len(store.list_runs(limit=50, fingerprint=problem.fingerprint())) == 12
+
+
+def test_workers_opening_one_new_store_at_once_all_succeed(store_url: str) -> None:
+    import subprocess
+    import sys
+    import time
+
+    # each worker is its own process (engines are per process) and creates the schema at the same moment
+    start = time.time() + 3.0
+    code = ("import sys, time; from optarium.store import Store; time.sleep(max(0.0, float(sys.argv[1]) - time.time()));"
+            " print(Store(sys.argv[2]).count_runs())")
+    workers = [subprocess.Popen([sys.executable, "-c", code, str(start), store_url], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outcomes = [worker.communicate(timeout=60) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0, 0, 0], [err for _, err in outcomes]
+    assert [out.strip() for out, _ in outcomes] == ["0"] * 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import math
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 ENV_VAR = "OPTARIUM_STORE"
+CREATE_ATTEMPTS = 5
 
 
 def default_url() -> str:
@@ -99,10 +101,16 @@ class Store:
 
         for module in TABLE_MODULES:
             importlib.import_module(module)
-        try:
-            metadata.create_all(engine)
-        except SQLAlchemyError as error:
-            raise StoreError(f"cannot open store {_redact(url)}: {_first_line(error)}") from None
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                metadata.create_all(engine)
+                break
+            except SQLAlchemyError as error:
+                # several workers opening one new store at once: one creates the tables and the
+                # others fail on them; after a moment they find the tables there and go on
+                if attempt + 1 == CREATE_ATTEMPTS or not _lost_creation_race(error):
+                    raise StoreError(f"cannot open store {_redact(url)}: {_first_line(error)}") from None
+                time.sleep(0.05 * (attempt + 1))
         cls._engines[url] = engine
         return engine
 
@@ -241,6 +249,12 @@ class Store:
 def _first_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def _lost_creation_race(error: BaseException) -> bool:
+    """True when creating the schema failed because another process created it at the same moment."""
+    text = str(getattr(error, "orig", None) or error).lower()
+    return "already exists" in text or "duplicate key" in text
 
 
 def _redact(url: str) -> str:
