@@ -119,3 +119,42 @@ def test_warm_start_learns_from_stored_runs_of_other_instances(data_dir: Path, s
     # the solve of the target itself never trains its own warm start
     assert len(stored_solutions(store, exclude_fingerprint=target.fingerprint())) == 3
     assert np.isfinite(result.cost)
+
+
+def test_route_target_is_the_fewest_routes_by_demand_plus_the_stored_surplus(data_dir: Path) -> None:
+    from optarium.domains.routing.warmstart import min_routes
+
+    tight = read_instance(data_dir / "cvrp" / "X-n176-k26.vrp")
+    assert min_routes(tight.demands, tight.capacity) == 26
+    # three of the four best-known solutions use the fewest routes, X-n101-k25 one more
+    assert _policy_from_best_known(data_dir).route_target(tight) == 26
+    x101 = read_instance(data_dir / "cvrp" / "X-n101-k25.vrp")
+    one_more = EdgePolicy.fit([(x101.compact(), vrplib.read_solution(str(data_dir / "cvrp" / "X-n101-k25.sol"))["routes"])])
+    assert one_more.route_slack == 1 and one_more.route_target(tight) == 27
+    assert EdgePolicy.untrained().route_target(tight) is None
+    assert _policy_from_best_known(data_dir).route_target(read_instance(EXAMPLES / "deliveries_tw.csv")) is None
+
+
+def test_packing_keeps_every_client_once_in_at_most_the_asked_routes(data_dir: Path) -> None:
+    from optarium.domains.routing.warmstart import pack_routes
+
+    instance = read_instance(data_dir / "cvrp" / "X-n176-k26.vrp")
+    routes = _policy_from_best_known(data_dir).construct(instance, seed=0)
+    assert len(routes) > 26
+    packed = pack_routes(instance, routes, 26)
+    assert len(packed) == 26
+    assert sorted(itertools.chain.from_iterable(packed)) == list(range(1, instance.num_clients + 1))
+    assert pack_routes(instance, routes, len(routes) + 5) == sorted(routes, key=lambda r: int(instance.demands[r].sum()))
+
+
+def test_warm_start_searches_with_the_learned_route_count_first(data_dir: Path, tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    for name in ("X-n106-k14", "X-n110-k13"):
+        solve_routing(read_instance(data_dir / "cvrp" / f"{name}.vrp"), iterations=2000, seed=1, store=store)
+    tight = read_instance(data_dir / "cvrp" / "X-n176-k26.vrp")
+    result = solve_routing(tight, iterations=3000, seed=1, warm_start=True, store=store, record=False)
+    assert "26 routes (learned) for the first 33% of the budget" in result.message
+    assert "went on from the learned start" not in result.message
+    assert result.verified and result.iterations == 3000
+    cold = solve_routing(tight, iterations=3000, seed=1, record=False)
+    assert result.cost < cold.cost

@@ -147,7 +147,8 @@ class RoutingInstance:
 
     def compact(self) -> dict[str, Any]:
         """The data the warm start learns from, as plain lists (kept with each stored run)."""
-        return {"coords": self.coords.tolist(), "demands": self.demands.tolist(), "capacity": self.capacity}
+        return {"coords": self.coords.tolist(), "demands": self.demands.tolist(), "capacity": self.capacity,
+                "time_windows": self.has_time_windows}
 
 
 def _check_nonnegative(values: NDArray[Any], label: str, where: str) -> None:

@@ -11,6 +11,7 @@ neighbourhood) and the time spent building it count against the budget. The answ
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from optarium.store.core import Store
 
 DEFAULT_TIME_LIMIT = 10.0
+FLEET_SHARE = 1 / 3
+INFEASIBLE_COST = 2**62
 
 
 @dataclass
@@ -80,8 +83,9 @@ class RoutingResult:
         }
 
 
-def to_problem_data(instance: RoutingInstance) -> ProblemData:
-    """PyVRP's data for ``instance``; client node i becomes PyVRP client i-1."""
+def to_problem_data(instance: RoutingInstance, num_vehicles: int | None = None) -> ProblemData:
+    """PyVRP's data for ``instance``; client node i becomes PyVRP client i-1. ``num_vehicles``
+    overrides the instance's fleet (none given: as many vehicles as clients)."""
     import numpy as np
     from pyvrp import Client, Depot, Location, ProblemData, VehicleType
 
@@ -102,7 +106,7 @@ def to_problem_data(instance: RoutingInstance) -> ProblemData:
         for i in range(1, n + 1)
     ]
     vehicles = VehicleType(
-        num_available=instance.num_vehicles or n, capacity=[instance.capacity],
+        num_available=num_vehicles or instance.num_vehicles or n, capacity=[instance.capacity],
         tw_early=depot.tw_early, tw_late=depot.tw_late,
     )
     matrix: Any = np.ascontiguousarray(instance.distances, dtype=np.int64)
@@ -133,6 +137,7 @@ def solve_routing(
     ``candidates`` (nearest neighbours per client the edge policy scores).
     """
     from pyvrp import RandomNumberGenerator, Solution
+    from pyvrp.exceptions import PenaltyBoundWarning
     from pyvrp.IteratedLocalSearch import (
         IteratedLocalSearch,
         IteratedLocalSearchCallbacks,
@@ -161,11 +166,17 @@ def solve_routing(
     data = to_problem_data(instance)
     params = SolveParams()
     rng = RandomNumberGenerator(seed=seed)
-    search = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood), PerturbationManager(params.perturbation))
-    for operator in params.operators:
-        if operator.supports(data):
-            search.add_operator(operator(data))
-    penalties = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+
+    def search_parts(data: ProblemData, neighbours: Any = None) -> tuple[LocalSearch, PenaltyManager]:
+        search = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood), PerturbationManager(params.perturbation))
+        if neighbours is not None:
+            search.neighbours = neighbours
+        for operator in params.operators:
+            if operator.supports(data):
+                search.add_operator(operator(data))
+        return search, PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+
+    search, penalties = search_parts(data)
 
     message = ""
     initial = None
@@ -176,6 +187,7 @@ def solve_routing(
             STARTS,
             EdgePolicy,
             nearest_neighbourhood,
+            pack_routes,
         )
 
         if store_handle is None:
@@ -211,20 +223,43 @@ def solve_routing(
     if initial_cost is not None:
         trace.append((time.perf_counter() - started, initial_cost))
 
-    criteria: list[Any] = []
-    if time_limit is not None:
-        criteria.append(MaxRuntime(max(0.0, time_limit - (time.perf_counter() - started))))
-    if iterations is not None:
-        criteria.append(MaxIterations(iterations))
-    stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
+    def stop_after(share: float, done: int = 0) -> Any:
+        criteria: list[Any] = []
+        if time_limit is not None:
+            criteria.append(MaxRuntime(max(0.0, share * (time_limit - (time.perf_counter() - started)))))
+        if iterations is not None:
+            criteria.append(MaxIterations(max(1, round(share * (iterations - done)))))
+        return criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
 
     class _Trace(IteratedLocalSearchCallbacks):
         def on_best(self, best: Solution) -> None:
             if best.is_feasible():
                 trace.append((time.perf_counter() - started, float(best.distance())))
 
+    done = 0
+    share = float(warm_options.get("fleet_share", FLEET_SHARE)) if warm_start else 0.0
+    target = policy.route_target(instance) if warm_start and share > 0 else None
+    if target is not None and target < initial.num_routes():
+        # first part of the budget: the route count the stored solutions suggest, as a hard fleet limit,
+        # from the best learned start packed into that many routes; then the whole fleet from its best
+        fleet = to_problem_data(instance, num_vehicles=target)
+        fleet_search, fleet_penalties = search_parts(fleet, search.neighbours)
+        packed = pack_routes(instance, [[activity.idx + 1 for activity in route if activity.is_client()]
+                                        for route in initial.routes()], target)
+        start = fleet_search(Solution(fleet, [[node - 1 for node in route] for route in packed]),
+                             fleet_penalties.max_cost_evaluator(), exhaustive=True)
+        with warnings.catch_warnings():  # too few routes is a possible outcome here, handled below
+            warnings.simplefilter("ignore", PenaltyBoundWarning)
+            first = IteratedLocalSearch(fleet, fleet_penalties, fleet_search, start, IteratedLocalSearchParams(callbacks=_Trace())
+                                        ).run(_GiveUpUnlessFeasible(stop_after(share), stop_after(share / 4)), collect_stats=False)
+        done = first.num_iterations
+        message += f"; {target} routes (learned) for the first {100 * share:.0f}% of the budget"
+        if first.best.is_feasible() and first.best.distance() < initial.distance():
+            initial = Solution(data, [[activity.idx for activity in route if activity.is_client()] for route in first.best.routes()])
+        else:
+            message += " (no better solution with that many routes; went on from the learned start)"
     algorithm = IteratedLocalSearch(data, penalties, search, initial, IteratedLocalSearchParams(callbacks=_Trace()))
-    outcome = algorithm.run(stop, collect_stats=False)
+    outcome = algorithm.run(stop_after(1.0, done), collect_stats=False)
     seconds = time.perf_counter() - started
     best = outcome.best
     if not best.is_feasible():
@@ -236,7 +271,7 @@ def solve_routing(
     result = RoutingResult(
         name=instance.name, routes=routes, cost=float(check.cost), check=check,
         best_known=instance.best_known, gap=gap_to_best_known(check.cost, instance.best_known),
-        seconds=seconds, seed=seed, warm_start=warm_start, iterations=outcome.num_iterations,
+        seconds=seconds, seed=seed, warm_start=warm_start, iterations=done + outcome.num_iterations,
         initial_cost=initial_cost, trace=trace, solver_version=_pyvrp_version(), message=message,
     )
     if record:
@@ -244,6 +279,18 @@ def solve_routing(
                                            {"time_limit": time_limit, "iterations": iterations, "seed": seed,
                                             "warm_start": warm_start})
     return result
+
+
+class _GiveUpUnlessFeasible:
+    """A stopping criterion: ``stop``, or ``patience`` when no feasible solution has been found by then."""
+
+    def __init__(self, stop: Any, patience: Any):
+        self.stop, self.patience, self.feasible = stop, patience, False
+
+    def __call__(self, best_cost: float) -> bool:
+        # PyVRP's cost of an infeasible solution is the largest integer it has
+        self.feasible = self.feasible or best_cost < INFEASIBLE_COST
+        return bool(self.stop(best_cost)) or (not self.feasible and bool(self.patience(best_cost)))
 
 
 def _start_key(solution: Any) -> tuple[bool, float]:

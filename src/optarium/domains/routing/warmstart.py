@@ -120,6 +120,7 @@ class EdgePolicy:
     trained_on: int
     description: str
     candidates: int = NEIGHBOURS
+    route_slack: int | None = None
 
     @classmethod
     def untrained(cls, reason: str = "no stored routing runs to learn from", candidates: int = NEIGHBOURS) -> EdgePolicy:
@@ -132,8 +133,10 @@ class EdgePolicy:
         ``candidates`` nearest neighbours per client make the candidate edges, in training and use alike."""
         import numpy as np
 
-        blocks, labels = [], []
+        blocks, labels, slacks = [], [], []
         for data, routes in examples:
+            if not data.get("time_windows", False):  # with time windows the fewest routes are not set by demand
+                slacks.append(len(routes) - min_routes(data["demands"], int(data["capacity"])))
             coords = np.asarray(data["coords"], dtype=float)
             demands = np.asarray(data["demands"], dtype=float)
             pairs, features = candidate_edges(coords, demands, int(data["capacity"]), candidates)
@@ -160,7 +163,8 @@ class EdgePolicy:
             if np.abs(step).max() < 1e-8:
                 break
         return cls(weights, mean, scale, len(examples),
-                   f"warm start: edge policy learned from {len(examples)} stored instance(s), {len(y)} edges", candidates)
+                   f"warm start: edge policy learned from {len(examples)} stored instance(s), {len(y)} edges", candidates,
+                   route_slack=max(0, round(float(np.median(slacks)))) if slacks else None)
 
     @classmethod
     def from_store(cls, store: Store, exclude_fingerprint: str | None = None, candidates: int = NEIGHBOURS) -> EdgePolicy:
@@ -197,6 +201,14 @@ class EdgePolicy:
             found[key] = (sum(_route_cost(instance, route) for route in routes), routes)
         return [routes for _, routes in sorted(found.values(), key=lambda item: item[0])]
 
+    def route_target(self, instance: RoutingInstance) -> int | None:
+        """The route count the stored solutions suggest for ``instance``: its fewest possible routes by
+        demand (ceil(total demand / capacity)) plus the median surplus of the stored solutions without time
+        windows; None when untrained or when ``instance`` has time windows."""
+        if self.route_slack is None or instance.has_time_windows:
+            return None
+        return min_routes(instance.demands, instance.capacity) + self.route_slack
+
     def neighbourhood(self, instance: RoutingInstance, size: int = LEARNED_NEIGHBOURS) -> list[list[int]] | None:
         """For each client 1..n (list index i-1), the ``size`` candidate partners with the highest learned
         scores, best first: the granular neighbourhood the local search explores. None when untrained."""
@@ -221,6 +233,22 @@ def nearest_neighbourhood(instance: RoutingInstance, size: int = LEARNED_NEIGHBO
     np.fill_diagonal(distances, np.inf)
     order = np.argsort(distances, axis=1, kind="stable")[:, : max(1, min(size, instance.num_clients - 1))]
     return [[int(j) + 1 for j in row] for row in order]
+
+
+def min_routes(demands: Any, capacity: int) -> int:
+    """ceil(total client demand / capacity); ``demands`` includes the depot's (zero) entry."""
+    return max(1, math.ceil(sum(int(d) for d in list(demands)[1:]) / capacity))
+
+
+def pack_routes(instance: RoutingInstance, routes: list[list[int]], count: int) -> list[list[int]]:
+    """``routes`` joined down to at most ``count`` routes: the lightest route is appended to the next
+    lightest until few enough remain (the result may overload a vehicle; the search repairs it)."""
+    packed = sorted((list(route) for route in routes), key=lambda route: int(instance.demands[route].sum()))
+    while len(packed) > max(1, count):
+        lightest = packed.pop(0)
+        packed[0] = packed[0] + lightest
+        packed.sort(key=lambda route: int(instance.demands[route].sum()))
+    return packed
 
 
 def merge_by_score(instance: RoutingInstance, pairs: NDArray[np.int64], scores: NDArray[np.float64]) -> list[list[int]]:
