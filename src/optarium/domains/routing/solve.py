@@ -5,7 +5,13 @@ PyVRP 0.14 replaced its hybrid genetic search with an iterated local search
 drive that loop ourselves, exactly as ``pyvrp.solve`` does, so that the
 initial solution (random + local search when cold; when warm, the best of
 several learned constructions after local search, with the learned granular
-neighbourhood) and the time spent building it count against the budget. The answer is always checked by :mod:`optarium.domains.routing.verify`.
+neighbourhood) and the time spent building it count against the budget.
+A warm start without time windows first searches with the learned route count
+as a hard fleet limit (the best learned start packed into that many routes)
+for a third of the budget, giving up after a quarter of that time when no
+feasible solution has that few routes, then searches with the whole fleet from
+the better of that result and the learned start. The answer is always checked
+by :mod:`optarium.domains.routing.verify`.
 """
 
 from __future__ import annotations
@@ -133,8 +139,9 @@ def solve_routing(
     written to the store (``kind="routing"``) so later warm starts learn from it.
     ``warm_options`` (for experiments) overrides ``neighbourhood`` (bool: use the learned
     granular neighbourhood), ``nearest`` (bool: the nearest clients instead, a control),
-    ``neighbours`` (its size), ``starts`` (learned starts tried) and
-    ``candidates`` (nearest neighbours per client the edge policy scores).
+    ``neighbours`` (its size), ``starts`` (learned starts tried),
+    ``candidates`` (nearest neighbours per client the edge policy scores) and
+    ``fleet_share`` (the share of the budget searched with the learned route count; 0 turns it off).
     """
     from pyvrp import RandomNumberGenerator, Solution
     from pyvrp.exceptions import PenaltyBoundWarning

@@ -24,6 +24,12 @@ Where we depart from the paper:
 - EARLI only seeds the GA; we also narrow the local search to the learned
   neighbourhood (30 partners per client, so more iterations per second);
   docs/routing.md compares it with a nearest-30 control.
+- The stored solutions also give a route count: the fewest routes the
+  demand allows (ceil(total demand / capacity)) plus their median surplus
+  over it (:meth:`EdgePolicy.route_target`). The solver searches with that
+  many vehicles for the first part of the budget (see
+  :mod:`optarium.domains.routing.solve`); on tightly filled instances the
+  free-fleet search otherwise spends most of its budget one route above it.
 
 With no stored runs the policy falls back to the classic savings order and
 PyVRP's own neighbourhood.
