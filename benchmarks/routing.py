@@ -15,6 +15,8 @@ cold run's final cost, as a fraction of the long budget (target <= 0.5).
     .venv/bin/python benchmarks/routing.py --quick    # 3 instances, seeds 1-2, 5 s and 15 s
     .venv/bin/python benchmarks/routing.py --medium   # 5 instances, seeds 1-3, 10 s and 30 s
     --jobs 2 runs two at a time (one core each; keep the machine otherwise quiet)
+    --reuse-cold OLD.json STORE.db runs only the warm modes, against the cold runs of an earlier
+      run of the same instances, seeds and budgets (and the store holding them)
 """
 
 from __future__ import annotations
@@ -100,6 +102,9 @@ def main() -> int:
     parser.add_argument("--train-seconds", type=float, default=None, help="budget of each training run")
     parser.add_argument("--jobs", type=int, default=1, help="runs at once in worker processes (each uses one core)")
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated subset of " + ", ".join(MODES))
+    parser.add_argument("--reuse-cold", nargs=2, metavar=("RESULTS_JSON", "STORE_DB"), default=None,
+                        help="take the cold runs from an earlier run's results file and the store it recorded them in"
+                             " (its temporary folder is printed at the start) instead of running them again")
     args = parser.parse_args()
 
     from optarium.domains.routing import read_instance, solve_routing
@@ -119,18 +124,29 @@ def main() -> int:
         parser.error(f"--modes must name cold and any of {', '.join(MODES)}, got {args.modes!r}")
     modes = {mode: MODES[mode] for mode in args.modes.split(",")}
 
-    folder = Path(tempfile.mkdtemp(prefix="optarium-routing-bench-"))
-    store = Store(f"sqlite:///{folder / 'store.db'}")
     started = time.perf_counter()
-    for name in train:
-        solve_routing(read_instance(DATA / f"{name}.vrp"), time_limit=train_seconds, seed=0, store=store)
-        print(f"trained on {name}", file=sys.stderr)
-
     rows: list[dict[str, Any]] = []
-    url = f"sqlite:///{folder / 'store.db'}"
+    phases = [["cold"], [mode for mode in modes if mode != "cold"]]
+    if args.reuse_cold:
+        earlier = json.loads(Path(args.reuse_cold[0]).read_text())
+        if (earlier["test"], earlier["seeds"], earlier["short"], earlier["long"]) != (test, seeds, short, long):
+            parser.error(f"{args.reuse_cold[0]} is a run of other instances, seeds or budgets")
+        rows = [row for row in earlier["runs"] if row["mode"] == "cold"]
+        url = f"sqlite:///{Path(args.reuse_cold[1]).resolve()}"
+        phases = phases[1:]
+        print(f"cold runs from {args.reuse_cold[0]}, stored in {url}", file=sys.stderr)
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="optarium-routing-bench-"))
+        url = f"sqlite:///{folder / 'store.db'}"
+        print(f"store: {url}", file=sys.stderr)
+        store = Store(url)
+        for name in train:
+            solve_routing(read_instance(DATA / f"{name}.vrp"), time_limit=train_seconds, seed=0, store=store)
+            print(f"trained on {name}", file=sys.stderr)
+
     # cold runs first (they are recorded), then the warm modes, which learn from them;
     # with --jobs N, N runs of one phase at a time in worker processes
-    for phase in (["cold"], [mode for mode in modes if mode != "cold"]):
+    for phase in phases:
         tasks = [(name, mode, seed) for mode in phase for name in test for seed in seeds]
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             jobs = [pool.submit(run_one, name, mode, seed, modes[mode], reference[name], short, long, url)
@@ -203,7 +219,8 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = "routing_quick" if args.quick else "routing_medium" if args.medium else "routing"
     output = {"quick": args.quick, "test": test, "train": train, "seeds": seeds, "short": short, "long": long,
-              "summary": summary, "pairs": pairs, "runs": rows, "wall_seconds": time.perf_counter() - started}
+              "summary": summary, "pairs": pairs, "runs": rows, "wall_seconds": time.perf_counter() - started,
+              "cold_reused_from": args.reuse_cold[0] if args.reuse_cold else None}
     (RESULTS / f"{stem}.json").write_text(json.dumps(output, separators=(",", ":"), allow_nan=True))
     plot(rows, list(modes), long, RESULTS / f"{stem}.png")
     print(f"\nwrote {RESULTS / f'{stem}.json'} and {RESULTS / f'{stem}.png'}")

@@ -153,7 +153,7 @@ def test_warm_start_searches_with_the_learned_route_count_first(data_dir: Path, 
         solve_routing(read_instance(data_dir / "cvrp" / f"{name}.vrp"), iterations=2000, seed=1, store=store)
     tight = read_instance(data_dir / "cvrp" / "X-n176-k26.vrp")
     result = solve_routing(tight, iterations=3000, seed=1, warm_start=True, store=store, record=False)
-    assert "26 routes (learned) for the first 33% of the budget" in result.message
+    assert "26 routes (learned) for the first 17% of the budget" in result.message
     assert "went on from the learned start" not in result.message
     assert result.verified and result.iterations == 3000
     cold = solve_routing(tight, iterations=3000, seed=1, record=False)

@@ -8,7 +8,7 @@ several learned constructions after local search, with the learned granular
 neighbourhood) and the time spent building it count against the budget.
 A warm start without time windows first searches with the learned route count
 as a hard fleet limit (the best learned start packed into that many routes)
-for a third of the budget, giving up after a quarter of that time when no
+for a sixth of the budget, giving up after a quarter of that time when no
 feasible solution has that few routes, then searches with the whole fleet from
 the better of that result and the learned start. The answer is always checked
 by :mod:`optarium.domains.routing.verify`.
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from optarium.store.core import Store
 
 DEFAULT_TIME_LIMIT = 10.0
-FLEET_SHARE = 1 / 3
+FLEET_SHARE = 1 / 6
 INFEASIBLE_COST = 2**62
 
 
