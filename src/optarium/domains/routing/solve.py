@@ -261,7 +261,7 @@ def solve_routing(
                                         ).run(_GiveUpUnlessFeasible(stop_after(share), stop_after(share / 4)), collect_stats=False)
         done = first.num_iterations
         message += f"; {target} routes (learned) for the first {100 * share:.0f}% of the budget"
-        if first.best.is_feasible() and first.best.distance() < initial.distance():
+        if first.best.is_feasible() and (not initial.is_feasible() or first.best.distance() < initial.distance()):
             initial = Solution(data, [[activity.idx for activity in route if activity.is_client()] for route in first.best.routes()])
         else:
             message += " (no better solution with that many routes; went on from the learned start)"
