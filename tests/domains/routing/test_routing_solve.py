@@ -122,7 +122,7 @@ def test_warm_start_learns_from_stored_runs_of_other_instances(data_dir: Path, s
 
 
 def test_route_target_is_the_fewest_routes_by_demand_plus_the_stored_surplus(data_dir: Path) -> None:
-    from optarium.domains.routing.warmstart import min_routes
+    from optarium.domains.routing.instance import min_routes
 
     tight = read_instance(data_dir / "cvrp" / "X-n176-k26.vrp")
     assert min_routes(tight.demands, tight.capacity) == 26

@@ -140,7 +140,7 @@ class RoutingInstance:
             "n_clients": self.num_clients,
             "capacity": self.capacity,
             "total_demand": total,
-            "min_routes": math.ceil(total / self.capacity),
+            "min_routes": min_routes(self.demands, self.capacity),
             "num_vehicles": self.num_vehicles,
             "rounding": self.rounding,
         }
@@ -149,6 +149,12 @@ class RoutingInstance:
         """The data the warm start learns from, as plain lists (kept with each stored run)."""
         return {"coords": self.coords.tolist(), "demands": self.demands.tolist(), "capacity": self.capacity,
                 "time_windows": self.has_time_windows}
+
+
+def min_routes(demands: Any, capacity: int) -> int:
+    """ceil(total demand / capacity): the fewest routes the demand allows (``demands`` may include
+    the depot's zero entry)."""
+    return math.ceil(sum(int(d) for d in demands) / capacity)
 
 
 def _check_nonnegative(values: NDArray[Any], label: str, where: str) -> None:

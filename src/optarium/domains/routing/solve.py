@@ -217,7 +217,7 @@ def solve_routing(
         if not starts:
             message += "; the construction needed too many vehicles, started from a random solution"
         for routes in starts:
-            candidate = search(Solution(data, [[node - 1 for node in route] for route in routes]),
+            candidate = search(_pyvrp_solution(data, routes),
                                penalties.max_cost_evaluator(), exhaustive=True)
             if initial is None or _start_key(candidate) < _start_key(initial):
                 initial = candidate
@@ -251,9 +251,8 @@ def solve_routing(
         # from the best learned start packed into that many routes; then the whole fleet from its best
         fleet = to_problem_data(instance, num_vehicles=target)
         fleet_search, fleet_penalties = search_parts(fleet, search.neighbours)
-        packed = pack_routes(instance, [[activity.idx + 1 for activity in route if activity.is_client()]
-                                        for route in initial.routes()], target)
-        start = fleet_search(Solution(fleet, [[node - 1 for node in route] for route in packed]),
+        packed = pack_routes(instance, _node_routes(initial), target)
+        start = fleet_search(_pyvrp_solution(fleet, packed),
                              fleet_penalties.max_cost_evaluator(), exhaustive=True)
         with warnings.catch_warnings():  # too few routes is a possible outcome here, handled below
             warnings.simplefilter("ignore", PenaltyBoundWarning)
@@ -262,7 +261,7 @@ def solve_routing(
         done = first.num_iterations
         message += f"; {target} routes (learned) for the first {100 * share:.0f}% of the budget"
         if first.best.is_feasible() and (not initial.is_feasible() or first.best.distance() < initial.distance()):
-            initial = Solution(data, [[activity.idx for activity in route if activity.is_client()] for route in first.best.routes()])
+            initial = _pyvrp_solution(data, _node_routes(first.best))
         else:
             message += " (no better solution with that many routes; went on from the learned start)"
     algorithm = IteratedLocalSearch(data, penalties, search, initial, IteratedLocalSearchParams(callbacks=_Trace()))
@@ -272,7 +271,7 @@ def solve_routing(
     if not best.is_feasible():
         raise SolveFailedError(f"PyVRP found no feasible solution for {instance.name} in the budget"
                                f" (load excess {sum(best.excess_load())}, time warp {best.time_warp()})")
-    routes = [[activity.idx + 1 for activity in route if activity.is_client()] for route in best.routes()]
+    routes = _node_routes(best)
     cost = float(best.distance())
     check = verify_routes(instance, routes, reported_cost=cost)
     result = RoutingResult(
@@ -298,6 +297,18 @@ class _GiveUpUnlessFeasible:
         # PyVRP's cost of an infeasible solution is the largest integer it has
         self.feasible = self.feasible or best_cost < INFEASIBLE_COST
         return bool(self.stop(best_cost)) or (not self.feasible and bool(self.patience(best_cost)))
+
+
+def _node_routes(solution: Any) -> list[list[int]]:
+    """A PyVRP solution's routes as client node ids (1..n), the depot left out."""
+    return [[activity.idx + 1 for activity in route if activity.is_client()] for route in solution.routes()]
+
+
+def _pyvrp_solution(data: ProblemData, routes: list[list[int]]) -> Any:
+    """The PyVRP solution visiting ``routes`` (client node ids 1..n; PyVRP client i-1)."""
+    from pyvrp import Solution
+
+    return Solution(data, [[node - 1 for node in route] for route in routes])
 
 
 def _start_key(solution: Any) -> tuple[bool, float]:

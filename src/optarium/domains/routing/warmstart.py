@@ -42,6 +42,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from optarium.domains.routing.instance import min_routes
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -213,7 +215,7 @@ class EdgePolicy:
         windows; None when untrained or when ``instance`` has time windows."""
         if self.route_slack is None or instance.has_time_windows:
             return None
-        return min_routes(instance.demands, instance.capacity) + self.route_slack
+        return max(1, min_routes(instance.demands, instance.capacity)) + self.route_slack
 
     def neighbourhood(self, instance: RoutingInstance, size: int = LEARNED_NEIGHBOURS) -> list[list[int]] | None:
         """For each client 1..n (list index i-1), the ``size`` candidate partners with the highest learned
@@ -239,11 +241,6 @@ def nearest_neighbourhood(instance: RoutingInstance, size: int = LEARNED_NEIGHBO
     np.fill_diagonal(distances, np.inf)
     order = np.argsort(distances, axis=1, kind="stable")[:, : max(1, min(size, instance.num_clients - 1))]
     return [[int(j) + 1 for j in row] for row in order]
-
-
-def min_routes(demands: Any, capacity: int) -> int:
-    """ceil(total client demand / capacity); ``demands`` includes the depot's (zero) entry."""
-    return max(1, math.ceil(sum(int(d) for d in list(demands)[1:]) / capacity))
 
 
 def pack_routes(instance: RoutingInstance, routes: list[list[int]], count: int) -> list[list[int]]:
