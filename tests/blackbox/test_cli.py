@@ -51,7 +51,8 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path: Path) -> Non
     assert cli("create", "s", "--space", str(ROOT / "examples" / "space.yaml"), "--store", store, cwd=tmp_path).returncode == 0
     trial_id = json.loads(cli("ask", "s", "--store", store, "--json", cwd=tmp_path).stdout)[0]["trial_id"]
     for args, fragment in [
-        ((str(trial_id), "nan"), "must be finite, got nan"),
+        ((str(trial_id), "nan"), "must be finite, got 'nan'; tell a failed run with --failed"),
+        ((str(trial_id), "-inf"), "must be finite, got '-inf'"),
         ((str(trial_id), "fast"), "'fast'"),
         (("42", "1.0"), "no trial 42"),
     ]:

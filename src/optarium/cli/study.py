@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,8 @@ def tell(
             number = float(value)
         except ValueError:
             raise TellError(f"trial {trial_id}: value must be a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise TellError(f"trial {trial_id}: value must be finite, got {value!r}; tell a failed run with --failed")
     elif not failed:
         raise TellError(f"trial {trial_id}: give a VALUE or --failed")
     trial = Study.load(name, store).tell(trial_id, number, feasibility=feasibility, failed=failed)
