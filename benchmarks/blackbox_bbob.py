@@ -217,6 +217,9 @@ def main() -> None:
         print(f"{t['function']:>3} {t['dim']:>3} " + " ".join(f"{t[s]:>12.3g}" for s in samplers) + f"  {'yes' if t['auto_beats_optuna'] else 'no'}")
     seconds = {s: sum(r[f"{s}_seconds"] for r in records) for s in samplers}
     print(f"auto has lower median regret than every Optuna sampler on {wins:.0%} of {len(table)} (function, dimension) pairs")
+    odds = head_to_head(table) if "auto" in samplers else {}
+    if odds:
+        print("auto has lower median regret than each alone: " + "  ".join(f"{p}={v:.0%}" for p, v in odds.items()))
     print("total seconds: " + "  ".join(f"{s}={seconds[s]:.0f}" for s in samplers))
     RESULTS.mkdir(exist_ok=True)
     name = "blackbox_bbob_quick" if args.quick else "blackbox_bbob"
@@ -224,9 +227,17 @@ def main() -> None:
         name += "_" + "_".join(f"{d}d" for d in sorted({r["dim"] for r in records}))
     if args.budget != "100":
         name += f"_budget{args.budget}"
-    (RESULTS / f"{name}.json").write_text(json.dumps({"runs": records, "table": table, "auto_win_fraction": wins, "seconds": seconds}, separators=(",", ":")))
+    if args.instances is not None and not args.quick and args.instances != 3:
+        name += f"_instances{args.instances}"
+    (RESULTS / f"{name}.json").write_text(json.dumps({"runs": records, "table": table, "auto_win_fraction": wins,
+                                                      "auto_beats_each": odds, "seconds": seconds}, separators=(",", ":")))
     plot(table, samplers, RESULTS / f"{name}.png")
     print(f"wrote {RESULTS / name}.json and .png")
+
+
+def head_to_head(table: list[dict[str, Any]]) -> dict[str, float]:
+    """For each Optuna sampler alone: the fraction of pairs where auto's median regret is lower."""
+    return {p: sum(t["auto"] < t[p] for t in table) / len(table) for p in OPTUNA if all(p in t for t in table)}
 
 
 def plot(table: list[dict[str, Any]], samplers: list[str], path: Path) -> None:
