@@ -89,26 +89,15 @@ def optuna_asks(n: int, repeats: int, seed: int) -> list[float]:
 
 
 def botorch_asks(n: int, repeats: int, seed: int) -> list[float]:
-    """BoTorch's standard loop (SingleTaskGP, fit_gpytorch_mll, LogEI, optimize_acqf), for the
-    question whether optarium's own GP is worth having."""
-    import torch
-    from botorch.acquisition import LogExpectedImprovement
-    from botorch.fit import fit_gpytorch_mll
-    from botorch.models import SingleTaskGP
-    from botorch.optim import optimize_acqf
-    from gpytorch.mlls import ExactMarginalLogLikelihood
+    """BoTorch's standard loop (:mod:`botorch_loop`: SingleTaskGP, fit_gpytorch_mll, LogEI,
+    optimize_acqf), for the question whether optarium's own GP is worth having."""
+    from botorch_loop import next_point
 
     unit, values = design(n, seed)
-    X = torch.as_tensor(unit, dtype=torch.float64)
-    Y = -torch.as_tensor(values, dtype=torch.float64)[:, None]
-    bounds = torch.stack([torch.zeros(DIM, dtype=torch.float64), torch.ones(DIM, dtype=torch.float64)])
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        model = SingleTaskGP(X, (Y - Y.mean()) / Y.std())
-        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
-        acquisition = LogExpectedImprovement(model, best_f=float(((Y - Y.mean()) / Y.std()).max()))
-        optimize_acqf(acquisition, bounds=bounds, q=1, num_restarts=10, raw_samples=512)
+        next_point(unit, values)
         times.append(time.perf_counter() - started)
     return times
 

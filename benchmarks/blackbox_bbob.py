@@ -30,6 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,8 @@ import numpy as np
 RESULTS = Path(__file__).resolve().parent / "results"
 OURS = ["auto", "cmaes"]
 OPTUNA = ["optuna_tpe", "optuna_gp", "optuna_cmaes"]  # the samplers auto must beat
-PEERS = [*OPTUNA, "random"]
+PEERS = [*OPTUNA, "random", "botorch"]  # botorch: is our own GP as good as BoTorch's standard loop?
+OPTIONAL = ["botorch"]  # peers run only when asked for with --samplers (slow)
 CACHE = RESULTS / "blackbox_bbob_runs.jsonl"
 _SUITES: list[Any] = []
 
@@ -55,7 +57,7 @@ def versions() -> dict[str, str]:
     for path in sorted((Path(optarium.__file__).parent / "blackbox").glob("*.py")):
         digest.update(path.read_bytes())
     ours = "optarium-" + digest.hexdigest()[:12]
-    return {**{s: ours for s in OURS}, **{s: "optuna-" + version("optuna") for s in PEERS}}
+    return {**{s: ours for s in OURS}, **{s: "optuna-" + version("optuna") for s in PEERS}, "botorch": "botorch-" + version("botorch")}
 
 
 def load_cache() -> dict[tuple[Any, ...], dict[str, Any]]:
@@ -130,6 +132,27 @@ def run_optuna(problem: Any, sampler: str, budget: int, seed: int) -> float:
     return float(study.best_value)
 
 
+def run_botorch(problem: Any, budget: int, seed: int) -> float:
+    """BoTorch's standard loop (:mod:`botorch_loop`) after the same scrambled Sobol design
+    as optarium's GP sampler (``GPSampler.initial_points``)."""
+    import torch
+    from scipy.stats import qmc
+
+    from botorch_loop import next_point
+    from optarium.blackbox.gp import GPSampler
+
+    warnings.filterwarnings("ignore")  # optimize_acqf's restarts from new initial conditions are routine
+    torch.manual_seed(seed)
+    dim = problem.dimension
+    unit = qmc.Sobol(dim, scramble=True, seed=seed).random(GPSampler().initial_points(dim))
+    values = [float(problem(-5.0 + 10.0 * u)) for u in unit]
+    while len(values) < budget:
+        point = np.clip(next_point(unit, np.array(values)), 0.0, 1.0)
+        unit = np.vstack([unit, point])
+        values.append(float(problem(-5.0 + 10.0 * point)))
+    return min(values)
+
+
 def run_problem(key: tuple[int, int, int], samplers: list[str], budget_option: str, seed: int) -> dict[str, Any]:
     """Every sampler on one BBOB problem (in a worker process: cocoex problems do not pickle)."""
     import torch
@@ -142,8 +165,11 @@ def run_problem(key: tuple[int, int, int], samplers: list[str], budget_option: s
     row: dict[str, Any] = {"function": function, "dim": dim, "instance": instance, "budget": budget}
     for sampler in samplers:
         clock = time.perf_counter()
-        run = run_optarium if sampler in OURS else run_optuna
-        best = run(problem, sampler, budget, seed + instance)
+        if sampler == "botorch":
+            best = run_botorch(problem, budget, seed + instance)
+        else:
+            run = run_optarium if sampler in OURS else run_optuna
+            best = run(problem, sampler, budget, seed + instance)
         row[sampler] = max(best - f_opt, 0.0)
         row[f"{sampler}_seconds"] = time.perf_counter() - clock
     return row
@@ -159,7 +185,7 @@ def main() -> None:
     parser.add_argument("--functions", default=None, help="comma-separated BBOB function numbers (default: 1-24)")
     parser.add_argument("--dims", default=None, help="comma-separated dimensions (default: 2,5,10)")
     parser.add_argument("--fresh", action="store_true", help=f"ignore results/{CACHE.name} and run everything again")
-    parser.add_argument("--samplers", default=None, help=f"comma-separated subset of {','.join(OURS + PEERS)} (default: all)")
+    parser.add_argument("--samplers", default=None, help=f"comma-separated subset of {','.join(OURS + PEERS)} (default: all but {','.join(OPTIONAL)})")
     args = parser.parse_args()
     instances = list(range(1, (args.instances or (1 if args.quick else 3)) + 1))
     functions = [int(f) for f in args.functions.split(",")] if args.functions else None
@@ -168,7 +194,7 @@ def main() -> None:
         selected = problems(functions or [1, 6, 8, 15, 20, 21], dims or [2, 5], instances)
     else:
         selected = problems(functions or list(range(1, 25)), dims or [2, 5, 10], instances)
-    samplers = args.samplers.split(",") if args.samplers else OURS + PEERS
+    samplers = args.samplers.split(",") if args.samplers else [s for s in OURS + PEERS if s not in OPTIONAL]
     unknown = sorted(set(samplers) - set(OURS + PEERS))
     if unknown:
         parser.error(f"unknown sampler(s) {', '.join(unknown)}; choose from {', '.join(OURS + PEERS)}")
