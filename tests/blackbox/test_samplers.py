@@ -64,6 +64,22 @@ def test_model_based_sampler_beats_its_own_start(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ALL)
+def test_one_ask_at_a_time_keeps_moving(name: str) -> None:
+    """``optimize`` with one worker asks for one trial at a time: a sampler must not repeat itself."""
+    study = Study.create(f"single-{name}", SPACE, sampler=name, seed=2)
+    run(study, 20, batch=1)
+    assert len({t.params["x"] for t in study.trials}) >= 15
+
+
+def test_cbo_asked_one_at_a_time_moves_every_particle_in_turn() -> None:
+    study = Study.create("cbo-turns", SPACE, sampler="cbo", seed=2)
+    particles = get_sampler("cbo").particles(SPACE.dim)
+    run(study, 2 * particles, batch=1)
+    turns = [t.info["particle"] for t in study.trials]
+    assert turns == list(range(particles)) * 2
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_failed_and_pending_trials_do_not_stop_a_sampler(name: str) -> None:
     study = Study.create(f"fail-{name}", SPACE, sampler=name, seed=5)
     for step in range(5):

@@ -57,7 +57,9 @@ class CBOSampler:
         initial = qmc.Sobol(d=dim, scramble=True, seed=np.random.default_rng([history.seed, 5])).random(
             1 << math.ceil(math.log2(count))
         )[:count]
-        for particle in range(count):
+        # The least advanced particles first: with one ask at a time every particle takes
+        # its turn (in index order it would always be particle 0, stepping towards itself).
+        for particle in sorted(range(count), key=lambda p: (len(by_particle.get(p, [])), p)):
             if len(out) == n:
                 break
             if particle in busy:
