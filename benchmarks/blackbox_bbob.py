@@ -63,7 +63,8 @@ def versions() -> dict[str, str]:
         if path.name not in NOT_RUN:
             digest.update(path.read_bytes())
     ours = "optarium-" + digest.hexdigest()[:12]
-    return {**{s: ours for s in OURS}, **{s: "optuna-" + version("optuna") for s in PEERS}, "botorch": "botorch-" + version("botorch")}
+    return {**{s: ours for s in OURS}, **{s: ("botorch-" + version("botorch") if s == "botorch" else "optuna-" + version("optuna"))
+                                             for s in PEERS}}
 
 
 def load_cache() -> dict[tuple[Any, ...], dict[str, Any]]:
@@ -138,7 +139,7 @@ def run_optuna(problem: Any, sampler: str, budget: int, seed: int) -> float:
     return float(study.best_value)
 
 
-def run_botorch(problem: Any, budget: int, seed: int) -> float:
+def run_botorch(problem: Any, sampler: str, budget: int, seed: int) -> float:
     """BoTorch's standard loop (:mod:`botorch_loop`) after the same scrambled Sobol design
     as optarium's GP sampler (``GPSampler.initial_points``)."""
     import torch
@@ -171,11 +172,8 @@ def run_problem(key: tuple[int, int, int], samplers: list[str], budget_option: s
     row: dict[str, Any] = {"function": function, "dim": dim, "instance": instance, "budget": budget}
     for sampler in samplers:
         clock = time.perf_counter()
-        if sampler == "botorch":
-            best = run_botorch(problem, budget, seed + instance)
-        else:
-            run = run_optarium if sampler in OURS else run_optuna
-            best = run(problem, sampler, budget, seed + instance)
+        run = run_optarium if sampler in OURS else run_botorch if sampler == "botorch" else run_optuna
+        best = run(problem, sampler, budget, seed + instance)
         row[sampler] = max(best - f_opt, 0.0)
         row[f"{sampler}_seconds"] = time.perf_counter() - clock
     return row

@@ -13,9 +13,10 @@ and a particle moves by
 (the noise is anisotropic: component-wise, scaled by the distance to consensus).
 Departures, so it fits asynchronous ask/tell over a store: particles move one at a
 time (a particle whose last point is finished takes its next step from the consensus
-of all finished points; the one with the fewest steps goes first), ``alpha`` is applied to losses standardised by their spread so
-one setting works on any scale, positions are clipped to the unit cube, and when every
-particle waits for a result an extra point is drawn around the consensus.
+of all finished points; the one with the fewest steps goes first), ``alpha`` is applied
+to losses standardised by their spread so one setting works on any scale, positions are
+clipped to the unit cube, and when every particle waits for a result an extra point is
+drawn around the consensus.
 """
 
 from __future__ import annotations
