@@ -140,8 +140,9 @@ def test_gp_searches_a_box_around_the_incumbent_that_shrinks_in_the_endgame() ->
     assert study.best is not None and study.best.value < 0.01  # the optimum is 0
 
 
+@pytest.mark.parametrize("trend", [False, True])
 @pytest.mark.parametrize("dim", [2, 5])
-def test_gp_fits_heavy_tailed_losses_on_the_scale_that_explains_them(dim: int) -> None:
+def test_gp_fits_heavy_tailed_losses_on_the_scale_that_explains_them(dim: int, trend: bool) -> None:
     """An ill-conditioned quadratic is smooth as it is; the exponential of a quadratic only on
     a log scale. Both have the heavy upper tail that makes the GP consider the log."""
     import numpy as np
@@ -154,7 +155,8 @@ def test_gp_fits_heavy_tailed_losses_on_the_scale_that_explains_them(dim: int) -
     x = -5 + 10 * unit
     ellipsoid = ((x - 1) ** 2 * 10 ** (6 * np.arange(dim) / (dim - 1))).sum(1)
     exponential = np.exp(((x - 1) ** 2).sum(1) / dim)
-    chosen = [_fit(encoder, dim, encoder.features(unit), losses, None, restart=True)[2] for losses in (ellipsoid, exponential)]
+    chosen = [_fit(encoder, dim, encoder.features(unit), losses, None, restart=True, trend=trend)[2]
+              for losses in (ellipsoid, exponential)]
     assert chosen == ["none", "log"]
 
 
@@ -183,3 +185,25 @@ def test_registry_rejects_duplicates_and_unknown_names() -> None:
         get_sampler("tpe")
     with pytest.raises(OptionError, match="'tpe'"):
         Study.create("no-such-sampler", SPACE, sampler="tpe")
+
+
+def test_gp_trend_carries_a_bowl_beyond_the_data() -> None:
+    """The quadratic trend puts the minimum of a bowl where it is, outside the observed corner;
+    its kernel's diagonal is the prior variance the posterior starts from."""
+    import torch
+
+    from optarium.blackbox.gp_model import GaussianProcess
+
+    unit = np.random.default_rng(0).random((12, 2)) * 0.5  # the lower-left quarter of the cube
+    losses = ((unit - 0.8) ** 2).sum(1)  # the bowl's minimum is at (0.8, 0.8)
+    y = (losses - losses.mean()) / losses.std()
+    grid = np.stack(np.meshgrid(np.linspace(0, 1, 41), np.linspace(0, 1, 41)), -1).reshape(-1, 2)
+    misses = []
+    for trend in (False, True):
+        model = GaussianProcess([0, 1], 2, trend=trend).fit(unit, y)
+        mean, _ = model.posterior(torch.as_tensor(grid))
+        misses.append(float(np.linalg.norm(grid[int(mean.argmin())] - 0.8)))
+        corners = torch.as_tensor(grid[[0, 20, -1]])
+        diagonal = model.kernel(corners, corners, model.log_lengthscale, model.log_outputscale).diagonal()
+        assert torch.allclose(diagonal, model.prior_variance(corners))
+    assert misses[1] <= 0.03 < misses[0]
