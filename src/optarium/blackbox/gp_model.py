@@ -126,7 +126,7 @@ class GaussianProcess:
                 - 0.5 * ((log_noise + 6.0) / 2.0).pow(2)
             )
             if self.trend:
-                log_prior = log_prior - 0.5 * ((log_trend - self.trend_prior[0]) / self.trend_prior[1]).pow(2)
+                log_prior = log_prior - 0.5 * ((t[self.n_groups + 2] - self.trend_prior[0]) / self.trend_prior[1]).pow(2)
             loss = -(mll / n + log_prior / n)
             loss.backward()
             assert t.grad is not None
