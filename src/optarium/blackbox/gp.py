@@ -257,10 +257,7 @@ class GPSampler:
         n_obs = len(y)
         if noisy:
             samples = model.sample_at_data(self.nei_samples, rng)[:, :n_obs]
-            noiseless = GaussianProcess(model.groups, model.n_groups)
-            noiseless.log_lengthscale, noiseless.log_outputscale = model.log_lengthscale, model.log_outputscale
-            noiseless.log_trend = model.log_trend
-            noiseless.condition(model.X.numpy()[:n_obs], y, noise=1e-6 * model.outputscale)
+            noiseless = model.conditioned_copy(model.X.numpy()[:n_obs], y, noise=1e-6 * model.outputscale)
             alphas = torch.cholesky_solve(samples.T.contiguous(), noiseless.L)  # (n, S)
             mask = torch.as_tensor(feasible)
             bests = samples[:, mask].min(dim=1).values if bool(mask.any()) else None

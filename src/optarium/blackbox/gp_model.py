@@ -92,7 +92,8 @@ class GaussianProcess:
     # fitting ------------------------------------------------------------------------------
     @property
     def theta(self) -> list[float]:
-        """Log length scales, log output scale, log noise (to warm-start the next fit)."""
+        """Log length scales, log output scale, log noise and, with a trend, the log trend
+        variance (to warm-start the next fit)."""
         assert self.log_lengthscale is not None
         return [*self.log_lengthscale.tolist(), self.log_outputscale, self.log_noise] + ([self.log_trend] if self.trend else [])
 
@@ -182,6 +183,12 @@ class GaussianProcess:
         # through, many times per ask, than a triangular solve).
         self.L_inverse = torch.linalg.solve_triangular(self.L, torch.eye(self.L.shape[0], dtype=torch.float64), upper=False)
         return self
+
+    def conditioned_copy(self, x: np.ndarray, y: np.ndarray, noise: float | None = None) -> GaussianProcess:
+        """A new model with these hyper-parameters (all of them), conditioned on ``x``, ``y``."""
+        import copy
+
+        return copy.copy(self).condition(x, y, noise)
 
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and variance of the latent function at ``x`` (m, D) (differentiable in ``x``)."""
