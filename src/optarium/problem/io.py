@@ -10,7 +10,9 @@ import gzip
 import itertools
 import os
 import re
+import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -128,12 +130,35 @@ def _scip_location(path: Path) -> str | None:
     return None
 
 
-def _highs(quiet: bool = True) -> highspy.Highs:
+_banner_lock = threading.Lock()
+_banner_shown = False
+
+
+def new_highs() -> highspy.Highs:
+    """A HiGHS instance that writes nothing to standard output.
+
+    HiGHS 1.16 prints its banner from the constructor, once per process, before any option can
+    be set, so ``output_flag`` alone cannot keep ``--json`` output clean: the first construction
+    runs with file descriptor 1 pointed at the null device.
+    """
     import highspy
 
-    solver = highspy.Highs()
-    if quiet:
-        solver.setOptionValue("output_flag", False)
+    global _banner_shown
+    with _banner_lock:
+        if _banner_shown:
+            solver = highspy.Highs()
+        else:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            try:
+                with open(os.devnull, "wb") as sink:
+                    os.dup2(sink.fileno(), 1)
+                    solver = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+        _banner_shown = True
+    solver.setOptionValue("output_flag", False)
     return solver
 
 
@@ -152,7 +177,7 @@ def read_problem(path: str | os.PathLike[str]) -> MathProgram:
         _check_mps_numbers(file, text)
     else:
         _check_lp_numbers(file, text)
-    solver = _highs()
+    solver = new_highs()
     import highspy
 
     if file.name.lower().endswith(".gz"):
@@ -259,7 +284,7 @@ def write_problem(problem: MathProgram, path: str | os.PathLike[str]) -> Path:
     """Write the problem as MPS or CPLEX LP (chosen by the suffix; ``.gz`` compresses)."""
     file = Path(path)
     kind = model_format(file)
-    solver = _highs()
+    solver = new_highs()
     to_highs(problem, solver)
     compress = file.name.lower().endswith(".gz")
     target = file.with_name(file.name[:-3]) if compress else file

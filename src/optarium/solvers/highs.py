@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
+import signal
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from optarium.errors import OptionError
-from optarium.problem.io import to_highs
+from optarium.problem.io import new_highs, to_highs
 from optarium.solvers.base import Capabilities, Progress, RawResult, SolveOptions, relative_gap
 
 if TYPE_CHECKING:
@@ -30,9 +32,36 @@ _STATUS = {
 
 @functools.cache
 def _version() -> str:
-    import highspy
+    return str(new_highs().version())
 
-    return str(highspy.Highs().version())
+
+def _run(solver: Any) -> Any:
+    """``solver.run()``, stopped cleanly by Ctrl-C.
+
+    highspy calls Python from inside the solve (its callbacks), so a Ctrl-C delivered
+    there would become a failed callback and a solve error, not a KeyboardInterrupt. While
+    HiGHS runs on the main thread, Ctrl-C only asks it to stop at its next interrupt check;
+    once it has, the interrupt is raised as usual.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        return solver.run()
+    interrupted = False
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal interrupted
+        interrupted = True
+        solver.cancelSolve()
+
+    solver.HandleUserInterrupt = True
+    signal.signal(signal.SIGINT, stop)
+    try:
+        status = solver.run()
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if interrupted:
+        raise KeyboardInterrupt
+    return status
 
 
 class HighsBackend:
@@ -45,8 +74,7 @@ class HighsBackend:
     def solve(self, problem: MathProgram, options: SolveOptions) -> RawResult:
         import highspy
 
-        solver = highspy.Highs()
-        solver.setOptionValue("output_flag", False)
+        solver = new_highs()
         settings: dict[str, Any] = {}
         if options.time_limit is not None:
             settings["time_limit"] = float(options.time_limit)
@@ -64,7 +92,7 @@ class HighsBackend:
         if options.progress is not None:
             self._watch(solver, problem, options)
         started = time.perf_counter()
-        run_status = solver.run()
+        run_status = _run(solver)
         seconds = time.perf_counter() - started
         model_status = solver.getModelStatus()
         name = str(model_status).split(".")[-1]
@@ -86,16 +114,13 @@ class HighsBackend:
 
     def _resolve_infeasible_or_unbounded(self, problem: MathProgram, settings: dict[str, Any], seconds: float) -> RawResult:
         """Presolve can stop at 'infeasible or unbounded'; solve again without it to tell which."""
-        import highspy
-
-        solver = highspy.Highs()
-        solver.setOptionValue("output_flag", False)
+        solver = new_highs()
         for key, value in settings.items():
             solver.setOptionValue(key, value)
         solver.setOptionValue("presolve", "off")
         to_highs(problem, solver)
         started = time.perf_counter()
-        solver.run()
+        _run(solver)
         seconds += time.perf_counter() - started
         name = str(solver.getModelStatus()).split(".")[-1]
         status = _STATUS.get(name, "error")
