@@ -145,11 +145,15 @@ def new_highs() -> highspy.Highs:
 
     global _banner_shown
     with _banner_lock:
-        if _banner_shown:
+        try:
+            saved = None if _banner_shown else os.dup(1)
+        except OSError:  # no standard output at all: nothing to keep clean
+            saved = None
+        if saved is None:
             solver = highspy.Highs()
         else:
-            sys.stdout.flush()
-            saved = os.dup(1)
+            if sys.stdout is not None:
+                sys.stdout.flush()
             try:
                 with open(os.devnull, "wb") as sink:
                     os.dup2(sink.fileno(), 1)
