@@ -29,6 +29,7 @@ shows the peers found in the file). ``--samplers botorch`` adds BoTorch's standa
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -70,8 +71,9 @@ def versions() -> dict[str, str]:
                                              for s in PEERS}}
 
 
+@functools.cache
 def machine() -> str:
-    """The processor's model name: seeded runs repeat exactly only on the same one."""
+    """The processor's model name (read once): seeded runs repeat exactly only on the same one."""
     import platform
 
     try:
