@@ -160,6 +160,28 @@ def test_gp_fits_heavy_tailed_losses_on_the_scale_that_explains_them(dim: int, t
     assert chosen == ["none", "log"]
 
 
+def test_gp_endgame_keeps_the_log_only_when_it_explains_the_losses_decisively_better() -> None:
+    """Once the points crowd into one basin, the log's offset makes the best of them look
+    alike: on an ill-conditioned quadratic the log still wins by a little, which the endgame's
+    margin overrules; on the exponential of a quadratic it wins by far more than the margin."""
+    from optarium.blackbox.gp import Encoder, GPSampler, _fit
+
+    space = Space.from_dict({f"x{i}": {"type": "float", "low": -5.0, "high": 5.0} for i in range(2)})
+    encoder = Encoder(space)
+    rng = np.random.default_rng(2)
+    unit = np.vstack([rng.random((20, 2)), np.clip(0.6 + 0.05 * rng.standard_normal((40, 2)), 0, 1)])
+    x = -5 + 10 * unit
+    ellipsoid = ((x - 1) ** 2 * 10 ** (6 * np.arange(2))).sum(1)
+    exponential = np.exp(((x - 1) ** 2).sum(1) * 2)
+
+    def warp(losses: np.ndarray, margin: float) -> str:
+        return _fit(encoder, 2, encoder.features(unit), losses, None, restart=True, trend=True, log_margin=margin)[2]
+
+    margin = GPSampler.endgame_log_margin
+    assert [warp(ellipsoid, 0.0), warp(ellipsoid, margin)] == ["log", "none"]
+    assert [warp(exponential, 0.0), warp(exponential, margin)] == ["log", "log"]
+
+
 def test_zo_rank_descends_from_rankings_only() -> None:
     space = Space.from_dict({f"x{i}": {"type": "float", "low": -1.0, "high": 1.0} for i in range(3)})
     study = Study.create("ranking", space, sampler="auto", feedback="ranking", seed=4)

@@ -48,6 +48,15 @@ Endgame: when the study has a budget, its last ``endgame_fraction`` (20%) of
 evaluations shrink the box on a fixed schedule (side 0.4 down to 0.05 of the unit
 cube over the endgame): with a known budget, the final evaluations are better spent
 refining the best basin found than exploring one that cannot be exploited any more.
+In the endgame the warp is also reconsidered on every ask, and the log is kept only
+if it gains ``endgame_log_margin`` (0.5) nats of evidence per observation over the raw
+scale: its offset (a tenth of the gap from the minimum to the median) makes the best
+points look alike, which costs nothing while the search is global and everything once
+it refines one basin. On BBOB's ill-conditioned functions in 5-D, where the log's gain
+is 0.2-0.6 nats per observation, this took the median regret of f2 from 519 to 58,
+of f4 from 50 to 36 and of f11 from 64 to 36; the other seven screened functions, where
+the log mostly gains 1-3 nats per observation (f6, f8, f9, f10, f12, f14, f20), ended
+the same or lower.
 """
 
 from __future__ import annotations
@@ -128,6 +137,7 @@ class GPSampler:
     noisy_threshold = 0.1
     max_enumerate = 50_000
     endgame_fraction = 0.2
+    endgame_log_margin = 0.5  # nats per observation the log warp must gain over the raw scale in the endgame
     trust_side = 0.8
     trend = True
 
@@ -167,8 +177,14 @@ class GPSampler:
         # A warm-started fit also restarts from the prior (and reconsiders the warp) on
         # every fifth ask: often enough to leave a poor local optimum, and the other asks
         # cost one fit.
+        # In the endgame the warp is reconsidered on every ask, with the raw scale preferred
+        # unless the log explains the losses decisively better (see the module docstring).
+        budget = history.budget
+        endgame = (budget is not None and len(observed) >= self.initial_points(history.space.dim)
+                   and budget - len(history.trials) <= math.floor(self.endgame_fraction * budget))
         model, y, warp = _fit(encoder, history.space.dim, X, losses, earlier[-1] if earlier else None,
-                              restart=len(earlier) % 5 == 0, trend=self.trend)
+                              restart=endgame or len(earlier) % 5 == 0, trend=self.trend,
+                              log_margin=self.endgame_log_margin if endgame else 0.0)
         noisy = model.noise > self.noisy_threshold * model.outputscale
         constraint = self._feasibility_model(history, encoder)
         feasible = np.array([t.feasible for t in observed])
@@ -380,7 +396,7 @@ def _standardise(values: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
 
 
 def _fit(encoder: Encoder, n_groups: int, X: np.ndarray, losses: np.ndarray, previous: dict[str, Any] | None,
-         restart: bool, trend: bool = False) -> tuple[GaussianProcess, np.ndarray, str]:
+         restart: bool, trend: bool = False, log_margin: float = 0.0) -> tuple[GaussianProcess, np.ndarray, str]:
     """Fit the GP to the standardised losses, as they are or log-warped, whichever explains them better.
 
     Losses that span decades (a few huge values among many small ones) are often better
@@ -405,6 +421,8 @@ def _fit(encoder: Encoder, n_groups: int, X: np.ndarray, losses: np.ndarray, pre
         y, (_, spread) = _standardise(values)
         model = GaussianProcess(encoder.groups, n_groups, trend=trend).fit(X, y, start=start, restart=restart)
         evidence = model.log_evidence() - len(y) * math.log(spread) + log_jacobian
+        if name != "none":
+            evidence -= log_margin * len(y)
         if best is None or evidence > best[0]:
             best = (evidence, model, y, name)
     assert best is not None
