@@ -178,9 +178,7 @@ class GPSampler:
         # cost one fit.
         # In the endgame the warp is reconsidered on every ask, with the raw scale preferred
         # unless the log explains the losses decisively better (see the module docstring).
-        budget = history.budget
-        endgame = (budget is not None and len(observed) >= self.initial_points(history.space.dim)
-                   and budget - len(history.trials) <= math.floor(self.endgame_fraction * budget))
+        endgame = self._endgame(history, len(history.trials)) is not None
         model, y, warp = _fit(encoder, history.space.dim, X, losses, earlier[-1] if earlier else None,
                               restart=endgame or len(earlier) % 5 == 0, trend=self.trend,
                               log_margin=self.endgame_log_margin if endgame else 0.0)
@@ -216,6 +214,17 @@ class GPSampler:
             model.condition(X, y)
         return out
 
+    def _endgame(self, history: History, asked: int) -> tuple[int, int] | None:
+        """(evaluations still to ask, this one included; the endgame's length) when the ask
+        after ``asked`` trials falls in a budgeted study's last ``endgame_fraction`` and the
+        initial design is complete; None otherwise."""
+        budget = history.budget
+        if budget is None or len(history.complete) < self.initial_points(history.space.dim):
+            return None
+        length = math.floor(self.endgame_fraction * budget)
+        left = budget - asked
+        return (left, length) if length >= 2 and 1 <= left <= length else None
+
     def _trust_region(self, history: History, model: GaussianProcess, points: np.ndarray,
                       asked: int) -> tuple[tuple[np.ndarray, np.ndarray] | None, float]:
         """The box (low, high) in the unit cube the acquisition is maximised in, ``asked``
@@ -225,15 +234,14 @@ class GPSampler:
         their whole range."""
         import numpy as np
 
-        budget, space = history.budget, history.space
+        space = history.space
         if not len(points) or (space.is_discrete and space.cardinality() <= self.max_enumerate):
             return None, 1.0
         side = self.trust_side
-        if budget is not None:
-            endgame = math.floor(self.endgame_fraction * budget)
-            left = budget - asked  # evaluations still to ask, this one included
-            if endgame >= 2 and 1 <= left <= endgame and len(history.complete) >= self.initial_points(space.dim):
-                side = min(side, 0.05 + 0.35 * (left - 1) / max(endgame - 1, 1))
+        endgame = self._endgame(history, asked)
+        if endgame is not None:
+            left, length = endgame
+            side = min(side, 0.05 + 0.35 * (left - 1) / max(length - 1, 1))
         losses = np.array([history.loss(t) for t in history.complete if math.isfinite(history.loss(t))])
         incumbent = points[int(np.argmin(losses))]
         assert model.log_lengthscale is not None
