@@ -128,9 +128,11 @@ def test_gp_searches_a_box_around_the_incumbent_that_shrinks_in_the_endgame() ->
     trials = study.trials
     boxed = [t for t in trials if t.sampler == "gp"]
     assert [t.number for t in boxed] == list(range(5, 26)) and all("box" in t.info for t in boxed)
-    assert {t.info["box"] for t in trials[4:20]} == {0.8}  # the trust box until the endgame
+    # the trust box until the endgame, its side scaled so that it holds a third of the cube's volume
+    assert {t.info["box"] for t in trials[4:20]} == {round(0.8 ** (5 / 2), 6)}
+    assert 0.32 < trials[4].info["box"] ** 2 < 0.34
     sides = [t.info["box"] for t in trials[20:]]  # the last 20% of 25 shrink it
-    assert sides == sorted(sides, reverse=True) and sides[0] < 0.8 and sides[-1] <= 0.05
+    assert sides == sorted(sides, reverse=True) and sides[0] < 0.8 ** (5 / 2) and sides[-1] <= 0.05
     for k in range(4, 25):  # each point lies in its box around the best point before it
         best = min(trials[:k], key=lambda t: t.value)
         scales = np.exp(trials[k].info["theta"][:2])  # the box's sides follow the length scales
