@@ -146,10 +146,10 @@ def test_gp_searches_a_box_around_the_incumbent_that_shrinks_in_the_endgame() ->
 @pytest.mark.parametrize("dim", [2, 5])
 def test_gp_fits_heavy_tailed_losses_on_the_scale_that_explains_them(dim: int, trend: bool) -> None:
     """An ill-conditioned quadratic is smooth as it is; the exponential of a quadratic only on
-    a log scale. Both have the heavy upper tail that makes the GP consider the log."""
+    a log scale. Both have the heavy upper tail that makes the GP consider the log warps."""
     import numpy as np
 
-    from optarium.blackbox.gp import Encoder, _fit
+    from optarium.blackbox.gp import WARP_OFFSETS, Encoder, _fit
 
     space = Space.from_dict({f"x{i}": {"type": "float", "low": -5.0, "high": 5.0} for i in range(dim)})
     encoder = Encoder(space)
@@ -157,16 +157,35 @@ def test_gp_fits_heavy_tailed_losses_on_the_scale_that_explains_them(dim: int, t
     x = -5 + 10 * unit
     ellipsoid = ((x - 1) ** 2 * 10 ** (6 * np.arange(dim) / (dim - 1))).sum(1)
     exponential = np.exp(((x - 1) ** 2).sum(1) / dim)
-    chosen = [_fit(encoder, dim, encoder.features(unit), losses, None, restart=True, trend=trend)[2]
+    chosen = [_fit(encoder, dim, encoder.features(unit), losses, None, restart=True, trend=trend, offsets=WARP_OFFSETS)[2]
               for losses in (ellipsoid, exponential)]
     assert chosen == ["none", "log"]
 
 
+def test_gp_fits_a_quartic_bowl_on_the_soft_log_scale() -> None:
+    """The square of a quadratic spans decades, but its floor is a smooth bowl: the soft log
+    (offset the gap to the median) tames the tail and keeps the floor, which neither the raw
+    scale nor the strong log (offset a tenth of it) explains as well."""
+    from optarium.blackbox.gp import WARP_OFFSETS, Encoder, _fit
+
+    space = Space.from_dict({f"x{i}": {"type": "float", "low": -5.0, "high": 5.0} for i in range(2)})
+    encoder = Encoder(space)
+    unit = np.random.default_rng(0).random((40, 2))
+    quartic = (((-5 + 10 * unit) - 1) ** 2).sum(1) ** 2
+
+    def warp(offsets: dict[str, float]) -> str:
+        return _fit(encoder, 2, encoder.features(unit), quartic, None, restart=True, trend=True, offsets=offsets)[2]
+
+    assert warp(WARP_OFFSETS) == "soft_log"
+    assert warp({"log": WARP_OFFSETS["log"]}) == "log"  # the raw scale is the worst of the three
+
+
 def test_gp_endgame_keeps_the_log_only_when_it_explains_the_losses_decisively_better() -> None:
-    """Once the points crowd into one basin, the log's offset makes the best of them look
-    alike: on an ill-conditioned quadratic the log still wins by a little, which the endgame's
-    margin overrules; on the exponential of a quadratic it wins by far more than the margin."""
-    from optarium.blackbox.gp import Encoder, GPSampler, _fit
+    """Once the points crowd into one basin, a log's offset makes the best of them look
+    alike: on an ill-conditioned quadratic a log warp still wins by a little, which the
+    endgame's margin overrules; on the exponential of a quadratic the strong log wins by far
+    more than the margin."""
+    from optarium.blackbox.gp import WARP_OFFSETS, Encoder, GPSampler, _fit
 
     space = Space.from_dict({f"x{i}": {"type": "float", "low": -5.0, "high": 5.0} for i in range(2)})
     encoder = Encoder(space)
@@ -177,10 +196,12 @@ def test_gp_endgame_keeps_the_log_only_when_it_explains_the_losses_decisively_be
     exponential = np.exp(((x - 1) ** 2).sum(1) * 2)
 
     def warp(losses: np.ndarray, margin: float) -> str:
-        return _fit(encoder, 2, encoder.features(unit), losses, None, restart=True, trend=True, log_margin=margin)[2]
+        return _fit(encoder, 2, encoder.features(unit), losses, None, restart=True, trend=True, log_margin=margin,
+                    offsets=WARP_OFFSETS)[2]
 
     margin = GPSampler.endgame_log_margin
-    assert [warp(ellipsoid, 0.0), warp(ellipsoid, margin)] == ["log", "none"]
+    assert warp(ellipsoid, 0.0) in WARP_OFFSETS  # a log warp wins by a little ...
+    assert warp(ellipsoid, margin) == "none"  # ... which the endgame's margin overrules
     assert [warp(exponential, 0.0), warp(exponential, margin)] == ["log", "log"]
 
 
