@@ -149,7 +149,7 @@ def test_gp_fits_heavy_tailed_losses_on_the_scale_that_explains_them(dim: int, t
     a log scale. Both have the heavy upper tail that makes the GP consider the log warps."""
     import numpy as np
 
-    from optarium.blackbox.gp import WARP_OFFSETS, Encoder, _fit
+    from optarium.blackbox.gp import Encoder, _fit
 
     space = Space.from_dict({f"x{i}": {"type": "float", "low": -5.0, "high": 5.0} for i in range(dim)})
     encoder = Encoder(space)
@@ -157,7 +157,7 @@ def test_gp_fits_heavy_tailed_losses_on_the_scale_that_explains_them(dim: int, t
     x = -5 + 10 * unit
     ellipsoid = ((x - 1) ** 2 * 10 ** (6 * np.arange(dim) / (dim - 1))).sum(1)
     exponential = np.exp(((x - 1) ** 2).sum(1) / dim)
-    chosen = [_fit(encoder, dim, encoder.features(unit), losses, None, restart=True, trend=trend, offsets=WARP_OFFSETS)[2]
+    chosen = [_fit(encoder, dim, encoder.features(unit), losses, None, restart=True, trend=trend)[2]
               for losses in (ellipsoid, exponential)]
     assert chosen == ["none", "log"]
 
@@ -196,8 +196,7 @@ def test_gp_endgame_keeps_the_log_only_when_it_explains_the_losses_decisively_be
     exponential = np.exp(((x - 1) ** 2).sum(1) * 2)
 
     def warp(losses: np.ndarray, margin: float) -> str:
-        return _fit(encoder, 2, encoder.features(unit), losses, None, restart=True, trend=True, log_margin=margin,
-                    offsets=WARP_OFFSETS)[2]
+        return _fit(encoder, 2, encoder.features(unit), losses, None, restart=True, trend=True, log_margin=margin)[2]
 
     margin = GPSampler.endgame_log_margin
     assert warp(ellipsoid, 0.0) in WARP_OFFSETS  # a log warp wins by a little ...

@@ -81,7 +81,7 @@ from optarium.blackbox.gp_model import GaussianProcess, log_h
 from optarium.blackbox.space import CategoricalParam, FloatParam, IntParam, Space
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     import numpy as np
     import torch
@@ -199,7 +199,7 @@ class GPSampler:
         endgame = self._endgame(history, len(history.trials)) is not None
         model, y, warp = _fit(encoder, history.space.dim, X, losses, earlier[-1] if earlier else None,
                               restart=endgame or len(earlier) % 5 == 0, trend=self.trend,
-                              log_margin=self.endgame_log_margin if endgame else 0.0, offsets=WARP_OFFSETS)
+                              log_margin=self.endgame_log_margin if endgame else 0.0)
         noisy = model.noise > self.noisy_threshold * model.outputscale
         constraint = self._feasibility_model(history, encoder)
         feasible = np.array([t.feasible for t in observed])
@@ -422,14 +422,13 @@ def _standardise(values: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
 
 def _fit(encoder: Encoder, n_groups: int, X: np.ndarray, losses: np.ndarray, previous: dict[str, Any] | None,
          restart: bool, trend: bool = False, log_margin: float = 0.0,
-         offsets: dict[str, float] | None = None) -> tuple[GaussianProcess, np.ndarray, str]:
+         offsets: Mapping[str, float] = WARP_OFFSETS) -> tuple[GaussianProcess, np.ndarray, str]:
     """Fit the GP to the standardised losses, as they are or log-warped, whichever explains them better.
 
     Losses that span decades (a few huge values among many small ones) are often better
     modelled on a log scale (Rosenbrock), but not always (an ill-conditioned ellipsoid
     is smooth as it is, and a strong log bends it). The raw losses and each log warp of
-    ``offsets`` (name -> k in ``log(loss - min + k (median - min))``; the strong log alone
-    by default) are fitted and compared by the marginal likelihood of the *original*
+    ``offsets`` (name -> k in ``log(loss - min + k (median - min))``) are fitted and compared by the marginal likelihood of the *original*
     losses: the GP evidence of the transformed, standardised targets plus the log Jacobian
     of the transformation. A warp must gain ``log_margin`` nats per observation over the
     raw scale. The choice is revisited on ``restart`` asks and kept from ``previous``
@@ -440,7 +439,7 @@ def _fit(encoder: Encoder, n_groups: int, X: np.ndarray, losses: np.ndarray, pre
     options = {"none": (losses, 0.0)}
     low, median, high = float(losses.min()), float(np.median(losses)), float(losses.max())
     if median - low > 0 and (high - median) >= 10 * (median - low):
-        for name, k in (offsets or {"log": 0.1}).items():
+        for name, k in offsets.items():
             warped = np.log(losses - low + k * (median - low))
             options[name] = (warped, -float(warped.sum()))
     if not restart and previous is not None and previous.get("warp") in options:
