@@ -65,11 +65,11 @@ def main() -> None:
         reference = {row["file"]: float(row["optimal_objective"]) for row in csv.DictReader(handle)}
     names = QUICK if args.quick else sorted(reference)
 
-    from optarium.store import Store
+    from optarium.store.base import open_store
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(f"sqlite:///{tmp}/bench.db")
+        store = open_store(f"sqlite:///{tmp}/bench.db")
         raw_highs(DATA / "afiro.mps")  # load libraries before timing
         with_optarium(DATA / "afiro.mps", store)
         for name in names:

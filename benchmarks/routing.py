@@ -79,10 +79,10 @@ def run_one(name: str, mode: str, seed: int, options: dict[str, Any] | None, bks
     """One run of ``mode`` on one instance (in a worker process); only cold runs are recorded,
     so every warm mode learns from the same stored runs."""
     from optarium.domains.routing import read_instance, solve_routing
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
 
     result = solve_routing(read_instance(DATA / f"{name}.vrp"), time_limit=long, seed=seed,
-                           warm_start=options is not None, warm_options=options, store=Store(url),
+                           warm_start=options is not None, warm_options=options, store=open_store(url),
                            record=options is None)
     assert result.verified, result.check.problems
     at_short = best_at(result.trace, short)
@@ -108,7 +108,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from optarium.domains.routing import read_instance, solve_routing
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
 
     with open(DATA / "reference.csv") as handle:
         reference = {row["instance"]: float(row["bks_cost"]) for row in csv.DictReader(handle)}
@@ -139,7 +139,7 @@ def main() -> int:
         folder = Path(tempfile.mkdtemp(prefix="optarium-routing-bench-"))
         url = f"sqlite:///{folder / 'store.db'}"
         print(f"store: {url}", file=sys.stderr)
-        store = Store(url)
+        store = open_store(url)
         for name in train:
             solve_routing(read_instance(DATA / f"{name}.vrp"), time_limit=train_seconds, seed=0, store=store)
             print(f"trained on {name}", file=sys.stderr)

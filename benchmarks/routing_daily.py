@@ -33,7 +33,7 @@ def run_instance(name: str, churn: float, budget: float, seed: int) -> list[dict
     import numpy as np
 
     from optarium.domains.routing import read_instance, solve_routing
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
 
     base = read_instance(DATA / f"{name}.vrp")
     rng = np.random.default_rng(seed)
@@ -41,7 +41,7 @@ def run_instance(name: str, churn: float, budget: float, seed: int) -> list[dict
     size = round((1 - churn) * base.num_clients)
     yesterday = base.with_clients(sorted(rng.choice(clients, size, replace=False).tolist()), name=f"{name}-yesterday")
     today = base.with_clients(sorted(rng.choice(clients, size, replace=False).tolist()), name=f"{name}-today")
-    store = Store(f"sqlite:///{tempfile.mkdtemp()}/daily.db")
+    store = open_store(f"sqlite:///{tempfile.mkdtemp()}/daily.db")
     solve_routing(yesterday, time_limit=budget, seed=seed, store=store)
     rows = []
     for mode, options in MODES.items():

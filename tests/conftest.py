@@ -43,9 +43,9 @@ def _postgres_database() -> Iterator[str]:
     try:
         yield f"{base}/{name}"
     finally:
-        from optarium.store.core import Store, normalise_url
+        from optarium.store.core import SqlStore, normalise_url
 
-        engine = Store._engines.pop(normalise_url(f"{base}/{name}"), None)
+        engine = SqlStore._engines.pop(normalise_url(f"{base}/{name}"), None)
         if engine is not None:
             engine.dispose()
         from sqlalchemy.exc import DBAPIError

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from optarium.errors import OptariumError
     from optarium.problem.program import MathProgram
     from optarium.solution import Solution, Verification
-    from optarium.store.core import Store
+    from optarium.store.base import Store, open_store
 
 _LAZY = {
     "solve": ("optarium.api", "solve"),
@@ -24,7 +24,8 @@ _LAZY = {
     "write_problem": ("optarium.problem.io", "write_problem"),
     "Solution": ("optarium.solution", "Solution"),
     "Verification": ("optarium.solution", "Verification"),
-    "Store": ("optarium.store.core", "Store"),
+    "Store": ("optarium.store.base", "Store"),
+    "open_store": ("optarium.store.base", "open_store"),
     "OptariumError": ("optarium.errors", "OptariumError"),
     "Study": ("optarium.blackbox.study", "Study"),
     "Space": ("optarium.blackbox.space", "Space"),
@@ -32,7 +33,7 @@ _LAZY = {
     "formulate": ("optarium.formulate", "formulate"),
 }
 
-__all__ = ["MathProgram", "OptariumError", "Solution", "Store", "Verification", "__version__", "solve"]
+__all__ = ["MathProgram", "OptariumError", "Solution", "Store", "Verification", "__version__", "open_store", "solve"]
 
 
 def __getattr__(name: str) -> Any:

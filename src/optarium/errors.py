@@ -45,6 +45,16 @@ class OptionError(OptariumError, ValueError):
         self.expected = expected
 
 
+class SettingsFileError(OptariumError, ValueError):
+    """A settings file (or mapping) has an unknown key, a wrong type or a value out of range."""
+
+    def __init__(self, source: str, key: str | None, problem: str):
+        super().__init__(f"{source}: setting `{key}` {problem}" if key is not None else f"{source} {problem}")
+        self.source = source
+        self.key = key
+        self.problem = problem
+
+
 class SolverUnavailableError(OptariumError, ImportError):
     """A backend is unknown or its package is not installed."""
 
@@ -66,6 +76,10 @@ class StoreError(OptariumError, RuntimeError):
 
 class NotFoundError(OptariumError, LookupError):
     """A run, study, trial or other named record does not exist."""
+
+
+class ConflictError(OptariumError, RuntimeError):
+    """Another worker changed the record first: a name already taken, a trial already finished."""
 
 
 class SolveFailedError(OptariumError, RuntimeError):

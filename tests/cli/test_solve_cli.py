@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optarium.store import Store
+from optarium.store.base import open_store
 
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -79,7 +79,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], messa
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     if (tmp_path / "s.db").exists():
-        assert Store(store).count_runs() == 0
+        assert open_store(store).count_runs() == 0
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
@@ -116,7 +116,7 @@ def test_ctrl_c_during_a_solve_leaves_no_run(tmp_path: Path, solver: str) -> Non
     _, err = process.communicate(timeout=60)
     assert process.returncode != 0
     assert "interrupted" in err
-    assert Store(store).count_runs() == 0
+    assert open_store(store).count_runs() == 0
 
 
 def run_on_terminal(args: list[str], store: str) -> tuple[int, str, str]:

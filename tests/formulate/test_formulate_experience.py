@@ -8,7 +8,7 @@ from typing import Any
 
 from optarium.formulate import LLMClient, formulate
 from optarium.formulate.experience import learn, retrieve
-from optarium.store.core import Store
+from optarium.store.base import open_store
 from optarium.store.formulate import add_insight, list_insights, update_insight
 
 INSIGHT = {
@@ -36,7 +36,7 @@ def records(kit: Any) -> list[dict[str, Any]]:
 
 
 def test_insight_that_fixes_the_failure_is_kept_and_then_retrieved(llm_server: Any, kit: Any, tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'lib.db'}")
+    store = open_store(f"sqlite:///{tmp_path / 'lib.db'}")
     llm_server.script = [responder(kit, fixes=True)]
     llm = LLMClient(llm_server.url, "m", api_key="", retries=0)
     report = learn(records(kit), llm, store, rounds=0)
@@ -52,14 +52,14 @@ def test_insight_that_fixes_the_failure_is_kept_and_then_retrieved(llm_server: A
 
 
 def test_insight_that_does_not_fix_the_failure_is_discarded(llm_server: Any, kit: Any, tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'lib.db'}")
+    store = open_store(f"sqlite:///{tmp_path / 'lib.db'}")
     llm_server.script = [responder(kit, fixes=False)]
     report = learn(records(kit), LLMClient(llm_server.url, "m", api_key="", retries=0), store, rounds=0)
     assert report.outcomes == {"breakfast": "discarded"} and list_insights(store) == []
 
 
 def test_insights_can_be_edited_and_deactivated(store_url: str, kit: Any) -> None:
-    store = Store(store_url)
+    store = open_store(store_url)
     insight_id = add_insight(store, **INSIGHT)
     update_insight(store, insight_id, condition="sandwich profit per product")
     assert retrieve(store, kit.question)[0]["condition"] == "sandwich profit per product"
@@ -68,7 +68,7 @@ def test_insights_can_be_edited_and_deactivated(store_url: str, kit: Any) -> Non
 
 
 def test_insight_that_misleads_gets_a_narrower_condition(llm_server: Any, kit: Any, tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'lib.db'}")
+    store = open_store(f"sqlite:///{tmp_path / 'lib.db'}")
     insight_id = add_insight(store, **INSIGHT)
 
     def answer(body: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 
 from optarium.formulate import LLMClient, formulate
 from optarium.formulate.errors import LLMConfigError, ProblemTextError
-from optarium.store.core import Store
+from optarium.store.base import open_store
 from optarium.store.formulate import get_formulate_run, list_formulate_runs
 
 
@@ -31,13 +31,13 @@ def test_correct_code_gives_verified_optimum_and_records_every_call(llm_server: 
     prompt = llm_server.requests[0]["messages"][-1]["content"]
     assert kit.question in prompt and "Sets" in prompt and "Constraints" in prompt
     assert llm_server.requests[0]["model"] == "scripted-model"
-    stored = get_formulate_run(Store(store_url), result.run_id or 0)
+    stored = get_formulate_run(open_store(store_url), result.run_id or 0)
     assert stored["status"] == "solved" and stored["objective"] == pytest.approx(60.0)
     assert stored["run_id"] == result.solve_run_id and stored["run_id"] is not None
     [call] = stored["calls"]
     assert call["response"] == kit.pyomo() and call["prompt_tokens"] == 100 and call["completion_tokens"] == 50
     assert call["messages"][-1]["content"] == prompt and call["seconds"] > 0
-    assert Store(store_url).get_run(stored["run_id"])["source"] == "formulate:python"
+    assert open_store(store_url).get_run(stored["run_id"])["source"] == "formulate:python"
 
 
 def test_bug_is_fixed_in_a_correction_round_that_sees_the_error_and_code(llm_server: Any, kit: Any) -> None:
@@ -59,9 +59,9 @@ def test_code_that_never_works_stops_after_the_rounds_and_says_why(llm_server: A
     assert result.status == "error" and result.cause == "execution"
     assert "ValueError: no data" in result.error
     assert result.rounds == 2 and len(llm_server.requests) == 3
-    [stored] = list_formulate_runs(Store(store))
+    [stored] = list_formulate_runs(open_store(store))
     assert stored["status"] == "failed" and stored["cause"] == "execution" and "no data" in stored["error"]
-    assert len(get_formulate_run(Store(store), stored["id"])["calls"]) == 3
+    assert len(get_formulate_run(open_store(store), stored["id"])["calls"]) == 3
 
 
 def test_an_answer_without_a_model_is_sent_back(llm_server: Any, kit: Any) -> None:
@@ -92,7 +92,7 @@ def test_http_500_is_reported_with_its_status_and_body(llm_server: Any, tmp_path
     store = f"sqlite:///{tmp_path / 'runs.db'}"
     result = formulate(kit.question, client(llm_server), store=store)
     assert result.cause == "llm_response" and "HTTP 500" in result.error and "model crashed" in result.error
-    assert list_formulate_runs(Store(store))[0]["cause"] == "llm_response"
+    assert list_formulate_runs(open_store(store))[0]["cause"] == "llm_response"
 
 
 def test_malformed_json_is_reported(llm_server: Any, kit: Any) -> None:

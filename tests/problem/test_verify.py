@@ -23,11 +23,11 @@ def test_a_feasible_point_passes_and_its_objective_is_recomputed() -> None:
 
 def test_each_kind_of_violation_is_found_and_named() -> None:
     row = verify_point(problem(), np.array([2.0, 3.0]))
-    assert not row.verified and row.worst["row"]["name"] == "c0" and row.max_row_violation == 0.25
+    assert not row.verified and row.details["worst"]["row"]["name"] == "c0" and row.details["max_row_violation"] == 0.25
     bound = verify_point(problem(), np.array([0.0, 3.5]))
-    assert not bound.verified and bound.worst["bound"]["name"] == "x1"
+    assert not bound.verified and bound.details["worst"]["bound"]["name"] == "x1"
     integral = verify_point(problem(), np.array([0.5, 1.0]))
-    assert not integral.verified and integral.max_integrality_violation == 0.5
+    assert not integral.verified and integral.details["max_integrality_violation"] == 0.5
 
 
 def test_a_wrong_reported_objective_fails() -> None:

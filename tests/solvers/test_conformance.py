@@ -10,10 +10,13 @@ import pytest
 import scipy.sparse as sp
 
 import optarium
-from optarium.api import _solve_and_verify
+from optarium import kinds
 from optarium.errors import OptionError, SolverCapabilityError, SolverUnavailableError
+from optarium.flow import attempt
+from optarium.plan import Plan
+from optarium.plan import rules as plan
 from optarium.problem import MathProgram, read_problem
-from optarium.solvers import plan, registry
+from optarium.solvers import registry
 from optarium.solvers.base import Capabilities, RawResult, SolveOptions
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -143,13 +146,14 @@ class LyingBackend:
     def version(self) -> str:
         return "0"
 
-    def solve(self, problem: MathProgram, options: SolveOptions) -> RawResult:
+    def solve(self, problem: MathProgram, options: SolveOptions, plan: Plan | None = None) -> RawResult:
         x = np.full(problem.n_vars, 100.0)
         return RawResult("optimal", problem.objective_value(x), None, x, "claimed")
 
 
 def test_an_answer_that_fails_verification_is_never_optimal() -> None:
-    solution = _solve_and_verify(CASES["lp"].problem, LyingBackend(), SolveOptions())
+    problem = CASES["lp"].problem
+    solution = attempt(kinds.of(problem), problem, LyingBackend(), SolveOptions(), Plan("liar", source="user"))
     assert solution.status == "error"
     assert not solution.verified
     assert "failed verification" in solution.message

@@ -23,7 +23,7 @@ from optarium.formulate.dataset import TOLERANCES, load_records, score
 if TYPE_CHECKING:
     from optarium.formulate.llm import ChatModel
     from optarium.formulate.pipeline import FormulateResult
-    from optarium.store.core import Store
+    from optarium.store.base import Store
 
 
 @dataclass
@@ -125,9 +125,9 @@ def run_nl(
         raise OptionError("limit", limit, "an integer >= 1")
     records = load_records(dataset, limit)
     if store is None and (record or insights):
-        from optarium.store.core import Store
+        from optarium.store.base import open_store
 
-        store = Store()
+        store = open_store()
     from optarium.formulate.llm import ReplayClient
 
     if isinstance(llm, ReplayClient):

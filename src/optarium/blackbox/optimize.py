@@ -11,7 +11,7 @@ from optarium.errors import OptionError
 if TYPE_CHECKING:
     from optarium.blackbox.space import Space
     from optarium.blackbox.study import Study
-    from optarium.store.core import Store
+    from optarium.store.base import Store
 
 
 def optimize(

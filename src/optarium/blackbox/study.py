@@ -22,15 +22,15 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Connection
 
-    from optarium.store.core import Store
+    from optarium.store.base import Store
 
 Direction = Literal["minimize", "maximize"]
 
 
 def _store(store: Store | str | None) -> Store:
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
 
-    return store if isinstance(store, Store) else Store(store)
+    return open_store(store)
 
 
 class Study:

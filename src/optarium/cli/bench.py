@@ -73,10 +73,10 @@ def nl(
     """Run the formulate pipeline over a dataset; report accuracy at 1e-6, 1e-4 and 5%."""
     from optarium.bench.nl import run_nl
     from optarium.formulate.llm import LLMClient, ReplayClient
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
 
     llm = ReplayClient(replay) if replay is not None else LLMClient(llm_url, llm_model, timeout=llm_timeout)
-    handle = Store(store) if (not no_record or insights) else None
+    handle = open_store(store) if (not no_record or insights) else None
     report = run_nl(dataset, llm, workers=workers, limit=limit, rounds=rounds, store=handle,
                     record=not no_record, insights=insights)
     if as_json:

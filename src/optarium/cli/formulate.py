@@ -127,12 +127,12 @@ def learn(
     """Learn insights from the records the pipeline gets wrong; keep those that fix the failure."""
     from optarium.formulate.dataset import load_records
     from optarium.formulate.experience import learn as learn_insights
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
 
     records = load_records(dataset, limit)
     for record in records:
         record["_source"] = dataset.name
-    report = learn_insights(records, _client(llm_url, llm_model, llm_timeout), Store(store), rounds=rounds)
+    report = learn_insights(records, _client(llm_url, llm_model, llm_timeout), open_store(store), rounds=rounds)
     if as_json:
         print_json(report.to_dict())
         return 0
@@ -150,10 +150,10 @@ def insights_list(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION)
     """Every insight with how often it was retrieved, helped and misled."""
     from rich.table import Table
 
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
     from optarium.store.formulate import list_insights
 
-    rows = list_insights(Store(store))
+    rows = list_insights(open_store(store))
     if as_json:
         print_json(rows)
         return 0
@@ -175,10 +175,10 @@ def insights_export(
     import json
     import sys
 
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
     from optarium.store.formulate import list_insights
 
-    lines = [json.dumps(row, default=str) + "\n" for row in list_insights(Store(store))]
+    lines = [json.dumps(row, default=str) + "\n" for row in list_insights(open_store(store))]
     if output is None:
         sys.stdout.write("".join(lines))
     else:
@@ -197,13 +197,13 @@ def insights_add(
 ) -> int:
     """Add one insight by hand."""
     from optarium.errors import OptionError
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
     from optarium.store.formulate import add_insight
 
     for name, value in (("--taxonomy", taxonomy), ("--condition", condition), ("--explanation", explanation)):
         if not value.strip():
             raise OptionError(name, value, "non-empty text")
-    console().print(f"insight {add_insight(Store(store), taxonomy.strip(), condition.strip(), explanation.strip(), example.strip(), 'manual')} added")
+    console().print(f"insight {add_insight(open_store(store), taxonomy.strip(), condition.strip(), explanation.strip(), example.strip(), 'manual')} added")
     return 0
 
 
@@ -221,7 +221,7 @@ def insights_edit(
 ) -> int:
     """Change fields of one insight."""
     from optarium.errors import OptionError
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
     from optarium.store.formulate import update_insight
 
     changes: dict[str, Any] = {
@@ -232,7 +232,7 @@ def insights_edit(
     for key in ("taxonomy", "condition", "explanation"):
         if key in changes and not str(changes[key]).strip():
             raise OptionError(f"--{key}", changes[key], "non-empty text")
-    row = update_insight(Store(store), insight_id, **changes)
+    row = update_insight(open_store(store), insight_id, **changes)
     if as_json:
         print_json(row)
     else:

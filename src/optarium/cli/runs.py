@@ -19,9 +19,9 @@ def list_runs(
     as_json: bool = JSON_OPTION,
 ) -> int:
     """The newest runs first."""
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
 
-    rows = Store(store).list_runs(limit=limit, status=status, fingerprint=fingerprint)
+    rows = open_store(store).list_runs(limit=limit, status=status, fingerprint=fingerprint)
     if as_json:
         print_json(rows)
         return 0
@@ -47,9 +47,9 @@ def show_run(
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Everything recorded about one run."""
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
 
-    row = Store(store).get_run(run_id)
+    row = open_store(store).get_run(run_id)
     if not values:
         row.pop("values", None)
     if as_json:

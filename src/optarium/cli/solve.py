@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -16,10 +17,10 @@ from optarium.cli.common import (
 )
 
 
-def _parse_params(pairs: list[str]) -> dict[str, object]:
+def _parse_params(pairs: list[str]) -> dict[str, Any]:
     from optarium.errors import OptionError
 
-    params: dict[str, object] = {}
+    params: dict[str, Any] = {}
     for pair in pairs:
         if "=" not in pair:
             raise OptionError("--param", pair, "KEY=VALUE")

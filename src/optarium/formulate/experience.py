@@ -21,7 +21,7 @@ from optarium.formulate.templates import render
 
 if TYPE_CHECKING:
     from optarium.formulate.llm import ChatModel
-    from optarium.store.core import Store
+    from optarium.store.base import Store
 
 # Taxonomy of modeling mistakes; each with words whose presence in a question suggests it.
 TAXONOMY: dict[str, tuple[str, ...]] = {

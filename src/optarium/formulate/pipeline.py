@@ -40,7 +40,7 @@ from optarium.formulate.templates import render, template
 if TYPE_CHECKING:
     from optarium.problem.program import MathProgram
     from optarium.solution import Solution
-    from optarium.store.core import Store
+    from optarium.store.base import Store
 
 # Solver statuses after which the pipeline asks the LLM to correct its model.
 _CORRECT_ON = ("infeasible", "unbounded", "error")
@@ -226,9 +226,9 @@ def formulate(
 
 
 def _store(store: Store | str | None) -> Store:
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
 
-    return store if isinstance(store, Store) else Store(store)
+    return open_store(store)
 
 
 def _first_messages(question: str, chosen: list[dict[str, Any]]) -> list[dict[str, str]]:

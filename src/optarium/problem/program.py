@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -69,6 +69,8 @@ class MathProgram:
     with ``x[j]`` integral where ``is_integer[j]``. Shapes: ``c`` (n,), ``A``
     (m, n), ``Q`` (n, n) symmetric or None. Infinite bounds are ``±inf``.
     """
+
+    kind: ClassVar[str] = "math_program"
 
     c: NDArray[np.float64]
     A: sp.csr_matrix

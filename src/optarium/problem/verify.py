@@ -45,8 +45,8 @@ def verify_point(
     tolerances = {"feasibility": feasibility_tol, "integrality": integrality_tol, "objective": objective_tol}
     x = np.asarray(x, dtype=np.float64)
     if x.shape != (problem.n_vars,) or not np.isfinite(x).all():
-        return Verification(False, None, np.inf, np.inf, np.inf, np.inf, {}, tolerances,
-                            "the point has the wrong size or non-finite entries")
+        return Verification(False, None, np.inf, ("the point has the wrong size or non-finite entries",),
+                            tolerances=tolerances)
     objective = problem.objective_value(x)
     bound_excess = _excess(x, problem.col_lower, problem.col_upper)
     row_excess = _excess(problem.A @ x, problem.row_lower, problem.row_upper) if problem.n_cons else np.zeros(0)
@@ -78,11 +78,11 @@ def verify_point(
     return Verification(
         verified=not failures,
         objective=objective,
-        max_bound_violation=max_bound,
-        max_row_violation=max_row,
-        max_integrality_violation=max_int,
-        objective_error=objective_error,
-        worst=worst,
+        max_violation=max(max_bound, max_row, max_int),
+        violations=tuple(failures),
+        details={
+            "max_bound_violation": max_bound, "max_row_violation": max_row,
+            "max_integrality_violation": max_int, "objective_error": objective_error, "worst": worst,
+        },
         tolerances=tolerances,
-        message="; ".join(failures),
     )

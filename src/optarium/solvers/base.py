@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from optarium.errors import OptionError
+from optarium.kinds import RawResult
 
 if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
 
+    from optarium.plan import Plan
     from optarium.problem.program import MathProgram
 
 
@@ -73,6 +73,14 @@ class SolveOptions:
         if self.seed is not None and not (isinstance(self.seed, int) and 0 <= self.seed < 2**31):
             raise OptionError("seed", self.seed, "an integer in [0, 2**31)")
 
+    def with_plan(self, plan: Plan | None) -> SolveOptions:
+        """These options with the plan's parameters underneath the user's own."""
+        if plan is None or not plan.params:
+            return self
+        from dataclasses import replace
+
+        return replace(self, params={**plan.params, **self.params})
+
     def recorded(self) -> dict[str, Any]:
         """The options as the store keeps them."""
         return {
@@ -88,19 +96,6 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool) or value is None else repr(value)
 
 
-@dataclass
-class RawResult:
-    """What a backend reports, before optarium checks it."""
-
-    status: str
-    objective: float | None = None
-    bound: float | None = None
-    x: NDArray[np.float64] | None = None
-    solver_status: str = ""
-    seconds: float = 0.0
-    message: str = ""
-
-
 class Backend(Protocol):
     """A solver backend: a name, capabilities as data, a version and ``solve``."""
 
@@ -109,7 +104,7 @@ class Backend(Protocol):
 
     def version(self) -> str: ...
 
-    def solve(self, problem: MathProgram, options: SolveOptions) -> RawResult: ...
+    def solve(self, problem: MathProgram, options: SolveOptions, plan: Plan | None = None) -> RawResult: ...
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:

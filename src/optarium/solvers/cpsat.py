@@ -22,6 +22,7 @@ from optarium.solvers.base import Capabilities, Progress, RawResult, SolveOption
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from optarium.plan import Plan
     from optarium.problem.program import MathProgram
 
 ARTIFICIAL_BOUND = 10**9
@@ -46,7 +47,8 @@ class CpSatBackend:
 
         return version("ortools")
 
-    def solve(self, problem: MathProgram, options: SolveOptions) -> RawResult:
+    def solve(self, problem: MathProgram, options: SolveOptions, plan: Plan | None = None) -> RawResult:
+        options = options.with_plan(plan)
         """Runs in a worker process (see :mod:`optarium.isolation`)."""
         from dataclasses import replace
 

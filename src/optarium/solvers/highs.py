@@ -15,6 +15,7 @@ from optarium.problem.io import new_highs, to_highs
 from optarium.solvers.base import Capabilities, Progress, RawResult, SolveOptions, relative_gap
 
 if TYPE_CHECKING:
+    from optarium.plan import Plan
     from optarium.problem.program import MathProgram
 
 _STATUS = {
@@ -71,7 +72,8 @@ class HighsBackend:
     def version(self) -> str:
         return _version()
 
-    def solve(self, problem: MathProgram, options: SolveOptions) -> RawResult:
+    def solve(self, problem: MathProgram, options: SolveOptions, plan: Plan | None = None) -> RawResult:
+        options = options.with_plan(plan)
         import highspy
 
         solver = new_highs()

@@ -12,6 +12,7 @@ from optarium.errors import OptionError
 from optarium.solvers.base import Capabilities, Progress, RawResult, SolveOptions, relative_gap
 
 if TYPE_CHECKING:
+    from optarium.plan import Plan
     from optarium.problem.program import MathProgram
 
 _STATUS = {
@@ -43,7 +44,8 @@ class ScipBackend:
     def version(self) -> str:
         return _version()
 
-    def solve(self, problem: MathProgram, options: SolveOptions) -> RawResult:
+    def solve(self, problem: MathProgram, options: SolveOptions, plan: Plan | None = None) -> RawResult:
+        options = options.with_plan(plan)
         import pyscipopt
 
         model = pyscipopt.Model()

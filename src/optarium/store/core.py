@@ -1,18 +1,22 @@
-"""The store: one SQLAlchemy database (SQLite file by default, PostgreSQL by URL)."""
+"""The SQL store: one SQLAlchemy database (SQLite file by default, PostgreSQL by URL).
+
+The only module family that imports SQLAlchemy; callers use the protocols of
+:mod:`optarium.store.base`.
+"""
 
 from __future__ import annotations
 
 import importlib
-import math
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from optarium.errors import NotFoundError, StoreError
+from optarium.errors import ConflictError, NotFoundError, StoreError
+from optarium.store.base import Artifact, Run, json_safe
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -40,19 +44,8 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def json_safe(value: Any) -> Any:
-    """JSON columns cannot hold NaN or infinity; store them as null."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    return value
-
-
-class Store:
-    """A handle on the run store; every write happens in one transaction."""
+class SqlStore:
+    """A store in one SQL database; every write happens in one transaction."""
 
     _engines: ClassVar[dict[str, Engine]] = {}
 
@@ -104,6 +97,7 @@ class Store:
         for attempt in range(CREATE_ATTEMPTS):
             try:
                 metadata.create_all(engine)
+                _add_missing_columns(engine)
                 break
             except SQLAlchemyError as error:
                 # several workers opening one new store at once: one creates the tables and the
@@ -154,74 +148,60 @@ class Store:
         if found is None:
             connection.execute(problems.insert(), values)
 
-    def record_run(
-        self,
-        *,
-        fingerprint: str,
-        kind: str,
-        name: str,
-        features: dict[str, Any],
-        source: str,
-        solver: str,
-        solver_version: str,
-        params: dict[str, Any],
-        plan_reason: str,
-        result: dict[str, Any],
-        values: dict[str, float] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> int:
-        """Write one run (and its problem, if new) in one transaction; return the run id.
-
-        ``result`` holds the columns of a solution: status, solver_status,
-        objective, bound, gap, verified, max_violation, verification,
-        cross_check, seconds, timings, message.
-        """
+    def record_run(self, run: Run) -> int:
+        """Write one run (and its problem, if new) in one transaction; return the run id."""
         from optarium.store.schema import runs
 
         row = {
             "created_at": datetime.now(UTC),
-            "fingerprint": fingerprint,
-            "kind": kind,
-            "source": source,
-            "solver": solver,
-            "solver_version": solver_version,
-            "params": json_safe(params),
-            "plan_reason": plan_reason,
-            "status": result["status"],
-            "solver_status": result.get("solver_status", ""),
-            "objective": json_safe(result.get("objective")),
-            "bound": json_safe(result.get("bound")),
-            "gap": json_safe(result.get("gap")),
-            "verified": bool(result.get("verified", False)),
-            "max_violation": json_safe(result.get("max_violation")),
-            "verification": json_safe(result.get("verification")),
-            "cross_check": json_safe(result.get("cross_check")),
-            "seconds": float(result.get("seconds", 0.0)),
-            "timings": json_safe(result.get("timings", {})),
-            "message": result.get("message", ""),
-            "values": json_safe(values) if values is not None else None,
-            "extra": json_safe(extra) if extra is not None else None,
+            "fingerprint": run.fingerprint,
+            "kind": run.kind,
+            "source": run.source,
+            "solver": run.solver,
+            "solver_version": run.solver_version,
+            "params": json_safe(run.params),
+            "plan": json_safe(run.plan),
+            "plan_reason": run.plan_reason,
+            "status": run.status,
+            "solver_status": run.solver_status,
+            "objective": json_safe(run.objective),
+            "bound": json_safe(run.bound),
+            "gap": json_safe(run.gap),
+            "verified": bool(run.verified),
+            "max_violation": json_safe(run.max_violation),
+            "verification": json_safe(run.verification),
+            "cross_check": json_safe(run.cross_check),
+            "seconds": float(run.seconds),
+            "timings": json_safe(run.timings),
+            "message": run.message,
+            "values": None,
+            "values_blob": run.values,
+            "extra": json_safe(run.extra) if run.extra is not None else None,
         }
         with self.transaction() as connection:
-            self._ensure_problem(connection, fingerprint, kind, name, features)
+            self._ensure_problem(connection, run.fingerprint, run.kind, run.name, run.features)
             # bound parameters, not .values(): the compiled statement is reused from run to run
             inserted = connection.execute(runs.insert(), row)
             key = inserted.inserted_primary_key
             assert key is not None
             return int(key[0])
 
-    def list_runs(self, limit: int = 20, status: str | None = None, fingerprint: str | None = None) -> list[dict[str, Any]]:
-        """The newest runs first, without their variable values."""
+    def list_runs(
+        self, limit: int = 20, status: str | None = None, fingerprint: str | None = None, kind: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest runs first, without their values or verification."""
         from sqlalchemy import select
 
         from optarium.store.schema import problems, runs
 
-        columns = [c for c in runs.c if c.name not in ("values", "verification")]
+        columns = [c for c in runs.c if c.name not in ("values", "values_blob", "verification")]
         query = select(*columns, problems.c.name).join(problems).order_by(runs.c.id.desc()).limit(limit)
         if status:
             query = query.where(runs.c.status == status)
         if fingerprint:
             query = query.where(runs.c.fingerprint.startswith(fingerprint))
+        if kind:
+            query = query.where(runs.c.kind == kind)
         with self.transaction() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
@@ -235,7 +215,7 @@ class Store:
             row = connection.execute(query).first()
         if row is None:
             raise NotFoundError(f"no run with id {run_id} in store {_redact(self.url)}")
-        return dict(row._mapping)
+        return _decoded(dict(row._mapping))
 
     def count_runs(self) -> int:
         from sqlalchemy import func, select
@@ -244,6 +224,167 @@ class Store:
 
         with self.transaction() as connection:
             return int(connection.execute(select(func.count()).select_from(runs)).scalar_one())
+
+
+    def verified_runs(self, kind: str, exclude_fingerprint: str | None = None) -> list[dict[str, Any]]:
+        """Verified runs of one kind, oldest first: id, fingerprint, objective, solver, extra."""
+        from sqlalchemy import select
+
+        from optarium.store.schema import runs
+
+        query = (select(runs.c.id, runs.c.fingerprint, runs.c.objective, runs.c.solver, runs.c.extra)
+                 .where(runs.c.kind == kind, runs.c.verified.is_(True)).order_by(runs.c.id))
+        if exclude_fingerprint is not None:
+            query = query.where(runs.c.fingerprint != exclude_fingerprint)
+        with self.transaction() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    # artifacts ----------------------------------------------------------------------------
+    def save_artifact(self, name: str, data: bytes, meta: dict[str, Any] | None = None) -> int:
+        """Store a new version of ``name``; two workers saving at once get different versions."""
+        from sqlalchemy import func, select
+        from sqlalchemy.exc import IntegrityError
+
+        from optarium.store.schema import artifacts
+
+        if not name or len(name) > 255:
+            raise ValueError(f"`name` must be 1-255 characters, got {name!r}")
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                with self.engine.begin() as connection:
+                    latest = connection.execute(
+                        select(func.max(artifacts.c.version)).where(artifacts.c.name == name)).scalar()
+                    version = int(latest or 0) + 1
+                    connection.execute(artifacts.insert(), {
+                        "name": name, "version": version, "meta": json_safe(meta or {}), "data": bytes(data),
+                        "created_at": datetime.now(UTC),
+                    })
+                return version
+            except IntegrityError:
+                if attempt + 1 == CREATE_ATTEMPTS:
+                    raise StoreError(f"store {_redact(self.url)}: could not save artifact {name!r}") from None
+            except Exception as error:
+                from sqlalchemy.exc import SQLAlchemyError
+
+                if isinstance(error, SQLAlchemyError):
+                    raise StoreError(f"store {_redact(self.url)}: {_first_line(error)}") from None
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def load_artifact(self, name: str, version: int | None = None) -> Artifact | None:
+        from sqlalchemy import select
+
+        from optarium.store.schema import artifacts
+
+        query = select(artifacts).where(artifacts.c.name == name)
+        query = query.where(artifacts.c.version == version) if version is not None else query.order_by(artifacts.c.version.desc()).limit(1)
+        with self.transaction() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            return None
+        found = row._mapping
+        return Artifact(found["name"], int(found["version"]), dict(found["meta"]), bytes(found["data"]), found["created_at"])
+
+    def list_artifacts(self, prefix: str = "") -> list[dict[str, Any]]:
+        from sqlalchemy import select
+
+        from optarium.store.schema import artifacts
+
+        query = select(artifacts.c.name, artifacts.c.version, artifacts.c.meta, artifacts.c.created_at)
+        if prefix:
+            query = query.where(artifacts.c.name.startswith(prefix))
+        with self.transaction() as connection:
+            return [dict(row._mapping) for row in connection.execute(query.order_by(artifacts.c.name, artifacts.c.version))]
+
+    # studies ------------------------------------------------------------------------------
+    def create_study(self, row: dict[str, Any], load_if_exists: bool = False) -> tuple[dict[str, Any], bool]:
+        from optarium.store import studies
+
+        with self.transaction() as connection:
+            existing = studies.find_study(connection, row["name"])
+            if existing is not None:
+                if not load_if_exists:
+                    raise ConflictError(f"a study named {row['name']!r} already exists; load it or pick another name")
+                return existing, False
+            studies.insert_study(connection, row)
+            created = studies.find_study(connection, row["name"])
+        assert created is not None
+        return created, True
+
+    def find_study(self, name: str) -> dict[str, Any] | None:
+        from optarium.store import studies
+
+        with self.transaction() as connection:
+            return studies.find_study(connection, name)
+
+    def list_studies(self) -> list[dict[str, Any]]:
+        from optarium.store import studies
+
+        with self.transaction() as connection:
+            return studies.list_studies(connection)
+
+    def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Lock the study row, let ``propose`` see every trial (pending ones too), store its rows pending."""
+        from optarium.store import studies
+
+        with self.transaction() as connection:
+            ask_index = studies.lock_study(connection, study_id)
+            rows = propose(ask_index, studies.list_trials(connection, study_id))
+            studies.insert_trials(connection, study_id, rows)
+        return rows
+
+    def finish_trials(self, study_id: int, results: list[tuple[int, str, float | None, float | None]]) -> list[dict[str, Any]]:
+        from optarium.store import studies
+
+        finished = []
+        with self.transaction() as connection:
+            for number, state, value, feasibility in results:
+                row = studies.find_trial(connection, study_id, number)
+                _check_pending(row, number)
+                assert row is not None
+                studies.finish_trial(connection, row["id"], state, value, feasibility)
+                row.update(state=state, value=value, feasibility=feasibility)
+                finished.append(row)
+        return finished
+
+    def list_trials(self, study_id: int) -> list[dict[str, Any]]:
+        from optarium.store import studies
+
+        with self.transaction() as connection:
+            return studies.list_trials(connection, study_id)
+
+
+def _check_pending(row: dict[str, Any] | None, number: int) -> None:
+    if row is None:
+        raise NotFoundError(f"no trial {number}")
+    if row["state"] != "pending":
+        raise ConflictError(f"trial {number} is already {row['state']}; a trial is told once")
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """A run row with its values as a dict by name, whichever form they were stored in."""
+    blob = row.pop("values_blob", None)
+    if blob is not None:
+        from optarium.store.codec import unpack_values
+
+        row["values"] = unpack_values(bytes(blob))
+    return row
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add the columns a newer optarium uses to a store file an older one created."""
+    from sqlalchemy import inspect, text
+
+    from optarium.store.schema import ADDED_COLUMNS
+
+    inspector = inspect(engine)
+    for table, columns in ADDED_COLUMNS.items():
+        present = {column["name"] for column in inspector.get_columns(table)}
+        for column in columns:
+            if column.name not in present:
+                kind = column.type.compile(dialect=engine.dialect)
+                with engine.begin() as connection:
+                    connection.execute(text(f'ALTER TABLE {table} ADD COLUMN "{column.name}" {kind}'))
 
 
 def _first_line(error: BaseException) -> str:
@@ -267,6 +408,3 @@ def _redact(url: str) -> str:
         return url
 
 
-def open_store(url: str | None = None) -> Store:
-    """The store at ``url`` (or ``$OPTARIUM_STORE``, or the default SQLite file)."""
-    return Store(url)

@@ -11,10 +11,12 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -60,6 +62,25 @@ runs = Table(
     Column("seconds", Float, nullable=False),
     Column("timings", JSON, nullable=False),
     Column("message", Text, nullable=False),
-    Column("values", JSON),
+    Column("values", JSON),  # runs recorded before values_blob: a JSON object by name
     Column("extra", JSON),
+    Column("plan", JSON),
+    Column("values_blob", LargeBinary),
+)
+
+# columns added after the first release: the store adds them to an older file on open
+ADDED_COLUMNS: dict[str, list[Column]] = {
+    "runs": [Column("plan", JSON), Column("values_blob", LargeBinary)],
+}
+
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("meta", JSON, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("name", "version", name="uq_artifact_version"),
 )

@@ -120,6 +120,6 @@ def finish_trial(connection: Connection, trial_id: int, state: str, value: float
         .values(state=state, value=value, feasibility=feasibility, finished_at=datetime.now(UTC))
     )
     if result.rowcount != 1:
-        from optarium.blackbox.errors import TellError
+        from optarium.errors import ConflictError
 
-        raise TellError(f"trial {trial_id} was finished by another worker meanwhile")
+        raise ConflictError(f"trial {trial_id} was finished by another worker meanwhile")

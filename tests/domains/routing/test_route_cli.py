@@ -60,9 +60,9 @@ def test_bad_options_exit_2_with_one_line_and_write_nothing(tmp_path: Path, args
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out.png").exists() and not (tmp_path / "out.jpg").exists()
     if store.exists():
-        from optarium.store.core import Store
+        from optarium.store.base import open_store
 
-        assert Store(f"sqlite:///{store}").count_runs() == 0
+        assert open_store(f"sqlite:///{store}").count_runs() == 0
 
 
 def test_malformed_and_missing_files_exit_2(tmp_path: Path) -> None:

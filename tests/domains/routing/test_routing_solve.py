@@ -18,7 +18,7 @@ from optarium.domains.routing.warmstart import (
     stored_solutions,
 )
 from optarium.errors import OptionError
-from optarium.store.core import Store
+from optarium.store.base import open_store
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "routing"
 
@@ -29,7 +29,7 @@ def test_cold_solve_is_verified_close_to_best_known_and_recorded(data_dir: Path,
     assert result.verified
     assert result.gap is not None and 0 <= result.gap < 0.1
     assert verify_routes(instance, result.routes).cost == result.cost
-    run = Store(store_url).get_run(result.run_id or -1)
+    run = open_store(store_url).get_run(result.run_id or -1)
     assert run["kind"] == "routing" and run["verified"] and run["objective"] == result.cost
     assert run["fingerprint"] == instance.fingerprint()
     assert run["extra"]["routes"] == result.routes
@@ -100,7 +100,7 @@ def test_learned_neighbourhood_lists_distinct_other_clients_and_keeps_best_known
 
 
 def test_warm_start_learns_from_stored_runs_of_other_instances(data_dir: Path, store_url: str) -> None:
-    store = Store(store_url)
+    store = open_store(store_url)
     untrained = solve_routing(read_instance(EXAMPLES / "deliveries.csv"), iterations=200, warm_start=True, store=store)
     assert "no stored routing runs" in untrained.message and untrained.verified
     for name in ("X-n101-k25", "X-n106-k14"):
@@ -148,7 +148,7 @@ def test_packing_keeps_every_client_once_in_at_most_the_asked_routes(data_dir: P
 
 
 def test_warm_start_searches_with_the_learned_route_count_first(data_dir: Path, tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     for name in ("X-n106-k14", "X-n110-k13"):
         solve_routing(read_instance(data_dir / "cvrp" / f"{name}.vrp"), iterations=2000, seed=1, store=store)
     tight = read_instance(data_dir / "cvrp" / "X-n176-k26.vrp")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from optarium.store.core import Store
+from optarium.store.base import open_store
 
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
 
@@ -27,7 +27,7 @@ def test_schedule_ft06_json_plot_and_store(tmp_path: Path) -> None:
     assert out["makespan"] == 55 and out["gap"] == 0.0 and out["verified"] is True
     assert out["best_known"] == 55 and out["method"] == "cp"
     assert plot.stat().st_size > 1000 and plot.read_bytes()[:4] == b"\x89PNG"
-    assert Store(store).get_run(out["run_id"])["kind"] == "jobshop"
+    assert open_store(store).get_run(out["run_id"])["kind"] == "jobshop"
 
 
 @pytest.mark.parametrize("method", ["rule", "learned"])
@@ -64,4 +64,4 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path: Path, args: 
     assert done.stderr.startswith("error: ") and named in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not plot.exists()
-    assert not db.exists() or Store(f"sqlite:///{db}").count_runs() == 0
+    assert not db.exists() or open_store(f"sqlite:///{db}").count_runs() == 0

@@ -13,7 +13,7 @@ from optarium.domains.scheduling.learned import LearnedRule, load_rule, random_i
 from optarium.domains.scheduling.solve import solve_jobshop
 from optarium.domains.scheduling.verify import Schedule, verify_schedule
 from optarium.errors import InvalidModelError, OptionError
-from optarium.store.core import Store
+from optarium.store.base import open_store
 
 
 def test_cp_sat_reaches_the_ft06_optimum_and_the_run_is_recorded(store_url: str) -> None:
@@ -22,7 +22,7 @@ def test_cp_sat_reaches_the_ft06_optimum_and_the_run_is_recorded(store_url: str)
     assert result.verified and result.makespan == 55 and result.gap == 0.0
     assert result.bound == 55
     assert "ortools" not in sys.modules, "CP-SAT must run in a worker process"
-    run = Store(store_url).get_run(result.run_id or -1)
+    run = open_store(store_url).get_run(result.run_id or -1)
     assert run["kind"] == "jobshop" and run["objective"] == 55 and run["verified"]
     starts = np.asarray(run["extra"]["starts"])
     instance = load_instance("ft06")

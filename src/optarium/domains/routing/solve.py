@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from optarium.domains.routing.instance import RoutingInstance
     from optarium.domains.routing.verify import RouteCheck
-    from optarium.store.core import Store
+    from optarium.store.base import Store
 
 DEFAULT_TIME_LIMIT = 10.0
 FLEET_SHARE = 1 / 6
@@ -156,7 +156,7 @@ def solve_routing(
     from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
     from optarium.domains.routing.verify import gap_to_best_known, verify_routes
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
 
     warm_options = warm_options or {}
     if time_limit is not None and not time_limit > 0:
@@ -167,7 +167,7 @@ def solve_routing(
         raise OptionError("--seed", seed, "a non-negative integer")
     if time_limit is None and iterations is None:
         time_limit = DEFAULT_TIME_LIMIT
-    store_handle = store if isinstance(store, Store) or store is None else Store(store)
+    store_handle = None if store is None else open_store(store)
 
     started = time.perf_counter()
     data = to_problem_data(instance)
@@ -198,7 +198,7 @@ def solve_routing(
         )
 
         if store_handle is None:
-            store_handle = Store()
+            store_handle = open_store()
         policy = EdgePolicy.from_store(store_handle, exclude_fingerprint=instance.fingerprint(),
                                        candidates=int(warm_options.get("candidates", NEIGHBOURS)))
         message = policy.description
@@ -281,7 +281,7 @@ def solve_routing(
         initial_cost=initial_cost, trace=trace, solver_version=_pyvrp_version(), message=message,
     )
     if record:
-        result.run_id = record_routing_run(store_handle or Store(), instance, result,
+        result.run_id = record_routing_run(store_handle or open_store(), instance, result,
                                            {"time_limit": time_limit, "iterations": iterations, "seed": seed,
                                             "warm_start": warm_start})
     return result

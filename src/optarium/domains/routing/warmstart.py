@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from optarium.domains.routing.instance import RoutingInstance
-    from optarium.store.core import Store
+    from optarium.store.base import Store
 
 FEATURES = ("rank_low", "rank_high", "local_distance", "global_distance", "demand_ratio", "angle", "saving", "depot_gap")
 NEIGHBOURS = 40

@@ -160,7 +160,7 @@ def solve_jobshop(
 
 
 def _record(outcome: JobShopResult, store_url: str | None, source: object, params: dict[str, Any]) -> int:
-    from optarium.store.core import Store
+    from optarium.store.base import open_store
 
     instance, check = outcome.instance, outcome.check
     result = {
@@ -181,7 +181,7 @@ def _record(outcome: JobShopResult, store_url: str | None, source: object, param
         "starts": None if outcome.schedule is None else outcome.schedule.starts(instance).tolist(),
         "incumbents": outcome.incumbents,
     }
-    return Store(store_url).record_run(
+    return open_store(store_url).record_run(
         fingerprint=instance.fingerprint(), kind="jobshop", name=instance.name, features=instance.features(),
         source=str(source if not isinstance(source, JobShopInstance) else instance.name), solver=outcome.solver,
         solver_version=outcome.solver_version, params=params, plan_reason=f"--method {outcome.method}",

@@ -1,0 +1,189 @@
+"""The one flow: plan → solve → verify → (cross-check) → record, written once for every kind.
+
+A kind supplies backends, a verifier and what a run keeps of its answer (see
+:mod:`optarium.kinds`); this module applies the one verification policy
+(:func:`optarium.solution.settle`) and writes one frozen
+:class:`~optarium.store.base.Run` in one transaction. No backend writes to
+the store and no kind writes its own record.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from optarium.solution import WITH_POINT, Solution, settle
+
+if TYPE_CHECKING:
+    from optarium.kinds import Backend, KindSpec
+    from optarium.plan import Plan, Planner
+    from optarium.store.base import Run, Store
+
+
+def solve_problem(
+    problem: Any,
+    *,
+    solver: str = "auto",
+    options: Any = None,
+    store: Store | str | None = None,
+    record: bool = True,
+    planner: Planner | None = None,
+    source: str = "",
+    reader: str = "",
+    cross_check: bool = False,
+    params: dict[str, Any] | None = None,
+    timings: dict[str, float] | None = None,
+) -> Solution[Any]:
+    """Plan, solve, verify and (with ``record``) record one problem of any registered kind.
+
+    ``solver="auto"`` asks ``planner`` (default: the kind's own) for a plan;
+    a named solver runs with ``params`` as its plan's parameters. ``options``
+    are the kind's checked settings, handed to the backend as they are and
+    recorded with the run; ``timings`` of earlier stages (``read``) are kept
+    with the run's own. ``reader`` names what read the problem; it is kept in
+    the verification. With ``cross_check`` a second backend solves it too and a
+    better verified answer of the second replaces the first.
+    """
+    from optarium import kinds
+    from optarium.plan import user_plan
+    from optarium.store.base import open_store
+
+    started = time.perf_counter()
+    spec = kinds.of(problem)
+    handle = open_store(store) if (record or store is not None) else None
+    if solver == "auto":
+        plan = (planner or spec.planner()).plan(problem, handle)
+        if params:
+            plan = replace(plan, params={**plan.params, **params})
+    else:
+        plan = user_plan(solver, params)
+    backend = spec.backend(plan.solver)
+    if spec.check is not None:
+        spec.check(backend, problem)
+    planned = time.perf_counter()
+    solution = attempt(spec, problem, backend, options, plan, reader=reader)
+    solution.timings["plan"] = planned - started
+    solution.timings.update(timings or {})
+    if cross_check:
+        _cross_check(spec, problem, solution, options, reader)
+    if record:
+        assert handle is not None
+        recording = time.perf_counter()
+        solution.run_id = handle.record_run(to_run(spec, problem, solution, source, options))
+        solution.timings["record"] = time.perf_counter() - recording
+    solution.timings["flow"] = time.perf_counter() - started
+    return solution
+
+
+def attempt(spec: KindSpec, problem: Any, backend: Backend, options: Any, plan: Plan, *, reader: str = "") -> Solution[Any]:
+    """Solve with one backend and verify its answer; nothing is recorded."""
+    raw = backend.solve(problem, options, plan)
+    started = time.perf_counter()
+    verification = None
+    payload = None
+    if raw.payload is not None:
+        verification = spec.verify(problem, raw.payload, raw.objective)
+        if reader:
+            verification = replace(verification, reader=reader)
+        payload = spec.wrap(problem, raw.payload)
+    status, why = settle(raw.status, raw.payload is not None, verification, backend.name)
+    objective = raw.objective
+    if verification is not None and verification.verified and verification.objective is not None:
+        objective = verification.objective if objective is None else objective
+    solution: Solution[Any] = Solution(
+        status=status, objective=objective, bound=raw.bound, payload=payload, kind=spec.name,
+        seconds=raw.seconds, solver=backend.name, solver_version=backend.version(), solver_status=raw.solver_status,
+        plan=plan, verification=verification, message="; ".join(m for m in (raw.message, why) if m),
+        extra=dict(raw.extra),
+    )
+    if status in WITH_POINT:
+        from optarium.solvers.base import relative_gap
+
+        solution.gap = relative_gap(solution.objective, solution.bound)
+    solution.timings["solve"] = raw.seconds
+    solution.timings["verify"] = time.perf_counter() - started
+    return solution
+
+
+def to_run(spec: KindSpec, problem: Any, solution: Solution[Any], source: str, options: Any) -> Run:
+    """The frozen record of ``solution``."""
+    from optarium.store.base import Run
+
+    blob, kept = (None, {}) if spec.record is None or solution.payload is None else spec.record(problem, solution)
+    extra = {**solution.extra, **kept}
+    verification = solution.verification
+    return Run(
+        kind=spec.name, fingerprint=problem.fingerprint(), name=getattr(problem, "name", spec.name),
+        features=problem.features(), source=source, solver=solution.solver, solver_version=solution.solver_version,
+        plan={} if solution.plan is None else solution.plan.to_dict(), params=_recorded(options),
+        status=solution.status, solver_status=solution.solver_status, objective=solution.objective,
+        bound=solution.bound, gap=solution.gap, verified=solution.verified, max_violation=solution.max_violation,
+        verification=None if verification is None else verification.to_dict(), cross_check=solution.cross_check,
+        seconds=solution.seconds, timings=dict(solution.timings), message=solution.message, values=blob,
+        extra=extra or None,
+    )
+
+
+def _recorded(options: Any) -> dict[str, Any]:
+    if options is None:
+        return {}
+    recorded = getattr(options, "recorded", None)
+    if callable(recorded):
+        return dict(recorded())
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(options) and not isinstance(options, type):
+        return {key: value for key, value in asdict(options).items() if not callable(value)}
+    return dict(options)
+
+
+def _agree(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+def _cross_check(spec: KindSpec, problem: Any, solution: Solution[Any], options: Any, reader: str) -> None:
+    """Solve again with a second backend; adopt its answer only when it is verified and refutes the first."""
+    from optarium.plan import Plan
+
+    others = spec.alternatives(problem, solution.solver)
+    if not others:
+        solution.cross_check = {"solver": None, "agree": None, "note": "no second installed backend can take this problem"}
+        return
+    other = others[0]
+    plain = replace(options, params={}, progress=None) if hasattr(options, "params") and hasattr(options, "progress") else options
+    second = attempt(spec, problem, spec.backend(other), plain,
+                     Plan(other, {}, "cross-check: a second backend", "rules"), reader=reader)
+    if solution.status in ("infeasible", "unbounded"):
+        agree = second.status == solution.status
+    elif solution.status == "optimal" and second.status == "optimal":
+        agree = _agree(solution.objective, second.objective)
+    else:
+        agree = solution.status == second.status
+    solution.cross_check = {
+        "solver": other, "status": second.status, "objective": second.objective,
+        "verified": second.verified, "agree": agree,
+    }
+    if agree:
+        return
+    minimising = spec.sense(problem) == "min"
+    better = (
+        second.verified
+        and second.objective is not None
+        and (
+            solution.status not in WITH_POINT
+            or solution.objective is None
+            or (second.objective < solution.objective if minimising else second.objective > solution.objective)
+        )
+    )
+    if better and solution.status != "unbounded":
+        first = f"{solution.solver} said {solution.status}" + (f" ({solution.objective})" if solution.objective is not None else "")
+        solution.status = second.status
+        solution.objective, solution.bound, solution.gap = second.objective, second.bound, second.gap
+        solution.payload, solution.verification = second.payload, second.verification
+        solution.message = f"cross-check: {first}, but {other} found a better verified answer; reporting {other}'s"
+        solution.solver, solution.solver_version = other, second.solver_version
+    else:
+        solution.message = (solution.message + "; " if solution.message else "") + (
+            f"cross-check: {other} says {second.status} ({second.objective}), which disagrees"
+        )

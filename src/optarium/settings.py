@@ -1,0 +1,111 @@
+"""Checked, frozen settings: each command's options as a dataclass with a ``from_file``.
+
+A settings class subclasses :class:`Settings`, declares its fields with
+Python names and types, and checks ranges in ``__post_init__`` by raising
+``OptionError`` with the field's name. ``from_file`` reads a TOML table,
+refuses unknown keys and wrong types, and names the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+from optarium.errors import InputFileError, OptionError, SettingsFileError
+
+SettingsT = TypeVar("SettingsT", bound="Settings")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Base of every settings class; adds ``from_file``, ``from_dict``, ``replace`` and ``to_dict``."""
+
+    @classmethod
+    def from_dict(cls: type[SettingsT], data: dict[str, Any], *, source: str = "settings") -> SettingsT:
+        """Build from a mapping; unknown keys and wrong types name ``source`` and the key."""
+        fields = {field.name: field for field in dataclasses.fields(cls) if field.init}
+        hints = typing.get_type_hints(cls)
+        unknown = sorted(set(data) - set(fields))
+        if unknown:
+            raise SettingsFileError(source, unknown[0], f"is not a setting; known: {', '.join(sorted(fields))}")
+        checked = {key: _coerce(source, key, value, hints[key]) for key, value in data.items()}
+        try:
+            return cls(**checked)
+        except OptionError as error:
+            raise SettingsFileError(source, error.name, f"must be {error.expected}, got {error.value!r}") from None
+
+    @classmethod
+    def from_file(cls: type[SettingsT], path: str | os.PathLike[str], *, table: str | None = None) -> SettingsT:
+        """Read a TOML file (the whole file, or one ``[table]`` of it)."""
+        import tomllib
+
+        location = Path(path)
+        try:
+            data = tomllib.loads(location.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputFileError(str(location)) from None
+        except OSError as error:
+            raise InputFileError(str(location), error.strerror or "cannot be read") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise SettingsFileError(str(location), None, f"is not valid TOML: {error}") from None
+        if table is not None:
+            data = data.get(table, {})
+            if not isinstance(data, dict):
+                raise SettingsFileError(str(location), table, "must be a table")
+        return cls.from_dict(data, source=str(location))
+
+    def replace(self: SettingsT, **changes: Any) -> SettingsT:
+        """A copy with ``changes`` applied (and checked); ``None`` values are left out."""
+        return dataclasses.replace(self, **{key: value for key, value in changes.items() if value is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self) if field.init}
+
+
+def _coerce(source: str, key: str, value: Any, hint: Any) -> Any:
+    """``value`` if it has the declared type (an int is taken for a float); else a clear error."""
+    allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union else (hint,)
+    for option in allowed:
+        if option is type(None) and value is None:
+            return value
+        if option is float and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if option is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if option is bool and isinstance(value, bool):
+            return value
+        if option is str and isinstance(value, str):
+            return value
+        if typing.get_origin(option) is typing.Literal and value in typing.get_args(option):
+            return value
+        if typing.get_origin(option) in (dict, tuple, list) and isinstance(value, typing.get_origin(option) or ()):
+            return value
+        if option is Path and isinstance(value, str):
+            return Path(value)
+    names = " or ".join(_type_name(option) for option in allowed)
+    raise SettingsFileError(source, key, f"must be {names}, got {value!r}")
+
+
+def _type_name(hint: Any) -> str:
+    if typing.get_origin(hint) is typing.Literal:
+        return " or ".join(repr(choice) for choice in typing.get_args(hint))
+    return getattr(hint, "__name__", str(hint))
+
+
+def positive(name: str, value: float | None, what: str = "a positive number") -> None:
+    """Refuse a value that is not a finite positive number (None passes)."""
+    if value is not None and (isinstance(value, bool) or not (value > 0 and math.isfinite(value))):
+        raise OptionError(name, value, what)
+
+
+def non_negative_int(name: str, value: int | None, upper: int | None = None) -> None:
+    """Refuse a value that is not an integer in ``[0, upper)`` (None passes)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (upper is not None and value >= upper):
+        raise OptionError(name, value, "a non-negative integer" if upper is None else f"an integer in [0, {upper})")

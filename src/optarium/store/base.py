@@ -1,0 +1,166 @@
+"""The store interface: what callers may ask of a store, whatever keeps it.
+
+Three small protocols, one frozen record type, and :func:`open_store`. Two
+implementations: :class:`~optarium.store.core.SqlStore` (an SQLite file or a
+PostgreSQL server) and :class:`~optarium.store.memory.MemoryStore` (this
+process only, ``memory://`` URLs). Every write is one transaction: a store is
+exactly as it was or fully updated.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+@dataclass(frozen=True)
+class Run:
+    """The frozen record of one solve of any kind, as the store keeps it.
+
+    ``values`` is the answer in a compact binary form (see
+    :mod:`optarium.store.codec`), ``extra`` what the kind keeps beside it as JSON.
+    """
+
+    kind: str
+    fingerprint: str
+    name: str
+    features: dict[str, Any]
+    source: str
+    solver: str
+    solver_version: str
+    plan: dict[str, Any]
+    params: dict[str, Any]
+    status: str
+    solver_status: str = ""
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    verified: bool = False
+    max_violation: float | None = None
+    verification: dict[str, Any] | None = None
+    cross_check: dict[str, Any] | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    message: str = ""
+    values: bytes | None = None
+    extra: dict[str, Any] | None = None
+
+    @property
+    def plan_reason(self) -> str:
+        return str(self.plan.get("reason", ""))
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A learned thing (a policy, a rule, a configuration), versioned by name."""
+
+    name: str
+    version: int
+    meta: dict[str, Any]
+    data: bytes
+    created_at: datetime
+
+
+@runtime_checkable
+class RunStore(Protocol):
+    """Record runs and find them again."""
+
+    url: str
+
+    def record_run(self, run: Run) -> int:
+        """Write one run (and its problem, if new) in one transaction; return its id."""
+        ...
+
+    def list_runs(
+        self, limit: int = 20, status: str | None = None, fingerprint: str | None = None, kind: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest runs first, without their values or verification."""
+        ...
+
+    def get_run(self, run_id: int) -> dict[str, Any]:
+        """One run with everything recorded (values decoded to a dict); ``NotFoundError`` if none."""
+        ...
+
+    def count_runs(self) -> int: ...
+
+    def verified_runs(self, kind: str, exclude_fingerprint: str | None = None) -> list[dict[str, Any]]:
+        """Verified runs of one kind, oldest first: id, fingerprint, objective, solver, extra (for learners)."""
+        ...
+
+
+@runtime_checkable
+class ArtifactStore(Protocol):
+    """Save and load learned artifacts, each save a new version."""
+
+    def save_artifact(self, name: str, data: bytes, meta: dict[str, Any] | None = None) -> int:
+        """Store a new version of ``name``; return its version number (1, 2, ...)."""
+        ...
+
+    def load_artifact(self, name: str, version: int | None = None) -> Artifact | None:
+        """The given version of ``name`` (default: the newest), or None."""
+        ...
+
+    def list_artifacts(self, prefix: str = "") -> list[dict[str, Any]]:
+        """Name, version, meta and creation time of every stored version, by name then version."""
+        ...
+
+
+@runtime_checkable
+class StudyStore(Protocol):
+    """Black-box studies: create, find, ask under a lock, finish trials, list them."""
+
+    def create_study(self, row: dict[str, Any], load_if_exists: bool = False) -> tuple[dict[str, Any], bool]:
+        """Insert a study (or find it when ``load_if_exists``); return its row and whether it is new."""
+        ...
+
+    def find_study(self, name: str) -> dict[str, Any] | None: ...
+
+    def list_studies(self) -> list[dict[str, Any]]: ...
+
+    def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Under the study's lock: ``propose(ask_index, trials)`` returns new trial rows, stored pending."""
+        ...
+
+    def finish_trials(self, study_id: int, results: list[tuple[int, str, float | None, float | None]]) -> list[dict[str, Any]]:
+        """Finish pending trials ``(number, state, value, feasibility)`` in one transaction; return their rows."""
+        ...
+
+    def list_trials(self, study_id: int) -> list[dict[str, Any]]: ...
+
+
+@runtime_checkable
+class Store(RunStore, ArtifactStore, StudyStore, Protocol):
+    """A whole store: runs, artifacts and studies."""
+
+
+def json_safe(value: Any) -> Any:
+    """JSON columns cannot hold NaN or infinity; store them as null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def open_store(store: Store | str | None = None) -> Store:
+    """The store at ``store``: a store object as it is, ``memory://NAME`` in this process,
+    any other URL or path through SQL, None for ``$OPTARIUM_STORE`` or the default SQLite file."""
+    if store is not None and not isinstance(store, str):
+        return store
+    from optarium.store.core import default_url
+
+    url = store or default_url()
+    if url.startswith("memory://"):
+        from optarium.store.memory import MemoryStore
+
+        return MemoryStore.named(url)
+    from optarium.store.core import SqlStore
+
+    return SqlStore(url)
