@@ -102,13 +102,13 @@ class KindSpec:
 
 
 _KINDS: dict[str, KindSpec] = {}
-# modules that register the built-in kinds; imported on first use of the registry
-BUILTIN = (
-    "optarium.problem.kind",
-    "optarium.domains.routing.kind",
-    "optarium.domains.scheduling.kind",
-)
-_loaded = False
+# the modules that register the built-in kinds, by kind name; each is imported on first use,
+# so solving a math program never imports the routing or scheduling code
+BUILTIN: dict[str, str] = {
+    "math_program": "optarium.problem.kind",
+    "routing": "optarium.domains.routing.kind",
+    "jobshop": "optarium.domains.scheduling.kind",
+}
 
 
 def register(spec: KindSpec) -> KindSpec:
@@ -127,45 +127,43 @@ def unregister(name: str) -> None:
     _KINDS.pop(name, None)
 
 
-def _load_builtin() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
+def _load(name: str | None = None) -> None:
+    """Import the module of one built-in kind (or of all of them) unless it is registered."""
     import importlib
     import importlib.util
 
-    for module in BUILTIN:
-        if importlib.util.find_spec(module) is not None:
+    for kind, module in BUILTIN.items():
+        if (name is None or kind == name) and kind not in _KINDS and importlib.util.find_spec(module) is not None:
             importlib.import_module(module)
 
 
 def names() -> list[str]:
-    _load_builtin()
+    _load()
     return list(_KINDS)
 
 
 def get(name: str) -> KindSpec:
-    _load_builtin()
+    _load(name)
     if name not in _KINDS:
-        raise InvalidModelError(f"unknown problem kind {name!r}; known kinds: {', '.join(_KINDS)}")
+        raise InvalidModelError(f"unknown problem kind {name!r}; known kinds: {', '.join(names())}")
     return _KINDS[name]
 
 
 def of(problem: Any) -> KindSpec:
     """The registered kind of ``problem`` (by its ``kind`` name)."""
-    _load_builtin()
     name = getattr(problem, "kind", None)
+    if isinstance(name, str):
+        _load(name)
     if not isinstance(name, str) or name not in _KINDS:
         raise InvalidModelError(
-            f"a {type(problem).__name__} is not a problem of a registered kind; known kinds: {', '.join(_KINDS)}"
+            f"a {type(problem).__name__} is not a problem of a registered kind; known kinds: {', '.join(names())}"
         )
     return _KINDS[name]
 
 
 def readers_for(path: str | os.PathLike[str]) -> list[tuple[KindSpec, Reader]]:
     """Every (kind, reader) that takes this file name, the default reader of each kind first."""
-    _load_builtin()
+    _load()
     lowered = Path(path).name.lower()
     found = []
     for spec in _KINDS.values():
