@@ -2,7 +2,8 @@
 
 Every error derives from :class:`OptariumError`; each specific error also
 subclasses the matching built-in so callers can catch either, and carries the
-data a user needs to fix the input.
+data a user needs to fix the input. Messages name Python parameters
+(``time_limit``), never command-line flags; exit codes live in ``optarium.cli``.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 class OptariumError(Exception):
     """Base class of every error optarium raises on purpose."""
-
-    exit_code = 2
 
 
 class InvalidModelError(OptariumError, ValueError):
@@ -63,7 +62,7 @@ class SolverCapabilityError(OptariumError, ValueError):
     """A backend cannot take this kind of problem."""
 
     def __init__(self, solver: str, missing: str, alternatives: list[str]):
-        hint = f"; try --solver {alternatives[0]}" if alternatives else ""
+        hint = f"; try solver={alternatives[0]!r}" if alternatives else ""
         super().__init__(f"solver `{solver}` cannot take {missing}{hint}")
         self.solver = solver
         self.missing = missing
@@ -83,6 +82,4 @@ class ConflictError(OptariumError, RuntimeError):
 
 
 class SolveFailedError(OptariumError, RuntimeError):
-    """The solve itself failed (not an infeasible or unbounded answer)."""
-
-    exit_code = 1
+    """The solve or run itself failed (not an infeasible or unbounded answer)."""

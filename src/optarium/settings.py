@@ -13,10 +13,14 @@ import math
 import os
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from optarium.errors import InputFileError, OptionError, SettingsFileError
+
+if TYPE_CHECKING:
+    from optarium.solvers.base import SolveOptions
 
 SettingsT = TypeVar("SettingsT", bound="Settings")
 
@@ -87,7 +91,7 @@ def _coerce(source: str, key: str, value: Any, hint: Any) -> Any:
             return value
         if option is Path and isinstance(value, str):
             return Path(value)
-    names = " or ".join(_type_name(option) for option in allowed)
+    names = " or ".join(_type_name(option) for option in allowed if option is not type(None))
     raise SettingsFileError(source, key, f"must be {names}, got {value!r}")
 
 
@@ -109,3 +113,50 @@ def non_negative_int(name: str, value: int | None, upper: int | None = None) -> 
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (upper is not None and value >= upper):
         raise OptionError(name, value, "a non-negative integer" if upper is None else f"an integer in [0, {upper})")
+
+
+def _scalar_params(params: dict[str, Any]) -> None:
+    for key, value in params.items():
+        if not isinstance(value, str | int | float | bool):
+            raise OptionError(f"params.{key}", value, "a string, number or boolean")
+
+
+@dataclasses.dataclass(frozen=True)
+class SolveSettings(Settings):
+    """The settings of one solve of a math program (``optarium solve``, ``optarium.solve``).
+
+    ``params`` go to the backend unchanged; ``record=False`` keeps the run out of the store.
+    """
+
+    solver: str = "auto"
+    time_limit: float | None = None
+    rel_gap: float | None = None
+    threads: int | None = None
+    seed: int | None = None
+    cross_check: bool = False
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    record: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.solver, str) or not self.solver:
+            raise OptionError("solver", self.solver, "the name of a backend or 'auto'")
+        _scalar_params(self.params)
+        self.options()  # the backend options check their own ranges
+
+    def options(self, progress: Callable[[Any], None] | None = None) -> SolveOptions:
+        """The options handed to the backend."""
+        from optarium.solvers.base import SolveOptions
+
+        return SolveOptions(self.time_limit, self.rel_gap, self.threads, self.seed, dict(self.params), progress)
+
+
+@dataclasses.dataclass(frozen=True)
+class EquivSettings(Settings):
+    """The settings of one equivalence check (``optarium equiv``)."""
+
+    scale_rows: bool = False
+    flip_ge: bool = False
+    time_limit: float = 60.0
+
+    def __post_init__(self) -> None:
+        positive("time_limit", self.time_limit, "a positive number of seconds")

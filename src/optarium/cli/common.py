@@ -23,9 +23,43 @@ JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON on
 QUIET_OPTION = typer.Option(False, "--quiet", "-q", help="Print nothing but errors.")
 
 
+CONFIG_OPTION = typer.Option(None, "--config", help="TOML settings file; flags given here override it.")
+
+# exit codes: 0 an answer (infeasible and unbounded included), 1 a failed solve or run,
+# 2 bad input or usage, 130 Ctrl-C
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def exit_code(error: BaseException) -> int:
+    """The exit code for an error that ends a command."""
+    if isinstance(error, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    from optarium.errors import SolveFailedError
+
+    failures: list[type[BaseException]] = [SolveFailedError]
+    # formulate's run failures; their module is loaded whenever one was raised
+    formulate = sys.modules.get("optarium.formulate.errors")
+    if formulate is not None:
+        failures += [formulate.LLMError, formulate.SandboxError]
+    return EXIT_FAILED if isinstance(error, tuple(failures)) else EXIT_BAD_INPUT
+
+
+def message(error: BaseException) -> str:
+    """The one line shown for an error; library wording, with flags where the library names a parameter."""
+    from optarium.errors import SolverCapabilityError
+
+    if isinstance(error, SolverCapabilityError) and getattr(error, "missing", None):
+        alternatives = getattr(error, "alternatives", [])
+        hint = f"; try --solver {alternatives[0]}" if alternatives else ""
+        return f"solver `{error.solver}` cannot take {error.missing}{hint}"
+    return str(error)
+
+
 def command(function: Callable[..., int | None]) -> Callable[..., None]:
     """Wrap a command: its return value is the exit code; an optarium error is one line on
-    stderr and its exit code (2 for bad input, 1 for a failed solve); ``--debug`` shows the traceback."""
+    stderr and the exit code :func:`exit_code` gives it; ``--debug`` shows the traceback."""
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> None:
@@ -36,11 +70,11 @@ def command(function: Callable[..., int | None]) -> Callable[..., None]:
         except OptariumError as error:
             if os.environ.get("OPTARIUM_DEBUG") == "1":
                 raise
-            sys.stderr.write(f"error: {error}\n")
-            raise typer.Exit(error.exit_code) from None
-        except KeyboardInterrupt:
+            sys.stderr.write(f"error: {message(error)}\n")
+            raise typer.Exit(exit_code(error)) from None
+        except KeyboardInterrupt as interrupt:
             sys.stderr.write("interrupted\n")
-            raise typer.Exit(130) from None
+            raise typer.Exit(exit_code(interrupt)) from None
         if code:
             raise typer.Exit(code)
 

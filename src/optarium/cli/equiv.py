@@ -6,30 +6,37 @@ from pathlib import Path
 
 import typer
 
-from optarium.cli.common import JSON_OPTION, console, print_json
+from optarium.cli.common import CONFIG_OPTION, JSON_OPTION, console, print_json
 
 
 def equiv(
     reference: Path = typer.Argument(..., help="Reference model (MPS or CPLEX LP, plain or .gz)."),
     other: Path = typer.Argument(..., help="Model to compare with the reference."),
-    scale_rows: bool = typer.Option(False, "--scale-rows", help="Divide each row by its largest |coefficient| first."),
-    flip_ge: bool = typer.Option(False, "--flip-ge", help="Rewrite >= rows as <= first."),
-    time_limit: float = typer.Option(60.0, "--time-limit", "-t", help="Seconds; past it the answer is undetermined."),
+    scale_rows: bool | None = typer.Option(None, "--scale-rows/--no-scale-rows", help="Divide each row by its largest |coefficient| first."),
+    flip_ge: bool | None = typer.Option(None, "--flip-ge/--no-flip-ge", help="Rewrite >= rows as <= first."),
+    time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds (default 60); past it the answer is undetermined."),
+    config: Path | None = CONFIG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
-    """Say whether two models are equivalent, not equivalent or undetermined, and why (exit 0 for any verdict)."""
-    from optarium.equivalence import check_equivalence
-    from optarium.errors import InvalidModelError, OptionError
-    from optarium.problem.io import read_problem
+    """Say whether two models are equivalent, not equivalent or undetermined, and why (exit 0 for any verdict).
 
-    if not time_limit > 0:
-        raise OptionError("--time-limit", time_limit, "a positive number of seconds")
+    A --config TOML file holds scale_rows, flip_ge and time_limit.
+    """
+    from optarium.equivalence import check_equivalence
+    from optarium.errors import InvalidModelError
+    from optarium.problem.io import read_problem
+    from optarium.settings import EquivSettings
+
+    base = EquivSettings() if config is None else EquivSettings.from_file(config)
+    settings = base.replace(scale_rows=scale_rows, flip_ge=flip_ge, time_limit=time_limit)
     a, b = read_problem(reference), read_problem(other)
     for path, program in ((reference, a), (other, b)):
         if program.n_vars == 0:
             # HiGHS reads text with no LP section headers as an empty model
             raise InvalidModelError("no variables found; is this an MPS or CPLEX LP model?", source=str(path))
-    result = check_equivalence(a, b, scale_rows=scale_rows, flip_ge=flip_ge, time_limit=time_limit)
+    result = check_equivalence(
+        a, b, scale_rows=settings.scale_rows, flip_ge=settings.flip_ge, time_limit=settings.time_limit
+    )
     if as_json:
         print_json({"a": str(reference), "b": str(other), **result.to_dict()})
         return 0

@@ -1,4 +1,4 @@
-"""Entry point of the ``optarium`` command: exit 0 success, 1 solve failure, 2 bad input."""
+"""Entry point of the ``optarium`` command: exit 0 success, 1 failed solve or run, 2 bad input, 130 Ctrl-C."""
 
 from __future__ import annotations
 
@@ -26,9 +26,20 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from optarium import __version__
+
+        typer.echo(f"optarium {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     if debug:
         os.environ["OPTARIUM_DEBUG"] = "1"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from optarium.cli.common import (
+    CONFIG_OPTION,
     JSON_OPTION,
     QUIET_OPTION,
     STORE_OPTION,
@@ -15,6 +16,9 @@ from optarium.cli.common import (
     console,
     print_json,
 )
+
+if TYPE_CHECKING:
+    from optarium.settings import SolveSettings
 
 
 def _parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -38,31 +42,52 @@ def _parse_params(pairs: list[str]) -> dict[str, Any]:
     return params
 
 
+def settings_from(
+    config: Path | None, *, solver: str | None, time_limit: float | None, gap: float | None, threads: int | None,
+    seed: int | None, params: list[str], cross_check: bool | None, record: bool | None,
+) -> SolveSettings:
+    """The settings file (if any) with the flags given on the command line over it."""
+    from optarium.settings import SolveSettings
+
+    base = SolveSettings() if config is None else SolveSettings.from_file(config)
+    merged = {**base.params, **_parse_params(params)} if params else None
+    return base.replace(solver=solver, time_limit=time_limit, rel_gap=gap, threads=threads, seed=seed,
+                        params=merged, cross_check=cross_check, record=record)
+
+
 def solve(
     model: Path = typer.Argument(..., help="MPS or CPLEX LP file, plain or .gz."),
-    solver: str = typer.Option("auto", "--solver", "-s", help="auto, highs, scip or cpsat."),
+    solver: str | None = typer.Option(None, "--solver", "-s", help="auto (default), highs, scip or cpsat."),
     time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds."),
     gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap at which to stop, in [0, 1)."),
     threads: int | None = typer.Option(None, "--threads"),
     seed: int | None = typer.Option(None, "--seed"),
     param: list[str] = typer.Option([], "--param", "-p", help="Backend parameter KEY=VALUE, passed through (repeatable)."),
-    cross_check: bool = typer.Option(False, "--cross-check", help="Solve again with a second backend and compare."),
+    cross_check: bool | None = typer.Option(None, "--cross-check/--no-cross-check", help="Solve again with a second backend and compare."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the solution: .json or .sol."),
-    no_record: bool = typer.Option(False, "--no-record", help="Do not record the run in the store."),
+    record: bool | None = typer.Option(None, "--record/--no-record", help="Record the run in the store (default: yes)."),
+    config: Path | None = CONFIG_OPTION,
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> int:
-    """Solve an LP/MILP/QP model, verify the answer independently, record the run."""
+    """Solve an LP/MILP/QP model, verify the answer independently, record the run.
+
+    A --config TOML file holds the same settings by their Python names (solver,
+    time_limit, rel_gap, threads, seed, cross_check, record and a [params] table).
+    """
     from optarium.api import solve as run_solve
     from optarium.errors import OptionError
 
     if output is not None and output.suffix.lower() not in (".json", ".sol"):
         raise OptionError("--output", str(output), "a file name ending in .json or .sol")
+    settings = settings_from(config, solver=solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed,
+                             params=param, cross_check=cross_check, record=record)
     with LiveProgress(enabled=not (as_json or quiet)) as progress:
         solution = run_solve(
-            model, solver=solver, time_limit=time_limit, store=store, rel_gap=gap, threads=threads,
-            seed=seed, cross_check=cross_check, record=not no_record, progress=progress, **_parse_params(param),
+            model, solver=settings.solver, time_limit=settings.time_limit, store=store, rel_gap=settings.rel_gap,
+            threads=settings.threads, seed=settings.seed, cross_check=settings.cross_check, record=settings.record,
+            progress=progress, **settings.params,
         )
     if output is not None:
         text = solution.to_json() if output.suffix.lower() == ".json" else solution.to_sol()
