@@ -164,3 +164,43 @@ def open_store(store: Store | str | None = None) -> Store:
     from optarium.store.core import SqlStore
 
     return SqlStore(url)
+
+
+@runtime_checkable
+class FormulateStore(Protocol):
+    """Formulate requests (with their LLM calls and solved run) and the insight library."""
+
+    def record_formulate(
+        self, request: dict[str, Any], calls: list[dict[str, Any]], run: Run | None = None
+    ) -> tuple[int, int | None]:
+        """Write one request, its LLM calls and its run (if any) in one transaction; return both ids.
+
+        The insights the request names (``request["insight_ids"]``) count one more retrieval.
+        """
+        ...
+
+    def list_formulate_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest requests first, without question, formulation, code and LP text."""
+        ...
+
+    def get_formulate_run(self, formulate_id: int) -> dict[str, Any]:
+        """One request with its LLM calls (``calls``, in order); ``NotFoundError`` if none."""
+        ...
+
+    def add_insight(self, taxonomy: str, condition: str, explanation: str, example: str = "", source: str = "") -> int:
+        """Add one active insight to the library; return its id."""
+        ...
+
+    def list_insights(self, active_only: bool = False) -> list[dict[str, Any]]: ...
+
+    def get_insight(self, insight_id: int) -> dict[str, Any]:
+        """One insight; ``NotFoundError`` if none."""
+        ...
+
+    def update_insight(self, insight_id: int, **changes: Any) -> dict[str, Any]:
+        """Change taxonomy, condition, explanation, example or active of one insight; return it."""
+        ...
+
+    def count_insight_use(self, ids: list[int], column: str) -> None:
+        """Add one to ``retrieved``, ``helped`` or ``misled`` of each insight in ``ids``."""
+        ...

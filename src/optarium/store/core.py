@@ -150,6 +150,11 @@ class SqlStore:
 
     def record_run(self, run: Run) -> int:
         """Write one run (and its problem, if new) in one transaction; return the run id."""
+        with self.transaction() as connection:
+            return self._insert_run(connection, run)
+
+    def _insert_run(self, connection: Connection, run: Run) -> int:
+        """Insert one run (and its problem, if new) in the caller's transaction; return the run id."""
         from optarium.store.schema import runs
 
         row = {
@@ -178,13 +183,12 @@ class SqlStore:
             "values_blob": run.values,
             "extra": json_safe(run.extra) if run.extra is not None else None,
         }
-        with self.transaction() as connection:
-            self._ensure_problem(connection, run.fingerprint, run.kind, run.name, run.features)
-            # bound parameters, not .values(): the compiled statement is reused from run to run
-            inserted = connection.execute(runs.insert(), row)
-            key = inserted.inserted_primary_key
-            assert key is not None
-            return int(key[0])
+        self._ensure_problem(connection, run.fingerprint, run.kind, run.name, run.features)
+        # bound parameters, not .values(): the compiled statement is reused from run to run
+        inserted = connection.execute(runs.insert(), row)
+        key = inserted.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def list_runs(
         self, limit: int = 20, status: str | None = None, fingerprint: str | None = None, kind: str | None = None
@@ -352,6 +356,62 @@ class SqlStore:
 
         with self.transaction() as connection:
             return studies.list_trials(connection, study_id)
+
+    # formulate (queries in optarium.store.formulate) ---------------------------------------
+    def record_formulate(
+        self, request: dict[str, Any], calls: list[dict[str, Any]], run: Run | None = None
+    ) -> tuple[int, int | None]:
+        """Write one formulate request, its LLM calls and its run (if any) in one transaction."""
+        from optarium.store import formulate
+
+        with self.transaction() as connection:
+            run_id = None if run is None else self._insert_run(connection, run)
+            formulate_id = formulate.insert_request(connection, request, run_id)
+            formulate.insert_calls(connection, formulate_id, calls)
+            formulate.count_insight_use(connection, list(request.get("insight_ids") or []), "retrieved")
+        return formulate_id, run_id
+
+    def list_formulate_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        from optarium.store import formulate
+
+        with self.transaction() as connection:
+            return formulate.list_formulate_runs(connection, limit)
+
+    def get_formulate_run(self, formulate_id: int) -> dict[str, Any]:
+        from optarium.store import formulate
+
+        with self.transaction() as connection:
+            return formulate.get_formulate_run(connection, formulate_id)
+
+    def add_insight(self, taxonomy: str, condition: str, explanation: str, example: str = "", source: str = "") -> int:
+        from optarium.store import formulate
+
+        with self.transaction() as connection:
+            return formulate.add_insight(connection, formulate.insight_row(taxonomy, condition, explanation, example, source))
+
+    def list_insights(self, active_only: bool = False) -> list[dict[str, Any]]:
+        from optarium.store import formulate
+
+        with self.transaction() as connection:
+            return formulate.list_insights(connection, active_only)
+
+    def get_insight(self, insight_id: int) -> dict[str, Any]:
+        from optarium.store import formulate
+
+        with self.transaction() as connection:
+            return formulate.get_insight(connection, insight_id)
+
+    def update_insight(self, insight_id: int, **changes: Any) -> dict[str, Any]:
+        from optarium.store import formulate
+
+        with self.transaction() as connection:
+            return formulate.update_insight(connection, insight_id, changes)
+
+    def count_insight_use(self, ids: list[int], column: str) -> None:
+        from optarium.store import formulate
+
+        with self.transaction() as connection:
+            formulate.count_insight_use(connection, ids, column)
 
 
 def _check_pending(row: dict[str, Any] | None, number: int) -> None:

@@ -1,4 +1,8 @@
-"""Store tables and queries of the formulate pipeline: its runs, every LLM call, the insight library."""
+"""Tables and queries of the formulate pipeline: its requests, every LLM call, the insight library.
+
+Each function takes an open connection; :class:`~optarium.store.core.SqlStore`
+opens the transaction (see :class:`~optarium.store.base.FormulateStore`).
+"""
 
 from __future__ import annotations
 
@@ -19,11 +23,11 @@ from sqlalchemy import (
 )
 
 from optarium.errors import NotFoundError
-from optarium.store.core import json_safe
+from optarium.store.base import json_safe
 from optarium.store.schema import metadata
 
 if TYPE_CHECKING:
-    from optarium.store.core import Store
+    from sqlalchemy.engine import Connection
 
 formulate_runs = Table(
     "formulate_runs",
@@ -88,6 +92,9 @@ insights = Table(
 )
 
 INSIGHT_FIELDS = ("taxonomy", "condition", "explanation", "example")
+COUNTERS = ("retrieved", "helped", "misled")
+# left out of request lists: the long texts
+LIST_SKIPS = frozenset({"code", "lp_text", "formulation", "question"})
 
 
 def _new_id(inserted: Any) -> int:
@@ -96,96 +103,116 @@ def _new_id(inserted: Any) -> int:
     return int(key[0])
 
 
-def record_formulate_run(store: Store, run: dict[str, Any], calls: list[dict[str, Any]]) -> int:
-    """Write one pipeline run and its LLM calls in one transaction; return its id."""
-    row = {key: json_safe(value) for key, value in run.items() if key in formulate_runs.c}
+def request_row(request: dict[str, Any], run_id: int | None) -> dict[str, Any]:
+    """The ``formulate_runs`` row of ``request`` (unknown keys dropped), linked to ``run_id``."""
+    row = {key: json_safe(value) for key, value in request.items() if key in formulate_runs.c and key != "id"}
     row["created_at"] = datetime.now(UTC)
-    with store.transaction() as connection:
-        run_id = _new_id(connection.execute(formulate_runs.insert().values(**row)))
-        for seq, call in enumerate(calls):
-            connection.execute(llm_calls.insert().values(
-                formulate_run_id=run_id, seq=seq, stage=call.get("stage", ""), round=int(call.get("round", 0)),
-                model=str(call.get("model", ""))[:255], messages=json_safe(call.get("messages", [])),
-                response=call.get("response", ""), prompt_tokens=int(call.get("prompt_tokens", 0)),
-                completion_tokens=int(call.get("completion_tokens", 0)), seconds=float(call.get("seconds", 0.0)),
-                error=call.get("error", ""),
-            ))
-    return run_id
+    row["run_id"] = run_id
+    return row
 
 
-def list_formulate_runs(store: Store, limit: int = 20) -> list[dict[str, Any]]:
-    """The newest pipeline runs first, without code and LP text."""
+def call_rows(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``llm_calls`` rows of ``calls`` in order, not yet linked to their request."""
+    return [{
+        "seq": seq, "stage": call.get("stage", ""), "round": int(call.get("round", 0)),
+        "model": str(call.get("model", ""))[:255], "messages": json_safe(call.get("messages", [])),
+        "response": call.get("response", ""), "prompt_tokens": int(call.get("prompt_tokens", 0)),
+        "completion_tokens": int(call.get("completion_tokens", 0)), "seconds": float(call.get("seconds", 0.0)),
+        "error": call.get("error", ""),
+    } for seq, call in enumerate(calls)]
+
+
+def insert_request(connection: Connection, request: dict[str, Any], run_id: int | None) -> int:
+    """Insert one request row; return its id."""
+    return _new_id(connection.execute(formulate_runs.insert().values(**request_row(request, run_id))))
+
+
+def insert_calls(connection: Connection, formulate_id: int, calls: list[dict[str, Any]]) -> None:
+    """Insert the LLM calls of one request, in order."""
+    rows = [{**row, "formulate_run_id": formulate_id} for row in call_rows(calls)]
+    if rows:
+        connection.execute(llm_calls.insert(), rows)
+
+
+def list_formulate_runs(connection: Connection, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest requests first, without code and LP text."""
     from sqlalchemy import select
 
-    skip = {"code", "lp_text", "formulation", "question"}
-    query = select(*[c for c in formulate_runs.c if c.name not in skip]).order_by(formulate_runs.c.id.desc()).limit(limit)
-    with store.transaction() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+    query = select(*[c for c in formulate_runs.c if c.name not in LIST_SKIPS]).order_by(formulate_runs.c.id.desc()).limit(limit)
+    return [dict(row._mapping) for row in connection.execute(query)]
 
 
-def get_formulate_run(store: Store, run_id: int) -> dict[str, Any]:
-    """One pipeline run with its LLM calls (``calls``, in order)."""
+def get_formulate_run(connection: Connection, formulate_id: int) -> dict[str, Any]:
+    """One request with its LLM calls (``calls``, in order)."""
     from sqlalchemy import select
 
-    with store.transaction() as connection:
-        row = connection.execute(select(formulate_runs).where(formulate_runs.c.id == run_id)).first()
-        if row is None:
-            raise NotFoundError(f"no formulate run with id {run_id}")
-        calls = connection.execute(
-            select(llm_calls).where(llm_calls.c.formulate_run_id == run_id).order_by(llm_calls.c.seq)
-        ).all()
+    row = connection.execute(select(formulate_runs).where(formulate_runs.c.id == formulate_id)).first()
+    if row is None:
+        raise NotFoundError(f"no formulate run with id {formulate_id}")
+    calls = connection.execute(
+        select(llm_calls).where(llm_calls.c.formulate_run_id == formulate_id).order_by(llm_calls.c.seq)
+    ).all()
     found = dict(row._mapping)
     found["calls"] = [dict(call._mapping) for call in calls]
     return found
 
 
-def add_insight(store: Store, taxonomy: str, condition: str, explanation: str, example: str = "", source: str = "") -> int:
-    """Add one insight to the library; return its id."""
-    with store.transaction() as connection:
-        inserted = connection.execute(insights.insert().values(
-            created_at=datetime.now(UTC), taxonomy=taxonomy[:64], condition=condition, explanation=explanation,
-            example=example, source=source, active=True, retrieved=0, helped=0, misled=0,
-        ))
-        return _new_id(inserted)
+def insight_row(taxonomy: str, condition: str, explanation: str, example: str = "", source: str = "") -> dict[str, Any]:
+    """A new, active insight with zero counters."""
+    return {
+        "created_at": datetime.now(UTC), "taxonomy": taxonomy[:64], "condition": condition,
+        "explanation": explanation, "example": example, "source": source, "active": True,
+        "retrieved": 0, "helped": 0, "misled": 0,
+    }
 
 
-def list_insights(store: Store, active_only: bool = False) -> list[dict[str, Any]]:
+def add_insight(connection: Connection, row: dict[str, Any]) -> int:
+    """Insert one insight row (see :func:`insight_row`); return its id."""
+    return _new_id(connection.execute(insights.insert().values(**row)))
+
+
+def list_insights(connection: Connection, active_only: bool = False) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
     query = select(insights).order_by(insights.c.id)
     if active_only:
         query = query.where(insights.c.active.is_(True))
-    with store.transaction() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+    return [dict(row._mapping) for row in connection.execute(query)]
 
 
-def get_insight(store: Store, insight_id: int) -> dict[str, Any]:
+def get_insight(connection: Connection, insight_id: int) -> dict[str, Any]:
     from sqlalchemy import select
 
-    with store.transaction() as connection:
-        row = connection.execute(select(insights).where(insights.c.id == insight_id)).first()
+    row = connection.execute(select(insights).where(insights.c.id == insight_id)).first()
     if row is None:
         raise NotFoundError(f"no insight with id {insight_id}")
     return dict(row._mapping)
 
 
-def update_insight(store: Store, insight_id: int, **changes: Any) -> dict[str, Any]:
-    """Change fields of one insight (taxonomy, condition, explanation, example, active)."""
-    allowed = {*INSIGHT_FIELDS, "active"}
-    unknown = set(changes) - allowed
+def check_changes(changes: dict[str, Any]) -> None:
+    """Refuse fields an insight edit may not change."""
+    unknown = set(changes) - {*INSIGHT_FIELDS, "active"}
     if unknown:
-        raise ValueError(f"insight fields are {sorted(allowed)}, got {sorted(unknown)}")
-    get_insight(store, insight_id)
+        raise ValueError(f"insight fields are {sorted({*INSIGHT_FIELDS, 'active'})}, got {sorted(unknown)}")
+
+
+def update_insight(connection: Connection, insight_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change fields of one insight (taxonomy, condition, explanation, example, active); return it."""
+    check_changes(changes)
+    get_insight(connection, insight_id)
     if changes:
-        with store.transaction() as connection:
-            connection.execute(insights.update().where(insights.c.id == insight_id).values(**changes))
-    return get_insight(store, insight_id)
+        connection.execute(insights.update().where(insights.c.id == insight_id).values(**changes))
+    return get_insight(connection, insight_id)
 
 
-def count_insight_use(store: Store, ids: list[int], column: str) -> None:
+def count_insight_use(connection: Connection, ids: list[int], column: str) -> None:
     """Add one to ``retrieved``, ``helped`` or ``misled`` of each insight in ``ids``."""
-    if not ids or column not in ("retrieved", "helped", "misled"):
-        return
-    target = insights.c[column]
-    with store.transaction() as connection:
+    check_column(column)
+    if ids:
+        target = insights.c[column]
         connection.execute(insights.update().where(insights.c.id.in_(ids)).values({column: target + 1}))
+
+
+def check_column(column: str) -> None:
+    if column not in COUNTERS:
+        raise ValueError(f"`column` must be one of {COUNTERS}, got {column!r}")

@@ -205,3 +205,47 @@ class MemoryStore:
         with self._lock:
             self._study(study_id)
             return sorted(copy.deepcopy(self._trials[study_id]), key=lambda trial: trial["number"])
+
+    # formulate (in optarium.store.formulate_memory) ---------------------------------------
+    def record_formulate(
+        self, request: dict[str, Any], calls: list[dict[str, Any]], run: Run | None = None
+    ) -> tuple[int, int | None]:
+        from optarium.store import formulate_memory
+
+        return formulate_memory.record_formulate(self, self._lock, request, calls, run)
+
+    def list_formulate_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        from optarium.store import formulate_memory
+
+        return formulate_memory.list_formulate_runs(self, self._lock, limit)
+
+    def get_formulate_run(self, formulate_id: int) -> dict[str, Any]:
+        from optarium.store import formulate_memory
+
+        return formulate_memory.get_formulate_run(self, self._lock, formulate_id)
+
+    def add_insight(self, taxonomy: str, condition: str, explanation: str, example: str = "", source: str = "") -> int:
+        from optarium.store import formulate_memory
+        from optarium.store.formulate import insight_row
+
+        return formulate_memory.add_insight(self, self._lock, insight_row(taxonomy, condition, explanation, example, source))
+
+    def list_insights(self, active_only: bool = False) -> list[dict[str, Any]]:
+        from optarium.store import formulate_memory
+
+        return formulate_memory.list_insights(self, self._lock, active_only)
+
+    def get_insight(self, insight_id: int) -> dict[str, Any]:
+        from optarium.store import formulate_memory
+
+        return formulate_memory.get_insight(self, self._lock, insight_id)
+
+    def update_insight(self, insight_id: int, **changes: Any) -> dict[str, Any]:
+        from optarium.store import formulate_memory
+
+        return formulate_memory.update_insight(self, self._lock, insight_id, changes)
+
+    def count_insight_use(self, ids: list[int], column: str) -> None:
+        from optarium.store import formulate_memory
+
+        formulate_memory.count_insight_use(self, self._lock, ids, column)
