@@ -8,8 +8,7 @@ from typing import Any
 
 from optarium.formulate import LLMClient, formulate
 from optarium.formulate.experience import learn, retrieve
-from optarium.store.base import open_store
-from optarium.store.formulate import add_insight, list_insights, update_insight
+from optarium.formulate.pipeline import formulate_store
 
 INSIGHT = {
     "taxonomy": "objective", "condition": "profit per regular sandwich and per special sandwich",
@@ -36,40 +35,40 @@ def records(kit: Any) -> list[dict[str, Any]]:
 
 
 def test_insight_that_fixes_the_failure_is_kept_and_then_retrieved(llm_server: Any, kit: Any, tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'lib.db'}")
+    store = formulate_store(f"sqlite:///{tmp_path / 'lib.db'}")
     llm_server.script = [responder(kit, fixes=True)]
     llm = LLMClient(llm_server.url, "m", api_key="", retries=0)
     report = learn(records(kit), llm, store, rounds=0)
     assert report.outcomes == {"breakfast": "kept"} and len(report.kept) == 1
-    [stored] = list_insights(store)
+    [stored] = store.list_insights()
     assert {key: stored[key] for key in INSIGHT} == INSIGHT
     assert [i["id"] for i in retrieve(store, kit.question)] == report.kept
     assert retrieve(store, "Schedule nurses over a week to cover shifts.") == []
     result = formulate(kit.question, llm, store=store, rounds=0)
     assert result.objective == kit.answer and result.insight_ids == report.kept
     assert "Lesson: Take each profit coefficient" in llm_server.user_prompts()[-1]
-    assert list_insights(store)[0]["retrieved"] == 1
+    assert store.list_insights()[0]["retrieved"] == 1
 
 
 def test_insight_that_does_not_fix_the_failure_is_discarded(llm_server: Any, kit: Any, tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'lib.db'}")
+    store = formulate_store(f"sqlite:///{tmp_path / 'lib.db'}")
     llm_server.script = [responder(kit, fixes=False)]
     report = learn(records(kit), LLMClient(llm_server.url, "m", api_key="", retries=0), store, rounds=0)
-    assert report.outcomes == {"breakfast": "discarded"} and list_insights(store) == []
+    assert report.outcomes == {"breakfast": "discarded"} and store.list_insights() == []
 
 
 def test_insights_can_be_edited_and_deactivated(store_url: str, kit: Any) -> None:
-    store = open_store(store_url)
-    insight_id = add_insight(store, **INSIGHT)
-    update_insight(store, insight_id, condition="sandwich profit per product")
+    store = formulate_store(store_url)
+    insight_id = store.add_insight(**INSIGHT)
+    store.update_insight(insight_id, condition="sandwich profit per product")
     assert retrieve(store, kit.question)[0]["condition"] == "sandwich profit per product"
-    update_insight(store, insight_id, active=False)
+    store.update_insight(insight_id, active=False)
     assert retrieve(store, kit.question) == []
 
 
 def test_insight_that_misleads_gets_a_narrower_condition(llm_server: Any, kit: Any, tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'lib.db'}")
-    insight_id = add_insight(store, **INSIGHT)
+    store = formulate_store(f"sqlite:///{tmp_path / 'lib.db'}")
+    insight_id = store.add_insight(**INSIGHT)
 
     def answer(body: dict[str, Any]) -> dict[str, Any]:
         prompt = body["messages"][-1]["content"]
@@ -80,6 +79,6 @@ def test_insight_that_misleads_gets_a_narrower_condition(llm_server: Any, kit: A
     llm_server.script = [answer]
     report = learn(records(kit), LLMClient(llm_server.url, "m", api_key="", retries=0), store, rounds=0)
     assert report.outcomes == {"breakfast": "refined"} and report.refined == [insight_id]
-    [stored] = list_insights(store)
+    [stored] = store.list_insights()
     assert stored["condition"] == "profit per omelette and per pancake" and stored["misled"] == 1
     assert retrieve(store, kit.question) == []

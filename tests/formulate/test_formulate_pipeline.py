@@ -10,8 +10,7 @@ import pytest
 
 from optarium.formulate import LLMClient, formulate
 from optarium.formulate.errors import LLMConfigError, ProblemTextError
-from optarium.store.base import open_store
-from optarium.store.formulate import get_formulate_run, list_formulate_runs
+from optarium.formulate.pipeline import formulate_store
 
 
 def client(server: Any, **kwargs: object) -> LLMClient:
@@ -31,13 +30,13 @@ def test_correct_code_gives_verified_optimum_and_records_every_call(llm_server: 
     prompt = llm_server.requests[0]["messages"][-1]["content"]
     assert kit.question in prompt and "Sets" in prompt and "Constraints" in prompt
     assert llm_server.requests[0]["model"] == "scripted-model"
-    stored = get_formulate_run(open_store(store_url), result.run_id or 0)
+    stored = formulate_store(store_url).get_formulate_run(result.run_id or 0)
     assert stored["status"] == "solved" and stored["objective"] == pytest.approx(60.0)
     assert stored["run_id"] == result.solve_run_id and stored["run_id"] is not None
     [call] = stored["calls"]
     assert call["response"] == kit.pyomo() and call["prompt_tokens"] == 100 and call["completion_tokens"] == 50
     assert call["messages"][-1]["content"] == prompt and call["seconds"] > 0
-    assert open_store(store_url).get_run(stored["run_id"])["source"] == "formulate:python"
+    assert formulate_store(store_url).get_run(stored["run_id"])["source"] == "formulate:python"
 
 
 def test_bug_is_fixed_in_a_correction_round_that_sees_the_error_and_code(llm_server: Any, kit: Any) -> None:
@@ -59,9 +58,9 @@ def test_code_that_never_works_stops_after_the_rounds_and_says_why(llm_server: A
     assert result.status == "error" and result.cause == "execution"
     assert "ValueError: no data" in result.error
     assert result.rounds == 2 and len(llm_server.requests) == 3
-    [stored] = list_formulate_runs(open_store(store))
+    [stored] = formulate_store(store).list_formulate_runs()
     assert stored["status"] == "failed" and stored["cause"] == "execution" and "no data" in stored["error"]
-    assert len(get_formulate_run(open_store(store), stored["id"])["calls"]) == 3
+    assert len(formulate_store(store).get_formulate_run(stored["id"])["calls"]) == 3
 
 
 def test_an_answer_without_a_model_is_sent_back(llm_server: Any, kit: Any) -> None:
@@ -92,7 +91,7 @@ def test_http_500_is_reported_with_its_status_and_body(llm_server: Any, tmp_path
     store = f"sqlite:///{tmp_path / 'runs.db'}"
     result = formulate(kit.question, client(llm_server), store=store)
     assert result.cause == "llm_response" and "HTTP 500" in result.error and "model crashed" in result.error
-    assert list_formulate_runs(open_store(store))[0]["cause"] == "llm_response"
+    assert formulate_store(store).list_formulate_runs()[0]["cause"] == "llm_response"
 
 
 def test_malformed_json_is_reported(llm_server: Any, kit: Any) -> None:

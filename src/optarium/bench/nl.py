@@ -23,7 +23,8 @@ from optarium.formulate.dataset import TOLERANCES, load_records, score
 if TYPE_CHECKING:
     from optarium.formulate.llm import ChatModel
     from optarium.formulate.pipeline import FormulateResult
-    from optarium.store.base import Store
+    from optarium.formulate.settings import FormulateSettings
+    from optarium.store.base import FormulateStore, Store
 
 
 @dataclass
@@ -110,24 +111,29 @@ def run_nl(
     *,
     workers: int = 1,
     limit: int | None = None,
-    rounds: int = 3,
-    store: Store | None = None,
+    rounds: int | None = None,
+    store: FormulateStore | Store | str | None = None,
     record: bool = True,
     insights: bool = False,
     equivalence: bool = True,
+    settings: FormulateSettings | None = None,
 ) -> NLReport:
-    """Run every record of ``dataset`` through the pipeline with ``llm``; problems run ``workers`` at a time."""
+    """Run every record of ``dataset`` through the pipeline with ``llm``; problems run ``workers`` at a time.
+
+    ``settings`` are the pipeline's (default :class:`FormulateSettings`); ``rounds`` overrides
+    theirs, and ``insights`` (off by default here) decides whether lessons are retrieved.
+    """
     from optarium.errors import OptionError
+    from optarium.formulate.pipeline import formulate_store
+    from optarium.formulate.settings import FormulateSettings
 
     if workers < 1:
         raise OptionError("workers", workers, "an integer >= 1")
     if limit is not None and limit < 1:
         raise OptionError("limit", limit, "an integer >= 1")
+    chosen = (settings or FormulateSettings()).replace(rounds=rounds, insights=insights)
     records = load_records(dataset, limit)
-    if store is None and (record or insights):
-        from optarium.store.base import open_store
-
-        store = open_store()
+    handle = formulate_store(store) if (record or insights) else None
     from optarium.formulate.llm import ReplayClient
 
     if isinstance(llm, ReplayClient):
@@ -137,7 +143,7 @@ def run_nl(
     started = time.perf_counter()
 
     def one(record_: dict[str, Any]) -> NLCase:
-        return _case(record_, llm, rounds, store, record, insights, checker, str(dataset))
+        return _case(record_, llm, chosen, handle, record, checker, str(dataset))
 
     if workers == 1:
         cases = [one(item) for item in records]
@@ -155,12 +161,12 @@ def _checker() -> Any:
     return check_equivalence
 
 
-def _case(record: dict[str, Any], llm: ChatModel, rounds: int, store: Store | None, record_runs: bool,
-          insights: bool, checker: Any, dataset: str) -> NLCase:
+def _case(record: dict[str, Any], llm: ChatModel, settings: FormulateSettings, store: FormulateStore | None,
+          record_runs: bool, checker: Any, dataset: str) -> NLCase:
     from optarium.formulate.pipeline import formulate
 
     result = formulate(
-        record["question"], llm, rounds=rounds, store=store, record=record_runs, insights=insights,
+        record["question"], llm, settings=settings, store=store, record=record_runs,
         key=record["id"], source=f"{Path(dataset).name}:{record['id']}",
     )
     scored = score(result.status, result.objective, record)

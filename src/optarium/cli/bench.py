@@ -61,23 +61,24 @@ def nl(
     replay: Path | None = typer.Option(None, "--replay", help="Take the LLM's answers from DIR/<id>.lp or DIR/<id>.py."),
     llm_url: str | None = typer.Option(None, "--llm-url", help="OpenAI-compatible endpoint (default $OPTARIUM_LLM_URL)."),
     llm_model: str | None = typer.Option(None, "--llm-model", help="Model name (default $OPTARIUM_LLM_MODEL)."),
-    llm_timeout: float = typer.Option(120.0, "--llm-timeout", help="Seconds to wait for one LLM answer."),
-    rounds: int = typer.Option(3, "--rounds", min=0, help="Self-correction rounds (none with --replay)."),
+    llm_timeout: float | None = typer.Option(None, "--llm-timeout", help="Seconds to wait for one LLM answer [default: 120]."),
+    rounds: int | None = typer.Option(None, "--rounds", min=0, help="Self-correction rounds (none with --replay) [default: 3]."),
     workers: int = typer.Option(1, "--workers", min=1, help="Problems run in parallel."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Run only the first K records."),
     insights: bool = typer.Option(False, "--insights", help="Add lessons from the insight library to prompts."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not record the runs in the store."),
+    config: Path | None = typer.Option(None, "--config", help="TOML file of formulate settings (see `optarium formulate --help`); flags override it."),
     store: str | None = typer.Option(None, "--store", help="Store URL (default $OPTARIUM_STORE)."),
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Run the formulate pipeline over a dataset; report accuracy at 1e-6, 1e-4 and 5%."""
     from optarium.bench.nl import run_nl
-    from optarium.formulate.llm import LLMClient, ReplayClient
-    from optarium.store.base import open_store
+    from optarium.cli.formulate import client_from, settings_from
+    from optarium.formulate.llm import ReplayClient
 
-    llm = ReplayClient(replay) if replay is not None else LLMClient(llm_url, llm_model, timeout=llm_timeout)
-    handle = open_store(store) if (not no_record or insights) else None
-    report = run_nl(dataset, llm, workers=workers, limit=limit, rounds=rounds, store=handle,
+    settings = settings_from(config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout, rounds=rounds)
+    llm = ReplayClient(replay) if replay is not None else client_from(settings)
+    report = run_nl(dataset, llm, workers=workers, limit=limit, settings=settings, store=store,
                     record=not no_record, insights=insights)
     if as_json:
         print_json(report.to_dict())

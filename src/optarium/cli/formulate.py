@@ -23,7 +23,7 @@ class _FileOrSubcommand(TyperGroup):
 app = typer.Typer(
     cls=_FileOrSubcommand, no_args_is_help=True,
     help="Turn a problem written in plain English into a verified, solved model with an LLM.\n\n"
-    "optarium formulate FILE [--llm-url URL] [--llm-model NAME] [--rounds N] [--json] runs the pipeline "
+    "optarium formulate FILE [--config FILE] [--llm-url URL] [--llm-model NAME] [--rounds N] [--json] runs the pipeline "
     "(the same as `optarium formulate run FILE`).",
 )
 insights_app = typer.Typer(help="List, export, add and edit the insight library.", no_args_is_help=True)
@@ -31,14 +31,40 @@ app.add_typer(insights_app, name="insights")
 
 URL_OPTION = typer.Option(None, "--llm-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (default $OPTARIUM_LLM_URL).")
 MODEL_OPTION = typer.Option(None, "--llm-model", help="Model name at the endpoint (default $OPTARIUM_LLM_MODEL); key from $OPTARIUM_LLM_API_KEY.")
-TIMEOUT_OPTION = typer.Option(120.0, "--llm-timeout", help="Seconds to wait for one LLM answer.")
-ROUNDS_OPTION = typer.Option(3, "--rounds", min=0, help="Self-correction rounds after the first answer.")
+TIMEOUT_OPTION = typer.Option(None, "--llm-timeout", help="Seconds to wait for one LLM answer [default: 120].")
+ROUNDS_OPTION = typer.Option(None, "--rounds", min=0, help="Self-correction rounds after the first answer [default: 3].")
+CONFIG_OPTION = typer.Option(
+    None, "--config", help="TOML file of formulate settings (solver, time_limit, rounds, insights, llm_url, llm_model, "
+    "llm_timeout, sandbox_seconds, sandbox_memory_mb, sandbox_file_mb); flags override it.",
+)
+# settings fields and the flags that set them, for messages
+FLAGS = {
+    "solver": "--solver", "time_limit": "--time-limit", "rounds": "--rounds", "insights": "--insights",
+    "llm_url": "--llm-url", "llm_model": "--llm-model", "llm_timeout": "--llm-timeout",
+}
 
 
-def _client(url: str | None, model: str | None, timeout: float) -> Any:
+def settings_from(config: Path | None, **flags: Any) -> Any:
+    """The formulate settings of ``config`` (or the defaults) with the flags that were given on top."""
+    from optarium.errors import OptionError
+    from optarium.formulate.settings import FormulateSettings
+
+    base = FormulateSettings.from_file(config) if config is not None else FormulateSettings()
+    try:
+        return base.replace(**flags)
+    except OptionError as error:
+        raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
+
+
+def client_from(settings: Any) -> Any:
+    """The LLM client of ``settings``; a missing URL or model names its flag."""
+    from optarium.formulate.errors import LLMConfigError
     from optarium.formulate.llm import LLMClient
 
-    return LLMClient(url, model, timeout=timeout)
+    try:
+        return LLMClient(settings.llm_url, settings.llm_model, timeout=settings.llm_timeout)
+    except LLMConfigError as error:
+        raise error.renamed(FLAGS.get(f"llm_{error.parameter}", f"--llm-{error.parameter}")) from None
 
 
 def _read_text(path: Path) -> bytes:
@@ -60,10 +86,12 @@ def run(
     file: Path = typer.Argument(..., help="Text file with the problem in words ('-' reads stdin)."),
     llm_url: str | None = URL_OPTION,
     llm_model: str | None = MODEL_OPTION,
-    llm_timeout: float = TIMEOUT_OPTION,
-    rounds: int = ROUNDS_OPTION,
-    time_limit: float = typer.Option(60.0, "--time-limit", "-t", help="Seconds for the solve."),
-    no_insights: bool = typer.Option(False, "--no-insights", help="Do not add lessons from the insight library."),
+    llm_timeout: float | None = TIMEOUT_OPTION,
+    rounds: int | None = ROUNDS_OPTION,
+    solver: str | None = typer.Option(None, "--solver", help="Backend for the formulated model [default: auto]."),
+    time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds for the solve [default: 60]."),
+    insights: bool | None = typer.Option(None, "--insights/--no-insights", help="Add lessons from the insight library [default: on]."),
+    config: Path | None = CONFIG_OPTION,
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
@@ -73,16 +101,16 @@ def run(
     from optarium.formulate.errors import ProblemTextError
     from optarium.formulate.pipeline import check_question, formulate
 
+    settings = settings_from(
+        config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout, rounds=rounds, solver=solver,
+        time_limit=time_limit, insights=insights,
+    )
     raw = sys.stdin.buffer.read() if str(file) == "-" else _read_text(file)
     try:
         question = check_question(raw)
     except ProblemTextError as error:
         raise ProblemTextError(f"{file}: {error}") from None
-    llm = _client(llm_url, llm_model, llm_timeout)
-    result = formulate(
-        question, llm, rounds=rounds, store=store, insights=not no_insights, time_limit=time_limit,
-        source=str(file),
-    )
+    result = formulate(question, client_from(settings), settings=settings, store=store, source=str(file))
     if as_json:
         print_json({"id": file.stem, "correct": None, **result.to_dict()})
     else:
@@ -118,21 +146,23 @@ def learn(
     dataset: Path = typer.Argument(..., help="JSONL records with `id`, `question`, `answer`, `status`."),
     llm_url: str | None = URL_OPTION,
     llm_model: str | None = MODEL_OPTION,
-    llm_timeout: float = TIMEOUT_OPTION,
-    rounds: int = ROUNDS_OPTION,
+    llm_timeout: float | None = TIMEOUT_OPTION,
+    rounds: int | None = ROUNDS_OPTION,
     limit: int | None = typer.Option(None, "--limit", min=1, help="Use only the first K records."),
+    config: Path | None = CONFIG_OPTION,
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Learn insights from the records the pipeline gets wrong; keep those that fix the failure."""
     from optarium.formulate.dataset import load_records
     from optarium.formulate.experience import learn as learn_insights
-    from optarium.store.base import open_store
+    from optarium.formulate.pipeline import formulate_store
 
+    settings = settings_from(config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout, rounds=rounds)
     records = load_records(dataset, limit)
     for record in records:
         record["_source"] = dataset.name
-    report = learn_insights(records, _client(llm_url, llm_model, llm_timeout), open_store(store), rounds=rounds)
+    report = learn_insights(records, client_from(settings), formulate_store(store), rounds=settings.rounds)
     if as_json:
         print_json(report.to_dict())
         return 0
@@ -150,10 +180,9 @@ def insights_list(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION)
     """Every insight with how often it was retrieved, helped and misled."""
     from rich.table import Table
 
-    from optarium.store.base import open_store
-    from optarium.store.formulate import list_insights
+    from optarium.formulate.pipeline import formulate_store
 
-    rows = list_insights(open_store(store))
+    rows = formulate_store(store).list_insights()
     if as_json:
         print_json(rows)
         return 0
@@ -175,10 +204,9 @@ def insights_export(
     import json
     import sys
 
-    from optarium.store.base import open_store
-    from optarium.store.formulate import list_insights
+    from optarium.formulate.pipeline import formulate_store
 
-    lines = [json.dumps(row, default=str) + "\n" for row in list_insights(open_store(store))]
+    lines = [json.dumps(row, default=str) + "\n" for row in formulate_store(store).list_insights()]
     if output is None:
         sys.stdout.write("".join(lines))
     else:
@@ -197,13 +225,13 @@ def insights_add(
 ) -> int:
     """Add one insight by hand."""
     from optarium.errors import OptionError
-    from optarium.store.base import open_store
-    from optarium.store.formulate import add_insight
+    from optarium.formulate.pipeline import formulate_store
 
     for name, value in (("--taxonomy", taxonomy), ("--condition", condition), ("--explanation", explanation)):
         if not value.strip():
             raise OptionError(name, value, "non-empty text")
-    console().print(f"insight {add_insight(open_store(store), taxonomy.strip(), condition.strip(), explanation.strip(), example.strip(), 'manual')} added")
+    added = formulate_store(store).add_insight(taxonomy.strip(), condition.strip(), explanation.strip(), example.strip(), "manual")
+    console().print(f"insight {added} added")
     return 0
 
 
@@ -221,8 +249,7 @@ def insights_edit(
 ) -> int:
     """Change fields of one insight."""
     from optarium.errors import OptionError
-    from optarium.store.base import open_store
-    from optarium.store.formulate import update_insight
+    from optarium.formulate.pipeline import formulate_store
 
     changes: dict[str, Any] = {
         key: value for key, value in
@@ -232,7 +259,7 @@ def insights_edit(
     for key in ("taxonomy", "condition", "explanation"):
         if key in changes and not str(changes[key]).strip():
             raise OptionError(f"--{key}", changes[key], "non-empty text")
-    row = update_insight(open_store(store), insight_id, **changes)
+    row = formulate_store(store).update_insight(insight_id, **changes)
     if as_json:
         print_json(row)
     else:

@@ -13,8 +13,9 @@ from typing import Any
 from optarium.formulate.llm import LLMCall, LLMClient, ReplayClient
 from optarium.formulate.pipeline import FormulateResult, formulate
 from optarium.formulate.sandbox import SandboxLimits
+from optarium.formulate.settings import FormulateSettings
 
-__all__ = ["FormulateResult", "LLMCall", "LLMClient", "ReplayClient", "SandboxLimits", "formulate"]
+__all__ = ["FormulateResult", "FormulateSettings", "LLMCall", "LLMClient", "ReplayClient", "SandboxLimits", "formulate"]
 
 
 class _CallablePackage(types.ModuleType):

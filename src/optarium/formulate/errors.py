@@ -42,9 +42,22 @@ class ReplayMissingError(LLMResponseError):
 
 
 class LLMConfigError(OptariumError, ValueError):
-    """The endpoint URL, model or API key is missing or malformed (bad input, exit code 2)."""
+    """The endpoint URL, model or API key is missing or malformed (bad input, exit code 2).
+
+    ``parameter`` is the name the message gives in backquotes (``url``, ``model``), if any.
+    """
 
     cause = "llm_config"
+
+    def __init__(self, message: str, *, parameter: str | None = None):
+        super().__init__(message)
+        self.parameter = parameter
+
+    def renamed(self, name: str) -> LLMConfigError:
+        """The same error naming ``name`` (a settings field, a CLI flag) instead of ``parameter``."""
+        if self.parameter is None:
+            return self
+        return LLMConfigError(str(self).replace(f"`{self.parameter}`", f"`{name}`"), parameter=name)
 
 
 class ExtractionError(OptariumError, ValueError):

@@ -21,7 +21,8 @@ from optarium.formulate.templates import render
 
 if TYPE_CHECKING:
     from optarium.formulate.llm import ChatModel
-    from optarium.store.base import Store
+    from optarium.formulate.pipeline import FormulateResult
+    from optarium.store.base import FormulateStore
 
 # Taxonomy of modeling mistakes; each with words whose presence in a question suggests it.
 TAXONOMY: dict[str, tuple[str, ...]] = {
@@ -57,12 +58,10 @@ def relevance(insight: dict[str, Any], question: str, classes: set[str] | None =
     return overlap + (0.25 if insight.get("taxonomy") in classes else 0.0)
 
 
-def retrieve(store: Store, question: str, k: int = 3, threshold: float = 0.6) -> list[dict[str, Any]]:
+def retrieve(store: FormulateStore, question: str, k: int = 3, threshold: float = 0.6) -> list[dict[str, Any]]:
     """The ``k`` active insights most relevant to ``question`` (relevance >= ``threshold``)."""
-    from optarium.store.formulate import list_insights
-
     classes = taxonomy_of(question)
-    scored = [(relevance(insight, question, classes), insight) for insight in list_insights(store, active_only=True)]
+    scored = [(relevance(insight, question, classes), insight) for insight in store.list_insights(active_only=True)]
     scored = [(value, insight) for value, insight in scored if value >= threshold]
     scored.sort(key=lambda pair: (-pair[0], pair[1].get("id", 0)))
     return [insight for _, insight in scored[:k]]
@@ -104,10 +103,9 @@ class LearnReport:
         return {"outcomes": self.outcomes, "kept": self.kept, "refined": self.refined}
 
 
-def learn(records: list[dict[str, Any]], llm: ChatModel, store: Store, rounds: int = 3) -> LearnReport:
+def learn(records: list[dict[str, Any]], llm: ChatModel, store: FormulateStore, rounds: int = 3) -> LearnReport:
     """Learn insights from the records the pipeline gets wrong (records need a known answer)."""
     from optarium.formulate.dataset import score
-    from optarium.store.formulate import add_insight, count_insight_use, update_insight
 
     report = LearnReport()
     for record in records:
@@ -115,17 +113,17 @@ def learn(records: list[dict[str, Any]], llm: ChatModel, store: Store, rounds: i
         first = _solve(record, llm, store, rounds, insights=True)
         if _right(first, record, score):
             if first.insight_ids:
-                count_insight_use(store, first.insight_ids, "helped")
+                store.count_insight_use(first.insight_ids, "helped")
             report.outcomes[case] = "correct"
             continue
         if first.insight_ids:
             plain = _solve(record, llm, store, rounds, insights=False)
             if _right(plain, record, score):
-                count_insight_use(store, first.insight_ids, "misled")
+                store.count_insight_use(first.insight_ids, "misled")
                 for insight_id in first.insight_ids:
                     condition = _refine(llm, store, insight_id, record["question"])
                     if condition:
-                        update_insight(store, insight_id, condition=condition)
+                        store.update_insight(insight_id, condition=condition)
                         report.refined.append(insight_id)
                 report.outcomes[case] = "refined"
                 continue
@@ -135,14 +133,17 @@ def learn(records: list[dict[str, Any]], llm: ChatModel, store: Store, rounds: i
             continue
         again = _solve(record, llm, store, rounds, insights=False, extra=[insight])
         if _right(again, record, score):
-            report.kept.append(add_insight(store, source=f"{record.get('_source', 'dataset')}:{case}", **insight))
+            report.kept.append(store.add_insight(source=f"{record.get('_source', 'dataset')}:{case}", **insight))
             report.outcomes[case] = "kept"
         else:
             report.outcomes[case] = "discarded"
     return report
 
 
-def _solve(record: dict[str, Any], llm: ChatModel, store: Store, rounds: int, *, insights: bool, extra: list[dict[str, Any]] | None = None) -> Any:
+def _solve(
+    record: dict[str, Any], llm: ChatModel, store: FormulateStore, rounds: int, *, insights: bool,
+    extra: list[dict[str, Any]] | None = None,
+) -> FormulateResult:
     from optarium.formulate.pipeline import formulate
 
     return formulate(
@@ -151,11 +152,11 @@ def _solve(record: dict[str, Any], llm: ChatModel, store: Store, rounds: int, *,
     )
 
 
-def _right(result: Any, record: dict[str, Any], score: Any) -> bool:
+def _right(result: FormulateResult, record: dict[str, Any], score: Any) -> bool:
     return bool(score(result.status, result.objective, record)["correct"][1e-4])
 
 
-def _propose(llm: ChatModel, record: dict[str, Any], result: Any) -> dict[str, str] | None:
+def _propose(llm: ChatModel, record: dict[str, Any], result: FormulateResult) -> dict[str, str] | None:
     from optarium.errors import OptariumError
 
     expected = record["status"] if record["status"] != "optimal" else f"optimal objective {record.get('answer')}"
@@ -177,11 +178,10 @@ def _propose(llm: ChatModel, record: dict[str, Any], result: Any) -> dict[str, s
     return insight
 
 
-def _refine(llm: ChatModel, store: Store, insight_id: int, question: str) -> str:
+def _refine(llm: ChatModel, store: FormulateStore, insight_id: int, question: str) -> str:
     from optarium.errors import OptariumError
-    from optarium.store.formulate import get_insight
 
-    insight = get_insight(store, insight_id)
+    insight = store.get_insight(insight_id)
     prompt = render("refine", condition=insight["condition"], explanation=insight["explanation"], question=question)
     try:
         call = llm.chat([{"role": "user", "content": prompt}], key=f"{insight_id}.refine")

@@ -103,14 +103,14 @@ class LLMClient:
         url = url or os.environ.get(URL_ENV)
         model = model or os.environ.get(MODEL_ENV)
         if not url:
-            raise LLMConfigError(f"no LLM endpoint: give --llm-url or set {URL_ENV} (e.g. http://localhost:11434/v1 for Ollama)")
+            raise LLMConfigError(f"no LLM endpoint: give `url` or set {URL_ENV} (e.g. http://localhost:11434/v1 for Ollama)", parameter="url")
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise LLMConfigError(f"LLM URL must look like http://host:port/v1, got {url!r}")
+            raise LLMConfigError(f"`url` must look like http://host:port/v1, got {url!r}", parameter="url")
         if not model:
-            raise LLMConfigError(f"no LLM model: give --llm-model or set {MODEL_ENV}")
+            raise LLMConfigError(f"no LLM model: give `model` or set {MODEL_ENV}", parameter="model")
         if timeout <= 0:
-            raise LLMConfigError(f"LLM timeout must be > 0 seconds, got {timeout!r}")
+            raise LLMConfigError(f"`timeout` must be > 0 seconds, got {timeout!r}", parameter="timeout")
         self.api_key = api_key if api_key is not None else os.environ.get(KEY_ENV)
         if not self.api_key and parsed.hostname in _NEEDS_KEY:
             raise LLMConfigError(f"{parsed.hostname} needs an API key: set {KEY_ENV}")

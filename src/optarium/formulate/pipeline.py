@@ -8,7 +8,7 @@ Stages and the work they follow:
    through understanding, the five elements, a self-check, then code.
 3. Model output as Pyomo code or a CPLEX LP model (both accepted).
 4. Sandboxed execution (:mod:`optarium.formulate.sandbox`).
-5. Solve and verify with :func:`optarium.api.solve`.
+5. Solve and verify through the one flow (:func:`optarium.flow.solve_problem`).
 6. Self-correction (LLMOPT, ORThought, OptiMUS): on an exception, an infeasible
    or unbounded result or a failed verification, the error and the code go back
    to the LLM, up to ``rounds`` times. Departure: an infeasible or unbounded
@@ -17,8 +17,9 @@ Stages and the work they follow:
 7. Experience library (AlphaOPT, 2025): insights retrieved for the question are
    added to the first prompt (:mod:`optarium.formulate.experience`).
 
-Every LLM call (prompt, response, tokens, latency) is kept on the result and
-recorded in the store with the run.
+Every LLM call (prompt, response, tokens, latency) is kept on the result; a
+recorded request writes its row, its LLM calls and the run of its solved model
+in one transaction (:class:`~optarium.store.base.FormulateStore`).
 """
 
 from __future__ import annotations
@@ -33,17 +34,21 @@ from typing import TYPE_CHECKING, Any
 from optarium.errors import OptariumError
 from optarium.formulate.errors import LLMError, ProblemTextError, SandboxError
 from optarium.formulate.extract import ModelText, extract_model
-from optarium.formulate.llm import ChatModel, LLMCall, LLMClient
+from optarium.formulate.llm import ChatModel, LLMCall
 from optarium.formulate.sandbox import SandboxLimits, run_pyomo
 from optarium.formulate.templates import render, template
 
 if TYPE_CHECKING:
+    from optarium.formulate.settings import FormulateSettings
     from optarium.problem.program import MathProgram
-    from optarium.solution import Solution
-    from optarium.store.base import Store
+    from optarium.solution import Solution, Status
+    from optarium.solvers.base import SolveOptions
+    from optarium.store.base import FormulateStore, Run, Store
 
-# Solver statuses after which the pipeline asks the LLM to correct its model.
-_CORRECT_ON = ("infeasible", "unbounded", "error")
+# What read the formulated model (its LP text), as the verification names it.
+READER = "highs"
+# Statuses after which the final model counts as executed: the solver gave a verdict, right or wrong.
+EXECUTED: tuple[str, ...] = ("optimal", "locally_optimal", "feasible", "infeasible", "unbounded", "time_limit")
 
 
 @dataclass
@@ -54,17 +59,22 @@ class Attempt:
     kind: str = ""
     cause: str = ""
     error: str = ""
-    status: str = ""
+    status: Status | None = None
     objective: float | None = None
     fingerprint: str = ""
 
 
 @dataclass
 class FormulateResult:
-    """What the pipeline made of one question; ``status`` is a solver status or 'error'."""
+    """What the pipeline made of one question: the words, the model, and the one :class:`Solution`.
+
+    ``status`` is the final solution's status (the shared vocabulary), or
+    ``error`` with ``cause`` and ``error`` when no model could be solved.
+    ``run_id`` is the recorded request, ``solve_run_id`` the run of its solved model.
+    """
 
     question: str
-    status: str = "error"
+    status: Status = "error"
     cause: str = ""
     error: str = ""
     rounds: int = 0
@@ -89,7 +99,7 @@ class FormulateResult:
     @property
     def executed(self) -> bool:
         """The final model ran and the solver gave a verdict (right or wrong)."""
-        return self.status in ("optimal", "feasible", "infeasible", "unbounded", "time_limit")
+        return self.status in EXECUTED
 
     @property
     def tokens(self) -> int:
@@ -165,11 +175,11 @@ def describe(problem: MathProgram, solution: Solution, limit: int = 20) -> str:
     return text + (f" with {decisions}{more}." if decisions else " with every decision at zero.")
 
 
-@dataclass
-class _Settings:
+@dataclass(frozen=True)
+class _Context:
+    settings: FormulateSettings
     rounds: int
-    solver: str
-    time_limit: float | None
+    options: SolveOptions
     limits: SandboxLimits
     key: str | None
 
@@ -178,57 +188,68 @@ def formulate(
     text: Any,
     llm: ChatModel | None = None,
     *,
-    rounds: int = 3,
-    store: Store | str | None = None,
-    record: bool = True,
-    insights: bool = True,
-    extra_insights: list[dict[str, Any]] | None = None,
-    solver: str = "auto",
-    time_limit: float | None = 60.0,
+    settings: FormulateSettings | None = None,
+    rounds: int | None = None,
+    solver: str | None = None,
+    time_limit: float | None = None,
+    insights: bool | None = None,
     sandbox: SandboxLimits | None = None,
+    store: FormulateStore | Store | str | None = None,
+    record: bool = True,
+    extra_insights: list[dict[str, Any]] | None = None,
     key: str | None = None,
     source: str = "python",
 ) -> FormulateResult:
     """Turn a problem in words into a solved, verified model; never raises for LLM or model failures.
 
-    ``llm`` defaults to :class:`LLMClient` from ``OPTARIUM_LLM_*``. The result's ``status`` is
-    the solver status, or 'error' with ``cause`` and ``error`` saying what went wrong.
-    ``insights`` retrieves lessons from the store's library; ``extra_insights`` adds given ones.
-    ``key`` names the problem (a replay client answers from ``DIR/<key>.lp``).
-    Raises only for bad input (:class:`ProblemTextError`, a bad option, an unusable store).
+    ``settings`` (default :class:`FormulateSettings`) hold the options; ``rounds``, ``solver``,
+    ``time_limit``, ``insights`` and ``sandbox`` override them when given. ``llm`` defaults to
+    the client the settings name. The result's ``status`` is the solution's status, or 'error'
+    with ``cause`` and ``error`` saying what went wrong. ``insights`` retrieves lessons from the
+    store's library; ``extra_insights`` adds given ones. ``key`` names the problem (a replay
+    client answers from ``DIR/<key>.lp``). With ``record`` the request, its LLM calls and the
+    run of its solved model are written together. Raises only for bad input
+    (:class:`ProblemTextError`, a bad option, an unusable store).
     """
-    from optarium.errors import OptionError
+    from optarium.formulate.settings import FormulateSettings
+    from optarium.solvers.base import SolveOptions
 
     question = check_question(text)
-    if rounds < 0:
-        raise OptionError("rounds", rounds, "an integer >= 0")
+    chosen_settings = (settings or FormulateSettings()).replace(
+        rounds=rounds, solver=solver, time_limit=time_limit, insights=insights,
+    )
     started = time.perf_counter()
-    model = llm if llm is not None else LLMClient()
-    handle = _store(store) if (record or insights) else None
+    model = llm if llm is not None else chosen_settings.client()
+    use_insights = chosen_settings.insights
+    handle = formulate_store(store) if (record or use_insights) else None
     chosen: list[dict[str, Any]] = list(extra_insights or [])
-    if insights and handle is not None:
+    if use_insights and handle is not None:
         from optarium.formulate.experience import retrieve
 
         chosen += retrieve(handle, question)
     result = FormulateResult(question=question, insight_ids=[int(i["id"]) for i in chosen if i.get("id") is not None])
-    settings = _Settings(rounds if model.can_correct else 0, solver, time_limit, sandbox or SandboxLimits(), key)
-    _run(result, model, _first_messages(question, chosen), settings)
+    context = _Context(
+        chosen_settings, chosen_settings.rounds if model.can_correct else 0,
+        SolveOptions(time_limit=chosen_settings.time_limit), sandbox or chosen_settings.sandbox, key,
+    )
+    _run(result, model, _first_messages(question, chosen), context)
     if result.problem is not None and result.solution is not None:
         result.answer = describe(result.problem, result.solution)
     result.seconds = time.perf_counter() - started
     if record and handle is not None:
-        _record(handle, result, model, source)
-        if result.insight_ids:
-            from optarium.store.formulate import count_insight_use
-
-            count_insight_use(handle, result.insight_ids, "retrieved")
+        _record(handle, result, model, source, context.options)
     return result
 
 
-def _store(store: Store | str | None) -> Store:
-    from optarium.store.base import open_store
+def formulate_store(store: FormulateStore | Store | str | None) -> FormulateStore:
+    """The store at ``store`` (see :func:`~optarium.store.base.open_store`), which must keep formulate requests."""
+    from optarium.errors import StoreError
+    from optarium.store.base import FormulateStore, open_store
 
-    return open_store(store)
+    handle = open_store(store)  # type: ignore[arg-type]
+    if not isinstance(handle, FormulateStore):
+        raise StoreError(f"store {getattr(handle, 'url', handle)!r} cannot keep formulate requests and insights")
+    return handle
 
 
 def _first_messages(question: str, chosen: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -241,13 +262,13 @@ def _first_messages(question: str, chosen: list[dict[str, Any]]) -> list[dict[st
     ]
 
 
-def _run(result: FormulateResult, llm: ChatModel, messages: list[dict[str, str]], settings: _Settings) -> None:
+def _run(result: FormulateResult, llm: ChatModel, messages: list[dict[str, str]], context: _Context) -> None:
     """The attempt loop: ask, build, solve; feed failures back while rounds remain."""
     previous: Attempt | None = None
-    for round_number in range(settings.rounds + 1):
+    for round_number in range(context.rounds + 1):
         result.rounds = round_number
         try:
-            call = llm.chat(list(messages), key=settings.key)
+            call = llm.chat(list(messages), key=context.key)
         except LLMError as error:
             failed: LLMCall | None = getattr(error, "call", None)
             if failed is not None:
@@ -258,7 +279,7 @@ def _run(result: FormulateResult, llm: ChatModel, messages: list[dict[str, str]]
             return
         call.stage, call.round = ("formulate" if round_number == 0 else "correct"), round_number
         result.calls.append(call)
-        attempt, found = _attempt(result, call.response, round_number, settings)
+        attempt, found = _attempt(result, call.response, round_number, context)
         result.attempts.append(attempt)
         # An infeasible/unbounded verdict stands when the LLM repeats the same model, or cannot be asked again.
         confirmed = attempt.status in ("infeasible", "unbounded") and (
@@ -270,7 +291,7 @@ def _run(result: FormulateResult, llm: ChatModel, messages: list[dict[str, str]]
             result.cause, result.error = "", ""
             return
         previous = attempt
-        if round_number == settings.rounds:
+        if round_number == context.rounds:
             return
         messages.append({"role": "assistant", "content": call.response})
         fence = found.fence if found is not None else "python"
@@ -282,7 +303,7 @@ def _run(result: FormulateResult, llm: ChatModel, messages: list[dict[str, str]]
         )})
 
 
-def _attempt(result: FormulateResult, response: str, round_number: int, settings: _Settings) -> tuple[Attempt, ModelText | None]:
+def _attempt(result: FormulateResult, response: str, round_number: int, context: _Context) -> tuple[Attempt, ModelText | None]:
     """Build and solve the model in one response; record the outcome on ``result``."""
     attempt = Attempt(round_number)
     try:
@@ -294,9 +315,9 @@ def _attempt(result: FormulateResult, response: str, round_number: int, settings
     attempt.kind = found.kind
     result.formulation, result.code, result.code_kind = found.formulation, found.code, found.kind
     result.problem, result.solution, result.lp_text = None, None, ""
-    name = settings.key or "formulated"
+    name = context.key or "formulated"
     try:
-        lp_text = found.code if found.kind == "lp" else run_pyomo(found.code, settings.limits).lp_text
+        lp_text = found.code if found.kind == "lp" else run_pyomo(found.code, context.limits).lp_text
         result.lp_text = lp_text
         problem = problem_from_lp(lp_text, name)
     except SandboxError as error:
@@ -306,17 +327,19 @@ def _attempt(result: FormulateResult, response: str, round_number: int, settings
     else:
         result.problem = problem
         attempt.fingerprint = problem.fingerprint()
-        _solve(result, attempt, problem, settings)
+        _solve(result, attempt, problem, context)
     result.status = attempt.status or "error"
     result.cause, result.error = attempt.cause, attempt.error
     return attempt, found
 
 
-def _solve(result: FormulateResult, attempt: Attempt, problem: MathProgram, settings: _Settings) -> None:
-    from optarium.api import solve
+def _solve(result: FormulateResult, attempt: Attempt, problem: MathProgram, context: _Context) -> None:
+    from optarium.flow import solve_problem
 
     try:
-        solution = solve(problem, settings.solver, settings.time_limit, record=False)
+        solution = solve_problem(
+            problem, solver=context.settings.solver, options=context.options, record=False, reader=READER,
+        )
     except OptariumError as error:
         attempt.cause, attempt.error = "solve", f"the model cannot be solved: {error}"
         return
@@ -333,26 +356,39 @@ def _solve(result: FormulateResult, attempt: Attempt, problem: MathProgram, sett
         attempt.cause, attempt.error = "solve", "the solver found no solution within the time limit"
 
 
-def _record(store: Store, result: FormulateResult, llm: ChatModel, source: str) -> None:
-    from optarium.store.formulate import record_formulate_run
-
+def _record(store: FormulateStore, result: FormulateResult, llm: ChatModel, source: str, options: SolveOptions) -> None:
+    """Write the request, its LLM calls and the run of its solved model in one transaction."""
     problem, solution = result.problem, result.solution
-    if problem is not None and solution is not None:
-        solution.run_id = store.record_run(
-            fingerprint=problem.fingerprint(), kind="math_program", name=problem.name, features=problem.features(),
-            source=f"formulate:{source}", solver=solution.solver, solver_version=solution.solver_version,
-            params={"llm": llm.name, "rounds": result.rounds}, plan_reason=solution.plan_reason,
-            result=solution.to_dict(with_values=False), values=solution.values, extra={"formulate": True},
-        )
-        result.solve_run_id = solution.run_id
-    result.run_id = record_formulate_run(store, {
+    run = None if problem is None or solution is None else _solved_run(problem, solution, result, llm, source, options)
+    result.run_id, result.solve_run_id = store.record_formulate(_request(result, llm, source), [call.to_dict() for call in result.calls], run)
+    if solution is not None:
+        solution.run_id = result.solve_run_id
+
+
+def _solved_run(
+    problem: MathProgram, solution: Solution, result: FormulateResult, llm: ChatModel, source: str, options: SolveOptions
+) -> Run:
+    """The frozen record of the final model's solve, as the flow builds it, marked as formulated."""
+    from dataclasses import replace
+
+    from optarium import kinds
+    from optarium.flow import to_run
+
+    run = to_run(kinds.of(problem), problem, solution, f"formulate:{source}", options)
+    return replace(run, extra={**(run.extra or {}), "formulate": {"llm": llm.name, "rounds": result.rounds}})
+
+
+def _request(result: FormulateResult, llm: ChatModel, source: str) -> dict[str, Any]:
+    """The request as the store keeps it; its ``status`` says whether the final model was solved."""
+    solution = result.solution
+    return {
         "question_hash": hashlib.sha256(result.question.encode("utf-8")).hexdigest(), "question": result.question,
         "source": source, "llm": llm.name[:255], "status": "solved" if result.executed else "failed",
         "cause": result.cause, "error": result.error, "rounds": result.rounds,
         "solution_status": result.status, "objective": result.objective,
-        "verified": bool(solution is not None and solution.verified), "run_id": result.solve_run_id,
+        "verified": bool(solution is not None and solution.verified),
         "formulation": result.formulation, "code_kind": result.code_kind or None, "code": result.code,
         "lp_text": result.lp_text, "answer": result.answer, "tokens": result.tokens, "seconds": result.seconds,
         "llm_seconds": result.llm_seconds, "attempts": [vars(a) for a in result.attempts],
         "insight_ids": result.insight_ids,
-    }, [call.to_dict() for call in result.calls])
+    }

@@ -1,0 +1,61 @@
+"""The settings of one formulate request, loadable from TOML (``optarium formulate --config FILE``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from optarium.errors import OptionError
+from optarium.settings import Settings, non_negative_int, positive
+
+if TYPE_CHECKING:
+    from optarium.formulate.llm import LLMClient
+    from optarium.formulate.sandbox import SandboxLimits
+
+
+@dataclass(frozen=True)
+class FormulateSettings(Settings):
+    """What a formulate request may be told: the solve, the correction rounds, the LLM, the sandbox.
+
+    ``llm_url`` and ``llm_model`` default to ``$OPTARIUM_LLM_URL`` and
+    ``$OPTARIUM_LLM_MODEL``; the API key only ever comes from ``$OPTARIUM_LLM_API_KEY``.
+    """
+
+    solver: str = "auto"
+    time_limit: float | None = 60.0
+    rounds: int = 3
+    insights: bool = True
+    llm_url: str | None = None
+    llm_model: str | None = None
+    llm_timeout: float = 120.0
+    sandbox_seconds: float = 30.0
+    sandbox_memory_mb: int = 2048
+    sandbox_file_mb: int = 64
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.solver, str) or not self.solver.strip():
+            raise OptionError("solver", self.solver, "a backend name or 'auto'")
+        positive("time_limit", self.time_limit, "a positive number of seconds")
+        non_negative_int("rounds", self.rounds)
+        positive("llm_timeout", self.llm_timeout, "a positive number of seconds")
+        positive("sandbox_seconds", self.sandbox_seconds, "a positive number of seconds")
+        if isinstance(self.sandbox_memory_mb, bool) or not isinstance(self.sandbox_memory_mb, int) or self.sandbox_memory_mb < 256:
+            raise OptionError("sandbox_memory_mb", self.sandbox_memory_mb, "an integer >= 256 (Python and Pyomo need it)")
+        if isinstance(self.sandbox_file_mb, bool) or not isinstance(self.sandbox_file_mb, int) or self.sandbox_file_mb < 1:
+            raise OptionError("sandbox_file_mb", self.sandbox_file_mb, "an integer >= 1")
+
+    @property
+    def sandbox(self) -> SandboxLimits:
+        from optarium.formulate.sandbox import SandboxLimits
+
+        return SandboxLimits(self.sandbox_seconds, self.sandbox_memory_mb, self.sandbox_file_mb)
+
+    def client(self) -> LLMClient:
+        """The LLM client these settings name (``LLMConfigError`` when URL or model is missing)."""
+        from optarium.formulate.errors import LLMConfigError
+        from optarium.formulate.llm import LLMClient
+
+        try:
+            return LLMClient(self.llm_url, self.llm_model, timeout=self.llm_timeout)
+        except LLMConfigError as error:
+            raise error.renamed(f"llm_{error.parameter}") from None
