@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from optarium.cli.common import JSON_OPTION, QUIET_OPTION, STORE_OPTION, console, print_json
 
+if TYPE_CHECKING:
+    from optarium.domains.routing.instance import RoutingInstance
+    from optarium.solution import Solution
+
+# the flag of each setting, for errors in values given on the command line
+FLAGS = {"time_limit": "--time-limit", "iterations": "--iterations", "seed": "--seed"}
+
 
 def route(
     instance_file: Path = typer.Argument(..., metavar="FILE", help="VRPLIB instance (.vrp) or CSV (id,x,y,demand[,ready,due,service])."),
+    config: Path | None = typer.Option(None, "--config", help="TOML settings file (time_limit, iterations, seed, warm_start, [warm]); flags override it."),
     time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds (default 10 unless --iterations is given)."),
     iterations: int | None = typer.Option(None, "--iterations", help="Stop after this many search iterations."),
-    seed: int = typer.Option(0, "--seed", help="Random seed; the same seed and budget give the same search."),
-    warm_start: bool = typer.Option(False, "--warm-start", help="Start from the edge policy learned from stored runs."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed (default 0); the same seed and budget give the same search."),
+    warm_start: bool | None = typer.Option(None, "--warm-start/--cold-start", help="Start from the edge policy learned from stored runs.", show_default=False),
     capacity: int | None = typer.Option(None, "--capacity", help="Vehicle capacity (overrides the file's)."),
     best_known: float | None = typer.Option(None, "--best-known", help="Best-known cost for the gap (default: the .sol beside FILE)."),
     plot: Path | None = typer.Option(None, "--plot", help="Draw the routes to this .png file."),
@@ -25,36 +34,51 @@ def route(
 ) -> int:
     """Solve a capacitated VRP (with time windows when the file has them) with PyVRP and check it."""
     from optarium.domains.routing.instance import read_instance
-    from optarium.domains.routing.solve import solve_routing
+    from optarium.domains.routing.settings import RouteSettings
+    from optarium.domains.routing.solve import route_summary, solve_routing
     from optarium.errors import OptionError
 
     if plot is not None and plot.suffix.lower() != ".png":
         raise OptionError("--plot", str(plot), "a file name ending in .png")
-    if time_limit is not None and not time_limit > 0:
-        raise OptionError("--time-limit", time_limit, "a positive number of seconds")
     if capacity is not None and capacity <= 0:
         raise OptionError("--capacity", capacity, "a positive integer")
+    base = RouteSettings.from_file(config) if config is not None else RouteSettings()
+    try:
+        settings = base.replace(time_limit=time_limit, iterations=iterations, seed=seed, warm_start=warm_start)
+    except OptionError as error:
+        raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
     instance = read_instance(instance_file, capacity=capacity, best_known=best_known)
-    result = solve_routing(instance, time_limit=time_limit, iterations=iterations, seed=seed,
-                           warm_start=warm_start, store=store, record=not no_record)
-    if plot is not None:
+    solution = solve_routing(instance, settings, store=store, record=not no_record)
+    routes = solution.payload or []
+    gap = solution.extra.get("gap_to_best_known")
+    if plot is not None and routes:
         from optarium.domains.routing.plot import plot_routes
 
-        gap = f", gap {100 * result.gap:.2f}%" if result.gap is not None else ""
-        plot_routes(instance, result.routes, plot, title=f"{instance.name}: cost {result.cost:g}{gap}, {len(result.routes)} routes")
+        gap_text = f", gap {100 * gap:.2f}%" if gap is not None else ""
+        plot_routes(instance, routes, plot, title=f"{instance.name}: cost {solution.objective:g}{gap_text}, {len(routes)} routes")
     if as_json:
-        print_json(result.summary())
+        print_json(route_summary(instance, solution))
     elif not quiet:
-        out = console()
-        check = "[green]verified[/]" if result.verified else "[red]NOT verified: " + "; ".join(result.check.problems) + "[/]"
-        gap = f"  gap {100 * result.gap:.3f}% to best-known {result.best_known:g}" if result.gap is not None and result.best_known is not None else ""
-        out.print(f"[bold]cost {result.cost:g}[/]{gap}  {len(result.routes)} routes  {check}")
-        out.print(f"pyvrp {result.solver_version}, {'warm' if warm_start else 'cold'} start, seed {seed}, "
-                  f"{result.iterations} iterations, {result.seconds:.2f}s")
-        if result.message:
-            out.print(result.message)
-        if result.run_id is not None:
-            out.print(f"run {result.run_id} recorded")
-        if plot is not None:
-            out.print(f"routes drawn to {plot}")
-    return 0 if result.verified else 1
+        _show(instance, solution, settings, plot if routes else None)
+    return 0 if solution.status == "feasible" else 1
+
+
+def _show(instance: RoutingInstance, solution: Solution[Any], settings: Any, plot: Path | None) -> None:
+    out = console()
+    routes = solution.payload or []
+    gap, best = solution.extra.get("gap_to_best_known"), instance.best_known
+    if solution.objective is not None:
+        check = "[green]verified[/]" if solution.verified else "[red]NOT verified: " + (
+            solution.verification.message if solution.verification is not None else "") + "[/]"
+        gap_text = f"  gap {100 * gap:.3f}% to best-known {best:g}" if gap is not None and best is not None else ""
+        out.print(f"[bold]cost {solution.objective:g}[/]{gap_text}  {len(routes)} routes  {check}")
+    else:
+        out.print(f"[bold red]{solution.status}[/]: no solution")
+    out.print(f"pyvrp {solution.solver_version}, {'warm' if solution.extra.get('warm_start') else 'cold'} start, "
+              f"seed {settings.seed}, {solution.extra.get('iterations')} iterations, {solution.seconds:.2f}s")
+    if solution.message:
+        out.print(solution.message)
+    if solution.run_id is not None:
+        out.print(f"run {solution.run_id} recorded")
+    if plot is not None:
+        out.print(f"routes drawn to {plot}")

@@ -14,12 +14,12 @@ from optarium.errors import InputFileError, InvalidModelError
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "routing"
 
 
-def test_every_x_instance_reads_with_size_capacity_and_best_known_cost(data_dir: Path) -> None:
-    with open(data_dir / "cvrp" / "reference.csv") as handle:
+def test_every_x_instance_reads_with_size_capacity_and_best_known_cost(cvrp: Path) -> None:
+    with open(cvrp / "reference.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 14
     for row in rows:
-        instance = read_instance(data_dir / "cvrp" / f"{row['instance']}.vrp")
+        instance = read_instance(cvrp / f"{row['instance']}.vrp")
         assert instance.num_clients == int(row["n_customers"])
         assert instance.capacity == int(row["capacity"])
         assert instance.best_known == float(row["bks_cost"])
@@ -27,22 +27,22 @@ def test_every_x_instance_reads_with_size_capacity_and_best_known_cost(data_dir:
         assert not instance.has_time_windows
 
 
-def test_best_known_solutions_verify_at_their_stated_cost(data_dir: Path) -> None:
+def test_best_known_solutions_verify_at_their_stated_cost(cvrp: Path) -> None:
     """The rounding convention is right: recomputed costs equal the published ones."""
     for name in ("X-n101-k25", "X-n148-k46", "X-n200-k36"):
-        instance = read_instance(data_dir / "cvrp" / f"{name}.vrp")
-        solution = vrplib.read_solution(str(data_dir / "cvrp" / f"{name}.sol"))
+        instance = read_instance(cvrp / f"{name}.vrp")
+        solution = vrplib.read_solution(str(cvrp / f"{name}.sol"))
         check = verify_routes(instance, solution["routes"], reported_cost=solution["cost"])
-        assert check.verified, check.problems
-        assert check.cost == instance.best_known
+        assert check.verified, check.violations
+        assert check.objective == instance.best_known
 
 
-def test_fingerprint_depends_on_the_data_not_the_file(data_dir: Path, tmp_path: Path) -> None:
-    source = data_dir / "cvrp" / "X-n101-k25.vrp"
+def test_fingerprint_depends_on_the_data_not_the_file(cvrp: Path, tmp_path: Path) -> None:
+    source = cvrp / "X-n101-k25.vrp"
     copy = tmp_path / "renamed.vrp"
     copy.write_text(source.read_text())
     assert read_instance(source).fingerprint() == read_instance(copy).fingerprint()
-    assert read_instance(source).fingerprint() != read_instance(data_dir / "cvrp" / "X-n106-k14.vrp").fingerprint()
+    assert read_instance(source).fingerprint() != read_instance(cvrp / "X-n106-k14.vrp").fingerprint()
 
 
 def test_csv_reads_capacity_demands_and_time_windows() -> None:
@@ -138,8 +138,8 @@ def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
         read_instance(tmp_path / "absent.vrp")
 
 
-def test_a_subset_of_clients_keeps_their_places_and_distances(data_dir: Path) -> None:
-    base = read_instance(data_dir / "cvrp" / "X-n101-k25.vrp")
+def test_a_subset_of_clients_keeps_their_places_and_distances(cvrp: Path) -> None:
+    base = read_instance(cvrp / "X-n101-k25.vrp")
     day = base.with_clients([5, 2, 40], demands=[3, 4, 5], name="monday")
     assert day.num_clients == 3 and day.name == "monday" and day.best_known is None
     assert day.coords[1].tolist() == base.coords[5].tolist() and day.coords[0].tolist() == base.coords[0].tolist()

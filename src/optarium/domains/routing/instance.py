@@ -14,7 +14,7 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from optarium.errors import InputFileError, InvalidModelError
 
@@ -35,7 +35,10 @@ class RoutingInstance:
     ``distances`` (n+1, n+1) integers under ``rounding``; ``ready``, ``due``
     and ``service`` are (n+1,) arrays or all None. ``num_vehicles`` None means
     as many vehicles as needed; ``best_known`` is a best-known cost if one was found.
+    A problem of kind ``"routing"`` (see :mod:`optarium.kinds`).
     """
+
+    kind: ClassVar[str] = "routing"
 
     name: str
     coords: NDArray[np.float64]

@@ -10,8 +10,9 @@ instance's rounding convention.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from optarium.solution import Verification
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -19,35 +20,16 @@ if TYPE_CHECKING:
     from optarium.domains.routing.instance import RoutingInstance
 
 
-@dataclass(frozen=True)
-class RouteCheck:
-    """What the check found; ``verified`` holds only when ``problems`` is empty."""
-
-    verified: bool
-    cost: int
-    num_routes: int
-    missing: list[int] = field(default_factory=list)
-    repeated: list[int] = field(default_factory=list)
-    max_load_excess: int = 0
-    max_lateness: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def max_violation(self) -> float:
-        return float(max(self.max_load_excess, self.max_lateness, len(self.missing), len(self.repeated)))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "verified": self.verified, "cost": self.cost, "num_routes": self.num_routes,
-            "missing": self.missing, "repeated": self.repeated, "max_load_excess": self.max_load_excess,
-            "max_lateness": self.max_lateness, "problems": self.problems,
-        }
-
-
-def verify_routes(instance: RoutingInstance, routes: Sequence[Sequence[int]], reported_cost: float | None = None) -> RouteCheck:
+def verify_routes(
+    instance: RoutingInstance, routes: Sequence[Sequence[int]], reported_cost: float | None = None
+) -> Verification:
     """Check ``routes`` (lists of client node ids 1..n, depot left out) against ``instance``.
 
-    A reported cost that differs from the recomputed one is a problem too.
+    ``objective`` is the recomputed cost; ``violations`` says what is wrong in
+    words (a reported cost that differs from the recomputed one is wrong too);
+    ``details`` holds ``cost``, ``num_routes``, ``missing`` and ``repeated``
+    clients, ``max_load_excess`` and ``max_lateness``. ``max_violation`` is the
+    largest load excess, lateness, or count of missing or repeated clients.
     """
     problems: list[str] = []
     n = instance.num_clients
@@ -84,10 +66,13 @@ def verify_routes(instance: RoutingInstance, routes: Sequence[Sequence[int]], re
         problems.append(f"{len(used)} routes but only {instance.num_vehicles} vehicles")
     if reported_cost is not None and abs(reported_cost - cost) > 1e-6 * max(1.0, abs(cost)):
         problems.append(f"reported cost {reported_cost} differs from the recomputed cost {cost}")
-    return RouteCheck(
-        verified=not problems, cost=cost, num_routes=len(used), missing=missing, repeated=repeated,
-        max_load_excess=max_load_excess, max_lateness=max_lateness, problems=problems,
-    )
+    details = {
+        "cost": cost, "num_routes": len(used), "missing": missing, "repeated": repeated,
+        "max_load_excess": max_load_excess, "max_lateness": max_lateness,
+    }
+    max_violation = float(max(max_load_excess, max_lateness, len(missing), len(repeated)))
+    return Verification(verified=not problems, objective=float(cost), max_violation=max_violation,
+                        violations=tuple(problems), details=details)
 
 
 def _lateness(instance: RoutingInstance, path: list[int]) -> tuple[int, int]:

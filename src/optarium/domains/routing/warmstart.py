@@ -32,32 +32,38 @@ Where we depart from the paper:
   free-fleet search otherwise spends most of its budget one route above it.
 
 With no stored runs the policy falls back to the classic savings order and
-PyVRP's own neighbourhood.
+PyVRP's own neighbourhood. The policy is trained from the store's verified
+routing runs (:meth:`RunStore.verified_runs <optarium.store.base.RunStore.verified_runs>`)
+and kept as the versioned artifact ``routing.edge_policy``
+(:func:`learned_policy`), so a later solve loads it instead of training again
+while no routing run has been recorded since.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from optarium.domains.routing.instance import min_routes
+from optarium.domains.routing.settings import LEARNED_NEIGHBOURS, NEIGHBOURS, STARTS
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
     from optarium.domains.routing.instance import RoutingInstance
-    from optarium.store.base import Store
+    from optarium.store.base import RunStore, Store
+
+__all__ = ["LEARNED_NEIGHBOURS", "NEIGHBOURS", "STARTS", "EdgePolicy", "learned_policy", "stored_solutions"]
 
 FEATURES = ("rank_low", "rank_high", "local_distance", "global_distance", "demand_ratio", "angle", "saving", "depot_gap")
-NEIGHBOURS = 40
-LEARNED_NEIGHBOURS = 30
 MAX_TRAINING_INSTANCES = 40
 SAMPLES = 8
-STARTS = 4
 NOISE = 0.5
+ARTIFACT = "routing.edge_policy"
 
 
 def candidate_edges(coords: NDArray[np.float64], demands: NDArray[Any], capacity: int,
@@ -175,10 +181,27 @@ class EdgePolicy:
                    route_slack=max(0, round(float(np.median(slacks)))) if slacks else None)
 
     @classmethod
-    def from_store(cls, store: Store, exclude_fingerprint: str | None = None, candidates: int = NEIGHBOURS) -> EdgePolicy:
-        """Train on the best verified routing run of each other instance in ``store``."""
+    def from_store(cls, store: RunStore, exclude_fingerprint: str | None = None, candidates: int = NEIGHBOURS) -> EdgePolicy:
+        """Train on the best verified routing run of each other instance in ``store`` (nothing saved)."""
         examples = stored_solutions(store, exclude_fingerprint=exclude_fingerprint)
         return cls.fit(examples, candidates=candidates) if examples else cls.untrained(candidates=candidates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain numbers (JSON keeps every float exactly); :meth:`from_dict` reads it back."""
+        arrays = {key: None if value is None else value.tolist()
+                  for key, value in (("weights", self.weights), ("mean", self.mean), ("scale", self.scale))}
+        return {**arrays, "trained_on": self.trained_on, "description": self.description,
+                "candidates": self.candidates, "route_slack": self.route_slack}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EdgePolicy:
+        import numpy as np
+
+        def array(key: str) -> NDArray[np.float64] | None:
+            return None if data.get(key) is None else np.asarray(data[key], dtype=np.float64)
+
+        return cls(array("weights"), array("mean"), array("scale"), int(data["trained_on"]), str(data["description"]),
+                   int(data["candidates"]), None if data.get("route_slack") is None else int(data["route_slack"]))
 
     def scores(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         """Logit of each candidate edge being in a good solution (the saving when untrained)."""
@@ -302,24 +325,82 @@ def _route_cost(instance: RoutingInstance, route: list[int]) -> int:
     return int(sum(int(instance.distances[a, b]) for a, b in itertools.pairwise(path)))
 
 
-def stored_solutions(store: Store, exclude_fingerprint: str | None = None,
+def stored_solutions(store: RunStore, exclude_fingerprint: str | None = None,
                      limit: int = MAX_TRAINING_INSTANCES) -> list[tuple[dict[str, Any], list[list[int]]]]:
     """(compact instance, routes) of the cheapest verified routing run per instance, newest instances first."""
-    from sqlalchemy import select
+    return [(row["extra"]["instance"], row["extra"]["routes"])
+            for row in _training_runs(store, exclude_fingerprint, limit)]
 
-    from optarium.store.schema import runs
 
-    query = (select(runs.c.fingerprint, runs.c.objective, runs.c.extra)
-             .where(runs.c.kind == "routing", runs.c.verified.is_(True))
-             .order_by(runs.c.id.desc()))
+def _training_runs(store: RunStore, exclude_fingerprint: str | None, limit: int) -> list[dict[str, Any]]:
+    """The cheapest verified routing run of each of the ``limit`` newest other instances."""
     best: dict[str, tuple[float, dict[str, Any]]] = {}
-    with store.transaction() as connection:
-        for fingerprint, objective, extra in connection.execute(query):
-            if fingerprint == exclude_fingerprint or not isinstance(extra, dict) or "instance" not in extra:
-                continue
-            if fingerprint not in best and len(best) >= limit:
-                continue
-            cost = math.inf if objective is None else float(objective)
-            if fingerprint not in best or cost < best[fingerprint][0]:
-                best[fingerprint] = (cost, extra)
-    return [(extra["instance"], extra["routes"]) for _, extra in best.values()]
+    for row in reversed(store.verified_runs("routing", exclude_fingerprint=exclude_fingerprint)):
+        fingerprint, extra = row["fingerprint"], row["extra"]
+        if fingerprint == exclude_fingerprint or not isinstance(extra, dict) or "instance" not in extra:
+            continue
+        if fingerprint not in best and len(best) >= limit:
+            continue
+        cost = math.inf if row["objective"] is None else float(row["objective"])
+        if fingerprint not in best or cost < best[fingerprint][0]:
+            best[fingerprint] = (cost, row)
+    return [row for _, row in best.values()]
+
+
+def learned_policy(store: Store, exclude_fingerprint: str | None = None,
+                   candidates: int = NEIGHBOURS) -> tuple[EdgePolicy, str]:
+    """The edge policy for an instance with ``exclude_fingerprint`` and a note on where it came from.
+
+    A stored version of the ``routing.edge_policy`` artifact is reused when it
+    was trained on the runs training would use now: the same candidates, and
+    no routing run recorded since other than runs of the instance left out.
+    Otherwise the policy is trained on the store's verified runs and saved as a
+    new version (its meta names the newest routing run then stored and the
+    runs it learned from). Nothing is saved when there is nothing to learn from.
+    """
+    newest = store.list_runs(limit=1, kind="routing")
+    latest = int(newest[0]["id"]) if newest else 0
+    for entry in reversed(store.list_artifacts(ARTIFACT)):
+        if entry["name"] == ARTIFACT and _still_valid(store, entry["meta"], latest, exclude_fingerprint, candidates):
+            artifact = store.load_artifact(ARTIFACT, entry["version"])
+            if artifact is not None:
+                return EdgePolicy.from_dict(json.loads(artifact.data)), f"{ARTIFACT} v{artifact.version} reused"
+    rows = _training_runs(store, exclude_fingerprint, MAX_TRAINING_INSTANCES)
+    if not rows:
+        return EdgePolicy.untrained(candidates=candidates), "nothing stored to learn from"
+    policy = EdgePolicy.fit([(row["extra"]["instance"], row["extra"]["routes"]) for row in rows], candidates=candidates)
+    excluded_stored = exclude_fingerprint is not None and bool(
+        store.list_runs(limit=1, fingerprint=exclude_fingerprint, kind="routing"))
+    meta = {
+        "latest_run_id": latest, "run_ids": sorted(int(row["id"]) for row in rows),
+        "fingerprints": sorted(row["fingerprint"] for row in rows), "candidates": candidates,
+        "exclude_fingerprint": exclude_fingerprint, "excluded_stored": excluded_stored,
+    }
+    version = store.save_artifact(ARTIFACT, json.dumps(policy.to_dict()).encode(), meta)
+    return policy, f"saved as {ARTIFACT} v{version}"
+
+
+# how many routing runs recorded after a saved policy are looked at before training again anyway
+MAX_RUNS_SINCE = 50
+
+
+def _still_valid(store: Store, meta: dict[str, Any], latest: int, exclude_fingerprint: str | None,
+                 candidates: int) -> bool:
+    """Whether the policy saved with ``meta`` is the one training would give now."""
+    trained_latest = meta.get("latest_run_id")
+    if not isinstance(trained_latest, int) or trained_latest > latest or meta.get("candidates") != candidates:
+        return False
+    # the same runs to learn from: the same instance left out, or one left out that had no stored
+    # run and a target that was not learned from
+    same_exclusion = meta.get("exclude_fingerprint") == exclude_fingerprint or (
+        not meta.get("excluded_stored", True) and exclude_fingerprint not in (meta.get("fingerprints") or []))
+    if not same_exclusion:
+        return False
+    since = latest - trained_latest
+    if since == 0:
+        return True
+    if since > MAX_RUNS_SINCE or exclude_fingerprint is None:
+        return False
+    # runs of the instance left out since then change nothing it would learn from
+    newer = [row for row in store.list_runs(limit=since, kind="routing") if int(row["id"]) > trained_latest]
+    return all(row["fingerprint"] == exclude_fingerprint for row in newer)
