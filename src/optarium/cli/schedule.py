@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
@@ -15,15 +16,19 @@ from optarium.cli.common import (
     print_json,
 )
 
+# the flag of each settings field, for errors about flags
+FLAGS = {"method": "--method", "time_limit": "--time-limit", "rule": "--rule", "threads": "--threads", "seed": "--seed", "model": "--model"}
+
 
 def schedule(
     instance: str = typer.Argument(..., help="Instance file (standard or Taillard format) or a shipped name: ta01-ta80, la01-la40, ft06, ..."),
-    time_limit: float = typer.Option(10.0, "--time-limit", "-t", help="Seconds for CP-SAT (methods cp and learned+cp)."),
-    method: str = typer.Option("cp", "--method", "-m", help="cp, rule, learned or learned+cp."),
-    rule: str = typer.Option("mor", "--rule", help="Dispatching rule for --method rule: spt, mwkr, mor or fifo."),
+    config: Path | None = typer.Option(None, "--config", help="TOML file of settings (method, time_limit, rule, threads, seed, model); flags override it."),
+    time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds for CP-SAT (methods cp and learned+cp; default 10)."),
+    method: str | None = typer.Option(None, "--method", "-m", help="auto (default: cp), cp, rule, learned or learned+cp."),
+    rule: str | None = typer.Option(None, "--rule", help="Dispatching rule for --method rule: spt, mwkr, mor (default) or fifo."),
     threads: int | None = typer.Option(None, "--threads", help="CP-SAT workers (default 8)."),
-    seed: int = typer.Option(0, "--seed"),
-    model: Path | None = typer.Option(None, "--model", help="Learned-rule model file (default: the user's, else the shipped one)."),
+    seed: int | None = typer.Option(None, "--seed", help="CP-SAT's random seed (default 0)."),
+    model: Path | None = typer.Option(None, "--model", help="Learned-rule model file (default: the store's newest, else the shipped one)."),
     plot: Path | None = typer.Option(None, "--plot", help="Write a Gantt chart (PNG) of the schedule."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not record the run in the store."),
     store: str | None = STORE_OPTION,
@@ -31,44 +36,51 @@ def schedule(
     quiet: bool = QUIET_OPTION,
 ) -> int:
     """Schedule a job shop with CP-SAT, a dispatching rule or the learned rule; verify; record."""
-    from optarium.domains.scheduling.rules import RULES
-    from optarium.domains.scheduling.solve import METHODS, solve_jobshop
+    from optarium.domains.scheduling.instance import load_instance
+    from optarium.domains.scheduling.settings import ScheduleSettings
+    from optarium.domains.scheduling.solve import makespan, solve_jobshop, summary
+    from optarium.domains.scheduling.verify import Schedule
     from optarium.errors import OptionError
 
-    if method not in METHODS:
-        raise OptionError("--method", method, f"one of {', '.join(METHODS)}")
-    if rule.lower() not in RULES:
-        raise OptionError("--rule", rule, f"one of {', '.join(RULES)}")
+    settings = ScheduleSettings.from_file(config) if config is not None else ScheduleSettings()
+    try:
+        settings = settings.replace(method=method, time_limit=time_limit, rule=rule, threads=threads, seed=seed,
+                                    model=None if model is None else str(model))
+    except OptionError as error:
+        raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
     if plot is not None and not plot.parent.resolve().is_dir():
         raise OptionError("--plot", str(plot), "a file in an existing folder")
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise OptionError("--plot", str(plot), "a file name ending in .png, .svg or .pdf")
+    started = time.perf_counter()
+    problem = load_instance(instance)
+    read = {"read": time.perf_counter() - started}
     with LiveProgress(enabled=not (as_json or quiet), label="scheduling") as progress:
-        result = solve_jobshop(
-            instance, method, time_limit=time_limit, rule=rule, threads=threads, seed=seed, model=model,
-            store=store, record=not no_record, progress=progress,
-        )
-    if plot is not None and result.schedule is not None:
+        result = solve_jobshop(problem, settings=settings, store=store, record=not no_record, progress=progress,
+                               source_name=instance, timings=read)
+    done = makespan(result)
+    if plot is not None and result.payload is not None:
         from optarium.domains.scheduling.plot import plot_gantt
 
-        plot_gantt(result.instance, result.schedule, plot, f"{result.instance.name} ({result.solver}): makespan {result.makespan}")
+        plot_gantt(problem, Schedule.from_starts(problem, result.payload), plot, f"{problem.name} ({result.solver}): makespan {done}")
     if as_json:
-        print_json(result.summary())
+        print_json(summary(problem, result))
     elif not quiet:
         out = console()
-        known = result.instance.best_known
-        gap = f"  gap {100 * result.gap:.2f}% to best-known {known}" if result.gap is not None else ""
-        out.print(f"[bold]{result.status}[/]  makespan {result.makespan if result.makespan is not None else '-'}{gap}"
-                  + (f"  lower bound {result.bound}" if result.bound is not None and result.status != "optimal" else ""))
-        if result.check is not None:
+        info = summary(problem, result)
+        gap = info["gap_to_best_known"]
+        known = f"  gap {100 * gap:.2f}% to best-known {problem.best_known}" if gap is not None else ""
+        out.print(f"[bold]{result.status}[/]  makespan {done if done is not None else '-'}{known}"
+                  + (f"  lower bound {result.bound:g}" if result.bound is not None and result.status != "optimal" else ""))
+        if result.verification is not None:
             out.print("[green]verified[/] (precedence, no overlap, durations, makespan recomputed)" if result.verified
-                      else f"[red]NOT verified[/]: {'; '.join(result.check.violations)}")
-        out.print(f"{result.instance.name}: {result.instance.num_jobs} jobs x {result.instance.num_machines} machines, "
+                      else f"[red]NOT verified[/]: {result.verification.message}")
+        out.print(f"{problem.name}: {problem.num_jobs} jobs x {problem.num_machines} machines, "
                   f"{result.solver} {result.solver_version} {result.seconds:.2f}s")
         if result.message:
             out.print(result.message)
         if result.run_id is not None:
             out.print(f"run {result.run_id} recorded")
-        if plot is not None and result.schedule is not None:
+        if plot is not None and result.payload is not None:
             out.print(f"Gantt chart written to {plot}")
     return 0 if result.verified else 1

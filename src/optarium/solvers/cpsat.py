@@ -11,13 +11,13 @@ error, never as an optimum.
 from __future__ import annotations
 
 import math
-import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from optarium.errors import OptionError, SolverCapabilityError
-from optarium.solvers.base import Capabilities, Progress, RawResult, SolveOptions, relative_gap
+from optarium.errors import SolverCapabilityError
+from optarium.solvers.base import Capabilities, RawResult, SolveOptions
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -48,25 +48,21 @@ class CpSatBackend:
         return version("ortools")
 
     def solve(self, problem: MathProgram, options: SolveOptions, plan: Plan | None = None) -> RawResult:
+        """Build and solve in a worker process through the one CP-SAT runner (:mod:`optarium.solvers.cpsat_run`)."""
+        from optarium.solvers.cpsat_run import CpSatOptions, run_isolated
+
         options = options.with_plan(plan)
-        """Runs in a worker process (see :mod:`optarium.isolation`)."""
-        from dataclasses import replace
-
-        from optarium.isolation import call_isolated
-
-        result: RawResult = call_isolated(
-            "optarium.solvers.cpsat:solve_here", problem, replace(options, progress=None), progress=options.progress
-        )
-        return result
+        limits = CpSatOptions(options.time_limit, options.threads, options.seed, options.rel_gap, dict(options.params))
+        result = run_isolated("optarium.solvers.cpsat:build_model", (problem,), limits, options.progress)
+        if result.payload is None:
+            return result
+        x = np.asarray(result.payload, dtype=np.float64)
+        return _check_artificial_bounds(problem, x, replace(result, payload=x))
 
 
-def solve_here(problem: MathProgram, options: SolveOptions, progress: Any = None) -> RawResult:
-    """The CP-SAT solve itself; call it only in a process that has not loaded highspy."""
-    from dataclasses import replace
-
+def build_model(problem: MathProgram) -> tuple[Any, list[Any], float]:
+    """The CP-SAT model of ``problem``, its variables and objective offset; runs in the worker only."""
     from ortools.sat.python import cp_model
-
-    options = replace(options, progress=progress)
 
     model = cp_model.CpModel()
     lower = np.where(np.isinf(problem.col_lower), -ARTIFICIAL_BOUND, np.ceil(problem.col_lower - 1e-9))
@@ -100,48 +96,8 @@ def solve_here(problem: MathProgram, options: SolveOptions, progress: Any = None
         model.Minimize(objective)
     else:
         model.Maximize(objective)
+    return model, variables, float(problem.offset)
 
-    solver = cp_model.CpSolver()
-    parameters = solver.parameters
-    if options.time_limit is not None:
-        parameters.max_time_in_seconds = float(options.time_limit)
-    if options.rel_gap is not None:
-        parameters.relative_gap_limit = float(options.rel_gap)
-    parameters.num_workers = int(options.threads) if options.threads is not None else 8
-    if options.seed is not None:
-        parameters.random_seed = int(options.seed)
-    for key, value in options.params.items():
-        if not hasattr(parameters, key):
-            raise OptionError(f"cpsat:{key}", value, "a CP-SAT parameter (see sat_parameters.proto)")
-        try:
-            setattr(parameters, key, value)
-        except (TypeError, ValueError) as error:
-            raise OptionError(f"cpsat:{key}", value, f"of the right type ({error})") from None
-    callback = _Progress(options) if options.progress is not None else None
-    started = time.perf_counter()
-    code = solver.Solve(model, callback)
-    seconds = time.perf_counter() - started
-    name = solver.StatusName(code)
-    x = None
-    value = bound = None
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        x = np.array([solver.Value(var) for var in variables], dtype=np.float64)
-        value = float(solver.ObjectiveValue()) + problem.offset
-        bound = float(solver.BestObjectiveBound()) + problem.offset
-    if code == cp_model.OPTIMAL:
-        status = "optimal"
-    elif code == cp_model.FEASIBLE:
-        status = "time_limit" if options.time_limit is not None and seconds >= 0.95 * options.time_limit else "feasible"
-    elif code == cp_model.INFEASIBLE:
-        status = "infeasible"
-    elif code == cp_model.UNKNOWN:
-        status = "time_limit"
-    else:
-        status = "error"
-    result = RawResult(status, value, bound, x, name, seconds)
-    if x is not None:
-        result = _check_artificial_bounds(problem, x, result)
-    return result
 
 def _check_artificial_bounds(problem: MathProgram, x: NDArray[np.float64], result: RawResult) -> RawResult:
     at_bound = (np.isinf(problem.col_lower) & (x <= -ARTIFICIAL_BOUND)) | (np.isinf(problem.col_upper) & (x >= ARTIFICIAL_BOUND))
@@ -167,18 +123,3 @@ def _check_artificial_bounds(problem: MathProgram, x: NDArray[np.float64], resul
     return RawResult("error", None, None, None, result.solver_status, result.seconds,
                      f"the solution reaches the artificial bound ±{ARTIFICIAL_BOUND:g} on an unbounded variable; use highs or scip")
 
-
-def _Progress(options: SolveOptions) -> Any:
-    from ortools.sat.python import cp_model
-
-    class Callback(cp_model.CpSolverSolutionCallback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.started = time.perf_counter()
-
-        def on_solution_callback(self) -> None:
-            incumbent, bound = float(self.ObjectiveValue()), float(self.BestObjectiveBound())
-            assert options.progress is not None
-            options.progress(Progress(time.perf_counter() - self.started, incumbent, bound, relative_gap(incumbent, bound)))
-
-    return Callback()

@@ -25,7 +25,8 @@ def test_schedule_ft06_json_plot_and_store(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["makespan"] == 55 and out["gap"] == 0.0 and out["verified"] is True
-    assert out["best_known"] == 55 and out["method"] == "cp"
+    assert out["best_known"] == 55 and out["gap_to_best_known"] == 0.0 and out["method"] == "cp"
+    assert out["kind"] == "jobshop" and out["status"] == "optimal" and out["bound"] == 55
     assert plot.stat().st_size > 1000 and plot.read_bytes()[:4] == b"\x89PNG"
     assert open_store(store).get_run(out["run_id"])["kind"] == "jobshop"
 
@@ -37,8 +38,9 @@ def test_instant_methods_on_a_file(tmp_path: Path, method: str) -> None:
     done = _run(str(path), "--method", method, "--rule", "spt", "--json", "--store", f"sqlite:///{tmp_path / 'r.db'}")
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["verified"] is True and out["gap"] is None
+    assert out["verified"] is True and out["gap"] is None and out["gap_to_best_known"] is None
     assert out["makespan"] >= 11  # machine 1 carries 2 + 4 + 5
+    assert out["method"] == method and out["plan"]["source"] == "user"
     assert out["jobs"] == 3 and out["machines"] == 2
 
 
@@ -49,6 +51,7 @@ def test_instant_methods_on_a_file(tmp_path: Path, method: str) -> None:
         (["ft06", "--time-limit", "0"], "--time-limit"),
         (["ft06", "--method", "tabu"], "tabu"),
         (["ft06", "--method", "rule", "--rule", "lifo"], "lifo"),
+        (["ft06", "--threads", "0"], "--threads"),
         (["BAD_FILE"], "negative"),
     ],
 )
@@ -64,4 +67,33 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path: Path, args: 
     assert done.stderr.startswith("error: ") and named in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not plot.exists()
+    assert not db.exists() or open_store(f"sqlite:///{db}").count_runs() == 0
+
+
+def test_config_file_sets_the_settings_and_flags_override_it(tmp_path: Path) -> None:
+    config = tmp_path / "schedule.toml"
+    config.write_text('method = "rule"\nrule = "spt"\ntime_limit = 3\n')
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    done = _run("la01", "--config", str(config), "--json", "--store", store)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["solver"] == "rule:spt" and out["rule"] == "spt"
+    assert open_store(store).get_run(out["run_id"])["params"]["time_limit"] == 3.0
+    flagged = json.loads(_run("la01", "--config", str(config), "--rule", "fifo", "--json", "--no-record").stdout)
+    assert flagged["solver"] == "rule:fifo"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [('time_limit = -1\n', "time_limit"), ('method = "tabu"\n', "method"), ('threads = "two"\n', "threads"),
+     ('colour = "red"\n', "colour")],
+)
+def test_a_bad_config_file_exits_2_naming_the_key_and_the_file(tmp_path: Path, text: str, key: str) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    db = tmp_path / "runs.db"
+    done = _run("ft06", "--config", str(config), "--store", f"sqlite:///{db}")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1
+    assert str(config) in done.stderr and f"`{key}`" in done.stderr
     assert not db.exists() or open_store(f"sqlite:///{db}").count_runs() == 0

@@ -9,7 +9,12 @@ import pytest
 
 from optarium.domains.scheduling.instance import JobShopInstance, load_instance, read_instance_file
 from optarium.domains.scheduling.rules import RULES, dispatch_rule
-from optarium.domains.scheduling.verify import Schedule, gap_to_best_known, verify_schedule
+from optarium.domains.scheduling.verify import (
+    Schedule,
+    gap_to_best_known,
+    verify_schedule,
+    verify_starts,
+)
 from optarium.errors import InputFileError, InvalidModelError, OptionError
 
 FT06_STANDARD = """# ft06 in the standard (OR-Library) format
@@ -75,7 +80,7 @@ def test_unknown_name_and_direct_construction_errors() -> None:
         load_instance("zz99")
     with pytest.raises(InvalidModelError, match=r"must be in 0\.\.1, got 2"):
         JobShopInstance(np.array([[0, 2]]), np.array([[1, 1]]), num_machines=2)
-    with pytest.raises(OptionError, match="--rule"):
+    with pytest.raises(OptionError, match="`rule` must be one of"):
         dispatch_rule(load_instance("ft06"), "lifo")
 
 
@@ -84,8 +89,9 @@ def test_rules_give_verified_schedules_no_shorter_than_the_optimum(rule: str) ->
     instance = load_instance("la01")
     check = verify_schedule(instance, Schedule.from_starts(instance, dispatch_rule(instance, rule)))
     assert check.verified, check.violations
-    assert check.makespan is not None and check.makespan >= 666
-    assert check.gap == pytest.approx((check.makespan - 666) / 666)
+    assert check.objective is not None and check.objective >= 666
+    assert check.max_violation == 0.0 and check.details["num_violations"] == 0
+    assert check.details["gap_to_best_known"] == pytest.approx((check.objective - 666) / 666)
 
 
 def test_verification_catches_overlap_precedence_duration_and_missing_operations() -> None:
@@ -99,13 +105,26 @@ def test_verification_catches_overlap_precedence_duration_and_missing_operations
     assert any("overlap" in v for v in crowded.violations)
     assert any("previous operation" in v for v in crowded.violations)
 
+    assert crowded.details["num_violations"] >= 2
+    # the largest violation is in time units: two operations of 10 at time 0 on one machine overlap by 10
+    assert crowded.max_violation == 10.0
+
     shortened = good.table.copy()
     shortened[0, 4] -= 1
-    assert any("duration" in v for v in verify_schedule(instance, Schedule(shortened)).violations)
+    short = verify_schedule(instance, Schedule(shortened))
+    assert any("duration" in v for v in short.violations) and short.max_violation == 1.0
     dropped = verify_schedule(instance, Schedule(good.table[1:]))
     assert not dropped.verified and any("missing" in v for v in dropped.violations)
     lied = verify_schedule(instance, good, reported_makespan=good.makespan - 1)
-    assert not lied.verified
+    assert not lied.verified and "reported makespan" in lied.message
+
+
+def test_start_times_of_the_wrong_shape_fail_the_check_instead_of_raising() -> None:
+    instance = load_instance("ft06")
+    check = verify_starts(instance, np.zeros((2, 2), dtype=np.int64))
+    assert not check.verified and "shape (6, 6)" in check.message
+    fractional = verify_starts(instance, dispatch_rule(instance, "mor") + 0.5)
+    assert not fractional.verified and "whole numbers" in fractional.message
 
 
 def test_gap_is_none_without_a_best_known_value() -> None:

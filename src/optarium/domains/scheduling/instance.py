@@ -21,7 +21,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -43,6 +43,7 @@ class JobShopInstance:
     for the makespan when the instance comes from a shipped set.
     """
 
+    kind: ClassVar[str] = "jobshop"
     machines: NDArray[np.int64]
     durations: NDArray[np.int64]
     name: str = "jobshop"

@@ -28,7 +28,9 @@ Where we depart from the paper:
   uses its policy alone.
 
 A trained default ships with the package (``default_rule.json``); a model
-trained by the user lives in the user data directory and wins over it.
+trained by the user is saved to the store as a versioned artifact named
+``jobshop.rule`` (:func:`save_rule`) and wins over the shipped one; a model
+file the user names explicitly wins over both.
 """
 
 from __future__ import annotations
@@ -49,19 +51,15 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
+    from optarium.store.base import ArtifactStore
+
 FEATURES = (
     "duration", "remaining_work", "remaining_ops", "start_delay", "waited", "duration_rank", "work_rank",
     "next_duration", "next_machine_load", "duration_share", "work_share", "work_after", "next_machine_slack",
 )
 SHIPPED_MODEL = Path(__file__).with_name("default_rule.json")
-USER_MODEL_NAME = "jobshop_rule.json"
-
-
-def user_model_path() -> Path:
-    """Where ``train`` saves a user's model and ``load_rule`` looks first."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("optarium", appauthor=False)) / USER_MODEL_NAME
+ARTIFACT = "jobshop.rule"
+FORMAT = "optarium-jobshop-rule/1"
 
 
 class _Scales:
@@ -137,22 +135,36 @@ class LearnedRule:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "format": "optarium-jobshop-rule/1",
+            "format": FORMAT,
             "features": list(FEATURES),
             "W1": self.W1.tolist(), "b1": self.b1.tolist(), "w2": self.w2.tolist(), "v": self.v.tolist(),
             "info": self.info,
         }
 
-    def save(self, path: str | Path | None = None) -> Path:
-        """Write the model as JSON (default: the user data directory); return the path."""
-        target = Path(path) if path is not None else user_model_path()
+    def to_bytes(self) -> bytes:
+        """The model as JSON text, as a file or an artifact holds it."""
+        return json.dumps(self.to_dict(), indent=1).encode("utf-8")
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model to a JSON file; to keep it in the store, use :func:`save_rule`."""
+        target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(self.to_dict(), indent=1))
+        target.write_bytes(self.to_bytes())
         return target
 
     @classmethod
+    def from_bytes(cls, data: bytes, source: str = "model") -> LearnedRule:
+        try:
+            parsed = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            raise InvalidModelError(f"cannot read the model: {error}", source=source) from None
+        if not isinstance(parsed, dict):
+            raise InvalidModelError("not an optarium job-shop rule of this version (not a JSON object)", source=source)
+        return cls.from_dict(parsed, source)
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "model") -> LearnedRule:
-        if data.get("format") != "optarium-jobshop-rule/1" or data.get("features") != list(FEATURES):
+        if data.get("format") != FORMAT or data.get("features") != list(FEATURES):
             raise InvalidModelError("not an optarium job-shop rule of this version (format or feature list differ)", source=source)
         try:
             W1, b1, w2, v = (np.asarray(data[key], dtype=np.float64) for key in ("W1", "b1", "w2", "v"))
@@ -165,19 +177,51 @@ class LearnedRule:
         return rule
 
 
-def load_rule(path: str | Path | None = None) -> LearnedRule:
-    """The model at ``path``; else the user's trained model; else the one shipped with optarium."""
-    if path is None:
-        user = user_model_path()
-        path = user if user.is_file() else SHIPPED_MODEL
-    path = Path(path)
+def save_rule(rule: LearnedRule, store: ArtifactStore | str | None = None) -> int:
+    """Keep ``rule`` in the store (default: the user's) as a new version of ``jobshop.rule``; return the version."""
+    from optarium.store.base import open_store
+
+    handle: Any = store if store is not None and not isinstance(store, str) else open_store(store)
+    meta = {"format": FORMAT, **{key: value for key, value in rule.info.items() if key != "format"}}
+    version: int = handle.save_artifact(ARTIFACT, rule.to_bytes(), meta)
+    return version
+
+
+def find_rule(
+    path: str | Path | None = None, store: ArtifactStore | None = None, version: int | None = None
+) -> tuple[LearnedRule, str]:
+    """The rule to use and where it came from: the file at ``path``; else the newest
+    ``jobshop.rule`` artifact in ``store`` (or ``version``); else the one shipped with optarium."""
+    if path is not None:
+        return _read_file(Path(path)), f"file {path}"
+    if store is not None:
+        artifact = store.load_artifact(ARTIFACT, version)
+        if artifact is not None:
+            where = f"artifact {ARTIFACT} v{artifact.version}"
+            return LearnedRule.from_bytes(artifact.data, where), where
+        if version is not None:
+            from optarium.errors import NotFoundError
+
+            raise NotFoundError(f"the store has no version {version} of {ARTIFACT}")
+    return _read_file(SHIPPED_MODEL), "shipped"
+
+
+def load_rule(path: str | Path | None = None, store: ArtifactStore | str | None = None, version: int | None = None) -> LearnedRule:
+    """The rule :func:`find_rule` chooses; ``store`` may be a store or its URL."""
+    from optarium.store.base import open_store
+
+    handle: Any = None if store is None else store if not isinstance(store, str) else open_store(store)
+    return find_rule(path, handle, version)[0]
+
+
+def _read_file(path: Path) -> LearnedRule:
     if not path.is_file():
         raise InputFileError(str(path), "no such model file")
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
+        data = path.read_bytes()
+    except OSError as error:
         raise InvalidModelError(f"cannot read the model: {error}", source=str(path)) from None
-    return LearnedRule.from_dict(data, str(path))
+    return LearnedRule.from_bytes(data, str(path))
 
 
 def random_instance(jobs: int, machines: int, seed: int) -> JobShopInstance:
@@ -290,12 +334,12 @@ def train(
         raise OptionError("instances", [], "at least one training instance")
     teachers = []
     for instance in instances:
-        result = solve_cp(instance, teacher_time_limit, workers=workers, seed=seed)
-        if result.starts is None:
+        result = solve_cp(instance, teacher_time_limit, threads=workers, seed=seed)
+        if result.payload is None:
             raise InvalidModelError(f"CP-SAT found no schedule for training instance {instance.name} in {teacher_time_limit}s")
-        teachers.append(result.starts)
+        teachers.append(result.payload)
         if log is not None:
-            log(f"teacher {instance.name}: makespan {result.makespan} ({result.status})")
+            log(f"teacher {instance.name}: makespan {result.objective:g} ({result.status})")
     rule = train_from_teachers(instances, teachers, seed=seed, **options)
     rule.info["teacher"] = f"CP-SAT {teacher_time_limit}s, {workers} workers"
     return rule

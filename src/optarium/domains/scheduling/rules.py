@@ -138,7 +138,7 @@ def dispatch_rule(instance: JobShopInstance, rule: str = "mwkr") -> NDArray[np.i
     """Start times (jobs, ops) of the active schedule built with ``rule`` (spt, mwkr, mor, fifo)."""
     key = rule.lower()
     if key not in RULES:
-        raise OptionError("--rule", rule, f"one of {', '.join(RULES)}")
+        raise OptionError("rule", rule, f"one of {', '.join(RULES)}")
     return dispatch(instance, RULES[key])
 
 
