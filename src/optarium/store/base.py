@@ -115,7 +115,10 @@ class StudyStore(Protocol):
     """Black-box studies: create, find, ask under a lock, finish trials, list them."""
 
     def create_study(self, row: dict[str, Any], load_if_exists: bool = False) -> tuple[dict[str, Any], bool]:
-        """Insert a study (or find it when ``load_if_exists``); return its row and whether it is new."""
+        """Insert a study (or find it when ``load_if_exists``); return its row and whether it is new.
+
+        A taken name is a ``ConflictError``; of several workers creating one name at once exactly one creates it.
+        """
         ...
 
     def find_study(self, name: str) -> dict[str, Any] | None: ...
@@ -123,14 +126,37 @@ class StudyStore(Protocol):
     def list_studies(self) -> list[dict[str, Any]]: ...
 
     def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-        """Under the study's lock: ``propose(ask_index, trials)`` returns new trial rows, stored pending."""
+        """Under the study's lock: ``propose(ask_index, trials)`` returns new trial rows, stored pending.
+
+        ``trials`` holds every trial so far, pending ones too; ``ask_index`` counts asks from 1. If
+        ``propose`` raises, nothing is stored. ``NotFoundError`` if there is no such study.
+        """
         ...
 
     def finish_trials(self, study_id: int, results: list[tuple[int, str, float | None, float | None]]) -> list[dict[str, Any]]:
-        """Finish pending trials ``(number, state, value, feasibility)`` in one transaction; return their rows."""
+        """Finish pending trials ``(number, state, value, feasibility)`` in one transaction; return their rows.
+
+        ``state`` is ``complete`` or ``failed``. An unknown trial is a ``NotFoundError``, one already
+        finished a ``ConflictError``; either way nothing changes.
+        """
         ...
 
     def list_trials(self, study_id: int) -> list[dict[str, Any]]: ...
+
+
+TRIAL_END_STATES = ("complete", "failed")
+
+
+def check_finish(results: list[tuple[int, str, float | None, float | None]]) -> None:
+    """What every store checks before finishing trials: known end states, each trial once."""
+    for number, state, _value, _feasibility in results:
+        if state not in TRIAL_END_STATES:
+            raise ValueError(f"`state` must be 'complete' or 'failed', got {state!r} for trial {number}")
+    numbers = [number for number, *_ in results]
+    if len(set(numbers)) != len(numbers):
+        from optarium.errors import ConflictError
+
+        raise ConflictError(f"a trial appears twice in one call: {numbers!r}")
 
 
 @runtime_checkable

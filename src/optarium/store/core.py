@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from optarium.errors import ConflictError, NotFoundError, StoreError
-from optarium.store.base import Artifact, Run, json_safe
+from optarium.store.base import Artifact, Run, check_finish, json_safe
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 ENV_VAR = "OPTARIUM_STORE"
 CREATE_ATTEMPTS = 5
+SAVE_ATTEMPTS = 50
 
 
 def default_url() -> str:
@@ -246,16 +247,19 @@ class SqlStore:
     # artifacts ----------------------------------------------------------------------------
     def save_artifact(self, name: str, data: bytes, meta: dict[str, Any] | None = None) -> int:
         """Store a new version of ``name``; two workers saving at once get different versions."""
-        from sqlalchemy import func, select
+        from sqlalchemy import func, select, text
         from sqlalchemy.exc import IntegrityError
 
         from optarium.store.schema import artifacts
 
         if not name or len(name) > 255:
             raise ValueError(f"`name` must be 1-255 characters, got {name!r}")
-        for attempt in range(CREATE_ATTEMPTS):
+        for attempt in range(SAVE_ATTEMPTS):
             try:
                 with self.engine.begin() as connection:
+                    if connection.dialect.name == "postgresql":
+                        # saves of one name wait for each other instead of colliding on the version
+                        connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name})
                     latest = connection.execute(
                         select(func.max(artifacts.c.version)).where(artifacts.c.name == name)).scalar()
                     version = int(latest or 0) + 1
@@ -265,8 +269,10 @@ class SqlStore:
                     })
                 return version
             except IntegrityError:
-                if attempt + 1 == CREATE_ATTEMPTS:
+                # another worker took this version between our read and our write: read again
+                if attempt + 1 == SAVE_ATTEMPTS:
                     raise StoreError(f"store {_redact(self.url)}: could not save artifact {name!r}") from None
+                time.sleep(0.005 * (attempt + 1))
             except Exception as error:
                 from sqlalchemy.exc import SQLAlchemyError
 
@@ -302,18 +308,29 @@ class SqlStore:
 
     # studies ------------------------------------------------------------------------------
     def create_study(self, row: dict[str, Any], load_if_exists: bool = False) -> tuple[dict[str, Any], bool]:
+        """Insert a study, or find it when ``load_if_exists``; of several workers creating one name, one wins."""
+        from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
         from optarium.store import studies
 
-        with self.transaction() as connection:
-            existing = studies.find_study(connection, row["name"])
-            if existing is not None:
-                if not load_if_exists:
-                    raise ConflictError(f"a study named {row['name']!r} already exists; load it or pick another name")
-                return existing, False
-            studies.insert_study(connection, row)
-            created = studies.find_study(connection, row["name"])
-        assert created is not None
-        return created, True
+        existing = self.find_study(row["name"])
+        if existing is None:
+            try:
+                # insert first: the unique name, not an earlier read, decides who creates it
+                with self.engine.begin() as connection:
+                    studies.insert_study(connection, row)
+                    created = studies.find_study(connection, row["name"])
+                assert created is not None
+                return created, True
+            except IntegrityError as error:
+                existing = self.find_study(row["name"])
+                if existing is None:
+                    raise StoreError(f"store {_redact(self.url)}: {_first_line(error)}") from None
+            except SQLAlchemyError as error:
+                raise StoreError(f"store {_redact(self.url)}: {_first_line(error)}") from None
+        if not load_if_exists:
+            raise ConflictError(f"a study named {row['name']!r} already exists; load it or pick another name")
+        return existing, False
 
     def find_study(self, name: str) -> dict[str, Any] | None:
         from optarium.store import studies
@@ -340,14 +357,15 @@ class SqlStore:
     def finish_trials(self, study_id: int, results: list[tuple[int, str, float | None, float | None]]) -> list[dict[str, Any]]:
         from optarium.store import studies
 
+        check_finish(results)
         finished = []
         with self.transaction() as connection:
             for number, state, value, feasibility in results:
                 row = studies.find_trial(connection, study_id, number)
                 _check_pending(row, number)
                 assert row is not None
-                studies.finish_trial(connection, row["id"], state, value, feasibility)
-                row.update(state=state, value=value, feasibility=feasibility)
+                when = studies.finish_trial(connection, row, state, value, feasibility)
+                row.update(state=state, value=value, feasibility=feasibility, finished_at=when)
                 finished.append(row)
         return finished
 

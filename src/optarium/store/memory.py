@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from optarium.errors import ConflictError, NotFoundError
-from optarium.store.base import Artifact, Run, json_safe
+from optarium.store.base import Artifact, Run, check_finish, json_safe
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -187,6 +187,7 @@ class MemoryStore:
     def finish_trials(self, study_id: int, results: list[tuple[int, str, float | None, float | None]]) -> list[dict[str, Any]]:
         with self._lock:
             self._study(study_id)
+            check_finish(results)
             by_number = {trial["number"]: trial for trial in self._trials[study_id]}
             for number, _state, _value, _feasibility in results:
                 row = by_number.get(number)
@@ -194,8 +195,6 @@ class MemoryStore:
                     raise NotFoundError(f"no trial {number}")
                 if row["state"] != "pending":
                     raise ConflictError(f"trial {number} is already {row['state']}; a trial is told once")
-            if len({number for number, *_ in results}) != len(results):
-                raise ConflictError("a trial appears twice in one tell")
             now = datetime.now(UTC)
             for number, state, value, feasibility in results:
                 by_number[number].update(state=state, value=value, feasibility=feasibility, finished_at=now)

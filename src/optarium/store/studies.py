@@ -1,7 +1,7 @@
 """Tables and queries of black-box studies: one row per study, one row per trial.
 
-Every function takes an open connection of :meth:`Store.transaction`, so the caller
-decides what forms one transaction; the CLI and samplers never build SQL.
+Every function takes an open connection of :meth:`SqlStore.transaction`, so the SQL
+store decides what forms one transaction; studies, the CLI and samplers never build SQL.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy import (
     update,
 )
 
+from optarium.errors import ConflictError, NotFoundError
 from optarium.store.schema import metadata
 
 if TYPE_CHECKING:
@@ -88,13 +89,19 @@ def lock_study(connection: Connection, study_id: int) -> int:
     PostgreSQL serialises concurrent asks on the study row: a second worker's ask
     waits, then sees the first worker's pending trials.
     """
-    connection.execute(update(studies).where(studies.c.id == study_id).values(ask_count=studies.c.ask_count + 1))
+    locked = connection.execute(update(studies).where(studies.c.id == study_id).values(ask_count=studies.c.ask_count + 1))
+    if locked.rowcount != 1:
+        raise NotFoundError(f"no study with id {study_id}")
     return int(connection.execute(select(studies.c.ask_count).where(studies.c.id == study_id)).scalar_one())
 
 
 def list_trials(connection: Connection, study_id: int) -> list[dict[str, Any]]:
+    """The study's trials by number; :class:`NotFoundError` if there is no such study."""
     query = select(study_trials).where(study_trials.c.study_id == study_id).order_by(study_trials.c.number)
-    return [dict(r._mapping) for r in connection.execute(query)]
+    rows = [dict(r._mapping) for r in connection.execute(query)]
+    if not rows and connection.execute(select(studies.c.id).where(studies.c.id == study_id)).first() is None:
+        raise NotFoundError(f"no study with id {study_id}")
+    return rows
 
 
 def insert_trials(connection: Connection, study_id: int, rows: list[dict[str, Any]]) -> None:
@@ -112,14 +119,15 @@ def find_trial(connection: Connection, study_id: int, number: int) -> dict[str, 
     return None if row is None else dict(row._mapping)
 
 
-def finish_trial(connection: Connection, trial_id: int, state: str, value: float | None, feasibility: float | None) -> None:
-    """Mark one trial complete or failed; only a pending trial changes (the WHERE guards races)."""
+def finish_trial(connection: Connection, row: dict[str, Any], state: str, value: float | None, feasibility: float | None) -> datetime:
+    """Mark one trial (a row of :func:`find_trial`) complete or failed and return when;
+    only a pending trial changes (the WHERE guards races)."""
+    now = datetime.now(UTC)
     result = connection.execute(
         update(study_trials)
-        .where(study_trials.c.id == trial_id, study_trials.c.state == "pending")
-        .values(state=state, value=value, feasibility=feasibility, finished_at=datetime.now(UTC))
+        .where(study_trials.c.id == row["id"], study_trials.c.state == "pending")
+        .values(state=state, value=value, feasibility=feasibility, finished_at=now)
     )
     if result.rowcount != 1:
-        from optarium.errors import ConflictError
-
-        raise ConflictError(f"trial {trial_id} was finished by another worker meanwhile")
+        raise ConflictError(f"trial {row['number']} was finished by another worker meanwhile")
+    return now
