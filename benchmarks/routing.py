@@ -77,21 +77,29 @@ def mean_curve_reach(rows: list[dict[str, Any]], mode: str, long: float, steps: 
 def run_one(name: str, mode: str, seed: int, options: dict[str, Any] | None, bks: float,
             short: float, long: float, url: str) -> dict[str, Any]:
     """One run of ``mode`` on one instance (in a worker process); only cold runs are recorded,
-    so every warm mode learns from the same stored runs."""
-    from optarium.domains.routing import read_instance, solve_routing
+    so every warm mode learns from the same stored runs. The trace starts with the search; the
+    warm start's policy is learned (or loaded from the store) before it, in ``plan_seconds``."""
+    from optarium.domains.routing import (
+        RouteSettings,
+        WarmStartOptions,
+        read_instance,
+        solve_routing,
+    )
     from optarium.store.base import open_store
 
-    result = solve_routing(read_instance(DATA / f"{name}.vrp"), time_limit=long, seed=seed,
-                           warm_start=options is not None, warm_options=options, store=open_store(url),
-                           record=options is None)
-    assert result.verified, result.check.problems
-    at_short = best_at(result.trace, short)
+    settings = RouteSettings(time_limit=long, seed=seed, warm_start=options is not None,
+                             warm=WarmStartOptions(**(options or {})))
+    solution = solve_routing(read_instance(DATA / f"{name}.vrp"), settings, store=open_store(url),
+                             record=options is None)
+    assert solution.verified and solution.objective is not None, solution.message
+    trace = [(at, cost) for at, cost in solution.extra["trace"]]
+    at_short = best_at(trace, short)
     return {
         "instance": name, "mode": mode, "seed": seed, "bks": bks,
-        "initial_cost": result.initial_cost, "cost_short": at_short, "cost_long": result.cost,
+        "initial_cost": solution.extra["initial_cost"], "cost_short": at_short, "cost_long": solution.objective,
         "gap_short": None if at_short is None else (at_short - bks) / bks,
-        "gap_long": (result.cost - bks) / bks, "iterations": result.iterations,
-        "trace": result.trace, "message": result.message,
+        "gap_long": (solution.objective - bks) / bks, "iterations": solution.extra["iterations"],
+        "trace": trace, "message": solution.message, "plan_seconds": solution.timings.get("plan"),
     }
 
 
@@ -107,7 +115,7 @@ def main() -> int:
                              " (its temporary folder is printed at the start) instead of running them again")
     args = parser.parse_args()
 
-    from optarium.domains.routing import read_instance, solve_routing
+    from optarium.domains.routing import RouteSettings, read_instance, solve_routing
     from optarium.store.base import open_store
 
     with open(DATA / "reference.csv") as handle:
@@ -141,7 +149,7 @@ def main() -> int:
         print(f"store: {url}", file=sys.stderr)
         store = open_store(url)
         for name in train:
-            solve_routing(read_instance(DATA / f"{name}.vrp"), time_limit=train_seconds, seed=0, store=store)
+            solve_routing(read_instance(DATA / f"{name}.vrp"), RouteSettings(time_limit=train_seconds), store=store)
             print(f"trained on {name}", file=sys.stderr)
 
     # cold runs first (they are recorded), then the warm modes, which learn from them;

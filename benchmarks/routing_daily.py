@@ -32,7 +32,12 @@ def run_instance(name: str, churn: float, budget: float, seed: int) -> list[dict
     """Yesterday cold (recorded), then today in every mode (in a worker process)."""
     import numpy as np
 
-    from optarium.domains.routing import read_instance, solve_routing
+    from optarium.domains.routing import (
+        RouteSettings,
+        WarmStartOptions,
+        read_instance,
+        solve_routing,
+    )
     from optarium.store.base import open_store
 
     base = read_instance(DATA / f"{name}.vrp")
@@ -42,14 +47,16 @@ def run_instance(name: str, churn: float, budget: float, seed: int) -> list[dict
     yesterday = base.with_clients(sorted(rng.choice(clients, size, replace=False).tolist()), name=f"{name}-yesterday")
     today = base.with_clients(sorted(rng.choice(clients, size, replace=False).tolist()), name=f"{name}-today")
     store = open_store(f"sqlite:///{tempfile.mkdtemp()}/daily.db")
-    solve_routing(yesterday, time_limit=budget, seed=seed, store=store)
+    solve_routing(yesterday, RouteSettings(time_limit=budget, seed=seed), store=store)
     rows = []
     for mode, options in MODES.items():
-        result = solve_routing(today, time_limit=budget, seed=seed, warm_start=options is not None,
-                               warm_options=options, store=store, record=False)
-        assert result.verified, result.check.problems
-        rows.append({"instance": name, "mode": mode, "seed": seed, "cost": result.cost,
-                     "initial_cost": result.initial_cost, "trace": result.trace, "message": result.message})
+        settings = RouteSettings(time_limit=budget, seed=seed, warm_start=options is not None,
+                                 warm=WarmStartOptions(**(options or {})))
+        solution = solve_routing(today, settings, store=store, record=False)
+        assert solution.verified, solution.message
+        rows.append({"instance": name, "mode": mode, "seed": seed, "cost": solution.objective,
+                     "initial_cost": solution.extra["initial_cost"], "trace": solution.extra["trace"],
+                     "message": solution.message, "plan_seconds": solution.timings.get("plan")})
     reference = next(row["cost"] for row in rows if row["mode"] == "cold")
     for row in rows:
         reached = next((at for at, cost in row["trace"] if cost <= reference), None)
