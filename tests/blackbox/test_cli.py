@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,12 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path: Path) -> Non
     assert again.returncode == 2 and "already failed" in again.stderr
     wrong_store = cli("best", "s", "--store", "nosuch://x", cwd=tmp_path)
     assert wrong_store.returncode == 2 and "nosuch://x" in wrong_store.stderr
+
+
+def test_a_memory_store_is_refused_because_each_command_is_its_own_process(tmp_path: Path) -> None:
+    refused = cli("create", "s", "--space", str(ROOT / "examples" / "space.yaml"), "--store", "memory://lab", cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stderr.strip().count("\n") == 0
+    assert "`--store`" in refused.stderr and "memory://lab" in refused.stderr
+    env = {**os.environ, "OPTARIUM_STORE": "memory://lab"}
+    from_env = subprocess.run([OPTARIUM, "study", "ask", "s"], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert from_env.returncode == 2 and "memory://lab" in from_env.stderr

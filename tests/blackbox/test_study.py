@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import math
+import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -14,12 +19,26 @@ from optarium.blackbox.errors import StudyExistsError, StudyNotFoundError, TellE
 from optarium.blackbox.optimize import optimize
 from optarium.blackbox.space import Space
 from optarium.blackbox.study import Study
-from optarium.errors import OptionError, StoreError
+from optarium.errors import ConflictError, OptionError, StoreError
 
 SPACE = {"x": {"type": "float", "low": -2.0, "high": 2.0}, "c": {"type": "categorical", "choices": ["p", "q"]}}
 
 
-def test_create_ask_tell_load_best(store_url: str) -> None:
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh store URL of each kind a study runs on in one process: memory, SQLite, PostgreSQL."""
+    if request.param == "memory":
+        yield f"memory://study-{uuid.uuid4().hex}"
+    elif request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        if not os.environ.get("OPTARIUM_TEST_PG_URL"):
+            pytest.skip("OPTARIUM_TEST_PG_URL is not set")
+        yield request.getfixturevalue("postgres_url")
+
+
+def test_create_ask_tell_load_best(any_store: str) -> None:
+    store_url = any_store
     study = Study.create("reaction", SPACE, sampler="sobol", direction="maximize", seed=1, store=store_url)
     trials = study.ask(3)
     for trial, value in zip(trials, [1.0, 5.0, 3.0], strict=True):
@@ -31,7 +50,8 @@ def test_create_ask_tell_load_best(store_url: str) -> None:
     assert again.best_so_far() == [(1, 1.0), (2, 5.0), (3, 5.0)]
 
 
-def test_bad_tells_write_nothing(store_url: str) -> None:
+def test_bad_tells_write_nothing(any_store: str) -> None:
+    store_url = any_store
     study = Study.create("bad-tells", SPACE, sampler="random", seed=1, store=store_url)
     (trial,) = study.ask()
     for bad in (math.nan, math.inf, -math.inf, "3"):
@@ -48,10 +68,12 @@ def test_bad_tells_write_nothing(store_url: str) -> None:
     assert study.trials[0].value == 2.0
 
 
-def test_names_are_unique_and_must_exist(store_url: str) -> None:
+def test_names_are_unique_and_must_exist(any_store: str) -> None:
+    store_url = any_store
     Study.create("unique", SPACE, store=store_url)
-    with pytest.raises(StudyExistsError, match="'unique'"):
+    with pytest.raises(StudyExistsError, match="'unique'") as taken:
         Study.create("unique", SPACE, store=store_url)
+    assert isinstance(taken.value, ConflictError) and isinstance(taken.value, ValueError)
     assert Study.create("unique", SPACE, store=store_url, load_if_exists=True).name == "unique"
     with pytest.raises(StudyNotFoundError, match="'missing'"):
         Study.load("missing", store=store_url)
@@ -65,7 +87,8 @@ def test_wrong_store_url_is_a_clear_error() -> None:
         Study.load("x", store="nosuchdb://nowhere")
 
 
-def test_failed_trial_can_be_retold_only_once(store_url: str) -> None:
+def test_failed_trial_can_be_retold_only_once(any_store: str) -> None:
+    store_url = any_store
     study = Study.create("fail", SPACE, sampler="random", seed=2, store=store_url)
     a, b = study.ask(2)
     study.tell(a, failed=True)
@@ -74,12 +97,63 @@ def test_failed_trial_can_be_retold_only_once(store_url: str) -> None:
     assert study.best is not None and study.best.number == b.number
 
 
-def test_optimize_is_a_loop_over_ask_and_tell(store_url: str) -> None:
+def test_optimize_is_a_loop_over_ask_and_tell(any_store: str) -> None:
+    store_url = any_store
     study = optimize(lambda p: (p["x"] - 0.5) ** 2 + (p["c"] == "q"), SPACE, budget=14, sampler="auto", seed=0,
                      n_workers=2, study_name="opt", store=store_url)
     assert len(study.trials) == 14 and all(t.state == "complete" for t in study.trials)
     assert study.best is not None and study.best.value < 0.2
     assert study.sampler_reason.startswith("gp")
+
+
+def test_a_ranking_with_a_finished_or_unknown_trial_writes_nothing(any_store: str) -> None:
+    study = Study.create("panel", SPACE, sampler="random", seed=4, feedback="ranking", store=any_store)
+    a, b, c = study.ask(3)
+    study.tell(c, 1.0)
+    with pytest.raises(TellError, match=f"trial {c.number} of study 'panel' is already complete"):
+        study.tell_ranking([a, b, c], [2, 0, 1])
+    with pytest.raises(TellError, match="no trial 99"):
+        study.tell_ranking([a, 99], [0, 1])
+    assert [t.state for t in study.trials] == ["pending", "pending", "complete"]
+    told = study.tell_ranking([a, b], [1, 0])
+    assert [(t.number, t.value) for t in told] == [(b.number, 0.0), (a.number, 1.0)]
+
+
+def test_optimize_without_a_store_writes_no_file_and_returns_the_best(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    study = optimize(lambda p: (p["x"] - 0.5) ** 2, SPACE, budget=12, sampler="sobol", seed=1)
+    assert study.store.url.startswith("memory://")
+    assert list(tmp_path.iterdir()) == []  # not even the default store of $OPTARIUM_STORE
+    complete = [t for t in study.trials if t.state == "complete"]
+    assert len(complete) == 12
+    assert study.best is not None and study.best.value == min(t.value for t in complete if t.value is not None)
+    again = optimize(lambda p: (p["x"] - 0.5) ** 2, SPACE, budget=3, sampler="sobol", seed=1, study_name=study.name)
+    assert len(again.trials) == 3  # each call without a store starts afresh
+
+
+def test_a_study_on_a_named_memory_store_is_shared_by_two_threads() -> None:
+    url = f"memory://lab-{uuid.uuid4().hex}"
+    Study.create("shared", SPACE, sampler="auto", seed=5, store=url)
+    barrier = threading.Barrier(2)
+    numbers: list[list[int]] = [[], []]
+
+    def worker(index: int) -> None:
+        study = Study.load("shared", store=url)
+        barrier.wait()
+        for _ in range(6):
+            (trial,) = study.ask()
+            numbers[index].append(trial.number)
+            study.tell(trial, (trial.params["x"] - 1.0) ** 2)
+
+    threads = [threading.Thread(target=worker, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    trials = Study.load("shared", store=url).trials
+    assert sorted(numbers[0] + numbers[1]) == list(range(1, 13)) and all(numbers)
+    assert len({(round(t.params["x"], 12), t.params["c"]) for t in trials}) == 12
+    assert all(t.state == "complete" for t in trials)
 
 
 def test_optimize_marks_crashing_evaluations_failed() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from optarium.errors import NotFoundError, OptariumError
+from optarium.errors import ConflictError, NotFoundError, OptariumError
 
 
 class SpaceError(OptariumError, ValueError):
@@ -13,8 +13,8 @@ class TellError(OptariumError, ValueError):
     """A result cannot be told: unknown or finished trial, NaN or infinite value."""
 
 
-class StudyExistsError(OptariumError, ValueError):
-    """A study with this name already exists in the store."""
+class StudyExistsError(ConflictError, ValueError):
+    """A study with this name already exists in the store (a :class:`ConflictError`, and a ``ValueError`` as before)."""
 
 
 class StudyNotFoundError(NotFoundError):

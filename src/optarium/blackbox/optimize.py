@@ -30,8 +30,9 @@ def optimize(
 
     ``n_workers > 1`` asks batches of that size and evaluates them in threads. A call
     that raises or returns NaN/inf is told as failed, so one bad point does not stop
-    the loop. Without ``store`` the study is recorded in the default store
-    (``$OPTARIUM_STORE`` or the SQLite file in the user data directory), like every run.
+    the loop. Without ``store`` the study lives in a fresh in-memory store and is gone
+    with the returned object (no file is written); give a URL (``sqlite:///lab.db``,
+    ``postgresql://...``, ``memory://NAME``) or a store object to keep it or share it.
     """
     import uuid
     from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +47,7 @@ def optimize(
     space = space if isinstance(space, Space) else Space.from_dict(space)
     study = Study.create(
         study_name or f"optimize-{uuid.uuid4().hex[:12]}", space, sampler=sampler, direction=direction,
-        seed=seed, budget=budget, store=store,
+        seed=seed, budget=budget, store="memory://" if store is None else store,
     )
 
     def evaluate(params: dict[str, Any]) -> float | None:

@@ -1,6 +1,8 @@
-"""Persistent ask/tell studies on the store: create or load by name, ask, tell, best.
+"""Ask/tell studies on any store: create or load by name, ask, tell, best.
 
-Each ask and each tell is one transaction. An ask locks the study row first, so
+A study speaks only the :class:`~optarium.store.base.StudyStore` protocol, so it
+runs the same in memory (``memory://NAME``), on an SQLite file or on PostgreSQL.
+Each ask and each tell is one transaction. An ask runs under the study's lock, so
 concurrent asks from several workers run one after the other and every sampler sees
 the pending trials of the others. A worker killed between ask and tell leaves its
 trial pending; anyone may tell it or mark it failed later.
@@ -15,12 +17,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from optarium.blackbox.base import History, Trial
 from optarium.blackbox.errors import StudyExistsError, StudyNotFoundError, TellError
 from optarium.blackbox.space import Space
-from optarium.errors import OptionError
+from optarium.errors import ConflictError, NotFoundError, OptionError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from sqlalchemy.engine import Connection
 
     from optarium.store.base import Store
 
@@ -37,6 +37,7 @@ class Study:
     """A named black-box study in the store; use :meth:`create` or :meth:`load`."""
 
     def __init__(self, store: Store, row: dict[str, Any]):
+        """Wrap a study row of ``store``; callers use :meth:`create` or :meth:`load`."""
         self.store = store
         self._id = int(row["id"])
         self.name: str = row["name"]
@@ -66,7 +67,6 @@ class Study:
         """Create a study (error if the name is taken, unless ``load_if_exists``)."""
         from optarium.blackbox.auto import explain
         from optarium.blackbox.samplers import get_sampler
-        from optarium.store import studies
 
         if not isinstance(name, str) or not name.strip() or len(name) > 255:
             raise OptionError("name", name, "a non-empty string of at most 255 characters")
@@ -87,48 +87,38 @@ class Study:
             "direction": direction, "feedback": feedback,
             "seed": seed if seed is not None else secrets.randbelow(2**31), "budget": budget,
         }
-        with handle.transaction() as connection:
-            existing = studies.find_study(connection, name)
-            if existing is not None:
-                if not load_if_exists:
-                    raise StudyExistsError(f"a study named {name!r} already exists; load it or pick another name")
-                return cls(handle, existing)
-            studies.insert_study(connection, row)
-            created = studies.find_study(connection, name)
-        assert created is not None
+        try:
+            created, _ = handle.create_study(row, load_if_exists=load_if_exists)
+        except ConflictError:
+            raise StudyExistsError(f"a study named {name!r} already exists; load it or pick another name") from None
         return cls(handle, created)
 
     @classmethod
     def load(cls, name: str, store: Store | str | None = None) -> Study:
         """The study called ``name``; :class:`StudyNotFoundError` if there is none."""
-        from optarium.store import studies
-
         handle = _store(store)
-        with handle.transaction() as connection:
-            row = studies.find_study(connection, name)
+        row = handle.find_study(name)
         if row is None:
             raise StudyNotFoundError(f"no study named {name!r} in store {handle.url}")
         return cls(handle, row)
 
     @staticmethod
     def list_all(store: Store | str | None = None) -> list[dict[str, Any]]:
-        from optarium.store import studies
-
-        with _store(store).transaction() as connection:
-            return studies.list_studies(connection)
+        """Every study row of the store, oldest first."""
+        return _store(store).list_studies()
 
     # ask / tell ---------------------------------------------------------------------------
     def ask(self, n: int = 1) -> list[Trial]:
         """Suggest ``n`` new trials (a batch), stored as pending; pending trials of others count."""
         from optarium.blackbox.samplers import get_sampler
-        from optarium.store import studies
 
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise OptionError("n", n, "a positive integer")
         sampler = get_sampler(self.sampler_name)
-        with self.store.transaction() as connection:
-            ask_index = studies.lock_study(connection, self._id)
-            trials = [_trial(row) for row in studies.list_trials(connection, self._id)]
+        new: list[Trial] = []
+
+        def propose(ask_index: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            trials = [_trial(row) for row in rows]
             history = History(
                 space=self.space, direction=self.direction, seed=self.seed, ask_index=ask_index,
                 trials=trials, budget=self.budget, feedback=self.feedback,
@@ -137,16 +127,19 @@ class Study:
             if len(suggestions) != n:
                 raise RuntimeError(f"sampler {self.sampler_name} returned {len(suggestions)} points for n={n}")
             first = max((t.number for t in trials), default=0) + 1
-            rows: list[dict[str, Any]] = []
-            new: list[Trial] = []
+            new.clear()
+            proposed: list[dict[str, Any]] = []
             for offset, suggestion in enumerate(suggestions):
                 params = self.space.decode(suggestion.point)
                 point = [float(u) for u in self.space.encode(params)]
                 by = suggestion.sampler or sampler.name
-                rows.append({"number": first + offset, "params": params, "point": point, "sampler": by, "info": _jsonable(suggestion.info)})
+                proposed.append({"number": first + offset, "params": params, "point": point, "sampler": by,
+                                 "info": _jsonable(suggestion.info)})
                 new.append(Trial(first + offset, params, "pending", point=tuple(point), sampler=by, info=suggestion.info))
-            studies.insert_trials(connection, self._id, rows)
-        return new
+            return proposed
+
+        self.store.ask(self._id, propose)
+        return list(new)
 
     def tell(
         self,
@@ -161,8 +154,6 @@ class Study:
         A NaN or infinite value, an unknown trial or one already finished raises
         :class:`TellError` and writes nothing.
         """
-        from optarium.store import studies
-
         number = trial.number if isinstance(trial, Trial) else trial
         if isinstance(number, bool) or not isinstance(number, int):
             raise TellError(f"a trial id must be an integer, got {number!r}")
@@ -173,10 +164,7 @@ class Study:
             value = _finite("value", value, number)
         if feasibility is not None:
             feasibility = _finite("feasibility", feasibility, number)
-        with self.store.transaction() as connection:
-            row = self._pending_row(connection, number)
-            studies.finish_trial(connection, row["id"], "failed" if failed else "complete", value, feasibility)
-            row.update(state="failed" if failed else "complete", value=value, feasibility=feasibility)
+        (row,) = self._finish([(number, "failed" if failed else "complete", value, feasibility)])
         return _trial(row)
 
     def tell_ranking(self, trials: Sequence[Trial | int], order: Sequence[int]) -> list[Trial]:
@@ -185,8 +173,6 @@ class Study:
         Each trial's value becomes its rank (0 = best; negated for a maximising study), so
         the ranking is kept in the store; all in one transaction.
         """
-        from optarium.store import studies
-
         numbers = [t.number if isinstance(t, Trial) else t for t in trials]
         if len(numbers) < 2:
             raise TellError(f"a ranking needs at least two trials, got {numbers!r}")
@@ -195,32 +181,31 @@ class Study:
         if len(set(numbers)) != len(numbers):
             raise TellError(f"a trial appears twice in the ranking: {numbers!r}")
         sign = 1.0 if self.direction == "minimize" else -1.0
-        told = []
-        with self.store.transaction() as connection:
-            for rank, position in enumerate(order):
-                row = self._pending_row(connection, numbers[position])
-                studies.finish_trial(connection, row["id"], "complete", sign * rank, None)
-                row.update(state="complete", value=sign * rank)
-                told.append(_trial(row))
-        return told
+        rows = self._finish([(numbers[position], "complete", sign * rank, None) for rank, position in enumerate(order)])
+        return [_trial(row) for row in rows]
 
-    def _pending_row(self, connection: Connection, number: int) -> dict[str, Any]:
-        from optarium.store import studies
+    def _finish(self, results: list[tuple[int, str, float | None, float | None]]) -> list[dict[str, Any]]:
+        """Finish trials in one store transaction; an unknown or finished trial is a :class:`TellError`."""
+        try:
+            return self.store.finish_trials(self._id, results)
+        except (ConflictError, NotFoundError) as error:
+            raise self._tell_error([number for number, *_ in results], error) from None
 
-        row = studies.find_trial(connection, self._id, number)
-        if row is None:
-            raise TellError(f"study {self.name!r} has no trial {number}")
-        if row["state"] != "pending":
-            raise TellError(f"trial {number} of study {self.name!r} is already {row['state']}; a trial is told once")
-        return row
+    def _tell_error(self, numbers: list[int], error: Exception) -> TellError:
+        """The first of ``numbers`` that cannot be told, named as the user knows it."""
+        states = {int(row["number"]): row["state"] for row in self.store.list_trials(self._id)}
+        for number in numbers:
+            if number not in states:
+                return TellError(f"study {self.name!r} has no trial {number}")
+            if states[number] != "pending":
+                return TellError(f"trial {number} of study {self.name!r} is already {states[number]}; a trial is told once")
+        return TellError(f"study {self.name!r}: {error}")
 
     # queries ------------------------------------------------------------------------------
     @property
     def trials(self) -> list[Trial]:
-        from optarium.store import studies
-
-        with self.store.transaction() as connection:
-            return [_trial(row) for row in studies.list_trials(connection, self._id)]
+        """Every trial of the study, pending ones too, by number."""
+        return [_trial(row) for row in self.store.list_trials(self._id)]
 
     @property
     def best(self) -> Trial | None:

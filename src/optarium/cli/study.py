@@ -34,7 +34,7 @@ def create(
 
     study = Study.create(
         name, Space.from_yaml(space), sampler=sampler, direction=direction, seed=seed, budget=budget,
-        feedback=feedback, store=store,
+        feedback=feedback, store=_persistent(store),
     )
     if as_json:
         print_json(study.summary())
@@ -54,7 +54,7 @@ def ask(
     """Suggest the next trial(s): a list of {trial_id, params}."""
     from optarium.blackbox.study import Study
 
-    trials = Study.load(name, store).ask(n)
+    trials = Study.load(name, _persistent(store)).ask(n)
     if as_json:
         print_json([{"trial_id": t.number, "params": t.params} for t in trials])
     else:
@@ -88,7 +88,7 @@ def tell(
             raise TellError(f"trial {trial_id}: value must be finite, got {value!r}; tell a failed run with --failed")
     elif not failed:
         raise TellError(f"trial {trial_id}: give a VALUE or --failed")
-    trial = Study.load(name, store).tell(trial_id, number, feasibility=feasibility, failed=failed)
+    trial = Study.load(name, _persistent(store)).tell(trial_id, number, feasibility=feasibility, failed=failed)
     if as_json:
         print_json(trial.to_dict())
     else:
@@ -102,7 +102,7 @@ def best(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSO
     """The best complete, feasible trial so far."""
     from optarium.blackbox.study import Study
 
-    trial = Study.load(name, store).best
+    trial = Study.load(name, _persistent(store)).best
     if as_json:
         print_json(None if trial is None else trial.to_dict())
     elif trial is None:
@@ -118,7 +118,7 @@ def show(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSO
     """The study's settings, why its sampler was chosen, and every trial."""
     from optarium.blackbox.study import Study
 
-    study = Study.load(name, store)
+    study = Study.load(name, _persistent(store))
     trials = study.trials
     summary = study.summary()
     if as_json:
@@ -148,7 +148,7 @@ def plot(
     """Plot the best value so far against the number of evaluations."""
     from optarium.blackbox.study import Study
 
-    study = Study.load(name, store)
+    study = Study.load(name, _persistent(store))
     curve = study.best_so_far()
     import matplotlib
 
@@ -178,6 +178,18 @@ def plot(
     else:
         console().print(f"wrote {output}")
     return 0
+
+
+def _persistent(store: str | None) -> str | None:
+    """Each command is its own process, so a study must live in a store that outlives it."""
+    from optarium.store import default_url
+
+    url = store or default_url()
+    if url.startswith("memory://"):
+        from optarium.errors import OptionError
+
+        raise OptionError("--store", url, "a store that outlives the command (sqlite:///file.db, postgresql://...), not memory://")
+    return store
 
 
 def _params(params: dict[str, Any]) -> str:
