@@ -110,3 +110,12 @@ def test_malformed_and_missing_files_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2 and "broken.vrp" in done.stderr and "not a readable VRPLIB instance" in done.stderr
     missing = _route(str(tmp_path / "absent.csv"))
     assert missing.returncode == 2 and "absent.csv: no such file" in missing.stderr
+
+
+def test_no_feasible_solution_exits_1_with_its_status(tmp_path: Path) -> None:
+    text = (EXAMPLES / "deliveries.csv").read_text().replace("# capacity=30", "# capacity=30\n# vehicles=1")
+    (tmp_path / "one_van.csv").write_text(text)
+    done = _route(str(tmp_path / "one_van.csv"), "--iterations", "100", "--json", "--store", f"sqlite:///{tmp_path / 'r.db'}")
+    assert done.returncode == 1, done.stderr
+    out = json.loads(done.stdout)
+    assert out["status"] == "time_limit" and out["routes"] == [] and out["objective"] is None

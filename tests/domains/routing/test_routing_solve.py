@@ -144,3 +144,14 @@ def test_warm_start_searches_with_the_learned_route_count_first(cvrp: Path, tmp_
     assert solution.verified and solution.extra["iterations"] == 3000
     cold = solve_routing(tight, iterations=3000, seed=1, record=False)
     assert solution.objective is not None and cold.objective is not None and solution.objective < cold.objective
+
+
+def test_no_feasible_solution_in_the_budget_is_a_time_limit_status_not_an_exception(tmp_path: Path) -> None:
+    # total demand 81 on one vehicle of capacity 30: no solution exists
+    text = (EXAMPLES / "deliveries.csv").read_text().replace("# capacity=30", "# capacity=30\n# vehicles=1")
+    (tmp_path / "one_van.csv").write_text(text)
+    store = open_store(f"sqlite:///{tmp_path / 'runs.db'}")
+    solution = solve_routing(read_instance(tmp_path / "one_van.csv"), iterations=100, store=store)
+    assert solution.status == "time_limit" and solution.payload is None and solution.verification is None
+    assert "found no feasible solution for one_van in the budget" in solution.message
+    assert store.get_run(solution.run_id or -1)["status"] == "time_limit"
