@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "formulate"
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -67,15 +68,53 @@ def test_endpoint_that_is_down_is_exit_1_with_the_cause(problem_file: Path) -> N
     assert "cannot reach LLM endpoint" in done.stderr and "llm_unavailable" in done.stderr
 
 
-def test_bench_nl_replay_json(data_dir: Path) -> None:
-    done = run("bench", "nl", str(data_dir / "nl" / "nlp4lp.jsonl"), "--replay",
-               str(data_dir / "nl" / "models" / "nlp4lp"), "--limit", "4", "--no-record", "--json")
+def test_bench_nl_replay_json() -> None:
+    done = run("bench", "nl", str(EXAMPLES / "problems.jsonl"), "--replay", str(EXAMPLES / "answers"), "--no-record", "--json")
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["summary"]["accuracy"] == {"1e-06": 1.0, "0.0001": 1.0, "0.05": 1.0}
-    assert [p["id"] for p in out["problems"]] == ["prob_000", "prob_001", "prob_002", "prob_003"]
+    assert out["summary"]["accuracy"] == {"1e-06": 2 / 3, "0.0001": 2 / 3, "0.05": 2 / 3}
+    assert [p["id"] for p in out["problems"]] == ["breakfast", "staffing", "diet"]
     assert {"id", "correct", "objective", "status", "rounds", "error"} <= set(out["problems"][0])
-    assert out["problems"][2]["status"] == "infeasible" and out["problems"][2]["correct"]
+    assert out["problems"][1]["status"] == "infeasible" and out["problems"][1]["correct"]
+    assert out["problems"][2]["cause"] == "wrong_objective"
+
+
+def test_formulate_config_file_with_flags_on_top_records_request_and_run(
+    llm_server: Any, kit: Any, problem_file: Path, tmp_path: Path
+) -> None:
+    llm_server.script = [{"content": kit.pyomo(bug=" + oops")}, {"content": kit.pyomo()}]
+    config = tmp_path / "formulate.toml"
+    config.write_text(f'llm_url = "{llm_server.url}"\nllm_model = "from-config"\nrounds = 0\ninsights = false\n')
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    done = run("formulate", str(problem_file), "--config", str(config), "--rounds", "1", "--store", store, "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["status"] == "optimal" and out["rounds"] == 1
+    assert {request["model"] for request in llm_server.requests} == {"from-config"}
+    from optarium.formulate.pipeline import formulate_store
+
+    handle = formulate_store(store)
+    assert [row["id"] for row in handle.list_formulate_runs()] == [out["run_id"]]
+    assert handle.count_runs() == 1 and handle.get_run(out["solve_run_id"])["status"] == "optimal"
+
+
+def test_bad_config_file_is_one_line_exit_2_naming_file_and_key(problem_file: Path, tmp_path: Path) -> None:
+    config = tmp_path / "formulate.toml"
+    config.write_text("rounds = -2\n")
+    done = run("formulate", str(problem_file), "--config", str(config))
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [f"error: {config}: setting `rounds` must be a non-negative integer, got -2"]
+    config.write_text("llm_urls = 'x'\n")
+    done = run("bench", "nl", str(EXAMPLES / "problems.jsonl"), "--config", str(config), "--no-record")
+    assert done.returncode == 2 and "`llm_urls` is not a setting" in done.stderr and str(config) in done.stderr
+
+
+def test_flags_are_named_in_cli_errors(problem_file: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OPTARIUM_LLM")}
+    done = subprocess.run([OPTARIUM, "formulate", str(problem_file)], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2 and "give `--llm-url` or set OPTARIUM_LLM_URL" in done.stderr
+    done = run("formulate", str(problem_file), "--llm-url", "http://127.0.0.1:9/v1", "--llm-model", "m", "-t", "-1")
+    assert done.returncode == 2 and "option `--time-limit` must be a positive number of seconds" in done.stderr
 
 
 def test_insights_add_list_edit_export(tmp_path: Path) -> None:
