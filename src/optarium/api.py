@@ -30,9 +30,13 @@ def _load(source: Any) -> tuple[MathProgram, str, str]:
     if isinstance(source, MathProgram):
         return source, f"python:{source.name}", "python"
     if isinstance(source, str | os.PathLike):
+        from optarium import kinds
         from optarium.problem.io import read_problem
 
-        return read_problem(source), str(Path(source)), "highs"
+        readers = [reader for spec, reader in kinds.readers_for(source) if spec.type is MathProgram]
+        if not readers:
+            return read_problem(source), str(Path(source)), "highs"  # refuses the file, saying why
+        return readers[0].read(Path(source)), str(Path(source)), readers[0].name
     from optarium.problem import adapters
 
     if adapters.is_pyomo_model(source):

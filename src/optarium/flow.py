@@ -66,7 +66,7 @@ def solve_problem(
     solution.timings["plan"] = planned - started
     solution.timings.update(timings or {})
     if cross_check:
-        _cross_check(spec, problem, solution, options, reader)
+        _cross_check(spec, problem, solution, options, reader, source)
     if record:
         assert handle is not None
         recording = time.perf_counter()
@@ -142,7 +142,55 @@ def _agree(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
-def _cross_check(spec: KindSpec, problem: Any, solution: Solution[Any], options: Any, reader: str) -> None:
+def _second_reading(spec: KindSpec, problem: Any, reader: str, source: str) -> dict[str, Any]:
+    """Read the file again with the kind's next reader for it and compare the two problems' fingerprints."""
+    from pathlib import Path
+
+    from optarium import kinds
+    from optarium.errors import OptariumError
+
+    path = Path(source) if source else None
+    if path is None or reader not in [r.name for r in spec.readers] or not path.is_file():
+        return {"first": reader or None, "second": None, "same_problem": None, "note": "not read from a file"}
+    others = [r for s, r in kinds.readers_for(path) if s is spec and r.name != reader]
+    if not others:
+        return {"first": reader, "second": None, "same_problem": None, "note": "no second reader takes this file"}
+    second = others[0]
+    try:
+        again = second.read(path)
+    except OptariumError as error:
+        return {"first": reader, "second": second.name, "same_problem": None, "note": f"{second.name} cannot read it: {error}"}
+    first_features, second_features = problem.features(), again.features()
+    return {
+        "first": reader, "second": second.name, "same_problem": again.fingerprint() == problem.fingerprint(),
+        "fingerprints": [problem.fingerprint(), again.fingerprint()],
+        "differences": {key: [value, second_features.get(key)] for key, value in first_features.items()
+                        if second_features.get(key) != value},
+    }
+
+
+def _cross_check(
+    spec: KindSpec, problem: Any, solution: Solution[Any], options: Any, reader: str, source: str = ""
+) -> None:
+    """Read the file with a second reader and solve again with a second backend.
+
+    Readers that disagree are reported in ``cross_check["reader"]`` and the message
+    (the answer was checked against the first reading); a second backend's answer
+    is adopted only when it is verified and refutes the first.
+    """
+    reading = _second_reading(spec, problem, reader, source)
+    _second_backend(spec, problem, solution, options, reader)
+    assert solution.cross_check is not None
+    solution.cross_check["reader"] = reading
+    if reading["same_problem"] is False:
+        differs = ", ".join(reading["differences"]) or "coefficients"
+        solution.message = (solution.message + "; " if solution.message else "") + (
+            f"cross-check: the {reading['second']} reader reads this file as a different problem than "
+            f"{reading['first']} (differs in {differs}); the answer was checked against {reading['first']}'s reading"
+        )
+
+
+def _second_backend(spec: KindSpec, problem: Any, solution: Solution[Any], options: Any, reader: str) -> None:
     """Solve again with a second backend; adopt its answer only when it is verified and refutes the first."""
     from optarium.plan import Plan
 

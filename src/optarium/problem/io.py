@@ -1,7 +1,9 @@
 """Read and write MPS (free and fixed) and CPLEX LP files, plain or gzipped.
 
-HiGHS does the parsing; when it refuses a file, SCIP's reader is asked for the
-line it stopped at, so the user learns where the file is broken.
+Two readers: HiGHS's parser (the default) and SCIP's (a second opinion for
+cross-checks). Both get their solver object from :mod:`optarium.solvers`; this
+module only checks the text, reads and writes. When HiGHS refuses a file,
+SCIP's reader is asked for the line it stopped at.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ import gzip
 import itertools
 import os
 import re
-import sys
 import tempfile
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import scipy.sparse as sp
@@ -52,6 +54,15 @@ def _open_text(path: Path) -> str:
         raise InvalidModelError(f"cannot read file: {error}", source=str(path)) from None
 
 
+# A section whose every line is "name row number [row number]" (or an integer marker)
+# needs no line-by-line look: one pass of the regular expression engine clears it.
+_FINITE = r"[+-]?+(?:\d++\.?+\d*+|\.\d++)(?:[eE][+-]?+\d++)?+"
+_PLAIN_LINES = re.compile(
+    rf"(?:[ \t]*+(?:\S++[ \t]++'MARKER'[ \t]++\S++"
+    rf"|\S++[ \t]++\S++[ \t]++{_FINITE}(?:[ \t]++\S++[ \t]++{_FINITE})?+)?+[ \t\r]*+(?:\n|\Z))*+"
+)
+
+
 def _check_mps_numbers(path: Path, text: str) -> None:
     """HiGHS reads a malformed number as 0; refuse it instead, naming the line."""
     # section headers are the lines that do not start with a blank or a comment
@@ -60,6 +71,9 @@ def _check_mps_numbers(path: Path, text: str) -> None:
     headers.append((len(text), ""))
     for (start, section), (end, _) in itertools.pairwise(headers):
         if section not in ("COLUMNS", "RHS", "RANGES"):
+            continue
+        body = text.find("\n", start, end) + 1
+        if body and _PLAIN_LINES.fullmatch(text, body, end):
             continue
         lines = text[start:end].splitlines()[1:]
         # name, row, value[, row, value]; in fixed format the set name may be missing
@@ -103,71 +117,9 @@ def _check_lp_numbers(path: Path, text: str) -> None:
         )
 
 
-def _scip_location(path: Path) -> str | None:
-    """Ask SCIP's reader why a file is malformed (it reports the line)."""
-    try:
-        import pyscipopt
-    except ImportError:
-        return None
-    with tempfile.TemporaryFile(mode="w+b") as capture:
-        saved = os.dup(2)
-        os.dup2(capture.fileno(), 2)
-        try:
-            model = pyscipopt.Model()
-            model.hideOutput()
-            model.readProblem(str(path))
-        except Exception:
-            pass
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-        capture.seek(0)
-        message = capture.read().decode(errors="replace")
-    for line in message.splitlines():
-        found = re.search(r"ERROR: (.*(?:line|Line) .*)", line)
-        if found:
-            return found.group(1).strip()
-    return None
-
-
-_banner_lock = threading.Lock()
-_banner_shown = False
-
-
-def new_highs() -> highspy.Highs:
-    """A HiGHS instance that writes nothing to standard output.
-
-    HiGHS 1.16 prints its banner from the constructor, once per process, before any option can
-    be set, so ``output_flag`` alone cannot keep ``--json`` output clean: the first construction
-    runs with file descriptor 1 pointed at the null device.
-    """
-    import highspy
-
-    global _banner_shown
-    with _banner_lock:
-        try:
-            saved = None if _banner_shown else os.dup(1)
-        except OSError:  # no standard output at all: nothing to keep clean
-            saved = None
-        if saved is None:
-            solver = highspy.Highs()
-        else:
-            if sys.stdout is not None:
-                sys.stdout.flush()
-            try:
-                with open(os.devnull, "wb") as sink:
-                    os.dup2(sink.fileno(), 1)
-                    solver = highspy.Highs()
-            finally:
-                os.dup2(saved, 1)
-                os.close(saved)
-        _banner_shown = True
-    solver.setOptionValue("output_flag", False)
-    return solver
-
-
-def read_problem(path: str | os.PathLike[str]) -> MathProgram:
-    """Read an MPS or CPLEX LP file (optionally ``.gz``) into a canonical problem."""
+@contextmanager
+def _plain_file(path: str | os.PathLike[str]) -> Iterator[tuple[Path, Path, str]]:
+    """Check a model file's text and yield (the file, a plain copy a parser can read, its format)."""
     file = Path(path)
     if not file.exists():
         raise InputFileError(str(file))
@@ -181,113 +133,143 @@ def read_problem(path: str | os.PathLike[str]) -> MathProgram:
         _check_mps_numbers(file, text)
     else:
         _check_lp_numbers(file, text)
-    solver = new_highs()
+    if not file.name.lower().endswith(".gz"):
+        del text
+        yield file, file, kind
+        return
+    # hand the parser the plain text: not every HiGHS or SCIP build reads gzip
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / f"model.{kind}"
+        plain.write_text(text, encoding="utf-8")
+        del text
+        yield file, plain, kind
+
+
+def read_problem(path: str | os.PathLike[str]) -> MathProgram:
+    """Read an MPS or CPLEX LP file (optionally ``.gz``) into a canonical problem with HiGHS's parser."""
     import highspy
 
-    if file.name.lower().endswith(".gz"):
-        # hand HiGHS the plain text: not every HiGHS build reads gzip
-        with tempfile.TemporaryDirectory() as tmp:
-            plain = Path(tmp) / f"model.{kind}"
-            plain.write_text(text, encoding="utf-8")
-            status = solver.readModel(str(plain))
-    else:
-        status = solver.readModel(str(file))
-    if status == highspy.HighsStatus.kError:
-        where = _scip_location(file)
-        raise InvalidModelError(
-            f"malformed {kind.upper()} file" + (f" ({where})" if where else ""), source=str(file)
-        )
-    stem = file.name.split(".")[0]
-    if solver.getLp().num_col_ == 0:
+    from optarium.solvers.highs import new_highs
+
+    with _plain_file(path) as (file, plain, kind):
+        solver = new_highs()
+        if solver.readModel(str(plain)) == highspy.HighsStatus.kError:
+            where = _error_location(plain)
+            raise InvalidModelError(
+                f"malformed {kind.upper()} file" + (f" ({where})" if where else ""), source=str(file)
+            )
+    if solver.getNumCol() == 0:
         # HiGHS reads text without any LP/MPS section as an empty model
         raise InvalidModelError(f"no variables found; is this really a {kind.upper()} file?", source=str(file))
-    return _from_highs(solver, name=stem)
+    return _from_highs(solver, name=file.name.split(".")[0])
+
+
+def read_problem_scip(path: str | os.PathLike[str]) -> MathProgram:
+    """Read an MPS or CPLEX LP file with SCIP's parser: the second reader of a cross-check.
+
+    Linear models only; a quadratic objective is refused.
+    """
+    from optarium.solvers.scip import read_model
+
+    with _plain_file(path) as (file, plain, kind):
+        model = read_model(plain)
+        if model is None:
+            raise InvalidModelError(f"SCIP cannot read this {kind.upper()} file", source=str(file))
+    return _from_scip(model, name=file.name.split(".")[0], source=str(file))
+
+
+def _error_location(path: Path) -> str | None:
+    from optarium.solvers.scip import error_location
+
+    return error_location(path)
 
 
 def _from_highs(solver: highspy.Highs, name: str) -> MathProgram:
+    """Copy HiGHS's model out once; the column-wise matrix becomes CSR in one conversion."""
     import highspy
 
     lp = solver.getLp()
     n, m = lp.num_col_, lp.num_row_
     matrix = lp.a_matrix_
-    start = np.asarray(matrix.start_, dtype=np.int64)
-    index = np.asarray(matrix.index_, dtype=np.int64)
-    value = np.asarray(matrix.value_, dtype=np.float64)
-    if matrix.format_ == highspy.MatrixFormat.kColwise:
-        A = sp.csc_matrix((value, index, start), shape=(m, n)).tocsr()
-    else:
-        A = sp.csr_matrix((value, index, start), shape=(m, n))
-    integrality = np.zeros(n, dtype=bool)
-    if len(lp.integrality_):
-        kinds = [int(k) for k in lp.integrality_]
-        integrality = np.array([k in (1, 3) for k in kinds], dtype=bool)  # integer, semi-integer
-        if any(k in (2, 3) for k in kinds):
+    colwise = matrix.format_ == highspy.MatrixFormat.kColwise
+    shape = (m, n) if colwise else (n, m)
+    # each attribute access builds a Python list; read each once and let it go
+    transposed = sp.csc_matrix(
+        (np.array(matrix.value_, dtype=np.float64), np.array(matrix.index_, dtype=np.int32),
+         np.array(matrix.start_, dtype=np.int32)),
+        shape=shape,
+    ) if colwise else sp.csr_matrix(
+        (np.array(matrix.value_, dtype=np.float64), np.array(matrix.index_, dtype=np.int32),
+         np.array(matrix.start_, dtype=np.int32)),
+        shape=(m, n),
+    )
+    del matrix
+    A = transposed.tocsr() if colwise else transposed
+    del transposed
+    integrality = None
+    kinds = lp.integrality_
+    if len(kinds):
+        codes = np.array([int(k) for k in kinds], dtype=np.int8)
+        if np.isin(codes, (2, 3)).any():
             raise InvalidModelError("semi-continuous and semi-integer variables are not supported", source=name)
+        integrality = (codes == 1) | (codes == 3)  # integer, semi-integer
     Q = None
-    hessian = solver.getModel().hessian_
-    if hessian.dim_ > 0 and len(hessian.value_):
+    if solver.getHessianNumNz() > 0:
+        hessian = solver.getModel().hessian_
         H = sp.csc_matrix(
             (np.asarray(hessian.value_), np.asarray(hessian.index_), np.asarray(hessian.start_)),
             shape=(n, n),
         )
         # HiGHS keeps the lower triangle; rebuild the full symmetric matrix.
         Q = H + sp.tril(H, -1).T
-    var_names = list(lp.col_names_) if len(lp.col_names_) == n else None
-    con_names = list(lp.row_names_) if len(lp.row_names_) == m else None
+    var_names = lp.col_names_
+    con_names = lp.row_names_
     sense = "max" if lp.sense_ == highspy.ObjSense.kMaximize else "min"
     return MathProgram.build(
         lp.col_cost_, A, lp.row_lower_, lp.row_upper_, lp.col_lower_, lp.col_upper_, integrality,
-        sense=sense, offset=lp.offset_, Q=Q, var_names=var_names, con_names=con_names, name=name,
+        sense=sense, offset=lp.offset_, Q=Q, var_names=var_names if len(var_names) == n else None,
+        con_names=con_names if len(con_names) == m else None, name=name, copy=False,
     )
 
 
-def to_highs(problem: MathProgram, solver: highspy.Highs) -> None:
-    """Pass a canonical problem into a HiGHS instance (used by the reader, writer and backend)."""
-    import highspy
-
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_ = problem.n_vars
-    lp.num_row_ = problem.n_cons
-    lp.col_cost_ = problem.c
-    lp.col_lower_ = np.where(np.isinf(problem.col_lower), -inf, problem.col_lower)
-    lp.col_upper_ = np.where(np.isinf(problem.col_upper), inf, problem.col_upper)
-    lp.row_lower_ = np.where(np.isinf(problem.row_lower), -inf, problem.row_lower)
-    lp.row_upper_ = np.where(np.isinf(problem.row_upper), inf, problem.row_upper)
-    lp.offset_ = problem.offset
-    lp.sense_ = highspy.ObjSense.kMaximize if problem.sense == "max" else highspy.ObjSense.kMinimize
-    csc = problem.A.tocsc()
-    csc.sort_indices()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr
-    lp.a_matrix_.index_ = csc.indices
-    lp.a_matrix_.value_ = csc.data
-    if problem.is_integer.any():
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
-            for flag in problem.is_integer
-        ]
-    lp.col_names_ = list(problem.var_names)
-    lp.row_names_ = list(problem.con_names)
-    lp.model_name_ = problem.name
-    status = solver.passModel(lp)
-    if status == highspy.HighsStatus.kError:
-        raise InvalidModelError("HiGHS refused the model data", source=problem.name)
-    if problem.Q is not None:
-        lower = sp.tril(problem.Q).tocsc()
-        lower.sort_indices()
-        status = solver.passHessian(
-            problem.n_vars, lower.nnz, int(highspy.HessianFormat.kTriangular),
-            lower.indptr, lower.indices, lower.data,
-        )
-        if status == highspy.HighsStatus.kError:
-            raise InvalidModelError("HiGHS refused the quadratic objective (is it convex?)", source=problem.name)
+def _from_scip(model: Any, name: str, source: str) -> MathProgram:
+    """A canonical problem from a pyscipopt model that has read a file (nothing transformed)."""
+    variables = model.getVars()
+    column = {var.name: j for j, var in enumerate(variables)}
+    rows: list[int] = []
+    cols: list[int] = []
+    values: list[float] = []
+    lower, upper, con_names = [], [], []
+    for constraint in model.getConss():
+        if constraint.getConshdlrName() != "linear":
+            raise InvalidModelError(
+                f"the SCIP reader takes linear models only; {constraint.name!r} is {constraint.getConshdlrName()}",
+                source=source,
+            )
+        row = len(con_names)
+        for var_name, coefficient in model.getValsLinear(constraint).items():
+            rows.append(row)
+            cols.append(column[var_name])
+            values.append(coefficient)
+        lower.append(model.getLhs(constraint))
+        upper.append(model.getRhs(constraint))
+        con_names.append(constraint.name)
+    A = sp.csr_matrix((values, (rows, cols)), shape=(len(con_names), len(variables)))
+    return MathProgram.build(
+        [var.getObj() for var in variables], A, lower, upper,
+        [var.getLbOriginal() for var in variables], [var.getUbOriginal() for var in variables],
+        [var.vtype() != "CONTINUOUS" for var in variables],
+        sense="max" if model.getObjectiveSense() == "maximize" else "min", offset=model.getObjoffset(),
+        var_names=[var.name for var in variables], con_names=con_names, name=name,
+    )
 
 
 def write_problem(problem: MathProgram, path: str | os.PathLike[str]) -> Path:
     """Write the problem as MPS or CPLEX LP (chosen by the suffix; ``.gz`` compresses)."""
     file = Path(path)
     kind = model_format(file)
+    from optarium.solvers.highs import new_highs, to_highs
+
     solver = new_highs()
     to_highs(problem, solver)
     compress = file.name.lower().endswith(".gz")

@@ -42,6 +42,12 @@ def _read(path: Path) -> MathProgram:
     return read_problem(path)
 
 
+def _read_scip(path: Path) -> MathProgram:
+    from optarium.problem.io import read_problem_scip
+
+    return read_problem_scip(path)
+
+
 def _backend(name: str) -> Backend:
     from optarium.solvers import registry
 
@@ -105,7 +111,8 @@ SPEC = kinds.register(kinds.KindSpec(
     backend=_backend,
     verify=_verify,
     planner=_planner,
-    readers=(kinds.Reader("highs", _suffixes(), _read),),
+    # HiGHS's parser reads; SCIP's is the second opinion of a cross-check
+    readers=(kinds.Reader("highs", _suffixes(), _read), kinds.Reader("scip", _suffixes(), _read_scip)),
     check=_check,
     record=_record,
     wrap=_wrap,

@@ -37,8 +37,8 @@ def _vector(name: str, values: ArrayLike | None, size: int, default: float) -> N
     return out
 
 
-def _frozen_csr(name: str, matrix: Any, shape: tuple[int, int]) -> sp.csr_matrix:
-    out = sp.csr_matrix(matrix, dtype=np.float64, copy=True)
+def _frozen_csr(name: str, matrix: Any, shape: tuple[int, int], copy: bool = True) -> sp.csr_matrix:
+    out = sp.csr_matrix(matrix, dtype=np.float64, copy=copy)
     if out.shape != shape:
         raise InvalidModelError(f"`{name}` must have shape {shape}, got {out.shape}")
     out.sum_duplicates()
@@ -104,8 +104,13 @@ class MathProgram:
         var_names: list[str] | tuple[str, ...] | None = None,
         con_names: list[str] | tuple[str, ...] | None = None,
         name: str = "problem",
+        copy: bool = True,
     ) -> MathProgram:
-        """Check and freeze the parts of a program; missing bounds default to ``0 <= x < inf``."""
+        """Check and freeze the parts of a program; missing bounds default to ``0 <= x < inf``.
+
+        ``copy=False`` lets the program keep (and freeze) the arrays and matrix it is
+        given; only a reader that built them for this program should pass it.
+        """
         cost = np.array(c, dtype=np.float64).reshape(-1)
         n = cost.size
         if A is None:
@@ -136,7 +141,7 @@ class MathProgram:
                 raise InvalidModelError("quadratic objective matrix `Q` must be symmetric")
         return cls(
             c=cost_vec,
-            A=_frozen_csr("A", A, (m, n)),
+            A=_frozen_csr("A", A, (m, n), copy=copy),
             row_lower=_vector("row_lower", row_lower, m, -INF),
             row_upper=_vector("row_upper", row_upper, m, INF),
             col_lower=_vector("col_lower", col_lower, n, 0.0),

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import functools
+import os
 import signal
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from optarium.errors import OptionError
-from optarium.problem.io import new_highs, to_highs
+from optarium.errors import InvalidModelError, OptionError
 from optarium.solvers.base import Capabilities, Progress, RawResult, SolveOptions, relative_gap
 
 if TYPE_CHECKING:
+    import highspy
+
     from optarium.plan import Plan
     from optarium.problem.program import MathProgram
 
@@ -29,6 +32,88 @@ _STATUS = {
     "kObjectiveBound": "feasible",
     "kObjectiveTarget": "feasible",
 }
+
+
+_banner_lock = threading.Lock()
+_banner_shown = False
+
+
+def new_highs() -> highspy.Highs:
+    """A HiGHS instance that writes nothing to standard output.
+
+    HiGHS 1.16 prints its banner from the constructor, once per process, before any option can
+    be set, so ``output_flag`` alone cannot keep ``--json`` output clean: the first construction
+    runs with file descriptor 1 pointed at the null device.
+    """
+    import highspy
+
+    global _banner_shown
+    with _banner_lock:
+        try:
+            saved = None if _banner_shown else os.dup(1)
+        except OSError:  # no standard output at all: nothing to keep clean
+            saved = None
+        if saved is None:
+            solver = highspy.Highs()
+        else:
+            if sys.stdout is not None:
+                sys.stdout.flush()
+            try:
+                with open(os.devnull, "wb") as sink:
+                    os.dup2(sink.fileno(), 1)
+                    solver = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+        _banner_shown = True
+    solver.setOptionValue("output_flag", False)
+    return solver
+
+
+def to_highs(problem: MathProgram, solver: highspy.Highs, names: bool = True) -> None:
+    """Pass a canonical problem into a HiGHS instance; ``names=False`` leaves names out (a solve needs none)."""
+    import highspy
+    import scipy.sparse as sp
+
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = problem.n_vars
+    lp.num_row_ = problem.n_cons
+    lp.col_cost_ = problem.c
+    lp.col_lower_ = np.where(np.isinf(problem.col_lower), -inf, problem.col_lower)
+    lp.col_upper_ = np.where(np.isinf(problem.col_upper), inf, problem.col_upper)
+    lp.row_lower_ = np.where(np.isinf(problem.row_lower), -inf, problem.row_lower)
+    lp.row_upper_ = np.where(np.isinf(problem.row_upper), inf, problem.row_upper)
+    lp.offset_ = problem.offset
+    lp.sense_ = highspy.ObjSense.kMaximize if problem.sense == "max" else highspy.ObjSense.kMinimize
+    csc = problem.A.tocsc()
+    csc.sort_indices()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr
+    lp.a_matrix_.index_ = csc.indices
+    lp.a_matrix_.value_ = csc.data
+    if problem.is_integer.any():
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+            for flag in problem.is_integer
+        ]
+    if names:
+        lp.col_names_ = list(problem.var_names)
+        lp.row_names_ = list(problem.con_names)
+    lp.model_name_ = problem.name
+    status = solver.passModel(lp)
+    del lp
+    if status == highspy.HighsStatus.kError:
+        raise InvalidModelError("HiGHS refused the model data", source=problem.name)
+    if problem.Q is not None:
+        lower = sp.tril(problem.Q).tocsc()
+        lower.sort_indices()
+        status = solver.passHessian(
+            problem.n_vars, lower.nnz, int(highspy.HessianFormat.kTriangular),
+            lower.indptr, lower.indices, lower.data,
+        )
+        if status == highspy.HighsStatus.kError:
+            raise InvalidModelError("HiGHS refused the quadratic objective (is it convex?)", source=problem.name)
 
 
 @functools.cache
@@ -90,7 +175,7 @@ class HighsBackend:
         for key, value in settings.items():
             if solver.setOptionValue(key, value) == highspy.HighsStatus.kError:
                 raise OptionError(f"highs:{key}", value, "a valid HiGHS option (see the HiGHS options list)")
-        to_highs(problem, solver)
+        to_highs(problem, solver, names=False)
         if options.progress is not None:
             self._watch(solver, problem, options)
         started = time.perf_counter()
@@ -120,7 +205,7 @@ class HighsBackend:
         for key, value in settings.items():
             solver.setOptionValue(key, value)
         solver.setOptionValue("presolve", "off")
-        to_highs(problem, solver)
+        to_highs(problem, solver, names=False)
         started = time.perf_counter()
         _run(solver)
         seconds += time.perf_counter() - started

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
+import re
+import tempfile
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +15,8 @@ from optarium.errors import OptionError
 from optarium.solvers.base import Capabilities, Progress, RawResult, SolveOptions, relative_gap
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from optarium.plan import Plan
     from optarium.problem.program import MathProgram
 
@@ -28,6 +33,44 @@ _STATUS = {
     "bestsollimit": "feasible",
     "memlimit": "feasible",
 }
+
+
+def _read_quietly(path: Path) -> tuple[Any, str]:
+    """SCIP reads ``path`` with its error stream captured: the model (None if refused) and what it said."""
+    import pyscipopt
+
+    with tempfile.TemporaryFile(mode="w+b") as capture:
+        saved = os.dup(2)
+        os.dup2(capture.fileno(), 2)
+        try:
+            model = pyscipopt.Model()
+            model.hideOutput()
+            model.readProblem(str(path))
+        except Exception:
+            model = None
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        capture.seek(0)
+        return model, capture.read().decode(errors="replace")
+
+
+def read_model(path: Path) -> Any:
+    """A pyscipopt model that has read ``path`` (MPS or LP, plain text), or None if SCIP refuses it."""
+    return _read_quietly(path)[0]
+
+
+def error_location(path: Path) -> str | None:
+    """Ask SCIP's reader why a file is malformed (it reports the line); None without SCIP."""
+    try:
+        _, message = _read_quietly(path)
+    except ImportError:
+        return None
+    for line in message.splitlines():
+        found = re.search(r"ERROR: (.*(?:line|Line) .*)", line)
+        if found:
+            return found.group(1).strip()
+    return None
 
 
 @functools.cache
