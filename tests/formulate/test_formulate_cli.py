@@ -130,3 +130,26 @@ def test_insights_add_list_edit_export(tmp_path: Path) -> None:
     assert json.loads(exported[0])["explanation"].startswith("Trucks come in whole units")
     missing = run("formulate", "insights", "edit", "99", "--condition", "x", *store)
     assert missing.returncode == 2 and "no insight with id 99" in missing.stderr
+
+
+def test_learn_with_a_config_file_keeps_the_insight_that_fixes_the_failure(llm_server: Any, kit: Any, tmp_path: Path) -> None:
+    lesson = {"taxonomy": "objective", "condition": "profit per regular sandwich and per special sandwich",
+              "explanation": "Take each profit coefficient from the text.", "example": ""}
+
+    def answer(body: dict[str, Any]) -> dict[str, Any]:
+        prompt = body["messages"][-1]["content"]
+        if "reusable lesson" in prompt:
+            return {"content": "```json\n" + json.dumps(lesson) + "\n```"}
+        return {"content": kit.pyomo(profit_special=4 if "Lesson:" in prompt else 5)}
+
+    llm_server.script = [answer]
+    dataset = tmp_path / "set.jsonl"
+    dataset.write_text(json.dumps({"id": "breakfast", "question": kit.question, "answer": kit.answer, "status": "optimal"}) + "\n")
+    config = tmp_path / "formulate.toml"
+    config.write_text(f'llm_url = "{llm_server.url}"\nllm_model = "m"\nrounds = 0\n')
+    store = ["--store", f"sqlite:///{tmp_path / 'lib.db'}"]
+    done = run("formulate", "learn", str(dataset), "--config", str(config), "--json", *store)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"outcomes": {"breakfast": "kept"}, "kept": [1], "refined": []}
+    listed = json.loads(run("formulate", "insights", "list", "--json", *store).stdout)
+    assert [row["condition"] for row in listed] == [lesson["condition"]]

@@ -162,7 +162,7 @@ def learn(
     records = load_records(dataset, limit)
     for record in records:
         record["_source"] = dataset.name
-    report = learn_insights(records, client_from(settings), formulate_store(store), rounds=settings.rounds)
+    report = learn_insights(records, client_from(settings), formulate_store(store), settings=settings)
     if as_json:
         print_json(report.to_dict())
         return 0

@@ -22,6 +22,7 @@ from optarium.formulate.templates import render
 if TYPE_CHECKING:
     from optarium.formulate.llm import ChatModel
     from optarium.formulate.pipeline import FormulateResult
+    from optarium.formulate.settings import FormulateSettings
     from optarium.store.base import FormulateStore
 
 # Taxonomy of modeling mistakes; each with words whose presence in a question suggests it.
@@ -103,21 +104,30 @@ class LearnReport:
         return {"outcomes": self.outcomes, "kept": self.kept, "refined": self.refined}
 
 
-def learn(records: list[dict[str, Any]], llm: ChatModel, store: FormulateStore, rounds: int = 3) -> LearnReport:
-    """Learn insights from the records the pipeline gets wrong (records need a known answer)."""
+def learn(
+    records: list[dict[str, Any]], llm: ChatModel, store: FormulateStore, rounds: int | None = None,
+    settings: FormulateSettings | None = None,
+) -> LearnReport:
+    """Learn insights from the records the pipeline gets wrong (records need a known answer).
+
+    Each record is formulated with ``settings`` (default :class:`FormulateSettings`), ``rounds`` overriding theirs.
+    """
     from optarium.formulate.dataset import score
+    from optarium.formulate.settings import FormulateSettings
+
+    chosen = (settings or FormulateSettings()).replace(rounds=rounds)
 
     report = LearnReport()
     for record in records:
         case = str(record["id"])
-        first = _solve(record, llm, store, rounds, insights=True)
+        first = _solve(record, llm, store, chosen, insights=True)
         if _right(first, record, score):
             if first.insight_ids:
                 store.count_insight_use(first.insight_ids, "helped")
             report.outcomes[case] = "correct"
             continue
         if first.insight_ids:
-            plain = _solve(record, llm, store, rounds, insights=False)
+            plain = _solve(record, llm, store, chosen, insights=False)
             if _right(plain, record, score):
                 store.count_insight_use(first.insight_ids, "misled")
                 for insight_id in first.insight_ids:
@@ -131,7 +141,7 @@ def learn(records: list[dict[str, Any]], llm: ChatModel, store: FormulateStore, 
         if insight is None:
             report.outcomes[case] = "failed"
             continue
-        again = _solve(record, llm, store, rounds, insights=False, extra=[insight])
+        again = _solve(record, llm, store, chosen, insights=False, extra=[insight])
         if _right(again, record, score):
             report.kept.append(store.add_insight(source=f"{record.get('_source', 'dataset')}:{case}", **insight))
             report.outcomes[case] = "kept"
@@ -141,13 +151,13 @@ def learn(records: list[dict[str, Any]], llm: ChatModel, store: FormulateStore, 
 
 
 def _solve(
-    record: dict[str, Any], llm: ChatModel, store: FormulateStore, rounds: int, *, insights: bool,
+    record: dict[str, Any], llm: ChatModel, store: FormulateStore, settings: FormulateSettings, *, insights: bool,
     extra: list[dict[str, Any]] | None = None,
 ) -> FormulateResult:
     from optarium.formulate.pipeline import formulate
 
     return formulate(
-        record["question"], llm, rounds=rounds, store=store, record=False, insights=insights,
+        record["question"], llm, settings=settings, store=store, record=False, insights=insights,
         extra_insights=extra, key=str(record["id"]),
     )
 
