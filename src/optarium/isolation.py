@@ -44,10 +44,12 @@ def _read_exact(fd: int, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _rebuild(module: str, name: str, message: str) -> OptariumError:
+def _rebuild(module: str, name: str, message: str, attributes: dict[str, Any] | None = None) -> OptariumError:
+    """The worker's error as the same class, with the attributes that say what to fix."""
     cls = getattr(importlib.import_module(module), name, SolveFailedError)
     error: OptariumError = cls.__new__(cls)
     Exception.__init__(error, message)
+    error.__dict__.update(attributes or {})
     return error
 
 
@@ -108,9 +110,18 @@ def _main() -> None:
             kwargs = {**kwargs, "progress": lambda event: _send(fd, ("progress", event))}
         _send(fd, ("result", function(*args, **kwargs)))
     except OptariumError as error:
-        _send(fd, ("optarium_error", (type(error).__module__, type(error).__name__, str(error))))
+        attributes = {key: value for key, value in vars(error).items() if _picklable(value)}
+        _send(fd, ("optarium_error", (type(error).__module__, type(error).__name__, str(error), attributes)))
     except BaseException as error:
         _send(fd, ("error", f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}"))
+
+
+def _picklable(value: Any) -> bool:
+    try:
+        pickle.dumps(value)
+    except Exception:
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ planner and what a recorded run keeps of its answer. Registering a
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,14 +128,19 @@ def unregister(name: str) -> None:
     _KINDS.pop(name, None)
 
 
+_LOADING = threading.RLock()
+
+
 def _load(name: str | None = None) -> None:
     """Import the module of one built-in kind (or of all of them) unless it is registered."""
     import importlib
     import importlib.util
 
     for kind, module in BUILTIN.items():
-        if (name is None or kind == name) and kind not in _KINDS and importlib.util.find_spec(module) is not None:
-            importlib.import_module(module)
+        if (name is None or kind == name) and kind not in _KINDS:
+            with _LOADING:  # threads solving at once wait for the one that registers the kind
+                if kind not in _KINDS and importlib.util.find_spec(module) is not None:
+                    importlib.import_module(module)
 
 
 def names() -> list[str]:

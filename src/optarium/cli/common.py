@@ -38,12 +38,7 @@ def exit_code(error: BaseException) -> int:
         return EXIT_INTERRUPTED
     from optarium.errors import SolveFailedError
 
-    failures: list[type[BaseException]] = [SolveFailedError]
-    # formulate's run failures; their module is loaded whenever one was raised
-    formulate = sys.modules.get("optarium.formulate.errors")
-    if formulate is not None:
-        failures += [formulate.LLMError, formulate.SandboxError]
-    return EXIT_FAILED if isinstance(error, tuple(failures)) else EXIT_BAD_INPUT
+    return EXIT_FAILED if isinstance(error, SolveFailedError) else EXIT_BAD_INPUT
 
 
 def message(error: BaseException) -> str:

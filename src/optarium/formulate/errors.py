@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from optarium.errors import OptariumError
+from optarium.errors import OptariumError, SolveFailedError
 
 
-class LLMError(OptariumError, RuntimeError):
-    """The LLM endpoint could not give an answer (a run failure, exit code 1)."""
+class LLMError(SolveFailedError):
+    """The LLM endpoint could not give an answer (a run failure, not bad input)."""
 
-    exit_code = 1
     cause = "llm"
 
     def __init__(self, message: str, *, url: str | None = None, status_code: int | None = None):
@@ -66,10 +65,8 @@ class ExtractionError(OptariumError, ValueError):
     cause = "extract"
 
 
-class SandboxError(OptariumError, RuntimeError):
+class SandboxError(SolveFailedError):
     """Generated code failed, was killed, or built no model; ``cause`` says which."""
-
-    exit_code = 1
 
     def __init__(self, message: str, *, cause: str = "execution", output: str = ""):
         super().__init__(message)

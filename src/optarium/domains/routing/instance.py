@@ -321,7 +321,7 @@ def _read_csv(path: Path, capacity: int | None) -> RoutingInstance:
         raise InvalidModelError("no header and rows (id,x,y,demand[,ready,due,service])", source=where)
     if capacity is None:
         if "capacity" not in settings:
-            raise InvalidModelError("no capacity: add a line '# capacity=Q' before the header or pass --capacity", source=where)
+            raise InvalidModelError("no capacity: add a line '# capacity=Q' before the header or give capacity=", source=where)
         capacity = _as_int(settings["capacity"], "capacity", where)
     vehicles = _as_int(settings["vehicles"], "vehicles", where) if "vehicles" in settings else None
     table = np.array([[float(cell) for cell in row[1:]] for row in rows])

@@ -17,7 +17,7 @@ def plot_routes(instance: RoutingInstance, routes: Sequence[Sequence[int]], path
     """Write a picture of ``routes`` (client node ids) on ``instance`` to ``path`` (.png)."""
     path = Path(path)
     if path.suffix.lower() != ".png":
-        raise OptionError("--plot", str(path), "a file name ending in .png")
+        raise OptionError("path", str(path), "a file name ending in .png")
     import matplotlib
 
     matplotlib.use("Agg")
