@@ -185,27 +185,16 @@ def _error_location(path: Path) -> str | None:
 
 
 def _from_highs(solver: highspy.Highs, name: str) -> MathProgram:
-    """Copy HiGHS's model out once; the column-wise matrix becomes CSR in one conversion."""
+    """Copy HiGHS's model out once; HiGHS hands over the matrix row-wise, already CSR."""
     import highspy
 
     lp = solver.getLp()
     n, m = lp.num_col_, lp.num_row_
-    matrix = lp.a_matrix_
-    colwise = matrix.format_ == highspy.MatrixFormat.kColwise
-    shape = (m, n) if colwise else (n, m)
-    # each attribute access builds a Python list; read each once and let it go
-    transposed = sp.csc_matrix(
-        (np.array(matrix.value_, dtype=np.float64), np.array(matrix.index_, dtype=np.int32),
-         np.array(matrix.start_, dtype=np.int32)),
-        shape=shape,
-    ) if colwise else sp.csr_matrix(
-        (np.array(matrix.value_, dtype=np.float64), np.array(matrix.index_, dtype=np.int32),
-         np.array(matrix.start_, dtype=np.int32)),
-        shape=(m, n),
-    )
-    del matrix
-    A = transposed.tocsr() if colwise else transposed
-    del transposed
+    if m:
+        _, start, index, value = solver.getRowsEntries(m, np.arange(m, dtype=np.int32))
+        A = sp.csr_matrix((value, index, np.append(start, np.int32(len(value)))), shape=(m, n))
+    else:
+        A = sp.csr_matrix((0, n))
     integrality = None
     kinds = lp.integrality_
     if len(kinds):

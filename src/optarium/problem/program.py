@@ -60,6 +60,16 @@ def _canonical_bits(values: NDArray[np.float64]) -> bytes:
     return np.ascontiguousarray(rounded + 0.0).tobytes()
 
 
+def _name_order(names: tuple[str, ...]) -> NDArray[np.intp]:
+    """Positions in name order when the names are unique, else the positions as they are."""
+    if not names:
+        return np.arange(0)
+    labels = np.array(names, dtype=str)
+    order = np.argsort(labels, kind="stable")
+    ordered = labels[order]
+    return order if bool((ordered[1:] != ordered[:-1]).all()) else np.arange(len(names))
+
+
 @dataclass(frozen=True, eq=False)
 class MathProgram:
     """An immutable linear or convex-quadratic program with optional integer variables.
@@ -276,13 +286,13 @@ class MathProgram:
         """
         if "fingerprint" in self._cache:
             return str(self._cache["fingerprint"])
-        col_order = np.arange(self.n_vars)
-        row_order = np.arange(self.n_cons)
-        if len(set(self.var_names)) == self.n_vars:
-            col_order = np.argsort(np.array(self.var_names, dtype=object), kind="stable")
-        if len(set(self.con_names)) == self.n_cons:
-            row_order = np.argsort(np.array(self.con_names, dtype=object), kind="stable")
-        A = self.A[row_order][:, col_order].tocsr()
+        col_order = _name_order(self.var_names)
+        row_order = _name_order(self.con_names)
+        rows = self.A[row_order]
+        new_column = np.empty_like(col_order)
+        new_column[col_order] = np.arange(col_order.size)
+        A = sp.csr_matrix((rows.data, new_column[rows.indices], rows.indptr), shape=rows.shape)
+        A.has_sorted_indices = False
         A.sort_indices()
         digest = hashlib.sha256()
         digest.update(f"{self.sense}|{self.n_vars}|{self.n_cons}|".encode())
