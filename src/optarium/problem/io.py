@@ -228,7 +228,9 @@ def _from_scip(model: Any, name: str, source: str) -> MathProgram:
     rows: list[int] = []
     cols: list[int] = []
     values: list[float] = []
-    lower, upper, con_names = [], [], []
+    lower: list[float] = []
+    upper: list[float] = []
+    con_names: list[str] = []
     for constraint in model.getConss():
         if constraint.getConshdlrName() != "linear":
             raise InvalidModelError(

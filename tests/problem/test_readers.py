@@ -1,0 +1,138 @@
+"""The two MPS/LP readers (HiGHS's and SCIP's) and the reader cross-check.
+
+The model files are written here from a MathProgram or by hand; none comes from ../shared/data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import optarium
+from optarium import kinds
+from optarium.errors import InvalidModelError
+from optarium.problem import io
+from optarium.problem.io import read_problem, read_problem_scip, write_problem
+from optarium.problem.program import MathProgram
+
+# x is read once by HiGHS and twice by SCIP's MPS reader: the second `x c1` entry is a
+# duplicate that HiGHS drops and SCIP keeps (a real quirk of the two parsers).
+DUPLICATE_ENTRY = """NAME dup
+ROWS
+ N obj
+ L c1
+COLUMNS
+ x obj -1 c1 1
+ x c1 2
+ y obj -1 c1 1
+RHS
+ rhs c1 4
+BOUNDS
+ UP bnd x 10
+ UP bnd y 10
+ENDATA
+"""
+
+
+def small_milp() -> MathProgram:
+    return MathProgram.from_arrays(
+        c=[-3, -2, -4], A_ub=[[1, 1, 2], [2, 0, 1.5]], b_ub=[4, 5], A_eq=[[1, -1, 0]], b_eq=[0.5],
+        bounds=[(0, 3), (-1, None), (0, 1)], integrality=[0, 0, 1], name="small",
+    )
+
+
+@pytest.mark.parametrize("suffix", [".mps", ".lp", ".mps.gz"])
+def test_both_readers_read_a_written_model_as_the_same_problem(tmp_path: Path, suffix: str) -> None:
+    path = write_problem(small_milp(), tmp_path / f"small{suffix}")
+    by_highs, by_scip = read_problem(path), read_problem_scip(path)
+    assert by_scip.fingerprint() == by_highs.fingerprint() == small_milp().fingerprint()
+    assert sorted(by_scip.var_names) == sorted(by_highs.var_names)  # SCIP lists variables by type
+
+
+def test_the_scip_reader_is_registered_after_highs() -> None:
+    names = [reader.name for spec, reader in kinds.readers_for("model.mps") if spec.name == "math_program"]
+    assert names == ["highs", "scip"]
+
+
+def test_kinds_read_by_reader_name_uses_scip(tmp_path: Path) -> None:
+    path = write_problem(small_milp(), tmp_path / "small.lp")
+    problem, reader = kinds.read(path, reader="scip")
+    assert reader.name == "scip" and problem.fingerprint() == small_milp().fingerprint()
+
+
+def test_the_scip_reader_refuses_a_quadratic_objective(tmp_path: Path) -> None:
+    path = tmp_path / "qp.lp"
+    path.write_text("Minimize\n obj: [ 2 x ^2 ] / 2\nSubject To\n c1: x >= 1\nEnd\n")
+    with pytest.raises(InvalidModelError, match="linear models only"):
+        read_problem_scip(path)
+
+
+def test_cross_check_says_which_readers_read_the_file_and_that_they_agree(tmp_path: Path) -> None:
+    path = write_problem(small_milp(), tmp_path / "small.mps")
+    solution = optarium.solve(path, cross_check=True, record=False)
+    assert solution.status == "optimal" and solution.verified
+    assert solution.verification is not None and solution.verification.reader == "highs"
+    assert solution.cross_check is not None and solution.cross_check["agree"] is True
+    reading = solution.cross_check["reader"]
+    assert reading["first"] == "highs" and reading["second"] == "scip"
+    assert reading["same_problem"] is True and reading["differences"] == {}
+    assert "different problem" not in solution.message
+
+
+def test_a_file_the_readers_read_differently_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "dup.mps"
+    path.write_text(DUPLICATE_ENTRY)
+    assert read_problem(path).fingerprint() != read_problem_scip(path).fingerprint()
+    solution = optarium.solve(path, cross_check=True, record=False)
+    assert solution.cross_check is not None
+    reading = solution.cross_check["reader"]
+    assert reading["same_problem"] is False
+    assert reading["fingerprints"][0] != reading["fingerprints"][1]
+    assert reading["differences"]["matrix_range"] == [[1.0, 1.0], [1.0, 2.0]]
+    assert "the scip reader reads this file as a different problem than highs" in solution.message
+
+
+def test_a_misreading_second_reader_is_caught_through_the_kind_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the second reader gets wrong, a different fingerprint is reported."""
+    path = write_problem(small_milp(), tmp_path / "small.lp")
+
+    def misread(file: Path) -> MathProgram:
+        problem = read_problem(file)
+        upper = np.array(problem.row_upper)
+        upper[0] += 1
+        upper.setflags(write=False)
+        return replace(problem, row_upper=upper, _cache={})
+
+    monkeypatch.setattr(io, "read_problem_scip", misread)
+    solution = optarium.solve(path, cross_check=True, record=False)
+    assert solution.cross_check is not None and solution.cross_check["reader"]["same_problem"] is False
+    assert "different problem" in solution.message
+    assert solution.status == "optimal"  # the answer itself was checked against HiGHS's reading
+
+
+def test_cross_check_on_a_python_model_has_no_second_reading() -> None:
+    solution = optarium.solve(small_milp(), cross_check=True, record=False)
+    assert solution.cross_check is not None
+    assert solution.cross_check["reader"] == {"first": "python", "second": None, "same_problem": None,
+                                              "note": "not read from a file"}
+
+
+def test_cross_check_notes_when_the_second_reader_cannot_read_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "qp.lp"
+    path.write_text("Minimize\n obj: [ 2 x ^2 ] / 2\nSubject To\n c1: x >= 1\nEnd\n")
+    solution = optarium.solve(path, cross_check=True, record=False)
+    reading = solution.cross_check["reader"] if solution.cross_check else {}
+    assert reading["same_problem"] is None and "linear models only" in reading["note"]
+
+
+def test_a_malformed_number_in_a_long_section_is_still_refused(tmp_path: Path) -> None:
+    """HiGHS reads '1.2.3' as 1.2; the one-pass check must hand such a section to the line-by-line one."""
+    lines = "".join(f" x{j} obj 1 c1 1\n" for j in range(2000))
+    text = f"NAME long\nROWS\n N obj\n L c1\nCOLUMNS\n{lines} y obj 1 c1 1.2.3\nRHS\n rhs c1 4\nENDATA\n"
+    path = tmp_path / "long.mps"
+    path.write_text(text)
+    with pytest.raises(InvalidModelError, match=r"long.mps:2006: '1.2.3' is not a number"):
+        read_problem(path)
