@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from optarium import kinds
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
     from numpy.typing import NDArray
 
@@ -26,7 +28,7 @@ class Point:
     ``x`` has shape (n,); :meth:`as_dict` builds the name → value mapping once.
     """
 
-    names: tuple[str, ...]
+    names: Sequence[str]
     x: NDArray[np.float64]
     _dict: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 

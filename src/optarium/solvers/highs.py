@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
 import signal
@@ -116,6 +117,23 @@ def to_highs(problem: MathProgram, solver: highspy.Highs, names: bool = True) ->
             raise InvalidModelError("HiGHS refused the quadratic objective (is it convex?)", source=problem.name)
 
 
+# nonzeros from which a solve hands HiGHS's freed work memory back to the system
+_LARGE = 100_000
+
+
+def _release_freed_memory() -> None:
+    """Give the C heap's free memory back to the system (glibc only; elsewhere nothing happens).
+
+    glibc keeps what HiGHS frees after a large solve; without this the verification and
+    the record that follow add their own memory on top of the solve's peak.
+    """
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
+
+
 @functools.cache
 def _version() -> str:
     return str(new_highs().version())
@@ -145,6 +163,8 @@ def _run(solver: Any) -> Any:
         status = solver.run()
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        # the interrupt callback ties the solver to itself; untie it so its memory goes with it
+        solver.HandleUserInterrupt = False
     if interrupted:
         raise KeyboardInterrupt
     return status
@@ -197,6 +217,9 @@ class HighsBackend:
         elif status == "optimal":
             bound = objective
         message = "" if run_status != highspy.HighsStatus.kError else "HiGHS reported an error during the solve"
+        del solver
+        if problem.A.nnz >= _LARGE:
+            _release_freed_memory()
         return RawResult(status, objective, bound, x, name, seconds, message)
 
     def _resolve_infeasible_or_unbounded(self, problem: MathProgram, settings: dict[str, Any], seconds: float) -> RawResult:

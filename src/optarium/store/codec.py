@@ -25,7 +25,10 @@ def pack_values(names: Sequence[str], values: NDArray[np.float64]) -> bytes:
     if array.ndim != 1 or len(array) != len(names):
         raise ValueError(f"`names` and `values` must have the same length, got {len(names)} and {array.shape}")
     header = MAGIC + np.uint64(len(array)).astype("<u8").tobytes()
-    return b"".join((header, array.tobytes(), "\0".join(names).encode("utf-8")))
+    joined = getattr(names, "text", None)  # names kept joined already (problem.program.Names)
+    if not isinstance(joined, str):
+        joined = "\0".join(names)
+    return b"".join((header, array.tobytes(), joined.encode("utf-8")))
 
 
 def unpack_arrays(blob: bytes) -> tuple[list[str], NDArray[np.float64]]:
