@@ -66,8 +66,9 @@ _PLAIN_LINES = re.compile(
 def _check_mps_numbers(path: Path, text: str) -> None:
     """HiGHS reads a malformed number as 0; refuse it instead, naming the line."""
     # section headers are the lines that do not start with a blank or a comment
-    headers = [(match.start(1), match.group(1).upper()) for match in re.finditer(r"\n([^\s*]\S*)", "\n" + text)]
-    headers = [(start - 1, name) for start, name in headers]
+    first = re.match(r"[^\s*]\S*", text)
+    headers = [(0, first.group(0).upper())] if first else []
+    headers += [(match.start(1), match.group(1).upper()) for match in re.finditer(r"\n([^\s*]\S*)", text)]
     headers.append((len(text), ""))
     for (start, section), (end, _) in itertools.pairwise(headers):
         if section not in ("COLUMNS", "RHS", "RANGES"):
@@ -127,7 +128,7 @@ def _plain_file(path: str | os.PathLike[str]) -> Iterator[tuple[Path, Path, str]
         raise InputFileError(str(file), "is a directory, not a model file")
     kind = model_format(file)
     text = _open_text(file)
-    if not text.strip():
+    if not text or text.isspace():
         raise InvalidModelError("file is empty", source=str(file))
     if kind == "mps":
         _check_mps_numbers(file, text)
@@ -174,7 +175,10 @@ def read_problem_scip(path: str | os.PathLike[str]) -> MathProgram:
     with _plain_file(path) as (file, plain, kind):
         model = read_model(plain)
         if model is None:
-            raise InvalidModelError(f"SCIP cannot read this {kind.upper()} file", source=str(file))
+            where = _error_location(plain)
+            raise InvalidModelError(
+                f"SCIP cannot read this {kind.upper()} file" + (f" ({where})" if where else ""), source=str(file)
+            )
     return _from_scip(model, name=file.name.split(".")[0], source=str(file))
 
 
