@@ -174,3 +174,29 @@ def test_infinite_bounds_in_lp_files_are_fine(tmp_path: Path) -> None:
     path.write_text("Minimize\n obj: x + y\nSubject To\n c1: x + y >= 1\nBounds\n x <= inf\n -inf <= y <= 3\nEnd\n")
     problem = read_problem(path)
     assert np.isinf(problem.col_upper[0]) and np.isinf(problem.col_lower[1])
+
+
+def test_names_are_one_compact_sequence_equal_to_a_tuple_of_them() -> None:
+    from optarium.problem.program import Names
+
+    names = Names(["x", "long_name", "", "ü"])
+    assert names == ("x", "long_name", "", "ü") and list(names) == ["x", "long_name", "", "ü"]
+    assert (names[1], names[-1], len(names)) == ("long_name", "ü", 4)
+    assert names[1:3] == ["long_name", ""] and names.index("ü") == 3 and "x" in names
+    with pytest.raises(IndexError):
+        names[4]
+    with pytest.raises(InvalidModelError, match="NUL"):
+        Names(["a\0b"])
+    assert MathProgram.build([1, 2], None, var_names=["b", "a"]).var_names == ("b", "a")
+
+
+def test_the_fingerprint_orders_by_name_so_permuted_programs_match() -> None:
+    A = sp.csr_matrix([[1.0, 2.0, 0.0], [0.0, 3.0, 4.0]])
+    first = MathProgram.build([1, 2, 3], A, [0, 1], [5, 6], var_names=["a", "b", "c"], con_names=["r", "s"])
+    order, rows = [2, 0, 1], [1, 0]
+    second = MathProgram.build(
+        [3, 1, 2], A[rows][:, order], [1, 0], [6, 5], var_names=["c", "a", "b"], con_names=["s", "r"]
+    )
+    assert first.fingerprint() == second.fingerprint()
+    changed = MathProgram.build([1, 2, 3], A * 2, [0, 1], [5, 6], var_names=["a", "b", "c"], con_names=["r", "s"])
+    assert changed.fingerprint() != first.fingerprint()
