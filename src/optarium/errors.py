@@ -73,6 +73,10 @@ class StoreError(OptariumError, RuntimeError):
     """The run store cannot be opened, read or written."""
 
 
+class StoreBusyError(StoreError):
+    """The store stayed locked by other workers for longer than the configured wait."""
+
+
 class NotFoundError(OptariumError, LookupError):
     """A run, study, trial or other named record does not exist."""
 

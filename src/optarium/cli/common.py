@@ -26,9 +26,10 @@ QUIET_OPTION = typer.Option(False, "--quiet", "-q", help="Print nothing but erro
 CONFIG_OPTION = typer.Option(None, "--config", help="TOML settings file; flags given here override it.")
 
 # exit codes: 0 an answer (infeasible and unbounded included), 1 a failed solve or run,
-# 2 bad input or usage, 130 Ctrl-C
+# 2 bad input or usage, 3 the store stayed locked by other workers (try again), 130 Ctrl-C
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_BUSY = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -36,8 +37,10 @@ def exit_code(error: BaseException) -> int:
     """The exit code for an error that ends a command."""
     if isinstance(error, KeyboardInterrupt):
         return EXIT_INTERRUPTED
-    from optarium.errors import SolveFailedError
+    from optarium.errors import SolveFailedError, StoreBusyError
 
+    if isinstance(error, StoreBusyError):
+        return EXIT_BUSY
     return EXIT_FAILED if isinstance(error, SolveFailedError) else EXIT_BAD_INPUT
 
 
