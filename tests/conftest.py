@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PG_ENV = "OPTARIUM_TEST_PG_URL"
 STORE_KINDS = ["sqlite", "postgresql"]
@@ -20,13 +19,6 @@ STORE_KINDS = ["sqlite", "postgresql"]
 def _private_default_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test writes to the user's real store."""
     monkeypatch.setenv("OPTARIUM_STORE", f"sqlite:///{tmp_path / 'default.db'}")
-
-
-@pytest.fixture
-def data_dir() -> Path:
-    if not DATA.is_dir():
-        pytest.fail(f"benchmark data not found at {DATA}; the tests expect ../shared/data beside the repository")
-    return DATA
 
 
 def _postgres_database() -> Iterator[str]:

@@ -12,6 +12,8 @@ from optarium.equivalence import ModelTooLargeError, check_equivalence
 from optarium.problem.io import read_problem, write_problem
 from optarium.problem.program import MathProgram
 
+MODELS = Path(__file__).resolve().parents[1] / "data" / "nl" / "models"
+
 
 def permuted(program: MathProgram, seed: int = 0) -> MathProgram:
     """The same problem with variables and constraints reordered and renamed."""
@@ -39,13 +41,13 @@ def replaced(program: MathProgram, **changes: object) -> MathProgram:
 
 
 @pytest.fixture
-def gold(data_dir: Path) -> MathProgram:
-    return read_problem(data_dir / "nl" / "models" / "nlp4lp" / "prob_001.lp")
+def gold() -> MathProgram:
+    return read_problem(MODELS / "nlp4lp" / "prob_001.lp")
 
 
 @pytest.fixture
-def bigger(data_dir: Path) -> MathProgram:
-    return read_problem(data_dir / "nl" / "models" / "bench4opt_lp" / "blending_problem_cement_production.lp")
+def bigger() -> MathProgram:
+    return read_problem(MODELS / "bench4opt_lp" / "blending_problem_cement_production.lp")
 
 
 def test_permuted_renamed_copy_written_to_lp_and_read_back_is_equivalent(bigger: MathProgram, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from optarium.bench.audit import audit_dataset, objectives_agree, outcomes_agree
 
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "equivalence"
+NL = Path(__file__).resolve().parents[1] / "data" / "nl"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -56,16 +57,16 @@ def test_equiv_unreadable_file_is_exit_2_with_one_line(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def small_dataset(data_dir: Path, tmp_path: Path) -> Path:
+def small_dataset(tmp_path: Path) -> Path:
     """Four nlp4lp records (optimal, infeasible, ...) with their gold models; one label made wrong."""
-    source = data_dir / "nl" / "nlp4lp.jsonl"
+    source = NL / "nlp4lp.jsonl"
     wanted = {"prob_001", "prob_002", "prob_003", "prob_181"}
     records = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
     chosen = [record for record in records if record["id"] in wanted]
     (tmp_path / "models" / "nlp4lp").mkdir(parents=True)
     for record in chosen:
         if record["gold_model"]:
-            shutil.copy(data_dir / "nl" / record["gold_model"], tmp_path / record["gold_model"])
+            shutil.copy(NL / record["gold_model"], tmp_path / record["gold_model"])
         if record["id"] == "prob_003":
             record["answer"] = record["answer"] + 1.0
     dataset = tmp_path / "small.jsonl"

@@ -14,7 +14,8 @@ from optarium.errors import InputFileError, InvalidModelError
 from optarium.problem import MathProgram, read_problem, write_problem
 from optarium.problem.adapters import from_pulp, from_pyomo
 
-ROUND_TRIP_FILES = ["afiro.mps", "e226.mps", "bell5.mps", "2122.lp", "p0548.mps", "flugpl.mps"]
+MIP = Path(__file__).resolve().parents[1] / "data" / "mip"
+ROUND_TRIP_FILES = ["afiro.mps", "e226.mps.gz", "bell5.mps.gz", "2122.lp.gz", "p0548.mps.gz", "flugpl.mps.gz"]
 
 
 def small_milp() -> MathProgram:
@@ -64,21 +65,21 @@ def test_fingerprint_ignores_names_order_but_not_numbers() -> None:
 
 @pytest.mark.parametrize("name", ROUND_TRIP_FILES)
 @pytest.mark.parametrize("suffix", [".mps", ".lp", ".mps.gz", ".lp.gz"])
-def test_write_then_read_keeps_the_fingerprint(data_dir: Path, tmp_path: Path, name: str, suffix: str) -> None:
-    original = read_problem(data_dir / "mip" / name)
+def test_write_then_read_keeps_the_fingerprint(tmp_path: Path, name: str, suffix: str) -> None:
+    original = read_problem(MIP / name)
     copy = read_problem(write_problem(original, tmp_path / f"copy{suffix}"))
     assert copy.fingerprint() == original.fingerprint()
     assert copy.offset == pytest.approx(original.offset)
 
 
-def test_objective_constant_is_kept(data_dir: Path) -> None:
-    assert read_problem(data_dir / "mip" / "e226.mps").offset == pytest.approx(7.113)
+def test_objective_constant_is_kept() -> None:
+    assert read_problem(MIP / "e226.mps.gz").offset == pytest.approx(7.113)
 
 
-def test_gzipped_file_reads_like_the_plain_one(data_dir: Path, tmp_path: Path) -> None:
+def test_gzipped_file_reads_like_the_plain_one(tmp_path: Path) -> None:
     packed = tmp_path / "afiro.mps.gz"
-    packed.write_bytes(gzip.compress((data_dir / "mip" / "afiro.mps").read_bytes()))
-    assert read_problem(packed).fingerprint() == read_problem(data_dir / "mip" / "afiro.mps").fingerprint()
+    packed.write_bytes(gzip.compress((MIP / "afiro.mps").read_bytes()))
+    assert read_problem(packed).fingerprint() == read_problem(MIP / "afiro.mps").fingerprint()
 
 
 def test_missing_file_says_so(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from optarium.solvers import registry
 from optarium.solvers.base import Capabilities, RawResult, SolveOptions
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @dataclass(frozen=True)
@@ -166,16 +167,16 @@ def test_cross_check_confirms_an_infeasibility_claim() -> None:
     assert solution.cross_check["solver"] == "scip"
 
 
-def test_time_limit_returns_the_best_point_found(data_dir: Path) -> None:
-    solution = optarium.solve(data_dir / "mip" / "dcmulti.mps", solver="scip", time_limit=0.05, record=False)
+def test_time_limit_returns_the_best_point_found() -> None:
+    solution = optarium.solve(DATA / "mip" / "dcmulti.mps.gz", solver="scip", time_limit=0.05, record=False)
     assert solution.status in ("time_limit", "optimal")
     if solution.objective is not None:
         assert solution.verified
 
 
-def test_cross_check_replaces_a_wrong_optimum_with_a_better_verified_one(data_dir: Path) -> None:
+def test_cross_check_replaces_a_wrong_optimum_with_a_better_verified_one() -> None:
     """HiGHS alone stops at 2.82e12 on this Bench4Opt LP; SCIP finds the labelled optimum 5.889e11."""
-    model = data_dir / "nl" / "models" / "bench4opt_lp" / "production_planning_problem_water_treatment_var3.lp"
+    model = DATA / "nl" / "models" / "bench4opt_lp" / "production_planning_problem_water_treatment_var3.lp"
     alone = optarium.solve(model, solver="highs", record=False)
     checked = optarium.solve(model, solver="highs", cross_check=True, record=False)
     assert alone.objective == pytest.approx(2.8223e12, rel=1e-3)
