@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/blackbox_reactions.py [--quick] [--seeds 20] [--cap 150]
 
+Reads ../shared/data/reactions beside the repository (benchmark data, not part of it).
+
 The tables in ../shared/data/reactions (Buchwald-Hartwig, 4599 rows; Suzuki, 3696
 rows) are the objective: an experiment looks up the yield of the chosen conditions
 (a combination missing from the table is a failed experiment). Each campaign
@@ -90,6 +92,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--cap", type=int, default=150)
     args = parser.parse_args()
+    if not DATA.is_dir():
+        raise SystemExit(f"benchmark data not found at {DATA}: this benchmark reads ../shared/data/reactions beside the repository")
     import torch
 
     torch.set_num_threads(1)

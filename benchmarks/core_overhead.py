@@ -7,6 +7,8 @@ Checks every optarium objective against ``reference.csv`` (1e-6 relative) and
 reports the wall-time ratio per instance, the median, and the CLI start-up time.
 
     .venv/bin/python benchmarks/core_overhead.py [--repeat 3] [--quick]
+
+Reads ../shared/data/mip beside the repository (benchmark data, not part of it).
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="only the small instances")
     args = parser.parse_args()
+    if not DATA.is_dir():
+        raise SystemExit(f"benchmark data not found at {DATA}: this benchmark reads ../shared/data/mip beside the repository")
     with open(DATA / "reference.csv") as handle:
         reference = {row["file"]: float(row["optimal_objective"]) for row in csv.DictReader(handle)}
     names = QUICK if args.quick else sorted(reference)

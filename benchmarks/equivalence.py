@@ -12,6 +12,8 @@ Peer, in the same run: "same objective value" (solve both models with HiGHS, com
 and objective with the audit tolerance), the check users fall back to without a graph test.
 
     .venv/bin/python benchmarks/equivalence.py [--quick] [--seed 0]
+
+Reads ../shared/data/nl/models beside the repository (benchmark data, not part of it).
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="every 4th model only")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    if not MODELS.is_dir():
+        raise SystemExit(f"benchmark data not found at {MODELS}: this benchmark reads ../shared/data/nl/models beside the repository")
     rng = np.random.default_rng(args.seed)
     files = sorted(MODELS.glob("nlp4lp/*.lp")) + sorted(MODELS.glob("bench4opt_lp/*.lp"))
     if args.quick:

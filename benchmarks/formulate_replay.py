@@ -15,6 +15,8 @@ pre-warmed zygote; reports the median seconds per problem and sandbox run of eac
 and the ratio cold / warm.
 
     .venv/bin/python benchmarks/formulate_replay.py [--quick]
+
+Reads ../shared/data/nl beside the repository (benchmark data, not part of it).
 """
 
 from __future__ import annotations
@@ -128,6 +130,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="first 60 records of each set")
     args = parser.parse_args()
+    if not NL.is_dir():
+        raise SystemExit(f"benchmark data not found at {NL}: this benchmark reads ../shared/data/nl beside the repository")
     limit = 60 if args.quick else None
     rows = []
     for name, (file, models) in SETS.items():

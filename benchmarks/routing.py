@@ -17,6 +17,8 @@ cold run's final cost, as a fraction of the long budget (target <= 0.5).
     --jobs 2 runs two at a time (one core each; keep the machine otherwise quiet)
     --reuse-cold OLD.json STORE.db runs only the warm modes, against the cold runs of an earlier
       run of the same instances, seeds and budgets (and the store holding them)
+
+Reads ../shared/data/cvrp beside the repository (benchmark data, not part of it).
 """
 
 from __future__ import annotations
@@ -114,6 +116,8 @@ def main() -> int:
                         help="take the cold runs from an earlier run's results file and the store it recorded them in"
                              " (its temporary folder is printed at the start) instead of running them again")
     args = parser.parse_args()
+    if not DATA.is_dir():
+        raise SystemExit(f"benchmark data not found at {DATA}: this benchmark reads ../shared/data/cvrp beside the repository")
 
     from optarium.domains.routing import RouteSettings, read_instance, solve_routing
     from optarium.store.base import open_store

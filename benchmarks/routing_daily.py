@@ -10,6 +10,8 @@ times, and the time each run needs to reach that cost, as a fraction of the budg
 
     .venv/bin/python benchmarks/routing_daily.py             # 14 instances, 30 s, churn 5%
     .venv/bin/python benchmarks/routing_daily.py --quick     # 3 instances, 10 s
+
+Reads ../shared/data/cvrp beside the repository (benchmark data, not part of it).
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=1, help="instances run at once (one core each)")
     args = parser.parse_args()
+    if not DATA.is_dir():
+        raise SystemExit(f"benchmark data not found at {DATA}: this benchmark reads ../shared/data/cvrp beside the repository")
     if not 0 <= args.churn < 0.5:
         parser.error(f"--churn must be in [0, 0.5), got {args.churn}")
     budget = args.time_limit or (10.0 if args.quick else 30.0)

@@ -7,6 +7,8 @@ that are in the granular neighbourhood (either end lists the other among its k
 partners), for the learned top-k and for the k nearest clients.
 
     .venv/bin/python benchmarks/routing_edge_recall.py
+
+Reads ../shared/data/cvrp beside the repository (benchmark data, not part of it).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ SIZES = (5, 10, 15, 20, 30)
 
 
 def main() -> int:
+    if not DATA.is_dir():
+        raise SystemExit(f"benchmark data not found at {DATA}: this benchmark reads ../shared/data/cvrp beside the repository")
     import vrplib
 
     from optarium.domains.routing import read_instance
