@@ -35,12 +35,12 @@ TIMEOUT_OPTION = typer.Option(None, "--llm-timeout", help="Seconds to wait for o
 ROUNDS_OPTION = typer.Option(None, "--rounds", min=0, help="Self-correction rounds after the first answer [default: 3].")
 CONFIG_OPTION = typer.Option(
     None, "--config", help="TOML file of formulate settings (solver, time_limit, rounds, insights, llm_url, llm_model, "
-    "llm_timeout, sandbox_seconds, sandbox_memory_mb, sandbox_file_mb); flags override it.",
+    "llm_timeout, sandbox_seconds, sandbox_memory_mb, sandbox_file_mb, unsafe_sandbox); flags override it.",
 )
 # settings fields and the flags that set them, for messages
 FLAGS = {
     "solver": "--solver", "time_limit": "--time-limit", "rounds": "--rounds", "insights": "--insights",
-    "llm_url": "--llm-url", "llm_model": "--llm-model", "llm_timeout": "--llm-timeout",
+    "llm_url": "--llm-url", "llm_model": "--llm-model", "llm_timeout": "--llm-timeout", "unsafe_sandbox": "--unsafe-sandbox",
 }
 
 
@@ -91,6 +91,11 @@ def run(
     solver: str | None = typer.Option(None, "--solver", help="Backend for the formulated model [default: auto]."),
     time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds for the solve [default: 60]."),
     insights: bool | None = typer.Option(None, "--insights/--no-insights", help="Add lessons from the insight library [default: on]."),
+    unsafe_sandbox: bool = typer.Option(
+        False, "--unsafe-sandbox", help="Where this machine offers no operating-system sandbox, run generated code "
+        "anyway with only resource limits and a Python audit hook; it can then read your files (the store included) "
+        "and reach the network.",
+    ),
     config: Path | None = CONFIG_OPTION,
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
@@ -100,17 +105,21 @@ def run(
 
     from optarium.formulate.errors import ProblemTextError
     from optarium.formulate.pipeline import check_question, formulate
+    from optarium.formulate.sandbox import SandboxUnavailableError
 
     settings = settings_from(
         config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout, rounds=rounds, solver=solver,
-        time_limit=time_limit, insights=insights,
+        time_limit=time_limit, insights=insights, unsafe_sandbox=unsafe_sandbox or None,
     )
     raw = sys.stdin.buffer.read() if str(file) == "-" else _read_text(file)
     try:
         question = check_question(raw)
     except ProblemTextError as error:
         raise ProblemTextError(f"{file}: {error}") from None
-    result = formulate(question, client_from(settings), settings=settings, store=store, source=str(file))
+    try:
+        result = formulate(question, client_from(settings), settings=settings, store=store, source=str(file))
+    except SandboxUnavailableError as error:
+        raise SandboxUnavailableError(str(error).replace("set `unsafe_sandbox=True`", "pass --unsafe-sandbox")) from None
     if as_json:
         print_json({"id": file.stem, "correct": None, **result.to_dict()})
     else:

@@ -26,6 +26,7 @@ from optarium.formulate.errors import (
     LLMUnavailableError,
     ReplayMissingError,
 )
+from optarium.formulate.redaction import redact_all
 
 URL_ENV = "OPTARIUM_LLM_URL"
 MODEL_ENV = "OPTARIUM_LLM_MODEL"
@@ -123,7 +124,11 @@ class LLMClient:
         self.retries = max(0, retries)
 
     def chat(self, messages: list[Message], key: str | None = None) -> LLMCall:
-        """Send one chat request; raise an :class:`LLMError` (with the call attached) on failure."""
+        """Send one chat request; raise an :class:`LLMError` (with the call attached) on failure.
+
+        The values of secret-looking environment variables are redacted from the messages first.
+        """
+        messages = redact_all(messages)
         call = LLMCall(messages=messages, model=self.model)
         body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": self.temperature}
         if self.max_tokens:

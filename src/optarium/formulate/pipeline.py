@@ -35,7 +35,8 @@ from optarium.errors import OptariumError
 from optarium.formulate.errors import LLMError, ProblemTextError, SandboxError
 from optarium.formulate.extract import ModelText, extract_model
 from optarium.formulate.llm import ChatModel, LLMCall
-from optarium.formulate.sandbox import SandboxLimits, run_pyomo
+from optarium.formulate.redaction import redact, redact_all, url_password
+from optarium.formulate.sandbox import SandboxLimits, SandboxUnavailableError, run_pyomo
 from optarium.formulate.templates import render, template
 
 if TYPE_CHECKING:
@@ -182,6 +183,7 @@ class _Context:
     options: SolveOptions
     limits: SandboxLimits
     key: str | None
+    secrets: tuple[str, ...] = ()
 
 
 def formulate(
@@ -209,7 +211,9 @@ def formulate(
     store's library; ``extra_insights`` adds given ones. ``key`` names the problem (a replay
     client answers from ``DIR/<key>.lp``). With ``record`` the request, its LLM calls and the
     run of its solved model are written together. Raises only for bad input
-    (:class:`ProblemTextError`, a bad option, an unusable store).
+    (:class:`ProblemTextError`, a bad option, an unusable store) and for a machine that offers
+    no sandbox for generated code (:class:`SandboxUnavailableError`, unless ``unsafe_sandbox``).
+    Secrets of the environment and the store URL's password never reach the LLM or the store.
     """
     from optarium.formulate.settings import FormulateSettings
     from optarium.solvers.base import SolveOptions
@@ -231,13 +235,14 @@ def formulate(
     context = _Context(
         chosen_settings, chosen_settings.rounds if model.can_correct else 0,
         SolveOptions(time_limit=chosen_settings.time_limit), sandbox or chosen_settings.sandbox, key,
+        tuple(url_password(store if isinstance(store, str) else getattr(handle, "url", None))),
     )
     _run(result, model, _first_messages(question, chosen), context)
     if result.problem is not None and result.solution is not None:
         result.answer = describe(result.problem, result.solution)
     result.seconds = time.perf_counter() - started
     if record and handle is not None:
-        _record(handle, result, model, source, context.options)
+        _record(handle, result, model, source, context.options, context.secrets)
     return result
 
 
@@ -317,11 +322,16 @@ def _attempt(result: FormulateResult, response: str, round_number: int, context:
     result.problem, result.solution, result.lp_text = None, None, ""
     name = context.key or "formulated"
     try:
-        lp_text = found.code if found.kind == "lp" else run_pyomo(found.code, context.limits).lp_text
+        lp_text = found.code if found.kind == "lp" else run_pyomo(
+            found.code, context.limits, unsafe=context.settings.unsafe_sandbox,
+        ).lp_text
         result.lp_text = lp_text
         problem = problem_from_lp(lp_text, name)
+    except SandboxUnavailableError:
+        raise
     except SandboxError as error:
-        attempt.cause, attempt.error = error.cause, str(error)
+        # What the code printed goes back to the LLM and into the store: never a secret.
+        attempt.cause, attempt.error = error.cause, redact(str(error), context.secrets)
     except OptariumError as error:
         attempt.cause, attempt.error = "invalid_model", f"the model cannot be read: {error}"
     else:
@@ -356,11 +366,16 @@ def _solve(result: FormulateResult, attempt: Attempt, problem: MathProgram, cont
         attempt.cause, attempt.error = "solve", "the solver found no solution within the time limit"
 
 
-def _record(store: FormulateStore, result: FormulateResult, llm: ChatModel, source: str, options: SolveOptions) -> None:
-    """Write the request, its LLM calls and the run of its solved model in one transaction."""
+def _record(
+    store: FormulateStore, result: FormulateResult, llm: ChatModel, source: str, options: SolveOptions,
+    secrets: tuple[str, ...] = (),
+) -> None:
+    """Write the request, its LLM calls and the run of its solved model in one transaction (secrets redacted)."""
     problem, solution = result.problem, result.solution
     run = None if problem is None or solution is None else _solved_run(problem, solution, result, llm, source, options)
-    result.run_id, result.solve_run_id = store.record_formulate(_request(result, llm, source), [call.to_dict() for call in result.calls], run)
+    request = redact_all(_request(result, llm, source), secrets)
+    calls = [redact_all(call.to_dict(), secrets) for call in result.calls]
+    result.run_id, result.solve_run_id = store.record_formulate(request, calls, run)
     if solution is not None:
         solution.run_id = result.solve_run_id
 

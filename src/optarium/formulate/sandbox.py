@@ -1,18 +1,21 @@
-"""Run LLM-written Pyomo code in a separate, limited process and take back its model as LP text.
+"""Run LLM-written Pyomo code behind an operating-system boundary and take back its model as LP text.
 
-Each piece of code runs in its own process whose working folder is a private
-temporary directory: by default a child forked from a pre-warmed zygote that has
-already imported Pyomo (:mod:`optarium.formulate.zygote`, a few milliseconds), else
-a fresh ``python -I -B`` process (the cold path, about half a second). Limits: wall-clock time (the process group is killed),
-address space and CPU time and file size (``resource.setrlimit``), an
-environment with no inherited variables (so no API keys, no ``OPTARIUM_*``),
-and a Python audit hook that refuses writes outside the folder, starting
-programs and opening network connections. The audit hook stops honest
-mistakes and careless code; it is not a boundary against code written to
-escape (run optarium in a container for that).
+Each piece of code runs in a jail built by :mod:`optarium.formulate.boundary`: new
+mount, PID, network, IPC and UTS namespaces, a private root holding only the Python
+installation and site-packages (read-only) and an empty tmpfs work folder, a
+per-run unprivileged uid with no capabilities and ``no_new_privs``, resource limits
+(address space, CPU time, file size, processes, open files), a seccomp filter where
+libseccomp is installed, and a wall-clock deadline after which the jail's whole PID
+namespace is killed. Its environment holds only :data:`~optarium.formulate.redaction.SAFE_ENV`.
+A supervisor forked from a pre-warmed zygote that has already imported Pyomo
+(:mod:`optarium.formulate.zygote`, a few milliseconds) builds the jail, else a
+fresh ``python -I -B`` does (the cold path, about half a second). Inside, a Python
+audit hook turns honest mistakes (writing elsewhere, starting programs) into clear
+messages. Where the machine refuses the boundary, :class:`SandboxUnavailableError`
+says how to enable it; ``unsafe=True`` runs the code without it instead.
 
 The code must leave a Pyomo ``ConcreteModel`` in a variable named ``model``;
-the child (:mod:`optarium.formulate.sandbox_child`) writes it as CPLEX LP with
+the jail (:mod:`optarium.formulate.sandbox_child`) writes it as CPLEX LP with
 symbolic labels.
 """
 
@@ -26,13 +29,12 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
-from optarium.formulate import sandbox_child, zygote
+from optarium.errors import OptariumError
+from optarium.formulate import boundary, zygote
 from optarium.formulate.errors import SandboxError
-
-# Only these variables reach the child; everything else (keys, tokens, OPTARIUM_*) stays behind.
-_KEEP_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
+from optarium.formulate.redaction import safe_environment
 
 
 @dataclass(frozen=True)
@@ -61,66 +63,106 @@ class SandboxResult:
     seconds: float
 
 
-def _limit(limits: SandboxLimits) -> None:
-    sandbox_child.set_limits(limits.seconds, limits.memory_mb, limits.file_mb)
+class SandboxUnavailableError(OptariumError, RuntimeError):
+    """The machine offers no operating-system boundary, so generated code is not run."""
 
 
-def child_environment(folder: str) -> dict[str, str]:
-    """The environment the generated code sees: a few harmless variables and its own folder."""
-    env = {key: os.environ[key] for key in _KEEP_ENV if key in os.environ}
-    env.update({"HOME": folder, "TMPDIR": folder, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"})
-    return env
+_CAUSES = frozenset({"timeout", "memory", "forbidden", "no_model", "execution"})
+_cleaned: set[str] = set()
 
 
-def run_pyomo(code: str, limits: SandboxLimits | None = None, *, warm: bool | None = None) -> SandboxResult:
-    """Run ``code`` in the sandbox; return its model as LP text or raise :class:`SandboxError`.
+def child_environment() -> dict[str, str]:
+    """The environment the generated code sees: a few harmless variables, none of the caller's secrets."""
+    return safe_environment({"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
+
+
+def run_pyomo(
+    code: str, limits: SandboxLimits | None = None, *, warm: bool | None = None, unsafe: bool = False,
+) -> SandboxResult:
+    """Run ``code`` behind the operating-system boundary; return its model as LP text or raise :class:`SandboxError`.
 
     ``SandboxError.cause`` is 'timeout', 'memory', 'forbidden', 'no_model' or 'execution'.
+    Raises :class:`SandboxUnavailableError` where the machine offers no boundary, unless
+    ``unsafe`` allows running the code with only resource limits, the seccomp filter and
+    an audit hook (it can then read the user's files and reach the network).
     ``warm=False`` (default: unless ``OPTARIUM_SANDBOX=cold`` is set) or a platform without
     ``fork`` takes the cold path: a fresh interpreter per run.
     """
     limits = limits or SandboxLimits()
     if warm is None:
         warm = os.environ.get("OPTARIUM_SANDBOX", "warm").strip().lower() != "cold"
+    _clean_once()
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="optarium-sandbox-") as folder:
-        root = Path(folder)
-        (root / "model.py").write_text(code, encoding="utf-8")
-        env = child_environment(folder)
-        ran = zygote.run_warm(folder, limits.seconds, limits.memory_mb, limits.file_mb, env) if warm else None
-        returncode, timed_out = ran if ran is not None else _run_cold(folder, limits, env)
-        if timed_out:
-            raise SandboxError(f"generated code ran longer than {limits.seconds:g} s and was stopped", cause="timeout")
-        output_file = root / "output.txt"
-        printed = output_file.read_bytes()[-4000:].decode("utf-8", errors="replace") if output_file.exists() else ""
-        result_file = root / "result.json"
-        if not result_file.exists():
-            raise SandboxError(_died(returncode, printed, limits), cause=_died_cause(returncode, printed), output=printed)
-        result = json.loads(result_file.read_text(encoding="utf-8"))
-        if not result.get("ok"):
-            raise SandboxError(str(result.get("error")), cause=str(result.get("cause", "execution")), output=printed)
-        lp_text = (root / "model.lp").read_text(encoding="utf-8", errors="replace")
+    job = {"code": code, "seconds": limits.seconds, "memory_mb": limits.memory_mb, "file_mb": limits.file_mb,
+           "env": child_environment(), "confine": True}
+    answer = _execute(job, warm)
+    reply = answer.get("reply")
+    if isinstance(reply, dict) and reply.get("unavailable"):
+        if not unsafe:
+            raise SandboxUnavailableError(
+                f"generated code is only run behind an operating-system sandbox, and this machine refused one "
+                f"({reply['unavailable']}): {boundary.HOW_TO_ENABLE}; or set `unsafe_sandbox=True` to run it "
+                "with only resource limits and a Python audit hook"
+            )
+        answer = _execute({**job, "confine": False}, warm)
+        reply = answer.get("reply")
+    if not isinstance(reply, dict) or "returncode" not in reply:
+        raise SandboxError(
+            f"the sandbox supervisor ended without an answer (exit code {answer.get('returncode')})", cause="execution",
+        )
+    printed = str(reply.get("output") or "")
+    if reply.get("timed_out") or answer.get("killed"):
+        raise SandboxError(f"generated code ran longer than {limits.seconds:g} s and was stopped", cause="timeout", output=printed)
+    returncode = int(reply["returncode"])
+    result = reply.get("result")
+    if not isinstance(result, dict):
+        raise SandboxError(_died(returncode, printed, limits), cause=_died_cause(returncode, printed), output=printed)
+    if not result.get("ok"):
+        cause = str(result.get("cause", "execution"))
+        raise SandboxError(str(result.get("error")), cause=cause if cause in _CAUSES else "execution", output=printed)
+    lp_text = reply.get("lp")
+    if not isinstance(lp_text, str):
+        raise SandboxError("generated code wrote no model", cause="no_model", output=printed)
     return SandboxResult(lp_text=lp_text, output=printed, seconds=time.perf_counter() - started)
 
 
-def _run_cold(folder: str, limits: SandboxLimits, env: dict[str, str]) -> tuple[int, bool]:
-    """A fresh ``python -I -B`` for this code alone; return (return code, killed at the deadline)."""
-    with open(Path(folder) / "output.txt", "wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(zygote.CHILD), "run"],
-            cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=output,
-            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=lambda: _limit(limits),
-        )
-        try:
-            return process.wait(timeout=limits.seconds), False
-        except subprocess.TimeoutExpired:
-            return -signal.SIGKILL, True
-        finally:
-            _kill(process)
+def _execute(job: dict[str, Any], warm: bool) -> dict[str, Any]:
+    """One request through the zygote, or a fresh interpreter when ``warm`` is off or no zygote runs."""
+    answer = zygote.run_warm(job) if warm else None
+    return answer if answer is not None else _run_cold(job)
+
+
+def _run_cold(job: dict[str, Any]) -> dict[str, Any]:
+    """A fresh ``python -I -B`` supervises this code alone; return ``{"returncode", "killed", "reply"}``."""
+    process = subprocess.Popen(
+        [sys.executable, "-I", "-B", str(zygote.CHILD), "run"], cwd="/", env=zygote.environment(),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        out, _ = process.communicate(json.dumps(job).encode(), timeout=float(job["seconds"]) + 30)
+        killed = False
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        out, killed = b"", True
+    finally:
+        _kill(process)
+    try:
+        reply = json.loads(out) if out else None
+    except ValueError:
+        reply = None
+    return {"returncode": process.returncode, "killed": killed, "reply": reply}
+
+
+def _clean_once() -> None:
+    """Remove work folders that ended processes left in the temporary directory (once per folder and process)."""
+    folder = tempfile.gettempdir()
+    if folder not in _cleaned:
+        _cleaned.add(folder)
+        boundary.clean_stale_folders(folder)
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
-    """Kill the child's whole process group (it may have started helpers before being refused)."""
+    """Kill the supervisor's whole process group (its jail dies with it)."""
     if process.poll() is None:
         try:
             os.killpg(process.pid, signal.SIGKILL)

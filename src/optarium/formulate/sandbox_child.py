@@ -3,17 +3,19 @@
 This file runs outside optarium, under ``python -I -B`` with only the standard
 library and Pyomo, so it imports nothing from optarium.
 
-* ``python -I -B sandbox_child.py run`` (the cold path): the working folder holds
-  ``model.py``; run it and leave ``result.json`` (and ``model.lp``) there.
+* ``python -I -B sandbox_child.py run`` (the cold path): read one JSON request
+  (``code``, ``seconds``, ``memory_mb``, ``file_mb``, ``env``, ``confine``) on stdin,
+  supervise its run (:func:`optarium.formulate.boundary.supervise`) and write the
+  JSON reply on stdout.
 * ``python -I -B sandbox_child.py zygote``: import Pyomo once, then read one JSON
-  request per line on stdin (``id``, ``folder``, ``seconds``, ``memory_mb``,
-  ``file_mb``, ``env``) and fork a fresh child for each. The child starts its own
-  session, dies with the zygote (``PR_SET_PDEATHSIG``), sets the resource limits,
-  moves into its folder, replaces its environment and runs like the cold path.
-  The zygote kills a child's process group at its wall-clock deadline and answers
-  ``{"id", "pid"}`` at the fork and ``{"id", "returncode", "timed_out"}`` at the end.
-  End of stdin kills every child and ends the zygote. The zygote adds no audit
-  hook itself (hooks cannot be removed); each child adds its own after the fork.
+  request per line on stdin (the same fields and an ``id``) and fork a supervisor
+  for each, which dies with the zygote (``PR_SET_PDEATHSIG``) and writes its reply
+  on a pipe. The zygote answers ``{"id", "pid"}`` at the fork and ``{"id",
+  "returncode", "killed", "reply"}`` at the end; a supervisor still running 5 s past
+  its run's deadline is killed. End of stdin kills every supervisor and ends the
+  zygote. Inside the jail, :func:`run_model` adds an audit hook (the zygote adds
+  none: hooks cannot be removed), which turns honest mistakes into clear messages;
+  the boundary itself is the operating system's.
 """
 
 from __future__ import annotations
@@ -126,22 +128,28 @@ def _run_model(root: str, finish: Callable[..., NoReturn]) -> None:
     finish(ok=True)
 
 
-def set_limits(seconds: float, memory_mb: int, file_mb: int) -> None:
-    """Address space, CPU seconds (wall limit + 2), largest file, no core files."""
-    import resource
+def _boundary() -> Any:
+    """:mod:`optarium.formulate.boundary`, loaded from beside this file (``-I`` keeps it off ``sys.path``)."""
+    import importlib.util
 
-    megabyte = 1024 * 1024
-    cpu = int(seconds) + 2
-    resource.setrlimit(resource.RLIMIT_AS, (memory_mb * megabyte, memory_mb * megabyte))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (file_mb * megabyte, file_mb * megabyte))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    spec = importlib.util.spec_from_file_location("optarium_sandbox_boundary", os.path.join(os.path.dirname(os.path.abspath(__file__)), "boundary.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _child(request: dict[str, Any], zygote: int, closing: list[int]) -> None:
-    """In the forked child: detach, limit, confine, scrub, run, and never return to the zygote loop."""
+def run_once() -> None:
+    """The cold path: one JSON request on stdin, its supervised run, one JSON reply on stdout."""
+    request = json.loads(sys.stdin.buffer.read())
+    reply = _boundary().supervise(request, run_model)
+    sys.stdout.write(json.dumps(reply))
+    sys.stdout.flush()
+
+
+def _supervisor(request: dict[str, Any], boundary: Any, reply: int, zygote: int, closing: list[int]) -> NoReturn:
+    """In a child of the zygote: supervise one run and write its reply to ``reply``; never returns."""
     import signal
-    import tempfile
 
     code = 0
     try:
@@ -150,77 +158,63 @@ def _child(request: dict[str, Any], zygote: int, closing: list[int]) -> None:
         for fd in closing:
             os.close(fd)
         os.setsid()
-        _die_with_parent()
+        boundary._libc().prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: end with the zygote
         if os.getppid() != zygote:
             os._exit(1)
-        folder = request["folder"]
-        output = os.open(os.path.join(folder, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(output, 1)
-        os.dup2(output, 2)
-        os.close(devnull)
-        os.close(output)
-        set_limits(float(request["seconds"]), int(request["memory_mb"]), int(request["file_mb"]))
-        os.chdir(folder)
-        os.environ.clear()
-        os.environ.update(request["env"])
-        tempfile.tempdir = folder
-        run_model(folder)
+        data = json.dumps(boundary.supervise(request, run_model)).encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(reply, view):]
     except BaseException:
         code = 70
         with contextlib.suppress(BaseException):
             traceback.print_exc()
     finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
-
-
-def _die_with_parent() -> None:
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+        os._exit(code)
 
 
 def serve() -> None:
-    """The zygote loop: fork a child per request, reap it, kill it at its deadline."""
+    """The zygote loop: fork a supervisor per request, relay its reply, kill it past its deadline."""
+    import gc
     import select
     import signal
     import time
 
     import pyomo.environ  # noqa: F401  (the whole point: children start with Pyomo loaded)
 
-    if sys.platform.startswith("linux"):
-        import ctypes  # noqa: F401  (loaded once here, used by every child)
-    import gc
-
+    boundary = _boundary()
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    running: dict[int, tuple[Any, float]] = {}  # pid -> (request id, deadline)
-    timed_out: set[int] = set()
+    running: dict[int, _Supervised] = {}
     pending = b""
     me = os.getpid()
 
     def say(message: dict[str, Any]) -> None:
-        os.write(1, (json.dumps(message) + "\n").encode())
+        data = memoryview((json.dumps(message) + "\n").encode())
+        while data:
+            data = data[os.write(1, data):]
 
     say({"ready": True, "pid": me})
     gc.freeze()
     open_input = True
     while open_input or running:
         now = time.monotonic()
-        wait = min((deadline for _, deadline in running.values()), default=now + 60) - now
-        readable, _, _ = select.select([0, wake_read] if open_input else [wake_read], [], [], max(wait, 0))
+        wait = min((s.deadline for s in running.values() if not s.killed), default=now + 60) - now
+        pipes = [s.pipe for s in running.values() if s.pipe is not None]
+        readable, _, _ = select.select(([0] if open_input else []) + [wake_read, *pipes], [], [], max(wait, 0))
         if wake_read in readable:
             os.read(wake_read, 4096)
+        for supervised in running.values():
+            if supervised.pipe is not None and supervised.pipe in readable:
+                chunk = os.read(supervised.pipe, 1 << 20)
+                if chunk:
+                    supervised.reply += chunk
+                else:
+                    os.close(supervised.pipe)
+                    supervised.pipe = None
         if 0 in readable:
             chunk = os.read(0, 65536)
             if not chunk:
@@ -231,29 +225,52 @@ def serve() -> None:
             while b"\n" in pending:
                 line, pending = pending.split(b"\n", 1)
                 request = json.loads(line)
-                sys.stdout.flush()
-                sys.stderr.flush()
+                reply_read, reply_write = os.pipe()
                 pid = os.fork()
                 if pid == 0:
-                    _child(request, me, [wake_read, wake_write])
-                running[pid] = (request["id"], time.monotonic() + float(request["seconds"]))
+                    os.close(reply_read)
+                    _supervisor(request, boundary, reply_write, me, [wake_read, wake_write])
+                os.close(reply_write)
+                running[pid] = _Supervised(request["id"], time.monotonic() + float(request["seconds"]) + _GRACE, reply_read)
                 say({"id": request["id"], "pid": pid})
         now = time.monotonic()
-        for pid, (_, deadline) in running.items():
-            if deadline <= now and pid not in timed_out:
-                timed_out.add(pid)
+        for pid, supervised in running.items():
+            if supervised.deadline <= now and not supervised.killed:
+                supervised.killed = True
                 _kill_group(pid)
-        while running:
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 break
             if pid == 0:
                 break
-            request_id, _ = running.pop(pid, (None, 0.0))
-            _kill_group(pid, reaped=True)  # helpers the child may have left in its group
-            say({"id": request_id, "returncode": os.waitstatus_to_exitcode(status), "timed_out": pid in timed_out})
-            timed_out.discard(pid)
+            if pid in running:
+                running[pid].status = status
+                _kill_group(pid, reaped=True)
+        for pid in [pid for pid, s in running.items() if s.status is not None and s.pipe is None]:
+            supervised = running.pop(pid)
+            try:
+                reply = json.loads(supervised.reply) if supervised.reply else None
+            except ValueError:
+                reply = None
+            say({"id": supervised.id, "returncode": os.waitstatus_to_exitcode(supervised.status or 0),
+                 "killed": supervised.killed, "reply": reply})
+
+
+# Seconds a supervisor may take past its run's own deadline (it kills the run itself) before it is killed.
+_GRACE = 5.0
+
+
+class _Supervised:
+    """A supervisor the zygote forked: its request id, deadline, reply pipe and exit status."""
+
+    def __init__(self, request_id: Any, deadline: float, pipe: int):
+        self.id, self.deadline = request_id, deadline
+        self.pipe: int | None = pipe
+        self.reply = b""
+        self.status: int | None = None
+        self.killed = False
 
 
 def _kill_group(pid: int, reaped: bool = False) -> None:
@@ -275,4 +292,4 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["zygote"]:
         serve()
     else:
-        run_model(os.getcwd())
+        run_once()

@@ -19,6 +19,9 @@ class FormulateSettings(Settings):
 
     ``llm_url`` and ``llm_model`` default to ``$OPTARIUM_LLM_URL`` and
     ``$OPTARIUM_LLM_MODEL``; the API key only ever comes from ``$OPTARIUM_LLM_API_KEY``.
+    ``unsafe_sandbox`` runs generated code where the machine offers no operating-system
+    sandbox, with only resource limits and an audit hook: it can then read the user's
+    files (the store included) and reach the network.
     """
 
     solver: str = "auto"
@@ -31,6 +34,7 @@ class FormulateSettings(Settings):
     sandbox_seconds: float = 30.0
     sandbox_memory_mb: int = 2048
     sandbox_file_mb: int = 64
+    unsafe_sandbox: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.solver, str) or not self.solver.strip():
@@ -43,6 +47,8 @@ class FormulateSettings(Settings):
             raise OptionError("sandbox_memory_mb", self.sandbox_memory_mb, "an integer >= 256 (Python and Pyomo need it)")
         if isinstance(self.sandbox_file_mb, bool) or not isinstance(self.sandbox_file_mb, int) or self.sandbox_file_mb < 1:
             raise OptionError("sandbox_file_mb", self.sandbox_file_mb, "an integer >= 1")
+        if not isinstance(self.unsafe_sandbox, bool):
+            raise OptionError("unsafe_sandbox", self.unsafe_sandbox, "true or false")
 
     @property
     def sandbox(self) -> SandboxLimits:

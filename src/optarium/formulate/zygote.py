@@ -4,9 +4,9 @@ Starting ``python -I -B`` and importing Pyomo costs about half a second; forking
 process that already did both costs a few milliseconds. The zygote (the name is
 Android's, for the same trick) runs :mod:`optarium.formulate.sandbox_child` with the
 same scrubbed environment as a cold sandbox, holds no secrets, and adds no audit
-hook itself. Each request gets a new child that applies the limits, moves into its
-private folder and replaces its environment before running the code (see that
-module). The zygote starts on first use, is shared by every thread of the process
+hook itself. Each request gets a new supervisor that puts the code behind the
+operating-system boundary (:mod:`optarium.formulate.boundary`) and sends back its
+reply (see :mod:`optarium.formulate.sandbox_child`). The zygote starts on first use, is shared by every thread of the process
 (``bench nl --workers N``), and is started again when it has died. When it cannot
 start (no ``fork``, Pyomo missing), :func:`run_warm` answers ``None`` and the caller
 takes the cold path.
@@ -21,19 +21,23 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from optarium.formulate.errors import SandboxError
+from optarium.formulate.redaction import safe_environment
 
 CHILD = Path(__file__).with_name("sandbox_child.py")
-_KEEP_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 _START_SECONDS = 60.0
 # How long past its own deadline a request may go unanswered before the zygote counts as wedged.
 _GRACE_SECONDS = 15.0
+
+
+def environment() -> dict[str, str]:
+    """The environment of the sandbox's own processes (zygote, cold supervisor): no secrets."""
+    return safe_environment({"HOME": "/", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
 
 
 class _ZygoteLost(Exception):
@@ -44,8 +48,7 @@ class _ZygoteLost(Exception):
 class _Request:
     done: threading.Event = field(default_factory=threading.Event)
     pid: int | None = None
-    returncode: int = 0
-    timed_out: bool = False
+    answer: dict[str, Any] = field(default_factory=dict)
     lost: bool = False
 
 
@@ -53,10 +56,8 @@ class Zygote:
     """One running zygote process and the thread that reads its answers."""
 
     def __init__(self) -> None:
-        env = {key: os.environ[key] for key in _KEEP_ENV if key in os.environ}
-        env.update({"HOME": tempfile.gettempdir(), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(CHILD), "zygote"], cwd="/", env=env, stdin=subprocess.PIPE,
+            [sys.executable, "-I", "-B", str(CHILD), "zygote"], cwd="/", env=environment(), stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         self.owner = os.getpid()
@@ -75,8 +76,9 @@ class Zygote:
     def pid(self) -> int:
         return self.process.pid
 
-    def run(self, folder: str, seconds: float, memory_mb: int, file_mb: int, env: dict[str, str]) -> tuple[int, bool]:
-        """Run ``folder/model.py`` in a fresh child; return (return code, killed at the deadline)."""
+    def run(self, job: dict[str, Any]) -> dict[str, Any]:
+        """Run one sandbox request in a fresh supervisor; return ``{"returncode", "killed", "reply"}``."""
+        seconds = float(job["seconds"])
         request = _Request()
         with self._lock:
             if not self.alive:
@@ -84,8 +86,7 @@ class Zygote:
             self._next_id += 1
             number = self._next_id
             self._requests[number] = request
-            line = {"id": number, "folder": folder, "seconds": seconds, "memory_mb": memory_mb,
-                    "file_mb": file_mb, "env": env}
+            line = {**job, "id": number}
             try:
                 stdin: IO[bytes] = self.process.stdin  # type: ignore[assignment]
                 stdin.write((json.dumps(line) + "\n").encode())
@@ -94,7 +95,7 @@ class Zygote:
                 self._requests.pop(number, None)
                 self._lost()
                 raise _ZygoteLost from None
-        if not request.done.wait(seconds + _GRACE_SECONDS):
+        if not request.done.wait(seconds + _GRACE_SECONDS + 5):
             # The zygote no longer enforces deadlines: stop it (its children die with it) and the child.
             if request.pid is not None:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -103,7 +104,7 @@ class Zygote:
             raise SandboxError(f"generated code ran longer than {seconds:g} s and was stopped", cause="timeout")
         if request.lost:
             raise _ZygoteLost
-        return request.returncode, request.timed_out
+        return request.answer
 
     def _read(self) -> None:
         stdout: IO[bytes] = self.process.stdout  # type: ignore[assignment]
@@ -123,8 +124,7 @@ class Zygote:
                     request.pid = int(message["pid"])
                     continue
                 del self._requests[message["id"]]
-            request.returncode = int(message["returncode"])
-            request.timed_out = bool(message["timed_out"])
+            request.answer = message
             request.done.set()
         self._lost()
 
@@ -178,8 +178,8 @@ def zygote() -> Zygote | None:
         return _shared
 
 
-def run_warm(folder: str, seconds: float, memory_mb: int, file_mb: int, env: dict[str, str]) -> tuple[int, bool] | None:
-    """Run ``folder/model.py`` through the zygote; ``None`` when the cold path must be used.
+def run_warm(job: dict[str, Any]) -> dict[str, Any] | None:
+    """Run one sandbox request through the zygote; ``None`` when the cold path must be used.
 
     A zygote that dies during the run is replaced and the run tried once more.
     """
@@ -188,9 +188,7 @@ def run_warm(folder: str, seconds: float, memory_mb: int, file_mb: int, env: dic
         if current is None:
             return None
         try:
-            return current.run(folder, seconds, memory_mb, file_mb, env)
+            return current.run(job)
         except _ZygoteLost:
-            for name in ("result.json", "model.lp", "output.txt"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(os.path.join(folder, name))
+            continue
     return None
