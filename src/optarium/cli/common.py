@@ -57,7 +57,7 @@ def message(error: BaseException) -> str:
 
 def command(function: Callable[..., int | None]) -> Callable[..., None]:
     """Wrap a command: its return value is the exit code; an optarium error is one line on
-    stderr and the exit code :func:`exit_code` gives it; ``--debug`` shows the traceback."""
+    stderr and the exit code :func:`exit_code` gives it; ``--debug`` shows the traceback too."""
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> None:
@@ -67,7 +67,9 @@ def command(function: Callable[..., int | None]) -> Callable[..., None]:
             code = function(*args, **kwargs)
         except OptariumError as error:
             if os.environ.get("OPTARIUM_DEBUG") == "1":
-                raise
+                import traceback
+
+                traceback.print_exc()
             sys.stderr.write(f"error: {message(error)}\n")
             raise typer.Exit(exit_code(error)) from None
         except KeyboardInterrupt as interrupt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import typer
 
@@ -56,5 +57,26 @@ app.command("equiv")(command(equiv))
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI (typer handles usage errors with exit code 2)."""
-    app(args=argv)
+    """Run the CLI; a usage error is one line on stderr and exit code 2.
+
+    ``--debug`` may stand anywhere before a ``--``, after the subcommand too.
+    """
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+    from typer.main import get_command
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" in args[:end]:
+        os.environ["OPTARIUM_DEBUG"] = "1"
+        args = [arg for arg in args[:end] if arg != "--debug"] + args[end:]
+    try:
+        code = get_command(app).main(args=args, prog_name="optarium", standalone_mode=False)
+    except NoArgsIsHelpError as help_page:
+        help_page.show()
+        sys.exit(help_page.exit_code)
+    except ClickException as error:
+        # the usage block and "Try --help" would bury the one line that matters
+        text = " ".join(error.format_message().split())
+        sys.stderr.write(f"error: {text[:1].lower() + text[1:]}\n")
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
