@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from optarium.errors import InvalidModelError
+from optarium.errors import InvalidModelError, OptionError
 
 if TYPE_CHECKING:
     from optarium.plan import Planner
@@ -87,3 +87,21 @@ def solve(
     )
     solution.timings["total"] = time.perf_counter() - started
     return solution
+
+
+# the names a backend parameter may not take: they are solve()'s own arguments
+SOLVE_ARGUMENTS = (
+    "source", "solver", "time_limit", "store", "rel_gap", "threads", "seed", "cross_check", "record",
+    "progress", "planner",
+)
+
+
+def check_params(params: dict[str, Any]) -> None:
+    """Refuse backend parameters that name an argument of :func:`solve` (``time_limit``, ``threads``, ...).
+
+    For callers that pass a mapping on as ``**params`` (settings files, the CLI):
+    such a name would reach :func:`solve` twice.
+    """
+    for name in params:
+        if name in SOLVE_ARGUMENTS:
+            raise OptionError(name, params[name], f"given as solve()'s own argument `{name}=`, not as a backend parameter")

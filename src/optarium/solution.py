@@ -137,9 +137,16 @@ class Solution(Generic[PayloadT]):
         return json.dumps(self.to_dict(with_values), indent=2, allow_nan=False, default=_finite)
 
     def to_sol(self) -> str:
-        """The usual ``.sol`` text: ``=obj= value`` then one ``name value`` line per variable."""
-        lines = [f"=obj= {self.objective!r}" if self.objective is not None else f"=status= {self.status}"]
-        lines += [f"{name} {value!r}" for name, value in self.values.items()]
+        """The usual ``.sol`` text: ``=obj= value`` then one ``name value`` line per variable.
+
+        Without an objective, and for an infeasible or unbounded answer, the first line is
+        ``=status= STATUS``; a zero is written ``0.0``, never ``-0.0``.
+        """
+        if self.objective is not None and self.status not in ("infeasible", "unbounded"):
+            lines = [f"=obj= {float(self.objective) + 0.0!r}"]
+        else:
+            lines = [f"=status= {self.status}"]
+        lines += [f"{name} {float(value) + 0.0!r}" for name, value in self.values.items()]
         return "\n".join(lines) + "\n"
 
 

@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from optarium.settings import SolveSettings
 
 
+# each argument of optarium.solve() and the flag that sets it ("" where none does)
+SOLVE_FLAGS = {
+    "source": "the MODEL argument", "solver": "--solver", "time_limit": "--time-limit", "store": "--store",
+    "rel_gap": "--gap", "threads": "--threads", "seed": "--seed", "cross_check": "--cross-check",
+    "record": "--record/--no-record", "progress": "", "planner": "",
+}
+
+
 def _parse_params(pairs: list[str]) -> dict[str, Any]:
     from optarium.errors import OptionError
 
@@ -47,10 +55,21 @@ def settings_from(
     seed: int | None, params: list[str], cross_check: bool | None, record: bool | None,
 ) -> SolveSettings:
     """The settings file (if any) with the flags given on the command line over it."""
+    from optarium.api import check_params
+    from optarium.errors import OptionError, SettingsFileError
     from optarium.settings import SolveSettings
 
     base = SolveSettings() if config is None else SolveSettings.from_file(config)
-    merged = {**base.params, **_parse_params(params)} if params else None
+    try:
+        check_params(base.params)
+    except OptionError as error:
+        raise SettingsFileError(str(config), f"params.{error.name}", f"is a setting of its own; set `{error.name}` at the top level") from None
+    given = _parse_params(params)
+    for name in given:
+        if name in SOLVE_FLAGS:
+            use = f"use {SOLVE_FLAGS[name]}" if SOLVE_FLAGS[name] else "not available from the command line"
+            raise OptionError("--param", f"{name}={given[name]}", f"a backend parameter, and `{name}` is not one ({use})")
+    merged = {**base.params, **given} if params else None
     return base.replace(solver=solver, time_limit=time_limit, rel_gap=gap, threads=threads, seed=seed,
                         params=merged, cross_check=cross_check, record=record)
 
@@ -77,10 +96,10 @@ def solve(
     time_limit, rel_gap, threads, seed, cross_check, record and a [params] table).
     """
     from optarium.api import solve as run_solve
-    from optarium.errors import OptionError
+    from optarium.errors import InputFileError
 
-    if output is not None and output.suffix.lower() not in (".json", ".sol"):
-        raise OptionError("--output", str(output), "a file name ending in .json or .sol")
+    if output is not None:
+        _check_output(output)
     settings = settings_from(config, solver=solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed,
                              params=param, cross_check=cross_check, record=record)
     with LiveProgress(enabled=not (as_json or quiet)) as progress:
@@ -91,7 +110,10 @@ def solve(
         )
     if output is not None:
         text = solution.to_json() if output.suffix.lower() == ".json" else solution.to_sol()
-        output.write_text(text)
+        try:
+            output.write_text(text)
+        except OSError as error:
+            raise InputFileError(str(output), f"cannot write: {error.strerror or error}") from None
     if as_json:
         print_json(solution.summary())
     elif not quiet:
@@ -99,28 +121,50 @@ def solve(
     return 1 if solution.status == "error" else 0
 
 
+def _check_output(output: Path) -> None:
+    """Refuse an output file that cannot be written, before anything is solved or recorded."""
+    import os
+
+    from optarium.errors import OptionError
+
+    if output.suffix.lower() not in (".json", ".sol"):
+        raise OptionError("--output", str(output), "a file name ending in .json or .sol")
+    if output.is_dir():
+        raise OptionError("--output", str(output), "a file name, not a folder")
+    folder = output.parent.resolve()
+    if not folder.is_dir():
+        raise OptionError("--output", str(output), "a file in an existing folder")
+    if not os.access(folder, os.W_OK | os.X_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise OptionError("--output", str(output), "a file that can be written")
+
+
 def _show(solution: object, output: Path | None) -> None:
+    from rich.markup import escape
+
     from optarium.solution import Solution
 
     assert isinstance(solution, Solution)
     out = console()
     colour = {"optimal": "green", "feasible": "yellow", "time_limit": "yellow", "error": "red"}.get(solution.status, "cyan")
-    out.print(f"[bold {colour}]{solution.status}[/]  objective {solution.objective if solution.objective is not None else '-'}"
-              + (f"  bound {solution.bound:.10g}" if solution.bound is not None and solution.status != "optimal" else "")
-              + (f"  gap {100 * solution.gap:.4g}%" if solution.gap else ""))
-    if solution.verification is not None:
+    # an infeasible or unbounded answer has no objective worth showing, nor a point to verify
+    answer = solution.status not in ("infeasible", "unbounded")
+    objective = solution.objective if solution.objective is not None else "-"
+    out.print(f"[bold {colour}]{solution.status}[/]" + (f"  objective {objective}" if answer else "")
+              + (f"  bound {solution.bound:.10g}" if answer and solution.bound is not None and solution.status != "optimal" else "")
+              + (f"  gap {100 * solution.gap:.4g}%" if answer and solution.gap else ""))
+    if answer and solution.verification is not None:
         check = "[green]verified[/]" if solution.verified else "[red]NOT verified[/]"
         out.print(f"{check}  max violation {solution.verification.max_violation:.2e}  "
                   f"(recomputed objective {solution.verification.objective})")
-    out.print(f"solver {solution.solver} {solution.solver_version} ({solution.plan_reason})  "
+    out.print(f"solver {escape(solution.solver)} {escape(solution.solver_version)} ({escape(solution.plan_reason)})  "
               f"{solution.seconds:.3f}s solve, {solution.timings.get('total', 0):.3f}s total")
     if solution.cross_check:
         cc = solution.cross_check
-        out.print(f"cross-check {cc.get('solver')}: {cc.get('status')} {cc.get('objective')} "
+        out.print(escape(f"cross-check {cc.get('solver')}: {cc.get('status')} {cc.get('objective')} ")
                   + ("[green]agrees[/]" if cc.get("agree") else "[red]disagrees[/]" if cc.get("agree") is False else ""))
     if solution.message:
-        out.print(f"[yellow]{solution.message}[/]")
+        out.print(f"[yellow]{escape(solution.message)}[/]")
     if solution.run_id is not None:
         out.print(f"run {solution.run_id} recorded")
     if output is not None:
-        out.print(f"solution written to {output}")
+        out.print(f"solution written to {escape(str(output))}")
