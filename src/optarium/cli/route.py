@@ -64,21 +64,23 @@ def route(
 
 
 def _show(instance: RoutingInstance, solution: Solution[Any], settings: Any, plot: Path | None) -> None:
+    from rich.markup import escape
+
     out = console()
     routes = solution.payload or []
     gap, best = solution.extra.get("gap_to_best_known"), instance.best_known
     if solution.objective is not None:
-        check = "[green]verified[/]" if solution.verified else "[red]NOT verified: " + (
+        check = "[green]verified[/]" if solution.verified else "[red]NOT verified: " + escape(
             solution.verification.message if solution.verification is not None else "") + "[/]"
         gap_text = f"  gap {100 * gap:.3f}% to best-known {best:g}" if gap is not None and best is not None else ""
         out.print(f"[bold]cost {solution.objective:g}[/]{gap_text}  {len(routes)} routes  {check}")
     else:
         out.print(f"[bold red]{solution.status}[/]: no solution")
-    out.print(f"pyvrp {solution.solver_version}, {'warm' if solution.extra.get('warm_start') else 'cold'} start, "
+    out.print(f"pyvrp {escape(solution.solver_version)}, {'warm' if solution.extra.get('warm_start') else 'cold'} start, "
               f"seed {settings.seed}, {solution.extra.get('iterations')} iterations, {solution.seconds:.2f}s")
     if solution.message:
-        out.print(solution.message)
+        out.print(escape(solution.message))
     if solution.run_id is not None:
         out.print(f"run {solution.run_id} recorded")
     if plot is not None:
-        out.print(f"routes drawn to {plot}")
+        out.print(f"routes drawn to {escape(str(plot))}")

@@ -66,6 +66,8 @@ def schedule(
     if as_json:
         print_json(summary(problem, result))
     elif not quiet:
+        from rich.markup import escape
+
         out = console()
         info = summary(problem, result)
         gap = info["gap_to_best_known"]
@@ -74,13 +76,13 @@ def schedule(
                   + (f"  lower bound {result.bound:g}" if result.bound is not None and result.status != "optimal" else ""))
         if result.verification is not None:
             out.print("[green]verified[/] (precedence, no overlap, durations, makespan recomputed)" if result.verified
-                      else f"[red]NOT verified[/]: {result.verification.message}")
-        out.print(f"{problem.name}: {problem.num_jobs} jobs x {problem.num_machines} machines, "
-                  f"{result.solver} {result.solver_version} {result.seconds:.2f}s")
+                      else f"[red]NOT verified[/]: {escape(result.verification.message)}")
+        out.print(f"{escape(problem.name)}: {problem.num_jobs} jobs x {problem.num_machines} machines, "
+                  f"{escape(result.solver)} {escape(result.solver_version)} {result.seconds:.2f}s")
         if result.message:
-            out.print(result.message)
+            out.print(escape(result.message))
         if result.run_id is not None:
             out.print(f"run {result.run_id} recorded")
         if plot is not None and result.payload is not None:
-            out.print(f"Gantt chart written to {plot}")
+            out.print(f"Gantt chart written to {escape(str(plot))}")
     return 0 if result.verified else 1

@@ -238,6 +238,8 @@ def _read_vrplib(path: Path, capacity: int | None) -> RoutingInstance:
     if demands.ndim != 1:
         raise InvalidModelError("only one demand dimension is supported", source=str(path))
     n = len(demands)
+    if "dimension" in data and _as_int(data["dimension"], "DIMENSION", str(path)) != n:
+        raise InvalidModelError(f"DIMENSION is {data['dimension']} but DEMAND_SECTION has {n} nodes", source=str(path))
     weight_type = str(data.get("edge_weight_type", "EUC_2D")).upper()
     if "node_coord" in data:
         coords = np.asarray(data["node_coord"], dtype=float)

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 SHIPPED_SETS = "abz5-9, ft06/10/20, la01-40, orb01-10, swv01-20, yn1-4, ta01-80"
+# the largest number a file may hold: a schedule's horizon, the sum of all durations, stays far inside 64 bits
+MAX_NUMBER = 2**31 - 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +70,9 @@ class JobShopInstance:
                 rounded = np.round(values.astype(np.float64))
                 if not np.array_equal(rounded, values):
                     raise InvalidModelError(f"`{label}` must be integers, got {values.ravel()[:3].tolist()}...")
+        for label, values in (("machines", machines), ("durations", durations)):
+            if values.dtype == object or np.abs(values.astype(np.float64)).max() > MAX_NUMBER:
+                raise InvalidModelError(f"`{label}` must be integers of at most {MAX_NUMBER}, got {values.ravel()[:3].tolist()}...")
         machines = machines.astype(np.int64)
         durations = durations.astype(np.int64)
         num_machines = self.num_machines or int(machines.max()) + 1
@@ -171,10 +176,14 @@ def load_instance(source: str | Path) -> JobShopInstance:
 
 def _numbers(text: str, source: str, line_number: int) -> list[int]:
     try:
-        return [int(token) for token in text.split()]
+        numbers = [int(token) for token in text.split()]
     except ValueError:
         bad = next(token for token in text.split() if not re.fullmatch(r"[-+]?\d+", token))
         raise InvalidModelError(f"expected integers, got {bad!r}", source=source, line=line_number) from None
+    for number in numbers:
+        if abs(number) > MAX_NUMBER:
+            raise InvalidModelError(f"number {number} is too large (at most {MAX_NUMBER})", source=source, line=line_number)
+    return numbers
 
 
 def read_instance_file(path: str | Path) -> JobShopInstance:
