@@ -252,21 +252,41 @@ def test_ask_stores_the_proposed_rows_pending(store: Store) -> None:
     assert (trial["params"], trial["point"], trial["sampler"], trial["info"]) == ({"x": 0.01}, [0.01], "sobol", {"n": 1})
 
 
-def test_asks_from_threads_run_one_at_a_time_and_each_sees_the_earlier_pending_trials(store: Store) -> None:
+def test_asks_from_threads_each_store_a_proposal_that_saw_every_earlier_pending_trial(store: Store) -> None:
     row, _ = store.create_study(study_row())
-    seen: list[tuple[int, int, list[str]]] = []
 
     def propose(ask_index: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         time.sleep(0.01)  # widen the window another ask would need to slip in
-        seen.append((ask_index, len(rows), [r["state"] for r in rows]))
-        return next_trial(ask_index, rows)
+        (proposed,) = next_trial(ask_index, rows)
+        proposed["info"] = {"ask_index": ask_index, "seen": [int(r["number"]) for r in rows],
+                            "states": sorted({r["state"] for r in rows})}
+        return [proposed]
 
     asked = at_once(lambda _: [store.ask(row["id"], propose)[0]["number"] for _ in range(3)])
     assert all(isinstance(numbers, list) for numbers in asked), asked
     assert sorted(n for numbers in asked for n in numbers) == list(range(1, 3 * THREADS + 1))
-    assert sorted(index for index, _, _ in seen) == list(range(1, 3 * THREADS + 1))
-    assert all(count == index - 1 and set(states) <= {"pending"} for index, count, states in seen)
-    assert [t["number"] for t in store.list_trials(row["id"])] == list(range(1, 3 * THREADS + 1))
+    trials = store.list_trials(row["id"])
+    assert [t["number"] for t in trials] == list(range(1, 3 * THREADS + 1))
+    for trial in trials:  # the stored proposal of ask k saw trials 1..k-1, all still pending
+        assert trial["info"]["ask_index"] == trial["number"]
+        assert trial["info"]["seen"] == list(range(1, trial["number"]))
+        assert set(trial["info"]["states"]) <= {"pending"}
+
+
+def test_a_proposal_that_missed_another_ask_is_proposed_again_with_it(store: Store) -> None:
+    row, _ = store.create_study(study_row())
+    calls: list[int] = []
+
+    def propose(ask_index: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        calls.append(len(rows))
+        if len(calls) == 1:
+            store.ask(row["id"], next_trial)  # another worker's ask lands while this one proposes
+        return next_trial(ask_index, rows)
+
+    (stored,) = store.ask(row["id"], propose)
+    assert calls == [0, 1] and stored["number"] == 2
+    assert [t["number"] for t in store.list_trials(row["id"])] == [1, 2]
+    assert store.find_study("study")["ask_count"] == 2  # type: ignore[index]
 
 
 def test_a_failing_propose_stores_nothing(store: Store) -> None:
@@ -352,3 +372,21 @@ def test_a_trial_finishes_complete_or_failed_only(store: Store) -> None:
     with pytest.raises(ValueError, match="`state`"):
         store.finish_trials(row["id"], [(1, "pending", None, None)])
     assert [t["state"] for t in store.list_trials(row["id"])] == ["pending"]
+
+
+def test_an_ask_that_keeps_losing_races_is_still_stored_in_the_end(store: Store) -> None:
+    from optarium.store.base import ASK_ATTEMPTS
+
+    row, _ = store.create_study(study_row())
+    calls: list[int] = []
+
+    def propose(ask_index: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        calls.append(len(rows))
+        if len(calls) <= ASK_ATTEMPTS:
+            store.ask(row["id"], next_trial)
+        return next_trial(ask_index, rows)
+
+    (stored,) = store.ask(row["id"], propose)
+    assert calls == list(range(ASK_ATTEMPTS + 1))
+    assert stored["number"] == ASK_ATTEMPTS + 1
+    assert [t["number"] for t in store.list_trials(row["id"])] == list(range(1, ASK_ATTEMPTS + 2))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
 import optarium
-from optarium.errors import NotFoundError, StoreError
+from optarium.errors import NotFoundError, StoreBusyError, StoreError
 from optarium.store.base import Run, open_store
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -65,7 +67,7 @@ def test_unknown_run_id_is_a_clear_error(store_url: str) -> None:
 
 
 def test_bad_store_urls_are_clear_errors() -> None:
-    with pytest.raises(StoreError, match=r"not a database URL|cannot use store URL"):
+    with pytest.raises(StoreError, match=r"unknown scheme 'nosuchdb'; use sqlite:///"):
         open_store("nosuchdb://what")
     with pytest.raises(StoreError, match="cannot open store"):
         open_store("postgresql://nobody:wrong@127.0.0.1:1/none")
@@ -105,3 +107,82 @@ def test_workers_opening_one_new_store_at_once_all_succeed(store_url: str) -> No
     outcomes = [worker.communicate(timeout=60) for worker in workers]
     assert [worker.returncode for worker in workers] == [0, 0, 0, 0], [err for _, err in outcomes]
     assert [out.strip() for out, _ in outcomes] == ["0"] * 4
+
+
+def _locked(path: Path) -> sqlite3.Connection:
+    """Another process's write transaction on an SQLite store, held until closed."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_a_lock_held_past_the_timeout_is_store_busy_naming_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPTARIUM_STORE_TIMEOUT", "0.5")
+    store = open_store(f"sqlite:///{tmp_path / 'busy.db'}")
+    row, _ = store.create_study({"name": "s", "space": {}, "sampler": "sobol", "sampler_reason": "", "direction": "minimize",
+                                 "feedback": "value", "seed": 1, "budget": None})
+    holder = _locked(tmp_path / "busy.db")
+    try:
+        started = time.perf_counter()
+        with pytest.raises(StoreBusyError, match=r"stayed locked by other workers for more than 0.5 s; .*PostgreSQL") as caught:
+            store.ask(row["id"], lambda index, rows: [{"number": 1, "params": {}, "point": [], "sampler": "sobol", "info": {}}])
+        assert time.perf_counter() - started < 10
+        assert "\n" not in str(caught.value)
+        assert store.list_trials(row["id"]) == []  # reading is not blocked by a writer
+    finally:
+        holder.close()
+    assert len(store.ask(row["id"], lambda index, rows: [{"number": 1, "params": {}, "point": [], "sampler": "sobol", "info": {}}])) == 1
+
+
+def test_a_bad_store_timeout_setting_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPTARIUM_STORE_TIMEOUT", "-1")
+    with pytest.raises(StoreError, match="OPTARIUM_STORE_TIMEOUT must be a positive number of seconds, got '-1'"):
+        open_store(f"sqlite:///{tmp_path / 'x.db'}")
+
+
+@pytest.mark.parametrize("url", ["postgresql:/user:s3cret@host/db", "::::", "postgresql://user:s3cret@", "lab", "mysql://u:s3cret@h/db"])
+def test_a_string_that_is_no_store_url_or_store_file_is_an_error_without_the_password(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreError, match=r"use sqlite:///path/to/store.db, postgresql://") as caught:
+        open_store(url)
+    assert "s3cret" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bare_file_path_with_a_store_suffix_is_an_sqlite_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.db", "b.sqlite", "c.SQLITE3"):
+        assert open_store(name).count_runs() == 0
+        assert (tmp_path / name).is_file()
+
+
+def test_a_read_only_open_of_a_missing_store_creates_nothing(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=f"no store at {tmp_path / 'nonexistent_dir' / 'x.db'}"):
+        open_store(f"sqlite:///{tmp_path / 'nonexistent_dir' / 'x.db'}", read_only=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_open_reads_and_never_writes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    optarium.solve(EXAMPLES / "knapsack.lp", store=url)
+    reader = open_store(url, read_only=True)
+    assert [row["status"] for row in reader.list_runs()] == ["optimal"]
+    with pytest.raises(StoreError, match="read-only"):
+        reader.save_artifact("policy", b"x")
+    assert open_store(url).list_artifacts() == []
+
+
+def test_a_read_only_open_of_a_store_too_old_to_read_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY, status TEXT)")
+    old.commit()
+    old.close()
+    with pytest.raises(StoreError, match="written by an older optarium and must be upgraded"):
+        open_store(f"sqlite:///{path}", read_only=True)
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    with pytest.raises(StoreError, match="holds no optarium store"):
+        open_store(str(empty), read_only=True)

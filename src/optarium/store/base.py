@@ -126,9 +126,12 @@ class StudyStore(Protocol):
     def list_studies(self) -> list[dict[str, Any]]: ...
 
     def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-        """Under the study's lock: ``propose(ask_index, trials)`` returns new trial rows, stored pending.
+        """``propose(ask_index, trials)`` returns new trial rows, stored pending.
 
-        ``trials`` holds every trial so far, pending ones too; ``ask_index`` counts asks from 1. If
+        ``trials`` holds every trial so far, pending ones too; ``ask_index`` counts asks from 1.
+        The rows are stored only if no other ask was stored since ``trials`` was read, so each
+        stored proposal saw every earlier one; a store may call ``propose`` again (with fresh
+        trials) until that holds, so it must have no effect beyond its return value. If
         ``propose`` raises, nothing is stored. ``NotFoundError`` if there is no such study.
         """
         ...
@@ -145,6 +148,8 @@ class StudyStore(Protocol):
 
 
 TRIAL_END_STATES = ("complete", "failed")
+# optimistic asks that lost a race before a store proposes under the study's lock instead
+ASK_ATTEMPTS = 6
 
 
 def check_finish(results: list[tuple[int, str, float | None, float | None]]) -> None:
@@ -175,9 +180,15 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def open_store(store: Store | str | None = None) -> Store:
+def open_store(store: Store | str | None = None, read_only: bool = False) -> Store:
     """The store at ``store``: a store object as it is, ``memory://NAME`` in this process,
-    any other URL or path through SQL, None for ``$OPTARIUM_STORE`` or the default SQLite file."""
+    any other URL or path through SQL, None for ``$OPTARIUM_STORE`` or the default SQLite file.
+
+    With ``read_only`` nothing is created or upgraded and an SQLite file is opened read-only:
+    a missing store is a :class:`~optarium.errors.StoreError` ("no store at PATH"). A string
+    that is neither ``sqlite:///...``, ``postgresql://...``, ``memory://...`` nor a file path
+    ending in ``.db``, ``.sqlite`` or ``.sqlite3`` is a ``StoreError`` too.
+    """
     if store is not None and not isinstance(store, str):
         return store
     from optarium.store.core import default_url
@@ -189,7 +200,7 @@ def open_store(store: Store | str | None = None) -> Store:
         return MemoryStore.named(url)
     from optarium.store.core import SqlStore
 
-    return SqlStore(url)
+    return SqlStore(url, read_only=read_only)
 
 
 @runtime_checkable

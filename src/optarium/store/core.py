@@ -7,7 +7,10 @@ The only module family that imports SQLAlchemy; callers use the protocols of
 from __future__ import annotations
 
 import importlib
+import math
 import os
+import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,15 +18,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from optarium.errors import ConflictError, NotFoundError, StoreError
-from optarium.store.base import Artifact, Run, check_finish, json_safe
+from optarium.errors import ConflictError, NotFoundError, StoreBusyError, StoreError
+from optarium.store.base import ASK_ATTEMPTS, Artifact, Run, check_finish, json_safe
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 ENV_VAR = "OPTARIUM_STORE"
+TIMEOUT_ENV_VAR = "OPTARIUM_STORE_TIMEOUT"
+DEFAULT_TIMEOUT = 30.0
 CREATE_ATTEMPTS = 5
 SAVE_ATTEMPTS = 50
+FILE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+SCHEMES = ("sqlite", "postgresql", "postgres")
+BUSY_HINT = "wait and try again, set OPTARIUM_STORE_TIMEOUT to wait longer, or move many workers to PostgreSQL"
 
 
 def default_url() -> str:
@@ -36,28 +44,79 @@ def default_url() -> str:
     return f"sqlite:///{folder / 'optarium.db'}"
 
 
+def store_timeout() -> float:
+    """Seconds a store operation waits for a lock held by other workers (``$OPTARIUM_STORE_TIMEOUT``, default 30)."""
+    raw = os.environ.get(TIMEOUT_ENV_VAR, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise StoreError(f"{TIMEOUT_ENV_VAR} must be a positive number of seconds, got {raw!r}")
+    return seconds
+
+
 def normalise_url(url: str) -> str:
-    """Accept plain ``postgresql://`` (psycopg 3 is the driver we ship) and bare file paths."""
+    """A store URL as SQLAlchemy takes it: ``sqlite:///PATH``, ``postgresql://...`` (psycopg 3, the
+    driver we ship) or a bare file path ending in ``.db``, ``.sqlite`` or ``.sqlite3``.
+
+    Anything else is a :class:`StoreError` naming the expected forms (a password is never shown),
+    so a mistyped URL never becomes a file named after it.
+    """
+    expected = ("use sqlite:///path/to/store.db, postgresql://user:password@host/database, "
+                "or a file path ending in .db, .sqlite or .sqlite3")
     if "://" not in url:
-        return f"sqlite:///{Path(url).expanduser().resolve()}"
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
+        if url.strip() and url.lower().endswith(FILE_SUFFIXES) and ":" not in url.split("/", 1)[0]:
+            return f"sqlite:///{Path(url).expanduser().resolve()}"
+        raise StoreError(f"store {redact_text(url)!r} is neither a database URL nor a store file path; {expected}")
+    scheme = url.split("://", 1)[0].lower()
+    if scheme.split("+", 1)[0] not in SCHEMES:
+        raise StoreError(f"store URL {redact_text(url)!r} has an unknown scheme {scheme!r}; {expected}")
+    if scheme in ("postgresql", "postgres"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise StoreError(f"store URL {redact_text(url)!r} is not a valid database URL; {expected}") from None
+    if parsed.get_backend_name() == "postgresql" and not parsed.database:
+        raise StoreError(f"store URL {_redact(url)!r} names no database; {expected}")
     return url
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite store URL (None for other databases and in-memory SQLite)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).expanduser()
+
+
 class SqlStore:
-    """A store in one SQL database; every write happens in one transaction."""
+    """A store in one SQL database; every write happens in one short transaction.
 
-    _engines: ClassVar[dict[str, Engine]] = {}
+    ``read_only`` opens an SQLite file read-only and never creates or upgrades anything: a
+    missing file is a :class:`StoreError` ("no store at PATH"). A lock held by other workers
+    for longer than ``$OPTARIUM_STORE_TIMEOUT`` seconds is a :class:`StoreBusyError`.
+    """
 
-    def __init__(self, url: str | None = None):
+    _engines: ClassVar[dict[tuple[str, bool], Engine]] = {}
+
+    def __init__(self, url: str | None = None, read_only: bool = False):
         self.url = normalise_url(url or default_url())
-        self.engine = self._engine(self.url)
+        self.read_only = read_only
+        self.engine = self._engine(self.url, read_only)
 
     @classmethod
-    def _engine(cls, url: str) -> Engine:
-        if url in cls._engines:
-            return cls._engines[url]
+    def _engine(cls, url: str, read_only: bool = False) -> Engine:
+        if (url, read_only) in cls._engines:
+            return cls._engines[(url, read_only)]
         from sqlalchemy import create_engine, event
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
@@ -65,36 +124,40 @@ class SqlStore:
         try:
             parsed = make_url(url)
         except ArgumentError:
-            raise StoreError(f"store URL {url!r} is not a database URL; use sqlite:///path.db or postgresql://user@host/db") from None
+            raise StoreError(f"store URL {redact_text(url)!r} is not a database URL; use sqlite:///path.db or postgresql://user@host/db") from None
+        timeout = store_timeout()
+        backend = parsed.get_backend_name()
         connect_args: dict[str, Any] = {}
-        if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
+        options: dict[str, Any] = {}
+        path = sqlite_path(url)
+        if backend == "sqlite":
+            if path is not None and read_only:
+                if not path.is_file():
+                    raise StoreError(f"no store at {path}; check the path, or create it with a command that writes")
+                options["creator"] = _read_only_sqlite(path, timeout)
+            elif path is not None:
                 try:
-                    Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                    path.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
-                    raise StoreError(f"cannot create the folder for store {url}: {error.strerror}") from None
-            connect_args = {"timeout": 30}
-        elif parsed.get_backend_name() == "postgresql":
-            connect_args = {"connect_timeout": 10}
+                    raise StoreError(f"cannot create the folder for store {path}: {error.strerror}") from None
+            connect_args = {"timeout": timeout}
+        elif backend == "postgresql":
+            # a row lock waited on longer than the timeout fails (SQLSTATE 55P03) instead of hanging
+            connect_args = {"connect_timeout": 10, "options": f"-c lock_timeout={int(timeout * 1000)}"}
         try:
-            engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+            engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True, **options)
         except (NoSuchModuleError, ImportError, SQLAlchemyError) as error:
-            raise StoreError(f"cannot use store URL {url!r}: {error}") from None
-        if parsed.get_backend_name() == "sqlite":
-
-            @event.listens_for(engine, "connect")
-            def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-                cursor = dbapi_connection.cursor()
-                cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.execute("PRAGMA journal_mode=WAL")
-                # with WAL, NORMAL keeps every committed run across an application crash
-                cursor.execute("PRAGMA synchronous=NORMAL")
-                cursor.close()
-
+            raise StoreError(f"cannot use store URL {_redact(url)!r}: {_first_line(error)}") from None
+        if backend == "sqlite":
+            _sqlite_transactions(engine, event, read_only)
         from optarium.store.schema import TABLE_MODULES, metadata
 
         for module in TABLE_MODULES:
             importlib.import_module(module)
+        if read_only:
+            _check_readable(engine, url)
+            cls._engines[(url, read_only)] = engine
+            return engine
         for attempt in range(CREATE_ATTEMPTS):
             try:
                 metadata.create_all(engine)
@@ -104,21 +167,29 @@ class SqlStore:
                 # several workers opening one new store at once: one creates the tables and the
                 # others fail on them; after a moment they find the tables there and go on
                 if attempt + 1 == CREATE_ATTEMPTS or not _lost_creation_race(error):
-                    raise StoreError(f"cannot open store {_redact(url)}: {_first_line(error)}") from None
+                    raise _store_error(error, url, "cannot open store") from None
                 time.sleep(0.05 * (attempt + 1))
-        cls._engines[url] = engine
+        cls._engines[(url, read_only)] = engine
         return engine
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One transaction: committed on success, rolled back on any error or Ctrl-C."""
+    def transaction(self, write: bool = True) -> Iterator[Connection]:
+        """One transaction: committed on success, rolled back on any error or Ctrl-C.
+
+        On SQLite a write transaction takes the write lock when it begins (``BEGIN IMMEDIATE``),
+        waiting up to the store timeout for it, so it never fails half-way on a lock; a read
+        (``write=False``) reads one snapshot and never waits for writers.
+        """
         from sqlalchemy.exc import SQLAlchemyError
 
         try:
-            with self.engine.begin() as connection:
-                yield connection
+            with self.engine.connect() as connection:
+                if not write:
+                    connection.execution_options(optarium_read=True)
+                with connection.begin():
+                    yield connection
         except SQLAlchemyError as error:
-            raise StoreError(f"store {_redact(self.url)}: {_first_line(error)}") from None
+            raise _store_error(error, self.url) from None
 
     def _ensure_problem(self, connection: Connection, fingerprint: str, kind: str, name: str, features: dict[str, Any]) -> None:
         """Insert the problem unless it is known; safe when two workers record it at once."""
@@ -207,7 +278,7 @@ class SqlStore:
             query = query.where(runs.c.fingerprint.startswith(fingerprint))
         if kind:
             query = query.where(runs.c.kind == kind)
-        with self.transaction() as connection:
+        with self.transaction(write=False) as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
     def get_run(self, run_id: int) -> dict[str, Any]:
@@ -216,7 +287,7 @@ class SqlStore:
         from optarium.store.schema import problems, runs
 
         query = select(runs, problems.c.name, problems.c.features).join(problems).where(runs.c.id == run_id)
-        with self.transaction() as connection:
+        with self.transaction(write=False) as connection:
             row = connection.execute(query).first()
         if row is None:
             raise NotFoundError(f"no run with id {run_id} in store {_redact(self.url)}")
@@ -227,7 +298,7 @@ class SqlStore:
 
         from optarium.store.schema import runs
 
-        with self.transaction() as connection:
+        with self.transaction(write=False) as connection:
             return int(connection.execute(select(func.count()).select_from(runs)).scalar_one())
 
 
@@ -241,7 +312,7 @@ class SqlStore:
                  .where(runs.c.kind == kind, runs.c.verified.is_(True)).order_by(runs.c.id))
         if exclude_fingerprint is not None:
             query = query.where(runs.c.fingerprint != exclude_fingerprint)
-        with self.transaction() as connection:
+        with self.transaction(write=False) as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
     # artifacts ----------------------------------------------------------------------------
@@ -277,7 +348,7 @@ class SqlStore:
                 from sqlalchemy.exc import SQLAlchemyError
 
                 if isinstance(error, SQLAlchemyError):
-                    raise StoreError(f"store {_redact(self.url)}: {_first_line(error)}") from None
+                    raise _store_error(error, self.url) from None
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -288,7 +359,7 @@ class SqlStore:
 
         query = select(artifacts).where(artifacts.c.name == name)
         query = query.where(artifacts.c.version == version) if version is not None else query.order_by(artifacts.c.version.desc()).limit(1)
-        with self.transaction() as connection:
+        with self.transaction(write=False) as connection:
             row = connection.execute(query).first()
         if row is None:
             return None
@@ -303,7 +374,7 @@ class SqlStore:
         query = select(artifacts.c.name, artifacts.c.version, artifacts.c.meta, artifacts.c.created_at)
         if prefix:
             query = query.where(artifacts.c.name.startswith(prefix))
-        with self.transaction() as connection:
+        with self.transaction(write=False) as connection:
             return [dict(row._mapping) for row in connection.execute(query.order_by(artifacts.c.name, artifacts.c.version))]
 
     # studies ------------------------------------------------------------------------------
@@ -325,9 +396,9 @@ class SqlStore:
             except IntegrityError as error:
                 existing = self.find_study(row["name"])
                 if existing is None:
-                    raise StoreError(f"store {_redact(self.url)}: {_first_line(error)}") from None
+                    raise _store_error(error, self.url) from None
             except SQLAlchemyError as error:
-                raise StoreError(f"store {_redact(self.url)}: {_first_line(error)}") from None
+                raise _store_error(error, self.url) from None
         if not load_if_exists:
             raise ConflictError(f"a study named {row['name']!r} already exists; load it or pick another name")
         return existing, False
@@ -335,19 +406,38 @@ class SqlStore:
     def find_study(self, name: str) -> dict[str, Any] | None:
         from optarium.store import studies
 
-        with self.transaction() as connection:
+        with self.transaction(write=False) as connection:
             return studies.find_study(connection, name)
 
     def list_studies(self) -> list[dict[str, Any]]:
         from optarium.store import studies
 
-        with self.transaction() as connection:
+        with self.transaction(write=False) as connection:
             return studies.list_studies(connection)
 
     def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-        """Lock the study row, let ``propose`` see every trial (pending ones too), store its rows pending."""
+        """Let ``propose`` see every trial (pending ones too) and store its rows pending.
+
+        ``propose`` runs with no lock held: a short read takes the study's ask counter and
+        trials, and a short write stores the rows only if no other ask came in between
+        (the counter is unchanged); otherwise it reads again and proposes again, after a
+        jittered pause. After ``ASK_ATTEMPTS`` such races it proposes under the study's
+        lock, so every ask ends.
+        """
         from optarium.store import studies
 
+        for attempt in range(ASK_ATTEMPTS):
+            with self.transaction(write=False) as connection:
+                # the counter before the trials: an ask that lands between the two reads
+                # changes the counter, so the write below refuses a proposal that missed it
+                seen = studies.ask_count(connection, study_id)
+                trials = studies.list_trials(connection, study_id)
+            rows = propose(seen + 1, trials)
+            with self.transaction() as connection:
+                if studies.claim_ask(connection, study_id, seen):
+                    studies.insert_trials(connection, study_id, rows)
+                    return rows
+            time.sleep(random.uniform(0.0, 0.02 * 2**attempt))
         with self.transaction() as connection:
             ask_index = studies.lock_study(connection, study_id)
             rows = propose(ask_index, studies.list_trials(connection, study_id))
@@ -372,7 +462,7 @@ class SqlStore:
     def list_trials(self, study_id: int) -> list[dict[str, Any]]:
         from optarium.store import studies
 
-        with self.transaction() as connection:
+        with self.transaction(write=False) as connection:
             return studies.list_trials(connection, study_id)
 
     # formulate (queries in optarium.store.formulate) ---------------------------------------
@@ -392,13 +482,13 @@ class SqlStore:
     def list_formulate_runs(self, limit: int = 20) -> list[dict[str, Any]]:
         from optarium.store import formulate
 
-        with self.transaction() as connection:
+        with self.transaction(write=False) as connection:
             return formulate.list_formulate_runs(connection, limit)
 
     def get_formulate_run(self, formulate_id: int) -> dict[str, Any]:
         from optarium.store import formulate
 
-        with self.transaction() as connection:
+        with self.transaction(write=False) as connection:
             return formulate.get_formulate_run(connection, formulate_id)
 
     def add_insight(self, taxonomy: str, condition: str, explanation: str, example: str = "", source: str = "") -> int:
@@ -410,13 +500,13 @@ class SqlStore:
     def list_insights(self, active_only: bool = False) -> list[dict[str, Any]]:
         from optarium.store import formulate
 
-        with self.transaction() as connection:
+        with self.transaction(write=False) as connection:
             return formulate.list_insights(connection, active_only)
 
     def get_insight(self, insight_id: int) -> dict[str, Any]:
         from optarium.store import formulate
 
-        with self.transaction() as connection:
+        with self.transaction(write=False) as connection:
             return formulate.get_insight(connection, insight_id)
 
     def update_insight(self, insight_id: int, **changes: Any) -> dict[str, Any]:
@@ -465,6 +555,92 @@ def _add_missing_columns(engine: Engine) -> None:
                     connection.execute(text(f'ALTER TABLE {table} ADD COLUMN "{column.name}" {kind}'))
 
 
+def _sqlite_transactions(engine: Engine, event: Any, read_only: bool) -> None:
+    """Pragmas on each new SQLite connection, and transactions that say what they are.
+
+    The driver's own transaction handling is switched off: a write begins with
+    ``BEGIN IMMEDIATE`` (it takes the write lock at once, waiting up to the busy timeout,
+    instead of failing on a lock half-way after a read), a read with a plain ``BEGIN``.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # with WAL, NORMAL keeps every committed run across an application crash
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        reading = read_only or connection.get_execution_options().get("optarium_read", False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def _read_only_sqlite(path: Path, timeout: float) -> Callable[[], Any]:
+    """Connections to an SQLite file that can never write it (``mode=ro``).
+
+    Reading a WAL file needs its shared-memory file; in a folder nobody may write where
+    none exists, no writer can be at work either, so the file is read as immutable.
+    """
+    import sqlite3
+    from urllib.parse import quote
+
+    shared_memory = path.with_name(path.name + "-shm")
+    immutable = not shared_memory.exists() and not os.access(path.parent, os.W_OK)
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+    def connect() -> Any:
+        return sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+
+    return connect
+
+
+def _check_readable(engine: Engine, url: str) -> None:
+    """A read-only open does not create or upgrade tables: say so if the store is too old to read."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from optarium.store.schema import ADDED_COLUMNS
+
+    try:
+        inspector = inspect(engine)
+        tables = set(inspector.get_table_names())
+        if "runs" not in tables:
+            raise StoreError(f"{_where(url)} holds no optarium store; check the path or URL")
+        for table, columns in ADDED_COLUMNS.items():
+            present = {column["name"] for column in inspector.get_columns(table)} if table in tables else set()
+            missing = [column.name for column in columns if column.name not in present]
+            if missing:
+                raise StoreError(f"store {_where(url)} was written by an older optarium and must be upgraded before "
+                                 "it can be read: run any command that writes to it once, with write access")
+    except SQLAlchemyError as error:
+        raise _store_error(error, url, "cannot read store") from None
+
+
+def _where(url: str) -> str:
+    path = sqlite_path(url)
+    return str(path) if path is not None else _redact(url)
+
+
+def _store_error(error: BaseException, url: str, doing: str = "store") -> StoreError:
+    """The one-line error for a failed database call; a lock held too long is a :class:`StoreBusyError`."""
+    line = _first_line(error)
+    lowered = line.lower()
+    if "database is locked" in lowered or "database table is locked" in lowered or "lock timeout" in lowered:
+        return StoreBusyError(f"store {_where(url)} stayed locked by other workers for more than "
+                              f"{store_timeout():g} s; {BUSY_HINT}")
+    if "readonly database" in lowered or "read-only" in lowered:
+        return StoreError(f"store {_where(url)} is read-only: {line}")
+    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+        return StoreError(f"{doing} {_where(url)}: {line} (written by an older optarium? "
+                          "run any command that writes to it once to upgrade it)")
+    return StoreError(f"{doing} {_redact(url)}: {line}")
+
+
 def _first_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__
@@ -476,6 +652,11 @@ def _lost_creation_race(error: BaseException) -> bool:
     return "already exists" in text or "duplicate key" in text
 
 
+def redact_text(text: str) -> str:
+    """Hide anything that looks like a password (``:SECRET@``) in a string that may not parse as a URL."""
+    return re.sub(r"(?<=:)[^:/@]+(?=@)", "***", text)
+
+
 def _redact(url: str) -> str:
     """Hide a password in a URL before it reaches a message."""
     try:
@@ -483,6 +664,6 @@ def _redact(url: str) -> str:
 
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
-        return url
+        return redact_text(url)
 
 

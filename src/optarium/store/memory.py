@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import copy
 import itertools
+import random
 import threading
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from optarium.errors import ConflictError, NotFoundError
-from optarium.store.base import Artifact, Run, check_finish, json_safe
+from optarium.store.base import ASK_ATTEMPTS, Artifact, Run, check_finish, json_safe
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -171,18 +173,38 @@ class MemoryStore:
         raise NotFoundError(f"no study with id {study_id} in store {self.url}")
 
     def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-        with self._lock:
-            study = self._study(study_id)
-            rows = propose(study["ask_count"] + 1, copy.deepcopy(self._trials[study_id]))
-            now = datetime.now(UTC)
-            stored = [
-                {"value": None, "feasibility": None, "finished_at": None, **copy.deepcopy(row),
-                 "id": study_id * 1_000_000 + row["number"], "study_id": study_id, "state": "pending", "created_at": now}
-                for row in rows
-            ]
-            study["ask_count"] += 1
-            self._trials[study_id].extend(stored)
-            return rows
+        """Like the SQL store: ``propose`` runs without the lock, its rows are kept only if no
+        other ask came in meanwhile (else it proposes again); after ``ASK_ATTEMPTS`` races, under the lock."""
+        for attempt in range(ASK_ATTEMPTS + 1):
+            locked = attempt == ASK_ATTEMPTS
+            if locked:
+                self._lock.acquire()
+            try:
+                with self._lock:
+                    seen = self._study(study_id)["ask_count"]
+                    trials = copy.deepcopy(self._trials[study_id])
+                rows = propose(seen + 1, trials)
+                with self._lock:
+                    study = self._study(study_id)
+                    if study["ask_count"] == seen:
+                        self._store_trials(study, rows)
+                        return rows
+            finally:
+                if locked:
+                    self._lock.release()
+            time.sleep(random.uniform(0.0, 0.002 * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _store_trials(self, study: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        now = datetime.now(UTC)
+        study_id = study["id"]
+        stored = [
+            {"value": None, "feasibility": None, "finished_at": None, **copy.deepcopy(row),
+             "id": study_id * 1_000_000 + row["number"], "study_id": study_id, "state": "pending", "created_at": now}
+            for row in rows
+        ]
+        study["ask_count"] += 1
+        self._trials[study_id].extend(stored)
 
     def finish_trials(self, study_id: int, results: list[tuple[int, str, float | None, float | None]]) -> list[dict[str, Any]]:
         with self._lock:

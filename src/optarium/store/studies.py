@@ -82,6 +82,26 @@ def list_studies(connection: Connection) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in connection.execute(select(studies).order_by(studies.c.id))]
 
 
+def ask_count(connection: Connection, study_id: int) -> int:
+    """How many asks the study has had; :class:`NotFoundError` if there is no such study."""
+    count = connection.execute(select(studies.c.ask_count).where(studies.c.id == study_id)).scalar()
+    if count is None:
+        raise NotFoundError(f"no study with id {study_id}")
+    return int(count)
+
+
+def claim_ask(connection: Connection, study_id: int, seen: int) -> bool:
+    """Count one more ask if the counter is still ``seen``; False if another ask came in since.
+
+    A single conditional UPDATE, so on PostgreSQL two claims of one counter value cannot
+    both succeed (the second re-checks the row after the first commits).
+    """
+    claimed = connection.execute(
+        update(studies).where(studies.c.id == study_id, studies.c.ask_count == seen).values(ask_count=seen + 1)
+    )
+    return claimed.rowcount == 1
+
+
 def lock_study(connection: Connection, study_id: int) -> int:
     """Take the study's write lock for this transaction and return the new ask counter.
 
