@@ -201,3 +201,44 @@ def test_the_fingerprint_orders_by_name_so_permuted_programs_match() -> None:
     assert first.fingerprint() == second.fingerprint()
     changed = MathProgram.build([1, 2, 3], A * 2, [0, 1], [5, 6], var_names=["a", "b", "c"], con_names=["r", "s"])
     assert changed.fingerprint() != first.fingerprint()
+
+
+MPS_HEAD = "NAME bad\nROWS\n N obj\n L c1\n L c2\nCOLUMNS\n"
+MPS_TAIL = "RHS\n rhs c1 4 c2 3\nBOUNDS\n UP bnd x 10\n UP bnd y 10\nENDATA\n"
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        (" x obj -1 c1 1\n x c1 2\n y obj -1 c1 1\n", r"bad.mps:8: column 'x' has a second entry in row 'c1'"),
+        (" x obj -1 c1 1\n x obj -2\n y obj -1 c1 1\n", r"bad.mps:8: column 'x' has a second entry in row 'obj'"),
+        (" x obj -1 c1 1\n y obj -1 c1 1\n x c2 1\n", r"bad.mps:9: column 'x' continues here after other columns"),
+        (" x obj -1 c1 1\n x c9 1\n y obj -1 c1 1\n", r"bad.mps:8: row 'c9' of column 'x' is not defined in ROWS"),
+    ],
+)
+def test_mps_entries_highs_would_drop_are_refused_with_the_line(tmp_path: Path, columns: str, message: str) -> None:
+    path = tmp_path / "bad.mps"
+    path.write_text(MPS_HEAD + columns + MPS_TAIL)
+    with pytest.raises(InvalidModelError, match=message):
+        read_problem(path)
+
+
+def test_an_mps_row_defined_twice_is_refused_with_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.mps"
+    path.write_text(MPS_HEAD.replace(" L c2\n", " L c1\n") + " x obj -1 c1 1\n y obj -1 c1 1\n" + MPS_TAIL.replace(" c2 3", ""))
+    with pytest.raises(InvalidModelError, match=r"bad.mps:5: row 'c1' is defined twice"):
+        read_problem(path)
+
+
+def test_lp_names_nan_and_inf_are_names_not_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "names.lp"
+    path.write_text("Minimize\n obj: x + nan + inf\nSubject To\n nan: x + nan >= 2\n c2: 2 x + 3 inf\n >= 3\nEnd\n")
+    problem = read_problem(path)
+    assert set(problem.var_names) == {"x", "nan", "inf"} and "nan" in problem.con_names
+
+
+def test_a_nan_right_hand_side_in_an_lp_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "rhs.lp"
+    path.write_text("Minimize\n obj: x\nSubject To\n c1: x >= nan\nEnd\n")
+    with pytest.raises(InvalidModelError, match=r"rhs.lp:4: a right-hand side is NaN"):
+        read_problem(path)

@@ -18,8 +18,8 @@ from optarium.problem import io
 from optarium.problem.io import read_problem, read_problem_scip, write_problem
 from optarium.problem.program import MathProgram
 
-# x is read once by HiGHS and twice by SCIP's MPS reader: the second `x c1` entry is a
-# duplicate that HiGHS drops and SCIP keeps (a real quirk of the two parsers).
+# the second `x c1` entry is a duplicate that HiGHS would drop and SCIP keeps (a real quirk
+# of the two parsers): the check refuses the file before either reader sees it.
 DUPLICATE_ENTRY = """NAME dup
 ROWS
  N obj
@@ -82,17 +82,13 @@ def test_cross_check_says_which_readers_read_the_file_and_that_they_agree(tmp_pa
     assert "different problem" not in solution.message
 
 
-def test_a_file_the_readers_read_differently_is_reported(tmp_path: Path) -> None:
+def test_a_duplicate_entry_the_readers_would_read_differently_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "dup.mps"
     path.write_text(DUPLICATE_ENTRY)
-    assert read_problem(path).fingerprint() != read_problem_scip(path).fingerprint()
-    solution = optarium.solve(path, cross_check=True, record=False)
-    assert solution.cross_check is not None
-    reading = solution.cross_check["reader"]
-    assert reading["same_problem"] is False
-    assert reading["fingerprints"][0] != reading["fingerprints"][1]
-    assert reading["differences"]["matrix_range"] == [[1.0, 1.0], [1.0, 2.0]]
-    assert "the scip reader reads this file as a different problem than highs" in solution.message
+    with pytest.raises(InvalidModelError, match=r"dup.mps:7: column 'x' has a second entry in row 'c1'"):
+        read_problem(path)
+    with pytest.raises(InvalidModelError, match="dup.mps:7"):
+        optarium.solve(path, cross_check=True, record=False)
 
 
 def test_a_misreading_second_reader_is_caught_through_the_kind_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -63,14 +63,20 @@ _PLAIN_LINES = re.compile(
 )
 
 
-def _check_mps_numbers(path: Path, text: str) -> None:
-    """HiGHS reads a malformed number as 0; refuse it instead, naming the line."""
+def _mps_sections(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each section of an MPS text: its name in capitals, where its header starts and where it ends."""
     # section headers are the lines that do not start with a blank or a comment
     first = re.match(r"[^\s*]\S*", text)
     headers = [(0, first.group(0).upper())] if first else []
     headers += [(match.start(1), match.group(1).upper()) for match in re.finditer(r"\n([^\s*]\S*)", text)]
     headers.append((len(text), ""))
     for (start, section), (end, _) in itertools.pairwise(headers):
+        yield section, start, end
+
+
+def _check_mps_numbers(path: Path, text: str) -> None:
+    """HiGHS reads a malformed number as 0; refuse it instead, naming the line."""
+    for section, start, end in _mps_sections(text):
         if section not in ("COLUMNS", "RHS", "RANGES"):
             continue
         body = text.find("\n", start, end) + 1
@@ -96,22 +102,88 @@ def _check_mps_numbers(path: Path, text: str) -> None:
             _refuse(path, text, start, lines, bad, f"coefficient '{bad}' is not a finite number")
 
 
+# what HiGHS says when it reads an MPS file only in part: it drops the entry or the names and goes on
+_DROPPED = re.compile(r"duplicate|same name|undefined|not in (ROWS|COLUMNS)", re.IGNORECASE)
+
+
+def _check_mps_entries(path: Path, text: str) -> None:
+    """Refuse, naming the line, a row defined twice, a column whose entries are split, an entry
+    given twice or one for a row that ROWS does not define (HiGHS would drop it or the names)."""
+    rows: set[str] = set()
+    for section, start, end in _mps_sections(text):
+        first_line = text.count("\n", 0, start) + 2
+        lines = text[start:end].splitlines()[1:]
+        if section == "ROWS":
+            for offset, line in enumerate(lines):
+                fields = line.split()
+                if len(fields) == 2 and not line.startswith("*"):
+                    if fields[1] in rows:
+                        raise InvalidModelError(f"row '{fields[1]}' is defined twice", source=str(path), line=first_line + offset)
+                    rows.add(fields[1])
+        elif section == "COLUMNS":
+            seen: set[str] = set()
+            column, entries = "", set[str]()
+            for offset, line in enumerate(lines):
+                fields = line.split()
+                if len(fields) not in (3, 5) or "'MARKER'" in fields or line.startswith("*"):
+                    continue
+                if fields[0] != column:
+                    column, entries = fields[0], set()
+                    if column in seen:
+                        raise InvalidModelError(
+                            f"column '{column}' continues here after other columns; MPS needs a column's entries together",
+                            source=str(path), line=first_line + offset,
+                        )
+                    seen.add(column)
+                for row in fields[1::2]:
+                    if row not in rows:
+                        raise InvalidModelError(f"row '{row}' of column '{column}' is not defined in ROWS", source=str(path), line=first_line + offset)
+                    if row in entries:
+                        raise InvalidModelError(f"column '{column}' has a second entry in row '{row}'", source=str(path), line=first_line + offset)
+                    entries.add(row)
+
+
+def _read_highs_model(solver: highspy.Highs, path: Path) -> tuple[Any, list[str]]:
+    """``solver.readModel(path)`` and the warnings HiGHS logged while reading (nothing is printed)."""
+    # a log file, not a log callback: HiGHS may log bytes that are not UTF-8, which the callback cannot take
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "read.log"
+        solver.setOptionValue("log_to_console", False)
+        solver.setOptionValue("log_file", str(log))
+        solver.setOptionValue("output_flag", True)
+        try:
+            status = solver.readModel(str(path))
+        finally:
+            solver.setOptionValue("output_flag", False)
+            solver.setOptionValue("log_file", "")
+        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    return status, [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def _refuse(path: Path, text: str, start: int, lines: list[str], token: str, message: str) -> NoReturn:
     offset = next(n for n, line in enumerate(lines) if token in line.split())
     raise InvalidModelError(message, source=str(path), line=text.count("\n", 0, start) + offset + 2)
 
 
 _LP_BOUNDS = re.compile(r"^\s*(bounds?|bound|binar(y|ies)|bin|generals?|gen|integers?|semi-continuous|semis?|end)\s*$", re.IGNORECASE | re.MULTILINE)
-_LP_NON_FINITE = re.compile(r"(?<![\w.\]\[])[+-]?(nan|inf|infinity)(?![\w.])\s*\*?\s*[A-Za-z_]", re.IGNORECASE)
+# a number is a coefficient when a variable follows it on its line; "nan" alone is a name
+_LP_NON_FINITE = re.compile(r"(?<![\w.\]\[])[+-]?(nan|inf|infinity)(?![\w.])[ \t]*\*?[ \t]*[A-Za-z_]", re.IGNORECASE)
+_LP_NAN_RHS = re.compile(r"(?:[<>=]=?)\s*[+-]?nan(?![\w.])", re.IGNORECASE)
 
 
 def _check_lp_numbers(path: Path, text: str) -> None:
-    """HiGHS reads a NaN or infinite coefficient and drops it; refuse it instead, naming the line."""
+    """HiGHS reads a NaN or infinite coefficient and drops it; refuse it instead, naming the line.
+
+    A variable or row may be named ``nan`` or ``inf``: only a number in a coefficient's
+    place (before a variable) or a right-hand side's (after ``<=``, ``>=``, ``=``) is refused.
+    """
     end = _LP_BOUNDS.search(text)
     body = text[: end.start()] if end else text
-    for match in re.finditer(r"(?<![\w.\]\[])[+-]?nan(?![\w.])", body, re.IGNORECASE):
-        raise InvalidModelError("a coefficient is NaN", source=str(path), line=text.count("\n", 0, match.start()) + 1)
+    for match in _LP_NAN_RHS.finditer(body):
+        raise InvalidModelError("a right-hand side is NaN", source=str(path), line=text.count("\n", 0, match.start()) + 1)
     for match in _LP_NON_FINITE.finditer(body):
+        if match.group(1).lower() == "nan":
+            raise InvalidModelError("a coefficient is NaN", source=str(path), line=text.count("\n", 0, match.start()) + 1)
         raise InvalidModelError(
             f"coefficient '{match.group(0).split()[0]}' is not a finite number",
             source=str(path), line=text.count("\n", 0, match.start()) + 1,
@@ -154,11 +226,17 @@ def read_problem(path: str | os.PathLike[str]) -> MathProgram:
 
     with _plain_file(path) as (file, plain, kind):
         solver = new_highs()
-        if solver.readModel(str(plain)) == highspy.HighsStatus.kError:
+        status, warnings = _read_highs_model(solver, plain)
+        if status == highspy.HighsStatus.kError:
             where = _error_location(plain)
             raise InvalidModelError(
                 f"malformed {kind.upper()} file" + (f" ({where})" if where else ""), source=str(file)
             )
+    dropped = [warning for warning in warnings if _DROPPED.search(warning)]
+    if dropped:
+        if kind == "mps":
+            _check_mps_entries(file, _open_text(file))  # names the line where it can
+        raise InvalidModelError(f"HiGHS would drop part of the file: {dropped[0].removeprefix('WARNING: ')}", source=str(file))
     if solver.getNumCol() == 0:
         # HiGHS reads text without any LP/MPS section as an empty model
         raise InvalidModelError(f"no variables found; is this really a {kind.upper()} file?", source=str(file))
