@@ -84,7 +84,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], messa
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     done = run("--debug", "solve", "missing.mps", store=f"sqlite:///{tmp_path / 's.db'}")
-    assert done.returncode != 0 and "Traceback" in done.stderr
+    assert done.returncode == 2 and "Traceback" in done.stderr
 
 
 def hard_problem(path: Path) -> Path:
@@ -156,3 +156,34 @@ def test_long_solve_shows_live_progress_on_a_terminal(tmp_path: Path) -> None:
     code, out, screen = run_on_terminal(["solve", str(model), "--time-limit", "2", "--json"], store)
     assert json.loads(out)["status"] == "time_limit"
     assert screen.strip() == ""
+
+
+def test_user_text_in_square_brackets_prints_literally(tmp_path: Path) -> None:
+    model = tmp_path / "m[bold]1.lp"
+    model.write_text("Minimize\n obj: x\nSubject To\n c1: x >= 1\nEnd\n")
+    done = run("solve", str(model), "-o", str(tmp_path / "out[red].sol"), "--no-record", store=f"sqlite:///{tmp_path / 's.db'}")
+    assert done.returncode == 0, done.stderr
+    assert f"solution written to {tmp_path / 'out[red].sol'}" in done.stdout
+    assert (tmp_path / "out[red].sol").exists()
+
+
+def test_sol_files_write_zero_without_a_sign(tmp_path: Path) -> None:
+    model = tmp_path / "zero.lp"
+    model.write_text("Minimize\n obj: x\nSubject To\n c1: x >= 0\n c2: - x >= 0\nBounds\n -10 <= x <= 10\nEnd\n")
+    done = run("solve", str(model), "-o", str(tmp_path / "zero.sol"), "-q", "--no-record", store=f"sqlite:///{tmp_path / 's.db'}")
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "zero.sol").read_text()
+    assert text.splitlines() == ["=obj= 0.0", "x 0.0"] and "-0.0" not in text
+
+
+def test_unbounded_and_infeasible_show_no_objective_or_verified_line(tmp_path: Path) -> None:
+    model = tmp_path / "unbounded.lp"
+    model.write_text("Maximize\n obj: x + y\nSubject To\n c1: x - y <= 1\nEnd\n")
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    done = run("solve", str(model), "-o", str(tmp_path / "u.sol"), store=store)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "unbounded"
+    assert "objective" not in done.stdout and "verified" not in done.stdout
+    assert (tmp_path / "u.sol").read_text().splitlines()[0] == "=status= unbounded"
+    done = run("solve", str(EXAMPLES / "infeasible.lp"), store=store)
+    assert done.stdout.splitlines()[0] == "infeasible" and "objective" not in done.stdout

@@ -87,7 +87,7 @@ def test_a_duplicate_entry_the_readers_would_read_differently_is_refused(tmp_pat
     path.write_text(DUPLICATE_ENTRY)
     with pytest.raises(InvalidModelError, match=r"dup.mps:7: column 'x' has a second entry in row 'c1'"):
         read_problem(path)
-    with pytest.raises(InvalidModelError, match="dup.mps:7"):
+    with pytest.raises(InvalidModelError, match=r"dup\.mps:7"):
         optarium.solve(path, cross_check=True, record=False)
 
 
