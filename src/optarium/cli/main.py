@@ -54,6 +54,7 @@ app.add_typer(bench.app, name="bench")
 app.add_typer(formulate_cli.app, name="formulate")
 app.command("schedule")(command(schedule))
 app.command("equiv")(command(equiv))
+app.command("generate")(command(__import__("optarium.cli.generate", fromlist=["generate"]).generate))
 
 
 def main(argv: list[str] | None = None) -> None:
