@@ -1,4 +1,5 @@
-"""Generated code runs in a limited process: killed on timeout, memory-capped, confined, without secrets."""
+"""Generated code runs in a limited process: killed on timeout, memory-capped, confined, without secrets;
+refused where the machine offers no boundary, unless the caller accepts running it unsafely."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,3 +144,84 @@ def test_threads_share_one_zygote_and_each_gets_its_own_model() -> None:
         results = list(pool.map(run_pyomo, codes))
     for bound, result in zip(range(1, 7), results, strict=True):
         assert f"<= {bound}" in result.lp_text
+
+
+def _without_boundary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every confined request come back refused, as on a machine that forbids namespaces."""
+    from optarium.formulate import sandbox
+
+    real = sandbox._execute
+
+    def refusing(job: dict[str, object], warm: bool) -> dict[str, object]:
+        if job["confine"]:
+            return {"returncode": 0, "killed": False, "reply": {"unavailable": "unshare: Operation not permitted"}}
+        return real(job, warm)
+
+    monkeypatch.setattr(sandbox, "_execute", refusing)
+
+
+def test_a_machine_without_a_boundary_refuses_and_says_how_to_enable_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from optarium.formulate.sandbox import SandboxUnavailableError
+
+    _without_boundary(monkeypatch)
+    with pytest.raises(SandboxUnavailableError, match="unshare: Operation not permitted") as caught:
+        run_pyomo(MODEL)
+    message = str(caught.value)
+    assert "\n" not in message and "as root" in message and "`unsafe_sandbox=True`" in message
+
+
+def test_unsafe_sandbox_runs_without_the_boundary_and_leaves_no_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    _without_boundary(monkeypatch)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    code = "import os\nprint(os.getcwd(), open('/proc/self/status').read().split('CapEff:')[1].split()[0])\n" + MODEL
+    result = run_pyomo(code, unsafe=True)
+    folder, capabilities = result.output.split()
+    assert "obj" in result.lp_text and folder.startswith(str(tmp_path / "optarium-sandbox-"))
+    assert capabilities == "0" * 16
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_formulate_refuses_generated_code_without_a_boundary_unless_unsafe(
+    monkeypatch: pytest.MonkeyPatch, llm_server: Any, kit: Any,
+) -> None:
+    from optarium.formulate import LLMClient, formulate
+    from optarium.formulate.sandbox import SandboxUnavailableError
+    from optarium.formulate.settings import FormulateSettings
+
+    _without_boundary(monkeypatch)
+    llm_server.script = [{"content": kit.pyomo()}]
+    client = LLMClient(llm_server.url, "scripted-model", api_key="", retries=0)
+    with pytest.raises(SandboxUnavailableError, match="unsafe_sandbox"):
+        formulate(kit.question, client, record=False, insights=False)
+    result = formulate(kit.question, client, settings=FormulateSettings(unsafe_sandbox=True), record=False, insights=False)
+    assert result.status == "optimal" and result.objective == pytest.approx(kit.answer)
+
+
+def test_unsafe_sandbox_must_be_a_boolean() -> None:
+    from optarium.errors import OptionError
+    from optarium.formulate.settings import FormulateSettings
+
+    with pytest.raises(OptionError, match="unsafe_sandbox"):
+        FormulateSettings(unsafe_sandbox="yes")  # type: ignore[arg-type]
+
+
+def test_work_folders_left_by_ended_processes_are_removed(tmp_path: Path) -> None:
+    import subprocess
+
+    from optarium.formulate.boundary import clean_stale_folders
+
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    stale = tmp_path / f"optarium-sandbox-{ended.pid}-abc"
+    live = tmp_path / f"optarium-sandbox-{os.getpid()}-abc"
+    other = tmp_path / "unrelated"
+    for folder in (stale, live, other):
+        folder.mkdir()
+        (folder / "model.py").write_text("x = 1\n")
+    assert clean_stale_folders(str(tmp_path)) == 1
+    assert not stale.exists() and live.exists() and other.exists()

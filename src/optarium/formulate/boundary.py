@@ -31,6 +31,7 @@ import errno
 import json
 import os
 import platform
+import resource
 import select
 import shutil
 import signal
@@ -117,14 +118,17 @@ def supervise(request: dict[str, Any], run_model: Callable[[str], None]) -> dict
     folder: str | None = None
     try:
         if request.get("confine", True):
-            staging, inside = _enter_namespaces(libc, file_mb)
+            staging, inside = _enter_namespaces(libc, file_mb, bool(request.get("user_namespace", os.geteuid() != 0)))
             work = staging + inside
         else:
-            folder = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-")
+            folder = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-", dir=request.get("temporary"))
             work = folder
     except BoundaryUnavailable as error:
         return {"unavailable": str(error)}
-    uid = UID_BASE + os.getpid() if os.geteuid() == 0 else None
+    # Without namespaces the uid drop needs an installation others can read (pyenv under /root is not).
+    drop = os.geteuid() == 0 and (bool(staging) or all(_world_readable(path) for path in exposed_paths()[:3]))
+    drop = drop and not request.get("user_namespace", False)
+    uid = UID_BASE + os.getpid() if drop else None
     try:
         path = os.path.join(work, "model.py")
         with open(path, "w", encoding="utf-8") as handle:
@@ -135,12 +139,18 @@ def supervise(request: dict[str, Any], run_model: Callable[[str], None]) -> dict
         seccomp = _seccomp_library()
         supervisor = os.getpid()
         read_end, write_end = os.pipe()
+        lifeline, held = os.pipe()  # the jail sees end of file on it once this supervisor is gone
         pid = os.fork()
         if pid == 0:
             os.close(read_end)
-            _jail(libc, seccomp, request, (staging, inside or work, supervisor), uid, write_end, run_model)
+            os.close(held)
+            _jail(libc, seccomp, request, (staging, inside or work, supervisor), uid, (write_end, lifeline), run_model)
         os.close(write_end)
-        output, timed_out, status = _watch(pid, read_end, seconds)
+        os.close(lifeline)
+        try:
+            output, timed_out, status = _watch(pid, read_end, seconds)
+        finally:
+            os.close(held)
         reply: dict[str, Any] = {"returncode": os.waitstatus_to_exitcode(status), "timed_out": timed_out, "output": output}
         reply["result"], reply["lp"] = _collect(work, file_mb)
         return reply
@@ -149,10 +159,10 @@ def supervise(request: dict[str, Any], run_model: Callable[[str], None]) -> dict
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _enter_namespaces(libc: ctypes.CDLL, file_mb: int) -> tuple[str, str]:
-    """Unshare the namespaces and build the jail's root on a tmpfs; return where it is mounted and
-    the work folder's path inside it."""
-    if os.geteuid() == 0:
+def _enter_namespaces(libc: ctypes.CDLL, file_mb: int, user_namespace: bool) -> tuple[str, str]:
+    """Unshare the namespaces (in a new user namespace when not root) and build the jail's root on a
+    tmpfs; return where it is mounted and the work folder's path inside it."""
+    if not user_namespace:
         _check(libc.unshare(_NAMESPACES), "unshare of mount, PID, network, IPC and UTS namespaces")
     else:
         uid, gid = os.geteuid(), os.getegid()
@@ -195,7 +205,7 @@ def _enter_namespaces(libc: ctypes.CDLL, file_mb: int) -> tuple[str, str]:
         name += "_"
     os.makedirs(f"{staging}/{name}", mode=0o755)
     size = max(16, 4 * file_mb)
-    owner = f",uid={UID_BASE + os.getpid()},gid={UID_BASE + os.getpid()}" if os.geteuid() == 0 else ""
+    owner = "" if user_namespace else f",uid={UID_BASE + os.getpid()},gid={UID_BASE + os.getpid()}"
     _mount(libc, "optarium-work", f"{staging}/{name}", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=0700,size={size}m,nr_inodes=4096{owner}")
     _mount(libc, None, staging, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
     return staging, "/" + name
@@ -213,15 +223,13 @@ def _bind_read_only(libc: ctypes.CDLL, source: str, target: str, original: str) 
 
 def _jail(
     libc: ctypes.CDLL, seccomp: ctypes.CDLL | None, request: dict[str, Any], where: tuple[str, str, int],
-    uid: int | None, output: int, run_model: Callable[[str], None],
+    uid: int | None, pipes: tuple[int, int], run_model: Callable[[str], None],
 ) -> None:
     """In the forked jail: confine, limit, drop privileges, filter, run; never returns."""
     staging, work, supervisor = where
+    output, lifeline = pipes
     code = 0
     try:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if not staging and os.getppid() != supervisor:
-            os._exit(1)
         os.setsid()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
@@ -229,7 +237,9 @@ def _jail(
         os.dup2(output, 2)
         for fd in (devnull, output):
             os.close(fd)
-        os.closerange(3, 1 << 16)  # the zygote's pipes and anything else the supervisor holds
+        # The zygote's pipes and anything else the supervisor holds.
+        os.closerange(3, lifeline)
+        os.closerange(lifeline + 1, 1 << 16)
         if staging:
             _check(libc.unshare(CLONE_NEWNS), "unshare of the jail's mount namespace")
             _mount(libc, "proc", f"{staging}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
@@ -239,6 +249,11 @@ def _jail(
             libc.sethostname(b"sandbox", 7)
         os.chdir(work)
         _drop_privileges(libc, uid)
+        # Set after the uid change, which clears it; the lifeline catches a supervisor that died before.
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if select.select([lifeline], [], [], 0)[0] or (not staging and os.getppid() != supervisor):
+            os._exit(1)
+        os.close(lifeline)
         _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
         set_limits(float(request["seconds"]), int(request["memory_mb"]), int(request["file_mb"]))
         if seccomp is not None:
@@ -262,8 +277,24 @@ def _jail(
             os._exit(code)
 
 
+def _world_readable(path: str) -> bool:
+    """Every folder above ``path`` can be entered, and ``path`` read, by any user."""
+    path = os.path.realpath(path)
+    try:
+        if not os.stat(path).st_mode & stat.S_IROTH:
+            return False
+        while path != os.path.dirname(path):
+            path = os.path.dirname(path)
+            if not os.stat(path).st_mode & stat.S_IXOTH:
+                return False
+    except OSError:
+        return False
+    return True
+
+
 def _drop_privileges(libc: ctypes.CDLL, uid: int | None) -> None:
-    """Become ``uid`` (as root), or give up every capability (inside a user namespace)."""
+    """Become ``uid`` (as root), or give up every capability (inside a user namespace, or as root
+    without namespaces where the installation is not readable by others)."""
     if uid is not None:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
@@ -281,8 +312,6 @@ def _drop_privileges(libc: ctypes.CDLL, uid: int | None) -> None:
 
 def set_limits(seconds: float, memory_mb: int, file_mb: int) -> None:
     """Address space, CPU seconds (wall limit + 2), largest file, processes, open files, no core files."""
-    import resource
-
     megabyte = 1024 * 1024
     cpu = int(seconds) + 2
     for limit, value in (

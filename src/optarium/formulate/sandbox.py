@@ -104,7 +104,7 @@ def run_pyomo(
                 f"({reply['unavailable']}): {boundary.HOW_TO_ENABLE}; or set `unsafe_sandbox=True` to run it "
                 "with only resource limits and a Python audit hook"
             )
-        answer = _execute({**job, "confine": False}, warm)
+        answer = _execute({**job, "confine": False, "temporary": tempfile.gettempdir()}, warm)
         reply = answer.get("reply")
     if not isinstance(reply, dict) or "returncode" not in reply:
         raise SandboxError(
@@ -139,7 +139,7 @@ def _run_cold(job: dict[str, Any]) -> dict[str, Any]:
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     try:
-        out, _ = process.communicate(json.dumps(job).encode(), timeout=float(job["seconds"]) + 30)
+        out, _ = process.communicate(json.dumps({**job, "caller": os.getpid()}).encode(), timeout=float(job["seconds"]) + 30)
         killed = False
     except subprocess.TimeoutExpired:
         _kill(process)

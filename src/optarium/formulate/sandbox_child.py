@@ -142,7 +142,11 @@ def _boundary() -> Any:
 def run_once() -> None:
     """The cold path: one JSON request on stdin, its supervised run, one JSON reply on stdout."""
     request = json.loads(sys.stdin.buffer.read())
-    reply = _boundary().supervise(request, run_model)
+    boundary = _boundary()
+    boundary._libc().prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: end with the caller
+    if os.getppid() != request.get("caller", os.getppid()):
+        sys.exit(1)
+    reply = boundary.supervise(request, run_model)
     sys.stdout.write(json.dumps(reply))
     sys.stdout.flush()
 
