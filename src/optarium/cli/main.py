@@ -80,4 +80,7 @@ def main(argv: list[str] | None = None) -> None:
         text = " ".join(error.format_message().split())
         sys.stderr.write(f"error: {text[:1].lower() + text[1:]}\n")
         sys.exit(error.exit_code)
+    except typer.Abort:  # end of input where the command reads some
+        sys.stderr.write("error: aborted\n")
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
