@@ -126,6 +126,7 @@ def _stop(worker: subprocess.Popen[bytes], wait: float) -> None:
 def _end_with_parent(fd: int, parent: int) -> None:
     """Die with the caller: the kernel's parent-death signal on Linux, and a watching thread."""
     if sys.platform.startswith("linux"):
+        # the signal follows the thread that started the worker; call_isolated keeps it waiting
         import ctypes
 
         with contextlib.suppress(OSError, AttributeError):

@@ -60,8 +60,10 @@ def test_infeasible_is_an_answer_not_a_crash(tmp_path: Path) -> None:
     [
         (["solve", "missing.mps"], "missing.mps: no such file"),
         (["solve", "BROKEN", "--solver", "highs"], "line 5"),
-        (["solve", str(EXAMPLES / "knapsack.lp"), "--time-limit", "-1"], "time_limit"),
-        (["solve", str(EXAMPLES / "knapsack.lp"), "--gap", "3"], "rel_gap"),
+        (["solve", str(EXAMPLES / "knapsack.lp"), "--time-limit", "-1"], "`--time-limit`"),
+        (["solve", str(EXAMPLES / "knapsack.lp"), "--time-limit", "inf"], "`--time-limit`"),
+        (["solve", str(EXAMPLES / "knapsack.lp"), "--gap", "3"], "`--gap`"),
+        (["solve", str(EXAMPLES / "knapsack.lp"), "--threads", "0"], "`--threads`"),
         (["solve", str(EXAMPLES / "production.mps"), "--solver", "cpsat"], "cpsat` cannot take continuous"),
         (["solve", str(EXAMPLES / "knapsack.lp"), "--solver", "gurobi"], "unknown solver"),
         (["solve", str(EXAMPLES / "knapsack.lp"), "-o", "out.txt"], "--output"),

@@ -70,8 +70,12 @@ def settings_from(
             use = f"use {SOLVE_FLAGS[name]}" if SOLVE_FLAGS[name] else "not available from the command line"
             raise OptionError("--param", f"{name}={given[name]}", f"a backend parameter, and `{name}` is not one ({use})")
     merged = {**base.params, **given} if params else None
-    return base.replace(solver=solver, time_limit=time_limit, rel_gap=gap, threads=threads, seed=seed,
-                        params=merged, cross_check=cross_check, record=record)
+    try:
+        return base.replace(solver=solver, time_limit=time_limit, rel_gap=gap, threads=threads, seed=seed,
+                            params=merged, cross_check=cross_check, record=record)
+    except OptionError as error:  # the file was checked when read: the bad value came from a flag
+        flag = SOLVE_FLAGS.get(error.name) or ("--param" if error.name.startswith("params.") else error.name)
+        raise OptionError(flag, error.value, error.expected) from None
 
 
 def solve(
