@@ -174,26 +174,28 @@ def _enter_namespaces(libc: ctypes.CDLL, file_mb: int, user_namespace: bool) -> 
             except OSError as error:
                 raise BoundaryUnavailable(error.errno or errno.EPERM, f"writing /proc/self/{name}: {error.strerror}") from None
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-    # Sources are held open so that the tmpfs, mounted over /tmp here, cannot hide them.
-    sources = [(path, os.open(path, os.O_PATH | os.O_NOFOLLOW)) for path in exposed_paths()]
+    # Sources are held open (and looked at) before the tmpfs, mounted over /tmp here, can hide them.
+    sources = []
+    for path in exposed_paths():
+        fd = os.open(path, os.O_PATH | os.O_NOFOLLOW)
+        mode = os.fstat(fd).st_mode
+        sources.append((path, fd, mode, os.readlink(path) if stat.S_ISLNK(mode) else ""))
     staging = "/tmp"
     _mount(libc, "optarium-jail", staging, "tmpfs", MS_NOSUID, "mode=0755,size=1m")
-    for path, fd in sources:
+    for path, fd, mode, link in sources:
         target = staging + path
-        if os.path.islink(path):
-            os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
-            if not os.path.lexists(target):
-                os.symlink(os.readlink(path), target)
-            continue
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
         if os.path.lexists(target):  # already inside an earlier, wider bind (e.g. /lib -> /usr/lib)
             continue
-        if os.path.isdir(path):
-            os.makedirs(target, mode=0o755, exist_ok=True)
+        if stat.S_ISLNK(mode):
+            os.symlink(link, target)
+            continue
+        if stat.S_ISDIR(mode):
+            os.mkdir(target, 0o755)
         else:
-            os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
             open(target, "w").close()
-        _bind_read_only(libc, f"/proc/self/fd/{fd}", target, path)
-    for fd in (fd for _, fd in sources):
+        _bind_read_only(libc, f"/proc/self/fd/{fd}", target)
+    for _, fd, _, _ in sources:
         os.close(fd)
     os.makedirs(staging + "/dev", mode=0o755)
     for name in ("null", "zero", "random", "urandom"):
@@ -211,12 +213,12 @@ def _enter_namespaces(libc: ctypes.CDLL, file_mb: int, user_namespace: bool) -> 
     return staging, "/" + name
 
 
-def _bind_read_only(libc: ctypes.CDLL, source: str, target: str, original: str) -> None:
+def _bind_read_only(libc: ctypes.CDLL, source: str, target: str) -> None:
     _mount(libc, source, target, None, MS_BIND | MS_REC)
     # A remount must keep the flags the kernel locked on the source (inside a user namespace).
     flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
     with contextlib.suppress(OSError):
-        if os.statvfs(original).f_flag & os.ST_NOEXEC:
+        if os.statvfs(target).f_flag & os.ST_NOEXEC:
             flags |= MS_NOEXEC
     _mount(libc, None, target, None, flags)
 
