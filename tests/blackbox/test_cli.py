@@ -75,3 +75,38 @@ def test_a_memory_store_is_refused_because_each_command_is_its_own_process(tmp_p
     env = {**os.environ, "OPTARIUM_STORE": "memory://lab"}
     from_env = subprocess.run([OPTARIUM, "study", "ask", "s"], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
     assert from_env.returncode == 2 and "memory://lab" in from_env.stderr
+
+
+def test_a_binary_space_file_is_one_line_exit_2_and_no_study(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    binary = tmp_path / "space.bin"
+    binary.write_bytes(bytes(range(256)) * 4)
+    failed = cli("create", "s", "--space", str(binary), "--store", store, cwd=tmp_path)
+    assert failed.returncode == 2, failed.stderr
+    assert failed.stderr.strip() == f"error: {binary}: not a UTF-8 text file; a space file is YAML text"
+    assert cli("show", "s", "--store", store, cwd=tmp_path).stderr.startswith("error: no store at")
+
+
+def test_a_store_locked_past_the_timeout_is_exit_3_saying_what_to_do(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "lab.db"
+    store = f"sqlite:///{path}"
+    assert cli("create", "s", "--space", str(ROOT / "examples" / "space.yaml"), "--store", store, cwd=tmp_path).returncode == 0
+    trial_id = json.loads(cli("ask", "s", "--store", store, "--json", cwd=tmp_path).stdout)[0]["trial_id"]
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another worker holding the write lock
+    try:
+        env = {**os.environ, "OPTARIUM_STORE_TIMEOUT": "0.5"}
+        for args in (("ask", "s"), ("tell", "s", str(trial_id), "1.5")):
+            busy = subprocess.run([OPTARIUM, "study", *args, "--store", store], cwd=tmp_path, capture_output=True,
+                                  text=True, timeout=120, env=env)
+            assert busy.returncode == 3, busy.stderr
+            assert busy.stderr.strip() == (f"error: store {path} stayed locked by other workers for more than 0.5 s; wait and "
+                                           "try again, set OPTARIUM_STORE_TIMEOUT to wait longer, or move many workers to PostgreSQL")
+        shown = subprocess.run([OPTARIUM, "study", "show", "s", "--json", "--store", store], cwd=tmp_path,
+                               capture_output=True, text=True, timeout=120, env=env)
+        assert json.loads(shown.stdout)["trials"] == {"pending": 1, "complete": 0, "failed": 0}  # reads still work
+    finally:
+        holder.close()
+    assert cli("tell", "s", str(trial_id), "1.5", "--store", store, cwd=tmp_path).returncode == 0

@@ -199,6 +199,26 @@ def test_two_workers_on_postgresql_get_distinct_suggestions(postgres_url: str) -
     assert all(t.state == "complete" for t in trials)
 
 
+def test_several_workers_on_one_sqlite_file_all_succeed_with_distinct_suggestions(tmp_path: Path) -> None:
+    store_url = f"sqlite:///{tmp_path / 'shared.db'}"
+    Study.create("shared", SPACE, sampler="sobol", seed=5, store=store_url)
+    count, asks = 6, 12
+    workers = [
+        subprocess.Popen([sys.executable, "-c", WORKER, store_url, str(asks), "tell"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(count)
+    ]
+    numbers = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+        numbers += [int(line) for line in out.split()]
+    trials = Study.load("shared", store=store_url).trials
+    assert sorted(numbers) == list(range(1, count * asks + 1))
+    assert len({(round(t.params["x"], 12), t.params["c"]) for t in trials}) == count * asks
+    assert all(t.state == "complete" for t in trials)
+
+
 def test_killed_worker_leaves_its_trial_pending_to_tell_later(store_url: str) -> None:
     study = Study.create("shared", SPACE, sampler="gp", seed=6, store=store_url)
     for trial in study.ask(4):

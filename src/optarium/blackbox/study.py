@@ -2,9 +2,9 @@
 
 A study speaks only the :class:`~optarium.store.base.StudyStore` protocol, so it
 runs the same in memory (``memory://NAME``), on an SQLite file or on PostgreSQL.
-Each ask and each tell is one transaction. An ask runs under the study's lock, so
-concurrent asks from several workers run one after the other and every sampler sees
-the pending trials of the others. A worker killed between ask and tell leaves its
+Each ask and each tell is one short transaction. An ask's sampler runs outside the
+store's write lock; its trials are stored only if no other ask was stored meanwhile
+(else it proposes again), so every stored suggestion saw the pending trials of the others. A worker killed between ask and tell leaves its
 trial pending; anyone may tell it or mark it failed later.
 """
 
@@ -99,7 +99,9 @@ class Study:
         handle = _store(store)
         row = handle.find_study(name)
         if row is None:
-            raise StudyNotFoundError(f"no study named {name!r} in store {handle.url}")
+            from optarium.store.core import redact_text
+
+            raise StudyNotFoundError(f"no study named {name!r} in store {redact_text(handle.url)}")
         return cls(handle, row)
 
     @staticmethod

@@ -190,8 +190,9 @@ def insights_list(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION)
     from rich.table import Table
 
     from optarium.formulate.pipeline import formulate_store
+    from optarium.store.base import open_store
 
-    rows = formulate_store(store).list_insights()
+    rows = formulate_store(open_store(store, read_only=True)).list_insights()
     if as_json:
         print_json(rows)
         return 0

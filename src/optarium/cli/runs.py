@@ -24,7 +24,7 @@ def list_runs(
     """The newest runs first."""
     from optarium.store.base import open_store
 
-    rows = open_store(store).list_runs(limit=limit, status=status, fingerprint=fingerprint, kind=kind)
+    rows = open_store(store, read_only=True).list_runs(limit=limit, status=status, fingerprint=fingerprint, kind=kind)
     if as_json:
         print_json(rows)
         return 0
@@ -52,7 +52,7 @@ def show_run(
     """Everything recorded about one run: the answer, the plan that produced it and its check."""
     from optarium.store.base import open_store
 
-    row = open_store(store).get_run(run_id)
+    row = open_store(store, read_only=True).get_run(run_id)
     if not values:
         row.pop("values", None)
     if as_json:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from optarium.cli.common import JSON_OPTION, STORE_OPTION, command, console, print_json
+
+if TYPE_CHECKING:
+    from optarium.blackbox.space import Space
+    from optarium.store.base import Store
 
 app = typer.Typer(help="Black-box studies: create, ask, tell, best, show, plot.", no_args_is_help=True)
 
@@ -29,11 +33,10 @@ def create(
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Create a study; `auto` records why it picked its sampler."""
-    from optarium.blackbox.space import Space
     from optarium.blackbox.study import Study
 
     study = Study.create(
-        name, Space.from_yaml(space), sampler=sampler, direction=direction, seed=seed, budget=budget,
+        name, _space(space), sampler=sampler, direction=direction, seed=seed, budget=budget,
         feedback=feedback, store=_persistent(store),
     )
     if as_json:
@@ -102,7 +105,7 @@ def best(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSO
     """The best complete, feasible trial so far."""
     from optarium.blackbox.study import Study
 
-    trial = Study.load(name, _persistent(store)).best
+    trial = Study.load(name, _reading(store)).best
     if as_json:
         print_json(None if trial is None else trial.to_dict())
     elif trial is None:
@@ -118,7 +121,7 @@ def show(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSO
     """The study's settings, why its sampler was chosen, and every trial."""
     from optarium.blackbox.study import Study
 
-    study = Study.load(name, _persistent(store))
+    study = Study.load(name, _reading(store))
     trials = study.trials
     summary = study.summary()
     if as_json:
@@ -148,7 +151,7 @@ def plot(
     """Plot the best value so far against the number of evaluations."""
     from optarium.blackbox.study import Study
 
-    study = Study.load(name, _persistent(store))
+    study = Study.load(name, _reading(store))
     curve = study.best_so_far()
     import matplotlib
 
@@ -190,6 +193,28 @@ def _persistent(store: str | None) -> str | None:
 
         raise OptionError("--store", url, "a store that outlives the command (sqlite:///file.db, postgresql://...), not memory://")
     return store
+
+
+def _reading(store: str | None) -> Store:
+    """The store for a command that only reads: opened read-only, never created."""
+    from optarium.store.base import open_store
+
+    return open_store(_persistent(store), read_only=True)
+
+
+def _space(path: Path) -> Space:
+    """The space file as a :class:`Space`; a file that is not text is one line, not a traceback."""
+    from optarium.blackbox.space import Space
+    from optarium.errors import InputFileError
+
+    if path.is_file():
+        try:
+            path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputFileError(str(path), "not a UTF-8 text file; a space file is YAML text") from None
+        except OSError as error:
+            raise InputFileError(str(path), f"cannot read: {error.strerror}") from None
+    return Space.from_yaml(path)
 
 
 def _params(params: dict[str, Any]) -> str:
