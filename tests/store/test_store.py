@@ -164,8 +164,8 @@ def test_a_read_only_open_of_a_missing_store_creates_nothing(tmp_path: Path) -> 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_read_only_open_reads_and_never_writes(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+def test_a_read_only_open_reads_and_never_writes(store_url: str) -> None:
+    url = store_url
     optarium.solve(EXAMPLES / "knapsack.lp", store=url)
     reader = open_store(url, read_only=True)
     assert [row["status"] for row in reader.list_runs()] == ["optimal"]

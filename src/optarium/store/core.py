@@ -29,6 +29,7 @@ TIMEOUT_ENV_VAR = "OPTARIUM_STORE_TIMEOUT"
 DEFAULT_TIMEOUT = 30.0
 CREATE_ATTEMPTS = 5
 SAVE_ATTEMPTS = 50
+READ_ONLY_KEY = "#read-only"
 FILE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 SCHEMES = ("sqlite", "postgresql", "postgres")
 BUSY_HINT = "wait and try again, set OPTARIUM_STORE_TIMEOUT to wait longer, or move many workers to PostgreSQL"
@@ -106,7 +107,8 @@ class SqlStore:
     for longer than ``$OPTARIUM_STORE_TIMEOUT`` seconds is a :class:`StoreBusyError`.
     """
 
-    _engines: ClassVar[dict[tuple[str, bool], Engine]] = {}
+    # one engine per URL and process; read-only engines under the URL plus READ_ONLY_KEY
+    _engines: ClassVar[dict[str, Engine]] = {}
 
     def __init__(self, url: str | None = None, read_only: bool = False):
         self.url = normalise_url(url or default_url())
@@ -115,8 +117,9 @@ class SqlStore:
 
     @classmethod
     def _engine(cls, url: str, read_only: bool = False) -> Engine:
-        if (url, read_only) in cls._engines:
-            return cls._engines[(url, read_only)]
+        key = url + READ_ONLY_KEY if read_only else url
+        if key in cls._engines:
+            return cls._engines[key]
         from sqlalchemy import create_engine, event
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
@@ -143,7 +146,10 @@ class SqlStore:
             connect_args = {"timeout": timeout}
         elif backend == "postgresql":
             # a row lock waited on longer than the timeout fails (SQLSTATE 55P03) instead of hanging
-            connect_args = {"connect_timeout": 10, "options": f"-c lock_timeout={int(timeout * 1000)}"}
+            options_text = f"-c lock_timeout={int(timeout * 1000)}"
+            if read_only:
+                options_text += " -c default_transaction_read_only=on"
+            connect_args = {"connect_timeout": 10, "options": options_text}
         try:
             engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True, **options)
         except (NoSuchModuleError, ImportError, SQLAlchemyError) as error:
@@ -156,7 +162,7 @@ class SqlStore:
             importlib.import_module(module)
         if read_only:
             _check_readable(engine, url)
-            cls._engines[(url, read_only)] = engine
+            cls._engines[key] = engine
             return engine
         for attempt in range(CREATE_ATTEMPTS):
             try:
@@ -169,7 +175,7 @@ class SqlStore:
                 if attempt + 1 == CREATE_ATTEMPTS or not _lost_creation_race(error):
                     raise _store_error(error, url, "cannot open store") from None
                 time.sleep(0.05 * (attempt + 1))
-        cls._engines[(url, read_only)] = engine
+        cls._engines[key] = engine
         return engine
 
     @contextmanager
