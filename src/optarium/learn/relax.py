@@ -233,7 +233,7 @@ class OmegaBandit:
 
     def __init__(
         self, omegas: ArrayLike | None = None, *, max_iterations: int = DEFAULT_MAX_ITERATIONS,
-        learning_rate: float = 2.0, seed: int = 0,
+        learning_rate: float = 64.0, seed: int = 0,
     ) -> None:
         grid = default_omegas() if omegas is None else np.asarray(omegas, dtype=np.float64).reshape(-1)
         for omega in grid:
@@ -292,7 +292,7 @@ class ContextualOmegaBandit:
 
     def __init__(
         self, context_range: tuple[float, float], omegas: ArrayLike | None = None, *,
-        max_iterations: int = DEFAULT_MAX_ITERATIONS, degree: int = 4, exploration: float = 1.0,
+        max_iterations: int = DEFAULT_MAX_ITERATIONS, degree: int = 4, exploration: float = 256.0,
         ridge: float = 1e-3, seed: int = 0,
     ) -> None:
         grid = default_omegas() if omegas is None else np.asarray(omegas, dtype=np.float64).reshape(-1)
