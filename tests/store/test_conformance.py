@@ -390,3 +390,14 @@ def test_an_ask_that_keeps_losing_races_is_still_stored_in_the_end(store: Store)
     assert calls == list(range(ASK_ATTEMPTS + 1))
     assert stored["number"] == ASK_ATTEMPTS + 1
     assert [t["number"] for t in store.list_trials(row["id"])] == list(range(1, ASK_ATTEMPTS + 2))
+
+
+def test_deleting_an_artifact_removes_every_version_and_nothing_else(store: Store) -> None:
+    for n in (1, 2):
+        store.save_artifact("tuned.highs.knapsack", bytes([n]), {"n": n})
+    store.save_artifact("tuned.highs.knapsack_two", b"keep")
+    assert store.delete_artifact("tuned.highs.knapsack") == 2
+    assert store.load_artifact("tuned.highs.knapsack") is None
+    assert [row["name"] for row in store.list_artifacts("tuned.")] == ["tuned.highs.knapsack_two"]
+    assert store.delete_artifact("tuned.highs.knapsack") == 0
+    assert store.save_artifact("tuned.highs.knapsack", b"again") == 1

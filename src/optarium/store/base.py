@@ -109,6 +109,10 @@ class ArtifactStore(Protocol):
         """Name, version, meta and creation time of every stored version, by name then version."""
         ...
 
+    def delete_artifact(self, name: str) -> int:
+        """Remove every version of ``name`` in one transaction; return how many were removed (0 if none)."""
+        ...
+
 
 @runtime_checkable
 class StudyStore(Protocol):

@@ -383,6 +383,13 @@ class SqlStore:
         with self.transaction(write=False) as connection:
             return [dict(row._mapping) for row in connection.execute(query.order_by(artifacts.c.name, artifacts.c.version))]
 
+    def delete_artifact(self, name: str) -> int:
+        """Remove every version of ``name`` in one transaction; return how many were removed."""
+        from optarium.store.schema import artifacts
+
+        with self.transaction() as connection:
+            return int(connection.execute(artifacts.delete().where(artifacts.c.name == name)).rowcount)
+
     # studies ------------------------------------------------------------------------------
     def create_study(self, row: dict[str, Any], load_if_exists: bool = False) -> tuple[dict[str, Any], bool]:
         """Insert a study, or find it when ``load_if_exists``; of several workers creating one name, one wins."""

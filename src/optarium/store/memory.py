@@ -144,6 +144,10 @@ class MemoryStore:
                 for a in self._artifacts[name]
             ]
 
+    def delete_artifact(self, name: str) -> int:
+        with self._lock:
+            return len(self._artifacts.pop(name, []))
+
     # studies ------------------------------------------------------------------------------
     def create_study(self, row: dict[str, Any], load_if_exists: bool = False) -> tuple[dict[str, Any], bool]:
         with self._lock:
