@@ -132,3 +132,19 @@ def test_a_malformed_number_in_a_long_section_is_still_refused(tmp_path: Path) -
     path.write_text(text)
     with pytest.raises(InvalidModelError, match=r"long.mps:2006: '1.2.3' is not a number"):
         read_problem(path)
+
+
+@pytest.mark.parametrize("suffix", [".mps.bz2", ".lp.xz", ".mps.xz", ".lp.bz2"])
+def test_bz2_and_xz_models_are_written_read_and_solved(tmp_path: Path, suffix: str) -> None:
+    path = write_problem(small_milp(), tmp_path / f"small{suffix}")
+    assert path.read_bytes()[:3] in (b"BZh", b"\xfd7z")  # really compressed
+    assert read_problem(path).fingerprint() == read_problem_scip(path).fingerprint() == small_milp().fingerprint()
+    solution = optarium.solve(path, record=False)
+    assert solution.status == "optimal" and solution.verified
+
+
+def test_a_corrupt_compressed_model_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "broken.mps.xz"
+    path.write_bytes(b"not xz at all")
+    with pytest.raises(InvalidModelError, match="cannot read file"):
+        read_problem(path)

@@ -1,4 +1,4 @@
-"""Read and write MPS (free and fixed) and CPLEX LP files, plain or gzipped.
+"""Read and write MPS (free and fixed) and CPLEX LP files, plain or compressed (gz, bz2, xz).
 
 Two readers: HiGHS's parser (the default) and SCIP's (a second opinion for
 cross-checks). Both get their solver object from :mod:`optarium.solvers`; this
@@ -8,8 +8,10 @@ SCIP's reader is asked for the line it stopped at.
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import itertools
+import lzma
 import os
 import re
 import tempfile
@@ -27,30 +29,37 @@ from optarium.problem.program import MathProgram
 if TYPE_CHECKING:
     import highspy
 
-MODEL_SUFFIXES = (".mps", ".lp", ".mps.gz", ".lp.gz", ".mps.bz2")
+# what each compressed suffix is opened with; the parsers are handed the plain text
+_COMPRESSED: dict[str, Any] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+MODEL_SUFFIXES = tuple(base + packed for base in (".mps", ".lp") for packed in ("", *_COMPRESSED))
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?$|^[+-]?(inf|infinity)$", re.IGNORECASE)
 
 
-def model_format(path: Path) -> str:
-    """``mps`` or ``lp`` from the file name (``.gz`` allowed)."""
+def _compression(path: Path) -> str:
+    """The compressed suffix of ``path`` (``.gz``, ``.bz2``, ``.xz``), or ``""``."""
     name = path.name.lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
+    return next((suffix for suffix in _COMPRESSED if name.endswith(suffix)), "")
+
+
+def model_format(path: Path) -> str:
+    """``mps`` or ``lp`` from the file name (``.gz``, ``.bz2`` or ``.xz`` allowed)."""
+    name = path.name.lower()
+    name = name.removesuffix(_compression(path))
     if name.endswith(".mps") or name.endswith(".fixed.mps") or name.endswith(".free.mps"):
         return "mps"
     if name.endswith(".lp"):
         return "lp"
     raise InvalidModelError(
-        "unknown model format; name the file *.mps, *.lp, *.mps.gz or *.lp.gz", source=str(path)
+        "unknown model format; name the file *.mps or *.lp, optionally with .gz, .bz2 or .xz", source=str(path)
     )
 
 
 def _open_text(path: Path) -> str:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    opener = _COMPRESSED.get(_compression(path), open)
     try:
         with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
             return str(handle.read())
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, lzma.LZMAError) as error:
         raise InvalidModelError(f"cannot read file: {error}", source=str(path)) from None
 
 
@@ -206,11 +215,11 @@ def _plain_file(path: str | os.PathLike[str]) -> Iterator[tuple[Path, Path, str]
         _check_mps_numbers(file, text)
     else:
         _check_lp_numbers(file, text)
-    if not file.name.lower().endswith(".gz"):
+    if not _compression(file):
         del text
         yield file, file, kind
         return
-    # hand the parser the plain text: not every HiGHS or SCIP build reads gzip
+    # hand the parser the plain text: not every HiGHS or SCIP build reads gzip, none reads bz2 or xz
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / f"model.{kind}"
         plain.write_text(text, encoding="utf-8")
@@ -219,7 +228,7 @@ def _plain_file(path: str | os.PathLike[str]) -> Iterator[tuple[Path, Path, str]
 
 
 def read_problem(path: str | os.PathLike[str]) -> MathProgram:
-    """Read an MPS or CPLEX LP file (optionally ``.gz``) into a canonical problem with HiGHS's parser."""
+    """Read an MPS or CPLEX LP file (optionally ``.gz``, ``.bz2`` or ``.xz``) into a canonical problem with HiGHS's parser."""
     import highspy
 
     from optarium.solvers.highs import new_highs
@@ -338,15 +347,14 @@ def _from_scip(model: Any, name: str, source: str) -> MathProgram:
 
 
 def write_problem(problem: MathProgram, path: str | os.PathLike[str]) -> Path:
-    """Write the problem as MPS or CPLEX LP (chosen by the suffix; ``.gz`` compresses)."""
+    """Write the problem as MPS or CPLEX LP (chosen by the suffix; ``.gz``, ``.bz2`` or ``.xz`` compresses)."""
     file = Path(path)
     kind = model_format(file)
     from optarium.solvers.highs import new_highs, to_highs
 
     solver = new_highs()
     to_highs(problem, solver)
-    compress = file.name.lower().endswith(".gz")
-    target = file.with_name(file.name[:-3]) if compress else file
+    compress = _compression(file)
     with tempfile.TemporaryDirectory() as tmp:
         staging = Path(tmp) / f"model.{kind}"
         import highspy
@@ -355,8 +363,8 @@ def write_problem(problem: MathProgram, path: str | os.PathLike[str]) -> Path:
             raise InvalidModelError(f"HiGHS could not write the model as {kind.upper()}", source=str(file))
         data = staging.read_bytes()
     if compress:
-        with gzip.open(file, "wb") as handle:
+        with _COMPRESSED[compress](file, "wb") as handle:
             handle.write(data)
     else:
-        target.write_bytes(data)
+        file.write_bytes(data)
     return file
