@@ -11,6 +11,7 @@ from optarium.errors import InvalidModelError, OptionError
 
 if TYPE_CHECKING:
     from optarium.plan import Planner
+    from optarium.problem.adapters import ModelLink
     from optarium.problem.program import MathProgram
     from optarium.solution import Solution
     from optarium.solvers.base import ProgressCallback
@@ -19,32 +20,32 @@ if TYPE_CHECKING:
 
 def load(source: Any) -> tuple[MathProgram, str]:
     """A canonical problem and a description of where it came from."""
-    problem, described, _ = _load(source)
+    problem, described, _, _ = _load(source)
     return problem, described
 
 
-def _load(source: Any) -> tuple[MathProgram, str, str]:
-    """The problem, where it came from, and the reader that produced it."""
+def _load(source: Any) -> tuple[MathProgram, str, str, ModelLink | None]:
+    """The problem, where it came from, the reader that produced it and the link to a user's model."""
     from optarium.problem.program import MathProgram
 
     if isinstance(source, MathProgram):
-        return source, f"python:{source.name}", "python"
+        return source, f"python:{source.name}", "python", None
     if isinstance(source, str | os.PathLike):
         from optarium import kinds
         from optarium.problem.io import read_problem
 
         readers = [reader for spec, reader in kinds.readers_for(source) if spec.type is MathProgram]
         if not readers:
-            return read_problem(source), str(Path(source)), "highs"  # refuses the file, saying why
-        return readers[0].read(Path(source)), str(Path(source)), readers[0].name
+            return read_problem(source), str(Path(source)), "highs", None  # refuses the file, saying why
+        return readers[0].read(Path(source)), str(Path(source)), readers[0].name, None
     from optarium.problem import adapters
 
     if adapters.is_pyomo_model(source):
-        problem = adapters.from_pyomo(source)
-        return problem, f"pyomo:{problem.name}", "pyomo"
+        problem, link = adapters.link_pyomo(source)
+        return problem, f"pyomo:{problem.name}", "pyomo", link
     if adapters.is_pulp_problem(source):
-        problem = adapters.from_pulp(source)
-        return problem, f"pulp:{problem.name}", "pulp"
+        problem, link = adapters.link_pulp(source)
+        return problem, f"pulp:{problem.name}", "pulp", link
     raise InvalidModelError(
         f"cannot solve a {type(source).__name__}; give a path to an MPS/LP file, a MathProgram, "
         "a Pyomo ConcreteModel or a PuLP LpProblem"
@@ -73,18 +74,27 @@ def solve(
     ``record=False`` skips it. ``planner`` replaces the rule planner for
     ``solver="auto"``. Extra keyword arguments go to the backend unchanged
     (e.g. ``presolve="off"``).
+
+    For a Pyomo or PuLP model, a verified point is written back into the model's
+    variables (``m.x[k].value``, ``v.varValue``) and ``solution.values`` is keyed by
+    the model's own names (``x[1]``); an unverified point or none leaves the model as it was.
     """
     from optarium.flow import solve_problem
     from optarium.solvers.base import SolveOptions
 
     options = SolveOptions(time_limit, rel_gap, threads, seed, params, progress)
     started = time.perf_counter()
-    problem, described, reader = _load(source)
+    problem, described, reader, link = _load(source)
     read_seconds = time.perf_counter() - started
     solution = solve_problem(
         problem, solver=solver, options=options, store=store, record=record, planner=planner,
         source=described, reader=reader, cross_check=cross_check, timings={"read": read_seconds},
     )
+    if link is not None and solution.payload is not None:
+        from optarium.problem.kind import Point
+
+        link.write_back(solution)
+        solution.payload = Point(link.names, solution.payload.x)
     solution.timings["total"] = time.perf_counter() - started
     return solution
 
