@@ -65,13 +65,15 @@ def solve(
     record: bool = True,
     progress: ProgressCallback | None = None,
     planner: Planner | None = None,
+    solver_log: bool = False,
     **params: Any,
 ) -> Solution[Any]:
     """Solve a model file, MathProgram, Pyomo or PuLP model; check the answer; record the run.
 
     ``store`` is a store or URL (default: ``$OPTARIUM_STORE`` or the SQLite file
     in the user data directory; ``memory://`` keeps it in this process);
-    ``record=False`` skips it. ``planner`` replaces the rule planner for
+    ``record=False`` skips it. ``solver_log=True`` shows the backend's own log on
+    standard error (HiGHS, SCIP, CP-SAT; like Pyomo's ``tee=True``). ``planner`` replaces the rule planner for
     ``solver="auto"``. Extra keyword arguments go to the backend unchanged
     (e.g. ``presolve="off"``).
 
@@ -82,7 +84,7 @@ def solve(
     from optarium.flow import solve_problem
     from optarium.solvers.base import SolveOptions
 
-    options = SolveOptions(time_limit, rel_gap, threads, seed, params, progress)
+    options = SolveOptions(time_limit, rel_gap, threads, seed, params, progress, solver_log=solver_log)
     started = time.perf_counter()
     problem, described, reader, link = _load(source)
     read_seconds = time.perf_counter() - started
@@ -102,7 +104,7 @@ def solve(
 # the names a backend parameter may not take: they are solve()'s own arguments
 SOLVE_ARGUMENTS = (
     "source", "solver", "time_limit", "store", "rel_gap", "threads", "seed", "cross_check", "record",
-    "progress", "planner",
+    "progress", "planner", "solver_log",
 )
 
 

@@ -125,7 +125,8 @@ def _scalar_params(params: dict[str, Any]) -> None:
 class SolveSettings(Settings):
     """The settings of one solve of a math program (``optarium solve``, ``optarium.solve``).
 
-    ``params`` go to the backend unchanged; ``record=False`` keeps the run out of the store.
+    ``params`` go to the backend unchanged; ``record=False`` keeps the run out of the store;
+    ``solver_log=True`` shows the backend's own log on standard error.
     """
 
     solver: str = "auto"
@@ -136,6 +137,7 @@ class SolveSettings(Settings):
     cross_check: bool = False
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
     record: bool = True
+    solver_log: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.solver, str) or not self.solver:
@@ -147,7 +149,8 @@ class SolveSettings(Settings):
         """The options handed to the backend."""
         from optarium.solvers.base import SolveOptions
 
-        return SolveOptions(self.time_limit, self.rel_gap, self.threads, self.seed, dict(self.params), progress)
+        return SolveOptions(self.time_limit, self.rel_gap, self.threads, self.seed, dict(self.params), progress,
+                            solver_log=self.solver_log)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -189,3 +189,23 @@ def test_unbounded_and_infeasible_show_no_objective_or_verified_line(tmp_path: P
     assert (tmp_path / "u.sol").read_text().splitlines()[0] == "=status= unbounded"
     done = run("solve", str(EXAMPLES / "infeasible.lp"), store=store)
     assert done.stdout.splitlines()[0] == "infeasible" and "objective" not in done.stdout
+
+
+@pytest.mark.parametrize(("solver", "words"), [("highs", "Coefficient ranges"), ("scip", "presolving"), ("cpsat", "CP-SAT")])
+def test_solver_log_goes_to_stderr_and_json_stays_clean(tmp_path: Path, solver: str, words: str) -> None:
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    done = run("solve", str(EXAMPLES / "knapsack.lp"), "--solver", solver, "--json", "--solver-log", "--no-record", store=store)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["objective"] == pytest.approx(32.0)
+    assert words in done.stderr
+    quiet = run("solve", str(EXAMPLES / "knapsack.lp"), "--solver", solver, "--json", "--no-record", store=store)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_solver_log_from_python_goes_to_stderr(capfd: pytest.CaptureFixture[str]) -> None:
+    import optarium
+
+    solution = optarium.solve(EXAMPLES / "knapsack.lp", solver="highs", record=False, solver_log=True)
+    out, err = capfd.readouterr()
+    assert solution.objective == pytest.approx(32.0)
+    assert "Coefficient ranges" in err and out == ""

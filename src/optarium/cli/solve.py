@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 SOLVE_FLAGS = {
     "source": "the MODEL argument", "solver": "--solver", "time_limit": "--time-limit", "store": "--store",
     "rel_gap": "--gap", "threads": "--threads", "seed": "--seed", "cross_check": "--cross-check",
-    "record": "--record/--no-record", "progress": "", "planner": "",
+    "record": "--record/--no-record", "progress": "", "planner": "", "solver_log": "--solver-log",
 }
 
 
@@ -52,7 +52,7 @@ def _parse_params(pairs: list[str]) -> dict[str, Any]:
 
 def settings_from(
     config: Path | None, *, solver: str | None, time_limit: float | None, gap: float | None, threads: int | None,
-    seed: int | None, params: list[str], cross_check: bool | None, record: bool | None,
+    seed: int | None, params: list[str], cross_check: bool | None, record: bool | None, solver_log: bool | None = None,
 ) -> SolveSettings:
     """The settings file (if any) with the flags given on the command line over it."""
     from optarium.api import check_params
@@ -72,7 +72,7 @@ def settings_from(
     merged = {**base.params, **given} if params else None
     try:
         return base.replace(solver=solver, time_limit=time_limit, rel_gap=gap, threads=threads, seed=seed,
-                            params=merged, cross_check=cross_check, record=record)
+                            params=merged, cross_check=cross_check, record=record, solver_log=solver_log)
     except OptionError as error:  # the file was checked when read: the bad value came from a flag
         flag = SOLVE_FLAGS.get(error.name) or ("--param" if error.name.startswith("params.") else error.name)
         raise OptionError(flag, error.value, error.expected) from None
@@ -89,6 +89,7 @@ def solve(
     cross_check: bool | None = typer.Option(None, "--cross-check/--no-cross-check", help="Solve again with a second backend and compare."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the solution: .json or .sol."),
     record: bool | None = typer.Option(None, "--record/--no-record", help="Record the run in the store (default: yes)."),
+    solver_log: bool | None = typer.Option(None, "--solver-log/--no-solver-log", help="Show the backend's own log on stderr."),
     config: Path | None = CONFIG_OPTION,
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
@@ -97,7 +98,7 @@ def solve(
     """Solve an LP/MILP/QP model, verify the answer independently, record the run.
 
     A --config TOML file holds the same settings by their Python names (solver,
-    time_limit, rel_gap, threads, seed, cross_check, record and a [params] table).
+    time_limit, rel_gap, threads, seed, cross_check, record, solver_log and a [params] table).
     """
     from optarium.api import solve as run_solve
     from optarium.errors import InputFileError
@@ -105,12 +106,12 @@ def solve(
     if output is not None:
         _check_output(output)
     settings = settings_from(config, solver=solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed,
-                             params=param, cross_check=cross_check, record=record)
+                             params=param, cross_check=cross_check, record=record, solver_log=solver_log)
     with LiveProgress(enabled=not (as_json or quiet)) as progress:
         solution = run_solve(
             model, solver=settings.solver, time_limit=settings.time_limit, store=store, rel_gap=settings.rel_gap,
             threads=settings.threads, seed=settings.seed, cross_check=settings.cross_check, record=settings.record,
-            progress=progress, **settings.params,
+            progress=progress, solver_log=settings.solver_log, **settings.params,
         )
     if output is not None:
         text = solution.to_json() if output.suffix.lower() == ".json" else solution.to_sol()

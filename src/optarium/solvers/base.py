@@ -54,7 +54,10 @@ ProgressCallback = Callable[[Progress], None]
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """Options every backend understands; ``params`` are passed to the backend as they are."""
+    """Options every backend understands; ``params`` are passed to the backend as they are.
+
+    ``solver_log`` asks the backend to show its own log on standard error (never standard output).
+    """
 
     time_limit: float | None = None
     rel_gap: float | None = None
@@ -62,6 +65,7 @@ class SolveOptions:
     seed: int | None = None
     params: dict[str, Any] = field(default_factory=dict)
     progress: ProgressCallback | None = None
+    solver_log: bool = False
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not (self.time_limit > 0 and math.isfinite(self.time_limit)):

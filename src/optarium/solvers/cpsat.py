@@ -52,8 +52,12 @@ class CpSatBackend:
         from optarium.solvers.cpsat_run import CpSatOptions, run_isolated
 
         options = options.with_plan(plan)
-        limits = CpSatOptions(options.time_limit, options.threads, options.seed, options.rel_gap, dict(options.params))
-        result = run_isolated("optarium.solvers.cpsat:build_model", (problem,), limits, options.progress)
+        params = dict(options.params)
+        if options.solver_log:
+            params.setdefault("log_search_progress", True)
+        limits = CpSatOptions(options.time_limit, options.threads, options.seed, options.rel_gap, params)
+        builder = "build_logged_model" if options.solver_log else "build_model"
+        result = run_isolated(f"optarium.solvers.cpsat:{builder}", (problem,), limits, options.progress)
         if result.payload is None:
             return result
         x = np.asarray(result.payload, dtype=np.float64)
@@ -97,6 +101,16 @@ def build_model(problem: MathProgram) -> tuple[Any, list[Any], float]:
     else:
         model.Maximize(objective)
     return model, variables, float(problem.offset)
+
+
+def build_logged_model(problem: MathProgram) -> tuple[Any, list[Any], float]:
+    """:func:`build_model` in a worker whose standard output goes to standard error, where CP-SAT's log belongs."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    return build_model(problem)
 
 
 def _check_artificial_bounds(problem: MathProgram, x: NDArray[np.float64], result: RawResult) -> RawResult:

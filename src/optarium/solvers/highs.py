@@ -170,6 +170,18 @@ def _run(solver: Any) -> Any:
     return status
 
 
+def _log_to_stderr(solver: Any) -> None:
+    """Show HiGHS's log on standard error; its own console log would go to standard output."""
+    solver.setOptionValue("output_flag", True)
+    solver.setOptionValue("log_to_console", False)
+
+    def write(event: Any) -> None:
+        sys.stderr.write(event.message)
+        sys.stderr.flush()
+
+    solver.cbLogging.subscribe(write)
+
+
 class HighsBackend:
     name = "highs"
     capabilities = Capabilities(continuous=True, integer=True, quadratic_objective=True, quadratic_with_integer=False)
@@ -196,6 +208,8 @@ class HighsBackend:
             if solver.setOptionValue(key, value) == highspy.HighsStatus.kError:
                 raise OptionError(f"highs:{key}", value, "a valid HiGHS option (see the HiGHS options list)")
         to_highs(problem, solver, names=False)
+        if options.solver_log:
+            _log_to_stderr(solver)
         if options.progress is not None:
             self._watch(solver, problem, options)
         started = time.perf_counter()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -73,6 +76,27 @@ def error_location(path: Path) -> str | None:
     return None
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr(active: bool) -> Iterator[None]:
+    """While active, what SCIP prints to standard output goes to standard error (``--json`` stays clean)."""
+    if not active:
+        yield
+        return
+    import ctypes
+
+    flush = ctypes.CDLL(None).fflush
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        flush(None)  # SCIP's C stdio buffer belongs to the redirected stream
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 @functools.cache
 def _version() -> str:
     import pyscipopt
@@ -92,7 +116,7 @@ class ScipBackend:
         import pyscipopt
 
         model = pyscipopt.Model()
-        model.hideOutput()
+        model.hideOutput(quiet=not options.solver_log)
         settings: dict[str, Any] = {}
         if options.time_limit is not None:
             settings["limits/time"] = float(options.time_limit)
@@ -112,7 +136,8 @@ class ScipBackend:
         if options.progress is not None:
             model.includeEventhdlr(_ProgressHandler(options), "optarium_progress", "reports progress")
         started = time.perf_counter()
-        model.optimize()
+        with _stdout_to_stderr(options.solver_log):
+            model.optimize()
         seconds = time.perf_counter() - started
         scip_status = str(model.getStatus())
         if scip_status == "userinterrupt":  # SCIP caught the user's Ctrl-C itself: pass it on
