@@ -35,7 +35,7 @@ def feature_vector(features: Mapping[str, Any]) -> list[float]:
         int(features.get("n_binary", 0)) / n_vars,
         int(features.get("n_equality", 0)) / n_cons,
         1.0 if features.get("integral_coefficients") else 0.0,
-        _log_span(features.get("matrix_range")) / 8,
+        _log_span(features.get("matrix_range")) / 2,
         _log_span(features.get("objective_range")) / 8,
     ]
 
