@@ -36,7 +36,7 @@ def held_out(files: list[Path], params: dict[str, object], cap: float) -> dict[s
     seconds, unverified, unsolved = [], 0, 0
     for file in files:
         solution = optarium.solve(file, solver="highs", time_limit=cap, record=False, **params)
-        if solution.payload is not None and not solution.verified or solution.status == "error":
+        if (solution.payload is not None and not solution.verified) or solution.status == "error":
             unverified += 1
         solved = solution.status in ("optimal", "infeasible", "unbounded") and solution.verified
         unsolved += not solved
@@ -80,13 +80,13 @@ def planner_cost(args: argparse.Namespace) -> None:
     from dataclasses import replace
 
     import optarium
+    from optarium import kinds
+    from optarium.flow import to_run
     from optarium.learn.generators import FAMILIES as KNOWN
     from optarium.learn.generators import generate
     from optarium.learn.recognise import COORDINATES, feature_vector
     from optarium.plan.rules import MathRules
     from optarium.plan.tuned import TunedPlanner
-    from optarium.flow import to_run
-    from optarium import kinds
     from optarium.solvers import registry
     from optarium.store.base import open_store
 
