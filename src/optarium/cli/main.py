@@ -55,6 +55,8 @@ app.add_typer(formulate_cli.app, name="formulate")
 app.command("schedule")(command(schedule))
 app.command("equiv")(command(equiv))
 app.command("generate")(command(__import__("optarium.cli.generate", fromlist=["generate"]).generate))
+app.command("tune")(command(__import__("optarium.cli.tune", fromlist=["tune"]).tune))
+app.add_typer(__import__("optarium.cli.learn", fromlist=["app"]).app, name="learn")
 
 
 def main(argv: list[str] | None = None) -> None:
