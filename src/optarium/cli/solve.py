@@ -123,7 +123,14 @@ def solve(
         print_json(solution.summary())
     elif not quiet:
         _show(solution, output)
-    return 1 if solution.status == "error" else 0
+    return _exit_code(solution.status)
+
+
+def _exit_code(status: str) -> int:
+    """0 for an answer, 1 for a failed solve, 130 for Ctrl-C (the best point found is kept)."""
+    from optarium.cli.common import EXIT_FAILED, EXIT_INTERRUPTED
+
+    return {"error": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}.get(status, 0)
 
 
 def _check_output(output: Path) -> None:
@@ -150,7 +157,7 @@ def _show(solution: object, output: Path | None) -> None:
 
     assert isinstance(solution, Solution)
     out = console()
-    colour = {"optimal": "green", "feasible": "yellow", "time_limit": "yellow", "error": "red"}.get(solution.status, "cyan")
+    colour = {"optimal": "green", "feasible": "yellow", "time_limit": "yellow", "interrupted": "yellow", "error": "red"}.get(solution.status, "cyan")
     # an infeasible or unbounded answer has no objective worth showing, nor a point to verify
     answer = solution.status not in ("infeasible", "unbounded")
     objective = solution.objective if solution.objective is not None else "-"

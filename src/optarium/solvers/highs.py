@@ -139,17 +139,17 @@ def _version() -> str:
     return str(new_highs().version())
 
 
-def _run(solver: Any) -> Any:
-    """``solver.run()``, stopped cleanly by Ctrl-C.
+def _run(solver: Any) -> tuple[Any, bool]:
+    """``solver.run()``, stopped cleanly by Ctrl-C: its status and whether Ctrl-C stopped it.
 
     highspy calls Python from inside the solve (its callbacks), so a Ctrl-C delivered
     there would become a failed callback and a solve error, not a KeyboardInterrupt. While
     HiGHS runs on the main thread, Ctrl-C only asks it to stop at its next interrupt check;
-    once it has, the interrupt is raised as usual.
+    the caller then keeps the best point found so far or raises KeyboardInterrupt.
     """
     if (threading.current_thread() is not threading.main_thread()
             or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
-        return solver.run()
+        return solver.run(), False
     interrupted = False
 
     def stop(signum: int, frame: Any) -> None:
@@ -165,9 +165,7 @@ def _run(solver: Any) -> Any:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         # the interrupt callback ties the solver to itself; untie it so its memory goes with it
         solver.HandleUserInterrupt = False
-    if interrupted:
-        raise KeyboardInterrupt
-    return status
+    return status, interrupted
 
 
 def _log_to_stderr(solver: Any) -> None:
@@ -213,13 +211,15 @@ class HighsBackend:
         if options.progress is not None:
             self._watch(solver, problem, options)
         started = time.perf_counter()
-        run_status = _run(solver)
+        run_status, interrupted = _run(solver)
         seconds = time.perf_counter() - started
+        if interrupted and solver.getInfo().primal_solution_status != 2:
+            raise KeyboardInterrupt  # Ctrl-C before any point was found: nothing to keep
         model_status = solver.getModelStatus()
         name = str(model_status).split(".")[-1]
         if name == "kUnboundedOrInfeasible":
             return self._resolve_infeasible_or_unbounded(problem, settings, seconds)
-        status = _STATUS.get(name, "error")
+        status = "interrupted" if interrupted else _STATUS.get(name, "error")
         info = solver.getInfo()
         x = None
         objective = bound = None
@@ -244,7 +244,8 @@ class HighsBackend:
         solver.setOptionValue("presolve", "off")
         to_highs(problem, solver, names=False)
         started = time.perf_counter()
-        _run(solver)
+        if _run(solver)[1]:
+            raise KeyboardInterrupt
         seconds += time.perf_counter() - started
         name = str(solver.getModelStatus()).split(".")[-1]
         status = _STATUS.get(name, "error")

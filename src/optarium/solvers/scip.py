@@ -35,6 +35,7 @@ _STATUS = {
     "sollimit": "feasible",
     "bestsollimit": "feasible",
     "memlimit": "feasible",
+    "userinterrupt": "interrupted",
 }
 
 
@@ -77,18 +78,22 @@ def error_location(path: Path) -> str | None:
 
 
 @contextlib.contextmanager
-def _stdout_to_stderr(active: bool) -> Iterator[None]:
-    """While active, what SCIP prints to standard output goes to standard error (``--json`` stays clean)."""
-    if not active:
-        yield
-        return
+def _stdout_to_stderr() -> Iterator[None]:
+    """What SCIP prints to standard output goes to standard error meanwhile (``--json`` stays clean).
+
+    SCIP prints its log there, and its Ctrl-C notice even when its output is hidden.
+    """
     import ctypes
 
     flush = ctypes.CDLL(None).fflush
     if sys.stdout is not None:
         sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no standard output or error to speak of
+        yield
+        return
     try:
         yield
     finally:
@@ -136,11 +141,12 @@ class ScipBackend:
         if options.progress is not None:
             model.includeEventhdlr(_ProgressHandler(options), "optarium_progress", "reports progress")
         started = time.perf_counter()
-        with _stdout_to_stderr(options.solver_log):
+        with _stdout_to_stderr():
             model.optimize()
         seconds = time.perf_counter() - started
         scip_status = str(model.getStatus())
-        if scip_status == "userinterrupt":  # SCIP caught the user's Ctrl-C itself: pass it on
+        # SCIP caught the user's Ctrl-C itself: keep the best point found so far, else pass it on
+        if scip_status == "userinterrupt" and model.getNSols() == 0:
             raise KeyboardInterrupt
         if scip_status == "inforunbd":
             return self._resolve_infeasible_or_unbounded(problem, seconds)
@@ -167,7 +173,8 @@ class ScipBackend:
         model.hideOutput()
         self._build(model, problem, zero_objective=True)
         started = time.perf_counter()
-        model.optimize()
+        with _stdout_to_stderr():
+            model.optimize()
         seconds += time.perf_counter() - started
         if str(model.getStatus()) == "userinterrupt":
             raise KeyboardInterrupt
