@@ -359,12 +359,13 @@ def tune(
         validation_cost["tuned"] = validation_cost["default"]
     solver_version = backend.version()
     artifact = artifact_name(solver, family.name)
-    meta = {
+    training_names, validation_names = [names[i] for i in training], [names[i] for i in validation]
+    meta: dict[str, Any] = {
         "family": family.name, "difficulty": family.difficulty, "solver": solver, "solver_version": solver_version,
         "params": incumbent, "training_cost": training_cost, "validation_cost": validation_cost,
         "speedup": validation_cost["default"] / validation_cost["tuned"], "kept_default": kept_default,
-        "instance_count": len(family.problems), "training": [names[i] for i in training],
-        "validation": [names[i] for i in validation], "centroid": family.centroid, "radius": family.radius,
+        "instance_count": len(family.problems), "training": training_names,
+        "validation": validation_names, "centroid": family.centroid, "radius": family.radius,
         "coordinates": list(COORDINATES), "budget": budget, "runs": runner.runs, "time_cap": float(time_cap),
         "seed": seed, "sampler": sampler, "sampler_reason": study.sampler_reason, "configurations": configurations,
         "stopped_early": stopped, "rejected": rejected, "race_slack": race_slack,
@@ -372,7 +373,7 @@ def tune(
     data = json.dumps({"meta": meta, "history": history}, default=str).encode()
     version = handle.save_artifact(artifact, data, meta)
     return TuneResult(
-        artifact, version, family.name, solver, solver_version, incumbent, meta["training"], meta["validation"],
+        artifact, version, family.name, solver, solver_version, incumbent, training_names, validation_names,
         training_cost, validation_cost, configurations, stopped, rejected, runner.runs, budget, kept_default,
         study.sampler_reason, time.perf_counter() - started, history,
     )
