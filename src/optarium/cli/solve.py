@@ -1,4 +1,8 @@
-"""``optarium solve``: solve a model file and show the checked answer."""
+"""``optarium solve``: solve model files and show the checked answers.
+
+One file keeps the one-solution output; many files (``--jobs N`` at a time, each
+in a worker process with its own store handle) end with a summary table.
+"""
 
 from __future__ import annotations
 
@@ -79,7 +83,7 @@ def settings_from(
 
 
 def solve(
-    model: Path = typer.Argument(..., help="MPS or CPLEX LP file, plain or .gz."),
+    models: list[Path] = typer.Argument(..., metavar="MODEL...", help="MPS or CPLEX LP files, plain or .gz, .bz2, .xz."),
     solver: str | None = typer.Option(None, "--solver", "-s", help="auto (default), highs, scip or cpsat."),
     time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds."),
     gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap at which to stop, in [0, 1)."),
@@ -87,7 +91,8 @@ def solve(
     seed: int | None = typer.Option(None, "--seed"),
     param: list[str] = typer.Option([], "--param", "-p", help="Backend parameter KEY=VALUE, passed through (repeatable)."),
     cross_check: bool | None = typer.Option(None, "--cross-check/--no-cross-check", help="Solve again with a second backend and compare."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the solution: .json or .sol."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the solution: .json or .sol; with many models, an existing folder."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="With many models: how many to solve at a time, each in a worker process."),
     record: bool | None = typer.Option(None, "--record/--no-record", help="Record the run in the store (default: yes)."),
     solver_log: bool | None = typer.Option(None, "--solver-log/--no-solver-log", help="Show the backend's own log on stderr."),
     config: Path | None = CONFIG_OPTION,
@@ -95,18 +100,27 @@ def solve(
     as_json: bool = JSON_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> int:
-    """Solve an LP/MILP/QP model, verify the answer independently, record the run.
+    """Solve LP/MILP/QP models, verify each answer independently, record each run.
 
+    Many models end with a summary table (--json: a list of the summaries);
+    the exit code is 2 if any file was bad input, else 1 if any solve failed.
     A --config TOML file holds the same settings by their Python names (solver,
     time_limit, rel_gap, threads, seed, cross_check, record, solver_log and a [params] table).
     """
     from optarium.api import solve as run_solve
-    from optarium.errors import InputFileError
+    from optarium.errors import InputFileError, OptionError
 
-    if output is not None:
+    if jobs < 1:
+        raise OptionError("--jobs", jobs, "a positive integer")
+    if len(models) > 1 and output is not None:
+        _check_output_folder(output, models)
+    elif output is not None:
         _check_output(output)
     settings = settings_from(config, solver=solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed,
                              params=param, cross_check=cross_check, record=record, solver_log=solver_log)
+    if len(models) > 1:
+        return _solve_many(models, settings, store, jobs, output, as_json=as_json, quiet=quiet)
+    model = models[0]
     with LiveProgress(enabled=not (as_json or quiet)) as progress:
         solution = run_solve(
             model, solver=settings.solver, time_limit=settings.time_limit, store=store, rel_gap=settings.rel_gap,
@@ -131,6 +145,108 @@ def _exit_code(status: str) -> int:
     from optarium.cli.common import EXIT_FAILED, EXIT_INTERRUPTED
 
     return {"error": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}.get(status, 0)
+
+
+def _output_name(model: Path) -> str:
+    """The file written for ``model`` in an output folder: its name with ``.sol`` added."""
+    return f"{model.name}.sol"
+
+
+def _check_output_folder(output: Path, models: list[Path]) -> None:
+    """Many models write one ``.sol`` file each into an existing folder; refuse anything else first."""
+    import os
+
+    from optarium.errors import OptionError
+
+    if not output.is_dir():
+        raise OptionError("--output", str(output), "an existing folder when several models are given")
+    if not os.access(output, os.W_OK | os.X_OK):
+        raise OptionError("--output", str(output), "a folder that can be written")
+    names = [_output_name(model) for model in models]
+    clash = next((name for name in names if names.count(name) > 1), None)
+    if clash is not None:
+        raise OptionError("--output", str(output), f"a folder for models with different file names ({clash} twice)")
+
+
+def _solve_one(model: str, settings: SolveSettings, store: str | None, output: str | None) -> dict[str, Any]:
+    """Solve one file of many (in a worker process): its summary with ``file``, or its error."""
+    from optarium.api import solve as run_solve
+    from optarium.cli.common import exit_code, message
+    from optarium.errors import OptariumError
+
+    try:
+        solution = run_solve(
+            model, solver=settings.solver, time_limit=settings.time_limit, store=store, rel_gap=settings.rel_gap,
+            threads=settings.threads, seed=settings.seed, cross_check=settings.cross_check, record=settings.record,
+            solver_log=settings.solver_log, **settings.params,
+        )
+    except OptariumError as error:
+        code = exit_code(error)
+        return {"file": model, "status": "bad_input" if code == 2 else "error", "objective": None, "verified": False,
+                "seconds": None, "run_id": None, "message": message(error), "output": None, "exit_code": code}
+    written = None
+    if output is not None:
+        target = Path(output) / _output_name(Path(model))
+        try:
+            target.write_text(solution.to_sol())
+            written = str(target)
+        except OSError as error:
+            solution.message = (solution.message + "; " if solution.message else "") + f"cannot write {target}: {error}"
+    return {"file": model, **solution.summary(), "output": written, "exit_code": _exit_code(solution.status)}
+
+
+def _solve_many(
+    models: list[Path], settings: SolveSettings, store: str | None, jobs: int, output: Path | None, *, as_json: bool, quiet: bool,
+) -> int:
+    """Solve each file as its own run, ``jobs`` at a time; print a table (or a JSON list); the worst exit code."""
+    folder = None if output is None else str(output)
+    if settings.record or store is not None:
+        from optarium.store.base import open_store
+
+        open_store(store)  # created once here, not by several workers at the same moment
+    rows: list[dict[str, Any]] = []
+    if jobs == 1:
+        for model in models:
+            rows.append(_solve_one(str(model), settings, store, folder))
+            if rows[-1]["status"] == "interrupted":
+                break
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: a worker starts without the parent's threads and open handles
+        with ProcessPoolExecutor(max_workers=min(jobs, len(models)), mp_context=multiprocessing.get_context("spawn")) as pool:
+            rows = list(pool.map(_solve_one, [str(model) for model in models], [settings] * len(models),
+                                 [store] * len(models), [folder] * len(models)))
+    if as_json:
+        print_json([{key: value for key, value in row.items() if key != "exit_code"} for row in rows])
+    elif not quiet:
+        _show_table(rows)
+    return max(row["exit_code"] for row in rows)
+
+
+def _show_table(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_edge=False, pad_edge=False)
+    for column, justify in (("file", "left"), ("status", "left"), ("objective", "right"), ("verified", "left"),
+                            ("seconds", "right"), ("run id", "right")):
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        objective = "-" if row["objective"] is None or row["status"] in ("infeasible", "unbounded") else f"{row['objective']:.10g}"
+        table.add_row(
+            Text(row["file"]), Text(row["status"]), objective, "yes" if row["verified"] else "no",
+            "-" if row["seconds"] is None else f"{row['seconds']:.3f}", "-" if row["run_id"] is None else str(row["run_id"]),
+        )
+    out = console()
+    if not out.is_terminal:  # a pipe or a file gets whole lines, never names cut at 80 columns
+        out.width = 1000
+    out.print(table)
+    for row in rows:
+        if row["message"]:
+            said = row["message"] if row["file"] in row["message"] else f"{row['file']}: {row['message']}"
+            out.print(Text(said))
 
 
 def _check_output(output: Path) -> None:
