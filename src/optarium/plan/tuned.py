@@ -75,6 +75,8 @@ class TunedPlanner:
                 continue
             reason = (f"tuned configuration {tuned.name} v{tuned.version} "
                       f"(nearest family: {tuned.family.replace('_', ' ')}, distance {apart:.2f})")
+            if not tuned.params:
+                reason += "; tuning kept the backend's defaults"
             return Plan(tuned.solver, dict(tuned.params), reason, "tuned")
         return replace(base, reason=f"{base.reason}; no tuned configuration: {why}")
 
