@@ -83,7 +83,7 @@ def settings_from(
 
 
 def solve(
-    models: list[Path] = typer.Argument(..., metavar="MODEL...", help="MPS or CPLEX LP files, plain or .gz, .bz2, .xz."),
+    model: list[Path] = typer.Argument(..., help="MPS or CPLEX LP files, plain or .gz, .bz2, .xz."),
     solver: str | None = typer.Option(None, "--solver", "-s", help="auto (default), highs, scip or cpsat."),
     time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds."),
     gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap at which to stop, in [0, 1)."),
@@ -110,6 +110,7 @@ def solve(
     from optarium.api import solve as run_solve
     from optarium.errors import InputFileError, OptionError
 
+    models = model
     if jobs < 1:
         raise OptionError("--jobs", jobs, "a positive integer")
     if len(models) > 1 and output is not None:
@@ -120,10 +121,10 @@ def solve(
                              params=param, cross_check=cross_check, record=record, solver_log=solver_log)
     if len(models) > 1:
         return _solve_many(models, settings, store, jobs, output, as_json=as_json, quiet=quiet)
-    model = models[0]
+    single = models[0]
     with LiveProgress(enabled=not (as_json or quiet)) as progress:
         solution = run_solve(
-            model, solver=settings.solver, time_limit=settings.time_limit, store=store, rel_gap=settings.rel_gap,
+            single, solver=settings.solver, time_limit=settings.time_limit, store=store, rel_gap=settings.rel_gap,
             threads=settings.threads, seed=settings.seed, cross_check=settings.cross_check, record=settings.record,
             progress=progress, solver_log=settings.solver_log, **settings.params,
         )
