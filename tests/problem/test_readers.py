@@ -148,3 +148,34 @@ def test_a_corrupt_compressed_model_is_refused_by_name(tmp_path: Path) -> None:
     path.write_bytes(b"not xz at all")
     with pytest.raises(InvalidModelError, match="cannot read file"):
         read_problem(path)
+
+
+SEMI_MPS = """NAME semi
+ROWS
+ N obj
+ G demand
+COLUMNS
+ x obj 1 demand 1
+ y obj 2 demand 1
+RHS
+ rhs demand 2
+BOUNDS
+ SC bnd x 10
+ LO bnd x 5
+ UP bnd y 4
+ENDATA
+"""
+
+
+def test_semi_continuous_bounds_are_read_written_and_solved_by_highs(tmp_path: Path) -> None:
+    path = tmp_path / "semi.mps"
+    path.write_text(SEMI_MPS)
+    problem = read_problem(path)
+    assert problem.is_semi is not None and problem.is_semi.tolist() == [True, False]
+    for suffix in (".mps", ".lp"):
+        assert read_problem(write_problem(problem, tmp_path / f"again{suffix}")).fingerprint() == problem.fingerprint()
+    # x is 0 or in [5, 10]: x = 0, y = 2 (cost 4); read as a plain bound, x >= 5 would cost 5
+    solution = optarium.solve(path, record=False)
+    assert solution.status == "optimal" and solution.verified and solution.values == {"x": 0.0, "y": 2.0}
+    with pytest.raises(optarium.errors.SolverCapabilityError, match="semi-continuous"):
+        optarium.solve(path, solver="scip", record=False)

@@ -39,3 +39,22 @@ def test_a_wrong_reported_objective_fails() -> None:
 def test_non_finite_or_wrong_size_points_fail() -> None:
     assert not verify_point(problem(), np.array([np.nan, 1.0])).verified
     assert not verify_point(problem(), np.array([1.0])).verified
+
+
+def test_a_semi_continuous_variable_may_be_zero_or_within_its_bounds() -> None:
+    semi = MathProgram.build(c=[1.0, 1.0], col_lower=[2.0, 3.0], col_upper=[5.0, 8.0], is_integer=[False, True],
+                             is_semi=[True, True], name="semi")
+    for x in ([0, 0], [2, 3], [5, 8], [3.5, 6]):
+        assert verify_point(semi, np.array(x, dtype=float)).verified, x
+    outside = verify_point(semi, np.array([1.0, 0.0]))
+    assert not outside.verified and outside.violations[0].startswith("bound of x0")
+    assert not verify_point(semi, np.array([0.0, 5.5])).verified  # semi-integer: integral as well
+    assert not verify_point(semi, np.array([6.0, 0.0])).verified
+
+
+def test_semi_continuous_flags_change_the_fingerprint() -> None:
+    plain = MathProgram.build(c=[1.0], col_lower=[2.0], col_upper=[5.0])
+    semi = MathProgram.build(c=[1.0], col_lower=[2.0], col_upper=[5.0], is_semi=[True])
+    assert semi.fingerprint() != plain.fingerprint()
+    assert MathProgram.build(c=[1.0], col_lower=[2.0], col_upper=[5.0], is_semi=[False]).fingerprint() == plain.fingerprint()
+    assert semi.features()["n_semi"] == 1 and semi.problem_class == "MILP"

@@ -149,6 +149,7 @@ def fold_constant(problem: MathProgram) -> MathProgram:
         sense=problem.sense, offset=problem.offset + float(problem.c[j]),
         Q=None if problem.Q is None else problem.Q[keep][:, keep],
         var_names=[n for n in names if n != "ONE_VAR_CONSTANT"], con_names=problem.con_names, name=problem.name,
+        is_semi=None if problem.is_semi is None else problem.is_semi[keep],
     )
 
 

@@ -286,13 +286,12 @@ def _from_highs(solver: highspy.Highs, name: str) -> MathProgram:
         A = sp.csr_matrix((value, index, np.append(start, np.int32(len(value)))), shape=(m, n))
     else:
         A = sp.csr_matrix((0, n))
-    integrality = None
+    integrality = semi = None
     kinds = lp.integrality_
     if len(kinds):
         codes = np.array([int(k) for k in kinds], dtype=np.int8)
-        if np.isin(codes, (2, 3)).any():
-            raise InvalidModelError("semi-continuous and semi-integer variables are not supported", source=name)
         integrality = (codes == 1) | (codes == 3)  # integer, semi-integer
+        semi = np.isin(codes, (2, 3))  # semi-continuous, semi-integer
     Q = None
     if solver.getHessianNumNz() > 0:
         hessian = solver.getModel().hessian_
@@ -308,7 +307,7 @@ def _from_highs(solver: highspy.Highs, name: str) -> MathProgram:
     return MathProgram.build(
         lp.col_cost_, A, lp.row_lower_, lp.row_upper_, lp.col_lower_, lp.col_upper_, integrality,
         sense=sense, offset=lp.offset_, Q=Q, var_names=var_names if len(var_names) == n else None,
-        con_names=con_names if len(con_names) == m else None, name=name, copy=False,
+        con_names=con_names if len(con_names) == m else None, name=name, copy=False, is_semi=semi,
     )
 
 

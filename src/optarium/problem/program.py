@@ -144,8 +144,11 @@ class MathProgram:
 
     Minimises (or maximises) ``c @ x + 0.5 * x @ Q @ x + offset`` subject to
     ``row_lower <= A @ x <= row_upper`` and ``col_lower <= x <= col_upper``,
-    with ``x[j]`` integral where ``is_integer[j]``. Shapes: ``c`` (n,), ``A``
-    (m, n), ``Q`` (n, n) symmetric or None. Infinite bounds are ``±inf``.
+    with ``x[j]`` integral where ``is_integer[j]``. Where ``is_semi[j]`` the
+    variable is semi-continuous (semi-integer if also integer): ``x[j] == 0`` or
+    ``col_lower[j] <= x[j] <= col_upper[j]``. Shapes: ``c`` (n,), ``A`` (m, n),
+    ``Q`` (n, n) symmetric or None, ``is_semi`` (n,) or None when there are none.
+    Infinite bounds are ``±inf``.
     """
 
     kind: ClassVar[str] = "math_program"
@@ -163,6 +166,7 @@ class MathProgram:
     var_names: Sequence[str] = ()
     con_names: Sequence[str] = ()
     name: str = "problem"
+    is_semi: NDArray[np.bool_] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -183,6 +187,7 @@ class MathProgram:
         con_names: Sequence[str] | None = None,
         name: str = "problem",
         copy: bool = True,
+        is_semi: ArrayLike | None = None,
     ) -> MathProgram:
         """Check and freeze the parts of a program; missing bounds default to ``0 <= x < inf``.
 
@@ -206,6 +211,14 @@ class MathProgram:
         if integer.shape != (n,):
             raise InvalidModelError(f"`is_integer` must have {n} entries, got {integer.shape[0]}")
         integer.setflags(write=False)
+        semi = None
+        if is_semi is not None:
+            semi = np.array(is_semi, dtype=bool).reshape(-1)
+            if semi.shape != (n,):
+                raise InvalidModelError(f"`is_semi` must have {n} entries, got {semi.shape[0]}")
+            semi = semi if semi.any() else None
+            if semi is not None:
+                semi.setflags(write=False)
         names = _names(var_names, "x", n)
         rows = _names(con_names, "c", m)
         if len(names) != n or len(rows) != m:
@@ -231,6 +244,7 @@ class MathProgram:
             var_names=names,
             con_names=rows,
             name=name,
+            is_semi=semi,
         )
 
     @classmethod
@@ -294,9 +308,14 @@ class MathProgram:
         return self.is_integer & (self.col_lower >= 0) & (self.col_upper <= 1)
 
     @property
+    def n_semi(self) -> int:
+        """The number of semi-continuous and semi-integer variables."""
+        return 0 if self.is_semi is None else int(self.is_semi.sum())
+
+    @property
     def problem_class(self) -> str:
-        """One of ``LP``, ``MILP``, ``QP``, ``MIQP``."""
-        integer = bool(self.is_integer.any())
+        """One of ``LP``, ``MILP``, ``QP``, ``MIQP``; semi-continuous variables make a program mixed-integer."""
+        integer = bool(self.is_integer.any()) or self.n_semi > 0
         if self.Q is not None:
             return "MIQP" if integer else "QP"
         return "MILP" if integer else "LP"
@@ -333,6 +352,7 @@ class MathProgram:
             "n_integer": int(self.is_integer.sum()),
             "n_binary": int(self.is_binary.sum()),
             "n_continuous": int(n - self.is_integer.sum()),
+            "n_semi": self.n_semi,
             "n_equality": int(equal.sum()),
             "n_ranged": int((both & ~equal).sum()),
             "n_free_vars": int((np.isinf(self.col_lower) & np.isinf(self.col_upper)).sum()),
@@ -377,6 +397,9 @@ class MathProgram:
         digest.update(self.is_integer[col_order].tobytes())
         digest.update(A.indices.astype(np.int64).tobytes())
         digest.update(A.indptr.astype(np.int64).tobytes())
+        if self.is_semi is not None:
+            digest.update(b"S")
+            digest.update(self.is_semi[col_order].tobytes())
         if self.Q is not None:
             Q = sp.triu(self.Q[col_order][:, col_order]).tocsr()
             Q.sort_indices()

@@ -37,7 +37,8 @@ def verify_point(
 ) -> Verification:
     """Recompute the objective and every row activity; report the largest violations.
 
-    Violations of bounds and rows are relative to ``max(1, |bound|)``; a point
+    Violations of bounds and rows are relative to ``max(1, |bound|)``; a
+    semi-continuous variable may be 0 or within its bounds; a point
     passes when each is within ``feasibility_tol``, every integer variable is
     within ``integrality_tol`` of an integer, and the reported objective (if
     any) matches the recomputed one within ``objective_tol`` relative.
@@ -49,6 +50,9 @@ def verify_point(
                             tolerances=tolerances)
     objective = problem.objective_value(x)
     bound_excess = _excess(x, problem.col_lower, problem.col_upper)
+    if problem.is_semi is not None:  # x = 0 or lower <= x <= upper: the nearer of the two
+        at_zero = np.abs(x) / np.maximum(1.0, np.abs(problem.col_lower))
+        bound_excess = np.where(problem.is_semi, np.minimum(bound_excess, at_zero), bound_excess)
     row_excess = _excess(problem.A @ x, problem.row_lower, problem.row_upper) if problem.n_cons else np.zeros(0)
     fractional = np.abs(x - np.round(x)) * problem.is_integer
     worst: dict[str, object] = {}

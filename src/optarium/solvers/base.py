@@ -24,6 +24,7 @@ class Capabilities:
     integer: bool
     quadratic_objective: bool
     quadratic_with_integer: bool
+    semi_continuous: bool = False
 
     def missing(self, problem: MathProgram) -> str | None:
         """Why this backend cannot take ``problem``, or None if it can."""
@@ -36,6 +37,8 @@ class Capabilities:
             return "a quadratic objective"
         if problem.Q is not None and features["n_integer"] and not self.quadratic_with_integer:
             return "a quadratic objective with integer variables"
+        if problem.n_semi and not self.semi_continuous:
+            return f"semi-continuous variables ({problem.n_semi} in this {features['problem_class']})"
         return None
 
 

@@ -93,11 +93,13 @@ def to_highs(problem: MathProgram, solver: highspy.Highs, names: bool = True) ->
     lp.a_matrix_.start_ = csc.indptr
     lp.a_matrix_.index_ = csc.indices
     lp.a_matrix_.value_ = csc.data
-    if problem.is_integer.any():
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
-            for flag in problem.is_integer
-        ]
+    if problem.is_integer.any() or problem.is_semi is not None:
+        semi = problem.is_semi if problem.is_semi is not None else np.zeros(problem.n_vars, dtype=bool)
+        types = {
+            (False, False): highspy.HighsVarType.kContinuous, (True, False): highspy.HighsVarType.kInteger,
+            (False, True): highspy.HighsVarType.kSemiContinuous, (True, True): highspy.HighsVarType.kSemiInteger,
+        }
+        lp.integrality_ = [types[flags] for flags in zip(problem.is_integer.tolist(), semi.tolist(), strict=True)]
     if names:
         lp.col_names_ = list(problem.var_names)
         lp.row_names_ = list(problem.con_names)
@@ -182,7 +184,8 @@ def _log_to_stderr(solver: Any) -> None:
 
 class HighsBackend:
     name = "highs"
-    capabilities = Capabilities(continuous=True, integer=True, quadratic_objective=True, quadratic_with_integer=False)
+    capabilities = Capabilities(continuous=True, integer=True, quadratic_objective=True, quadratic_with_integer=False,
+                                semi_continuous=True)
 
     def version(self) -> str:
         return _version()
@@ -226,7 +229,7 @@ class HighsBackend:
         if info.primal_solution_status == 2:  # 2: a feasible point is known
             x = np.asarray(solver.getSolution().col_value, dtype=np.float64)
             objective = float(info.objective_function_value)
-        if problem.is_integer.any():
+        if problem.is_integer.any() or problem.is_semi is not None:
             bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
         elif status == "optimal":
             bound = objective
@@ -270,7 +273,7 @@ class HighsBackend:
             value = float(data.objective_function_value)
             callback(Progress(time.perf_counter() - started, value if np.isfinite(value) else None, None, None))
 
-        if problem.is_integer.any():
+        if problem.is_integer.any() or problem.is_semi is not None:
             solver.cbMipInterrupt.subscribe(report)
         else:
             solver.cbSimplexInterrupt.subscribe(report_lp)
