@@ -401,3 +401,38 @@ def test_deleting_an_artifact_removes_every_version_and_nothing_else(store: Stor
     assert [row["name"] for row in store.list_artifacts("tuned.")] == ["tuned.highs.knapsack_two"]
     assert store.delete_artifact("tuned.highs.knapsack") == 0
     assert store.save_artifact("tuned.highs.knapsack", b"again") == 1
+
+
+def test_deleting_a_study_removes_its_trials_and_nothing_else(store: Store) -> None:
+    gone, _ = store.create_study(study_row("gone"))
+    kept, _ = store.create_study(study_row("kept"))
+    for study in (gone, kept):
+        store.ask(study["id"], next_trial)
+        store.ask(study["id"], next_trial)
+    store.finish_trials(gone["id"], [(1, "complete", 0.5, None)])
+    assert store.delete_study(gone["id"]) == 2
+    assert store.find_study("gone") is None
+    assert [row["name"] for row in store.list_studies()] == ["kept"]
+    assert len(store.list_trials(kept["id"])) == 2
+    with pytest.raises(NotFoundError):
+        store.list_trials(gone["id"])
+    with pytest.raises(NotFoundError):
+        store.delete_study(gone["id"])
+    again, created = store.create_study(study_row("gone"))
+    assert created and store.list_trials(again["id"]) == []
+
+
+def test_renaming_a_study_keeps_its_trials_and_refuses_a_taken_name(store: Store) -> None:
+    old, _ = store.create_study(study_row("old"))
+    store.create_study(study_row("taken"))
+    store.ask(old["id"], next_trial)
+    renamed = store.rename_study(old["id"], "new")
+    assert renamed["name"] == "new" and renamed["id"] == old["id"]
+    assert store.find_study("old") is None
+    found = store.find_study("new")
+    assert found is not None and len(store.list_trials(found["id"])) == 1
+    with pytest.raises(ConflictError):
+        store.rename_study(old["id"], "taken")
+    assert {row["name"] for row in store.list_studies()} == {"new", "taken"}
+    with pytest.raises(NotFoundError):
+        store.rename_study(9999, "other")

@@ -150,6 +150,20 @@ class StudyStore(Protocol):
 
     def list_trials(self, study_id: int) -> list[dict[str, Any]]: ...
 
+    def delete_study(self, study_id: int) -> int:
+        """Remove a study and its trials in one transaction; return how many trials went with it.
+
+        ``NotFoundError`` if there is no such study.
+        """
+        ...
+
+    def rename_study(self, study_id: int, new_name: str) -> dict[str, Any]:
+        """Give a study a new name in one transaction; return its row.
+
+        ``NotFoundError`` if there is no such study, ``ConflictError`` if another study has ``new_name``.
+        """
+        ...
+
 
 TRIAL_END_STATES = ("complete", "failed")
 # optimistic asks that lost a race before a store proposes under the study's lock instead

@@ -478,6 +478,28 @@ class SqlStore:
         with self.transaction(write=False) as connection:
             return studies.list_trials(connection, study_id)
 
+    def delete_study(self, study_id: int) -> int:
+        """Remove a study and its trials in one transaction; return how many trials went with it."""
+        from optarium.store import studies
+
+        with self.transaction() as connection:
+            return studies.delete_study(connection, study_id)
+
+    def rename_study(self, study_id: int, new_name: str) -> dict[str, Any]:
+        """Rename a study in one transaction; a taken name is a ``ConflictError``."""
+        from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+        from optarium.store import studies
+
+        try:
+            with self.engine.begin() as connection:
+                return studies.rename_study(connection, study_id, new_name)
+        except IntegrityError:
+            # another worker took the name between the check and the update
+            raise ConflictError(f"a study named {new_name!r} already exists; pick another name") from None
+        except SQLAlchemyError as error:
+            raise _store_error(error, self.url) from None
+
     # formulate (queries in optarium.store.formulate) ---------------------------------------
     def record_formulate(
         self, request: dict[str, Any], calls: list[dict[str, Any]], run: Run | None = None

@@ -231,6 +231,20 @@ class MemoryStore:
             self._study(study_id)
             return sorted(copy.deepcopy(self._trials[study_id]), key=lambda trial: trial["number"])
 
+    def delete_study(self, study_id: int) -> int:
+        with self._lock:
+            study = self._study(study_id)
+            self._studies.remove(study)
+            return len(self._trials.pop(study_id, []))
+
+    def rename_study(self, study_id: int, new_name: str) -> dict[str, Any]:
+        with self._lock:
+            study = self._study(study_id)
+            if any(other["name"] == new_name and other["id"] != study_id for other in self._studies):
+                raise ConflictError(f"a study named {new_name!r} already exists; pick another name")
+            study["name"] = new_name
+            return copy.deepcopy(study)
+
     # formulate (in optarium.store.formulate_memory) ---------------------------------------
     def record_formulate(
         self, request: dict[str, Any], calls: list[dict[str, Any]], run: Run | None = None

@@ -151,3 +151,24 @@ def finish_trial(connection: Connection, row: dict[str, Any], state: str, value:
     if result.rowcount != 1:
         raise ConflictError(f"trial {row['number']} was finished by another worker meanwhile")
     return now
+
+
+def delete_study(connection: Connection, study_id: int) -> int:
+    """Delete a study and its trials; return how many trials were removed."""
+    if connection.execute(select(studies.c.id).where(studies.c.id == study_id)).first() is None:
+        raise NotFoundError(f"no study with id {study_id}")
+    removed = connection.execute(study_trials.delete().where(study_trials.c.study_id == study_id)).rowcount
+    connection.execute(studies.delete().where(studies.c.id == study_id))
+    return int(removed)
+
+
+def rename_study(connection: Connection, study_id: int, new_name: str) -> dict[str, Any]:
+    """Give a study a new name and return its row; a name another study has is a :class:`ConflictError`."""
+    taken = connection.execute(select(studies.c.id).where(studies.c.name == new_name)).scalar()
+    if taken is not None and int(taken) != study_id:
+        raise ConflictError(f"a study named {new_name!r} already exists; pick another name")
+    if connection.execute(update(studies).where(studies.c.id == study_id).values(name=new_name)).rowcount != 1:
+        raise NotFoundError(f"no study with id {study_id}")
+    row = connection.execute(select(studies).where(studies.c.id == study_id)).first()
+    assert row is not None
+    return dict(row._mapping)
