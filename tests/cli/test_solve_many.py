@@ -72,3 +72,69 @@ def test_output_with_many_files_must_be_an_existing_folder(tmp_path: Path) -> No
 def test_jobs_must_be_positive(tmp_path: Path) -> None:
     done = run("solve", *MODELS, "--jobs", "0", store=f"sqlite:///{tmp_path / 's.db'}")
     assert done.returncode == 2 and "--jobs" in done.stderr
+
+
+def hard_problem(path: Path, seed: int) -> Path:
+    """A market-split instance: tiny, and hard enough to keep a solver busy for a while."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows, cols = 6, 50
+    weights = rng.integers(0, 100, size=(rows, cols))
+    lines = ["Minimize", " obj: " + " + ".join(f"s{i} + t{i}" for i in range(rows)), "Subject To"]
+    for i in range(rows):
+        terms = " + ".join(f"{w} x{j}" for j, w in enumerate(weights[i]))
+        lines.append(f" r{i}: {terms} + s{i} - t{i} = {weights[i].sum() // 2}")
+    lines += ["Binary", " " + " ".join(f"x{j}" for j in range(cols)), "End"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_ctrl_c_in_a_batch_keeps_each_running_files_best_answer(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    models = [str(hard_problem(tmp_path / f"split{copy}.lp", 7)) for copy in (1, 2)] + [MODELS[0]]
+    # its own session, as a command at a terminal: Ctrl-C reaches the whole process group
+    process = subprocess.Popen([OPTARIUM, "solve", *models, "--jobs", "2", "--json", "--solver", "highs"],
+                               env={**os.environ, "OPTARIUM_STORE": store}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(4)
+    assert process.poll() is None, "the batch finished before it could be interrupted"
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    rows = json.loads(out)
+    assert [row["file"] for row in rows] == models[:2]  # the third never started
+    assert all(row["status"] == "interrupted" and row["verified"] for row in rows)
+    assert open_store(store).count_runs() == 2
+
+
+def test_a_batch_shows_its_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([OPTARIUM, "solve", *MODELS, "--no-record"], stdout=subprocess.PIPE, stderr=follower, text=True)
+    os.close(follower)
+    screen = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+        elif process.poll() is not None:
+            break
+    out = process.stdout.read() if process.stdout else ""
+    os.close(leader)
+    assert process.wait() == 0
+    assert "solving" in screen.decode(errors="replace") and "3/3" in screen.decode(errors="replace")
+    assert "knapsack.lp" in out and "solving" not in out
+    piped = run("solve", *MODELS, "--no-record", store=f"sqlite:///{tmp_path / 's.db'}")
+    assert piped.stderr == ""

@@ -6,6 +6,7 @@ in a worker process with its own store handle) end with a summary table.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -205,25 +206,113 @@ def _solve_many(
         from optarium.store.base import open_store
 
         open_store(store)  # created once here, not by several workers at the same moment
-    rows: list[dict[str, Any]] = []
-    if jobs == 1:
-        for model in models:
-            rows.append(_solve_one(str(model), settings, store, folder))
-            if rows[-1]["status"] == "interrupted":
-                break
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # spawn, not fork: a worker starts without the parent's threads and open handles
-        with ProcessPoolExecutor(max_workers=min(jobs, len(models)), mp_context=multiprocessing.get_context("spawn")) as pool:
-            rows = list(pool.map(_solve_one, [str(model) for model in models], [settings] * len(models),
-                                 [store] * len(models), [folder] * len(models)))
+    names = [str(model) for model in models]
+    done: dict[int, dict[str, Any]] = {}
+    interrupted = False
+    with _BatchProgress(len(models), enabled=not (as_json or quiet)) as progress:
+        try:
+            if jobs == 1:
+                for index, name in enumerate(names):
+                    done[index] = progress.advance(_solve_one(name, settings, store, folder))
+                    if done[index]["status"] == "interrupted":
+                        break
+            else:
+                _solve_in_workers(names, settings, store, folder, jobs, done, progress)
+        except KeyboardInterrupt:
+            interrupted = True
+    rows = [done[index] for index in sorted(done)]
     if as_json:
         print_json([{key: value for key, value in row.items() if key != "exit_code"} for row in rows])
-    elif not quiet:
+    elif not quiet and rows:
         _show_table(rows)
+    if interrupted:
+        from optarium.cli.common import EXIT_INTERRUPTED
+
+        sys.stderr.write("interrupted\n")
+        return EXIT_INTERRUPTED
     return max(row["exit_code"] for row in rows)
+
+
+def _solve_in_workers(
+    names: list[str], settings: SolveSettings, store: str | None, folder: str | None, jobs: int,
+    done: dict[int, dict[str, Any]], progress: _BatchProgress,
+) -> None:
+    """Solve ``names`` in ``jobs`` worker processes, filling ``done`` by position as each finishes.
+
+    On Ctrl-C the files not started are dropped and the running ones (stopped by the same
+    Ctrl-C at a terminal) are waited for; their rows are kept.
+    """
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    # spawn, not fork: a worker starts without the parent's threads and open handles
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=multiprocessing.get_context("spawn"))
+    futures: dict[Any, int] = {}
+    pending: set[Any] = set()
+    queue = iter(enumerate(names))
+
+    def start_next() -> None:
+        # one file per free worker: a file handed over early would start after a Ctrl-C
+        for index, name in queue:
+            future = pool.submit(_solve_one, name, settings, store, folder)
+            futures[future] = index
+            pending.add(future)
+            return
+
+    try:
+        for _ in range(min(jobs, len(names))):
+            start_next()
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                pending.discard(future)
+                done[futures[future]] = progress.advance(future.result())
+                start_next()
+    except KeyboardInterrupt:
+        for future in pending:
+            future.cancel()
+        for future in pending:
+            try:
+                done[futures[future]] = future.result()
+            except BaseException:  # cancelled, or stopped before it had a point
+                continue
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _BatchProgress:
+    """On a terminal, a bar on stderr counting the files solved; nothing elsewhere."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total = total
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar: Any = None
+
+    def __enter__(self) -> _BatchProgress:
+        if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._bar = Progress(TextColumn("solving"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                 console=console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("solving", total=self.total)
+        return self
+
+    def advance(self, row: dict[str, Any]) -> dict[str, Any]:
+        if self._bar is not None:
+            self._bar.advance(self._task)
+        return row
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 def _show_table(rows: list[dict[str, Any]]) -> None:
