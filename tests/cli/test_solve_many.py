@@ -44,6 +44,7 @@ def test_a_bad_file_is_reported_in_its_row_and_the_others_still_solve(tmp_path: 
     rows = json.loads(done.stdout)
     assert [row["status"] for row in rows] == ["optimal", "bad_input", "optimal"]
     assert str(broken) in rows[1]["message"] and rows[1]["run_id"] is None
+    assert set(rows[1]) == set(rows[0])  # one schema for every row
     assert open_store(store).count_runs() == 2
 
 

@@ -123,7 +123,7 @@ def solve(
     if len(models) > 1:
         return _solve_many(models, settings, store, jobs, output, as_json=as_json, quiet=quiet)
     single = models[0]
-    with LiveProgress(enabled=not (as_json or quiet)) as progress:
+    with LiveProgress(enabled=not (as_json or quiet or settings.solver_log)) as progress:
         solution = run_solve(
             single, solver=settings.solver, time_limit=settings.time_limit, store=store, rel_gap=settings.rel_gap,
             threads=settings.threads, seed=settings.seed, cross_check=settings.cross_check, record=settings.record,
@@ -183,9 +183,12 @@ def _solve_one(model: str, settings: SolveSettings, store: str | None, output: s
             solver_log=settings.solver_log, **settings.params,
         )
     except OptariumError as error:
+        from optarium.solution import Solution
+
         code = exit_code(error)
-        return {"file": model, "status": "bad_input" if code == 2 else "error", "objective": None, "verified": False,
-                "seconds": None, "run_id": None, "message": message(error), "output": None, "exit_code": code}
+        blank = dict.fromkeys(Solution(status="error").summary())  # the same fields as a solved file's row
+        return {"file": model, **blank, "status": "bad_input" if code == 2 else "error", "verified": False,
+                "message": message(error), "output": None, "exit_code": code}
     written = None
     if output is not None:
         target = Path(output) / _output_name(Path(model))
