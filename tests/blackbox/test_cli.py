@@ -110,3 +110,110 @@ def test_a_store_locked_past_the_timeout_is_exit_3_saying_what_to_do(tmp_path: P
     finally:
         holder.close()
     assert cli("tell", "s", str(trial_id), "1.5", "--store", store, cwd=tmp_path).returncode == 0
+
+
+def _study_with_trials(tmp_path: Path, name: str, store: str) -> None:
+    assert cli("create", name, "--space", str(ROOT / "examples" / "space.yaml"), "--seed", "2", "--store", store,
+               cwd=tmp_path).returncode == 0
+    asked = json.loads(cli("ask", name, "--n", "3", "--store", store, "--json", cwd=tmp_path).stdout)
+    assert cli("tell", name, str(asked[0]["trial_id"]), "2.5", "--store", store, cwd=tmp_path).returncode == 0
+    assert cli("tell", name, str(asked[1]["trial_id"]), "--failed", "--store", store, cwd=tmp_path).returncode == 0
+
+
+def test_list_shows_each_study_with_trial_counts_best_value_and_last_activity(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    _study_with_trials(tmp_path, "screen", store)
+    assert cli("create", "empty", "--space", str(ROOT / "examples" / "space.yaml"), "--sampler", "sobol",
+               "--direction", "maximize", "--store", store, cwd=tmp_path).returncode == 0
+    listed = cli("list", "--store", store, "--json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["name"]: row for row in json.loads(listed.stdout)}
+    assert rows["screen"]["complete"] == 1 and rows["screen"]["pending"] == 1 and rows["screen"]["failed"] == 1
+    assert rows["screen"]["best_value"] == 2.5 and rows["screen"]["sampler"] == "auto"
+    assert rows["empty"]["best_value"] is None and rows["empty"]["direction"] == "maximize"
+    assert rows["screen"]["last_activity"] and rows["empty"]["last_activity"]
+    human = cli("list", "--store", store, cwd=tmp_path).stdout
+    assert "screen" in human and "empty" in human and "2.5" in human
+
+
+def test_rename_keeps_the_trials_and_a_taken_name_is_one_line_exit_2(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    _study_with_trials(tmp_path, "old", store)
+    assert cli("create", "taken", "--space", str(ROOT / "examples" / "space.yaml"), "--store", store, cwd=tmp_path).returncode == 0
+    taken = cli("rename", "old", "taken", "--store", store, cwd=tmp_path)
+    assert taken.returncode == 2 and taken.stderr.strip().count("\n") == 0 and "'taken'" in taken.stderr
+    assert cli("rename", "old", "new", "--store", store, cwd=tmp_path).returncode == 0
+    shown = json.loads(cli("show", "new", "--store", store, "--json", cwd=tmp_path).stdout)
+    assert shown["trials"] == {"pending": 1, "complete": 1, "failed": 1}
+    assert cli("show", "old", "--store", store, cwd=tmp_path).returncode == 2
+
+
+def test_delete_without_yes_and_without_a_terminal_refuses_and_keeps_the_study(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    _study_with_trials(tmp_path, "gone", store)
+    refused = subprocess.run([OPTARIUM, "study", "delete", "gone", "--store", store], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert refused.returncode == 2 and refused.stderr.strip().count("\n") == 0 and "--yes" in refused.stderr
+    assert cli("show", "gone", "--store", store, cwd=tmp_path).returncode == 0
+    deleted = cli("delete", "gone", "--yes", "--store", store, "--json", cwd=tmp_path)
+    assert deleted.returncode == 0 and json.loads(deleted.stdout) == {"deleted": "gone", "trials": 3}
+    assert json.loads(cli("list", "--store", store, "--json", cwd=tmp_path).stdout) == []
+
+
+def test_export_writes_one_row_per_trial_as_csv_json_and_parquet(tmp_path: Path) -> None:
+    import csv
+
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    _study_with_trials(tmp_path, "screen", store)
+    as_csv = cli("export", "screen", "--store", store, cwd=tmp_path)
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.DictReader(as_csv.stdout.splitlines()))
+    assert [row["state"] for row in rows] == ["complete", "failed", "pending"]
+    assert rows[0]["value"] == "2.5" and rows[1]["value"] == "" and rows[0]["params_solvent"]
+    assert {"number", "feasibility", "params_temperature", "sampler", "created_at", "finished_at"} <= set(rows[0])
+    assert cli("export", "screen", "-o", "trials.json", "--store", store, cwd=tmp_path).returncode == 0
+    as_json = json.loads((tmp_path / "trials.json").read_text())
+    assert [row["number"] for row in as_json] == [1, 2, 3] and as_json[0]["finished_at"]
+    parquet = cli("export", "screen", "-o", "trials.data", "--format", "parquet", "--store", store, cwd=tmp_path)
+    assert parquet.returncode == 0, parquet.stderr
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "trials.data").column("state").to_pylist() == ["complete", "failed", "pending"]
+
+
+def test_parquet_without_pyarrow_is_one_line_saying_to_install_it(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    _study_with_trials(tmp_path, "screen", store)
+    code = ("import sys; sys.modules['pyarrow'] = None; sys.argv = ['optarium', *sys.argv[1:]]\n"
+            "from optarium.cli.main import main; main()")
+    done = subprocess.run([sys.executable, "-c", code, "study", "export", "screen", "-o", "t.parquet", "--store", store],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0
+    assert "pip install pyarrow" in done.stderr and not (tmp_path / "t.parquet").exists()
+
+
+def test_create_load_if_exists_returns_the_study_and_refuses_a_different_space(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    _study_with_trials(tmp_path, "screen", store)
+    again = cli("create", "screen", "--space", str(ROOT / "examples" / "space.yaml"), "--load-if-exists", "--store", store,
+                "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["trials"] == {"pending": 1, "complete": 1, "failed": 1}
+    other = tmp_path / "other.yaml"
+    other.write_text("x: {type: float, low: 0.0, high: 1.0}\n")
+    refused = cli("create", "screen", "--space", str(other), "--load-if-exists", "--store", store, cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stderr.strip().count("\n") == 0 and "different space" in refused.stderr
+    plain = cli("create", "screen", "--space", str(ROOT / "examples" / "space.yaml"), "--store", store, cwd=tmp_path)
+    assert plain.returncode == 2 and "already exists" in plain.stderr
+
+
+def test_names_in_square_brackets_are_printed_literally_and_found_again(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    created = cli("create", "exp[bold]1", "--space", str(ROOT / "examples" / "space.yaml"), "--store", store, cwd=tmp_path)
+    assert created.returncode == 0 and "created study exp[bold]1 " in created.stdout
+    assert cli("ask", "exp[bold]1", "--store", store, cwd=tmp_path).returncode == 0
+    shown = cli("show", "exp[bold]1", "--store", store, cwd=tmp_path)
+    assert shown.returncode == 0 and shown.stdout.startswith("exp[bold]1 ")
+    assert "exp[bold]1" in cli("list", "--store", store, cwd=tmp_path).stdout
+    renamed = cli("rename", "exp[bold]1", "[red]x", "--store", store, cwd=tmp_path)
+    assert renamed.stdout.strip() == "renamed study exp[bold]1 to [red]x"

@@ -48,6 +48,8 @@ class Study:
         self.feedback: Literal["value", "ranking"] = row["feedback"]
         self.seed: int = int(row["seed"])
         self.budget: int | None = row["budget"]
+        self.created_at = row["created_at"]
+        self.existed = True  # False only for a study that create() has just made
 
     # creation -----------------------------------------------------------------------------
     @classmethod
@@ -64,7 +66,11 @@ class Study:
         store: Store | str | None = None,
         load_if_exists: bool = False,
     ) -> Study:
-        """Create a study (error if the name is taken, unless ``load_if_exists``)."""
+        """Create a study (error if the name is taken, unless ``load_if_exists``).
+
+        With ``load_if_exists`` an existing study of that name is returned as it is (its
+        sampler, seed and budget kept) if its space and direction match; else :class:`StudyExistsError`.
+        """
         from optarium.blackbox.auto import explain
         from optarium.blackbox.samplers import get_sampler
 
@@ -88,10 +94,19 @@ class Study:
             "seed": seed if seed is not None else secrets.randbelow(2**31), "budget": budget,
         }
         try:
-            created, _ = handle.create_study(row, load_if_exists=load_if_exists)
+            created, new = handle.create_study(row, load_if_exists=load_if_exists)
         except ConflictError:
             raise StudyExistsError(f"a study named {name!r} already exists; load it or pick another name") from None
-        return cls(handle, created)
+        study = cls(handle, created)
+        study.existed = not new
+        if not new:
+            if Space.from_dict(created["space"]).to_dict() != row["space"]:
+                raise StudyExistsError(f"a study named {name!r} already exists with a different space; load it or pick another name")
+            if created["direction"] != direction:
+                raise StudyExistsError(
+                    f"a study named {name!r} already exists with direction={created['direction']!r}, not {direction!r}"
+                )
+        return study
 
     @classmethod
     def load(cls, name: str, store: Store | str | None = None) -> Study:
@@ -108,6 +123,34 @@ class Study:
     def list_all(store: Store | str | None = None) -> list[dict[str, Any]]:
         """Every study row of the store, oldest first."""
         return _store(store).list_studies()
+
+    def rename(self, new_name: str) -> None:
+        """Give the study a new name (one transaction); a taken name is a :class:`StudyExistsError`."""
+        if not isinstance(new_name, str) or not new_name.strip() or len(new_name) > 255:
+            raise OptionError("new_name", new_name, "a non-empty string of at most 255 characters")
+        try:
+            row = self.store.rename_study(self._id, new_name)
+        except ConflictError:
+            raise StudyExistsError(f"a study named {new_name!r} already exists; pick another name") from None
+        self.name = row["name"]
+
+    def delete(self) -> int:
+        """Remove the study and its trials from the store (one transaction); return how many trials went."""
+        return self.store.delete_study(self._id)
+
+    def trial_rows(self) -> list[dict[str, Any]]:
+        """One flat row per trial for export: number, state, value, feasibility, ``params_<name>``, sampler, times."""
+        names = list(self.space.to_dict())
+        rows = []
+        for row in self.store.list_trials(self._id):
+            params = row["params"] or {}
+            rows.append({
+                "number": int(row["number"]), "state": row["state"], "value": row["value"],
+                "feasibility": row["feasibility"],
+                **{f"params_{name}": params.get(name) for name in names},
+                "sampler": row["sampler"], "created_at": row["created_at"], "finished_at": row["finished_at"],
+            })
+        return rows
 
     # ask / tell ---------------------------------------------------------------------------
     def ask(self, n: int = 1) -> list[Trial]:
@@ -241,14 +284,17 @@ class Study:
         return out
 
     def summary(self) -> dict[str, Any]:
-        trials = self.trials
+        """Settings, trial counts by state, the best trial and ``last_activity`` (when a trial was last asked or told)."""
+        rows = self.store.list_trials(self._id)
         best = self.best
-        counts = {state: sum(t.state == state for t in trials) for state in ("pending", "complete", "failed")}
+        counts = {state: sum(row["state"] == state for row in rows) for state in ("pending", "complete", "failed")}
+        times = [when for row in rows for when in (row["created_at"], row["finished_at"]) if when is not None]
         return {
             "name": self.name, "space": self.space.to_dict(), "sampler": self.sampler_name,
             "sampler_reason": self.sampler_reason, "direction": self.direction, "feedback": self.feedback,
             "seed": self.seed, "budget": self.budget, "trials": counts,
             "best": None if best is None else best.to_dict(),
+            "last_activity": max(times, default=self.created_at),
         }
 
 

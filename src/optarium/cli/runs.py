@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import typer
 
 from optarium.cli.common import JSON_OPTION, STORE_OPTION, command, console, print_json
 
-app = typer.Typer(help="List and show recorded runs.", no_args_is_help=True)
+app = typer.Typer(help="List, show and export recorded runs.", no_args_is_help=True)
+
+FORMATS = ("csv", "json", "parquet")
 
 
 @app.command("list")
@@ -28,13 +32,14 @@ def list_runs(
     if as_json:
         print_json(rows)
         return 0
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table("id", "when", "kind", "problem", "solver", "status", "objective", "verified", "seconds")
     for row in rows:
         table.add_row(
-            str(row["id"]), row["created_at"].strftime("%Y-%m-%d %H:%M:%S"), row["kind"], row["name"], row["solver"],
-            row["status"], "-" if row["objective"] is None else f"{row['objective']:.10g}",
+            str(row["id"]), row["created_at"].strftime("%Y-%m-%d %H:%M:%S"), escape(row["kind"]), escape(row["name"]),
+            escape(row["solver"]), escape(row["status"]), "-" if row["objective"] is None else f"{row['objective']:.10g}",
             "yes" if row["verified"] else "no", f"{row['seconds']:.3f}",
         )
     console().print(table)
@@ -63,25 +68,143 @@ def show_run(
 
 
 def _show(row: dict[str, Any]) -> None:
+    from rich.markup import escape
+
     out = console()
+
+    def line(text: str) -> None:
+        out.print(text, markup=False)
+
     plan = row.pop("plan", None) or {}
     verification = row.pop("verification", None)
     row.pop("plan_reason", None)
     shown_values = row.pop("values", None)
     for key, value in row.items():
-        out.print(f"[bold]{key}[/]: {value}")
+        out.print(f"[bold]{escape(str(key))}[/]: {escape(str(value))}")
     out.print("[bold]plan[/]:")
-    out.print(f"  solver: {plan.get('solver', row.get('solver'))}")
-    out.print(f"  params: {plan.get('params', {})}")
-    out.print(f"  reason: {plan.get('reason', '')}")
-    out.print(f"  source: {plan.get('source', '')}")
+    line(f"  solver: {plan.get('solver', row.get('solver'))}")
+    line(f"  params: {plan.get('params', {})}")
+    line(f"  reason: {plan.get('reason', '')}")
+    line(f"  source: {plan.get('source', '')}")
     out.print("[bold]verification[/]:" + (" none (no answer to check)" if verification is None else ""))
     if verification is not None:
-        out.print(f"  verified: {verification.get('verified')}")
-        out.print(f"  reader: {verification.get('reader') or '-'}")
-        out.print(f"  objective: {verification.get('objective')}")
-        out.print(f"  max_violation: {verification.get('max_violation')}")
+        line(f"  verified: {verification.get('verified')}")
+        line(f"  reader: {verification.get('reader') or '-'}")
+        line(f"  objective: {verification.get('objective')}")
+        line(f"  max_violation: {verification.get('max_violation')}")
         for violation in verification.get("violations") or []:
-            out.print(f"  violation: {violation}")
+            line(f"  violation: {violation}")
     if shown_values is not None:
-        out.print(f"[bold]values[/]: {shown_values}")
+        out.print(f"[bold]values[/]: {escape(str(shown_values))}")
+
+
+EXPORT_COLUMNS = (
+    "id", "created_at", "kind", "name", "fingerprint", "solver", "solver_version", "plan_source", "plan_reason",
+    "status", "objective", "bound", "gap", "verified", "max_violation", "seconds",
+)
+
+
+@app.command("export")
+@command
+def export_runs(
+    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
+    file_format: str | None = typer.Option(
+        None, "--format", help="csv, json or parquet (default: from the file's suffix, else csv)."
+    ),
+    kind: str | None = typer.Option(None, "--kind", help="Only runs of this problem kind."),
+    status: str | None = typer.Option(None, "--status", help="Only runs with this status."),
+    limit: int = typer.Option(1000, "--limit", "-n", min=1, help="At most this many runs, newest first."),
+    store: str | None = STORE_OPTION,
+) -> int:
+    """Recorded runs as rows: solver, plan, status, objective, bound, gap, verification, seconds."""
+    from optarium.store.base import open_store
+
+    runs = open_store(store, read_only=True).list_runs(limit=limit, status=status, kind=kind)
+    rows = []
+    for run in runs:
+        plan = run.get("plan") or {}
+        row = {column: run.get(column) for column in EXPORT_COLUMNS}
+        row["plan_source"] = plan.get("source", "")
+        row["plan_reason"] = run.get("plan_reason") or plan.get("reason", "")
+        row["verified"] = bool(row["verified"])
+        rows.append(row)
+    write_rows(rows, output, file_format, columns=list(EXPORT_COLUMNS))
+    return 0
+
+
+def write_rows(
+    rows: list[dict[str, Any]], output: Path | None, file_format: str | None, columns: list[str] | None = None
+) -> None:
+    """Write rows as CSV, JSON or Parquet to ``output`` (standard output if None); times as ISO 8601 text."""
+    from optarium.errors import OptariumError
+
+    if file_format is None:
+        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+        file_format = suffix if suffix in FORMATS else "csv"
+    if file_format not in FORMATS:
+        raise OptariumError(f"--format must be csv, json or parquet, got {file_format!r}")
+    columns = columns or list(dict.fromkeys(key for row in rows for key in row))
+    table = [{column: _plain(row.get(column)) for column in columns} for row in rows]
+    if file_format == "parquet":
+        if output is None:
+            raise OptariumError("Parquet is binary: give a file with -o FILE")
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise OptariumError("Parquet export needs pyarrow: pip install pyarrow (or use --format csv)") from None
+        data = pa.Table.from_pylist(table) if table else pa.table({column: pa.array([], pa.null()) for column in columns})
+        _write(output, lambda path: pq.write_table(data, path))
+        return
+    if file_format == "json":
+        import json
+
+        text = json.dumps(table, indent=2, allow_nan=False) + "\n"
+    else:
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+        text = buffer.getvalue()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write(output, lambda path: Path(path).write_text(text, encoding="utf-8"))
+
+
+def _plain(value: Any) -> Any:
+    """A value CSV, JSON and Parquet all keep: times as ISO text, NaN as empty."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict | list):
+        import json
+
+        return json.dumps(value)
+    return value
+
+
+def _write(output: Path, write: Any) -> None:
+    """Write through a temporary file beside ``output``, so a failed write leaves nothing half-written."""
+    import os
+    import tempfile
+
+    from optarium.errors import InputFileError
+
+    try:
+        handle, temporary = tempfile.mkstemp(dir=output.parent or Path("."), prefix=f".{output.name}.", suffix=".tmp")
+        os.close(handle)
+    except OSError as error:
+        raise InputFileError(str(output), f"cannot write: {error.strerror}") from None
+    try:
+        write(temporary)
+        os.replace(temporary, output)
+    except OSError as error:
+        raise InputFileError(str(output), f"cannot write: {error.strerror}") from None
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)

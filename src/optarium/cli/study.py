@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from optarium.blackbox.space import Space
     from optarium.store.base import Store
 
-app = typer.Typer(help="Black-box studies: create, ask, tell, best, show, plot.", no_args_is_help=True)
+app = typer.Typer(
+    help="Black-box studies: create, ask, tell, best, show, plot, list, rename, delete, export.", no_args_is_help=True
+)
 
 NAME = typer.Argument(..., help="Study name.")
 
@@ -29,20 +31,30 @@ def create(
     seed: int | None = typer.Option(None, "--seed", help="Seed for reproducible suggestions."),
     budget: int | None = typer.Option(None, "--budget", help="Planned number of evaluations (helps `auto`; `gp` refines around the best point in the last 20%)."),
     feedback: str = typer.Option("value", "--feedback", help="value, or ranking (ZO-RankSGD)."),
+    load_if_exists: bool = typer.Option(
+        False, "--load-if-exists", help="If the study exists with the same space and direction, use it."
+    ),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Create a study; `auto` records why it picked its sampler."""
+    from rich.markup import escape
+
     from optarium.blackbox.study import Study
 
     study = Study.create(
         name, _space(space), sampler=sampler, direction=direction, seed=seed, budget=budget,
-        feedback=feedback, store=_persistent(store),
+        feedback=feedback, store=_persistent(store), load_if_exists=load_if_exists,
     )
     if as_json:
         print_json(study.summary())
     else:
-        console().print(f"created study [bold]{study.name}[/] ({study.space.dim} parameters, {study.direction})\nsampler: {study.sampler_reason}")
+        verb = f"loaded study [bold]{escape(study.name)}[/] ({len(study.trials)} trials, " if study.existed else (
+            f"created study [bold]{escape(study.name)}[/] ("
+        )
+        console().print(
+            f"{verb}{study.space.dim} parameters, {study.direction})\nsampler: {escape(study.sampler_reason)}"
+        )
     return 0
 
 
@@ -62,7 +74,7 @@ def ask(
         print_json([{"trial_id": t.number, "params": t.params} for t in trials])
     else:
         for trial in trials:
-            console().print(f"trial {trial.number}: {_params(trial.params)}")
+            console().print(f"trial {trial.number}: {_params(trial.params)}", markup=False)
     return 0
 
 
@@ -111,7 +123,7 @@ def best(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSO
     elif trial is None:
         console().print("no complete trial yet")
     else:
-        console().print(f"trial {trial.number}: value {trial.value:.10g}\n{_params(trial.params)}")
+        console().print(f"trial {trial.number}: value {trial.value:.10g}\n{_params(trial.params)}", markup=False)
     return 0
 
 
@@ -128,14 +140,18 @@ def show(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSO
         summary["trial_list"] = [t.to_dict() for t in trials]
         print_json(summary)
         return 0
+    from rich.markup import escape
     from rich.table import Table
 
     out = console()
-    out.print(f"[bold]{study.name}[/]  {study.direction}  sampler {study.sampler_name} (seed {study.seed})")
-    out.print(f"why: {study.sampler_reason}")
+    out.print(f"[bold]{escape(study.name)}[/]  {study.direction}  sampler {study.sampler_name} (seed {study.seed})")
+    out.print(f"why: {study.sampler_reason}", markup=False)
     table = Table("trial", "state", "value", "by", "params")
     for trial in trials:
-        table.add_row(str(trial.number), trial.state, "-" if trial.value is None else f"{trial.value:.6g}", trial.sampler, _params(trial.params))
+        table.add_row(
+            str(trial.number), trial.state, "-" if trial.value is None else f"{trial.value:.6g}", escape(trial.sampler),
+            escape(_params(trial.params)),
+        )
     out.print(table)
     return 0
 
@@ -165,7 +181,7 @@ def plot(
         axes.step([c for c, _ in curve], [v for _, v in curve], where="post", label="best so far")
     axes.set_xlabel("evaluations")
     axes.set_ylabel("value")
-    axes.set_title(f"{study.name} ({study.direction})")
+    axes.set_title(f"{study.name} ({study.direction})".replace("$", r"\$"))
     axes.legend()
     figure.tight_layout()
     try:
@@ -179,8 +195,118 @@ def plot(
     if as_json:
         print_json({"output": str(output), "evaluations": len(values)})
     else:
-        console().print(f"wrote {output}")
+        console().print(f"wrote {output}", markup=False)
     return 0
+
+
+@app.command("list")
+@command
+def list_studies(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION) -> int:
+    """Every study: sampler, direction, trials by state, best value, last activity."""
+    from optarium.blackbox.study import Study
+
+    handle = _reading(store)
+    summaries = [Study(handle, row).summary() for row in handle.list_studies()]
+    rows = [
+        {
+            "name": s["name"], "sampler": s["sampler"], "direction": s["direction"], **s["trials"],
+            "best_value": None if s["best"] is None else s["best"]["value"], "last_activity": s["last_activity"],
+        }
+        for s in summaries
+    ]
+    if as_json:
+        print_json(rows)
+        return 0
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("name", overflow="fold")
+    for header in ("sampler", "dir", "done", "pending", "failed", "best"):
+        table.add_column(header)
+    table.add_column("last activity", no_wrap=True, min_width=16)
+    for row in rows:
+        table.add_row(
+            escape(row["name"]), row["sampler"], row["direction"][:3], str(row["complete"]), str(row["pending"]),
+            str(row["failed"]), "-" if row["best_value"] is None else f"{row['best_value']:.6g}",
+            _when(row["last_activity"]),
+        )
+    console().print(table if rows else "no studies")
+    return 0
+
+
+@app.command("rename")
+@command
+def rename(
+    name: str = NAME,
+    new_name: str = typer.Argument(..., help="The new name."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Give a study a new name; its trials stay with it."""
+    from optarium.blackbox.study import Study
+
+    study = Study.load(name, _persistent(store))
+    study.rename(new_name)
+    if as_json:
+        print_json({"old_name": name, "name": study.name})
+    else:
+        console().print(f"renamed study {name} to {study.name}", markup=False)
+    return 0
+
+
+@app.command("delete")
+@command
+def delete(
+    name: str = NAME,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Delete without asking."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Delete a study and all its trials (asks first on a terminal)."""
+    import sys
+
+    from optarium.blackbox.study import Study
+
+    study = Study.load(name, _persistent(store))
+    if not yes:
+        if not sys.stdin.isatty():
+            from optarium.errors import OptariumError
+
+            raise OptariumError(f"refusing to delete study {name!r} without --yes: no terminal to confirm on")
+        if not typer.confirm(f"delete study {name!r} and its {len(study.trials)} trials?", err=True):
+            sys.stderr.write("nothing deleted\n")
+            return 1
+    removed = study.delete()
+    if as_json:
+        print_json({"deleted": name, "trials": removed})
+    else:
+        console().print(f"deleted study {name} and its {removed} trials", markup=False)
+    return 0
+
+
+@app.command("export")
+@command
+def export(
+    name: str = NAME,
+    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
+    file_format: str | None = typer.Option(
+        None, "--format", help="csv, json or parquet (default: from the file's suffix, else csv)."
+    ),
+    store: str | None = STORE_OPTION,
+) -> int:
+    """One row per trial: number, state, value, feasibility, params_<name>, sampler, times."""
+    from optarium.blackbox.study import Study
+    from optarium.cli.runs import write_rows
+
+    study = Study.load(name, _reading(store))
+    write_rows(study.trial_rows(), output, file_format)
+    return 0
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value)
 
 
 def _persistent(store: str | None) -> str | None:
