@@ -59,10 +59,22 @@ def test_a_configuration_for_another_solver_version_is_ignored_with_the_reason(s
     assert "was tuned for highs 0.0.1" in plan.reason and "ignored" in plan.reason
 
 
-def test_without_a_store_or_configurations_the_rules_say_so(store: Store) -> None:
+def test_without_a_store_or_configurations_the_plan_is_the_rules_own(store: Store) -> None:
+    from optarium.plan.rules import MathRules
+
     problem = generate("multiple_knapsack", 1, **TINY)
-    assert "no store" in TunedPlanner().plan(problem, None).reason
-    assert "no tuned configuration in the store" in TunedPlanner().plan(problem, store).reason
+    rules = MathRules().plan(problem)
+    assert TunedPlanner().plan(problem, None) == rules
+    assert TunedPlanner().plan(problem, store) == rules
+
+
+def test_the_math_kind_plans_with_tuned_configurations_by_default(store: Store) -> None:
+    import optarium
+
+    save_configuration(store)
+    solution = optarium.solve(generate("multiple_knapsack", 99, **TINY), store=store)
+    assert solution.plan is not None and solution.plan.source == "tuned"
+    assert solution.verified
 
 
 def test_a_reset_configuration_is_no_longer_used(store: Store) -> None:

@@ -55,11 +55,12 @@ class TunedPlanner:
         from optarium.plan.rules import MathRules
 
         base = (self.rules or MathRules()).plan(problem, history)
+        # nothing tuned to consider: the rules' plan as it is, so everyday solves read as before
         if history is None:
-            return replace(base, reason=f"{base.reason}; no tuned configuration: no store to look in")
+            return base
         configurations = self.configurations(history)
         if not configurations:
-            return replace(base, reason=f"{base.reason}; no tuned configuration in the store")
+            return base
         from optarium.learn.recognise import distance, feature_vector
 
         vector = feature_vector(problem.features())

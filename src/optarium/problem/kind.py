@@ -69,9 +69,9 @@ def _verify(problem: MathProgram, x: Any, objective: float | None) -> Verificati
 
 
 def _planner() -> Any:
-    from optarium.plan.rules import MathRules
+    from optarium.plan.tuned import TunedPlanner
 
-    return MathRules()
+    return TunedPlanner()
 
 
 def _record(problem: MathProgram, solution: Solution[Any]) -> tuple[bytes | None, dict[str, Any]]:
