@@ -20,7 +20,7 @@ app = typer.Typer(
     name="optarium",
     help="Turn optimization problems into verified best decisions.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     # plain help text: rendering it with rich would double the start-up time
     rich_markup_mode=None,
