@@ -32,18 +32,36 @@ def list_runs(
     if as_json:
         print_json(rows)
         return 0
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table("id", "when", "kind", "problem", "solver", "status", "objective", "verified", "seconds")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("id", justify="right")
+    table.add_column("when", no_wrap=True, min_width=19)
+    for header in ("kind", "problem", "solver", "status"):
+        table.add_column(header, overflow="fold")
+    table.add_column("objective", no_wrap=True, justify="right")
+    table.add_column("verified")
+    table.add_column("seconds", no_wrap=True, justify="right")
     for row in rows:
         table.add_row(
             str(row["id"]), row["created_at"].strftime("%Y-%m-%d %H:%M:%S"), escape(row["kind"]), escape(row["name"]),
             escape(row["solver"]), escape(row["status"]), "-" if row["objective"] is None else f"{row['objective']:.10g}",
             "yes" if row["verified"] else "no", f"{row['seconds']:.3f}",
         )
-    console().print(table)
+    print_table(table)
     return 0
+
+
+def print_table(table: Any) -> None:
+    """Print a table on stdout; piped, at its natural width, so no cell is cut or folded."""
+    from rich.measure import Measurement
+
+    out = console()
+    if not out.is_terminal:
+        out.width = max(out.width, Measurement.get(out, out.options.update_width(1000), table).maximum)
+    out.print(table)
 
 
 @app.command("show")

@@ -232,7 +232,12 @@ def list_studies(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION) 
             str(row["failed"]), "-" if row["best_value"] is None else f"{row['best_value']:.6g}",
             _when(row["last_activity"]),
         )
-    console().print(table if rows else "no studies")
+    if not rows:
+        console().print("no studies")
+        return 0
+    from optarium.cli.runs import print_table
+
+    print_table(table)
     return 0
 
 
