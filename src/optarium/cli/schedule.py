@@ -26,7 +26,7 @@ def schedule(
     time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds for CP-SAT (methods cp and learned+cp; default 10)."),
     method: str | None = typer.Option(None, "--method", "-m", help="auto (default: cp), cp, rule, learned or learned+cp."),
     rule: str | None = typer.Option(None, "--rule", help="Dispatching rule for --method rule: spt, mwkr, mor (default) or fifo."),
-    threads: int | None = typer.Option(None, "--threads", help="CP-SAT workers (default 8)."),
+    threads: int | None = typer.Option(None, "--threads", help="CP-SAT workers (default: the machine's cores, at most 8)."),
     seed: int | None = typer.Option(None, "--seed", help="CP-SAT's random seed (default 0)."),
     model: Path | None = typer.Option(None, "--model", help="Learned-rule model file (default: the store's newest, else the shipped one)."),
     plot: Path | None = typer.Option(None, "--plot", help="Write a Gantt chart (PNG) of the schedule."),

@@ -19,6 +19,7 @@ The status map, the same for every caller (:data:`STATUS`):
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,8 @@ STATUS: dict[str, str] = {
     "UNKNOWN": "time_limit",
     "MODEL_INVALID": "error",
 }
-DEFAULT_WORKERS = 8
+# CP-SAT's portfolio wants up to 8 workers; more workers than cores only slow each other down
+DEFAULT_WORKERS = max(1, min(8, os.cpu_count() or 1))
 
 
 def status_of(name: str) -> str:

@@ -20,7 +20,7 @@ class ScheduleSettings(Settings):
 
     ``method``: auto, cp, rule, learned or learned+cp; ``time_limit``: seconds
     for CP-SAT (None: no limit); ``rule``: the dispatching rule of method
-    ``rule``; ``threads``: CP-SAT workers (default 8); ``seed``: CP-SAT's
+    ``rule``; ``threads``: CP-SAT workers (default: the cores, at most 8); ``seed``: CP-SAT's
     random seed; ``model``: a learned-rule file that wins over the store's
     ``jobshop.rule`` artifact and the shipped rule.
     """
