@@ -156,13 +156,13 @@ def test_a_study_on_a_named_memory_store_is_shared_by_two_threads() -> None:
     assert all(t.state == "complete" for t in trials)
 
 
-def test_optimize_marks_crashing_evaluations_failed() -> None:
+def test_optimize_marks_caught_crashing_evaluations_failed() -> None:
     def flaky(params: dict) -> float:
         if params["x"] > 1.0:
             raise RuntimeError("instrument offline")
         return params["x"] ** 2
 
-    study = optimize(flaky, Space.from_dict(SPACE), budget=10, sampler="sobol", seed=3)
+    study = optimize(flaky, Space.from_dict(SPACE), budget=10, sampler="sobol", seed=3, catch=(RuntimeError,))
     states = {t.state for t in study.trials}
     assert states <= {"complete", "failed"} and "complete" in states
 
@@ -236,3 +236,29 @@ def test_killed_worker_leaves_its_trial_pending_to_tell_later(store_url: str) ->
     study.tell(orphan, 0.25)
     study.tell(fresh, failed=True)
     assert {t.number: t.state for t in study.trials}[orphan] == "complete"
+
+
+def test_rename_and_delete_a_study_on_every_store(any_store: str) -> None:
+    study = Study.create("first", SPACE, sampler="sobol", seed=1, store=any_store)
+    Study.create("second", SPACE, sampler="sobol", seed=1, store=any_store)
+    study.tell(study.ask()[0], 1.0)
+    with pytest.raises(StudyExistsError, match="'second'"):
+        study.rename("second")
+    study.rename("renamed")
+    assert study.name == "renamed" and len(Study.load("renamed", store=any_store).trials) == 1
+    with pytest.raises(StudyNotFoundError):
+        Study.load("first", store=any_store)
+    assert study.delete() == 1
+    assert [row["name"] for row in Study.list_all(any_store)] == ["second"]
+
+
+def test_load_if_exists_returns_the_study_only_for_the_same_space_and_direction(any_store: str) -> None:
+    study = Study.create("lab", SPACE, sampler="sobol", seed=1, store=any_store)
+    assert study.existed is False
+    study.tell(study.ask()[0], 2.0)
+    again = Study.create("lab", SPACE, sampler="gp", seed=9, store=any_store, load_if_exists=True)
+    assert again.existed and again.sampler_name == "sobol" and len(again.trials) == 1
+    with pytest.raises(StudyExistsError, match="different space"):
+        Study.create("lab", {"x": {"type": "float", "low": 0.0, "high": 1.0}}, store=any_store, load_if_exists=True)
+    with pytest.raises(StudyExistsError, match="direction='minimize'"):
+        Study.create("lab", SPACE, direction="maximize", store=any_store, load_if_exists=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -25,14 +27,21 @@ def optimize(
     direction: str = "minimize",
     study_name: str | None = None,
     store: Store | str | None = None,
+    catch: tuple[type[BaseException], ...] = (),
+    show_progress: bool = False,
 ) -> Study:
     """Evaluate ``fn(params)`` ``budget`` times and return the study (``study.best``).
 
-    ``n_workers > 1`` asks batches of that size and evaluates them in threads. A call
-    that raises or returns NaN/inf is told as failed, so one bad point does not stop
-    the loop. Without ``store`` the study lives in a fresh in-memory store and is gone
-    with the returned object (no file is written); give a URL (``sqlite:///lab.db``,
-    ``postgresql://...``, ``memory://NAME``) or a store object to keep it or share it.
+    ``n_workers > 1`` asks batches of that size and evaluates them in threads. A call that
+    returns NaN/inf is told as failed. A call that raises is told as failed and its exception
+    is raised by ``optimize`` (after the rest of its batch is told), unless its type is in
+    ``catch``: then the loop goes on. Without ``store`` the study lives in a fresh in-memory
+    store and is gone with the returned object (no file is written); give a URL
+    (``sqlite:///lab.db``, ``postgresql://...``, ``memory://NAME``) or a store object to keep
+    it or share it. A ``study_name`` that exists in the store is resumed (its space and
+    direction must match; its sampler and seed are kept) and ``budget`` more trials are run.
+    ``show_progress`` draws the trial count, best value and elapsed time on stderr when it
+    is a terminal.
     """
     import uuid
     from concurrent.futures import ThreadPoolExecutor
@@ -44,28 +53,83 @@ def optimize(
         raise OptionError("budget", budget, "a positive integer")
     if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
         raise OptionError("n_workers", n_workers, "a positive integer")
+    if isinstance(catch, type):
+        catch = (catch,)
+    if not isinstance(catch, tuple) or not all(isinstance(c, type) and issubclass(c, BaseException) for c in catch):
+        raise OptionError("catch", catch, "a tuple of exception types")
     space = space if isinstance(space, Space) else Space.from_dict(space)
     study = Study.create(
         study_name or f"optimize-{uuid.uuid4().hex[:12]}", space, sampler=sampler, direction=direction,
-        seed=seed, budget=budget, store="memory://" if store is None else store,
+        seed=seed, budget=budget, store="memory://" if store is None else store, load_if_exists=study_name is not None,
     )
 
-    def evaluate(params: dict[str, Any]) -> float | None:
+    def evaluate(params: dict[str, Any]) -> tuple[float | None, Exception | None]:
         try:
             value = float(fn(params))
-        except Exception:
-            return None
-        return value if math.isfinite(value) else None
+        except Exception as error:  # told as failed; raised below unless caught
+            return None, error
+        return (value if math.isfinite(value) else None), None
 
     done = 0
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+    with _Progress(show_progress, budget, direction) as progress, ThreadPoolExecutor(max_workers=n_workers) as pool:
         while done < budget:
             trials = study.ask(min(n_workers, budget - done))
-            for trial, value in zip(trials, pool.map(evaluate, [t.params for t in trials]), strict=True):
+            raised: Exception | None = None
+            for trial, (value, error) in zip(trials, pool.map(evaluate, [t.params for t in trials]), strict=True):
                 if value is None:
                     study.tell(trial, failed=True)
                 else:
                     study.tell(trial, value)
+                progress.update(value)
+                if error is not None and not isinstance(error, catch) and raised is None:
+                    raised = error
+            if raised is not None:
+                raise raised
             done += len(trials)
     return study
 
+
+class _Progress:
+    """Trials done, best value and elapsed time, redrawn on stderr while ``optimize`` runs (terminals only)."""
+
+    def __init__(self, enabled: bool, budget: int, direction: str):
+        self.enabled = bool(enabled) and sys.stderr.isatty()
+        self.budget = budget
+        self.sign = 1.0 if direction == "minimize" else -1.0
+        self.done = 0
+        self.failed = 0
+        self.best: float | None = None
+        self.started = time.perf_counter()
+        self._live: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.live import Live
+
+            self._live = Live(self, console=Console(stderr=True, highlight=False), refresh_per_second=4, transient=False)
+            self._live.start()
+        return self
+
+    def update(self, value: float | None) -> None:
+        self.done += 1
+        if value is None:
+            self.failed += 1
+        elif self.best is None or self.sign * value < self.sign * self.best:
+            self.best = value
+        if self._live is not None:
+            self._live.refresh()
+
+    def __rich__(self) -> Any:
+        from rich.text import Text
+
+        best = "-" if self.best is None else f"{self.best:.6g}"
+        failed = f" ({self.failed} failed)" if self.failed else ""
+        return Text(
+            f"optimize: trial {self.done}/{self.budget}{failed}  best {best}  "
+            f"elapsed {time.perf_counter() - self.started:.1f}s"
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.stop()
