@@ -134,6 +134,31 @@ def test_a_malformed_number_in_a_long_section_is_still_refused(tmp_path: Path) -
         read_problem(path)
 
 
+@pytest.mark.parametrize("bad", [False, True])
+def test_a_large_file_checked_beside_the_parse_reads_the_same_and_refuses_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: bool
+) -> None:
+    """Past PARALLEL_CHECK_CHARS the number check runs in a forked child while HiGHS parses."""
+    from optarium.problem import io
+
+    lines = "".join(f" x{j} obj 1 c1 1\n" for j in range(2000))
+    value = "1.2.3" if bad else "2"
+    text = f"NAME long\nROWS\n N obj\n L c1\nCOLUMNS\n{lines} y obj 1 c1 {value}\nRHS\n rhs c1 4\nENDATA\n"
+    path = tmp_path / "long.mps"
+    path.write_text(text)
+    expected = None if bad else read_problem(path).fingerprint()
+    forks: list[int] = []
+    real_fork = io.os.fork
+    monkeypatch.setattr(io, "PARALLEL_CHECK_CHARS", 0)
+    monkeypatch.setattr(io.os, "fork", lambda: forks.append(1) or real_fork())
+    if bad:
+        with pytest.raises(InvalidModelError, match=r"long.mps:2006: '1.2.3' is not a number"):
+            read_problem(path)
+    else:
+        assert read_problem(path).fingerprint() == expected
+    assert forks == [1]
+
+
 @pytest.mark.parametrize("suffix", [".mps.bz2", ".lp.xz", ".mps.xz", ".lp.bz2"])
 def test_bz2_and_xz_models_are_written_read_and_solved(tmp_path: Path, suffix: str) -> None:
     path = write_problem(small_milp(), tmp_path / f"small{suffix}")

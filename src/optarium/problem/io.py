@@ -199,6 +199,34 @@ def _check_lp_numbers(path: Path, text: str) -> None:
         )
 
 
+# a large MPS text is checked in a forked process while HiGHS parses the file in this one
+PARALLEL_CHECK_CHARS = 4_000_000
+
+
+def _check_aside(file: Path, text: str) -> int | None:
+    """Start :func:`_check_mps_numbers` in a forked child; its pid, or None where there is no fork."""
+    if not hasattr(os, "fork"):
+        _check_mps_numbers(file, text)
+        return None
+    pid = os.fork()
+    if pid == 0:  # the child: check, say how it went in the exit status, run nothing else
+        code = 1
+        try:
+            _check_mps_numbers(file, text)
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _checked_aside(pid: int | None) -> bool:
+    """Wait for the checking child; True when it found every number well formed."""
+    if pid is None:
+        return True
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
 @contextmanager
 def _plain_file(path: str | os.PathLike[str]) -> Iterator[tuple[Path, Path, str]]:
     """Check a model file's text and yield (the file, a plain copy a parser can read, its format)."""
@@ -211,13 +239,19 @@ def _plain_file(path: str | os.PathLike[str]) -> Iterator[tuple[Path, Path, str]
     text = _open_text(file)
     if not text or text.isspace():
         raise InvalidModelError("file is empty", source=str(file))
-    if kind == "mps":
+    checker = None
+    if kind == "mps" and not _compression(file) and len(text) >= PARALLEL_CHECK_CHARS:
+        checker = _check_aside(file, text)
+    elif kind == "mps":
         _check_mps_numbers(file, text)
     else:
         _check_lp_numbers(file, text)
     if not _compression(file):
-        del text
-        yield file, file, kind
+        try:
+            yield file, file, kind
+        finally:
+            if checker is not None and not _checked_aside(checker):
+                _check_mps_numbers(file, text)  # raises, naming the line
         return
     # hand the parser the plain text: not every HiGHS or SCIP build reads gzip, none reads bz2 or xz
     with tempfile.TemporaryDirectory() as tmp:
