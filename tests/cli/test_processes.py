@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,22 +16,6 @@ import pytest
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-
-
-def market_split(path: Path) -> Path:
-    """A small integer program that keeps CP-SAT busy far longer than these tests wait."""
-    rng = np.random.default_rng(7)
-    rows, cols = 6, 50
-    weights = rng.integers(0, 100, size=(rows, cols))
-    lines = ["Minimize", " obj: " + " + ".join(f"s{i} + t{i}" for i in range(rows)), "Subject To"]
-    for i in range(rows):
-        terms = " + ".join(f"{w} x{j}" for j, w in enumerate(weights[i]))
-        lines.append(f" r{i}: {terms} + s{i} - t{i} = {weights[i].sum() // 2}")
-    lines += ["Bounds", *(f" 0 <= s{i} <= 10000\n 0 <= t{i} <= 10000" for i in range(rows))]
-    lines += ["General", " " + " ".join(f"s{i} t{i}" for i in range(rows))]
-    lines += ["Binary", " " + " ".join(f"x{j}" for j in range(cols)), "End"]
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def job_shop(path: Path) -> Path:
@@ -78,16 +63,16 @@ def start(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
     return process
 
 
-def commands(tmp_path: Path) -> dict[str, list[str]]:
+def commands(tmp_path: Path, market_split: Callable[..., Path]) -> dict[str, list[str]]:
     return {
-        "solve": ["solve", str(market_split(tmp_path / "split.lp")), "--solver", "cpsat", "--time-limit", "120"],
+        "solve": ["solve", str(market_split(tmp_path / "split.lp", integer_slacks=True)), "--solver", "cpsat", "--time-limit", "120"],
         "schedule": ["schedule", str(job_shop(tmp_path / "shop.txt")), "--time-limit", "120", "--threads", "2"],
     }
 
 
 @pytest.mark.parametrize("name", ["solve", "schedule"])
-def test_kill_9_leaves_no_solver_worker(tmp_path: Path, name: str) -> None:
-    process = start(commands(tmp_path)[name], tmp_path)
+def test_kill_9_leaves_no_solver_worker(tmp_path: Path, name: str, market_split: Callable[..., Path]) -> None:
+    process = start(commands(tmp_path, market_split)[name], tmp_path)
     assert len(workers_of(process.pid)) == 1
     process.kill()
     process.communicate(timeout=10)
@@ -98,8 +83,8 @@ def test_kill_9_leaves_no_solver_worker(tmp_path: Path, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["solve", "schedule"])
-def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path, name: str) -> None:
-    process = start(commands(tmp_path)[name], tmp_path)
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path, name: str, market_split: Callable[..., Path]) -> None:
+    process = start(commands(tmp_path, market_split)[name], tmp_path)
     os.killpg(process.pid, signal.SIGINT)  # the whole process group, as a terminal sends it
     _, err = process.communicate(timeout=30)
     assert err == "interrupted\n"

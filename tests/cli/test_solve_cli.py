@@ -8,9 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from optarium.store.base import open_store
@@ -89,20 +89,6 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2 and "Traceback" in done.stderr
 
 
-def hard_problem(path: Path) -> Path:
-    """A market-split instance: tiny, and hard enough to keep a solver busy for a while."""
-    rng = np.random.default_rng(7)
-    rows, cols = 6, 50
-    weights = rng.integers(0, 100, size=(rows, cols))
-    lines = ["Minimize", " obj: " + " + ".join(f"s{i} + t{i}" for i in range(rows)), "Subject To"]
-    for i in range(rows):
-        terms = " + ".join(f"{w} x{j}" for j, w in enumerate(weights[i]))
-        lines.append(f" r{i}: {terms} + s{i} - t{i} = {weights[i].sum() // 2}")
-    lines += ["Binary", " " + " ".join(f"x{j}" for j in range(cols)), "End"]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def interrupt_after(args: list[str], store: str, seconds: float) -> tuple[int, str, str]:
     """Run ``optarium ARGS``, send Ctrl-C after ``seconds``; exit code, stdout, stderr."""
     # As at a terminal: Ctrl-C delivered, even when this test runs in a background job (which
@@ -118,9 +104,9 @@ def interrupt_after(args: list[str], store: str, seconds: float) -> tuple[int, s
 
 
 @pytest.mark.parametrize("solver", ["highs", "scip"])  # SCIP catches Ctrl-C itself
-def test_ctrl_c_keeps_the_best_answer_found_so_far(tmp_path: Path, solver: str) -> None:
+def test_ctrl_c_keeps_the_best_answer_found_so_far(tmp_path: Path, solver: str, market_split: Callable[..., Path]) -> None:
     store = f"sqlite:///{tmp_path / 's.db'}"
-    model = hard_problem(tmp_path / "split.lp")
+    model = market_split(tmp_path / "split.lp")
     output = tmp_path / "best.sol"
     code, out, _ = interrupt_after(["solve", str(model), "--json", "--solver", solver, "-o", str(output)], store, 2.5)
     assert code == 130
@@ -131,41 +117,16 @@ def test_ctrl_c_keeps_the_best_answer_found_so_far(tmp_path: Path, solver: str) 
     assert recorded["status"] == "interrupted" and recorded["verified"]
 
 
-def run_on_terminal(args: list[str], store: str) -> tuple[int, str, str]:
-    """Run with stderr on a pseudo-terminal, as a person at a shell would see it."""
-    import pty
-    import select
-
-    leader, follower = pty.openpty()
-    process = subprocess.Popen([OPTARIUM, *args], env={**os.environ, "OPTARIUM_STORE": store},
-                               stdout=subprocess.PIPE, stderr=follower, text=True)
-    os.close(follower)
-    screen = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            screen += chunk
-        elif process.poll() is not None:
-            break
-    out = process.stdout.read() if process.stdout else ""
-    os.close(leader)
-    return process.wait(), out, screen.decode(errors="replace")
-
-
-def test_long_solve_shows_live_progress_on_a_terminal(tmp_path: Path) -> None:
-    model = hard_problem(tmp_path / "split.lp")
-    store = f"sqlite:///{tmp_path / 's.db'}"
-    code, out, screen = run_on_terminal(["solve", str(model), "--time-limit", "3"], store)
+def test_long_solve_shows_live_progress_on_a_terminal(
+    tmp_path: Path, market_split: Callable[..., Path], on_terminal: Callable[..., tuple[int, str, str]]
+) -> None:
+    model = market_split(tmp_path / "split.lp")
+    env = {"OPTARIUM_STORE": f"sqlite:///{tmp_path / 's.db'}"}
+    code, out, screen = on_terminal(["solve", str(model), "--time-limit", "3"], env)
     assert code == 0
     assert "time_limit" in out
     assert "solving" in screen and "bound" in screen
-    code, out, screen = run_on_terminal(["solve", str(model), "--time-limit", "2", "--json"], store)
+    code, out, screen = on_terminal(["solve", str(model), "--time-limit", "2", "--json"], env)
     assert json.loads(out)["status"] == "time_limit"
     assert screen.strip() == ""
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from optarium.store.base import open_store
@@ -75,28 +76,12 @@ def test_jobs_must_be_positive(tmp_path: Path) -> None:
     assert done.returncode == 2 and "--jobs" in done.stderr
 
 
-def hard_problem(path: Path, seed: int) -> Path:
-    """A market-split instance: tiny, and hard enough to keep a solver busy for a while."""
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    rows, cols = 6, 50
-    weights = rng.integers(0, 100, size=(rows, cols))
-    lines = ["Minimize", " obj: " + " + ".join(f"s{i} + t{i}" for i in range(rows)), "Subject To"]
-    for i in range(rows):
-        terms = " + ".join(f"{w} x{j}" for j, w in enumerate(weights[i]))
-        lines.append(f" r{i}: {terms} + s{i} - t{i} = {weights[i].sum() // 2}")
-    lines += ["Binary", " " + " ".join(f"x{j}" for j in range(cols)), "End"]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def test_ctrl_c_in_a_batch_keeps_each_running_files_best_answer(tmp_path: Path) -> None:
+def test_ctrl_c_in_a_batch_keeps_each_running_files_best_answer(tmp_path: Path, market_split: Callable[..., Path]) -> None:
     import signal
     import time
 
     store = f"sqlite:///{tmp_path / 's.db'}"
-    models = [str(hard_problem(tmp_path / f"split{copy}.lp", 7)) for copy in (1, 2)] + [MODELS[0]]
+    models = [str(market_split(tmp_path / f"split{copy}.lp", 7)) for copy in (1, 2)] + [MODELS[0]]
     # its own session, as a command at a terminal: Ctrl-C reaches the whole process group
     process = subprocess.Popen([OPTARIUM, "solve", *models, "--jobs", "2", "--json", "--solver", "highs"],
                                env={**os.environ, "OPTARIUM_STORE": store}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -112,30 +97,12 @@ def test_ctrl_c_in_a_batch_keeps_each_running_files_best_answer(tmp_path: Path) 
     assert open_store(store).count_runs() == 2
 
 
-def test_a_batch_shows_its_progress_on_a_terminal_only(tmp_path: Path) -> None:
-    import pty
-    import select
-
-    leader, follower = pty.openpty()
-    process = subprocess.Popen([OPTARIUM, "solve", *MODELS, "--no-record"], stdout=subprocess.PIPE, stderr=follower, text=True)
-    os.close(follower)
-    screen = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            screen += chunk
-        elif process.poll() is not None:
-            break
-    out = process.stdout.read() if process.stdout else ""
-    os.close(leader)
-    assert process.wait() == 0
-    assert "solving" in screen.decode(errors="replace") and "3/3" in screen.decode(errors="replace")
+def test_a_batch_shows_its_progress_on_a_terminal_only(
+    tmp_path: Path, on_terminal: Callable[..., tuple[int, str, str]]
+) -> None:
+    code, out, screen = on_terminal(["solve", *MODELS, "--no-record"])
+    assert code == 0
+    assert "solving" in screen and "3/3" in screen
     assert "knapsack.lp" in out and "solving" not in out
     piped = run("solve", *MODELS, "--no-record", store=f"sqlite:///{tmp_path / 's.db'}")
     assert piped.stderr == ""

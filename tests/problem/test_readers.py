@@ -1,6 +1,6 @@
 """The two MPS/LP readers (HiGHS's and SCIP's) and the reader cross-check.
 
-The model files are written here from a MathProgram or by hand; none comes from ../shared/data.
+The model files are written here from a MathProgram or by hand; none comes from outside the repository.
 """
 
 from __future__ import annotations
