@@ -109,6 +109,9 @@ BUILTIN: dict[str, str] = {
     "math_program": "optarium.problem.kind",
     "routing": "optarium.domains.routing.kind",
     "jobshop": "optarium.domains.scheduling.kind",
+    "robust": "optarium.domains.robust.kind",
+    "bilevel": "optarium.domains.bilevel.kind",
+    "nonlinear": "optarium.domains.nonlinear.kind",
 }
 
 
