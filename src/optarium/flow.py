@@ -9,6 +9,7 @@ the store and no kind writes its own record.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from optarium.kinds import Backend, KindSpec
     from optarium.plan import Plan, Planner
     from optarium.store.base import Run, Store
+
+log = logging.getLogger(__name__)
 
 
 def solve_problem(
@@ -58,6 +61,10 @@ def solve_problem(
             plan = replace(plan, params={**plan.params, **params})
     else:
         plan = user_plan(solver, params)
+    log.info("plan for %s (%s): %s, from %s: %s", getattr(problem, "name", "") or "the problem", spec.name, plan.solver,
+             plan.source, plan.reason)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("plan parameters %s; options %s", plan.params, _recorded(options))
     backend = spec.backend(plan.solver)
     if spec.check is not None:
         spec.check(backend, problem)
@@ -72,13 +79,24 @@ def solve_problem(
         recording = time.perf_counter()
         solution.run_id = handle.record_run(to_run(spec, problem, solution, source, options))
         solution.timings["record"] = time.perf_counter() - recording
+        log.info("recorded run %s in %s (%.3f s)", solution.run_id, _shown_url(handle), solution.timings["record"])
     solution.timings["flow"] = time.perf_counter() - started
     return solution
 
 
+def _shown_url(store: Any) -> str:
+    """The store's URL for a log line, a password in it hidden."""
+    import re
+
+    return re.sub(r"(?<=:)[^:/@]+(?=@)", "***", str(getattr(store, "url", "the store")))
+
+
 def attempt(spec: KindSpec, problem: Any, backend: Backend, options: Any, plan: Plan, *, reader: str = "") -> Solution[Any]:
     """Solve with one backend and verify its answer; nothing is recorded."""
+    log.info("%s started", backend.name)
     raw = backend.solve(problem, options, plan)
+    log.info("%s finished: %s, objective %s, %.3f s%s", backend.name, raw.status, raw.objective, raw.seconds,
+             f" ({raw.message})" if raw.message else "")
     started = time.perf_counter()
     verification = None
     payload = None
@@ -88,6 +106,12 @@ def attempt(spec: KindSpec, problem: Any, backend: Backend, options: Any, plan: 
             verification = replace(verification, reader=reader)
         payload = spec.wrap(problem, raw.payload)
     status, why = settle(raw.status, raw.payload is not None, verification, backend.name)
+    if verification is None:
+        log.info("nothing to verify: %s gave no point", backend.name)
+    elif verification.verified:
+        log.info("verified: objective %s recomputed, largest violation %.2e", verification.objective, verification.max_violation)
+    else:
+        log.warning("%s's answer failed verification: %s", backend.name, verification.message)
     objective = raw.objective
     if verification is not None and verification.verified and verification.objective is not None:
         objective = verification.objective if objective is None else objective

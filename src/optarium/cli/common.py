@@ -81,6 +81,59 @@ def command(function: Callable[..., int | None]) -> Callable[..., None]:
     return run
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+def setup_logging(verbose: int = 0, level: str | None = None, file: str | None = None) -> None:
+    """Send the ``optarium`` loggers to stderr (warnings; ``verbose`` 1: info, 2: debug; or ``level``)
+    and, with ``file``, to that file too (info unless a level was asked for).
+
+    A bad level or a file that cannot be written raises :class:`~optarium.errors.OptionError` naming the flag.
+    """
+    import logging
+
+    from optarium.errors import OptionError
+
+    class StderrHandler(logging.StreamHandler):
+        """Writes to whatever ``sys.stderr`` is at the time, so a live progress display can take it over."""
+
+        @property
+        def stream(self) -> Any:
+            return sys.stderr
+
+        @stream.setter
+        def stream(self, value: Any) -> None:
+            pass
+
+    if level is not None and level.strip().lower() not in LOG_LEVELS:
+        raise OptionError("--log-level", level, "one of " + ", ".join(LOG_LEVELS))
+    asked: int | None = None
+    if level is not None:
+        asked = logging.getLevelName(level.strip().upper())
+    elif verbose:
+        asked = logging.DEBUG if verbose > 1 else logging.INFO
+    terminal: logging.Handler = StderrHandler()
+    terminal.setLevel(asked if asked is not None else logging.WARNING)
+    terminal.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handlers = [terminal]
+    if file is not None:
+        try:
+            written: logging.Handler = logging.FileHandler(file, encoding="utf-8")
+        except OSError as error:
+            raise OptionError("--log-file", file, f"a file that can be written ({error.strerror or error})") from None
+        written.setLevel(asked if asked is not None else logging.INFO)
+        written.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handlers.append(written)
+    logger = logging.getLogger("optarium")
+    for old in list(logger.handlers):
+        logger.removeHandler(old)
+        old.close()
+    for handler in handlers:
+        logger.addHandler(handler)
+    logger.setLevel(min(handler.level for handler in handlers))
+    logger.propagate = False
+
+
 def console(stderr: bool = False) -> Console:
     from rich.console import Console
 

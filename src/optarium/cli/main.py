@@ -38,12 +38,60 @@ def _print_version(value: bool) -> None:
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, show_default=False,
+        help="Log more on stderr: -v info, -vv debug (default: warnings)."),
+    log_level: str | None = typer.Option(
+        None, "--log-level", metavar="LEVEL", help="Log level on stderr: debug, info, warning, error or critical."
+    ),
+    log_file: str | None = typer.Option(
+        None, "--log-file", metavar="PATH", help="Also append the log to PATH (info and above unless a level is given)."
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     if debug:
         os.environ["OPTARIUM_DEBUG"] = "1"
+    from optarium.cli.common import setup_logging
+    from optarium.errors import OptionError
+
+    try:
+        setup_logging(verbose, log_level, log_file)
+    except OptionError as error:
+        sys.stderr.write(f"error: {error}\n")
+        raise typer.Exit(2) from None
+
+
+# root options a user may also write after the subcommand; those taking a value say so
+_ROOT_FLAGS = {"--verbose": False, "--log-level": True, "--log-file": True}
+
+
+def _root_options_first(args: list[str]) -> list[str]:
+    """``args`` with the logging options moved before the subcommand (they are root options).
+
+    Only what stands before a ``--`` is looked at; a value-taking option at the end with no
+    value raises a usage error.
+    """
+    from typer._click.exceptions import UsageError
+
+    end = args.index("--") if "--" in args else len(args)
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < end:
+        arg = args[index]
+        name = arg.split("=", 1)[0]
+        if name in _ROOT_FLAGS or (len(arg) > 1 and arg[0] == "-" and arg[1:] == "v" * (len(arg) - 1)):
+            front.append(arg)
+            if _ROOT_FLAGS.get(name) and "=" not in arg:
+                if index + 1 >= end:
+                    raise UsageError(f"option '{name}' requires an argument")
+                front.append(args[index + 1])
+                index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return front + rest + args[end:]
 
 
 app.command("solve")(command(solve))
@@ -57,6 +105,12 @@ app.command("equiv")(command(equiv))
 app.command("generate")(command(__import__("optarium.cli.generate", fromlist=["generate"]).generate))
 app.command("tune")(command(__import__("optarium.cli.tune", fromlist=["tune"]).tune))
 app.add_typer(__import__("optarium.cli.learn", fromlist=["app"]).app, name="learn")
+# TEMPORARY while the new commands are built (replaced by plain lines at integration)
+import importlib.util as _util  # noqa: E402
+
+for _name in ("robust", "bilevel"):
+    if _util.find_spec(f"optarium.cli.{_name}") is not None:
+        app.command(_name)(command(getattr(__import__(f"optarium.cli.{_name}", fromlist=[_name]), _name)))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -73,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         os.environ["OPTARIUM_DEBUG"] = "1"
         args = [arg for arg in args[:end] if arg != "--debug"] + args[end:]
     try:
+        args = _root_options_first(args)
         code = get_command(app).main(args=args, prog_name="optarium", standalone_mode=False)
     except NoArgsIsHelpError as help_page:
         help_page.show()
