@@ -112,6 +112,7 @@ BUILTIN: dict[str, str] = {
     "robust": "optarium.domains.robust.kind",
     "bilevel": "optarium.domains.bilevel.kind",
     "nonlinear": "optarium.domains.nonlinear.kind",
+    "blackbox": "optarium.blackbox.kind",
 }
 
 
@@ -137,13 +138,22 @@ _LOADING = threading.RLock()
 def _load(name: str | None = None) -> None:
     """Import the module of one built-in kind (or of all of them) unless it is registered."""
     import importlib
-    import importlib.util
 
     for kind, module in BUILTIN.items():
         if (name is None or kind == name) and kind not in _KINDS:
             with _LOADING:  # threads solving at once wait for the one that registers the kind
-                if kind not in _KINDS and importlib.util.find_spec(module) is not None:
+                if kind not in _KINDS and _installed(module):
                     importlib.import_module(module)
+
+
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported (its package may be missing altogether)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def names() -> list[str]:
