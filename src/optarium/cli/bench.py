@@ -7,7 +7,14 @@ from pathlib import Path
 
 import typer
 
-from optarium.cli.common import JSON_OPTION, command, console, print_json
+from optarium.cli.common import (
+    JSON_OPTION,
+    QUIET_OPTION,
+    CountProgress,
+    command,
+    console,
+    print_json,
+)
 
 app = typer.Typer(help="Run benchmark suites and audits.", no_args_is_help=True)
 
@@ -20,6 +27,7 @@ def audit(
     time_limit: float = typer.Option(60.0, "--time-limit", "-t", help="Seconds per solve."),
     limit: int | None = typer.Option(None, "--limit", help="Audit only the first N records with a gold model."),
     as_json: bool = JSON_OPTION,
+    quiet: bool = QUIET_OPTION,
 ) -> int:
     """Solve every gold model with two backends; list records whose label or backends disagree."""
     from optarium.bench.audit import audit_dataset
@@ -30,15 +38,12 @@ def audit(
         raise OptionError("--solvers", solvers, "comma-separated backend names, e.g. highs,scip")
     if limit is not None and limit < 1:
         raise OptionError("--limit", limit, "a positive number of records")
-    show = console(stderr=True)
-    report = audit_dataset(
-        dataset, names, time_limit=time_limit, limit=limit,
-        progress=None if as_json or not sys.stderr.isatty() else (
-            lambda index, total, name: show.print(f"[{index + 1}/{total}] {name}", end="\r")
-        ),
-    )
+    with CountProgress(None, enabled=not (as_json or quiet), label="auditing") as progress:
+        report = audit_dataset(dataset, names, time_limit=time_limit, limit=limit, progress=progress.at)
     if as_json:
         print_json(report.to_dict())
+        return 0
+    if quiet:
         return 0
     out = console()
     out.print(

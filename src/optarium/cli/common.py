@@ -145,11 +145,18 @@ def print_json(data: Any) -> None:
 
 
 class LiveProgress:
-    """Shows incumbent, bound, gap and elapsed time on a terminal once a solve passes one second."""
+    """Shows incumbent, bound, gap and elapsed time on a terminal once a solve passes one second.
 
-    def __init__(self, enabled: bool, label: str = "solving"):
+    ``budget`` (seconds) is shown beside the elapsed time; ``objective`` names the incumbent
+    (``cost`` for routes). Called with a :class:`~optarium.solvers.base.Progress`, it shows
+    the latest one.
+    """
+
+    def __init__(self, enabled: bool, label: str = "solving", budget: float | None = None, objective: str = "incumbent"):
         self.enabled = enabled and sys.stderr.isatty()
         self.label = label
+        self.budget = budget
+        self.objective = objective
         self.started = time.perf_counter()
         self.latest: Progress | None = None
         self._live: Any = None
@@ -176,11 +183,11 @@ class LiveProgress:
 
     def __rich__(self) -> str:
         elapsed = time.perf_counter() - self.started
-        parts = [f"[bold]{self.label}[/bold] {elapsed:7.1f}s"]
+        parts = [f"[bold]{self.label}[/bold] {elapsed:7.1f}s" + (f" of {self.budget:g}s" if self.budget else "")]
         event = self.latest
         if event is not None:
             if event.incumbent is not None:
-                parts.append(f"incumbent {event.incumbent:.10g}")
+                parts.append(f"{self.objective} {event.incumbent:.10g}")
             if event.bound is not None:
                 parts.append(f"bound {event.bound:.10g}")
             if event.gap is not None:
@@ -194,3 +201,50 @@ class LiveProgress:
                 self._timer.cancel()
             if self._live is not None:
                 self._live.stop()
+
+
+class CountProgress:
+    """On a terminal, a bar on stderr counting the items done (``label``, done/total, elapsed); nothing elsewhere."""
+
+    def __init__(self, total: int | None, enabled: bool, label: str = "solving"):
+        self.total = total
+        self.label = label
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> CountProgress:
+        if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(self.label, total=self.total)
+        return self
+
+    def note(self, text: str) -> None:
+        """Show ``text`` (the item being worked on, printed literally) beside the label."""
+        if self._bar is not None:
+            self._bar.update(self._task, description=f"{self.label} {text}")
+
+    def at(self, done: int, total: int, text: str = "") -> None:
+        """Say that ``done`` of ``total`` items are done and ``text`` is being worked on."""
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, total=total, description=f"{self.label} {text}".rstrip())
+
+    def advance(self, row: Any = None) -> Any:
+        """Count one item done; returns ``row`` so a result can pass through."""
+        if self._bar is not None:
+            self._bar.advance(self._task)
+        return row
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

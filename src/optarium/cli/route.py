@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from optarium.cli.common import JSON_OPTION, QUIET_OPTION, STORE_OPTION, console, print_json
+from optarium.cli.common import (
+    JSON_OPTION,
+    QUIET_OPTION,
+    STORE_OPTION,
+    LiveProgress,
+    console,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from optarium.domains.routing.instance import RoutingInstance
@@ -48,7 +55,8 @@ def route(
     except OptionError as error:
         raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
     instance = read_instance(instance_file, capacity=capacity, best_known=best_known)
-    solution = solve_routing(instance, settings, store=store, record=not no_record)
+    with LiveProgress(enabled=not (as_json or quiet), label="routing", budget=settings.budget_seconds, objective="cost"):
+        solution = solve_routing(instance, settings, store=store, record=not no_record)
     routes = solution.payload or []
     gap = solution.extra.get("gap_to_best_known")
     if plot is not None and routes:

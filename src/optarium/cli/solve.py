@@ -17,6 +17,7 @@ from optarium.cli.common import (
     JSON_OPTION,
     QUIET_OPTION,
     STORE_OPTION,
+    CountProgress,
     LiveProgress,
     console,
     print_json,
@@ -212,7 +213,7 @@ def _solve_many(
     names = [str(model) for model in models]
     done: dict[int, dict[str, Any]] = {}
     interrupted = False
-    with _BatchProgress(len(models), enabled=not (as_json or quiet)) as progress:
+    with CountProgress(len(models), enabled=not (as_json or quiet)) as progress:
         try:
             if jobs == 1:
                 for index, name in enumerate(names):
@@ -238,7 +239,7 @@ def _solve_many(
 
 def _solve_in_workers(
     names: list[str], settings: SolveSettings, store: str | None, folder: str | None, jobs: int,
-    done: dict[int, dict[str, Any]], progress: _BatchProgress,
+    done: dict[int, dict[str, Any]], progress: CountProgress,
 ) -> None:
     """Solve ``names`` in ``jobs`` worker processes, filling ``done`` by position as each finishes.
 
@@ -282,40 +283,6 @@ def _solve_in_workers(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-class _BatchProgress:
-    """On a terminal, a bar on stderr counting the files solved; nothing elsewhere."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.total = total
-        self.enabled = enabled and sys.stderr.isatty()
-        self._bar: Any = None
-
-    def __enter__(self) -> _BatchProgress:
-        if self.enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._bar = Progress(TextColumn("solving"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                 console=console(stderr=True), transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task("solving", total=self.total)
-        return self
-
-    def advance(self, row: dict[str, Any]) -> dict[str, Any]:
-        if self._bar is not None:
-            self._bar.advance(self._task)
-        return row
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
 
 def _show_table(rows: list[dict[str, Any]]) -> None:
