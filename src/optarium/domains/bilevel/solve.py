@@ -1,0 +1,64 @@
+"""Solve a bilevel problem on the one flow: plan (KKT or value-function cuts), solve, verify, record."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from optarium.domains.bilevel.problem import BilevelProblem
+    from optarium.domains.bilevel.settings import BilevelSettings
+    from optarium.solution import Solution
+    from optarium.store.base import Store
+
+METHODS = ("auto", "kkt", "valuefunction")
+
+
+def solve_bilevel(
+    problem: BilevelProblem,
+    settings: BilevelSettings | None = None,
+    *,
+    method: str = "auto",
+    time_limit: float | None = None,
+    store: Store | str | None = None,
+    record: bool = True,
+    cross_check: bool = False,
+) -> Solution[dict[str, list[float]]]:
+    """Solve ``problem`` with ``method`` (``auto``: KKT for a continuous follower, value-function
+    cuts for an integer one) and check the answer's bilevel feasibility independently.
+
+    The payload is ``{"x": [...], "y": [...]}`` (leader and follower values in
+    the problem's variable order). The status is ``optimal`` only for a
+    verified answer the method proved optimal; ``objective`` is the leader's
+    objective, ``bound`` the method's bound on it. With ``record`` the run is
+    written to ``store``.
+    """
+    from optarium.domains.bilevel.io import read_bilevel  # noqa: F401  (the kind registers with its readers)
+    from optarium.domains.bilevel.settings import BilevelSettings
+    from optarium.errors import OptionError
+    from optarium.flow import solve_problem
+
+    if method not in METHODS:
+        raise OptionError("method", method, f"one of {', '.join(METHODS)}")
+    chosen = (settings or BilevelSettings()).replace(time_limit=time_limit)
+    reader = ""
+    if problem.source:
+        reader = "mibs" if problem.source.lower().endswith((".aux", ".mps")) else "bilevel-json"
+    solution: Solution[dict[str, list[float]]] = solve_problem(
+        problem, solver=method, options=chosen, store=store, record=record, source=problem.source, reader=reader,
+        cross_check=cross_check)
+    return solution
+
+
+def bilevel_summary(problem: BilevelProblem, solution: Solution[Any]) -> dict[str, Any]:
+    """The documented ``optarium bilevel --json`` schema: ``Solution.summary()`` plus the bilevel fields."""
+    payload = solution.payload or {}
+    details = {} if solution.verification is None else solution.verification.details
+    x, y = payload.get("x"), payload.get("y")
+    return {
+        **solution.summary(), "name": problem.name,
+        "x": None if x is None else dict(zip(problem.x_names, x, strict=True)),
+        "y": None if y is None else dict(zip(problem.y_names, y, strict=True)),
+        "follower_objective": details.get("follower_objective"),
+        "follower_optimum": details.get("follower_optimum"),
+        "rounds": solution.extra.get("rounds"),
+    }
