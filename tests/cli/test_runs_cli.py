@@ -12,6 +12,7 @@ import optarium
 
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
 KNAPSACK = Path(__file__).resolve().parents[2] / "examples" / "knapsack.lp"
+ROUTING = Path(__file__).resolve().parents[1] / "domains" / "routing" / "data" / "X-n101-k25.vrp"
 
 
 def run(*args: str, store: str) -> subprocess.CompletedProcess[str]:
@@ -30,4 +31,26 @@ def test_runs_list_filters_by_kind_and_show_gives_plan_and_reader(tmp_path: Path
     assert shown.returncode == 0, shown.stderr
     text = shown.stdout
     assert "plan:" in text and "source: rules" in text and f"reason: {solution.plan_reason}" in text
-    assert "verification:" in text and "reader: highs" in text and "verified: True" in text
+    assert "verification:" in text and "reader: highs" in text and "verified: yes" in text
+
+
+def test_runs_show_prints_readable_fields_and_summarises_long_data(tmp_path: Path) -> None:
+    from optarium.domains.routing.instance import read_instance
+    from optarium.domains.routing.solve import solve_routing
+
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    solved = optarium.solve(KNAPSACK, store=store)
+    instance = read_instance(ROUTING)
+    routed = solve_routing(instance, iterations=200, store=store)
+    text = run("runs", "show", str(solved.run_id), store=store).stdout
+    for python_repr in ("True", "False", "None", "{'", "['"):
+        assert python_repr not in text, python_repr
+    assert "status: optimal" in text and "solver: highs" in text and "timings:" in text
+    shown = run("runs", "show", str(routed.run_id), store=store)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert max(len(line) for line in lines) < 400  # the routes, the trace and the instance are summarised
+    routes = next(line for line in lines if line.strip().startswith("routes:"))
+    assert f"{len(routed.payload or [])} items" in routes and "(all with --json)" in routes
+    whole = json.loads(run("runs", "show", str(routed.run_id), "--json", store=store).stdout)
+    assert whole["extra"]["routes"] == routed.payload and len(whole["extra"]["trace"]) >= 1

@@ -85,35 +85,93 @@ def show_run(
     return 0
 
 
-def _show(row: dict[str, Any]) -> None:
-    from rich.markup import escape
+# the fields of a run in the order a person reads them; the rest follow
+FIRST = ("id", "created_at", "kind", "name", "source", "status", "objective", "bound", "gap", "verified",
+         "max_violation", "solver", "solver_version", "solver_status", "seconds", "message", "fingerprint")
+# longer lists and texts are summarised; --json prints them whole
+MAX_ITEMS = 8
+MAX_TEXT = 200
 
+
+def readable(value: Any) -> str:
+    """One value as a person reads it: ``-`` for none, yes/no, numbers without float noise, short lists whole."""
+    import json
+
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    if isinstance(value, str):
+        if len(value) <= MAX_TEXT:
+            return value
+        return f"{value[:MAX_TEXT]}... ({len(value)} characters; all with --json)"
+    if isinstance(value, list | tuple):
+        if len(value) <= MAX_ITEMS and all(not isinstance(item, list | tuple | dict) for item in value):
+            return "[" + ", ".join(readable(item) for item in value) + "]"
+        first, last = (json.dumps(item, default=str)[:60] for item in (value[0], value[-1])) if value else ("", "")
+        return f"{len(value)} items, first {first}, last {last} (all with --json)"
+    if isinstance(value, dict):
+        if not value:
+            return "-"
+        text = ", ".join(f"{key}={readable(item)}" for key, item in value.items())
+        if len(text) <= MAX_TEXT and "(all with --json)" not in text:
+            return text
+        return f"{len(value)} entries: {', '.join(map(str, list(value)[:MAX_ITEMS]))} (all with --json)"
+    return str(value)
+
+
+def _show(row: dict[str, Any]) -> None:
     out = console()
 
     def line(text: str) -> None:
-        out.print(text, markup=False)
+        out.print(text, markup=False, highlight=False)
+
+    def section(title: str, values: dict[str, Any] | None, unit: str = "") -> None:
+        if not values:
+            return
+        line(f"{title}:")
+        for key, value in values.items():
+            shown = f"{value:.3f}" if unit and isinstance(value, float) else readable(value)
+            line(f"  {key}: {shown}{unit}")
 
     plan = row.pop("plan", None) or {}
     verification = row.pop("verification", None)
     row.pop("plan_reason", None)
     shown_values = row.pop("values", None)
-    for key, value in row.items():
-        out.print(f"[bold]{escape(str(key))}[/]: {escape(str(value))}")
-    out.print("[bold]plan[/]:")
+    nested = {key: row.pop(key, None) for key in ("params", "timings", "features", "extra", "cross_check")}
+    for key in [*[k for k in FIRST if k in row], *[k for k in row if k not in FIRST]]:
+        value = row[key]
+        if key == "seconds" and isinstance(value, float):
+            line(f"seconds: {value:.3f}")
+        elif key == "gap" and isinstance(value, float):
+            line(f"gap: {100 * value:.4g}% (between objective and bound)")
+        else:
+            line(f"{key}: {readable(value)}")
+    line("plan:")
     line(f"  solver: {plan.get('solver', row.get('solver'))}")
-    line(f"  params: {plan.get('params', {})}")
+    line(f"  params: {readable(plan.get('params') or {})}")
     line(f"  reason: {plan.get('reason', '')}")
     line(f"  source: {plan.get('source', '')}")
-    out.print("[bold]verification[/]:" + (" none (no answer to check)" if verification is None else ""))
+    line("verification:" + (" none (no answer to check)" if verification is None else ""))
     if verification is not None:
-        line(f"  verified: {verification.get('verified')}")
+        line(f"  verified: {readable(verification.get('verified'))}")
         line(f"  reader: {verification.get('reader') or '-'}")
-        line(f"  objective: {verification.get('objective')}")
-        line(f"  max_violation: {verification.get('max_violation')}")
-        for violation in verification.get("violations") or []:
-            line(f"  violation: {violation}")
+        line(f"  objective: {readable(verification.get('objective'))}")
+        line(f"  max_violation: {readable(verification.get('max_violation'))}")
+        violations = verification.get("violations") or []
+        for violation in violations[:MAX_ITEMS]:
+            line(f"  violation: {readable(violation)}")
+        if len(violations) > MAX_ITEMS:
+            line(f"  ... {len(violations) - MAX_ITEMS} more violations (all with --json)")
+    section("settings", nested["params"])
+    section("timings", nested["timings"], unit=" s")
+    section("cross-check", nested["cross_check"])
+    section("features", nested["features"])
+    section("extra", nested["extra"])
     if shown_values is not None:
-        out.print(f"[bold]values[/]: {escape(str(shown_values))}")
+        line(f"values: {readable(shown_values)}")
 
 
 EXPORT_COLUMNS = (
