@@ -10,21 +10,22 @@ if TYPE_CHECKING:
     from optarium.solution import Solution
     from optarium.store.base import Store
 
-METHODS = ("auto", "kkt", "valuefunction")
-
-
 def solve_bilevel(
     problem: BilevelProblem,
     settings: BilevelSettings | None = None,
     *,
-    method: str = "auto",
+    method: str | None = None,
     time_limit: float | None = None,
     store: Store | str | None = None,
     record: bool = True,
     cross_check: bool = False,
 ) -> Solution[dict[str, list[float]]]:
-    """Solve ``problem`` with ``method`` (``auto``: KKT for a continuous follower, value-function
-    cuts for an integer one) and check the answer's bilevel feasibility independently.
+    """Solve ``problem`` with ``settings`` (keyword values given here override them) and check the
+    answer's bilevel feasibility independently.
+
+    ``method`` is ``auto`` (KKT for a continuous follower, value-function cuts
+    for an integer one), ``kkt`` or ``valuefunction``; see
+    :class:`~optarium.domains.bilevel.settings.BilevelSettings`.
 
     The payload is ``{"x": [...], "y": [...]}`` (leader and follower values in
     the problem's variable order). The status is ``optimal`` only for a
@@ -32,19 +33,15 @@ def solve_bilevel(
     objective, ``bound`` the method's bound on it. With ``record`` the run is
     written to ``store``.
     """
-    from optarium.domains.bilevel.io import read_bilevel  # noqa: F401  (the kind registers with its readers)
     from optarium.domains.bilevel.settings import BilevelSettings
-    from optarium.errors import OptionError
     from optarium.flow import solve_problem
 
-    if method not in METHODS:
-        raise OptionError("method", method, f"one of {', '.join(METHODS)}")
-    chosen = (settings or BilevelSettings()).replace(time_limit=time_limit)
+    chosen = (settings or BilevelSettings()).replace(method=method, time_limit=time_limit)
     reader = ""
     if problem.source:
         reader = "mibs" if problem.source.lower().endswith((".aux", ".mps")) else "bilevel-json"
     solution: Solution[dict[str, list[float]]] = solve_problem(
-        problem, solver=method, options=chosen, store=store, record=record, source=problem.source, reader=reader,
+        problem, solver=chosen.method, options=chosen, store=store, record=record, source=problem.source, reader=reader,
         cross_check=cross_check)
     return solution
 

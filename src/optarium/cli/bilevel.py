@@ -1,0 +1,92 @@
+"""``optarium bilevel``: solve a linear bilevel program, verify the follower's response, record the run."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from optarium.cli.common import JSON_OPTION, QUIET_OPTION, STORE_OPTION, console, print_json
+
+if TYPE_CHECKING:
+    from optarium.domains.bilevel.problem import BilevelProblem
+    from optarium.solution import Solution
+
+# the flag of each setting, for errors in values given on the command line
+FLAGS = {"method": "--method", "time_limit": "--time-limit", "max_rounds": "--max-rounds"}
+
+
+def bilevel(
+    problem_file: Path = typer.Argument(..., metavar="FILE", help="Bilevel problem: .json/.yaml form, or the MibS form (.aux, or .mps with its .aux beside it)."),
+    method: str | None = typer.Option(None, "--method", "-m", help="auto (default), kkt (continuous follower) or valuefunction (integer follower)."),
+    time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds for the method (default 60)."),
+    max_rounds: int | None = typer.Option(None, "--max-rounds", help="Most master solves of the value-function method."),
+    aux: Path | None = typer.Option(None, "--aux", help="MibS auxiliary file for an .mps FILE (default: FILE with suffix .aux)."),
+    config: Path | None = typer.Option(None, "--config", help="TOML settings file (method, time_limit, max_rounds, box); flags override it."),
+    cross_check: bool = typer.Option(False, "--cross-check", help="Solve again with a second method where one applies and compare."),
+    no_record: bool = typer.Option(False, "--no-record", help="Do not record the run in the store."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+    quiet: bool = QUIET_OPTION,
+) -> int:
+    """Solve a bilevel program (a leader and a follower who optimises for itself) and check the answer."""
+    from optarium.domains.bilevel.io import read_bilevel
+    from optarium.domains.bilevel.settings import BilevelSettings
+    from optarium.domains.bilevel.solve import bilevel_summary, solve_bilevel
+    from optarium.errors import InputFileError, OptionError, SolverCapabilityError
+
+    base = BilevelSettings.from_file(config) if config is not None else BilevelSettings()
+    try:
+        settings = base.replace(method=method, time_limit=time_limit, max_rounds=max_rounds)
+    except OptionError as error:
+        raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
+    if aux is not None and not problem_file.name.lower().endswith((".mps", ".mps.gz", ".mps.bz2", ".mps.xz")):
+        raise OptionError("--aux", str(aux), "given only with an .mps FILE")
+    if aux is None and problem_file.name.lower().endswith(".mps") and problem_file.is_file():
+        beside = problem_file.with_name(problem_file.name.split(".")[0] + ".aux")
+        if not beside.is_file():
+            raise InputFileError(str(beside), f"no auxiliary file; the MibS form needs one beside {problem_file.name} or --aux")
+    started = time.perf_counter()
+    problem = read_bilevel(problem_file, aux=aux)
+    read = time.perf_counter() - started
+    try:
+        solution = solve_bilevel(problem, settings, store=store, record=not no_record, cross_check=cross_check)
+    except SolverCapabilityError as error:
+        hint = f" ({' or '.join(error.alternatives)})" if error.alternatives else ""
+        raise OptionError("--method", error.solver, f"a method that can take {error.missing}{hint}") from None
+    solution.timings["read"] = read
+    if as_json:
+        print_json(bilevel_summary(problem, solution))
+    elif not quiet:
+        _show(problem, solution)
+    from optarium.cli.common import EXIT_FAILED, EXIT_INTERRUPTED
+
+    return {"error": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}.get(solution.status, 0)
+
+
+def _show(problem: BilevelProblem, solution: Solution[Any]) -> None:
+    from rich.markup import escape
+
+    out = console()
+    if solution.objective is not None and solution.payload is not None:
+        check = "[green]verified[/]" if solution.verified else "[red]NOT verified: " + escape(
+            solution.verification.message if solution.verification is not None else "") + "[/]"
+        bound = f"  bound {solution.bound:.10g}" if solution.bound is not None else ""
+        out.print(f"[bold]{solution.status}[/]  leader objective {solution.objective:.10g}{bound}  {check}")
+        details = {} if solution.verification is None else solution.verification.details
+        if details.get("follower_objective") is not None:
+            out.print(f"follower objective {details['follower_objective']:.10g} "
+                      f"(its optimum at this leader decision: {details.get('follower_optimum')!s})")
+        for label, names, values in (("x", problem.x_names, solution.payload["x"]), ("y", problem.y_names, solution.payload["y"])):
+            shown = ", ".join(f"{escape(name)}={value:.10g}" for name, value in list(zip(names, values, strict=True))[:20])
+            more = f", ... ({len(values)} in all)" if len(values) > 20 else ""
+            out.print(f"{label}: {shown}{more}")
+    else:
+        out.print(f"[bold]{solution.status}[/]: no solution")
+    out.print(f"{escape(solution.solver)} ({escape(solution.solver_version)}), {solution.seconds:.2f}s; {escape(solution.plan_reason)}")
+    if solution.message:
+        out.print(escape(solution.message))
+    if solution.run_id is not None:
+        out.print(f"run {solution.run_id} recorded")
