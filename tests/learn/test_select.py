@@ -1,0 +1,94 @@
+"""The learned selector: k nearest remembered instances choose the configuration that was fastest on them."""
+
+from __future__ import annotations
+
+import math
+import uuid
+
+import pytest
+
+import optarium
+from optarium.learn.embed import embed
+from optarium.learn.generators import generate
+from optarium.learn.select import (
+    EMBEDDINGS,
+    Neighbour,
+    Selector,
+    SelectorPlanner,
+    collect,
+    config_key,
+    remember,
+)
+from optarium.store.base import Store, open_store
+
+COVER = {"n_rows": 40, "n_cols": 60}
+KNAPSACK = {"n_items": 12, "n_knapsacks": 2}
+HIGHS, SCIP = config_key("highs", {}), config_key("scip", {})
+
+
+@pytest.fixture
+def store() -> Store:
+    return open_store(f"memory://select-{uuid.uuid4().hex}")
+
+
+def neighbour(name: str, vector: list[float], costs: dict[str, float]) -> Neighbour:
+    keys = {key: ("highs" if key == HIGHS else "scip") + " defaults" for key in costs}
+    return Neighbour(name, name, tuple(vector), {k: math.log(v + 1) for k, v in costs.items()},
+                     {key: {} for key in costs}, keys)
+
+
+def test_the_configuration_faster_on_the_nearest_instances_is_chosen() -> None:
+    cover = [embed(generate("set_cover", seed, **COVER)) for seed in range(4)]
+    knapsack = [embed(generate("multiple_knapsack", seed, **KNAPSACK)) for seed in range(3)]
+    remembered = [neighbour(f"cover{i}", v, {HIGHS: 1.0, SCIP: 3.0}) for i, v in enumerate(cover[:3])]
+    remembered += [neighbour(f"knap{i}", v, {HIGHS: 4.0, SCIP: 0.5}) for i, v in enumerate(knapsack)]
+    selector = Selector(remembered, k=3)
+    on_cover = selector.predict(cover[3])
+    assert on_cover is not None and on_cover.key == HIGHS
+    assert {name for name, _ in on_cover.neighbours} == {"cover0", "cover1", "cover2"}
+    assert abs(on_cover.predicted[HIGHS] - 1.0) < 1e-9 and abs(on_cover.predicted[SCIP] - 3.0) < 1e-9
+    on_knapsack = selector.predict(embed(generate("multiple_knapsack", 9, **KNAPSACK)))
+    assert on_knapsack is not None and on_knapsack.key == SCIP
+    assert "predicted 0.50 s with scip defaults vs 4.00 s with highs defaults" in on_knapsack.reason()
+
+
+def test_nothing_is_predicted_for_an_instance_far_from_every_remembered_one() -> None:
+    remembered = [neighbour("cover", embed(generate("set_cover", 0, **COVER)), {HIGHS: 1.0})]
+    assert Selector(remembered).predict(embed(generate("multiple_knapsack", 0, **KNAPSACK))) is None
+
+
+def test_a_selector_learned_from_recorded_runs_plans_what_was_fastest_on_its_neighbours(store: Store) -> None:
+    training = [generate("set_cover", seed, **COVER) for seed in range(3)]
+    rows = collect(training, store, time_limit=10, solvers=("highs", "scip"))
+    assert len(rows) == 6 and all(row["verified"] for row in rows)
+    assert store.count_runs() == 6
+    seconds: dict[str, dict[str, float]] = {}
+    for row in store.list_runs(limit=10):
+        seconds.setdefault(row["fingerprint"], {})[config_key(row["plan"]["solver"], row["plan"]["params"])] = row["seconds"]
+    faster_everywhere = [key for key in (HIGHS, SCIP)
+                         if all(times[key] == min(times.values()) for times in seconds.values())]
+    problem = generate("set_cover", 50, **COVER)
+    plan = SelectorPlanner(k=3).plan(problem, store)
+    assert plan.source == "learned"
+    predicted = Selector.from_store(store, k=3).predict(embed(problem))
+    assert predicted is not None
+    assert plan.solver == predicted.solver and plan.reason == predicted.reason()
+    if faster_everywhere:  # the three training instances are the three neighbours
+        assert config_key(plan.solver, plan.params) == faster_everywhere[0]
+    assert plan.reason.startswith("learned selector: 3 nearest solved instances")
+    solution = optarium.solve(problem, store=store, planner=SelectorPlanner(k=3))
+    assert solution.verified and store.list_runs(limit=1)[0]["plan"]["source"] == "learned"
+
+
+def test_without_remembered_instances_the_tuned_planner_decides_and_says_so(store: Store) -> None:
+    optarium.solve(generate("set_cover", 1, **COVER), store=store)
+    plan = SelectorPlanner().plan(generate("set_cover", 2, **COVER), store)
+    assert plan.source == "rules" and "no learned selection: no remembered instance with runs" in plan.reason
+    assert SelectorPlanner().plan(generate("set_cover", 2, **COVER), None).source == "rules"
+
+
+def test_remember_adds_only_new_instances(store: Store) -> None:
+    problems = [generate("set_cover", seed, **COVER) for seed in range(2)]
+    assert remember(problems, store) == 2
+    assert remember(problems[:1], store) == 2
+    assert len(store.list_artifacts(EMBEDDINGS)) == 1
