@@ -217,3 +217,29 @@ def test_names_in_square_brackets_are_printed_literally_and_found_again(tmp_path
     assert "exp[bold]1" in cli("list", "--store", store, cwd=tmp_path).stdout
     renamed = cli("rename", "exp[bold]1", "[red]x", "--store", store, cwd=tmp_path)
     assert renamed.stdout.strip() == "renamed study exp[bold]1 to [red]x"
+
+
+def test_create_takes_its_settings_and_space_from_a_config_file_and_flags_override_it(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    config = tmp_path / "study.toml"
+    config.write_text('sampler = "sobol"\ndirection = "maximize"\nseed = 7\nbudget = 12\n'
+                      '[space.temperature]\ntype = "float"\nlow = 20\nhigh = 100\n')
+    created = cli("create", "oven", "--config", str(config), "--sampler", "random", "--store", store, "--json",
+                  cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    summary = json.loads(created.stdout)
+    assert (summary["sampler"], summary["direction"], summary["seed"], summary["budget"]) == ("random", "maximize", 7, 12)
+    assert summary["space"] == {"temperature": {"type": "float", "low": 20.0, "high": 100.0, "log": False}}
+
+
+def test_a_config_file_with_an_unknown_key_or_no_space_is_one_line_exit_2_and_no_study(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    config = tmp_path / "study.toml"
+    config.write_text('samplr = "gp"\n')
+    typo = cli("create", "oven", "--config", str(config), "--store", store, cwd=tmp_path)
+    assert typo.returncode == 2 and typo.stderr.strip().count("\n") == 0
+    assert "study.toml" in typo.stderr and "samplr" in typo.stderr
+    config.write_text('sampler = "gp"\n')
+    spaceless = cli("create", "oven", "--config", str(config), "--store", store, cwd=tmp_path)
+    assert spaceless.returncode == 2 and "[space]" in spaceless.stderr
+    assert not (tmp_path / "lab.db").exists()

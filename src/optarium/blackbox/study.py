@@ -72,20 +72,13 @@ class Study:
         sampler, seed and budget kept) if its space and direction match; else :class:`StudyExistsError`.
         """
         from optarium.blackbox.auto import explain
-        from optarium.blackbox.samplers import get_sampler
+        from optarium.blackbox.settings import StudySettings
 
         if not isinstance(name, str) or not name.strip() or len(name) > 255:
             raise OptionError("name", name, "a non-empty string of at most 255 characters")
-        if direction not in ("minimize", "maximize"):
-            raise OptionError("direction", direction, "'minimize' or 'maximize'")
-        if feedback not in ("value", "ranking"):
-            raise OptionError("feedback", feedback, "'value' or 'ranking'")
-        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
-            raise OptionError("budget", budget, "a positive integer")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31):
-            raise OptionError("seed", seed, "an integer in [0, 2^31)")
+        # every setting is checked before anything is written
+        StudySettings(sampler=sampler, direction=direction, seed=seed, budget=budget, feedback=feedback)
         space = space if isinstance(space, Space) else Space.from_dict(space)
-        get_sampler(sampler)  # unknown names fail before anything is written
         reason = explain(space, budget, feedback) if sampler == "auto" else f"{sampler} chosen by the user"
         handle = _store(store)
         row = {

@@ -25,14 +25,17 @@ NAME = typer.Argument(..., help="Study name.")
 @command
 def create(
     name: str = NAME,
-    space: Path = typer.Option(..., "--space", help="Space file (YAML: name -> {type, low, high, log, choices})."),
-    sampler: str = typer.Option("auto", "--sampler", help="auto, gp, cmaes, cbo, zo_rank, sobol, random."),
-    direction: str = typer.Option("minimize", "--direction", help="minimize or maximize."),
+    space: Path | None = typer.Option(None, "--space", help="Space file (YAML: name -> {type, low, high, log, choices}); or a [space] table in --config."),
+    sampler: str | None = typer.Option(None, "--sampler", help="auto (default), gp, cmaes, cbo, zo_rank, sobol, random."),
+    direction: str | None = typer.Option(None, "--direction", help="minimize (default) or maximize."),
     seed: int | None = typer.Option(None, "--seed", help="Seed for reproducible suggestions."),
     budget: int | None = typer.Option(None, "--budget", help="Planned number of evaluations (helps `auto`; `gp` refines around the best point in the last 20%)."),
-    feedback: str = typer.Option("value", "--feedback", help="value, or ranking (ZO-RankSGD)."),
+    feedback: str | None = typer.Option(None, "--feedback", help="value (default), or ranking (ZO-RankSGD)."),
     load_if_exists: bool = typer.Option(
         False, "--load-if-exists", help="If the study exists with the same space and direction, use it."
+    ),
+    config: Path | None = typer.Option(
+        None, "--config", help="TOML file of study settings (sampler, direction, seed, budget, feedback, [space]); flags override it."
     ),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
@@ -40,11 +43,18 @@ def create(
     """Create a study; `auto` records why it picked its sampler."""
     from rich.markup import escape
 
+    from optarium.blackbox.settings import StudySettings
     from optarium.blackbox.study import Study
+    from optarium.errors import OptionError
 
+    base = StudySettings() if config is None else StudySettings.from_file(config)
+    settings = base.replace(sampler=sampler, direction=direction, seed=seed, budget=budget, feedback=feedback)
+    if space is None and settings.space is None:
+        raise OptionError("--space", None, "a space file, or a [space] table in the --config file")
     study = Study.create(
-        name, _space(space), sampler=sampler, direction=direction, seed=seed, budget=budget,
-        feedback=feedback, store=_persistent(store), load_if_exists=load_if_exists,
+        name, _space(space) if space is not None else settings.space or {}, sampler=settings.sampler,
+        direction=settings.direction, seed=settings.seed, budget=settings.budget, feedback=settings.feedback,
+        store=_persistent(store), load_if_exists=load_if_exists,
     )
     if as_json:
         print_json(study.summary())
