@@ -146,7 +146,7 @@ def test_debug_shows_the_traceback_and_keeps_exit_code_2(tmp_path: Path, where: 
         (["runs", "list", "--limit", "0"], "--limit"),
         (["solve", "x.lp", "--bogus"], "--bogus"),
         (["bogus"], "bogus"),
-        (["solve"], "model"),
+        (["solve"], "MODEL"),
         (["schedule", "ft06", "--time-limit", "soon"], "--time-limit"),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any, get_args, get_origin
 
 import typer
 
@@ -113,6 +114,39 @@ for _name in ("robust", "bilevel"):
         app.command(_name)(command(getattr(__import__(f"optarium.cli.{_name}", fromlist=[_name]), _name)))
 
 
+# the word shown for an option's value in help, by its Python type (click's words)
+_VALUE_WORDS = {"str": "TEXT", "float": "NUMBER", "int": "INTEGER", "Path": "PATH"}
+
+
+def _plain_help(command: Any) -> Any:
+    """``command`` (and its subcommands) with help that reads ``--seed INTEGER`` and ``MODEL...``
+    instead of typer's ``--seed <int>``, ``{model}`` and ``<list[Path]>``."""
+    from typer.core import TyperArgument, TyperOption
+
+    class PlainArgument(TyperArgument):
+        def _usage_display_name(self) -> str:
+            name = str(self.metavar) + ("..." if self.nargs != 1 else "")
+            return name if self.required else f"[{name}]"
+
+        def _rich_display_name(self) -> str:
+            return str(self.metavar) + ("..." if self.nargs != 1 else "")
+
+        def display_type_rich(self, ctx: Any) -> str | None:
+            return None
+
+    for param in command.params:
+        if isinstance(param, TyperArgument):
+            param.metavar = (param.metavar or param.name or "value").upper()
+            param.__class__ = PlainArgument
+        elif isinstance(param, TyperOption) and param.metavar is None and not (param.is_flag or param.count):
+            annotation = param.type_descriptor.annotation
+            element = get_args(annotation)[0] if get_origin(annotation) is list else annotation
+            param.metavar = _VALUE_WORDS.get(getattr(element, "__name__", ""), "VALUE")
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+    return command
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a usage error is one line on stderr and exit code 2.
 
@@ -128,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
         args = [arg for arg in args[:end] if arg != "--debug"] + args[end:]
     try:
         args = _root_options_first(args)
-        code = get_command(app).main(args=args, prog_name="optarium", standalone_mode=False)
+        code = _plain_help(get_command(app)).main(args=args, prog_name="optarium", standalone_mode=False)
     except NoArgsIsHelpError as help_page:
         help_page.show()
         sys.exit(help_page.exit_code)
