@@ -1,0 +1,299 @@
+"""Solve a stream of MILPs one after another, choosing each one's configuration with a bandit.
+
+The MILP counterpart of :mod:`optarium.learn.relax` (after Khodak et al., "Learning
+to Relax: Setting Solver Parameters Across a Sequence of Linear System Instances",
+ICLR 2024): the only feedback is what each solve cost. The loss of a run is
+``min(seconds, time_cap) / time_cap``, and 1 for a run that did not finish
+(solved, proved infeasible or unbounded) or whose answer failed verification.
+
+Policies: ``bandit`` is Tsallis-INF over the configurations (as
+:class:`~optarium.learn.relax.OmegaBandit`; the paper's setting, with solve time
+in place of SOR iterations); ``contextual`` is SquareCB (Foster & Rakhlin, 2020,
+the base of the paper's ChebCB) with one ridge regression of the loss on the
+instance's recognition vector (:mod:`optarium.learn.recognise`) per configuration,
+in place of the paper's Chebyshev features of a scalar; ``fixed`` always runs the
+first configuration (HiGHS defaults unless ``configs`` says otherwise).
+
+Every solve goes through the one flow and is recorded with a plan whose source is
+``bandit`` (``rules`` for ``fixed``) and whose reason says why it was chosen.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from optarium.errors import OptionError
+from optarium.plan import Plan
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from optarium.problem.program import MathProgram
+    from optarium.store.base import Store
+
+POLICIES = ("bandit", "contextual", "fixed")
+FINISHED = ("optimal", "infeasible", "unbounded")
+
+
+@dataclass(frozen=True)
+class Config:
+    """One arm: a label, a backend and its parameters."""
+
+    label: str
+    solver: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def default_configs(store: Store | None = None, problem: MathProgram | None = None) -> list[Config]:
+    """HiGHS defaults, SCIP defaults, HiGHS with more primal heuristics, HiGHS without presolve,
+    and any tuned configuration in ``store`` recognised for ``problem`` (installed backends only)."""
+    from optarium.solvers import registry
+
+    installed = registry.installed()
+    arms = [Config("highs defaults", "highs"), Config("scip defaults", "scip"),
+            Config("highs heuristics 0.3", "highs", {"mip_heuristic_effort": 0.3}),
+            Config("highs presolve off", "highs", {"presolve": "off"})]
+    arms = [arm for arm in arms if arm.solver in installed]
+    if store is not None and problem is not None:
+        from optarium.learn.select import candidate_plans
+
+        for plan in candidate_plans(problem, store, tuple(installed)):
+            if plan.source == "tuned":
+                arms.append(Config(plan.reason.removeprefix("tuned configuration "), plan.solver, dict(plan.params)))
+    return arms
+
+
+def _tsallis(losses: NDArray[np.float64], rate: float) -> NDArray[np.float64]:
+    from optarium.learn.relax import _tsallis_weights
+
+    return _tsallis_weights(losses, rate)
+
+
+class ConfigBandit:
+    """Tsallis-INF (α = 1/2) over ``k`` configurations; losses in [0, 1]; rate ``learning_rate / sqrt(t)``."""
+
+    def __init__(self, k: int, *, learning_rate: float = 8.0, seed: int = 0):
+        if k < 1:
+            raise OptionError("configs", k, "at least one configuration")
+        if not learning_rate > 0:
+            raise OptionError("learning_rate", learning_rate, "positive")
+        self.k = k
+        self.learning_rate = float(learning_rate)
+        self.estimates = np.zeros(k)
+        self.steps = 0
+        self._rng = np.random.default_rng(seed)
+
+    def probabilities(self, context: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        return _tsallis(self.estimates, self.learning_rate / math.sqrt(self.steps + 1))
+
+    def ask(self, context: NDArray[np.float64] | None = None) -> tuple[int, float]:
+        """An arm and the probability it was drawn with."""
+        p = self.probabilities(context)
+        arm = int(self._rng.choice(self.k, p=p))
+        return arm, float(p[arm])
+
+    def tell(self, arm: int, probability: float, loss: float, context: NDArray[np.float64] | None = None) -> None:
+        self.estimates[arm] += float(np.clip(loss, 0.0, 1.0)) / probability
+        self.steps += 1
+
+
+class ContextualConfigBandit:
+    """SquareCB: per arm a ridge regression of the loss on the context; inverse-gap weighting with
+    ``gamma = exploration * sqrt(k * t)``."""
+
+    def __init__(self, k: int, dimension: int, *, exploration: float = 4.0, ridge: float = 1.0, seed: int = 0):
+        if k < 1:
+            raise OptionError("configs", k, "at least one configuration")
+        if not exploration > 0:
+            raise OptionError("exploration", exploration, "positive")
+        self.k = k
+        self.exploration = float(exploration)
+        size = dimension + 1
+        self._gram = np.stack([np.eye(size) * ridge for _ in range(k)])
+        self._moment = np.zeros((k, size))
+        self.steps = 0
+        self._rng = np.random.default_rng(seed)
+
+    @staticmethod
+    def _features(context: NDArray[np.float64] | None) -> NDArray[np.float64]:
+        return np.concatenate([[1.0], np.zeros(0) if context is None else np.asarray(context, dtype=np.float64)])
+
+    def predict(self, context: NDArray[np.float64] | None) -> NDArray[np.float64]:
+        """Predicted loss of each arm for ``context``, shape (k,); arms never tried predict 0 (optimism)."""
+        x = self._features(context)
+        return np.array([x @ np.linalg.solve(self._gram[a], self._moment[a]) for a in range(self.k)])
+
+    def probabilities(self, context: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        predicted = self.predict(context)
+        best = int(np.argmin(predicted))
+        gamma = self.exploration * math.sqrt(self.k * (self.steps + 1))
+        p = np.zeros(self.k)
+        for arm in range(self.k):
+            if arm != best:
+                p[arm] = 1.0 / (self.k + gamma * max(predicted[arm] - predicted[best], 0.0))
+        p[best] = 1.0 - p.sum()
+        return p
+
+    def ask(self, context: NDArray[np.float64] | None = None) -> tuple[int, float]:
+        p = self.probabilities(context)
+        arm = int(self._rng.choice(self.k, p=p))
+        return arm, float(p[arm])
+
+    def tell(self, arm: int, probability: float, loss: float, context: NDArray[np.float64] | None = None) -> None:
+        x = self._features(context)
+        self._gram[arm] += np.outer(x, x)
+        self._moment[arm] += x * float(np.clip(loss, 0.0, 1.0))
+        self.steps += 1
+
+
+@dataclass
+class StreamResult:
+    """Per instance what was chosen and what it cost; totals; with ``compare``, every configuration's total."""
+
+    policy: str
+    configs: list[Config]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    totals: dict[str, float] | None = None
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """Cumulative cost: seconds of each finished run, twice the cap for one that did not finish."""
+        return float(sum(row["cost"] for row in self.rows))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "policy": self.policy, "configs": [c.__dict__ for c in self.configs], "instances": len(self.rows),
+            "total_seconds": self.total, "rows": self.rows, "wall_seconds": self.seconds,
+        }
+        if self.totals is not None:
+            default = self.totals[self.configs[0].label]
+            best_label = min(self.totals, key=lambda label: self.totals[label])  # type: ignore[index]
+            out.update({"totals": self.totals, "default": self.configs[0].label, "best_fixed": best_label,
+                        "vs_default": self.total / default if default else None,
+                        "vs_best_fixed": self.total / self.totals[best_label] if self.totals[best_label] else None})
+        return out
+
+
+def _policy(policy: str, k: int, dimension: int, seed: int, learning_rate: float, exploration: float) -> Any:
+    if policy == "contextual":
+        return ContextualConfigBandit(k, dimension, exploration=exploration, seed=seed)
+    return ConfigBandit(k, learning_rate=learning_rate, seed=seed)
+
+
+def stream_sources(sources: Sequence[str | Path]) -> list[Path]:
+    """The model files of ``sources`` (folders are listed by name, files kept in the order given)."""
+    from optarium.learn.tune import instance_files
+
+    if not sources:
+        raise OptionError("sources", [], "at least one folder or MPS/LP file")
+    files: list[Path] = []
+    for source in sources:
+        path = Path(source)
+        if path.is_dir():
+            found = instance_files(path)
+            if not found:
+                raise OptionError("sources", str(source), "a folder holding MPS or LP files; it has none")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise OptionError("sources", str(source), "an existing folder or file")
+    return files
+
+
+def solve_stream(
+    sources: Sequence[str | Path] | Sequence[MathProgram],
+    policy: str = "bandit",
+    *,
+    store: Store | str | None = None,
+    time_cap: float = 60.0,
+    configs: Sequence[Config] | None = None,
+    seed: int = 0,
+    learning_rate: float = 8.0,
+    exploration: float = 4.0,
+    threads: int | None = None,
+    compare: bool = False,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> StreamResult:
+    """Solve every instance in order with the configuration ``policy`` picks; record each run in ``store``.
+
+    ``sources`` are folders and MPS/LP files, or ``MathProgram`` objects. Every file is read
+    before the first solve, so a bad one stops the stream before anything is recorded. With
+    ``compare``, every other configuration also runs on every instance (not recorded), to give
+    each configuration's total in hindsight.
+    """
+    import optarium
+    from optarium.learn.recognise import feature_vector
+    from optarium.learn.select import FixedPlanner
+    from optarium.problem.program import MathProgram
+    from optarium.store.base import open_store
+
+    started = time.perf_counter()
+    if policy not in POLICIES:
+        raise OptionError("policy", policy, f"one of {', '.join(POLICIES)}")
+    if isinstance(time_cap, bool) or not isinstance(time_cap, int | float) or not 0 < time_cap < math.inf:
+        raise OptionError("time_cap", time_cap, "a positive number of seconds")
+    problems: list[MathProgram]
+    if sources and all(isinstance(source, MathProgram) for source in sources):
+        problems = [source for source in sources if isinstance(source, MathProgram)]
+    else:
+        paths = [source for source in sources if isinstance(source, str | Path)]
+        problems = [optarium.load(path)[0] for path in stream_sources(paths)]
+    handle = open_store(store)
+    arms = list(configs) if configs is not None else default_configs(handle, problems[0])
+    if not arms:
+        raise OptionError("configs", [], "at least one configuration of an installed backend")
+    dimension = len(feature_vector(problems[0].features()))
+    chooser = None if policy == "fixed" else _policy(policy, len(arms), dimension, seed, learning_rate, exploration)
+    result = StreamResult(policy, arms)
+    totals = {arm.label: 0.0 for arm in arms} if compare else None
+    for step, problem in enumerate(problems, start=1):
+        context = np.array(feature_vector(problem.features()), dtype=np.float64)
+        if chooser is None:
+            arm, probability = 0, 1.0
+            reason = f"fixed policy: {arms[0].label} on every instance"
+        else:
+            arm, probability = chooser.ask(context)
+            name = "Tsallis-INF bandit" if policy == "bandit" else "contextual bandit (SquareCB)"
+            reason = (f"{name} over {len(arms)} configurations, step {step}: {arms[arm].label} "
+                      f"drawn with probability {probability:.2f}")
+        chosen = arms[arm]
+        plan = Plan(chosen.solver, dict(chosen.params), reason, "rules" if policy == "fixed" else "bandit")
+        solution = optarium.solve(problem, store=handle, time_limit=time_cap, threads=threads, planner=FixedPlanner(plan))
+        loss = _loss(solution, time_cap)
+        if chooser is not None:
+            chooser.tell(arm, probability, loss, context)
+        row: dict[str, Any] = {"step": step, "instance": problem.name, "config": chosen.label, "status": solution.status,
+               "verified": solution.verified, "seconds": solution.seconds, "loss": loss,
+               "cost": solution.seconds if loss < 1 else 2 * time_cap,
+               "run_id": solution.run_id, "reason": reason}
+        if totals is not None:
+            costs: dict[str, float] = {chosen.label: row["cost"]}
+            row["all"] = costs
+            for other in arms:
+                if other is not chosen:
+                    again = optarium.solve(problem, solver=other.solver, time_limit=time_cap, threads=threads,
+                                           record=False, **other.params)
+                    costs[other.label] = again.seconds if _loss(again, time_cap) < 1 else 2 * time_cap
+            for label, seconds in costs.items():
+                totals[label] += seconds
+        result.rows.append(row)
+        if progress is not None:
+            progress(row)
+    result.totals = totals
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _loss(solution: Any, time_cap: float) -> float:
+    if solution.status not in FINISHED or (solution.payload is not None and not solution.verified):
+        return 1.0
+    return min(float(solution.seconds), time_cap) / time_cap
