@@ -92,3 +92,14 @@ def test_remember_adds_only_new_instances(store: Store) -> None:
     assert remember(problems, store) == 2
     assert remember(problems[:1], store) == 2
     assert len(store.list_artifacts(EMBEDDINGS)) == 1
+
+
+def test_leave_one_out_scores_each_instance_by_what_the_others_chose_for_it() -> None:
+    from optarium.learn.select import leave_one_out
+
+    cover = [embed(generate("set_cover", seed, **COVER)) for seed in range(3)]
+    knapsack = [embed(generate("multiple_knapsack", seed, **KNAPSACK)) for seed in range(3)]
+    remembered = [neighbour(f"c{i}", v, {HIGHS: 1.0, SCIP: 3.0}) for i, v in enumerate(cover)]
+    remembered += [neighbour(f"k{i}", v, {HIGHS: 3.0, SCIP: 1.0}) for i, v in enumerate(knapsack)]
+    scores = leave_one_out(remembered, (1, 2))
+    assert scores[1] == pytest.approx(1.0) and scores[2] == pytest.approx(1.0)

@@ -118,6 +118,7 @@ class Selector:
     """k nearest remembered instances, each with its recorded cost per configuration."""
 
     def __init__(self, neighbours: Sequence[Neighbour], k: int = 3, threshold: float = THRESHOLD):
+        """``neighbours``: the remembered instances; ``k``: how many vote; ``threshold``: the farthest a voter may be."""
         if not isinstance(k, int) or k < 1:
             raise ValueError(f"`k` must be a positive integer, got {k!r}")
         self.neighbours = list(neighbours)
@@ -179,6 +180,26 @@ class Selector:
             labels[key] = next(n.labels[key] for _, n in nearest if key in n.labels)
         return Prediction(best.split(" ", 1)[0], dict(source.params[best]), best, predicted, labels,
                           [(n.name, apart) for apart, n in nearest])
+
+
+def leave_one_out(neighbours: Sequence[Neighbour], ks: Sequence[int] = (1, 3, 5, 8),
+                  threshold: float = THRESHOLD) -> dict[int, float]:
+    """For each k, the shifted geometric mean (shift 1 s) of what each remembered instance's own runs
+    took with the configuration the others chose for it; an instance left without a choice counts its
+    slowest configuration. Choose ``k`` with it on training instances only.
+    """
+    scores: dict[int, float] = {}
+    for k in ks:
+        logs = []
+        for held, instance in enumerate(neighbours):
+            others = Selector([*neighbours[:held], *neighbours[held + 1:]], k, threshold)
+            prediction = others.predict(instance.vector)
+            if prediction is None or prediction.key not in instance.costs:
+                logs.append(max(instance.costs.values()))
+            else:
+                logs.append(instance.costs[prediction.key])
+        scores[k] = math.exp(sum(logs) / len(logs)) - 1.0 if logs else math.nan
+    return scores
 
 
 def _label(solver: str, params: dict[str, Any], plan: dict[str, Any]) -> str:
