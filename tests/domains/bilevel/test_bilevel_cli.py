@@ -1,0 +1,96 @@
+"""``optarium bilevel`` through a real subprocess: JSON output, the record, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from optarium.store.base import open_store
+
+OPTARIUM = str(Path(sys.executable).parent / "optarium")
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _bilevel(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OPTARIUM, "bilevel", *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+def test_json_reports_the_verified_answer_and_records_the_run(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    done = _bilevel(str(DATA / "moore_bard.mps"), "--json", "--store", store, "--time-limit", "30")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["kind"] == "bilevel" and out["status"] == "optimal" and out["verified"] is True
+    assert out["solver"] == "valuefunction" and out["x"] == {"x": 2.0} and out["y"] == {"y": 2.0}
+    assert out["objective"] == -22.0 and out["bound"] == -22.0 and out["gap"] == 0.0
+    assert out["follower_objective"] == out["follower_optimum"] == 2.0 and out["rounds"] >= 2
+    run = open_store(store).get_run(out["run_id"])
+    assert run["status"] == "optimal" and run["params"]["time_limit"] == 30.0 and run["verification"]["reader"] == "mibs"
+
+
+def test_method_flag_and_readable_summary(tmp_path: Path) -> None:
+    done = _bilevel(str(DATA / "basblib_bf_1982_02.json"), "--method", "kkt", "--no-record")
+    assert done.returncode == 0, done.stderr
+    assert "optimal  leader objective -3.25" in done.stdout and "verified" in done.stdout and "kkt" in done.stdout
+
+
+def test_an_unbounded_bilevel_problem_is_an_answer(tmp_path: Path) -> None:
+    done = _bilevel(str(DATA / "bolib_TuyEtal2007Ex3.json"), "--json", "--no-record")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "unbounded"
+
+
+UNBOUNDED_FOLLOWER = {
+    "leader": {"variables": [{"name": "x", "lb": 0, "ub": 5}], "objective": {"sense": "min", "x": [1], "y": [1]}},
+    "follower": {"variables": [{"name": "y", "lb": 0, "ub": None}], "objective": {"sense": "max", "x": [0], "y": [1]},
+                 "constraints": [{"name": "c", "x": [1], "y": [-1], "sense": "<=", "rhs": 3}]},
+}
+MISMATCHED = {
+    "leader": {"variables": [{"name": "x"}], "objective": {"x": [1, 2], "y": [1]}},
+    "follower": {"variables": [{"name": "y"}], "objective": {"x": [0], "y": [1]}},
+}
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "expected"),
+    [
+        ({"p.json": UNBOUNDED_FOLLOWER}, ["p.json"],
+         "p.json: the follower's problem is unbounded for some leader decisions, e.g. x=0"),
+        ({"p.json": MISMATCHED}, ["p.json"], "p.json: `leader.objective` has 2 x and 1 y coefficients for 1 leader"),
+        ({"p.mps": (DATA / "moore_bard.mps").read_text()}, ["p.mps"], "p.aux: no auxiliary file; the MibS form needs one"),
+        ({"p.mps": (DATA / "moore_bard.mps").read_text()}, ["p.mps", "--aux", "q.aux"], "q.aux: no such auxiliary file"),
+        ({"p.json": MISMATCHED}, ["absent.json"], "absent.json: no such file"),
+        ({"p.aux": (DATA / "moore_bard.aux").read_text().replace("moore_bard.mps", "p.mps"),
+          "p.mps": (DATA / "moore_bard.mps").read_text()}, ["p.aux", "--method", "kkt"],
+         "option `--method` must be a method that can take a follower with integer variables (valuefunction), got 'kkt'"),
+        ({"p.json": MISMATCHED}, ["p.json", "--time-limit", "0"], "option `--time-limit` must be a positive number"),
+        ({"p.json": MISMATCHED}, ["p.json", "--method", "bfs"], "option `--method` must be one of auto, kkt, valuefunction"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_nothing_recorded(tmp_path: Path, files: dict[str, object], args: list[str],
+                                                            expected: str) -> None:
+    for name, content in files.items():
+        (tmp_path / name).write_text(content if isinstance(content, str) else json.dumps(content))
+    store = tmp_path / "runs.db"
+    done = _bilevel(*args, "--store", f"sqlite:///{store}", cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith("error: ") and expected in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stdout == ""
+    if store.exists():
+        assert open_store(f"sqlite:///{store}").count_runs() == 0
+
+
+def test_a_config_file_sets_the_method_and_flags_override_it(tmp_path: Path) -> None:
+    config = tmp_path / "bilevel.toml"
+    config.write_text("method = 'valuefunction'\ntime_limit = 20\n")
+    done = _bilevel(str(DATA / "moore_bard.aux"), "--config", str(config), "--time-limit", "15", "--json", "--no-record")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["solver"] == "valuefunction" and out["plan"]["source"] == "user"
+    config.write_text("method = 'valuefunction'\ncolour = 1\n")
+    bad = _bilevel(str(DATA / "moore_bard.aux"), "--config", str(config), "--no-record")
+    assert bad.returncode == 2 and "setting `colour` is not a setting" in bad.stderr
