@@ -1,0 +1,78 @@
+"""``optarium robust``: solve a two-stage robust problem, verify its worst case exactly, record it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from optarium.cli.common import JSON_OPTION, QUIET_OPTION, STORE_OPTION, console, print_json
+
+if TYPE_CHECKING:
+    from optarium.domains.robust.problem import RobustProblem
+    from optarium.solution import Solution
+
+
+def robust(
+    problem_file: Path = typer.Argument(..., metavar="FILE", help="Robust knapsack, capital budgeting, or .robust.json file."),
+    method: str = typer.Option("exact", "--method", "-m", help="exact (column-and-constraint generation) or learned."),
+    time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds for the method (default 60); verification comes after."),
+    format: str | None = typer.Option(None, "--format", help="knapsack, capital_budgeting or json (default: by suffix, then content)."),
+    no_record: bool = typer.Option(False, "--no-record", help="Do not record the run in the store."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+    quiet: bool = QUIET_OPTION,
+) -> int:
+    """Solve a two-stage robust problem and check the worst case of its first-stage decision exactly."""
+    from optarium.domains.robust.io import FORMATS, read_file
+    from optarium.domains.robust.solve import METHODS, robust_summary, solve_robust
+    from optarium.errors import OptionError
+
+    if method not in METHODS:
+        raise OptionError("--method", method, f"one of {', '.join(METHODS)}")
+    if format is not None and format not in FORMATS:
+        raise OptionError("--format", format, f"one of {', '.join(FORMATS)}")
+    if time_limit is not None and not time_limit > 0:
+        raise OptionError("--time-limit", time_limit, "a positive number of seconds")
+    problem = read_file(problem_file, format)
+    progress = None if (as_json or quiet) else _progress
+    solution = solve_robust(problem, method, time_limit=time_limit, progress=progress, store=store,
+                            record=not no_record, reader=format or "")
+    if as_json:
+        print_json(robust_summary(problem, solution))
+    elif not quiet:
+        _show(problem, solution)
+    return 0 if solution.status in ("optimal", "time_limit") and solution.verified else 1
+
+
+def _progress(elapsed: float, incumbent: float | None, bound: float | None) -> None:
+    from optarium.solvers.base import relative_gap
+
+    gap = relative_gap(incumbent, bound) if incumbent is not None and bound is not None else None
+    gap_text = f"{100 * gap:.4g}%" if gap is not None else "-"
+    sys.stderr.write(f"{elapsed:8.2f}s  incumbent {incumbent if incumbent is not None else '-'}  "
+                     f"bound {bound if bound is not None else '-'}  gap {gap_text}\n")
+
+
+def _show(problem: RobustProblem, solution: Solution[Any]) -> None:
+    from rich.markup import escape
+
+    out = console()
+    if solution.objective is not None:
+        check = "[green]verified[/]" if solution.verified else "[red]NOT verified: " + escape(
+            solution.verification.message if solution.verification is not None else "") + "[/]"
+        bound = f"  bound {solution.bound:.10g}" if solution.bound is not None else ""
+        gap = f"  gap {100 * solution.gap:.4g}%" if solution.gap is not None else ""
+        out.print(f"[bold]{solution.status}[/]  worst case {solution.objective:.10g} ({problem.sense}){bound}{gap}  {check}")
+        chosen = [name for name, value in zip(problem.first.names, (solution.payload or {}).get("x") or [], strict=False) if value != 0]
+        out.print(f"first stage: {len(chosen)} of {problem.first.size} nonzero" + (f" ({', '.join(chosen[:12])}{', ...' if len(chosen) > 12 else ''})" if chosen else ""))
+    else:
+        out.print(f"[bold red]{solution.status}[/]: no decision")
+    out.print(f"{escape(solution.solver)} ({escape(solution.solver_version)}), {solution.extra.get('iterations')} iterations, "
+              f"{solution.seconds:.2f}s + verification {solution.timings.get('verify', 0.0):.2f}s")
+    if solution.message:
+        out.print(escape(solution.message))
+    if solution.run_id is not None:
+        out.print(f"run {solution.run_id} recorded")

@@ -1,0 +1,68 @@
+"""The robust kind (two-stage robust problems): readers, backends, verifier, planner, record."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from optarium import kinds
+from optarium.domains.robust.problem import KIND, RobustProblem
+from optarium.plan import Plan
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from optarium.solution import Solution, Verification
+    from optarium.store.base import Store
+
+
+def _reader(format: str) -> Any:
+    def read(path: Path) -> RobustProblem:
+        from optarium.domains.robust.io import read_file
+
+        return read_file(path, format)
+
+    return read
+
+
+def _ccg() -> kinds.Backend:
+    from optarium.domains.robust.backend import CCG
+
+    return CCG()
+
+
+def _neur2ro() -> kinds.Backend:
+    from optarium.errors import SolverUnavailableError
+
+    raise SolverUnavailableError("the learned robust method (neur2ro) is not implemented yet; use the exact method (ccg)")
+
+
+def _verify(problem: RobustProblem, payload: Any, reported: float | None) -> Verification:
+    from optarium.domains.robust.verify import verify_decision
+
+    return verify_decision(problem, payload, reported)
+
+
+class RobustPlanner:
+    """The exact method unless asked otherwise."""
+
+    def plan(self, problem: RobustProblem, history: Store | None = None) -> Plan:
+        return Plan("ccg", {}, "column-and-constraint generation (exact) with HiGHS", "rules")
+
+
+def _record(problem: RobustProblem, solution: Solution[Any]) -> tuple[bytes | None, dict[str, Any]]:
+    details = {} if solution.verification is None else solution.verification.details
+    return None, {"x": (solution.payload or {}).get("x"), "worst_scenario": details.get("worst_scenario")}
+
+
+SPEC = kinds.register(kinds.KindSpec(
+    name=KIND,
+    type=RobustProblem,
+    backend=kinds.lookup({"ccg": _ccg, "neur2ro": _neur2ro}, KIND),
+    verify=_verify,
+    planner=RobustPlanner,
+    readers=(kinds.Reader("robust_knapsack", (".rkp",), _reader("knapsack")),
+             kinds.Reader("capital_budgeting", (".rcb",), _reader("capital_budgeting")),
+             kinds.Reader("robust_json", (".robust.json",), _reader("json"))),
+    record=_record,
+    sense=lambda problem: problem.sense,
+))

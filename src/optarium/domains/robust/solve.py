@@ -1,0 +1,53 @@
+"""Solve a robust problem on the one flow: plan, method (exact CCG or learned), exact verification, record."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from optarium.errors import OptionError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from optarium.domains.robust.problem import RobustProblem
+    from optarium.solution import Solution
+    from optarium.store.base import Store
+
+METHODS = {"exact": "ccg", "learned": "neur2ro"}
+
+
+def solve_robust(
+    problem: RobustProblem, method: str = "exact", *, time_limit: float | None = None, seed: int | None = None,
+    progress: Callable[[float, float | None, float | None], None] | None = None,
+    store: Store | str | None = None, record: bool = True, reader: str = "",
+) -> Solution[dict[str, Any]]:
+    """Solve ``problem`` with ``method`` (``"exact"`` or ``"learned"``) in ``time_limit`` seconds (default 60).
+
+    The payload is ``{"x": first-stage values, "claimed": the method's value}``;
+    ``objective`` is the worst case of ``x`` recomputed by the verifier (in the
+    problem's own sense), ``bound`` the method's proved bound (exact method).
+    ``status`` is ``optimal`` only when the bounds met and verification passed.
+    """
+    from optarium.domains.robust.settings import RobustSettings
+    from optarium.flow import solve_problem
+
+    if method not in METHODS:
+        raise OptionError("method", method, f"one of {', '.join(METHODS)}")
+    settings = RobustSettings().replace(time_limit=time_limit, seed=seed, progress=progress)
+    solution: Solution[dict[str, Any]] = solve_problem(
+        problem, solver=METHODS[method], options=settings, store=store, record=record, source=problem.source,
+        reader=reader)
+    return solution
+
+
+def robust_summary(problem: RobustProblem, solution: Solution[dict[str, Any]]) -> dict[str, Any]:
+    """The documented ``optarium robust --json`` schema: ``Solution.summary()`` plus the decision and worst scenario."""
+    details = {} if solution.verification is None else solution.verification.details
+    x = (solution.payload or {}).get("x")
+    return {
+        **solution.summary(), "name": problem.name, "sense": problem.sense,
+        "x": None if x is None else dict(zip(problem.first.names, x, strict=True)),
+        "worst_scenario": None if details.get("worst_scenario") is None else dict(
+            zip(problem.uncertainty.names, details["worst_scenario"], strict=True)),
+        "method_objective": solution.extra.get("method_objective"), "iterations": solution.extra.get("iterations"),
+    }
