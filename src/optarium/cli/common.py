@@ -147,16 +147,19 @@ def print_json(data: Any) -> None:
 class LiveProgress:
     """Shows incumbent, bound, gap and elapsed time on a terminal once a solve passes one second.
 
-    ``budget`` (seconds) is shown beside the elapsed time; ``objective`` names the incumbent
-    (``cost`` for routes). Called with a :class:`~optarium.solvers.base.Progress`, it shows
+    ``budget`` (seconds) is shown beside the elapsed time; ``objective`` and ``bound`` name the
+    incumbent and the bound (``makespan``, ``lower bound``); ``gap=False`` leaves the gap out. Called with a :class:`~optarium.solvers.base.Progress`, it shows
     the latest one.
     """
 
-    def __init__(self, enabled: bool, label: str = "solving", budget: float | None = None, objective: str = "incumbent"):
+    def __init__(self, enabled: bool, label: str = "solving", budget: float | None = None, objective: str = "incumbent",
+                 bound: str = "bound", gap: bool = True):
         self.enabled = enabled and sys.stderr.isatty()
         self.label = label
         self.budget = budget
         self.objective = objective
+        self.bound = bound
+        self.gap = gap
         self.started = time.perf_counter()
         self.latest: Progress | None = None
         self._live: Any = None
@@ -189,8 +192,8 @@ class LiveProgress:
             if event.incumbent is not None:
                 parts.append(f"{self.objective} {event.incumbent:.10g}")
             if event.bound is not None:
-                parts.append(f"bound {event.bound:.10g}")
-            if event.gap is not None:
+                parts.append(f"{self.bound} {event.bound:.10g}")
+            if event.gap is not None and self.gap:
                 parts.append(f"gap {100 * event.gap:.3g}%")
         return "  ".join(parts)
 

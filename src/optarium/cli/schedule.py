@@ -55,7 +55,9 @@ def schedule(
     started = time.perf_counter()
     problem = load_instance(instance)
     read = {"read": time.perf_counter() - started}
-    with LiveProgress(enabled=not (as_json or quiet), label="scheduling") as progress:
+    # one gap on the screen, the one to the best-known makespan; the bound is shown as a number
+    with LiveProgress(enabled=not (as_json or quiet), label="scheduling", objective="makespan", bound="lower bound",
+                      gap=False) as progress:
         result = solve_jobshop(problem, settings=settings, store=store, record=not no_record, progress=progress,
                                source_name=instance, timings=read)
     done = makespan(result)
@@ -71,7 +73,8 @@ def schedule(
         out = console()
         info = summary(problem, result)
         gap = info["gap_to_best_known"]
-        known = f"  gap {100 * gap:.2f}% to best-known {problem.best_known}" if gap is not None else ""
+        side = "above" if gap is not None and gap >= 0 else "below"
+        known = f"  {100 * abs(gap):.2f}% {side} the best-known {problem.best_known}" if gap is not None else ""
         out.print(f"[bold]{result.status}[/]  makespan {done if done is not None else '-'}{known}"
                   + (f"  lower bound {result.bound:g}" if result.bound is not None and result.status != "optimal" else ""))
         if result.verification is not None:
