@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from optarium.formulate import LLMClient, formulate
 from optarium.formulate.experience import learn, retrieve
 from optarium.formulate.pipeline import formulate_store
@@ -82,3 +84,30 @@ def test_insight_that_misleads_gets_a_narrower_condition(llm_server: Any, kit: A
     [stored] = store.list_insights()
     assert stored["condition"] == "profit per omelette and per pancake" and stored["misled"] == 1
     assert retrieve(store, kit.question) == []
+
+
+@pytest.fixture(params=["memory", "sql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An in-memory store of its own, or an SQLite file."""
+    return f"memory://library-{tmp_path.name}" if request.param == "memory" else f"sqlite:///{tmp_path / 'lib.db'}"
+
+
+def test_each_change_to_the_library_is_a_version_and_a_request_names_the_one_it_used(
+    any_store: str, llm_server: Any, kit: Any
+) -> None:
+    from optarium.store.formulate import INSIGHTS_ARTIFACT
+
+    store = formulate_store(any_store)
+    insight_id = store.add_insight(**INSIGHT)
+    store.update_insight(insight_id, condition="sandwich profit per product")
+    store.count_insight_use([insight_id], "helped")  # usage counts are not the library's content
+    versions = store.list_artifacts(INSIGHTS_ARTIFACT)
+    assert [(v["version"], v["meta"]["change"]) for v in versions] == [
+        (1, f"added insight {insight_id}"), (2, f"changed condition of insight {insight_id}")]
+    [saved] = json.loads(store.load_artifact(INSIGHTS_ARTIFACT, 2).data)
+    assert saved["condition"] == "sandwich profit per product" and "helped" not in saved
+
+    llm_server.script = [responder(kit, fixes=True)]
+    result = formulate(kit.question, LLMClient(llm_server.url, "m", api_key="", retries=0), store=store, rounds=0)
+    assert result.insight_ids == [insight_id] and result.insights_version == 2
+    assert store.get_formulate_run(result.run_id)["insights_version"] == 2

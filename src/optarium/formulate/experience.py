@@ -59,10 +59,31 @@ def relevance(insight: dict[str, Any], question: str, classes: set[str] | None =
     return overlap + (0.25 if insight.get("taxonomy") in classes else 0.0)
 
 
-def retrieve(store: FormulateStore, question: str, k: int = 3, threshold: float = 0.6) -> list[dict[str, Any]]:
-    """The ``k`` active insights most relevant to ``question`` (relevance >= ``threshold``)."""
+def library(store: FormulateStore) -> tuple[list[dict[str, Any]], int | None]:
+    """The active insights and the version of the library they are (None for a store older than versions).
+
+    Read from the library's newest saved version, so the insights and the version agree
+    even while another process changes the library.
+    """
+    from optarium.store.base import ArtifactStore
+    from optarium.store.formulate import INSIGHTS_ARTIFACT
+
+    saved = store.load_artifact(INSIGHTS_ARTIFACT) if isinstance(store, ArtifactStore) else None
+    if saved is None:
+        return store.list_insights(active_only=True), None
+    return [row for row in json.loads(saved.data) if row["active"]], saved.version
+
+
+def retrieve(
+    store: FormulateStore, question: str, k: int = 3, threshold: float = 0.6, rows: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The ``k`` active insights most relevant to ``question`` (relevance >= ``threshold``).
+
+    ``rows`` are the active insights to choose from (default: the store's, read now).
+    """
     classes = taxonomy_of(question)
-    scored = [(relevance(insight, question, classes), insight) for insight in store.list_insights(active_only=True)]
+    rows = store.list_insights(active_only=True) if rows is None else rows
+    scored = [(relevance(insight, question, classes), insight) for insight in rows]
     scored = [(value, insight) for value, insight in scored if value >= threshold]
     scored.sort(key=lambda pair: (-pair[0], pair[1].get("id", 0)))
     return [insight for _, insight in scored[:k]]

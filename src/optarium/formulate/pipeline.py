@@ -89,6 +89,8 @@ class FormulateResult:
     attempts: list[Attempt] = field(default_factory=list)
     calls: list[LLMCall] = field(default_factory=list)
     insight_ids: list[int] = field(default_factory=list)
+    # the version of the insight library they were retrieved from (None: none saved yet)
+    insights_version: int | None = None
     seconds: float = 0.0
     run_id: int | None = None
     solve_run_id: int | None = None
@@ -120,7 +122,7 @@ class FormulateResult:
             "code": self.code, "lp": self.lp_text, "values": {} if self.solution is None else self.solution.values,
             "tokens": self.tokens, "seconds": round(self.seconds, 6), "llm_seconds": round(self.llm_seconds, 6),
             "run_id": self.run_id, "solve_run_id": self.solve_run_id, "insight_ids": self.insight_ids,
-            "attempts": [vars(attempt) for attempt in self.attempts],
+            "insights_version": self.insights_version, "attempts": [vars(attempt) for attempt in self.attempts],
         }
 
 
@@ -227,11 +229,14 @@ def formulate(
     use_insights = chosen_settings.insights
     handle = formulate_store(store) if (record or use_insights) else None
     chosen: list[dict[str, Any]] = list(extra_insights or [])
+    version = None
     if use_insights and handle is not None:
-        from optarium.formulate.experience import retrieve
+        from optarium.formulate.experience import library, retrieve
 
-        chosen += retrieve(handle, question)
-    result = FormulateResult(question=question, insight_ids=[int(i["id"]) for i in chosen if i.get("id") is not None])
+        rows, version = library(handle)
+        chosen += retrieve(handle, question, rows=rows)
+    result = FormulateResult(question=question, insight_ids=[int(i["id"]) for i in chosen if i.get("id") is not None],
+                             insights_version=version)
     context = _Context(
         chosen_settings, chosen_settings.rounds if model.can_correct else 0,
         SolveOptions(time_limit=chosen_settings.time_limit), sandbox or chosen_settings.sandbox, key,
@@ -405,5 +410,5 @@ def _request(result: FormulateResult, llm: ChatModel, source: str) -> dict[str, 
         "formulation": result.formulation, "code_kind": result.code_kind or None, "code": result.code,
         "lp_text": result.lp_text, "answer": result.answer, "tokens": result.tokens, "seconds": result.seconds,
         "llm_seconds": result.llm_seconds, "attempts": [vars(a) for a in result.attempts],
-        "insight_ids": result.insight_ids,
+        "insight_ids": result.insight_ids, "insights_version": result.insights_version,
     }

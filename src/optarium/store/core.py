@@ -324,27 +324,16 @@ class SqlStore:
     # artifacts ----------------------------------------------------------------------------
     def save_artifact(self, name: str, data: bytes, meta: dict[str, Any] | None = None) -> int:
         """Store a new version of ``name``; two workers saving at once get different versions."""
-        from sqlalchemy import func, select, text
         from sqlalchemy.exc import IntegrityError
 
-        from optarium.store.schema import artifacts
+        from optarium.store.schema import insert_artifact
 
         if not name or len(name) > 255:
             raise ValueError(f"`name` must be 1-255 characters, got {name!r}")
         for attempt in range(SAVE_ATTEMPTS):
             try:
                 with self.engine.begin() as connection:
-                    if connection.dialect.name == "postgresql":
-                        # saves of one name wait for each other instead of colliding on the version
-                        connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name})
-                    latest = connection.execute(
-                        select(func.max(artifacts.c.version)).where(artifacts.c.name == name)).scalar()
-                    version = int(latest or 0) + 1
-                    connection.execute(artifacts.insert(), {
-                        "name": name, "version": version, "meta": json_safe(meta or {}), "data": bytes(data),
-                        "created_at": datetime.now(UTC),
-                    })
-                return version
+                    return insert_artifact(connection, name, data, json_safe(meta or {}))
             except IntegrityError:
                 # another worker took this version between our read and our write: read again
                 if attempt + 1 == SAVE_ATTEMPTS:

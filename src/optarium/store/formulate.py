@@ -6,6 +6,7 @@ opens the transaction (see :class:`~optarium.store.base.FormulateStore`).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,7 @@ formulate_runs = Table(
     Column("llm_seconds", Float, nullable=False),
     Column("attempts", JSON, nullable=False),
     Column("insight_ids", JSON, nullable=False),
+    Column("insights_version", Integer),  # the library version retrieved from (see INSIGHTS_ARTIFACT)
 )
 
 llm_calls = Table(
@@ -92,6 +94,9 @@ insights = Table(
 )
 
 INSIGHT_FIELDS = ("taxonomy", "condition", "explanation", "example")
+# every change to the library's content saves it whole as the next version of this artifact,
+# in the same transaction, so a formulate request can name the library it used
+INSIGHTS_ARTIFACT = "formulate.insights"
 COUNTERS = ("retrieved", "helped", "misled")
 # left out of request lists: the long texts
 LIST_SKIPS = frozenset({"code", "lp_text", "formulation", "question"})
@@ -167,8 +172,24 @@ def insight_row(taxonomy: str, condition: str, explanation: str, example: str = 
 
 
 def add_insight(connection: Connection, row: dict[str, Any]) -> int:
-    """Insert one insight row (see :func:`insight_row`); return its id."""
-    return _new_id(connection.execute(insights.insert().values(**row)))
+    """Insert one insight row (see :func:`insight_row`) and save the library's next version; return its id."""
+    insight_id = _new_id(connection.execute(insights.insert().values(**row)))
+    _save_library(connection, f"added insight {insight_id}")
+    return insight_id
+
+
+def library_snapshot(rows: list[dict[str, Any]], change: str) -> tuple[bytes, dict[str, Any]]:
+    """The library's content (no usage counters) as artifact data, and its meta."""
+    content = [{key: row[key] for key in ("id", *INSIGHT_FIELDS, "source", "active")} for row in rows]
+    meta = {"change": change, "insights": len(content), "active": sum(bool(row["active"]) for row in content)}
+    return json.dumps(content, sort_keys=True).encode(), meta
+
+
+def _save_library(connection: Connection, change: str) -> None:
+    from optarium.store.schema import insert_artifact
+
+    data, meta = library_snapshot(list_insights(connection), change)
+    insert_artifact(connection, INSIGHTS_ARTIFACT, data, meta)
 
 
 def list_insights(connection: Connection, active_only: bool = False) -> list[dict[str, Any]]:
@@ -202,6 +223,7 @@ def update_insight(connection: Connection, insight_id: int, changes: dict[str, A
     get_insight(connection, insight_id)
     if changes:
         connection.execute(insights.update().where(insights.c.id == insight_id).values(**changes))
+        _save_library(connection, f"changed {', '.join(sorted(changes))} of insight {insight_id}")
     return get_insight(connection, insight_id)
 
 

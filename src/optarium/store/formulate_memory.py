@@ -78,6 +78,7 @@ def add_insight(store: MemoryStore, lock: threading.RLock, row: dict[str, Any]) 
     tables = _tables(store)
     with lock:
         tables.insights.append({**row, "id": len(tables.insights) + 1})
+        _save_library(store, f"added insight {len(tables.insights)}")
         return len(tables.insights)
 
 
@@ -98,7 +99,16 @@ def update_insight(store: MemoryStore, lock: threading.RLock, insight_id: int, c
     with lock:
         row = _insight(store, insight_id)
         row.update(changes)
+        if changes:
+            _save_library(store, f"changed {', '.join(sorted(changes))} of insight {insight_id}")
         return copy.deepcopy(row)
+
+
+def _save_library(store: MemoryStore, change: str) -> None:
+    from optarium.store.formulate import INSIGHTS_ARTIFACT, library_snapshot
+
+    data, meta = library_snapshot(_tables(store).insights, change)
+    store.save_artifact(INSIGHTS_ARTIFACT, data, meta)
 
 
 def count_insight_use(store: MemoryStore, lock: threading.RLock, ids: list[int], column: str) -> None:

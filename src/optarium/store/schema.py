@@ -3,6 +3,8 @@ in their own module under ``optarium.store`` and list it in ``TABLE_MODULES``.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -18,6 +20,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 metadata = MetaData()
 
@@ -71,6 +76,7 @@ runs = Table(
 # columns added after the first release: the store adds them to an older file on open
 ADDED_COLUMNS: dict[str, list[Column]] = {
     "runs": [Column("plan", JSON), Column("values_blob", LargeBinary)],
+    "formulate_runs": [Column("insights_version", Integer)],
 }
 
 artifacts = Table(
@@ -84,3 +90,23 @@ artifacts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("name", "version", name="uq_artifact_version"),
 )
+
+
+def insert_artifact(connection: Connection, name: str, data: bytes, meta: dict[str, Any]) -> int:
+    """Add the next version of artifact ``name`` inside the caller's transaction; return it.
+
+    On PostgreSQL, writers of one name wait for each other; on SQLite the write lock does
+    that. A version taken in between raises ``IntegrityError`` (the caller may try again).
+    """
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select, text
+
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name})
+    latest = connection.execute(select(func.max(artifacts.c.version)).where(artifacts.c.name == name)).scalar()
+    version = int(latest or 0) + 1
+    connection.execute(artifacts.insert(), {
+        "name": name, "version": version, "meta": meta, "data": bytes(data), "created_at": datetime.now(UTC),
+    })
+    return version
