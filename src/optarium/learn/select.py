@@ -42,7 +42,7 @@ COUNTED = (*SOLVED, "time_limit", "feasible")
 # beyond this embedding distance the nearest solved instance is not taken as similar
 THRESHOLD = 0.2
 RUN_LIMIT = 1_000_000
-_MODELS: dict[tuple[str, int, int], Selector] = {}
+_MODELS: dict[tuple[str, int, int, float], tuple[Selector, int]] = {}
 
 
 def config_key(solver: str, params: dict[str, Any]) -> str:
@@ -243,15 +243,19 @@ class SelectorPlanner:
         return Plan(prediction.solver, prediction.params, prediction.reason(), "learned")
 
     def selector(self, store: Store) -> Selector:
-        """The selector for ``store``, rebuilt when its runs or remembered instances changed."""
+        """The selector for ``store``: rebuilt when an instance was remembered since, or the runs grew by a tenth.
+
+        Reading every run for every solve would cost more than the solve at ten thousand runs.
+        """
         versions = [row["version"] for row in store.list_artifacts(EMBEDDINGS) if row["name"] == EMBEDDINGS]
-        key = (store.url, store.count_runs(), max(versions, default=0))
+        key = (store.url, max(versions, default=0), self.k, self.threshold)
+        runs = store.count_runs()
         cached = _MODELS.get(key)
-        if cached is None or cached.k != self.k or cached.threshold != self.threshold:
+        if cached is None or runs > 1.1 * cached[1]:
             if len(_MODELS) > 64:
                 _MODELS.clear()
-            cached = _MODELS[key] = Selector.from_store(store, self.k, self.threshold)
-        return cached
+            cached = _MODELS[key] = (Selector.from_store(store, self.k, self.threshold), runs)
+        return cached[0]
 
 
 class FixedPlanner:
@@ -284,14 +288,16 @@ def candidate_plans(problem: MathProgram, store: Store | None, solvers: Sequence
     return plans
 
 
-def collect(problems: Sequence[MathProgram], store: Store, *, time_limit: float = 10.0,
+def collect(problems: Sequence[MathProgram], store: Store | str, *, time_limit: float = 10.0,
             solvers: Sequence[str] = ("highs", "scip"), threads: int | None = None) -> list[dict[str, Any]]:
     """Solve every problem with every candidate plan, record each run in ``store``, and remember the problems.
 
     Returns one row per run: instance, configuration label, status, seconds, verified.
     """
     import optarium
+    from optarium.store.base import open_store
 
+    store = open_store(store)
     remember(problems, store)
     rows = []
     for problem in problems:
