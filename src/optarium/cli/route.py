@@ -33,7 +33,7 @@ def route(
     warm_start: bool | None = typer.Option(None, "--warm-start/--cold-start", help="Start from the edge policy learned from stored runs.", show_default=False),
     capacity: int | None = typer.Option(None, "--capacity", help="Vehicle capacity (overrides the file's)."),
     best_known: float | None = typer.Option(None, "--best-known", help="Best-known cost for the gap (default: the .sol beside FILE)."),
-    plot: Path | None = typer.Option(None, "--plot", help="Draw the routes to this .png file."),
+    plot: Path | None = typer.Option(None, "--plot", help="Draw the routes to this file: .png, .svg or .pdf."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not record the run in the store."),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
@@ -45,8 +45,12 @@ def route(
     from optarium.domains.routing.solve import route_summary, solve_routing
     from optarium.errors import OptionError
 
-    if plot is not None and plot.suffix.lower() != ".png":
-        raise OptionError("--plot", str(plot), "a file name ending in .png")
+    if plot is not None:
+        from optarium.domains.routing.plot import check_plot_path
+
+        check_plot_path(plot, "--plot")
+        if not plot.parent.resolve().is_dir():
+            raise OptionError("--plot", str(plot), "a file in an existing folder")
     if capacity is not None and capacity <= 0:
         raise OptionError("--capacity", capacity, "a positive integer")
     base = RouteSettings.from_file(config) if config is not None else RouteSettings()

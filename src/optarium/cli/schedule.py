@@ -29,7 +29,7 @@ def schedule(
     threads: int | None = typer.Option(None, "--threads", help="CP-SAT workers (default: the machine's cores, at most 8)."),
     seed: int | None = typer.Option(None, "--seed", help="CP-SAT's random seed (default 0)."),
     model: Path | None = typer.Option(None, "--model", help="Learned-rule model file (default: the store's newest, else the shipped one)."),
-    plot: Path | None = typer.Option(None, "--plot", help="Write a Gantt chart (PNG) of the schedule."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write a Gantt chart of the schedule: .png, .svg or .pdf."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not record the run in the store."),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,

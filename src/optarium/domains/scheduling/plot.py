@@ -11,7 +11,11 @@ if TYPE_CHECKING:
 
 
 def plot_gantt(instance: JobShopInstance, schedule: Schedule, path: str | Path, title: str | None = None) -> Path:
-    """Draw one row per machine, one colour per job; write the PNG (or any matplotlib format) to ``path``."""
+    """Draw one row per machine, one colour per job; write it to ``path``: PNG, SVG or PDF by its suffix."""
+    from optarium.errors import OptionError
+
+    if Path(path).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise OptionError("path", str(path), "a file name ending in .png, .svg or .pdf")
     import matplotlib
 
     matplotlib.use("Agg")
