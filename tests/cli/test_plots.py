@@ -3,6 +3,7 @@ and route pictures whose colours never repeat and whose legend hides no route.""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,7 @@ def test_the_library_names_its_parameter_for_an_unknown_suffix(tmp_path: Path) -
     from optarium.domains.routing.plot import plot_routes
     from optarium.errors import OptionError
 
-    with pytest.raises(OptionError, match="option `path` must be a file name ending in .png, .svg or .pdf"):
+    with pytest.raises(OptionError, match=re.escape("option `path` must be a file name ending in .png, .svg or .pdf")):
         plot_routes(read_instance(ROUTING), [[1]], tmp_path / "x.gif")
 
 
