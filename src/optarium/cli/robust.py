@@ -50,9 +50,11 @@ def robust(
 def _progress(elapsed: float, incumbent: float | None, bound: float | None) -> None:
     from optarium.solvers.base import relative_gap
 
+    if incumbent is None:  # nothing to show yet (and an input whose recourse fails stays one error line)
+        return
     gap = relative_gap(incumbent, bound) if incumbent is not None and bound is not None else None
     gap_text = f"{100 * gap:.4g}%" if gap is not None else "-"
-    sys.stderr.write(f"{elapsed:8.2f}s  incumbent {incumbent if incumbent is not None else '-'}  "
+    sys.stderr.write(f"{elapsed:8.2f}s  incumbent {incumbent}  "
                      f"bound {bound if bound is not None else '-'}  gap {gap_text}\n")
 
 

@@ -12,8 +12,9 @@ recourse responses ``y_1..y_K`` give the relaxed adversary (a MILP)::
 whose value is an upper bound on ``max Q``; the best response at its ``xi`` (a
 MILP) is a lower bound and, when it is new, joins the responses. With integer
 recourse (finitely many responses) this ends with the bounds equal. A response
-counts as feasible at ``xi`` when no row is violated by more than ``tol``
-(relative to the row's right-hand side), the tolerance the verifier also uses.
+counts as feasible at ``xi`` when no row is violated by ``1e-5`` or more
+(relative to the row's right-hand side), just above the solvers' own feasibility
+tolerances (:data:`VIOLATION`).
 Every big-M is computed by interval arithmetic over the box, never guessed.
 With only objective uncertainty no binaries are needed (the adversary is an LP)
 and continuous recourse is exact too; a continuous recourse variable in a row
@@ -33,6 +34,9 @@ from optarium.domains.robust.problem import RobustProblem
 from optarium.errors import SolverCapabilityError
 
 TOL = 1e-6
+# a response counts as infeasible at xi only when a row is violated by this much (relative to the row's
+# right-hand side): ten times the solvers' feasibility tolerances, so that they agree with the adversary
+VIOLATION = 1e-5
 
 
 @dataclass
@@ -140,7 +144,7 @@ def worst_case(problem: RobustProblem, x: np.ndarray, *, solver: str = "highs", 
     lower, best_xi, best_y = value0, xi0, y0
     upper = np.inf
     iteration = 0
-    rtol = TOL * np.maximum(1.0, np.abs(problem.b))
+    rtol = VIOLATION * np.maximum(1.0, np.abs(problem.b))
     for iteration in range(1, max_iterations + 1):
         adversary = _adversary(problem, x, responses, rtol)
         if adversary is None:

@@ -1,0 +1,92 @@
+"""``optarium robust`` through a real subprocess: JSON, the record, progress lines, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from optarium.domains.robust import RobustBuilder
+from optarium.store.base import open_store
+
+from .conftest import knapsack_text
+
+OPTARIUM = str(Path(sys.executable).parent / "optarium")
+
+
+def _robust(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OPTARIUM, "robust", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_robust_json_reports_the_verified_worst_case_and_records_the_run(tmp_path: Path) -> None:
+    path = tmp_path / "small"
+    path.write_text(knapsack_text(5, 9, gamma=2))
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    done = _robust(str(path), "--method", "exact", "--time-limit", "20", "--json", "--store", store)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["kind"] == "robust" and out["status"] == "optimal" and out["verified"] is True
+    assert out["solver"] == "ccg" and out["sense"] == "max" and set(out["x"]) == {f"x[{i}]" for i in range(5)}
+    assert out["objective"] == pytest.approx(out["method_objective"], abs=1e-6) and out["gap"] == pytest.approx(0, abs=1e-6)
+    assert len(out["worst_scenario"]) == 5 and sum(out["worst_scenario"].values()) <= 2 + 1e-6
+    run = open_store(store).get_run(out["run_id"])
+    assert run["kind"] == "robust" and run["verified"] and run["objective"] == pytest.approx(out["objective"])
+    assert run["extra"]["x"] == list(out["x"].values())
+
+
+def test_robust_prints_bounds_as_it_goes_and_a_summary(tmp_path: Path) -> None:
+    path = tmp_path / "small.rkp"
+    path.write_text(knapsack_text(5, 3, gamma=2))
+    done = _robust(str(path), "-t", "20", "--no-record")
+    assert done.returncode == 0, done.stderr
+    assert "incumbent" in done.stderr and "bound" in done.stderr and "gap" in done.stderr
+    assert "verified" in done.stdout and "worst case" in done.stdout
+
+
+def _write(problem, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    path.write_text(json.dumps(problem.to_dict(), allow_nan=True))
+    return path
+
+
+def _short() -> RobustBuilder:
+    b = RobustBuilder("short")
+    x = b.first_stage(1, "x", upper=3, vtype="integer")
+    y = b.recourse(1, "y", upper=2, vtype="integer")
+    xi = b.uncertain(1, "demand", lower=0, upper=6)
+    b.objective(x[0] + 3 * y[0])
+    b.constrain(x[0] + y[0], ">=", xi[0])
+    return b
+
+
+@pytest.mark.parametrize(("edit", "words"), [
+    (lambda d: d["uncertainty"].update(lower=[7.0]), "the uncertainty set is empty: 'demand[0]' has lower=7.0 > upper=6.0"),
+    (lambda d: d["uncertainty"].update(upper=[float("inf")]), "the uncertainty set is unbounded: 'demand[0]'"),
+    (lambda d: d.update(cy=[3.0, 1.0]), "mismatched dimensions: `cy` must have shape (1,)"),
+    (lambda d: None, "the recourse is infeasible for scenario (demand[0]="),
+])
+def test_bad_input_is_one_line_exit_2_and_nothing_recorded(tmp_path: Path, edit, words: str) -> None:  # type: ignore[no-untyped-def]
+    data = _short().build().to_dict()
+    edit(data)
+    path = tmp_path / "bad.robust.json"
+    path.write_text(json.dumps(data))
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    done = _robust(str(path), "-t", "10", "--store", store)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and done.stdout == ""
+    assert open_store(store).count_runs() == 0
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--method", "fast"], "`--method` must be one of exact, learned"),
+    (["--format", "mps"], "`--format` must be one of knapsack, capital_budgeting, json"),
+    (["--time-limit", "0"], "`--time-limit` must be a positive number"),
+])
+def test_bad_options_are_named_by_their_flag(tmp_path: Path, args: list[str], words: str) -> None:
+    path = tmp_path / "small"
+    path.write_text(knapsack_text(3, 1))
+    done = _robust(str(path), *args)
+    assert done.returncode == 2 and words in done.stderr
