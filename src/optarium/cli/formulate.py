@@ -120,14 +120,25 @@ def run(
         result = formulate(question, client_from(settings), settings=settings, store=store, source=str(file))
     except SandboxUnavailableError as error:
         raise SandboxUnavailableError(str(error).replace("set `unsafe_sandbox=True`", "pass --unsafe-sandbox")) from None
+    endpoint_failed = result.cause in LLM_HINTS and not result.code
     if as_json:
         print_json({"id": file.stem, "correct": None, **result.to_dict()})
-    else:
+    elif not endpoint_failed:  # with no answer from the LLM there is nothing to show but the error
         _show(result)
     if not result.executed:
-        sys.stderr.write(f"error: {result.error} (cause: {result.cause}; run {result.run_id})\n")
+        hint = f"; {LLM_HINTS[result.cause]}" if endpoint_failed else ""
+        recorded = f"formulate run {result.run_id} recorded" if result.run_id is not None else "nothing recorded"
+        sys.stderr.write(f"error: {result.error}{hint} ({recorded}; cause: {result.cause})\n")
         return 1
     return 0
+
+
+# what to change when the endpoint gave no answer, by the failure's cause
+LLM_HINTS = {
+    "llm_unavailable": "start the server there, or point --llm-url (or $OPTARIUM_LLM_URL) at one that runs",
+    "llm_timeout": "give it longer with --llm-timeout",
+    "llm_response": "check --llm-url and --llm-model (or $OPTARIUM_LLM_URL and $OPTARIUM_LLM_MODEL)",
+}
 
 
 def _show(result: Any) -> None:
@@ -146,7 +157,11 @@ def _show(result: Any) -> None:
     out.print(f"[bold]correction rounds[/]: {result.rounds}   [bold]tokens[/]: {result.tokens}   [bold]seconds[/]: {result.seconds:.2f} (LLM {result.llm_seconds:.2f})")
     if result.answer:
         out.print(f"[bold]answer[/]: {result.answer}")
-    out.print(f"[dim]formulate run {result.run_id}, solve run {result.solve_run_id}; LP model kept in the store[/]")
+    recorded = [f"formulate run {result.run_id}"] if result.run_id is not None else []
+    if result.solve_run_id is not None:
+        recorded.append(f"solve run {result.solve_run_id} (its LP model kept in the store)")
+    if recorded:
+        out.print(f"[dim]recorded: {', '.join(recorded)}[/]")
 
 
 @app.command("learn")

@@ -164,7 +164,7 @@ class LLMClient:
         except httpx.TimeoutException:
             raise LLMTimeoutError(f"LLM endpoint {self.url} did not answer within {self.timeout:g} s", url=self.url) from None
         except httpx.TransportError as error:
-            raise LLMUnavailableError(f"cannot reach LLM endpoint {self.url}: {error or type(error).__name__}", url=self.url) from None
+            raise LLMUnavailableError(f"cannot reach LLM endpoint {self.url}: {_reason(error)}", url=self.url) from None
         if response.status_code in (401, 403):
             hint = f"set {KEY_ENV}" if not self.api_key else f"check the key in {KEY_ENV}"
             raise LLMResponseError(
@@ -183,6 +183,14 @@ class LLMClient:
                 f"LLM endpoint {self.url} answered with malformed JSON: {_snippet(response.text)}", url=self.url,
                 status_code=response.status_code,
             ) from None
+
+
+def _reason(error: Exception) -> str:
+    """``[Errno 111] Connection refused`` -> ``connection refused``; the error's type when it says nothing."""
+    import re
+
+    text = re.sub(r"^\[Errno -?\d+\]\s*", "", str(error)).strip()
+    return (text[:1].lower() + text[1:]) if text else type(error).__name__
 
 
 def _retryable(status_code: int | None) -> bool:
