@@ -180,3 +180,13 @@ def test_solver_log_from_python_goes_to_stderr(capfd: pytest.CaptureFixture[str]
     out, err = capfd.readouterr()
     assert solution.objective == pytest.approx(32.0)
     assert "Coefficient ranges" in err and out == ""
+
+
+def test_the_solver_and_recomputed_objectives_are_shown_to_the_same_digits_with_their_distance(tmp_path: Path) -> None:
+    from optarium.cli.solve import _recomputed
+
+    done = run("solve", str(EXAMPLES / "knapsack.lp"), "--no-record", store=f"sqlite:///{tmp_path / 's.db'}")
+    assert done.returncode == 0, done.stderr
+    assert "optimal  objective 32\n" in done.stdout and "(recomputed objective 32, the same)" in done.stdout
+    # a QP solver's objective and the one recomputed from its point may differ in the last digits: say how far
+    assert _recomputed(0.014043202132651193, 0.01404362662757295) == "recomputed objective 0.01404362663, 4.2e-07 from the solver's"

@@ -326,6 +326,16 @@ def _check_output(output: Path) -> None:
         raise OptionError("--output", str(output), "a file that can be written")
 
 
+def _recomputed(reported: float | None, recomputed: float | None) -> str:
+    """The recomputed objective beside the solver's: ``agrees`` when equal to 10 digits, else how far apart."""
+    if recomputed is None or reported is None:
+        return f"recomputed objective {recomputed if recomputed is not None else '-'}"
+    if f"{reported:.10g}" == f"{recomputed:.10g}":
+        return f"recomputed objective {recomputed:.10g}, the same"
+    apart = abs(reported - recomputed) / max(1.0, abs(reported), abs(recomputed))
+    return f"recomputed objective {recomputed:.10g}, {apart:.1e} from the solver's"
+
+
 def _show(solution: object, output: Path | None) -> None:
     from rich.markup import escape
 
@@ -336,14 +346,15 @@ def _show(solution: object, output: Path | None) -> None:
     colour = {"optimal": "green", "feasible": "yellow", "time_limit": "yellow", "interrupted": "yellow", "error": "red"}.get(solution.status, "cyan")
     # an infeasible or unbounded answer has no objective worth showing, nor a point to verify
     answer = solution.status not in ("infeasible", "unbounded")
-    objective = solution.objective if solution.objective is not None else "-"
+    # ten digits, as the recomputed objective below: more would show solver noise as a difference
+    objective = f"{solution.objective:.10g}" if solution.objective is not None else "-"
     out.print(f"[bold {colour}]{solution.status}[/]" + (f"  objective {objective}" if answer else "")
               + (f"  bound {solution.bound:.10g}" if answer and solution.bound is not None and solution.status != "optimal" else "")
               + (f"  gap {100 * solution.gap:.4g}%" if answer and solution.gap else ""))
     if answer and solution.verification is not None:
         check = "[green]verified[/]" if solution.verified else "[red]NOT verified[/]"
         out.print(f"{check}  max violation {solution.verification.max_violation:.2e}  "
-                  f"(recomputed objective {solution.verification.objective})")
+                  f"({_recomputed(solution.objective, solution.verification.objective)})")
     out.print(f"solver {escape(solution.solver)} {escape(solution.solver_version)} ({escape(solution.plan_reason)})  "
               f"{solution.seconds:.3f}s solve, {solution.timings.get('total', 0):.3f}s total")
     if solution.cross_check:
