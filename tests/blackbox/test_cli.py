@@ -243,3 +243,35 @@ def test_a_config_file_with_an_unknown_key_or_no_space_is_one_line_exit_2_and_no
     spaceless = cli("create", "oven", "--config", str(config), "--store", store, cwd=tmp_path)
     assert spaceless.returncode == 2 and "[space]" in spaceless.stderr
     assert not (tmp_path / "lab.db").exists()
+
+
+def test_multi_objective_shell_loop_tell_best_plot_and_bad_tells(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    created = cli("create", "yield-cost", "--space", str(ROOT / "examples" / "space.yaml"), "--directions",
+                  "maximize,minimize", "--sampler", "sobol", "--seed", "2", "--store", store, "--json", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["directions"] == ["maximize", "minimize"]
+    batch = json.loads(cli("ask", "yield-cost", "--n", "4", "--store", store, "--json", cwd=tmp_path).stdout)
+    first = str(batch[0]["trial_id"])
+    for args, fragment in [((first, "1.0"), "takes 2 values (maximize, minimize), got 1"),
+                           ((first, "1.0", "nan"), "value must be finite"),
+                           ((first, "1", "2", "3"), "got 3")]:
+        told = cli("tell", "yield-cost", *args, "--store", store, cwd=tmp_path)
+        assert told.returncode == 2 and told.stderr.strip().count("\n") == 0 and fragment in told.stderr, told.stderr
+    for row, values in zip(batch, [("0.9", "5"), ("0.5", "-1"), ("0.4", "2"), ("0.95", "7")], strict=True):
+        told = cli("tell", "yield-cost", str(row["trial_id"]), *values, "--store", store, cwd=tmp_path)
+        assert told.returncode == 0, told.stderr
+    best = json.loads(cli("best", "yield-cost", "--store", store, "--json", cwd=tmp_path).stdout)
+    assert sorted(t["values"] for t in best["pareto_front"]) == [[0.5, -1.0], [0.9, 5.0], [0.95, 7.0]]
+    # reference (0, 10): boxes 0.5*11 + 0.9*5 - 0.5*5 + (0.95-0.9)*3 = 7.65
+    given = json.loads(cli("best", "yield-cost", "--reference", "0,10", "--store", store, "--json", cwd=tmp_path).stdout)
+    assert abs(given["hypervolume"] - 7.65) < 1e-9
+    useless = cli("best", "yield-cost", "--reference", "1,-5", "--store", store, cwd=tmp_path)
+    assert useless.returncode == 2 and "dominates nothing" in useless.stderr
+    plotted = cli("plot", "yield-cost", "--output", "front.png", "--store", store, cwd=tmp_path)
+    assert plotted.returncode == 0, plotted.stderr
+    assert (tmp_path / "front.png").read_bytes()[:4] == b"\x89PNG"
+    wrong = cli("create", "bad", "--space", str(ROOT / "examples" / "space.yaml"), "--directions", "maximize,up",
+                "--store", store, cwd=tmp_path)
+    assert wrong.returncode == 2 and wrong.stderr.strip().count("\n") == 0
+    assert "bad" not in cli("list", "--store", store, cwd=tmp_path).stdout

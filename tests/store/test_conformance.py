@@ -436,3 +436,16 @@ def test_renaming_a_study_keeps_its_trials_and_refuses_a_taken_name(store: Store
     assert {row["name"] for row in store.list_studies()} == {"new", "taken"}
     with pytest.raises(NotFoundError):
         store.rename_study(9999, "other")
+
+
+def test_a_multi_objective_study_keeps_its_directions_and_each_trials_values(store: Store) -> None:
+    row, _ = store.create_study({**study_row("two"), "directions": ["minimize", "maximize"]})
+    for _ in range(2):
+        store.ask(row["id"], next_trial)
+    store.finish_trials(row["id"], [(1, "complete", None, None, [0.5, -2.25]), (2, "failed", None, None, None)])
+    found = store.find_study("two")
+    assert found is not None and found["directions"] == ["minimize", "maximize"]
+    trials = store.list_trials(row["id"])
+    assert [(t["state"], t["values"]) for t in trials] == [("complete", [0.5, -2.25]), ("failed", None)]
+    single, _ = store.create_study(study_row("one"))
+    assert single.get("directions") is None

@@ -5,6 +5,12 @@ ranking feedback -> ZO-RankSGD; more than ``max_gp_dim`` parameters -> CMA-ES af
 Sobol design; otherwise GP Bayesian optimization (which starts with a Sobol design)
 until ``max_gp_observations`` results, then CMA-ES started at the best point so far,
 because exact GP cost grows with the cube of the number of observations.
+
+Several objectives: EHVI on one GP per objective for two or three objectives; ParEGO
+(one random scalarization per point, on the GP sampler) for four or more, where the box
+decompositions EHVI needs grow too fast; NSGA-II beyond ``max_gp_dim`` parameters, once
+``max_gp_observations`` results are in, or from the start with a budget of at least
+``NSGA2_BUDGET`` evaluations, where a model per ask costs more than it saves.
 """
 
 from __future__ import annotations
@@ -18,9 +24,15 @@ if TYPE_CHECKING:
 
 MAX_GP_DIM = 40
 MAX_GP_OBSERVATIONS = 300
+MAX_EHVI_OBJECTIVES = 3
+NSGA2_BUDGET = 1000
 
 
-def choose(dim: int, observations: int, feedback: str) -> str:
+def choose(dim: int, observations: int, feedback: str, n_objectives: int = 1, budget: int | None = None) -> str:
+    if n_objectives > 1:
+        if dim > MAX_GP_DIM or observations >= MAX_GP_OBSERVATIONS or (budget is not None and budget >= NSGA2_BUDGET):
+            return "nsga2"
+        return "ehvi" if n_objectives <= MAX_EHVI_OBJECTIVES else "parego"
     if feedback == "ranking":
         return "zo_rank"
     if dim > MAX_GP_DIM or observations >= MAX_GP_OBSERVATIONS:
@@ -28,8 +40,10 @@ def choose(dim: int, observations: int, feedback: str) -> str:
     return "gp"
 
 
-def explain(space: Space, budget: int | None, feedback: str) -> str:
+def explain(space: Space, budget: int | None, feedback: str, n_objectives: int = 1) -> str:
     """The reason recorded with a study created with ``sampler="auto"``."""
+    if n_objectives > 1:
+        return _explain_multi(space, budget, n_objectives)
     if feedback == "ranking":
         return "zo_rank: only rankings are told, so a rank-based gradient estimator (ZO-RankSGD) is used"
     if space.dim > MAX_GP_DIM:
@@ -41,6 +55,18 @@ def explain(space: Space, budget: int | None, feedback: str) -> str:
     return text + f"; switches to cmaes after {MAX_GP_OBSERVATIONS} results, where exact GP cost grows too large"
 
 
+def _explain_multi(space: Space, budget: int | None, k: int) -> str:
+    if space.dim > MAX_GP_DIM:
+        return f"nsga2 after a Sobol design: {space.dim} parameters is more than a GP models well ({MAX_GP_DIM})"
+    if budget is not None and budget >= NSGA2_BUDGET:
+        return f"nsga2 after a Sobol design: a budget of {budget} evaluations (>= {NSGA2_BUDGET}) suits an evolutionary search"
+    if k > MAX_EHVI_OBJECTIVES:
+        text = f"parego (random Chebyshev scalarizations on a GP) after a Sobol design: {k} objectives, more than EHVI handles well ({MAX_EHVI_OBJECTIVES})"
+    else:
+        text = f"ehvi (log expected hypervolume improvement, one GP per objective) after a Sobol design: {k} objectives, {space.dim} parameters"
+    return text + f"; switches to nsga2 after {MAX_GP_OBSERVATIONS} results, where exact GP cost grows too large"
+
+
 class AutoSampler:
     """Delegates each ask to the sampler :func:`choose` names; trials record which one."""
 
@@ -49,7 +75,8 @@ class AutoSampler:
     def suggest(self, history: History, n: int) -> list[Suggestion]:
         from optarium.blackbox.samplers import get_sampler
 
-        chosen = get_sampler(choose(history.space.dim, len(history.complete), history.feedback))
+        chosen = get_sampler(choose(history.space.dim, len(history.complete), history.feedback, history.n_objectives,
+                                    history.budget))
         if chosen.name == "cmaes" and len(history.trials) < min(10, 2 * history.space.dim):
             chosen = get_sampler("sobol")
         return [Suggestion(s.point, s.info, s.sampler or chosen.name) for s in chosen.suggest(history, n)]

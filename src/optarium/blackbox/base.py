@@ -32,6 +32,7 @@ class Trial:
     point: tuple[float, ...] = ()
     sampler: str = ""
     info: dict[str, Any] = field(default_factory=dict)
+    values: tuple[float, ...] | None = None  # every objective's value, in a multi-objective study
 
     @property
     def trial_id(self) -> int:
@@ -43,10 +44,13 @@ class Trial:
         return self.feasibility is None or self.feasibility <= 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "trial_id": self.number, "params": self.params, "state": self.state, "value": self.value,
             "feasibility": self.feasibility, "sampler": self.sampler,
         }
+        if self.values is not None:
+            out["values"] = list(self.values)
+        return out
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,17 @@ class History:
     trials: list[Trial]
     budget: int | None = None
     feedback: Literal["value", "ranking"] = "value"
+    directions: tuple[str, ...] = ()  # a multi-objective study's directions; empty for one objective
+
+    @property
+    def n_objectives(self) -> int:
+        return max(1, len(self.directions))
+
+    def losses(self, trial: Trial) -> tuple[float, ...] | None:
+        """A multi-objective trial's values as losses (maximised ones negated); None unless complete."""
+        if trial.state != "complete" or trial.values is None:
+            return None
+        return tuple(v if d == "minimize" else -v for v, d in zip(trial.values, self.directions, strict=True))
 
     def loss(self, trial: Trial) -> float:
         """The trial's value as a loss (smaller is better); ``inf`` for failed or pending ones."""

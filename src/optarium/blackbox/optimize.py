@@ -11,26 +11,32 @@ from typing import TYPE_CHECKING, Any
 from optarium.errors import OptionError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from optarium.blackbox.space import Space
     from optarium.blackbox.study import Study
     from optarium.store.base import Store
 
 
 def optimize(
-    fn: Callable[[dict[str, Any]], float],
+    fn: Callable[[dict[str, Any]], Any],
     space: Space | dict[str, Any],
     budget: int,
     sampler: str = "auto",
     seed: int | None = None,
     n_workers: int = 1,
     *,
-    direction: str = "minimize",
+    direction: str | None = None,
+    directions: Sequence[str] | None = None,
     study_name: str | None = None,
     store: Store | str | None = None,
     catch: tuple[type[BaseException], ...] = (),
     show_progress: bool = False,
 ) -> Study:
     """Evaluate ``fn(params)`` ``budget`` times and return the study (``study.best``).
+
+    With ``directions`` (one per objective) ``fn`` returns a sequence of that many values and
+    ``study.best`` is the Pareto front.
 
     ``n_workers > 1`` asks batches of that size and evaluates them in threads. A call that
     returns NaN/inf is told as failed. A call that raises is told as failed and its exception
@@ -60,18 +66,26 @@ def optimize(
     space = space if isinstance(space, Space) else Space.from_dict(space)
     study = Study.create(
         study_name or f"optimize-{uuid.uuid4().hex[:12]}", space, sampler=sampler, direction=direction,
-        seed=seed, budget=budget, store="memory://" if store is None else store, load_if_exists=study_name is not None,
+        directions=directions, seed=seed, budget=budget, store="memory://" if store is None else store, load_if_exists=study_name is not None,
     )
 
-    def evaluate(params: dict[str, Any]) -> tuple[float | None, Exception | None]:
+    many = study.multi_objective
+
+    def evaluate(params: dict[str, Any]) -> tuple[Any, Exception | None]:
         try:
-            value = float(fn(params))
+            result = fn(params)
+            if many:
+                values = [float(v) for v in result]
+                if len(values) != len(study.directions):
+                    raise ValueError(f"the function returned {len(values)} values for {len(study.directions)} objectives")
+                return (values if all(math.isfinite(v) for v in values) else None), None
+            value = float(result)
         except Exception as error:  # told as failed; raised below unless caught
             return None, error
         return (value if math.isfinite(value) else None), None
 
     done = 0
-    with _Progress(show_progress, budget, direction) as progress, ThreadPoolExecutor(max_workers=n_workers) as pool:
+    with _Progress(show_progress and not many, budget, study.direction) as progress, ThreadPoolExecutor(max_workers=n_workers) as pool:
         while done < budget:
             trials = study.ask(min(n_workers, budget - done))
             raised: Exception | None = None
@@ -80,7 +94,7 @@ def optimize(
                     study.tell(trial, failed=True)
                 else:
                     study.tell(trial, value)
-                progress.update(value)
+                progress.update(None if many else value)
                 if error is not None and not isinstance(error, catch) and raised is None:
                     raised = error
             if raised is not None:

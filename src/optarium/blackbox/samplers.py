@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from optarium.blackbox.base import Sampler
 
 _REGISTRY: dict[str, str] = {}
+# samplers for studies with two or more objectives (``auto``, ``sobol`` and ``random`` take those too)
+MULTI_OBJECTIVE = ("ehvi", "parego", "nsga2")
 
 
 def register(name: str, target: str) -> None:
@@ -28,6 +30,9 @@ for _name, _target in (
     ("cmaes", "optarium.blackbox.cmaes:CmaEsSampler"),
     ("cbo", "optarium.blackbox.cbo:CBOSampler"),
     ("zo_rank", "optarium.blackbox.zo_rank:ZORankSampler"),
+    ("ehvi", "optarium.blackbox.ehvi:EHVISampler"),
+    ("parego", "optarium.blackbox.parego:ParEGOSampler"),
+    ("nsga2", "optarium.blackbox.nsga2:NSGA2Sampler"),
 ):
     register(_name, _target)
 

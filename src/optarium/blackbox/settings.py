@@ -23,12 +23,23 @@ DIRECTIONS = ("minimize", "maximize")
 FEEDBACKS = ("value", "ranking")
 
 
+def check_directions(directions: Any) -> list[str]:
+    """``directions`` as a list, each 'minimize' or 'maximize'; :class:`OptionError` otherwise."""
+    if isinstance(directions, str) or not isinstance(directions, list | tuple) or not directions:
+        raise OptionError("directions", directions, "a non-empty list of 'minimize' and 'maximize'")
+    for direction in directions:
+        if direction not in DIRECTIONS:
+            raise OptionError("directions", list(directions), "a list of 'minimize' and 'maximize' only")
+    return list(directions)
+
+
 @dataclasses.dataclass(frozen=True)
 class StudySettings(Settings):
     """How a study samples and what it optimizes; ``space`` is a space definition (see :class:`Space`)."""
 
     sampler: str = "auto"
     direction: str = "minimize"
+    directions: list[str] | None = None  # two or more for a multi-objective study
     seed: int | None = None
     budget: int | None = None
     feedback: str = "value"
@@ -41,6 +52,10 @@ class StudySettings(Settings):
             raise OptionError("sampler", self.sampler, "one of " + ", ".join(sampler_names()))
         if self.direction not in DIRECTIONS:
             raise OptionError("direction", self.direction, "'minimize' or 'maximize'")
+        if self.directions is not None:
+            check_directions(self.directions)
+            if self.feedback == "ranking" and len(self.directions) > 1:
+                raise OptionError("feedback", self.feedback, "'value' for a study with several objectives")
         if self.feedback not in FEEDBACKS:
             raise OptionError("feedback", self.feedback, "'value' or 'ranking'")
         if self.budget is not None and (isinstance(self.budget, bool) or not isinstance(self.budget, int) or self.budget < 1):

@@ -22,7 +22,7 @@ from optarium.errors import ConflictError, NotFoundError, OptionError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from optarium.store.base import Store
+    from optarium.store.base import Store, TrialResult
 
 Direction = Literal["minimize", "maximize"]
 
@@ -45,6 +45,8 @@ class Study:
         self.sampler_name: str = row["sampler"]
         self.sampler_reason: str = row["sampler_reason"]
         self.direction: Direction = row["direction"]
+        # every objective's direction; one entry for a single-objective study
+        self.directions: tuple[Direction, ...] = tuple(row.get("directions") or [row["direction"]])
         self.feedback: Literal["value", "ranking"] = row["feedback"]
         self.seed: int = int(row["seed"])
         self.budget: int | None = row["budget"]
@@ -59,31 +61,43 @@ class Study:
         space: Space | dict[str, Any],
         *,
         sampler: str = "auto",
-        direction: str = "minimize",
+        direction: str | None = None,
         seed: int | None = None,
         budget: int | None = None,
         feedback: str = "value",
         store: Store | str | None = None,
         load_if_exists: bool = False,
+        directions: Sequence[str] | None = None,
     ) -> Study:
         """Create a study (error if the name is taken, unless ``load_if_exists``).
 
+        ``direction`` (default ``"minimize"``) for one objective, or ``directions`` (a list of
+        ``"minimize"``/``"maximize"``, one per objective) for a multi-objective study, whose
+        trials are told a list of values and whose :attr:`best` is the Pareto front.
         With ``load_if_exists`` an existing study of that name is returned as it is (its
-        sampler, seed and budget kept) if its space and direction match; else :class:`StudyExistsError`.
+        sampler, seed and budget kept) if its space and directions match; else :class:`StudyExistsError`.
         """
         from optarium.blackbox.auto import explain
-        from optarium.blackbox.settings import StudySettings
+        from optarium.blackbox.settings import StudySettings, check_directions
 
         if not isinstance(name, str) or not name.strip() or len(name) > 255:
             raise OptionError("name", name, "a non-empty string of at most 255 characters")
+        if directions is not None:
+            directions = check_directions(directions)
+            if direction is not None and [direction] != directions:
+                raise OptionError("direction", direction, "left out when `directions` is given")
+        directions = directions or [direction or "minimize"]
         # every setting is checked before anything is written
-        StudySettings(sampler=sampler, direction=direction, seed=seed, budget=budget, feedback=feedback)
+        StudySettings(sampler=sampler, direction=directions[0], directions=directions, seed=seed, budget=budget,
+                      feedback=feedback)
+        _check_sampler(sampler, len(directions))
         space = space if isinstance(space, Space) else Space.from_dict(space)
-        reason = explain(space, budget, feedback) if sampler == "auto" else f"{sampler} chosen by the user"
+        reason = (explain(space, budget, feedback, len(directions)) if sampler == "auto"
+                  else f"{sampler} chosen by the user")
         handle = _store(store)
         row = {
             "name": name, "space": space.to_dict(), "sampler": sampler, "sampler_reason": reason,
-            "direction": direction, "feedback": feedback,
+            "direction": directions[0], "feedback": feedback, "directions": directions if len(directions) > 1 else None,
             "seed": seed if seed is not None else secrets.randbelow(2**31), "budget": budget,
         }
         try:
@@ -95,9 +109,10 @@ class Study:
         if not new:
             if Space.from_dict(created["space"]).to_dict() != row["space"]:
                 raise StudyExistsError(f"a study named {name!r} already exists with a different space; load it or pick another name")
-            if created["direction"] != direction:
+            existing = list(created.get("directions") or [created["direction"]])
+            if existing != directions:
                 raise StudyExistsError(
-                    f"a study named {name!r} already exists with direction={created['direction']!r}, not {direction!r}"
+                    f"a study named {name!r} already exists with directions={existing!r}, not {directions!r}"
                 )
         return study
 
@@ -137,8 +152,11 @@ class Study:
         rows = []
         for row in self.store.list_trials(self._id):
             params = row["params"] or {}
+            values = row.get("values") or [None] * len(self.directions)
+            told = {"value": row["value"]} if not self.multi_objective else {
+                f"value_{i}": values[i] for i in range(len(self.directions))}
             rows.append({
-                "number": int(row["number"]), "state": row["state"], "value": row["value"],
+                "number": int(row["number"]), "state": row["state"], **told,
                 "feasibility": row["feasibility"],
                 **{f"params_{name}": params.get(name) for name in names},
                 "sampler": row["sampler"], "created_at": row["created_at"], "finished_at": row["finished_at"],
@@ -160,6 +178,7 @@ class Study:
             history = History(
                 space=self.space, direction=self.direction, seed=self.seed, ask_index=ask_index,
                 trials=trials, budget=self.budget, feedback=self.feedback,
+                directions=self.directions if self.multi_objective else (),
             )
             suggestions = sampler.suggest(history, n)
             if len(suggestions) != n:
@@ -179,30 +198,45 @@ class Study:
         self.store.ask(self._id, propose)
         return list(new)
 
+    @property
+    def multi_objective(self) -> bool:
+        return len(self.directions) > 1
+
     def tell(
         self,
         trial: Trial | int,
-        value: float | None = None,
+        value: float | Sequence[float] | None = None,
         *,
         feasibility: float | None = None,
         failed: bool = False,
     ) -> Trial:
         """Record a pending trial's result (one transaction); ``feasibility <= 0`` means feasible.
 
-        A NaN or infinite value, an unknown trial or one already finished raises
+        A multi-objective study takes one value per objective (a list). A NaN or infinite
+        value, the wrong number of values, an unknown trial or one already finished raises
         :class:`TellError` and writes nothing.
         """
         number = trial.number if isinstance(trial, Trial) else trial
         if isinstance(number, bool) or not isinstance(number, int):
             raise TellError(f"a trial id must be an integer, got {number!r}")
+        values: list[float] | None = None
         if failed:
             if value is not None:
                 raise TellError(f"trial {number}: give a value or failed=True, not both (got value={value!r})")
         else:
-            value = _finite("value", value, number)
+            told = list(value) if isinstance(value, list | tuple) or _is_array(value) else [value]  # type: ignore[arg-type]
+            if len(told) != len(self.directions):
+                want = "one value" if len(self.directions) == 1 else (
+                    f"{len(self.directions)} values ({', '.join(self.directions)})")
+                raise TellError(f"trial {number}: study {self.name!r} takes {want}, got {len(told)}: {told!r}")
+            checked = [_finite("value" if len(told) == 1 else f"value {i + 1}", v, number) for i, v in enumerate(told)]
+            if self.multi_objective:
+                values, value = checked, None
+            else:
+                value = checked[0]
         if feasibility is not None:
             feasibility = _finite("feasibility", feasibility, number)
-        (row,) = self._finish([(number, "failed" if failed else "complete", value, feasibility)])
+        (row,) = self._finish([(number, "failed" if failed else "complete", value, feasibility, values)])
         return _trial(row)
 
     def tell_ranking(self, trials: Sequence[Trial | int], order: Sequence[int]) -> list[Trial]:
@@ -212,6 +246,8 @@ class Study:
         the ranking is kept in the store; all in one transaction.
         """
         numbers = [t.number if isinstance(t, Trial) else t for t in trials]
+        if self.multi_objective:
+            raise TellError(f"study {self.name!r} has several objectives; tell each trial its values instead of a ranking")
         if len(numbers) < 2:
             raise TellError(f"a ranking needs at least two trials, got {numbers!r}")
         if sorted(order) != list(range(len(numbers))):
@@ -222,7 +258,7 @@ class Study:
         rows = self._finish([(numbers[position], "complete", sign * rank, None) for rank, position in enumerate(order)])
         return [_trial(row) for row in rows]
 
-    def _finish(self, results: list[tuple[int, str, float | None, float | None]]) -> list[dict[str, Any]]:
+    def _finish(self, results: list[TrialResult]) -> list[dict[str, Any]]:
         """Finish trials in one store transaction; an unknown or finished trial is a :class:`TellError`."""
         try:
             return self.store.finish_trials(self._id, results)
@@ -246,8 +282,11 @@ class Study:
         return [_trial(row) for row in self.store.list_trials(self._id)]
 
     @property
-    def best(self) -> Trial | None:
-        """The best complete, feasible trial (for ranking studies: the winner of the last ranking)."""
+    def best(self) -> Any:
+        """The best complete, feasible trial (for ranking studies: the winner of the last ranking);
+        for a multi-objective study the Pareto front (a list, see :attr:`pareto_front`)."""
+        if self.multi_objective:
+            return self.pareto_front
         trials = [t for t in self.trials if t.state == "complete" and t.value is not None and t.feasible]
         if not trials:
             return None
@@ -259,6 +298,33 @@ class Study:
                 return min(group, key=lambda t: abs(t.value or 0.0))
         sign = 1.0 if self.direction == "minimize" else -1.0
         return min(trials, key=lambda t: (sign * (t.value or 0.0), t.number))
+
+    @property
+    def pareto_front(self) -> list[Trial]:
+        """The complete, feasible trials no other such trial dominates, by number."""
+        from optarium.blackbox.multiobjective import pareto_trials
+
+        return pareto_trials(self.trials, self.directions)
+
+    def hypervolume(self, reference: Sequence[float] | None = None) -> float:
+        """The hypervolume of the Pareto front up to ``reference`` (in the objectives' own units;
+        default: inferred from the worst observed values with a margin, see :func:`reference_point`)."""
+        from optarium.blackbox.multiobjective import hypervolume_history
+
+        history = hypervolume_history(self.trials, self.directions, reference)
+        return history[-1][1] if history else 0.0
+
+    def reference_point(self) -> list[float] | None:
+        """The inferred reference point: each objective's worst complete value plus 10% of its range."""
+        from optarium.blackbox.multiobjective import inferred_reference
+
+        return inferred_reference(self.trials, self.directions)
+
+    def hypervolume_history(self, reference: Sequence[float] | None = None) -> list[tuple[int, float]]:
+        """(evaluations so far, hypervolume so far) after each complete trial of a multi-objective study."""
+        from optarium.blackbox.multiobjective import hypervolume_history
+
+        return hypervolume_history(self.trials, self.directions, reference)
 
     def best_so_far(self) -> list[tuple[int, float]]:
         """(evaluations so far, best value so far) after each complete feasible trial, in trial order."""
@@ -286,7 +352,8 @@ class Study:
             "name": self.name, "space": self.space.to_dict(), "sampler": self.sampler_name,
             "sampler_reason": self.sampler_reason, "direction": self.direction, "feedback": self.feedback,
             "seed": self.seed, "budget": self.budget, "trials": counts,
-            "best": None if best is None else best.to_dict(),
+            "best": None if best is None else [t.to_dict() for t in best] if self.multi_objective else best.to_dict(),
+            **({"directions": list(self.directions)} if self.multi_objective else {}),
             "last_activity": max(times, default=self.created_at),
         }
 
@@ -295,7 +362,24 @@ def _trial(row: dict[str, Any]) -> Trial:
     return Trial(
         number=int(row["number"]), params=dict(row["params"]), state=row["state"], value=row["value"],
         feasibility=row["feasibility"], point=tuple(row["point"]), sampler=row["sampler"], info=dict(row["info"] or {}),
+        values=None if row.get("values") is None else tuple(float(v) for v in row["values"]),
     )
+
+
+def _is_array(value: Any) -> bool:
+    return hasattr(value, "__len__") and hasattr(value, "shape") and len(getattr(value, "shape", ())) == 1
+
+
+def _check_sampler(sampler: str, n_objectives: int) -> None:
+    """Multi-objective samplers only for several objectives, and only they (or a design) for several."""
+    from optarium.blackbox.samplers import MULTI_OBJECTIVE, sampler_names
+
+    if sampler not in sampler_names():
+        return  # StudySettings names the choices
+    if n_objectives > 1 and sampler not in MULTI_OBJECTIVE and sampler not in ("auto", "sobol", "random"):
+        raise OptionError("sampler", sampler, "for several objectives one of auto, " + ", ".join(MULTI_OBJECTIVE) + ", sobol, random")
+    if n_objectives == 1 and sampler in MULTI_OBJECTIVE:
+        raise OptionError("sampler", sampler, "a single-objective sampler; it needs two or more `directions`")
 
 
 def _finite(label: str, value: Any, number: int) -> float:

@@ -28,6 +28,9 @@ def create(
     space: Path | None = typer.Option(None, "--space", help="Space file (YAML: name -> {type, low, high, log, choices}); or a [space] table in --config."),
     sampler: str | None = typer.Option(None, "--sampler", help="auto (default), gp, cmaes, cbo, zo_rank, sobol, random."),
     direction: str | None = typer.Option(None, "--direction", help="minimize (default) or maximize."),
+    directions: str | None = typer.Option(
+        None, "--directions", help="Several objectives, comma-separated: minimize,maximize,... (a multi-objective study)."
+    ),
     seed: int | None = typer.Option(None, "--seed", help="Seed for reproducible suggestions."),
     budget: int | None = typer.Option(None, "--budget", help="Planned number of evaluations (helps `auto`; `gp` refines around the best point in the last 20%)."),
     feedback: str | None = typer.Option(None, "--feedback", help="value (default), or ranking (ZO-RankSGD)."),
@@ -48,12 +51,17 @@ def create(
     from optarium.errors import OptionError
 
     base = StudySettings() if config is None else StudySettings.from_file(config)
-    settings = base.replace(sampler=sampler, direction=direction, seed=seed, budget=budget, feedback=feedback)
+    listed = None if directions is None else [d.strip() for d in directions.split(",")]
+    if listed is not None and direction is not None:
+        raise OptionError("--direction", direction, "left out when --directions is given")
+    settings = base.replace(sampler=sampler, direction=direction, directions=listed, seed=seed, budget=budget,
+                            feedback=feedback)
     if space is None and settings.space is None:
         raise OptionError("--space", None, "a space file, or a [space] table in the --config file")
     study = Study.create(
         name, _space(space) if space is not None else settings.space or {}, sampler=settings.sampler,
-        direction=settings.direction, seed=settings.seed, budget=settings.budget, feedback=settings.feedback,
+        direction=None if settings.directions else settings.direction, directions=settings.directions,
+        seed=settings.seed, budget=settings.budget, feedback=settings.feedback,
         store=_persistent(store), load_if_exists=load_if_exists,
     )
     if as_json:
@@ -63,7 +71,7 @@ def create(
             f"created study [bold]{escape(study.name)}[/] ("
         )
         console().print(
-            f"{verb}{study.space.dim} parameters, {study.direction})\nsampler: {escape(study.sampler_reason)}"
+            f"{verb}{study.space.dim} parameters, {', '.join(study.directions)})\nsampler: {escape(study.sampler_reason)}"
         )
     return 0
 
@@ -93,7 +101,7 @@ def ask(
 def tell(
     name: str = NAME,
     trial_id: int = typer.Argument(..., help="Trial id from `optarium study ask`."),
-    value: str | None = typer.Argument(None, help="The measured value (omit with --failed)."),
+    value: list[str] | None = typer.Argument(None, help="The measured value; one per objective in a multi-objective study (omit with --failed)."),
     failed: bool = typer.Option(False, "--failed", help="The experiment failed; no value."),
     feasibility: float | None = typer.Option(None, "--feasibility", help="Constraint value: <= 0 feasible."),
     store: str | None = STORE_OPTION,
@@ -103,31 +111,51 @@ def tell(
     from optarium.blackbox.errors import TellError
     from optarium.blackbox.study import Study
 
-    number: float | None = None
-    if value is not None:
+    numbers: list[float] = []
+    for text in value or []:
         try:
-            number = float(value)
+            number = float(text)
         except ValueError:
-            raise TellError(f"trial {trial_id}: value must be a number, got {value!r}") from None
+            raise TellError(f"trial {trial_id}: value must be a number, got {text!r}") from None
         if not math.isfinite(number):
-            raise TellError(f"trial {trial_id}: value must be finite, got {value!r}; tell a failed run with --failed")
-    elif not failed:
+            raise TellError(f"trial {trial_id}: value must be finite, got {text!r}; tell a failed run with --failed")
+        numbers.append(number)
+    if not numbers and not failed:
         raise TellError(f"trial {trial_id}: give a VALUE or --failed")
-    trial = Study.load(name, _persistent(store)).tell(trial_id, number, feasibility=feasibility, failed=failed)
+    study = Study.load(name, _persistent(store))
+    told: float | list[float] | None = None if not numbers else numbers if study.multi_objective or len(numbers) > 1 else numbers[0]
+    trial = study.tell(trial_id, told, feasibility=feasibility, failed=failed)
     if as_json:
         print_json(trial.to_dict())
     else:
-        console().print(f"trial {trial.number}: {trial.state}" + ("" if trial.value is None else f", value {trial.value:.10g}"))
+        shown = "" if trial.value is None else f", value {trial.value:.10g}"
+        if trial.values is not None:
+            shown = ", values " + " ".join(f"{v:.10g}" for v in trial.values)
+        console().print(f"trial {trial.number}: {trial.state}{shown}")
     return 0
 
 
 @app.command("best")
 @command
-def best(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION) -> int:
-    """The best complete, feasible trial so far."""
+def best(
+    name: str = NAME,
+    reference: str | None = typer.Option(
+        None, "--reference", help="Multi-objective: the hypervolume's reference point, comma-separated (default: inferred)."
+    ),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """The best complete, feasible trial so far; the Pareto front and its hypervolume for several objectives."""
     from optarium.blackbox.study import Study
 
-    trial = Study.load(name, _reading(store)).best
+    study = Study.load(name, _reading(store))
+    if study.multi_objective:
+        return _print_front(study, _reference(reference), as_json)
+    if reference is not None:
+        from optarium.errors import OptionError
+
+        raise OptionError("--reference", reference, "given only for a study with several objectives")
+    trial = study.best
     if as_json:
         print_json(None if trial is None else trial.to_dict())
     elif trial is None:
@@ -156,12 +184,12 @@ def show(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSO
     out = console()
     out.print(f"[bold]{escape(study.name)}[/]  {study.direction}  sampler {study.sampler_name} (seed {study.seed})")
     out.print(f"why: {study.sampler_reason}", markup=False)
-    table = Table("trial", "state", "value", "by", "params")
+    table = Table("trial", "state", "values" if study.multi_objective else "value", "by", "params")
     for trial in trials:
-        table.add_row(
-            str(trial.number), trial.state, "-" if trial.value is None else f"{trial.value:.6g}", escape(trial.sampler),
-            escape(_params(trial.params)),
-        )
+        shown = "-" if trial.value is None else f"{trial.value:.6g}"
+        if trial.values is not None:
+            shown = " ".join(f"{v:.6g}" for v in trial.values)
+        table.add_row(str(trial.number), trial.state, shown, escape(trial.sampler), escape(_params(trial.params)))
     out.print(table)
     return 0
 
@@ -171,13 +199,29 @@ def show(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSO
 def plot(
     name: str = NAME,
     output: Path = typer.Option(Path("best.png"), "--output", "-o", help="PNG file to write."),
+    reference: str | None = typer.Option(
+        None, "--reference", help="Multi-objective: the hypervolume's reference point, comma-separated (default: inferred)."
+    ),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
-    """Plot the best value so far against the number of evaluations."""
+    """Plot the best value so far against the number of evaluations; for several objectives the
+    Pareto front (2-D or 3-D) and the hypervolume history."""
     from optarium.blackbox.study import Study
 
     study = Study.load(name, _reading(store))
+    if study.multi_objective:
+        try:
+            shown = _plot_front(study, output, _reference(reference))
+        except OSError as error:
+            from optarium.errors import InputFileError
+
+            raise InputFileError(str(output), f"cannot write: {error.strerror}") from None
+        if as_json:
+            print_json({"output": str(output), "evaluations": shown})
+        else:
+            console().print(f"wrote {output}", markup=False)
+        return 0
     curve = study.best_so_far()
     import matplotlib
 
@@ -220,7 +264,9 @@ def list_studies(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION) 
     rows = [
         {
             "name": s["name"], "sampler": s["sampler"], "direction": s["direction"], **s["trials"],
-            "best_value": None if s["best"] is None else s["best"]["value"], "last_activity": s["last_activity"],
+            "best_value": None if s["best"] is None or isinstance(s["best"], list) else s["best"]["value"],
+            **({"front_size": len(s["best"] or [])} if "directions" in s else {}),
+            "last_activity": s["last_activity"],
         }
         for s in summaries
     ]
@@ -239,7 +285,8 @@ def list_studies(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION) 
     for row in rows:
         table.add_row(
             escape(row["name"]), row["sampler"], row["direction"][:3], str(row["complete"]), str(row["pending"]),
-            str(row["failed"]), "-" if row["best_value"] is None else f"{row['best_value']:.6g}",
+            str(row["failed"]), f"front of {row['front_size']}" if "front_size" in row else
+            "-" if row["best_value"] is None else f"{row['best_value']:.6g}",
             _when(row["last_activity"]),
         )
     if not rows:
@@ -318,6 +365,50 @@ def export(
     study = Study.load(name, _reading(store))
     write_rows(study.trial_rows(), output, file_format)
     return 0
+
+
+def _reference(text: str | None) -> list[float] | None:
+    """A comma-separated reference point; one line naming the flag if it is not numbers."""
+    if text is None:
+        return None
+    try:
+        point = [float(part) for part in text.split(",")]
+    except ValueError:
+        from optarium.errors import OptionError
+
+        raise OptionError("--reference", text, "comma-separated numbers, one per objective") from None
+    return point
+
+
+def _print_front(study: Any, reference: list[float] | None, as_json: bool) -> int:
+    """The Pareto front, its hypervolume and the reference point it was measured against."""
+    front = study.pareto_front
+    volume = study.hypervolume(reference) if front else 0.0
+    used = reference if reference is not None else study.reference_point()
+    if as_json:
+        print_json({"directions": list(study.directions), "pareto_front": [t.to_dict() for t in front],
+                    "hypervolume": volume, "reference": used})
+        return 0
+    if not front:
+        console().print("no complete feasible trial yet")
+        return 0
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table("trial", *[f"{d} {i + 1}" for i, d in enumerate(study.directions)], "params")
+    for trial in sorted(front, key=lambda t: t.values or ()):
+        table.add_row(str(trial.number), *[f"{v:.6g}" for v in trial.values or ()], escape(_params(trial.params)))
+    out = console()
+    out.print(f"Pareto front: {len(front)} trials; hypervolume {volume:.6g} (reference "
+              + ", ".join(f"{v:.6g}" for v in used or []) + ")")
+    out.print(table)
+    return 0
+
+
+def _plot_front(study: Any, output: Path, reference: list[float] | None) -> int:
+    from optarium.blackbox.plots import plot_front
+
+    return plot_front(study, output, reference)
 
 
 def _when(value: Any) -> str:

@@ -140,9 +140,10 @@ class StudyStore(Protocol):
         """
         ...
 
-    def finish_trials(self, study_id: int, results: list[tuple[int, str, float | None, float | None]]) -> list[dict[str, Any]]:
-        """Finish pending trials ``(number, state, value, feasibility)`` in one transaction; return their rows.
+    def finish_trials(self, study_id: int, results: list[TrialResult]) -> list[dict[str, Any]]:
+        """Finish pending trials ``(number, state, value, feasibility[, values])`` in one transaction; return their rows.
 
+        ``values`` (a list of floats, or None) are a multi-objective trial's objective values.
         ``state`` is ``complete`` or ``failed``. An unknown trial is a ``NotFoundError``, one already
         finished a ``ConflictError``; either way nothing changes.
         """
@@ -166,13 +167,25 @@ class StudyStore(Protocol):
 
 
 TRIAL_END_STATES = ("complete", "failed")
+# (number, state, value, feasibility) or, with a multi-objective trial's values, (..., values)
+TrialResult = tuple[int, str, float | None, float | None] | tuple[int, str, float | None, float | None, list[float] | None]
+
+
+def trial_result(result: TrialResult) -> tuple[int, str, float | None, float | None, list[float] | None]:
+    """A result with its ``values`` (None when it was given without)."""
+    if len(result) == 5:
+        return result
+    number, state, value, feasibility = result[:4]
+    return number, state, value, feasibility, None
+
+
 # optimistic asks that lost a race before a store proposes under the study's lock instead
 ASK_ATTEMPTS = 6
 
 
-def check_finish(results: list[tuple[int, str, float | None, float | None]]) -> None:
+def check_finish(results: list[TrialResult]) -> None:
     """What every store checks before finishing trials: known end states, each trial once."""
-    for number, state, _value, _feasibility in results:
+    for number, state, *_ in results:
         if state not in TRIAL_END_STATES:
             raise ValueError(f"`state` must be 'complete' or 'failed', got {state!r} for trial {number}")
     numbers = [number for number, *_ in results]

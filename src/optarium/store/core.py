@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from optarium.errors import ConflictError, NotFoundError, StoreBusyError, StoreError
-from optarium.store.base import ASK_ATTEMPTS, Artifact, Run, check_finish, json_safe
+from optarium.store.base import (
+    ASK_ATTEMPTS,
+    Artifact,
+    Run,
+    TrialResult,
+    check_finish,
+    json_safe,
+    trial_result,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -446,18 +454,18 @@ class SqlStore:
             studies.insert_trials(connection, study_id, rows)
         return rows
 
-    def finish_trials(self, study_id: int, results: list[tuple[int, str, float | None, float | None]]) -> list[dict[str, Any]]:
+    def finish_trials(self, study_id: int, results: list[TrialResult]) -> list[dict[str, Any]]:
         from optarium.store import studies
 
         check_finish(results)
         finished = []
         with self.transaction() as connection:
-            for number, state, value, feasibility in results:
+            for number, state, value, feasibility, values in map(trial_result, results):
                 row = studies.find_trial(connection, study_id, number)
                 _check_pending(row, number)
                 assert row is not None
-                when = studies.finish_trial(connection, row, state, value, feasibility)
-                row.update(state=state, value=value, feasibility=feasibility, finished_at=when)
+                when = studies.finish_trial(connection, row, state, value, feasibility, values)
+                row.update(state=state, value=value, feasibility=feasibility, values=values, finished_at=when)
                 finished.append(row)
         return finished
 

@@ -16,7 +16,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from optarium.errors import ConflictError, NotFoundError
-from optarium.store.base import ASK_ATTEMPTS, Artifact, Run, check_finish, json_safe
+from optarium.store.base import (
+    ASK_ATTEMPTS,
+    Artifact,
+    Run,
+    TrialResult,
+    check_finish,
+    json_safe,
+    trial_result,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -203,27 +211,28 @@ class MemoryStore:
         now = datetime.now(UTC)
         study_id = study["id"]
         stored = [
-            {"value": None, "feasibility": None, "finished_at": None, **copy.deepcopy(row),
+            {"value": None, "feasibility": None, "values": None, "finished_at": None, **copy.deepcopy(row),
              "id": study_id * 1_000_000 + row["number"], "study_id": study_id, "state": "pending", "created_at": now}
             for row in rows
         ]
         study["ask_count"] += 1
         self._trials[study_id].extend(stored)
 
-    def finish_trials(self, study_id: int, results: list[tuple[int, str, float | None, float | None]]) -> list[dict[str, Any]]:
+    def finish_trials(self, study_id: int, results: list[TrialResult]) -> list[dict[str, Any]]:
         with self._lock:
             self._study(study_id)
             check_finish(results)
             by_number = {trial["number"]: trial for trial in self._trials[study_id]}
-            for number, _state, _value, _feasibility in results:
+            for number, *_ in results:
                 row = by_number.get(number)
                 if row is None:
                     raise NotFoundError(f"no trial {number}")
                 if row["state"] != "pending":
                     raise ConflictError(f"trial {number} is already {row['state']}; a trial is told once")
             now = datetime.now(UTC)
-            for number, state, value, feasibility in results:
-                by_number[number].update(state=state, value=value, feasibility=feasibility, finished_at=now)
+            for number, state, value, feasibility, values in map(trial_result, results):
+                by_number[number].update(state=state, value=value, feasibility=feasibility, values=copy.deepcopy(values),
+                                         finished_at=now)
             return [copy.deepcopy(by_number[number]) for number, *_ in results]
 
     def list_trials(self, study_id: int) -> list[dict[str, Any]]:

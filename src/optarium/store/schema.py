@@ -31,6 +31,7 @@ TABLE_MODULES: list[str] = [
     "optarium.store.schema",
     "optarium.store.formulate",
     "optarium.store.studies",
+    "optarium.store.jobs",
 ]
 
 problems = Table(
@@ -77,6 +78,8 @@ runs = Table(
 ADDED_COLUMNS: dict[str, list[Column]] = {
     "runs": [Column("plan", JSON), Column("values_blob", LargeBinary)],
     "formulate_runs": [Column("insights_version", Integer)],
+    "studies": [Column("directions", JSON)],
+    "study_trials": [Column("values", JSON)],
 }
 
 artifacts = Table(

@@ -44,6 +44,7 @@ studies = Table(
     Column("seed", Integer, nullable=False),
     Column("budget", Integer),
     Column("ask_count", Integer, nullable=False),
+    Column("directions", JSON),  # a multi-objective study's directions; null for one objective
 )
 
 study_trials = Table(
@@ -61,6 +62,7 @@ study_trials = Table(
     Column("feasibility", Float),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
+    Column("values", JSON),  # a multi-objective trial's objective values
     UniqueConstraint("study_id", "number", name="uq_study_trial_number"),
 )
 
@@ -139,14 +141,15 @@ def find_trial(connection: Connection, study_id: int, number: int) -> dict[str, 
     return None if row is None else dict(row._mapping)
 
 
-def finish_trial(connection: Connection, row: dict[str, Any], state: str, value: float | None, feasibility: float | None) -> datetime:
+def finish_trial(connection: Connection, row: dict[str, Any], state: str, value: float | None, feasibility: float | None,
+                 values: list[float] | None = None) -> datetime:
     """Mark one trial (a row of :func:`find_trial`) complete or failed and return when;
     only a pending trial changes (the WHERE guards races)."""
     now = datetime.now(UTC)
     result = connection.execute(
         update(study_trials)
         .where(study_trials.c.id == row["id"], study_trials.c.state == "pending")
-        .values(state=state, value=value, feasibility=feasibility, finished_at=now)
+        .values(state=state, value=value, feasibility=feasibility, values=values, finished_at=now)
     )
     if result.rowcount != 1:
         raise ConflictError(f"trial {row['number']} was finished by another worker meanwhile")

@@ -1,0 +1,132 @@
+"""Pareto fronts and hypervolume for multi-objective studies, all in minimisation form.
+
+Callers turn each objective into a loss first (a maximised objective is negated), so a
+point ``a`` dominates ``b`` when ``a <= b`` everywhere and ``a < b`` somewhere. The
+hypervolume is exact: a sweep in two objectives and slicing along the last objective
+(HSO, While et al., "A Faster Algorithm for Calculating Hypervolume", IEEE TEC 2006)
+beyond, which is fast enough for the fronts of a study (hundreds of points, 2-4
+objectives).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+REFERENCE_MARGIN = 0.1  # an inferred reference point lies this fraction of the range beyond the worst values
+
+
+def non_dominated(losses: np.ndarray) -> np.ndarray:
+    """Boolean mask (n,) of the rows of ``losses`` (n, k) that no other row dominates; duplicates all stay."""
+    import numpy as np
+
+    points = np.asarray(losses, dtype=float)
+    keep = np.ones(len(points), dtype=bool)
+    for i, point in enumerate(points):
+        if not keep[i]:
+            continue
+        dominated_by = np.all(points <= point, axis=1) & np.any(points < point, axis=1)
+        if dominated_by.any():
+            keep[i] = False
+    return keep
+
+
+def non_dominated_ranks(losses: np.ndarray) -> np.ndarray:
+    """Front number (0 = Pareto front) of each row of ``losses`` (n, k): fast non-dominated sorting."""
+    import numpy as np
+
+    points = np.asarray(losses, dtype=float)
+    ranks = np.full(len(points), -1, dtype=int)
+    remaining = np.arange(len(points))
+    rank = 0
+    while len(remaining):
+        mask = non_dominated(points[remaining])
+        ranks[remaining[mask]] = rank
+        remaining = remaining[~mask]
+        rank += 1
+    return ranks
+
+
+def infer_reference(losses: np.ndarray) -> np.ndarray:
+    """The worst observed loss of each objective plus ``REFERENCE_MARGIN`` of its range (1e-9 when flat)."""
+    import numpy as np
+
+    points = np.asarray(losses, dtype=float)
+    worst, best = points.max(axis=0), points.min(axis=0)
+    span = np.where(worst > best, worst - best, np.maximum(np.abs(worst), 1.0))
+    return worst + REFERENCE_MARGIN * span
+
+
+def hypervolume(losses: np.ndarray, reference: np.ndarray) -> float:
+    """The volume dominated by ``losses`` (n, k) and bounded by ``reference`` (k,); points not below it count nothing."""
+    import numpy as np
+
+    points = np.asarray(losses, dtype=float).reshape(-1, len(reference))
+    ref = np.asarray(reference, dtype=float)
+    points = points[np.all(points < ref, axis=1)]
+    if not len(points):
+        return 0.0
+    points = points[non_dominated(points)]
+    return _hv(np.unique(points, axis=0), ref)
+
+
+def _hv(points: np.ndarray, ref: np.ndarray) -> float:
+    import numpy as np
+
+    k = points.shape[1]
+    if k == 1:
+        return float(ref[0] - points[:, 0].min())
+    if k == 2:
+        order = points[np.argsort(points[:, 0])]
+        volume, floor = 0.0, ref[1]
+        for x, y in order:
+            if y < floor:
+                volume += (ref[0] - x) * (floor - y)
+                floor = y
+        return float(volume)
+    order = points[np.argsort(points[:, -1])]
+    volume = 0.0
+    for i in range(len(order)):
+        upper = order[i + 1, -1] if i + 1 < len(order) else ref[-1]
+        depth = upper - order[i, -1]
+        if depth <= 0:
+            continue
+        slice_points = order[: i + 1, :-1]
+        slice_points = slice_points[non_dominated(slice_points)]
+        volume += depth * _hv(slice_points, ref[:-1])
+    return float(volume)
+
+
+def box_decomposition(front: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Disjoint boxes (lower (b, k), upper (b, k)) that tile the region below ``reference`` no
+    point of ``front`` dominates, so a new point's hypervolume improvement is the volume it
+    dominates in these boxes. Exact in two objectives (one box per gap of the sorted front);
+    beyond, BoTorch's ``FastNondominatedPartitioning`` (imported only then)."""
+    import numpy as np
+
+    ref = np.asarray(reference, dtype=float)
+    points = np.asarray(front, dtype=float).reshape(-1, len(ref))
+    points = points[np.all(points < ref, axis=1)] if len(points) else points
+    if len(points):
+        points = np.unique(points[non_dominated(points)], axis=0)
+    k = len(ref)
+    if not len(points):
+        return np.full((1, k), -np.inf), ref[None, :].copy()
+    if k == 2:
+        order = points[np.argsort(points[:, 0])]
+        xs = np.concatenate([[-np.inf], order[:, 0]])
+        ys = np.concatenate([[ref[1]], order[:, 1]])
+        lower = np.column_stack([xs, np.full(len(xs), -np.inf)])
+        upper = np.column_stack([np.concatenate([order[:, 0], [ref[0]]]), ys])
+        return lower, upper
+    import torch
+    from botorch.utils.multi_objective.box_decompositions.non_dominated import (
+        FastNondominatedPartitioning,
+    )
+
+    # BoTorch maximises: negate, and read its cell bounds back
+    partitioning = FastNondominatedPartitioning(ref_point=torch.as_tensor(-ref), Y=torch.as_tensor(-points))
+    bounds = partitioning.get_hypercell_bounds().numpy()  # (2, b, k) in the maximisation form
+    return -bounds[1], -bounds[0]
