@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from optarium.errors import ConflictError, NotFoundError, OptariumError, StoreBusyError, StoreError
 
@@ -72,13 +73,16 @@ def _validation_message(error: RequestValidationError) -> tuple[int, str]:
     first = problems[0]
     if first.get("type") == "json_invalid":
         return 400, f"malformed JSON in the request body: {first.get('ctx', {}).get('error', first.get('msg'))}"
-    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "request"
+    location = list(first.get("loc", ()))
+    if location and location[0] in ("body", "query", "path", "header", "form", "cookie"):
+        location = location[1:]
+    where = ".".join(str(part) for part in location) or "request body"
     return 422, f"`{where}`: {first.get('msg', 'is not valid')}"
 
 
 def _install_errors(app: FastAPI) -> None:
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         return _answer(error.status_code, str(error.detail), getattr(error, "headers", None))
 
     @app.exception_handler(RequestValidationError)

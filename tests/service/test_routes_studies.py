@@ -1,0 +1,132 @@
+"""Studies over HTTP against a real server: what the library sees is what HTTP told, and back."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+from collections.abc import Callable
+
+from optarium.blackbox.study import Study
+
+from .conftest import Server
+
+SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "kind": {"type": "categorical", "choices": ["a", "b"]}}
+
+
+def _objective(params: dict[str, object]) -> float:
+    x = float(params["x"])  # type: ignore[arg-type]
+    return (x - 1.0) ** 2 + (0.5 if params["kind"] == "b" else 0.0)
+
+
+def test_ask_and_tell_over_http_are_the_library_study(serve: Callable[..., Server], store_url: str) -> None:
+    server = serve(store_url)
+    with server.client() as api:
+        created = api.post("/studies", json={"name": "lab", "space": SPACE, "seed": 3, "sampler": "random"})
+        assert created.status_code == 201, created.text
+        first = api.post("/studies/lab/ask", json={"n": 2}).json()["trials"]
+        second = api.post("/studies/lab/ask").json()["trials"]
+        # the second ask saw the pending trials of the first: new numbers, nothing handed out twice
+        assert [t["number"] for t in first + second] == [1, 2, 3]
+        told = api.post("/studies/lab/tell", json={"number": 2, "value": _objective(first[1]["params"])})
+        assert told.status_code == 200, told.text
+        study = Study.load("lab", store=store_url)
+        by_number = {t.number: t for t in study.trials}
+        assert by_number[2].state == "complete" and by_number[2].value == _objective(first[1]["params"])
+        assert by_number[1].state == "pending" and by_number[3].state == "pending"
+        # a trial asked by the library is told over HTTP, and the next HTTP ask sees both
+        (local,) = study.ask()
+        assert api.post("/studies/lab/tell", json={"number": local.number, "value": 7.0}).status_code == 200
+        assert api.post("/studies/lab/ask").json()["trials"][0]["number"] == local.number + 1
+        shown = api.get("/studies/lab").json()
+        assert shown["trials"] == {"pending": 3, "complete": 2, "failed": 0}
+        assert shown["best_value"] == min(7.0, _objective(first[1]["params"]))
+        listed = api.get("/studies").json()["studies"]
+        assert [(s["name"], s["n_trials"], s["best_value"]) for s in listed] == [("lab", 5, shown["best_value"])]
+        page = api.get("/studies/lab/trials", params={"state": "pending", "limit": 2, "offset": 1}).json()
+        assert page["total"] == 3 and [t["number"] for t in page["trials"]] == [3, 5]
+        by_value = api.get("/studies/lab/trials", params={"sort": "value", "state": "complete"}).json()["trials"]
+        assert [t["value"] for t in by_value] == sorted(t["value"] for t in by_value)
+        csv = api.get("/studies/lab/trials.csv")
+        assert csv.headers["content-type"].startswith("text/csv")
+        lines = csv.text.strip().splitlines()
+        assert lines[0].startswith("number,state,value,feasibility,params_x,params_kind") and len(lines) == 6
+        assert api.delete("/studies/lab").json() == {"name": "lab", "deleted_trials": 5}
+        assert api.get("/studies/lab").status_code == 404
+    assert Study.list_all(store_url) == []
+
+
+def test_workers_over_http_lose_and_duplicate_nothing(serve: Callable[..., Server], tmp_path: object) -> None:
+    server = serve(f"sqlite:///{tmp_path}/store.db")
+    workers, rounds = 4, 12
+    failures: list[str] = []
+    with server.client() as api:
+        api.post("/studies", json={"name": "soak", "space": SPACE, "sampler": "random", "seed": 1}).raise_for_status()
+
+    def work() -> None:
+        with server.client() as api:
+            for _ in range(rounds):
+                asked = api.post("/studies/soak/ask")
+                if asked.status_code != 200:
+                    failures.append(asked.text)
+                    continue
+                trial = asked.json()["trials"][0]
+                told = api.post("/studies/soak/tell", json={"number": trial["number"], "value": _objective(trial["params"])})
+                if told.status_code != 200:
+                    failures.append(told.text)
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    trials = Study.load("soak", store=server.store).trials
+    assert sorted(t.number for t in trials) == list(range(1, workers * rounds + 1))
+    assert all(t.state == "complete" and t.value == _objective(t.params) for t in trials)
+
+
+def test_bad_study_requests_get_one_line_and_write_nothing(serve: Callable[..., Server], tmp_path: object) -> None:
+    server = serve(f"sqlite:///{tmp_path}/store.db")
+    with server.client() as api:
+        api.post("/studies", json={"name": "s", "space": SPACE, "seed": 1}).raise_for_status()
+        (trial,) = api.post("/studies/s/ask").json()["trials"]
+        api.post("/studies/s/tell", json={"number": trial["number"], "value": 1.5}).raise_for_status()
+        (open_trial,) = api.post("/studies/s/ask").json()["trials"]
+        before = api.get("/studies/s/trials").json()
+        cases = [
+            (api.post("/studies", json={"name": "s", "space": SPACE}), 409, "already exists"),
+            (api.post("/studies", json={"name": "t", "space": {"x": {"type": "float", "low": 2, "high": 1}}}), 422, "low"),
+            (api.get("/studies/nope"), 404, "no study named 'nope'"),
+            (api.post("/studies/nope/ask"), 404, "no study"),
+            (api.post("/studies/s/tell", json={"number": 99, "value": 1.0}), 404, "no trial 99"),
+            (api.post("/studies/s/tell", json={"number": trial["number"], "value": 2.0}), 409, "already complete"),
+            (api.post("/studies/s/tell", content=b'{"number": %d, "value": NaN}' % open_trial["number"],
+                      headers={"content-type": "application/json"}), 422, "finite"),
+            (api.post("/studies/s/tell", json={"number": open_trial["number"], "value": [1.0, 2.0]}), 422, "one value"),
+            (api.post("/studies/s/tell", content=b'{"number": 1, "value"', headers={"content-type": "application/json"}),
+             400, "malformed JSON"),
+            (api.post("/studies/s/tell", json={"number": "one", "value": 1.0}), 422, "number"),
+            (api.post("/studies/s/ask", json={"n": 0}), 422, "`n`"),
+        ]
+        for response, status, words in cases:
+            body = response.json()
+            assert response.status_code == status, (status, response.text)
+            assert words in body["error"] and "\n" not in body["error"] and body["status"] == status
+        assert api.get("/studies/s/trials").json() == before
+        assert [s["name"] for s in api.get("/studies").json()["studies"]] == ["s"]
+
+
+def test_analysis_ranks_the_parameter_that_drives_the_value(serve: Callable[..., Server], tmp_path: object) -> None:
+    server = serve(f"sqlite:///{tmp_path}/store.db")
+    study = Study.create("drive", SPACE, sampler="random", seed=5, store=server.store)
+    for trial in study.ask(40):
+        study.tell(trial, (float(trial.params["x"]) - 1.0) ** 2 + (0.01 if trial.params["kind"] == "b" else 0.0))
+    with server.client() as api:
+        found = api.get("/studies/drive/analysis").json()
+    assert found["importance"]["x"] > 0.8 > found["importance"]["kind"]
+    assert math.isclose(sum(found["importance"].values()), 1.0)
+    history = found["history"]
+    assert [h["number"] for h in history] == list(range(1, 41))
+    assert history[-1]["best"] == study.best.value
+    assert all(later["best"] <= earlier["best"] for earlier, later in itertools.pairwise(history))
