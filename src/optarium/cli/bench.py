@@ -66,7 +66,8 @@ def nl(
     replay: Path | None = typer.Option(None, "--replay", help="Take the LLM's answers from DIR/<id>.lp or DIR/<id>.py."),
     llm_url: str | None = typer.Option(None, "--llm-url", help="OpenAI-compatible endpoint (default $OPTARIUM_LLM_URL)."),
     llm_model: str | None = typer.Option(None, "--llm-model", help="Model name (default $OPTARIUM_LLM_MODEL)."),
-    llm_timeout: float | None = typer.Option(None, "--llm-timeout", help="Seconds to wait for one LLM answer [default: 120]."),
+    llm_timeout: float | None = typer.Option(None, "--llm-timeout", help="Seconds one LLM answer may take, start to end [default: 120]."),
+    llm_max_tokens: int | None = typer.Option(None, "--llm-max-tokens", help="Most tokens in one LLM answer [default: 4096]."),
     rounds: int | None = typer.Option(None, "--rounds", min=0, help="Self-correction rounds (none with --replay) [default: 3]."),
     workers: int = typer.Option(1, "--workers", min=1, help="Problems run in parallel."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Run only the first K records."),
@@ -81,7 +82,8 @@ def nl(
     from optarium.cli.formulate import client_from, settings_from
     from optarium.formulate.llm import ReplayClient
 
-    settings = settings_from(config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout, rounds=rounds)
+    settings = settings_from(config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout,
+                             llm_max_tokens=llm_max_tokens, rounds=rounds)
     llm = ReplayClient(replay) if replay is not None else client_from(settings)
     report = run_nl(dataset, llm, workers=workers, limit=limit, settings=settings, store=store,
                     record=not no_record, insights=insights)

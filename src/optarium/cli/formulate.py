@@ -31,16 +31,21 @@ app.add_typer(insights_app, name="insights")
 
 URL_OPTION = typer.Option(None, "--llm-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (default $OPTARIUM_LLM_URL).")
 MODEL_OPTION = typer.Option(None, "--llm-model", help="Model name at the endpoint (default $OPTARIUM_LLM_MODEL); key from $OPTARIUM_LLM_API_KEY.")
-TIMEOUT_OPTION = typer.Option(None, "--llm-timeout", help="Seconds to wait for one LLM answer [default: 120].")
+TIMEOUT_OPTION = typer.Option(
+    None, "--llm-timeout", help="Seconds one LLM answer may take, start to end; then the request is closed, which stops "
+    "the server's generation [default: 120].",
+)
+MAX_TOKENS_OPTION = typer.Option(None, "--llm-max-tokens", help="Most tokens in one LLM answer, sent to the endpoint [default: 4096].")
 ROUNDS_OPTION = typer.Option(None, "--rounds", min=0, help="Self-correction rounds after the first answer [default: 3].")
 CONFIG_OPTION = typer.Option(
     None, "--config", help="TOML file of formulate settings (solver, time_limit, rounds, insights, llm_url, llm_model, "
-    "llm_timeout, sandbox_seconds, sandbox_memory_mb, sandbox_file_mb, unsafe_sandbox); flags override it.",
+    "llm_timeout, llm_max_tokens, sandbox_seconds, sandbox_memory_mb, sandbox_file_mb, unsafe_sandbox); flags override it.",
 )
 # settings fields and the flags that set them, for messages
 FLAGS = {
     "solver": "--solver", "time_limit": "--time-limit", "rounds": "--rounds", "insights": "--insights",
-    "llm_url": "--llm-url", "llm_model": "--llm-model", "llm_timeout": "--llm-timeout", "unsafe_sandbox": "--unsafe-sandbox",
+    "llm_url": "--llm-url", "llm_model": "--llm-model", "llm_timeout": "--llm-timeout", "llm_max_tokens": "--llm-max-tokens",
+    "max_tokens": "--llm-max-tokens", "unsafe_sandbox": "--unsafe-sandbox",
 }
 
 
@@ -62,7 +67,7 @@ def client_from(settings: Any) -> Any:
     from optarium.formulate.llm import LLMClient
 
     try:
-        return LLMClient(settings.llm_url, settings.llm_model, timeout=settings.llm_timeout)
+        return LLMClient(settings.llm_url, settings.llm_model, timeout=settings.llm_timeout, max_tokens=settings.llm_max_tokens)
     except LLMConfigError as error:
         raise error.renamed(FLAGS.get(f"llm_{error.parameter}", f"--llm-{error.parameter}")) from None
 
@@ -87,6 +92,7 @@ def run(
     llm_url: str | None = URL_OPTION,
     llm_model: str | None = MODEL_OPTION,
     llm_timeout: float | None = TIMEOUT_OPTION,
+    llm_max_tokens: int | None = MAX_TOKENS_OPTION,
     rounds: int | None = ROUNDS_OPTION,
     solver: str | None = typer.Option(None, "--solver", help="Backend for the formulated model [default: auto]."),
     time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds for the solve [default: 60]."),
@@ -108,7 +114,8 @@ def run(
     from optarium.formulate.sandbox import SandboxUnavailableError
 
     settings = settings_from(
-        config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout, rounds=rounds, solver=solver,
+        config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout, llm_max_tokens=llm_max_tokens, rounds=rounds,
+        solver=solver,
         time_limit=time_limit, insights=insights, unsafe_sandbox=unsafe_sandbox or None,
     )
     raw = sys.stdin.buffer.read() if str(file) == "-" else _read_text(file)
@@ -136,7 +143,7 @@ def run(
 # what to change when the endpoint gave no answer, by the failure's cause
 LLM_HINTS = {
     "llm_unavailable": "start the server there, or point --llm-url (or $OPTARIUM_LLM_URL) at one that runs",
-    "llm_timeout": "give it longer with --llm-timeout",
+    "llm_timeout": "give it longer with --llm-timeout, or ask for less with --llm-max-tokens",
     "llm_response": "check --llm-url and --llm-model (or $OPTARIUM_LLM_URL and $OPTARIUM_LLM_MODEL)",
 }
 
@@ -171,6 +178,7 @@ def learn(
     llm_url: str | None = URL_OPTION,
     llm_model: str | None = MODEL_OPTION,
     llm_timeout: float | None = TIMEOUT_OPTION,
+    llm_max_tokens: int | None = MAX_TOKENS_OPTION,
     rounds: int | None = ROUNDS_OPTION,
     limit: int | None = typer.Option(None, "--limit", min=1, help="Use only the first K records."),
     config: Path | None = CONFIG_OPTION,
@@ -182,7 +190,8 @@ def learn(
     from optarium.formulate.experience import learn as learn_insights
     from optarium.formulate.pipeline import formulate_store
 
-    settings = settings_from(config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout, rounds=rounds)
+    settings = settings_from(config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout,
+                             llm_max_tokens=llm_max_tokens, rounds=rounds)
     records = load_records(dataset, limit)
     for record in records:
         record["_source"] = dataset.name

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,10 +83,15 @@ def _endpoint(url: str) -> str:
 class LLMClient:
     """An OpenAI-compatible chat-completions endpoint.
 
-    ``timeout`` bounds each request (seconds); ``retries`` repeats a request that failed
-    with a connection error, a timeout or an HTTP 5xx/429 answer (not other errors).
-    Raises :class:`LLMConfigError` for a missing URL/model, or a missing key for a hosted
-    endpoint that needs one; :class:`LLMError` subclasses for everything the endpoint does wrong.
+    ``timeout`` bounds each request from start to last byte (seconds): the answer is
+    asked for as a stream, and at the deadline the connection is closed, which stops
+    the server's generation (a server that ignores ``stream`` and answers in one piece
+    works too). ``max_tokens`` is sent with every request. ``retries`` repeats a request
+    that failed with a connection error or an HTTP 5xx/429 answer; a timed-out request
+    is not repeated (it would queue behind one the server may still be finishing).
+    Raises :class:`LLMConfigError` for a missing URL/model, a bad timeout or token limit,
+    or a missing key for a hosted endpoint that needs one; :class:`LLMError` subclasses
+    for everything the endpoint does wrong.
     """
 
     can_correct = True
@@ -112,6 +118,8 @@ class LLMClient:
             raise LLMConfigError(f"no LLM model: give `model` or set {MODEL_ENV}", parameter="model")
         if timeout <= 0:
             raise LLMConfigError(f"`timeout` must be > 0 seconds, got {timeout!r}", parameter="timeout")
+        if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1):
+            raise LLMConfigError(f"`max_tokens` must be a positive integer, got {max_tokens!r}", parameter="max_tokens")
         self.api_key = api_key if api_key is not None else os.environ.get(KEY_ENV)
         if not self.api_key and parsed.hostname in _NEEDS_KEY:
             raise LLMConfigError(f"{parsed.hostname} needs an API key: set {KEY_ENV}")
@@ -130,7 +138,9 @@ class LLMClient:
         """
         messages = redact_all(messages)
         call = LLMCall(messages=messages, model=self.model)
-        body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": self.temperature}
+        body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": self.temperature,
+                                # streamed, so that closing the connection at the deadline stops the generation
+                                "stream": True, "stream_options": {"include_usage": True}}
         if self.max_tokens:
             body["max_tokens"] = self.max_tokens
         started = time.perf_counter()
@@ -140,7 +150,7 @@ class LLMClient:
                     payload = self._post(body)
                     break
                 except LLMError as error:
-                    transient = isinstance(error, LLMUnavailableError | LLMTimeoutError) or _retryable(error.status_code)
+                    transient = isinstance(error, LLMUnavailableError) or _retryable(error.status_code)
                     if attempt == self.retries or not transient:
                         raise
                 time.sleep(min(2.0, 0.25 * 2**attempt))
@@ -154,35 +164,95 @@ class LLMClient:
         return call
 
     def _post(self, body: dict[str, Any]) -> Any:
+        """Send ``body``; the answer as one chat-completion mapping, from a stream or from one JSON document."""
         import httpx
 
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
+        deadline = time.monotonic() + self.timeout
+        timed_out = LLMTimeoutError(
+            f"LLM endpoint {self.url} did not answer within {self.timeout:g} s"
+            f"{f' (max_tokens {self.max_tokens})' if self.max_tokens else ''}; the request was closed", url=self.url)
+        closer: threading.Timer | None = None
         try:
-            response = httpx.post(self.url, json=body, headers=headers, timeout=self.timeout)
+            with httpx.Client(timeout=httpx.Timeout(self.timeout)) as client, \
+                    client.stream("POST", self.url, json=body, headers=headers) as response:
+                # the headers came in time; a body that stalls is cut off at the deadline
+                closer = threading.Timer(max(0.0, deadline - time.monotonic()), _hang_up, (response,))
+                closer.daemon = True
+                closer.start()
+                streamed = response.headers.get("content-type", "").startswith("text/event-stream")
+                pieces: list[bytes] = []
+                for piece in response.iter_bytes():
+                    pieces.append(piece)
+                    if time.monotonic() > deadline:
+                        raise timed_out
+                status, text = response.status_code, b"".join(pieces).decode("utf-8", errors="replace")
         except httpx.TimeoutException:
-            raise LLMTimeoutError(f"LLM endpoint {self.url} did not answer within {self.timeout:g} s", url=self.url) from None
+            raise timed_out from None
         except httpx.TransportError as error:
+            if time.monotonic() >= deadline:
+                raise timed_out from None
             raise LLMUnavailableError(f"cannot reach LLM endpoint {self.url}: {_reason(error)}", url=self.url) from None
-        if response.status_code in (401, 403):
+        finally:
+            if closer is not None:
+                closer.cancel()
+        if status in (401, 403):
             hint = f"set {KEY_ENV}" if not self.api_key else f"check the key in {KEY_ENV}"
             raise LLMResponseError(
-                f"LLM endpoint {self.url} refused the request (HTTP {response.status_code}): {hint}",
-                url=self.url, status_code=response.status_code,
+                f"LLM endpoint {self.url} refused the request (HTTP {status}): {hint}", url=self.url, status_code=status,
             )
-        if response.status_code >= 400:
+        if status >= 400:
             raise LLMResponseError(
-                f"LLM endpoint {self.url} answered HTTP {response.status_code}: {_snippet(response.text)}",
-                url=self.url, status_code=response.status_code,
+                f"LLM endpoint {self.url} answered HTTP {status}: {_snippet(text)}", url=self.url, status_code=status,
             )
+        if streamed:
+            return _from_stream(text, self.url)
         try:
-            return response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            return json.loads(text)
+        except json.JSONDecodeError:
             raise LLMResponseError(
-                f"LLM endpoint {self.url} answered with malformed JSON: {_snippet(response.text)}", url=self.url,
-                status_code=response.status_code,
+                f"LLM endpoint {self.url} answered with malformed JSON: {_snippet(text)}", url=self.url, status_code=status,
             ) from None
+
+
+def _hang_up(response: Any) -> None:
+    """Shut the response's socket: a read blocked on it returns, and the server sees the client gone."""
+    import contextlib
+    import socket
+
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):  # already closed
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _from_stream(text: str, url: str) -> dict[str, Any]:
+    """Server-sent chat-completion chunks joined into one answer: ``choices[0].message.content`` and ``usage``."""
+    content: list[str] = []
+    usage: dict[str, Any] = {}
+    for line in text.splitlines():
+        if not line.startswith("data:"):
+            continue
+        data = line[5:].strip()
+        if not data or data == "[DONE]":
+            continue
+        try:
+            chunk = json.loads(data)
+        except json.JSONDecodeError:
+            raise LLMResponseError(f"LLM endpoint {url} streamed malformed JSON: {_snippet(data)}", url=url) from None
+        if isinstance(chunk, dict) and isinstance(chunk.get("error"), dict | str):
+            raise LLMResponseError(f"LLM endpoint {url} stopped with an error: {_snippet(json.dumps(chunk['error']))}", url=url)
+        choices = (chunk.get("choices") or []) if isinstance(chunk, dict) else []
+        for choice in choices:
+            delta = choice.get("delta") or choice.get("message") or {}
+            if isinstance(delta.get("content"), str):
+                content.append(delta["content"])
+        if isinstance(chunk, dict) and isinstance(chunk.get("usage"), dict):
+            usage = chunk["usage"]
+    return {"choices": [{"message": {"role": "assistant", "content": "".join(content)}}], "usage": usage}
 
 
 def _reason(error: Exception) -> str:

@@ -19,6 +19,8 @@ class FormulateSettings(Settings):
 
     ``llm_url`` and ``llm_model`` default to ``$OPTARIUM_LLM_URL`` and
     ``$OPTARIUM_LLM_MODEL``; the API key only ever comes from ``$OPTARIUM_LLM_API_KEY``.
+    ``llm_timeout`` bounds each LLM request from start to end (the connection is closed
+    then, which stops the server's generation); ``llm_max_tokens`` caps each answer.
     ``unsafe_sandbox`` runs generated code where the machine offers no operating-system
     sandbox, with only resource limits and an audit hook: it can then read the user's
     files (the store included) and reach the network.
@@ -31,6 +33,7 @@ class FormulateSettings(Settings):
     llm_url: str | None = None
     llm_model: str | None = None
     llm_timeout: float = 120.0
+    llm_max_tokens: int = 4096
     sandbox_seconds: float = 30.0
     sandbox_memory_mb: int = 2048
     sandbox_file_mb: int = 64
@@ -42,6 +45,8 @@ class FormulateSettings(Settings):
         positive("time_limit", self.time_limit, "a positive number of seconds")
         non_negative_int("rounds", self.rounds)
         positive("llm_timeout", self.llm_timeout, "a positive number of seconds")
+        if isinstance(self.llm_max_tokens, bool) or not isinstance(self.llm_max_tokens, int) or self.llm_max_tokens < 1:
+            raise OptionError("llm_max_tokens", self.llm_max_tokens, "a positive number of tokens")
         positive("sandbox_seconds", self.sandbox_seconds, "a positive number of seconds")
         if isinstance(self.sandbox_memory_mb, bool) or not isinstance(self.sandbox_memory_mb, int) or self.sandbox_memory_mb < 256:
             raise OptionError("sandbox_memory_mb", self.sandbox_memory_mb, "an integer >= 256 (Python and Pyomo need it)")
@@ -62,6 +67,6 @@ class FormulateSettings(Settings):
         from optarium.formulate.llm import LLMClient
 
         try:
-            return LLMClient(self.llm_url, self.llm_model, timeout=self.llm_timeout)
+            return LLMClient(self.llm_url, self.llm_model, timeout=self.llm_timeout, max_tokens=self.llm_max_tokens)
         except LLMConfigError as error:
             raise error.renamed(f"llm_{error.parameter}") from None
