@@ -48,14 +48,14 @@ def audit(
     out = console()
     out.print(
         f"{report.dataset}: {report.records} records, {len(report.checked)} gold models solved with "
-        f"{' and '.join(report.solvers)}, {len(report.flagged)} flagged ({report.seconds:.1f} s)"
+        f"{' and '.join(report.solvers)}, {len(report.flagged)} flagged ({report.seconds:.1f} s)", markup=False,
     )
     for record in report.flagged:
         for problem in record.problems:
-            out.print(f"  {record.id}: {problem}")
+            out.print(f"  {record.id}: {problem}", markup=False)
     if report.without_gold:
         shown = ", ".join(report.without_gold[:10]) + (" ..." if len(report.without_gold) > 10 else "")
-        out.print(f"not checked, no gold model ({len(report.without_gold)}): {shown}")
+        out.print(f"not checked, no gold model ({len(report.without_gold)}): {shown}", markup=False)
     return 0
 
 
@@ -96,6 +96,7 @@ def nl(
 
 def _print_nl(report: object) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from optarium.bench.nl import NLReport
 
@@ -104,7 +105,7 @@ def _print_nl(report: object) -> None:
     out = console()
     accuracy = summary["accuracy"]
     equivalence = summary["structurally_equivalent_to_gold"]
-    table = Table("metric", "value", title=f"{summary['dataset']} ({summary['llm']})")
+    table = Table("metric", "value", title=Text(f"{summary['dataset']} ({summary['llm']})"))
     for name, value in (
         ("problems", str(summary["problems"])),
         ("accuracy, rel. error ≤ 1e-6", f"{accuracy['1e-06']:.1%}"),
@@ -125,6 +126,6 @@ def _print_nl(report: object) -> None:
         rows = Table("id", "label", "status", "objective", "cause", "detail", title=f"{len(failures)} failures (at 1e-6)")
         for case in failures:
             objective = "-" if case.objective is None else f"{case.objective:.10g}"
-            rows.add_row(case.id, case.label, case.status, objective, case.cause, case.error[:120])
+            rows.add_row(*(Text(str(cell)) for cell in (case.id, case.label, case.status, objective, case.cause, case.error[:120])))
         out.print(rows)
     sys.stdout.flush()

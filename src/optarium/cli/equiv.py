@@ -42,7 +42,9 @@ def equiv(
         return 0
     colour = {"equivalent": "green", "not_equivalent": "red", "undetermined": "yellow"}[result.verdict]
     out = console()
-    out.print(f"[bold {colour}]{result.verdict}[/bold {colour}]: {result.reason}")
+    from rich.markup import escape
+
+    out.print(f"[bold {colour}]{result.verdict}[/bold {colour}]: {escape(result.reason)}")
     used = ", ".join(result.normalisations) or "none"
     sizes = result.sizes
     out.print(

@@ -149,21 +149,23 @@ LLM_HINTS = {
 
 
 def _show(result: Any) -> None:
+    from rich.markup import escape
     from rich.panel import Panel
     from rich.syntax import Syntax
+    from rich.text import Text
 
     out = console()
     if result.formulation:
-        out.print(Panel(result.formulation, title="formulation"))
+        out.print(Panel(Text(result.formulation), title="formulation"))  # x[i] is text, not a style
     if result.code:
         lexer = "python" if result.code_kind == "pyomo" else "text"
         out.print(Panel(Syntax(result.code, lexer), title=f"model ({result.code_kind})"))
     objective = "-" if result.objective is None else f"{result.objective:.10g}"
     verified = bool(result.solution is not None and result.solution.verified)
-    out.print(f"[bold]status[/]: {result.status}   [bold]objective[/]: {objective}   [bold]verified[/]: {'yes' if verified else 'no'}")
+    out.print(f"[bold]status[/]: {escape(result.status)}   [bold]objective[/]: {objective}   [bold]verified[/]: {'yes' if verified else 'no'}")
     out.print(f"[bold]correction rounds[/]: {result.rounds}   [bold]tokens[/]: {result.tokens}   [bold]seconds[/]: {result.seconds:.2f} (LLM {result.llm_seconds:.2f})")
     if result.answer:
-        out.print(f"[bold]answer[/]: {result.answer}")
+        out.print(f"[bold]answer[/]: {escape(result.answer)}")
     recorded = [f"formulate run {result.run_id}"] if result.run_id is not None else []
     if result.solve_run_id is not None:
         recorded.append(f"solve run {result.solve_run_id} (its LP model kept in the store)")
@@ -202,8 +204,8 @@ def learn(
     counts: dict[str, int] = {}
     for outcome in report.outcomes.values():
         counts[outcome] = counts.get(outcome, 0) + 1
-    console().print(", ".join(f"{name}: {count}" for name, count in sorted(counts.items())))
-    console().print(f"insights kept: {report.kept or 'none'}; conditions refined: {report.refined or 'none'}")
+    console().print(", ".join(f"{name}: {count}" for name, count in sorted(counts.items())), markup=False)
+    console().print(f"insights kept: {report.kept or 'none'}; conditions refined: {report.refined or 'none'}", markup=False)
     return 0
 
 
@@ -220,9 +222,11 @@ def insights_list(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION)
     if as_json:
         print_json(rows)
         return 0
+    from rich.text import Text
+
     table = Table("id", "taxonomy", "condition", "explanation", "active", "retrieved", "helped", "misled")
     for row in rows:
-        table.add_row(str(row["id"]), row["taxonomy"], row["condition"], row["explanation"],
+        table.add_row(str(row["id"]), Text(row["taxonomy"]), Text(row["condition"]), Text(row["explanation"]),
                       "yes" if row["active"] else "no", str(row["retrieved"]), str(row["helped"]), str(row["misled"]))
     console().print(table)
     return 0
@@ -297,5 +301,6 @@ def insights_edit(
     if as_json:
         print_json(row)
     else:
-        console().print(f"insight {insight_id}: {row['taxonomy']} | {row['condition']} | {row['explanation']} | active={row['active']}")
+        console().print(f"insight {insight_id}: {row['taxonomy']} | {row['condition']} | {row['explanation']} | active={row['active']}",
+                        markup=False)
     return 0
