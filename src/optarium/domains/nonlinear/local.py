@@ -1,0 +1,188 @@
+"""Local NLP backends: Ipopt (through cyipopt) and SciPy's SLSQP, with exact first derivatives.
+
+A local solver's answer is at best ``locally_optimal``, never ``optimal``: it proves
+no global bound. Neither takes integer variables. Gradients and the Jacobian come from
+the expression graph (:class:`~optarium.domains.nonlinear.calculus.Compiled`); Ipopt
+approximates the Hessian with limited-memory BFGS.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from optarium.domains.nonlinear.calculus import Compiled
+from optarium.domains.nonlinear.expr import variables
+from optarium.domains.nonlinear.scip import options_or_default
+from optarium.errors import OptionError
+from optarium.kinds import RawResult
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from optarium.domains.nonlinear.program import NonlinearProgram
+    from optarium.plan import Plan
+
+# Ipopt's return codes that end at a point worth checking, and what they mean here
+_IPOPT_STATUS = {0: "locally_optimal", 1: "locally_optimal", -4: "time_limit", -1: "feasible", 4: "feasible"}
+
+
+def start(problem: NonlinearProgram) -> NDArray[np.float64]:
+    """A starting point: 0 moved into the bounds (the middle of a finite box far from 0)."""
+    lower, upper = problem.bounds()
+    x0 = np.clip(np.zeros(problem.n_vars), lower, upper)
+    both = np.isfinite(lower) & np.isfinite(upper) & (lower > 0)
+    x0[both] = np.minimum(lower[both] + 1.0, 0.5 * (lower[both] + upper[both]))
+    return x0
+
+
+class _Functions:
+    """Objective (minimised), its gradient, constraint values and their sparse Jacobian."""
+
+    def __init__(self, problem: NonlinearProgram) -> None:
+        self.sign = -1.0 if problem.sense == "max" else 1.0
+        self.objective = Compiled([problem.objective], problem.n_vars)
+        self.constraints = Compiled([c.body for c in problem.constraints], problem.n_vars)
+        rows, cols = [], []
+        for i, constraint in enumerate(problem.constraints):
+            for j in sorted(variables(constraint.body)):
+                rows.append(i)
+                cols.append(j)
+        self.rows, self.cols = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+
+    def value(self, x: NDArray[np.float64]) -> float:
+        return self.sign * float(self.objective.values(x)[0])
+
+    def gradient(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return self.sign * self.objective.jacobian(x)[0]
+
+    def constraint_values(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return self.constraints.values(x)
+
+    def jacobian_values(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return self.constraints.jacobian(x)[self.rows, self.cols]
+
+    def jacobian_structure(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        return self.rows, self.cols
+
+
+@functools.cache
+def _ipopt_version() -> str:
+    import cyipopt
+
+    return str(getattr(cyipopt, "IPOPT_VERSION", None) or cyipopt.__version__)
+
+
+class IpoptLocal:
+    """Ipopt's interior-point method, a local optimum from one start."""
+
+    name = "ipopt"
+    is_global = False
+
+    def version(self) -> str:
+        return _ipopt_version()
+
+    def solve(self, problem: NonlinearProgram, options: Any, plan: Plan | None = None) -> RawResult:
+        import cyipopt
+
+        settings = options_or_default(options).with_plan(plan)
+        functions = _Functions(problem)
+        lower, upper = problem.bounds()
+        con_lower = np.array([c.lower for c in problem.constraints], dtype=np.float64)
+        con_upper = np.array([c.upper for c in problem.constraints], dtype=np.float64)
+
+        class Callbacks:
+            objective = staticmethod(functions.value)
+            gradient = staticmethod(functions.gradient)
+            constraints = staticmethod(functions.constraint_values)
+            jacobian = staticmethod(functions.jacobian_values)
+            jacobianstructure = staticmethod(functions.jacobian_structure)
+
+        nlp = cyipopt.Problem(n=problem.n_vars, m=problem.n_cons, problem_obj=Callbacks(),
+                              lb=_finite(lower), ub=_finite(upper), cl=_finite(con_lower), cu=_finite(con_upper))
+        chosen: dict[str, Any] = {"print_level": 5 if settings.solver_log else 0, "sb": "yes",
+                                  "hessian_approximation": "limited-memory", "tol": 1e-8,
+                                  "constr_viol_tol": 1e-8, "max_iter": 1000, "bound_relax_factor": 0.0}
+        if settings.time_limit is not None:
+            chosen["max_cpu_time"] = float(settings.time_limit)
+        chosen.update(settings.params)
+        for key, value in chosen.items():
+            try:
+                nlp.add_option(key, value)
+            except (TypeError, ValueError):
+                raise OptionError(f"ipopt:{key}", value, "a valid Ipopt option") from None
+        started = time.perf_counter()
+        x, info = nlp.solve(start(problem))
+        seconds = time.perf_counter() - started
+        code = int(info["status"])
+        status = _IPOPT_STATUS.get(code, "error")
+        message = "" if code in (0, 1) else f"Ipopt: {info['status_msg'].decode(errors='replace') if isinstance(info['status_msg'], bytes) else info['status_msg']}"
+        point = np.asarray(x, dtype=np.float64)
+        objective = float(functions.sign * info["obj_val"])
+        if status == "error" or not np.isfinite(point).all():
+            return RawResult("error", None, None, None, str(code), seconds, message or "Ipopt failed")
+        return RawResult(status, objective, None, point, str(code), seconds, message, extra={"global": False})
+
+
+class ScipyLocal:
+    """SciPy's SLSQP (sequential quadratic programming), a local optimum from one start."""
+
+    name = "slsqp"
+    is_global = False
+
+    def version(self) -> str:
+        import scipy
+
+        return str(scipy.__version__)
+
+    def solve(self, problem: NonlinearProgram, options: Any, plan: Plan | None = None) -> RawResult:
+        from scipy.optimize import Bounds, minimize
+
+        settings = options_or_default(options).with_plan(plan)
+        functions = _Functions(problem)
+        lower, upper = problem.bounds()
+        constraints = _stacked(problem, functions.constraints)
+        chosen: dict[str, Any] = {"maxiter": 1000, "ftol": 1e-10}
+        chosen.update(settings.params)
+        started = time.perf_counter()
+        try:
+            result = minimize(functions.value, start(problem), jac=functions.gradient, method="SLSQP",
+                              bounds=Bounds(lower, upper), constraints=constraints, options=chosen)
+        except TypeError as error:
+            raise OptionError("slsqp:params", settings.params, f"valid SLSQP options ({error})") from None
+        seconds = time.perf_counter() - started
+        point = np.clip(np.asarray(result.x, dtype=np.float64), lower, upper)
+        if not np.isfinite(point).all():
+            return RawResult("error", None, None, None, str(result.status), seconds, f"SLSQP: {result.message}")
+        status = "locally_optimal" if result.success else "feasible"
+        message = "" if result.success else f"SLSQP: {result.message}"
+        objective = functions.sign * functions.value(point)
+        return RawResult(status, objective, None, point, str(result.status), seconds, message, extra={"global": False})
+
+
+def _finite(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Ipopt's convention: +-1e19 for no bound."""
+    return np.clip(values, -1e19, 1e19)
+
+
+def _stacked(problem: NonlinearProgram, compiled: Compiled) -> list[dict[str, Any]]:
+    """SciPy's constraint dicts: equalities ``g(x) - c = 0`` and sides ``g(x) - l >= 0``, ``u - g(x) >= 0``."""
+    lower = np.array([c.lower for c in problem.constraints], dtype=np.float64)
+    upper = np.array([c.upper for c in problem.constraints], dtype=np.float64)
+    equal = np.flatnonzero(lower == upper)
+    below = np.flatnonzero(np.isfinite(lower) & (lower != upper))
+    above = np.flatnonzero(np.isfinite(upper) & (lower != upper))
+    out: list[dict[str, Any]] = []
+    if equal.size:
+        out.append({"type": "eq", "fun": lambda x: compiled.values(x)[equal] - lower[equal],
+                    "jac": lambda x: compiled.jacobian(x)[equal]})
+    if below.size or above.size:
+        out.append({
+            "type": "ineq",
+            "fun": lambda x: np.concatenate([compiled.values(x)[below] - lower[below], upper[above] - compiled.values(x)[above]]),
+            "jac": lambda x: np.vstack([compiled.jacobian(x)[below], -compiled.jacobian(x)[above]]),
+        })
+    return out
