@@ -1,0 +1,257 @@
+/* The optarium dashboard: studies, a study's plots and trials, runs, a run's verification, jobs.
+   Every URL is relative, so the page works under a reverse proxy's prefix. */
+"use strict";
+const { esc, fmt } = Charts;
+const TOKEN_KEY = "optarium.token";
+const POLL_MS = 2000;
+const main = document.getElementById("main");
+let poller = null;
+
+function stopPolling() { if (poller) clearInterval(poller); poller = null; document.getElementById("live").hidden = true; }
+function startPolling(fn) { stopPolling(); poller = setInterval(fn, POLL_MS); document.getElementById("live").hidden = false; }
+
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  const token = localStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(`api/${path}`, Object.assign({}, options, { headers }));
+  if (response.status === 401) { askToken((await response.json()).error); throw new Error("a token is needed"); }
+  if (!response.ok) {
+    let message = `${response.status}`;
+    try { message = (await response.json()).error; } catch (_) { /* not JSON */ }
+    throw new Error(message);
+  }
+  return (response.headers.get("content-type") || "").includes("json") ? response.json() : response.text();
+}
+
+function askToken(message) {
+  stopPolling();
+  document.getElementById("token-message").textContent = message || "This server needs a token.";
+  document.getElementById("token-box").hidden = false;
+}
+document.getElementById("token-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  localStorage.setItem(TOKEN_KEY, document.getElementById("token-input").value.trim());
+  document.getElementById("token-box").hidden = true;
+  route();
+});
+
+function download(text, filename) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
+  link.download = filename;
+  document.body.appendChild(link); link.click(); link.remove();
+}
+
+function toCsv(columns, rows) {
+  const cell = (v) => { const s = v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v); return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; };
+  return [columns.map((c) => cell(c.label)).join(",")].concat(rows.map((r) => columns.map((c) => cell(c.get(r))).join(","))).join("\n") + "\n";
+}
+
+const when = (v) => (v ? String(v).replace("T", " ").replace(/\.\d+/, "").replace(/Z|\+00:00$/, "") : "");
+
+/* A sortable table: columns [{label, get, num, html}] */
+function table(id, columns, rows, state) {
+  state = state || { key: null, dir: 1 };
+  const sorted = rows.slice();
+  if (state.key !== null) {
+    const get = columns[state.key].get;
+    sorted.sort((a, b) => { const x = get(a), y = get(b); if (x === y) return 0; if (x === null || x === undefined) return 1; if (y === null || y === undefined) return -1; return (x < y ? -1 : 1) * state.dir; });
+  }
+  const head = columns.map((c, i) => `<th data-col="${i}" class="${state.key === i ? (state.dir > 0 ? "sorted-asc" : "sorted-desc") : ""}">${esc(c.label)}</th>`).join("");
+  const body = sorted.map((r) => `<tr>${columns.map((c) => `<td class="${c.num ? "num" : ""}">${c.html ? c.html(r) : esc(c.num ? fmtCell(c.get(r)) : c.get(r) ?? "")}</td>`).join("")}</tr>`).join("");
+  return `<div class="table-wrap"><table id="${id}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+}
+const fmtCell = (v) => (v === null || v === undefined ? "" : typeof v === "number" ? fmt(v) : String(v));
+
+function sortable(container, id, columns, rows, state) {
+  container.innerHTML = table(id, columns, rows, state);
+  container.querySelectorAll("th").forEach((th) => th.addEventListener("click", () => {
+    const col = +th.dataset.col;
+    state.dir = state.key === col ? -state.dir : 1; state.key = col;
+    sortable(container, id, columns, rows, state);
+  }));
+}
+
+function fail(error) { main.innerHTML = `<p class="error" id="error">${esc(error.message || error)}</p>`; }
+
+// studies ----------------------------------------------------------------------------------
+async function studiesPage() {
+  main.innerHTML = `<h1>Studies</h1><div class="toolbar"><button id="export-studies">Export CSV</button></div><div id="studies"></div>`;
+  const state = { key: null, dir: 1 };
+  let rows = [];
+  const columns = [
+    { label: "name", get: (s) => s.name, html: (s) => `<a href="#/study/${encodeURIComponent(s.name)}">${esc(s.name)}</a>` },
+    { label: "direction", get: (s) => s.directions.join(", ") },
+    { label: "sampler", get: (s) => s.sampler },
+    { label: "trials", get: (s) => s.n_trials, num: true },
+    { label: "complete", get: (s) => s.trials.complete, num: true },
+    { label: "pending", get: (s) => s.trials.pending, num: true },
+    { label: "best value", get: (s) => s.best_value, num: true },
+    { label: "last activity", get: (s) => when(s.last_activity) },
+  ];
+  const refresh = async () => {
+    rows = (await api("studies")).studies;
+    const box = document.getElementById("studies");
+    if (!box) return;
+    if (!rows.length) { box.innerHTML = `<p class="muted" id="no-studies">No studies in this store yet.</p>`; return; }
+    sortable(box, "studies-table", columns, rows, state);
+  };
+  document.getElementById("export-studies").addEventListener("click", () => download(toCsv(columns, rows), "studies.csv"));
+  await refresh();
+  startPolling(() => refresh().catch(() => {}));
+}
+
+async function studyPage(name) {
+  const path = `studies/${encodeURIComponent(name)}`;
+  main.innerHTML = `<h1>Study <span id="study-name">${esc(name)}</span></h1><div class="cards" id="summary"></div>
+    <div class="grid"><div class="panel" id="history-chart"></div><div class="panel" id="importance-chart"></div></div>
+    <h2>Slice</h2><div class="grid" id="slice-charts"></div>
+    <h2>Parallel coordinates</h2><div class="panel" id="parallel-chart"></div>
+    <h2>Trials</h2><div class="toolbar"><label>state <select id="trial-state"><option value="">all</option><option>complete</option><option>pending</option><option>failed</option></select></label>
+    <button id="export-trials">Export CSV</button><span class="muted" id="trial-count"></span></div><div id="trials"></div>`;
+  const state = { key: null, dir: 1 };
+  let seen = "";
+  let summary = null;
+  const render = async () => {
+    summary = await api(path);
+    const stamp = JSON.stringify([summary.trials, summary.last_activity]);
+    if (stamp === seen) return;
+    seen = stamp;
+    const [trialPage, analysis] = await Promise.all([api(`${path}/trials?limit=10000`), api(`${path}/analysis`)]);
+    drawSummary(summary);
+    drawCharts(summary, trialPage.trials, analysis);
+    drawTrials(summary, trialPage.trials, state);
+  };
+  document.getElementById("trial-state").addEventListener("change", () => { seen = ""; render(); });
+  document.getElementById("export-trials").addEventListener("click", async () => download(await api(`${path}/trials.csv`), `${name}-trials.csv`));
+  await render();
+  startPolling(() => render().catch(() => {}));
+}
+
+function drawSummary(s) {
+  const card = (label, value, id) => `<div class="card"><div class="label">${esc(label)}</div><div class="value" id="${id}">${esc(value)}</div></div>`;
+  document.getElementById("summary").innerHTML = card("trials", s.n_trials, "n-trials") + card("complete", s.trials.complete, "n-complete") +
+    card("pending", s.trials.pending, "n-pending") + card("failed", s.trials.failed, "n-failed") +
+    card("best value", s.best_value === null || s.best_value === undefined ? "–" : fmt(s.best_value), "best-value") +
+    card("direction", s.directions.join(", "), "direction") + card("sampler", s.sampler, "sampler") + card("last activity", when(s.last_activity), "last-activity");
+}
+
+function drawCharts(s, trials, analysis) {
+  const done = trials.filter((t) => t.state === "complete" && t.value !== null);
+  const values = done.map((t) => t.value);
+  const lo = Math.min(...values), hi = Math.max(...values);
+  const badness = (v) => (hi === lo ? 0 : s.direction === "minimize" ? (v - lo) / (hi - lo) : (hi - v) / (hi - lo));
+  document.getElementById("history-chart").innerHTML = Charts.scatter(
+    analysis.history.map((h) => ({ x: h.number, y: h.value, title: `trial ${h.number}: ${h.value}` })),
+    { title: "Optimization history", xlabel: "trial", line: analysis.history.filter((h) => h.best !== null).map((h) => ({ x: h.number, y: h.best })) });
+  const importance = Object.entries(analysis.importance).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value }));
+  document.getElementById("importance-chart").innerHTML = Charts.bars(importance, "Parameter importance (share of variance)");
+  const space = s.space;
+  document.getElementById("slice-charts").innerHTML = Object.keys(space).map((p) => `<div class="panel slice" data-param="${esc(p)}">${Charts.scatter(
+    done.map((t) => ({ x: t.params[p], y: t.value, color: Charts.colorFor(badness(t.value)), title: `trial ${t.number}` })),
+    { title: `value by ${p}`, xlabel: p, categories: space[p].type === "categorical" ? space[p].choices : null })}</div>`).join("");
+  const axes = Object.keys(space).map((p) => ({ name: p, values: done.map((t) => t.params[p]), categories: space[p].type === "categorical" ? space[p].choices : null }));
+  axes.push({ name: "value", values });
+  document.getElementById("parallel-chart").innerHTML = Charts.parallel(axes, values.map(badness), "Parameters and value of each complete trial");
+}
+
+function drawTrials(s, trials, state) {
+  const filter = document.getElementById("trial-state").value;
+  const rows = filter ? trials.filter((t) => t.state === filter) : trials;
+  const columns = [{ label: "number", get: (t) => t.number, num: true }, { label: "state", get: (t) => t.state }];
+  if (s.directions.length > 1) s.directions.forEach((d, i) => columns.push({ label: `value ${i + 1}`, get: (t) => (t.values ? t.values[i] : null), num: true }));
+  else columns.push({ label: "value", get: (t) => t.value, num: true });
+  Object.keys(s.space).forEach((p) => columns.push({ label: p, get: (t) => t.params[p], num: s.space[p].type !== "categorical" }));
+  columns.push({ label: "sampler", get: (t) => t.sampler }, { label: "finished", get: (t) => when(t.finished_at) });
+  document.getElementById("trial-count").textContent = `${rows.length} trials`;
+  sortable(document.getElementById("trials"), "trials-table", columns, rows, state);
+}
+
+// runs -------------------------------------------------------------------------------------
+async function runsPage() {
+  main.innerHTML = `<h1>Runs</h1><form class="toolbar" id="run-filters">
+    <input name="kind" placeholder="kind"><input name="status" placeholder="status"><input name="backend" placeholder="solver">
+    <select name="verified"><option value="">verified or not</option><option value="true">verified</option><option value="false">not verified</option></select>
+    <label>since <input name="since" type="date"></label><button type="submit">Filter</button><button type="button" id="export-runs">Export CSV</button>
+    <span class="muted" id="run-count"></span></form><div id="runs"></div><div class="toolbar"><button id="runs-prev">Newer</button><button id="runs-next">Older</button></div>`;
+  const page = { offset: 0, limit: 50 };
+  const state = { key: null, dir: 1 };
+  const query = () => { const form = new FormData(document.getElementById("run-filters")); const q = new URLSearchParams(); for (const [k, v] of form) if (v) q.set(k, v); return q; };
+  const columns = [
+    { label: "id", get: (r) => r.id, num: true, html: (r) => `<a href="#/run/${r.id}">${r.id}</a>` },
+    { label: "created", get: (r) => when(r.created_at) }, { label: "kind", get: (r) => r.kind }, { label: "name", get: (r) => r.name },
+    { label: "solver", get: (r) => r.solver }, { label: "status", get: (r) => r.status },
+    { label: "verified", get: (r) => r.verified, html: (r) => (r.verified ? `<span class="ok">yes</span>` : `<span class="bad">no</span>`) },
+    { label: "objective", get: (r) => r.objective, num: true }, { label: "gap", get: (r) => r.gap, num: true }, { label: "seconds", get: (r) => r.seconds, num: true },
+  ];
+  const refresh = async () => {
+    const q = query(); q.set("limit", page.limit); q.set("offset", page.offset);
+    const found = await api(`runs?${q}`);
+    document.getElementById("run-count").textContent = `${found.total} runs; showing ${found.total ? page.offset + 1 : 0}–${page.offset + found.runs.length}`;
+    sortable(document.getElementById("runs"), "runs-table", columns, found.runs, state);
+  };
+  document.getElementById("run-filters").addEventListener("submit", (e) => { e.preventDefault(); page.offset = 0; refresh().catch(fail); });
+  document.getElementById("runs-prev").addEventListener("click", () => { page.offset = Math.max(0, page.offset - page.limit); refresh().catch(fail); });
+  document.getElementById("runs-next").addEventListener("click", () => { page.offset += page.limit; refresh().catch(fail); });
+  document.getElementById("export-runs").addEventListener("click", async () => download(await api(`runs.csv?${query()}`), "runs.csv"));
+  await refresh();
+  startPolling(() => refresh().catch(() => {}));
+}
+
+async function runPage(id) {
+  const run = await api(`runs/${encodeURIComponent(id)}`);
+  const v = run.verification || {};
+  const card = (label, value, klass) => `<div class="card"><div class="label">${esc(label)}</div><div class="value ${klass || ""}">${esc(value)}</div></div>`;
+  const violations = v.violations || [];
+  main.innerHTML = `<h1>Run <span id="run-id">${esc(run.id)}</span> <span class="muted">${esc(run.name || "")}</span></h1>
+    <div class="cards">${card("status", run.status)}${card("verified", run.verified ? "yes" : "no", run.verified ? "ok" : "bad")}${card("objective", fmtCell(run.objective))}
+    ${card("bound", fmtCell(run.bound))}${card("gap", fmtCell(run.gap))}${card("max violation", fmtCell(run.max_violation))}${card("solver", `${run.solver} ${run.solver_version}`)}${card("seconds", fmtCell(run.seconds))}</div>
+    <h2>Verification</h2><div id="verification">${violations.length ? table("violations-table", Object.keys(violations[0]).map((k) => ({ label: k, get: (r) => r[k], num: typeof violations[0][k] === "number" })), violations)
+      : `<p>${run.verified ? "Every check passed" : "Not verified"}${run.message ? `: ${esc(run.message)}` : ""}.</p>`}<pre>${esc(JSON.stringify(v, null, 2))}</pre></div>
+    <h2>Plan</h2><pre id="plan">${esc(JSON.stringify(run.plan, null, 2))}</pre>
+    <h2>Timings</h2><div id="timings">${table("timings-table", [{ label: "step", get: (r) => r[0] }, { label: "seconds", get: (r) => r[1], num: true }], Object.entries(run.timings || {}))}</div>
+    <p class="muted">source ${esc(run.source)} · fingerprint ${esc(run.fingerprint)} · recorded ${esc(when(run.created_at))}</p>`;
+}
+
+// jobs -------------------------------------------------------------------------------------
+async function jobsPage() {
+  main.innerHTML = `<h1>Solve jobs</h1><form class="toolbar" id="job-form"><input type="file" id="job-file" name="file" accept=".mps,.lp,.gz" required>
+    <label>solver <input name="solver" id="job-solver" value="auto" size="8"></label><label>time limit (s) <input name="time_limit" type="number" min="1" step="any" size="6"></label>
+    <button type="submit" id="job-submit">Submit</button><span id="job-message" class="muted"></span></form><div id="jobs"></div>`;
+  const state = { key: null, dir: 1 };
+  const columns = [
+    { label: "id", get: (j) => j.id, num: true }, { label: "file", get: (j) => j.filename }, { label: "state", get: (j) => j.state },
+    { label: "submitted", get: (j) => when(j.created_at) }, { label: "finished", get: (j) => when(j.finished_at) },
+    { label: "run", get: (j) => j.run_id, html: (j) => (j.run_id ? `<a href="#/run/${j.run_id}">run ${j.run_id}</a>` : "") },
+    { label: "error", get: (j) => j.error },
+  ];
+  const refresh = async () => sortable(document.getElementById("jobs"), "jobs-table", columns, (await api("jobs")).jobs, state);
+  document.getElementById("job-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    if (!form.get("time_limit")) form.delete("time_limit");
+    try { const job = await api("jobs", { method: "POST", body: form }); document.getElementById("job-message").textContent = `job ${job.id} queued`; await refresh(); }
+    catch (error) { document.getElementById("job-message").textContent = error.message; }
+  });
+  await refresh();
+  startPolling(() => refresh().catch(() => {}));
+}
+
+// routing ----------------------------------------------------------------------------------
+async function route() {
+  stopPolling();
+  const hash = decodeURIComponent(location.hash.replace(/^#\/?/, ""));
+  const [page, ...rest] = hash.split("/");
+  const arg = rest.join("/");
+  document.querySelectorAll("nav a").forEach((a) => a.classList.toggle("active", a.id === `nav-${page === "study" ? "studies" : page === "run" ? "runs" : page || "studies"}`));
+  try {
+    if (page === "study" && arg) await studyPage(arg);
+    else if (page === "runs") await runsPage();
+    else if (page === "run" && arg) await runPage(arg);
+    else if (page === "jobs") await jobsPage();
+    else await studiesPage();
+  } catch (error) { stopPolling(); fail(error); }
+}
+window.addEventListener("hashchange", route);
+route();

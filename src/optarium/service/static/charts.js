@@ -1,0 +1,91 @@
+/* Small SVG charts for the optarium dashboard: scatter (with a step line), bars, parallel coordinates. */
+"use strict";
+const Charts = (() => {
+  const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  const fmt = (v) => (typeof v === "number" ? (Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : +v.toPrecision(4)) : String(v));
+
+  function scale(values, lo, hi) {
+    let min = Math.min(...values), max = Math.max(...values);
+    if (!isFinite(min)) { min = 0; max = 1; }
+    if (min === max) { min -= 0.5; max += 0.5; }
+    const pad = (max - min) * 0.05; min -= pad; max += pad;
+    const f = (v) => lo + ((v - min) / (max - min)) * (hi - lo);
+    f.ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => min + t * (max - min));
+    return f;
+  }
+
+  function categoryScale(categories, lo, hi) {
+    const step = (hi - lo) / Math.max(categories.length, 1);
+    const index = new Map(categories.map((c, i) => [String(c), i]));
+    const f = (v) => lo + step * (index.get(String(v)) + 0.5);
+    f.categories = categories;
+    return f;
+  }
+
+  function colorFor(t) { // 0 (best) .. 1 (worst): blue to orange
+    const a = [47, 109, 181], b = [230, 126, 34];
+    const c = a.map((x, i) => Math.round(x + (b[i] - x) * Math.min(Math.max(t, 0), 1)));
+    return `rgb(${c.join(",")})`;
+  }
+
+  function frame(width, height, title, body) {
+    return `<svg viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(title)}">` +
+      `<text class="chart-title" x="8" y="14">${esc(title)}</text>${body}</svg>`;
+  }
+
+  /* points: [{x, y, color, title}]; opts: {title, xlabel, ylabel, line: [{x, y}], categories} */
+  function scatter(points, opts) {
+    const W = opts.width || 460, H = opts.height || 260, L = 52, R = 12, T = 24, B = 34;
+    if (!points.length) return frame(W, H, opts.title, `<text class="tick" x="${W / 2 - 40}" y="${H / 2}">no complete trials yet</text>`);
+    const x = opts.categories ? categoryScale(opts.categories, L, W - R) : scale(points.map((p) => p.x), L, W - R);
+    const y = scale(points.map((p) => p.y).concat((opts.line || []).map((p) => p.y)), H - B, T);
+    let body = "";
+    for (const t of y.ticks) body += `<line class="grid-line" x1="${L}" x2="${W - R}" y1="${y(t)}" y2="${y(t)}"/><text class="tick" x="4" y="${y(t) + 3}">${esc(fmt(t))}</text>`;
+    const xt = opts.categories ? opts.categories : x.ticks;
+    for (const t of xt) body += `<text class="tick" text-anchor="middle" x="${x(t)}" y="${H - B + 14}">${esc(fmt(t))}</text>`;
+    body += `<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/><line class="axis" x1="${L}" x2="${L}" y1="${T}" y2="${H - B}"/>`;
+    body += `<text class="tick" text-anchor="middle" x="${(L + W - R) / 2}" y="${H - 4}">${esc(opts.xlabel || "")}</text>`;
+    for (const p of points) body += `<circle class="point" cx="${x(p.x).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="3" fill="${p.color || "#2f6db5"}" fill-opacity="0.75"><title>${esc(p.title || "")}</title></circle>`;
+    if (opts.line && opts.line.length) {
+      let d = "";
+      opts.line.forEach((p, i) => { d += (i ? `H${x(p.x).toFixed(1)}V` : `M${x(p.x).toFixed(1)},`) + y(p.y).toFixed(1); });
+      body += `<path class="best-line" d="${d}" fill="none" stroke="#b53a2f" stroke-width="1.5"/>`;
+    }
+    return frame(W, H, opts.title, body);
+  }
+
+  /* items: [{label, value}] with value in [0, 1] */
+  function bars(items, title) {
+    const W = 460, row = 22, T = 24, L = 120, H = T + row * Math.max(items.length, 1) + 8;
+    let body = "";
+    items.forEach((item, i) => {
+      const y = T + i * row, w = Math.max(0, item.value) * (W - L - 60);
+      body += `<text class="tick" x="4" y="${y + 14}">${esc(item.label)}</text><rect class="bar" x="${L}" y="${y + 3}" width="${w.toFixed(1)}" height="${row - 8}" fill="#2f6db5"/>` +
+        `<text class="tick" x="${L + w + 6}" y="${y + 14}">${(100 * item.value).toFixed(1)}%</text>`;
+    });
+    return frame(W, H, title, body);
+  }
+
+  /* axes: [{name, values, categories?}] (one value per line); color: per line 0..1 */
+  function parallel(axes, color, title) {
+    const W = Math.max(960, axes.length * 180), H = 320, T = 34, B = 30, L = 50, R = 60;
+    if (!axes.length || !axes[0].values.length) return frame(W, H, title, `<text class="tick" x="${W / 2 - 40}" y="${H / 2}">no complete trials yet</text>`);
+    const step = axes.length > 1 ? (W - L - R) / (axes.length - 1) : 0;
+    const scales = axes.map((a) => (a.categories ? categoryScale(a.categories, H - B, T) : scale(a.values, H - B, T)));
+    let body = "";
+    const n = axes[0].values.length;
+    for (let i = 0; i < n; i++) {
+      const pts = axes.map((a, k) => `${(L + k * step).toFixed(1)},${scales[k](a.values[i]).toFixed(1)}`).join(" ");
+      body += `<polyline class="line" points="${pts}" fill="none" stroke="${colorFor(color[i])}" stroke-opacity="0.55"/>`;
+    }
+    axes.forEach((a, k) => {
+      const xk = L + k * step;
+      body += `<line class="axis" x1="${xk}" x2="${xk}" y1="${T}" y2="${H - B}"/><text class="tick" text-anchor="middle" x="${xk}" y="${H - 10}">${esc(a.name)}</text>`;
+      const ticks = a.categories ? a.categories : [scales[k].ticks[1], scales[k].ticks[3]];
+      for (const t of ticks) body += `<text class="tick" x="${xk + 3}" y="${scales[k](t) + 3}">${esc(fmt(t))}</text>`;
+    });
+    return frame(W, H, title, body);
+  }
+
+  return { scatter, bars, parallel, colorFor, fmt, esc };
+})();

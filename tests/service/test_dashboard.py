@@ -1,0 +1,150 @@
+"""The dashboard in real headless Chromium: it shows what the store holds and follows a study live."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import optarium
+from optarium.blackbox.study import Study
+
+from .conftest import EXAMPLES, Server
+
+SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "c": {"type": "categorical", "choices": ["a", "b"]}}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if binary is None or driver is None:
+        pytest.fail("the dashboard tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1600"):
+        options.add_argument(argument)
+    options.binary_location = binary
+    chrome = webdriver.Chrome(options=options, service=Service(driver))
+    yield chrome
+    chrome.quit()
+
+
+def _wait(condition: Callable[[], Any], seconds: float = 15) -> Any:
+    deadline = time.monotonic() + seconds
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = condition()
+            if last:
+                return last
+        except Exception as error:  # the page is still drawing
+            last = error
+        time.sleep(0.1)
+    raise AssertionError(f"the page did not get there within {seconds} s: {last!r}")
+
+
+def _column(browser: Any, table: str, index: int) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    return [row.find_elements(By.TAG_NAME, "td")[index].text
+            for row in browser.find_elements(By.CSS_SELECTOR, f"#{table} tbody tr")]
+
+
+def _screenshot(browser: Any, path: Path) -> tuple[int, int]:
+    browser.save_screenshot(str(path))
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_the_study_page_shows_the_trials_and_follows_a_tell(serve: Callable[..., Server], browser: Any,
+                                                            tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    store = f"sqlite:///{tmp_path}/store.db"
+    study = Study.create("bench", SPACE, sampler="random", seed=4, store=store)
+    for trial in study.ask(12):
+        study.tell(trial, (float(trial.params["x"]) - 1.0) ** 2)
+    (open_trial,) = study.ask()
+    server = serve(store)
+    browser.get(f"{server.url}/#/study/bench")
+    _wait(lambda: len(_column(browser, "trials-table", 0)) == 13)
+    assert _column(browser, "trials-table", 0) == [str(n) for n in range(1, 14)]
+    assert browser.find_element(By.ID, "n-complete").text == "12"
+    assert float(browser.find_element(By.ID, "best-value").text) == pytest.approx(study.best.value, rel=1e-3)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#history-chart circle.point")) == 12
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#slice-charts .slice")) == 2
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#parallel-chart polyline.line")) == 12
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#importance-chart rect.bar")) == 2
+    width, height = _screenshot(browser, tmp_path / "study.png")
+    assert width >= 1000 and height >= 800
+    # sorting by value puts the best trial first
+    browser.find_element(By.XPATH, "//table[@id='trials-table']//th[text()='value']").click()
+    values = [float(v) for v in _column(browser, "trials-table", 2) if v]
+    assert values == sorted(values) and values[0] == pytest.approx(study.best.value, rel=1e-3)
+    # a tell over HTTP shows up without reloading the page
+    with server.client() as api:
+        api.post("/studies/bench/tell", json={"number": open_trial.number, "value": -1.0}).raise_for_status()
+    _wait(lambda: browser.find_element(By.ID, "n-complete").text == "13")
+    _wait(lambda: browser.find_element(By.ID, "best-value").text == "-1")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#history-chart circle.point")) == 13
+
+
+def test_the_studies_runs_and_jobs_pages_show_the_store(serve: Callable[..., Server], browser: Any,
+                                                        tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    store = f"sqlite:///{tmp_path}/store.db"
+    for name in ("alpha", "beta"):
+        study = Study.create(name, SPACE, sampler="random", seed=1, store=store)
+        for trial in study.ask(3 if name == "alpha" else 5):
+            study.tell(trial, float(trial.params["x"]))
+    solved = optarium.solve(EXAMPLES / "knapsack.lp", store=store)
+    server = serve(store, "--workers", "1")
+    browser.get(f"{server.url}/#/studies")
+    _wait(lambda: _column(browser, "studies-table", 0) == ["alpha", "beta"])
+    assert _column(browser, "studies-table", 3) == ["3", "5"]
+    browser.find_element(By.LINK_TEXT, "beta").click()
+    _wait(lambda: len(_column(browser, "trials-table", 0)) == 5)
+
+    browser.get(f"{server.url}/#/runs")
+    _wait(lambda: _column(browser, "runs-table", 0) == [str(solved.run_id)])
+    assert _column(browser, "runs-table", 6) == ["yes" if solved.verified else "no"]
+    browser.find_element(By.LINK_TEXT, str(solved.run_id)).click()
+    _wait(lambda: browser.find_element(By.ID, "run-id").text == str(solved.run_id))
+    assert "Every check passed" in browser.find_element(By.ID, "verification").text
+    _screenshot(browser, tmp_path / "run.png")
+
+    browser.get(f"{server.url}/#/jobs")
+    _wait(lambda: browser.find_element(By.ID, "job-file"))
+    browser.find_element(By.ID, "job-file").send_keys(str(EXAMPLES / "production.mps"))
+    browser.find_element(By.ID, "job-submit").click()
+    _wait(lambda: _column(browser, "jobs-table", 2) == ["done"], seconds=30)
+    assert _column(browser, "jobs-table", 1) == ["production.mps"]
+    browser.find_element(By.PARTIAL_LINK_TEXT, "run ").click()
+    _wait(lambda: browser.find_element(By.ID, "run-id").text == str(solved.run_id + 1))
+
+
+def test_the_dashboard_asks_for_a_token_and_then_reads(serve: Callable[..., Server], browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    token = "dashboard-reader-0123456789"
+    store = f"sqlite:///{tmp_path}/store.db"
+    Study.create("secret", SPACE, store=store)
+    server = serve(store, env={"OPTARIUM_TOKENS": f"{token}:read"})
+    browser.get(f"{server.url}/#/studies")
+    browser.execute_script("localStorage.clear()")
+    browser.refresh()
+    _wait(lambda: browser.find_element(By.ID, "token-box").is_displayed())
+    browser.find_element(By.ID, "token-input").send_keys(token)
+    browser.find_element(By.CSS_SELECTOR, "#token-form button").click()
+    _wait(lambda: _column(browser, "studies-table", 0) == ["secret"])
+    browser.execute_script("localStorage.clear()")
