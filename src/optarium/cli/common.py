@@ -186,7 +186,10 @@ class LiveProgress:
 
     def __rich__(self) -> str:
         elapsed = time.perf_counter() - self.started
-        parts = [f"[bold]{self.label}[/bold] {elapsed:7.1f}s" + (f" of {self.budget:g}s" if self.budget else "")]
+        budget = ""
+        if self.budget:
+            budget = f" of {self.budget:g}s" if elapsed <= self.budget else f" ({self.budget:g}s budget spent, finishing)"
+        parts = [f"[bold]{self.label}[/bold] {elapsed:7.1f}s{budget}"]
         event = self.latest
         if event is not None:
             if event.incumbent is not None:
