@@ -1,6 +1,7 @@
 """Per-instance choice among {HiGHS, SCIP} defaults and tuned HiGHS, learned from recorded runs, on held-out instances.
 
 Usage: benchmarks/learn_select.py [--families a:level,...] [--train 6] [--test 8] [--cap 8] [--seed 2000] [--k 0]
+       benchmarks/learn_select.py --planner-cost [--runs 10000]
 
 Per family: training instances from base seed ``seed`` and test instances from
 ``seed + 1000``. The tuned HiGHS configurations are those of
@@ -35,6 +36,55 @@ def sgm(seconds: list[float]) -> float:
     return math.exp(sum(math.log(t + 1.0) for t in seconds) / len(seconds)) - 1.0
 
 
+def planner_cost(args: argparse.Namespace) -> None:
+    """The selector planner's own cost on an SQLite store with ``runs`` runs of 500 remembered instances."""
+    import random
+    from dataclasses import replace
+
+    import optarium
+    from optarium import kinds
+    from optarium.flow import to_run
+    from optarium.learn.embed import embed
+    from optarium.learn.generators import FAMILIES as KNOWN
+    from optarium.learn.generators import generate
+    from optarium.learn.select import EMBEDDINGS, SelectorPlanner
+    from optarium.store.base import open_store
+
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory() as scratch:
+        store = open_store(f"sqlite:///{Path(scratch) / 'store.db'}")
+        problem = generate("multiple_knapsack", 1)
+        template = to_run(kinds.of(problem), problem, optarium.solve(problem, solver="highs", record=False), "bench", None)
+        names = list(KNOWN)
+        known = {}
+        for index in range(500):
+            family = names[index % len(names)]
+            known[f"{index:064x}"] = {"name": family, "vector": embed(generate(family, 100 + index))}
+        store.save_artifact(EMBEDDINGS, json.dumps(known).encode(), {})
+        for number in range(args.runs):
+            solver = rng.choice(["highs", "scip"])
+            store.record_run(replace(template, fingerprint=f"{number % 500:064x}", solver=solver,
+                                     seconds=rng.uniform(0.1, 3.0),
+                                     plan={"solver": solver, "params": {}, "reason": "bench", "source": "rules"}))
+        problems = [generate(names[k % len(names)], 5000 + k) for k in range(20)]
+        for candidate in problems:
+            candidate.features()  # the flow computes them for the record anyway
+        begun = time.perf_counter()
+        SelectorPlanner().plan(problems[0], store)
+        build_ms = 1000 * (time.perf_counter() - begun)
+        times = []
+        for candidate in problems:
+            begun = time.perf_counter()
+            SelectorPlanner().plan(candidate, store)  # a new planner per solve, as the flow makes one
+            times.append(1000 * (time.perf_counter() - begun))
+    result = {"runs": args.runs, "remembered": 500, "first_plan_ms": build_ms,
+              "mean_ms": sum(times) / len(times), "max_ms": max(times)}
+    print(f"{args.runs} runs of 500 remembered instances: first plan (reads the runs) {build_ms:.0f} ms; "
+          f"then mean {result['mean_ms']:.1f} ms, max {result['max_ms']:.1f} ms per instance")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "learn_select_planner.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", default=FAMILIES)
@@ -43,7 +93,12 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=8.0)
     parser.add_argument("--seed", type=int, default=2000)
     parser.add_argument("--k", type=int, default=0, help="neighbours that vote (0: chosen by leave-one-out on training)")
+    parser.add_argument("--planner-cost", action="store_true", help="only the selector planner's own cost")
+    parser.add_argument("--runs", type=int, default=10_000)
     args = parser.parse_args()
+    if args.planner_cost:
+        planner_cost(args)
+        return
 
     import optarium
     from optarium.learn.generators import write_instances

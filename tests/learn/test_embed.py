@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from optarium.learn.embed import BINS, ROUNDS, embed, embedding_distance, wl_histogram
 from optarium.learn.generators import generate
 from optarium.learn.recognise import COORDINATES
@@ -26,3 +28,13 @@ def test_instances_of_one_family_are_nearer_each_other_than_to_another_family() 
 def test_the_same_instance_embeds_the_same_every_time() -> None:
     problem = generate("generalized_independent_set", 3, n_nodes=15)
     assert embed(problem) == embed(generate("generalized_independent_set", 3, n_nodes=15))
+
+
+def test_distances_to_many_agree_with_the_distance_to_each() -> None:
+    import numpy as np
+
+    from optarium.learn.embed import distances
+
+    vectors = [embed(generate(family, 0)) for family in ("multiple_knapsack", "generalized_independent_set")]
+    point = embed(generate("multiple_knapsack", 1))
+    assert distances(point, np.array(vectors)) == pytest.approx([embedding_distance(point, v) for v in vectors])

@@ -4,7 +4,7 @@ After FORGE ("FORGE: Foundational Optimization Representations from Graph
 Embeddings", 2025), which embeds an instance through its variable-constraint
 bipartite graph so that similar instances lie close together. Departures: FORGE
 trains a vector-quantised graph encoder on many MIPs; here nothing is trained.
-The graph is :func:`optarium.equivalence.graph.build_graph`'s, its nodes are
+The graph is :func:`optarium.equivalence.graph.build_graph`'s (its linear part), its nodes are
 labelled coarsely (node kind, variable type or row sense, sign and half-decade of
 the objective coefficient or right-hand side; edges by sign and half-decade of the
 coefficient), ``ROUNDS`` rounds of 1-WL refinement run with the splitmix hashing of
@@ -57,25 +57,26 @@ def _hash_rows(rows: NDArray[np.float64]) -> NDArray[np.uint64]:
 
 def wl_histogram(program: MathProgram, rounds: int = ROUNDS, bins: int = BINS) -> NDArray[np.float64]:
     """Shares of the nodes per hashed WL colour bucket, ``(rounds + 1) * bins`` numbers (each round sums to one)."""
-    from optarium.equivalence.graph import build_graph
+    from optarium.equivalence.graph import row_senses, variable_types
     from optarium.equivalence.wl import _splitmix
 
-    graph = build_graph(program)
-    features = graph.features
-    n_nodes = graph.n_nodes
+    # the nodes and linear edges of equivalence.graph.build_graph, labelled without its snapping
+    # (half-decades do not need it) and without quadratic edges
+    n_vars, n_cons = program.n_vars, program.n_cons
+    n_nodes = n_vars + n_cons
     if n_nodes == 0:
         return np.zeros((rounds + 1) * bins)
-    is_constraint = features[:, 0] == 1.0
-    rhs = np.where(np.isfinite(features[:, 3]), features[:, 3], features[:, 2])
+    lower, upper = program.row_lower, program.row_upper
+    rhs = np.where(np.isfinite(upper), upper, lower)
     labels = np.column_stack([
-        features[:, 0],
-        np.where(is_constraint, features[:, 1], features[:, 2]),
-        _half_decades(np.where(is_constraint, rhs, features[:, 1])),
+        np.concatenate([np.zeros(n_vars), np.ones(n_cons)]),
+        np.concatenate([variable_types(program), row_senses(lower, upper)]),
+        _half_decades(np.concatenate([np.asarray(program.c, dtype=np.float64), rhs])),
     ])
     colours = _hash_rows(labels)
-    edges = graph.edges
-    u, v = edges[:, 0].astype(np.int64), edges[:, 1].astype(np.int64)
-    edge_salt = _hash_rows(np.column_stack([edges[:, 2], _half_decades(edges[:, 3])]))
+    coo = program.A.tocoo()
+    u, v = coo.col.astype(np.int64), coo.row.astype(np.int64) + n_vars
+    edge_salt = _hash_rows(np.column_stack([np.zeros(coo.nnz), _half_decades(coo.data.astype(np.float64))]))
     source, target = np.concatenate([u, v]), np.concatenate([v, u])
     salt = np.concatenate([edge_salt, edge_salt])
     order = np.argsort(source, kind="stable")
@@ -115,3 +116,18 @@ def embedding_distance(first: Sequence[float], second: Sequence[float]) -> float
     rounds = max(1, tail_a.size // BINS)
     total_variation = 0.5 * float(np.abs(tail_a - tail_b).sum()) / rounds
     return near + GRAPH_WEIGHT * total_variation if math.isfinite(total_variation) else near
+
+
+def distances(vector: Sequence[float], matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+    """:func:`embedding_distance` from ``vector`` to each row of ``matrix`` (shape (n, len(vector))), shape (n,)."""
+    from optarium.learn.recognise import COORDINATES
+
+    if matrix.size == 0:
+        return np.zeros(0)
+    head = len(COORDINATES)
+    point = np.asarray(vector, dtype=np.float64)
+    near = np.sqrt(((matrix[:, :head] - point[:head]) ** 2).mean(axis=1))
+    if matrix.shape[1] == head:
+        return near
+    rounds = max(1, (matrix.shape[1] - head) // BINS)
+    return near + GRAPH_WEIGHT * 0.5 * np.abs(matrix[:, head:] - point[head:]).sum(axis=1) / rounds

@@ -124,6 +124,8 @@ class Selector:
         self.neighbours = list(neighbours)
         self.k = k
         self.threshold = threshold
+        self._same: list[Neighbour] = []
+        self._matrix: Any = None
 
     @classmethod
     def from_store(cls, store: Store, k: int = 3, threshold: float = THRESHOLD) -> Selector:
@@ -153,11 +155,18 @@ class Selector:
 
     def predict(self, vector: Sequence[float]) -> Prediction | None:
         """The configuration with the lowest predicted cost, or None when nothing remembered is near enough."""
-        from optarium.learn.embed import embedding_distance
+        import numpy as np
 
-        ranked = sorted(((embedding_distance(vector, n.vector), n.name, n) for n in self.neighbours
-                         if len(n.vector) == len(vector)), key=lambda item: (item[0], item[1]))
-        nearest = [(apart, n) for apart, _, n in ranked[: self.k] if apart <= self.threshold]
+        from optarium.learn.embed import distances
+
+        same = [n for n in self.neighbours if len(n.vector) == len(vector)]
+        if not same:
+            return None
+        if len(same) != len(self._same) or any(a is not b for a, b in zip(same, self._same, strict=True)):
+            self._same, self._matrix = same, np.array([n.vector for n in same], dtype=np.float64)
+        apart = distances(vector, self._matrix)
+        order = sorted(range(len(same)), key=lambda index: (float(apart[index]), same[index].name))
+        nearest = [(float(apart[index]), same[index]) for index in order[: self.k] if apart[index] <= self.threshold]
         if not nearest:
             return None
         weights = [1.0 / (apart + 1e-3) for apart, _ in nearest]
@@ -225,21 +234,23 @@ class SelectorPlanner:
     def plan(self, problem: MathProgram, history: Store | None = None) -> Plan:
         from optarium.plan.tuned import TunedPlanner
 
-        base = (self.fallback or TunedPlanner()).plan(problem, history)
+        def fallback(why: str) -> Plan:
+            base = (self.fallback or TunedPlanner()).plan(problem, history)
+            return replace(base, reason=f"{base.reason}; no learned selection: {why}") if why else base
+
         if history is None:
-            return base
+            return fallback("")
         selector = self.selector(history)
         if not selector.neighbours:
-            return replace(base, reason=f"{base.reason}; no learned selection: no remembered instance with runs")
+            return fallback("no remembered instance with runs")
         from optarium.learn.embed import embed
         from optarium.solvers import registry
 
         prediction = selector.predict(embed(problem))
         if prediction is None:
-            return replace(base, reason=f"{base.reason}; no learned selection: no remembered instance within "
-                                        f"distance {self.threshold:g}")
+            return fallback(f"no remembered instance within distance {self.threshold:g}")
         if prediction.solver not in registry.installed() or registry.get(prediction.solver).capabilities.missing(problem):
-            return replace(base, reason=f"{base.reason}; no learned selection: {prediction.solver} cannot take it here")
+            return fallback(f"{prediction.solver} cannot take it here")
         return Plan(prediction.solver, prediction.params, prediction.reason(), "learned")
 
     def selector(self, store: Store) -> Selector:
