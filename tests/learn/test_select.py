@@ -103,3 +103,19 @@ def test_leave_one_out_scores_each_instance_by_what_the_others_chose_for_it() ->
     remembered += [neighbour(f"k{i}", v, {HIGHS: 3.0, SCIP: 1.0}) for i, v in enumerate(knapsack)]
     scores = leave_one_out(remembered, (1, 2))
     assert scores[1] == pytest.approx(1.0) and scores[2] == pytest.approx(1.0)
+
+
+def test_the_candidates_are_each_solvers_defaults_and_the_familys_tuned_configuration(store: Store) -> None:
+    from optarium.learn.recognise import COORDINATES, centroid, feature_vector
+    from optarium.learn.select import candidate_plans
+    from optarium.solvers import registry
+
+    vectors = [feature_vector(generate("multiple_knapsack", seed, **KNAPSACK).features()) for seed in range(3)]
+    store.save_artifact("tuned.highs.multiple_knapsack", b"{}", {
+        "family": "multiple_knapsack", "solver": "highs", "solver_version": registry.get("highs").version(),
+        "params": {"mip_heuristic_effort": 0.2}, "centroid": centroid(vectors), "coordinates": list(COORDINATES)})
+    plans = candidate_plans(generate("multiple_knapsack", 7, **KNAPSACK), store)
+    assert [(plan.solver, plan.params) for plan in plans] == [
+        ("highs", {}), ("scip", {}), ("highs", {"mip_heuristic_effort": 0.2})]
+    assert plans[-1].reason == "tuned configuration tuned.highs.multiple_knapsack v1"
+    assert len(candidate_plans(generate("set_cover", 7, **COVER), store)) == 2
