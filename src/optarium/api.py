@@ -24,8 +24,11 @@ def load(source: Any) -> tuple[MathProgram, str]:
     return problem, described
 
 
-def _load(source: Any) -> tuple[MathProgram, str, str, ModelLink | None]:
-    """The problem, where it came from, the reader that produced it and the link to a user's model."""
+def _load(source: Any, *, keep_model: bool = False) -> tuple[MathProgram, str, str, ModelLink | None]:
+    """The problem, where it came from, the reader that produced it and the link to a user's model.
+
+    ``keep_model``: a file read by HiGHS keeps the reader's HiGHS instance for the solve that follows.
+    """
     from optarium.problem.program import MathProgram
 
     if isinstance(source, MathProgram):
@@ -37,6 +40,8 @@ def _load(source: Any) -> tuple[MathProgram, str, str, ModelLink | None]:
         readers = [reader for spec, reader in kinds.readers_for(source) if spec.type is MathProgram]
         if not readers:
             return read_problem(source), str(Path(source)), "highs", None  # refuses the file, saying why
+        if keep_model and readers[0].name == "highs":
+            return read_problem(source, keep_model=True), str(Path(source)), "highs", None
         return readers[0].read(Path(source)), str(Path(source)), readers[0].name, None
     from optarium.problem import adapters
 
@@ -86,12 +91,17 @@ def solve(
 
     options = SolveOptions(time_limit, rel_gap, threads, seed, params, progress, solver_log=solver_log)
     started = time.perf_counter()
-    problem, described, reader, link = _load(source)
+    problem, described, reader, link = _load(source, keep_model=True)
     read_seconds = time.perf_counter() - started
-    solution = solve_problem(
-        problem, solver=solver, options=options, store=store, record=record, planner=planner,
-        source=described, reader=reader, cross_check=cross_check, timings={"read": read_seconds},
-    )
+    try:
+        solution = solve_problem(
+            problem, solver=solver, options=options, store=store, record=record, planner=planner,
+            source=described, reader=reader, cross_check=cross_check, timings={"read": read_seconds},
+        )
+    finally:
+        from optarium.problem.program import READ_MODEL
+
+        problem._cache.pop(READ_MODEL, None)  # unused when another backend solved it
     if link is not None and solution.payload is not None:
         from optarium.problem.kind import Point
 

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from optarium.errors import InputFileError, InvalidModelError
-from optarium.problem.program import MathProgram
+from optarium.problem.program import READ_MODEL, MathProgram
 
 if TYPE_CHECKING:
     import highspy
@@ -155,10 +155,12 @@ def _check_mps_entries(path: Path, text: str) -> None:
 def _read_highs_model(solver: highspy.Highs, path: Path) -> tuple[Any, list[str]]:
     """``solver.readModel(path)`` and the warnings HiGHS logged while reading (nothing is printed)."""
     # a log file, not a log callback: HiGHS may log bytes that are not UTF-8, which the callback cannot take
-    with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "read.log"
+    handle, name = tempfile.mkstemp(prefix="optarium-read-", suffix=".log")  # a file, not a folder: one call less each way
+    os.close(handle)
+    log = Path(name)
+    try:
         solver.setOptionValue("log_to_console", False)
-        solver.setOptionValue("log_file", str(log))
+        solver.setOptionValue("log_file", name)
         solver.setOptionValue("output_flag", True)
         try:
             status = solver.readModel(str(path))
@@ -166,6 +168,8 @@ def _read_highs_model(solver: highspy.Highs, path: Path) -> tuple[Any, list[str]
             solver.setOptionValue("output_flag", False)
             solver.setOptionValue("log_file", "")
         text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    finally:
+        log.unlink(missing_ok=True)
     return status, [line.strip() for line in text.splitlines() if line.strip()]
 
 
@@ -261,8 +265,12 @@ def _plain_file(path: str | os.PathLike[str]) -> Iterator[tuple[Path, Path, str]
         yield file, plain, kind
 
 
-def read_problem(path: str | os.PathLike[str]) -> MathProgram:
-    """Read an MPS or CPLEX LP file (optionally ``.gz``, ``.bz2`` or ``.xz``) into a canonical problem with HiGHS's parser."""
+def read_problem(path: str | os.PathLike[str], *, keep_model: bool = False) -> MathProgram:
+    """Read an MPS or CPLEX LP file (optionally ``.gz``, ``.bz2`` or ``.xz``) into a canonical problem with HiGHS's parser.
+
+    ``keep_model=True`` keeps the reader's HiGHS instance with the problem for the next HiGHS
+    solve of it (once), which then skips passing a second copy: for a read that a solve follows.
+    """
     import highspy
 
     from optarium.solvers.highs import new_highs
@@ -283,7 +291,10 @@ def read_problem(path: str | os.PathLike[str]) -> MathProgram:
     if solver.getNumCol() == 0:
         # HiGHS reads text without any LP/MPS section as an empty model
         raise InvalidModelError(f"no variables found; is this really a {kind.upper()} file?", source=str(file))
-    return _from_highs(solver, name=file.name.split(".")[0])
+    program = _from_highs(solver, name=file.name.split(".")[0])
+    if keep_model:
+        program._cache[READ_MODEL] = solver
+    return program
 
 
 def read_problem_scip(path: str | os.PathLike[str]) -> MathProgram:

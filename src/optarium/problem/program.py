@@ -22,6 +22,10 @@ INF = float("inf")
 INFINITE_BOUND = 1e20
 
 
+# the key under which a problem read by HiGHS for a solve keeps the reader's HiGHS instance
+# (model loaded) for the HiGHS backend to take once; it never travels to another process
+READ_MODEL = "highs_read_model"
+
 def _vector(name: str, values: ArrayLike | None, size: int, default: float) -> NDArray[np.float64]:
     if values is None:
         out = np.full(size, default, dtype=np.float64)
@@ -168,6 +172,15 @@ class MathProgram:
     name: str = "problem"
     is_semi: NDArray[np.bool_] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a copy in another process gets: the data and cached values, no solver's live model."""
+        state = dict(self.__dict__)
+        state["_cache"] = {key: value for key, value in self._cache.items() if key != READ_MODEL}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     @classmethod
     def build(

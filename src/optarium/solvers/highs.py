@@ -194,7 +194,11 @@ class HighsBackend:
         options = options.with_plan(plan)
         import highspy
 
-        solver = new_highs()
+        from optarium.problem.program import READ_MODEL
+
+        # the HiGHS that read the file holds the model already; taken once, never solved twice
+        read_model = problem._cache.pop(READ_MODEL, None)
+        solver = read_model if read_model is not None else new_highs()
         settings: dict[str, Any] = {}
         if options.time_limit is not None:
             settings["time_limit"] = float(options.time_limit)
@@ -208,7 +212,8 @@ class HighsBackend:
         for key, value in settings.items():
             if solver.setOptionValue(key, value) == highspy.HighsStatus.kError:
                 raise OptionError(f"highs:{key}", value, "a valid HiGHS option (see the HiGHS options list)")
-        to_highs(problem, solver, names=False)
+        if read_model is None:
+            to_highs(problem, solver, names=False)
         if options.solver_log:
             _log_to_stderr(solver)
         if options.progress is not None:
