@@ -85,3 +85,11 @@ def serve() -> Iterator[Callable[..., Server]]:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server on a fresh SQLite store for the tests of a module that each use their own study names."""
+    server = Server(f"sqlite:///{tmp_path_factory.mktemp('shared')}/store.db").start()
+    yield server
+    server.stop()

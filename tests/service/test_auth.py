@@ -20,7 +20,9 @@ SPACE = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
 
 
 def test_a_read_token_reads_and_cannot_write(serve: Callable[..., Server], tmp_path: Path) -> None:
-    server = serve(f"sqlite:///{tmp_path}/store.db", env={"OPTARIUM_TOKENS": f"{READ}:read,{WRITE}:write"})
+    tokens = tmp_path / "tokens.toml"  # the read token from a file, the write token from the environment
+    tokens.write_text(f'[[token]]\nvalue = "{READ}"\nscope = "read"\n')
+    server = serve(f"sqlite:///{tmp_path}/store.db", "--tokens", str(tokens), env={"OPTARIUM_TOKENS": f"{WRITE}:write"})
     with server.client(WRITE) as writer, server.client(READ) as reader, server.client() as anonymous, \
             server.client("not-a-token-at-all") as stranger:
         assert writer.post("/studies", json={"name": "s", "space": SPACE, "seed": 1}).status_code == 201
@@ -28,20 +30,14 @@ def test_a_read_token_reads_and_cannot_write(serve: Callable[..., Server], tmp_p
         refused = reader.post("/studies/s/ask")
         assert refused.status_code == 403 and "scope 'write'" in refused.json()["error"]
         assert reader.delete("/studies/s").status_code == 403
+        assert reader.post("/jobs", files={"file": ("m.lp", b"x")}).status_code == 403
         for client in (anonymous, stranger):
             answer = client.get("/studies")
             assert answer.status_code == 401 and answer.headers["www-authenticate"] == "Bearer"
         assert writer.post("/studies/s/ask").status_code == 200
+        assert reader.get("/jobs").json()["jobs"] == []
     assert len(Study.load("s", store=server.store).trials) == 1  # only the write token's ask was stored
-
-
-def test_tokens_come_from_a_file(serve: Callable[..., Server], tmp_path: Path) -> None:
-    tokens = tmp_path / "tokens.toml"
-    tokens.write_text(f'[[token]]\nvalue = "{READ}"\nscope = "read"\n')
-    server = serve(f"sqlite:///{tmp_path}/store.db", "--tokens", str(tokens))
-    with server.client(READ) as reader:
-        assert reader.get("/studies").status_code == 200
-        assert reader.post("/studies", json={"name": "s", "space": SPACE}).status_code == 403
+    assert "tokens: 2 configured" in server.stop()
 
 
 def _cli() -> typer.Typer:
@@ -65,8 +61,3 @@ def test_a_short_token_or_unknown_scope_is_refused(tmp_path: Path, monkeypatch: 
         result = CliRunner().invoke(_cli(), ["--store", f"sqlite:///{tmp_path}/s.db"])
         assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
         assert "OPTARIUM_TOKENS" in result.output
-
-
-def test_the_server_says_it_is_loopback_only_without_tokens(serve: Callable[..., Server], tmp_path: Path) -> None:
-    server = serve(f"sqlite:///{tmp_path}/store.db")
-    assert "no token configured: serving on loopback only" in server.stop()

@@ -56,8 +56,8 @@ def test_ask_and_tell_over_http_are_the_library_study(serve: Callable[..., Serve
     assert Study.list_all(store_url) == []
 
 
-def test_workers_over_http_lose_and_duplicate_nothing(serve: Callable[..., Server], tmp_path: object) -> None:
-    server = serve(f"sqlite:///{tmp_path}/store.db")
+def test_workers_over_http_lose_and_duplicate_nothing(shared_server: Server) -> None:
+    server = shared_server
     workers, rounds = 4, 12
     failures: list[str] = []
     with server.client() as api:
@@ -86,8 +86,8 @@ def test_workers_over_http_lose_and_duplicate_nothing(serve: Callable[..., Serve
     assert all(t.state == "complete" and t.value == _objective(t.params) for t in trials)
 
 
-def test_bad_study_requests_get_one_line_and_write_nothing(serve: Callable[..., Server], tmp_path: object) -> None:
-    server = serve(f"sqlite:///{tmp_path}/store.db")
+def test_bad_study_requests_get_one_line_and_write_nothing(shared_server: Server) -> None:
+    server = shared_server
     with server.client() as api:
         api.post("/studies", json={"name": "s", "space": SPACE, "seed": 1}).raise_for_status()
         (trial,) = api.post("/studies/s/ask").json()["trials"]
@@ -114,11 +114,11 @@ def test_bad_study_requests_get_one_line_and_write_nothing(serve: Callable[..., 
             assert response.status_code == status, (status, response.text)
             assert words in body["error"] and "\n" not in body["error"] and body["status"] == status
         assert api.get("/studies/s/trials").json() == before
-        assert [s["name"] for s in api.get("/studies").json()["studies"]] == ["s"]
+        assert api.get("/studies/t").status_code == 404
 
 
-def test_analysis_ranks_the_parameter_that_drives_the_value(serve: Callable[..., Server], tmp_path: object) -> None:
-    server = serve(f"sqlite:///{tmp_path}/store.db")
+def test_analysis_ranks_the_parameter_that_drives_the_value(shared_server: Server) -> None:
+    server = shared_server
     study = Study.create("drive", SPACE, sampler="random", seed=5, store=server.store)
     for trial in study.ask(40):
         study.tell(trial, (float(trial.params["x"]) - 1.0) ** 2 + (0.01 if trial.params["kind"] == "b" else 0.0))
@@ -130,3 +130,22 @@ def test_analysis_ranks_the_parameter_that_drives_the_value(serve: Callable[...,
     assert [h["number"] for h in history] == list(range(1, 41))
     assert history[-1]["best"] == study.best.value
     assert all(later["best"] <= earlier["best"] for earlier, later in itertools.pairwise(history))
+
+
+def test_a_multi_objective_study_is_told_its_values_and_shows_its_front(shared_server: Server) -> None:
+    server = shared_server
+    space = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
+    with server.client() as api:
+        created = api.post("/studies", json={"name": "mo", "space": space, "directions": ["minimize", "minimize"],
+                                              "sampler": "random", "seed": 2})
+        assert created.status_code == 201 and created.json()["directions"] == ["minimize", "minimize"]
+        for trial in api.post("/studies/mo/ask", json={"n": 6}).json()["trials"]:
+            x = trial["params"]["x"]
+            assert api.post("/studies/mo/tell", json={"number": trial["number"], "value": [x, (1 - x) ** 2]}).status_code == 200
+        wrong = api.post("/studies/mo/ask").json()["trials"][0]
+        refused = api.post("/studies/mo/tell", json={"number": wrong["number"], "value": 1.0})
+        assert refused.status_code == 422 and "2 values" in refused.json()["error"]
+        found = api.get("/studies/mo/analysis").json()
+    front = Study.load("mo", store=server.store).pareto_front
+    # x and (1 - x)^2 trade off everywhere on [0, 1]: every told trial is on the front
+    assert found["pareto"] == [t.number for t in front] == list(range(1, 7))

@@ -135,13 +135,18 @@ def trials_csv(name: str, store: StoreDep) -> Response:
 
 @router.get("/studies/{name}/analysis")
 def analysis(name: str, store: StoreDep) -> dict[str, Any]:
-    """What the study page plots: the history with the best so far and each parameter's importance."""
+    """What the study page plots: the history with the best so far, each parameter's importance and,
+    for several objectives, the trial numbers on the Pareto front."""
     from optarium.service.analysis import history, importance
 
     study, study_id = _study(store, name)
     rows = store.list_trials(study_id)
+    if study.multi_objective:  # importance and history of the first objective
+        rows = [{**row, "value": (row.get("values") or [None])[0]} for row in rows]
+    pareto = [t.number for t in study.pareto_front] if study.multi_objective else []
     return {"name": name, "parameters": list(study.space.to_dict()), "directions": list(study.directions),
-            "history": history(rows, study.direction), "importance": importance(rows, study.space.to_dict())}
+            "history": history(rows, study.direction), "importance": importance(rows, study.space.to_dict()),
+            "pareto": pareto}
 
 
 @router.post("/studies/{name}/ask")

@@ -133,16 +133,18 @@ function drawSummary(s) {
   const card = (label, value, id) => `<div class="card"><div class="label">${esc(label)}</div><div class="value" id="${id}">${esc(value)}</div></div>`;
   document.getElementById("summary").innerHTML = card("trials", s.n_trials, "n-trials") + card("complete", s.trials.complete, "n-complete") +
     card("pending", s.trials.pending, "n-pending") + card("failed", s.trials.failed, "n-failed") +
-    card("best value", s.best_value === null || s.best_value === undefined ? "–" : fmt(s.best_value), "best-value") +
+    (s.directions.length > 1 ? card("Pareto front", `${(s.best || []).length} trials`, "pareto-size")
+      : card("best value", s.best_value === null || s.best_value === undefined ? "–" : fmt(s.best_value), "best-value")) +
     card("direction", s.directions.join(", "), "direction") + card("sampler", s.sampler, "sampler") + card("last activity", when(s.last_activity), "last-activity");
 }
 
 function drawCharts(s, trials, analysis) {
-  const done = trials.filter((t) => t.state === "complete" && t.value !== null);
+  const first = (t) => (t.values ? t.values[0] : t.value);
+  const done = trials.filter((t) => t.state === "complete" && first(t) !== null && first(t) !== undefined).map((t) => Object.assign({}, t, { value: first(t) }));
   const values = done.map((t) => t.value);
   const lo = Math.min(...values), hi = Math.max(...values);
   const badness = (v) => (hi === lo ? 0 : s.direction === "minimize" ? (v - lo) / (hi - lo) : (hi - v) / (hi - lo));
-  document.getElementById("history-chart").innerHTML = Charts.scatter(
+  if (s.directions.length > 1) { drawPareto(s, trials, analysis); } else document.getElementById("history-chart").innerHTML = Charts.scatter(
     analysis.history.map((h) => ({ x: h.number, y: h.value, title: `trial ${h.number}: ${h.value}` })),
     { title: "Optimization history", xlabel: "trial", line: analysis.history.filter((h) => h.best !== null).map((h) => ({ x: h.number, y: h.best })) });
   const importance = Object.entries(analysis.importance).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value }));
@@ -154,6 +156,14 @@ function drawCharts(s, trials, analysis) {
   const axes = Object.keys(space).map((p) => ({ name: p, values: done.map((t) => t.params[p]), categories: space[p].type === "categorical" ? space[p].choices : null }));
   axes.push({ name: "value", values });
   document.getElementById("parallel-chart").innerHTML = Charts.parallel(axes, values.map(badness), "Parameters and value of each complete trial");
+}
+
+function drawPareto(s, trials, analysis) {
+  const front = new Set(analysis.pareto);
+  const done = trials.filter((t) => t.state === "complete" && t.values);
+  const points = done.map((t) => ({ x: t.values[0], y: t.values[1], color: front.has(t.number) ? "#b53a2f" : "#9aa7b5", title: `trial ${t.number}${front.has(t.number) ? " (Pareto front)" : ""}` }));
+  const line = done.filter((t) => front.has(t.number)).map((t) => ({ x: t.values[0], y: t.values[1] })).sort((a, b) => a.x - b.x);
+  document.getElementById("history-chart").innerHTML = Charts.scatter(points, { title: `Pareto front (objective 1: ${s.directions[0]}, objective 2: ${s.directions[1]})`, xlabel: "objective 1", line });
 }
 
 function drawTrials(s, trials, state) {
