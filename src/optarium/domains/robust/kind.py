@@ -31,9 +31,9 @@ def _ccg() -> kinds.Backend:
 
 
 def _neur2ro() -> kinds.Backend:
-    from optarium.errors import SolverUnavailableError
+    from optarium.domains.robust.learned import Neur2RO
 
-    raise SolverUnavailableError("the learned robust method (neur2ro) is not implemented yet; use the exact method (ccg)")
+    return Neur2RO()
 
 
 def _verify(problem: RobustProblem, payload: Any, reported: float | None) -> Verification:

@@ -19,10 +19,14 @@ METHODS = {"exact": "ccg", "learned": "neur2ro"}
 def solve_robust(
     problem: RobustProblem, method: str = "exact", *, time_limit: float | None = None, seed: int | None = None,
     progress: Callable[[float, float | None, float | None], None] | None = None,
-    store: Store | str | None = None, record: bool = True, reader: str = "",
+    store: Store | str | None = None, record: bool = True, reader: str = "", samples: int | None = None,
 ) -> Solution[dict[str, Any]]:
     """Solve ``problem`` with ``method`` (``"exact"`` or ``"learned"``) in ``time_limit`` seconds (default 60).
 
+    The learned method first trains its value network (or loads it from ``store``,
+    where a trained network and its data are kept as artifacts); that time is
+    ``timings["plan"]``, outside ``time_limit``; ``samples`` is how many
+    (decision, scenario) pairs it is trained on (default 400).
     The payload is ``{"x": first-stage values, "claimed": the method's value}``;
     ``objective`` is the worst case of ``x`` recomputed by the verifier (in the
     problem's own sense), ``bound`` the method's proved bound (exact method).
@@ -34,9 +38,16 @@ def solve_robust(
     if method not in METHODS:
         raise OptionError("method", method, f"one of {', '.join(METHODS)}")
     settings = RobustSettings().replace(time_limit=time_limit, seed=seed, progress=progress)
+    planner = None
+    if method == "learned":
+        from optarium.domains.robust.learned import LearnedPlanner
+
+        if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 10):
+            raise OptionError("samples", samples, "an integer of at least 10")
+        planner = LearnedPlanner(seed=settings.seed) if samples is None else LearnedPlanner(samples=samples, seed=settings.seed)
     solution: Solution[dict[str, Any]] = solve_problem(
-        problem, solver=METHODS[method], options=settings, store=store, record=record, source=problem.source,
-        reader=reader)
+        problem, solver="auto" if planner is not None else METHODS[method], planner=planner, options=settings,
+        store=store, record=record, source=problem.source, reader=reader)
     return solution
 
 
