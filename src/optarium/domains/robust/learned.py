@@ -8,10 +8,12 @@ master minimises over ``x`` with one network copy per scenario, the adversary
 maximises the network over ``xi`` for the master's ``x``. ReLUs are encoded with
 one binary each and big-M values from interval propagation over the input box.
 Departures from the paper: the network is trained per instance (not across a
-family, so there is no instance encoder) on uniformly sampled decisions and
-scenarios, one hidden layer, and the answer is the decision with the best
-predicted worst case (the flow then verifies it exactly; that worst case is
-the reported objective).
+family, so there is no instance encoder) on a few hundred samples, decisions
+drawn uniformly and around the best decision for one middle scenario, with one
+hidden layer and a linear skip term; the learned search gets half the time
+limit, and the other half picks, among the decisions it visited (and that
+middle decision), the one with the best exact worst case. The flow then
+verifies the answer exactly; that worst case is the reported objective.
 """
 
 from __future__ import annotations
@@ -341,12 +343,14 @@ class LearnedPlanner:
         stored = None if history is None else history.load_artifact(name)
         if stored is not None:
             return Plan("neur2ro", {"network": stored.data.decode(), "artifact": f"{name} v{stored.version}",
-                                    "train_seconds": 0.0}, f"value network loaded from the store ({name} v{stored.version})", "learned")
+                                    "train_seconds": 0.0, "middle": stored.meta.get("middle")}, f"value network loaded from the store ({name} v{stored.version})", "learned")
         started = time.perf_counter()
-        xs, xis, values = sample(problem, self.samples, self.seed, around=_middle_decision(problem))
+        middle = _middle_decision(problem)
+        xs, xis, values = sample(problem, self.samples, self.seed, around=middle)
         sampled = time.perf_counter() - started
         net, mae = train(problem, xs, xis, values, hidden=self.hidden, epochs=self.epochs, seed=self.seed)
         meta = {"samples": len(values), "hidden": self.hidden, "epochs": self.epochs, "seed": self.seed,
+                "middle": None if middle is None else middle.tolist(),
                 "validation_mae": mae, "sample_seconds": round(sampled, 3), "train_seconds": round(time.perf_counter() - started, 3)}
         artifact = None
         if history is not None:
@@ -388,11 +392,16 @@ class Neur2RO:
             candidates.append(x)
             return learned_adversary(problem, net, x, seconds)
 
+        search = settings.time_limit / 2  # the other half picks among the candidates by their exact worst case
         result = solve_ccg(
-            problem, time_limit=settings.time_limit, progress=settings.progress, max_iterations=50,
+            problem, time_limit=search, progress=settings.progress, max_iterations=50,
             master=lambda p, scenarios, seconds: learned_master(p, net, scenarios, seconds), evaluate=evaluate)
-        if len(candidates) > 1 and result.x is not None:
-            result.x = _pick(problem, candidates, result.scenarios)
+        middle = plan.params.get("middle")
+        if middle is not None:
+            candidates.append(np.array(middle, dtype=float))
+        picked = _pick(problem, candidates, result.scenarios, started + settings.time_limit) if candidates else None
+        if picked is not None:
+            result.x = picked
         extra: dict[str, Any] = {"method": "learned", "artifact": plan.params.get("artifact"),
                                  "train_seconds": plan.params.get("train_seconds"), "predicted_objective": result.objective}
         raw = to_raw(result, time.perf_counter() - started, extra)
@@ -416,14 +425,26 @@ def _middle_decision(problem: RobustProblem) -> np.ndarray | None:
     return x
 
 
-def _pick(problem: RobustProblem, candidates: list[np.ndarray], scenarios: list[np.ndarray]) -> np.ndarray:
-    """The candidate with the best exact worst case over the scenarios the learned search found."""
+def _pick(problem: RobustProblem, candidates: list[np.ndarray], scenarios: list[np.ndarray], deadline: float) -> np.ndarray | None:
+    """The candidate with the best exact worst case, tried in the order of their exact values over the learned scenarios.
+
+    Each exact worst case gets the time left (a cut-short one counts with its proved upper bound).
+    """
+    from optarium.domains.robust.adversary import worst_case
+
     exact = RecourseValues(problem)
-    best, best_value = candidates[-1], np.inf
-    unique = {x.tobytes(): x for x in candidates}
-    for x in unique.values():
+    unique = list({x.tobytes(): x for x in candidates}.values())
+    scored: list[tuple[float, int, np.ndarray]] = []
+    for x in unique:
         values = [exact(x, xi) for xi in scenarios]
-        worst = np.inf if any(v is None for v in values) else max(v for v in values if v is not None)
-        if worst < best_value:
-            best, best_value = x, worst
+        scored.append((np.inf if any(v is None for v in values) else max(v for v in values if v is not None), len(scored), x))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    best, best_upper = scored[0][2], np.inf
+    for _, _, x in scored:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            break
+        upper = worst_case(problem, x, time_limit=left).upper
+        if upper < best_upper:
+            best, best_upper = x, upper
     return best
