@@ -128,7 +128,7 @@ def test_an_lp_variable_and_row_named_nan_solve(tmp_path: Path) -> None:
     (tmp_path / "nan.lp").write_text("Minimize\n obj: x + nan\nSubject To\n nan: x + nan >= 2\nEnd\n")
     done = run(tmp_path, "solve", "nan.lp", "--no-record")
     assert done.returncode == 0, done.stderr
-    assert "optimal" in done.stdout and "objective 2.0" in done.stdout
+    assert "optimal" in done.stdout and "objective 2\n" in done.stdout
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
