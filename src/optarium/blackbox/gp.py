@@ -72,11 +72,13 @@ near the optimum too; 1.5 separates the two groups.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from typing import TYPE_CHECKING, Any
 
-from optarium.blackbox.base import History, Suggestion
+from optarium.blackbox.base import History, Suggestion, Trial
+from optarium.blackbox.design import design_size, enumerate_design, has_signal, may_stop_early
 from optarium.blackbox.gp_model import GaussianProcess, log_h
 from optarium.blackbox.space import CategoricalParam, FloatParam, IntParam, Space
 
@@ -176,16 +178,15 @@ class GPSampler:
     def _suggest(self, history: History, n: int) -> list[Suggestion]:
         import numpy as np
 
-        from optarium.blackbox.sobol import SobolSampler
-
         observed = [t for t in history.complete if math.isfinite(history.loss(t))]
-        n_design = max(0, self.initial_points(history.space.dim) - len(history.trials))
+        design = design_size(history.space, self.initial_points(history.space.dim))
+        n_design = max(0, design - len(history.trials))
         if len(observed) < 2 or len({history.loss(t) for t in observed}) < 2:
             n_design = n
-        out = SobolSampler().suggest(history, min(n, n_design)) if n_design else []
-        out = [Suggestion(s.point, s.info, "sobol") for s in out]
-        if len(out) == n:
-            return out
+        # on a discrete space the design may end early, once the model has signal (see :mod:`design`)
+        early = n_design > 0 and may_stop_early(history.space, len({history.loss(t) for t in observed}), design)
+        if n_design and not early:
+            return self._design(history, n, n_design) + self._suggest_after_design(history, n, n_design)
         encoder = Encoder(history.space)
         points = encoder.snap(np.array([t.point for t in observed]))
         X = encoder.features(points)
@@ -200,6 +201,9 @@ class GPSampler:
         model, y, warp = _fit(encoder, history.space.dim, X, losses, earlier[-1] if earlier else None,
                               restart=endgame or len(earlier) % 5 == 0, trend=self.trend,
                               log_margin=self.endgame_log_margin if endgame else 0.0)
+        if early and not has_signal(model, y):
+            return self._design(history, n, n_design) + self._suggest_after_design(history, n, n_design)
+        out: list[Suggestion] = []
         noisy = model.noise > self.noisy_threshold * model.outputscale
         constraint = self._feasibility_model(history, encoder)
         feasible = np.array([t.feasible for t in observed])
@@ -231,6 +235,27 @@ class GPSampler:
             fantasies.append(point)
             model.condition(X, y)
         return out
+
+    def _design(self, history: History, n: int, n_design: int) -> list[Suggestion]:
+        """The first ``min(n, n_design)`` points of the design: Sobol, or the whole space
+        in random order when it is no larger than the design."""
+        from optarium.blackbox.sobol import SobolSampler
+
+        count = min(n, n_design)
+        space = history.space
+        if space.is_discrete and space.cardinality() <= design_size(space, self.initial_points(space.dim)):
+            return enumerate_design(history, count)
+        return [Suggestion(s.point, s.info, "sobol") for s in SobolSampler().suggest(history, count)]
+
+    def _suggest_after_design(self, history: History, n: int, n_design: int) -> list[Suggestion]:
+        """The rest of a batch that outgrows the design: model-based, with the design points pending."""
+        if n <= n_design:
+            return []
+        design = self._design(history, n, n_design)
+        pending = [Trial(max((t.number for t in history.trials), default=0) + 1 + i, {}, "pending",
+                         point=tuple(float(u) for u in s.point)) for i, s in enumerate(design)]
+        extended = dataclasses.replace(history, trials=history.trials + pending)
+        return self._suggest(extended, n - len(design))
 
     def _endgame(self, history: History, asked: int) -> tuple[int, int] | None:
         """(evaluations still to ask, this one included; the endgame's length) when the ask
