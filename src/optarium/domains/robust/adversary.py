@@ -154,7 +154,9 @@ def worst_case(problem: RobustProblem, x: np.ndarray, *, solver: str = "highs", 
         if found.x is None:
             upper = np.inf if found.bound is None else min(upper, -found.bound)
             break
-        upper = min(upper, -found.bound if found.bound is not None else -found.objective)  # type: ignore[operator]
+        proved = found.bound if found.bound is not None else (found.objective if found.status == "optimal" else None)
+        if proved is not None:
+            upper = min(upper, -proved)
         xi = np.clip(found.x[:m], u.lower, u.upper)
         status, y, value = best_response(problem, x, xi, solver=solver, time_limit=_left(deadline))
         if status == "infeasible":

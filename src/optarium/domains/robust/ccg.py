@@ -91,7 +91,9 @@ def solve_ccg(problem: RobustProblem, *, time_limit: float | None = None, progre
             break
         if found.x is None:
             break
-        lower = max(lower, found.bound if found.bound is not None else found.objective)
+        proved = found.bound if found.bound is not None else (found.objective if found.status == "optimal" else None)
+        if proved is not None:
+            lower = max(lower, proved)
         x = _round(problem, found.x[:problem.first.size])
         key = x.tobytes()
         if key in seen and closed(seen[key], lower):

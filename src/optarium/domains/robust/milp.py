@@ -77,7 +77,7 @@ def _highs(c: np.ndarray, A: Any, rl: np.ndarray, ru: np.ndarray, lo: np.ndarray
     has_point = info.primal_solution_status == 2
     x = np.array(h.getSolution().col_value) if has_point else None
     objective = float(info.objective_function_value) if has_point else None
-    bound = float(info.mip_dual_bound) if np.any(integer) else objective
+    bound = float(info.mip_dual_bound) if np.any(integer) else (objective if status == "Optimal" else None)
     mapped = {"Optimal": "optimal", "Infeasible": "infeasible", "Unbounded": "unbounded",
               "Primal infeasible or unbounded": "unbounded", "Time limit reached": "time_limit"}.get(status, "error")
     if mapped == "unbounded" and not np.any(integer):
