@@ -53,6 +53,8 @@ def _root(
 ) -> None:
     if debug:
         os.environ["OPTARIUM_DEBUG"] = "1"
+    if not _OWNS_LOGGING and not (verbose or log_level or log_file):
+        return  # called in-process (a test's CliRunner): the host's logging is left as it is
     from optarium.cli.common import setup_logging
     from optarium.errors import OptionError
 
@@ -61,6 +63,10 @@ def _root(
     except OptionError as error:
         sys.stderr.write(f"error: {error}\n")
         raise typer.Exit(2) from None
+
+
+# set by main(): the process is the `optarium` command, so its logging is ours to set up
+_OWNS_LOGGING = False
 
 
 # root options a user may also write after the subcommand; those taking a value say so
@@ -155,6 +161,8 @@ def main(argv: list[str] | None = None) -> None:
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
     from typer.main import get_command
 
+    global _OWNS_LOGGING
+    _OWNS_LOGGING = True
     args = list(sys.argv[1:] if argv is None else argv)
     end = args.index("--") if "--" in args else len(args)
     if "--debug" in args[:end]:
