@@ -88,8 +88,14 @@ def test_the_study_page_shows_the_trials_and_follows_a_tell(serve: Callable[...,
     assert width >= 1000 and height >= 800
     # sorting by value puts the best trial first
     browser.find_element(By.XPATH, "//table[@id='trials-table']//th[text()='value']").click()
-    values = [float(v) for v in _column(browser, "trials-table", 2) if v]
-    assert values == sorted(values) and values[0] == pytest.approx(study.best.value, rel=1e-3)
+
+    def values() -> list[float]:
+        return [float(v) for v in _column(browser, "trials-table", 2) if v]
+
+    _wait(lambda: values() == sorted(values()) and len(values()) == 12)
+    assert values()[0] == pytest.approx(study.best.value, rel=1e-3)
+    browser.find_element(By.XPATH, "//table[@id='trials-table']//th[text()='value']").click()
+    _wait(lambda: values() == sorted(values(), reverse=True) and len(values()) == 12)
     # a tell over HTTP shows up without reloading the page
     with server.client() as api:
         api.post("/studies/bench/tell", json={"number": open_trial.number, "value": -1.0}).raise_for_status()

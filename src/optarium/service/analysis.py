@@ -66,3 +66,34 @@ def importance(rows: list[dict[str, Any]], space: dict[str, dict[str, Any]]) -> 
     if explained <= 0:
         return shares
     return {name: share / explained for name, share in shares.items()}
+
+
+def thin(history_rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """At most about ``limit`` history points: evenly spaced ones plus every point where the best improved."""
+    if len(history_rows) <= limit:
+        return history_rows
+    step = len(history_rows) / limit
+    keep = {int(k * step) for k in range(limit)} | {len(history_rows) - 1}
+    previous = None
+    for index, row in enumerate(history_rows):
+        if row["best"] != previous:
+            keep.add(index)
+            previous = row["best"]
+    return [history_rows[index] for index in sorted(keep)]
+
+
+def sample(rows: list[dict[str, Any]], limit: int, direction: str) -> list[dict[str, Any]]:
+    """At most ``limit`` complete trials for the slice and parallel plots: the best tenth of the
+    budget by value and the rest evenly spaced by number."""
+    complete = sorted(_complete(rows), key=lambda r: int(r["number"]))
+    if len(complete) <= limit:
+        chosen = complete
+    else:
+        sign = 1.0 if direction == "minimize" else -1.0
+        best = sorted(complete, key=lambda r: sign * r["value"])[: limit // 10]
+        step = len(complete) / (limit - len(best))
+        spread = [complete[int(k * step)] for k in range(limit - len(best))]
+        numbers = {int(r["number"]) for r in best + spread}
+        chosen = [r for r in complete if int(r["number"]) in numbers]
+    return [{"number": int(r["number"]), "params": r["params"], "value": r["value"], "values": r.get("values")}
+            for r in chosen]

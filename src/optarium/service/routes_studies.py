@@ -82,13 +82,54 @@ def create_study(body: StudyCreate, store: StoreDep) -> dict[str, Any]:
 @router.get("/studies")
 def list_studies(store: StoreDep) -> dict[str, Any]:
     """Every study with its trial counts, best value and last activity, oldest first."""
-    return {"studies": [study_json(Study(store, row)) for row in store.list_studies()]}
+    overview = _overview(store)
+    return {"studies": [_listed(store, row, overview) for row in store.list_studies()]}
+
+
+def _overview(store: Store) -> dict[int, dict[str, Any]] | None:
+    from optarium.store.core import SqlStore
+    from optarium.store.jobs import study_overview
+
+    return study_overview(store) if isinstance(store, SqlStore) else None
+
+
+def _listed(store: Store, row: dict[str, Any], overview: dict[int, dict[str, Any]] | None) -> dict[str, Any]:
+    """A study's settings and counts; from the SQL aggregate where the best value is the lowest or highest one."""
+    study = Study(store, row)
+    if overview is None or study.multi_objective or study.feedback == "ranking":
+        return study_json(study)
+    found = overview.get(int(row["id"]), {"trials": {"pending": 0, "complete": 0, "failed": 0}, "lowest": None,
+                                           "highest": None, "last_activity": None})
+    return {
+        "name": study.name, "space": study.space.to_dict(), "sampler": study.sampler_name,
+        "sampler_reason": study.sampler_reason, "direction": study.direction, "directions": list(study.directions),
+        "feedback": study.feedback, "seed": study.seed, "budget": study.budget, "trials": found["trials"],
+        "n_trials": sum(found["trials"].values()),
+        "best_value": found["lowest"] if study.direction == "minimize" else found["highest"],
+        "last_activity": found["last_activity"] or study.created_at,
+    }
 
 
 @router.get("/studies/{name}")
 def show_study(name: str, store: StoreDep) -> dict[str, Any]:
-    """One study: settings, trial counts by state, best trial, last activity."""
-    return study_json(_study(store, name)[0])
+    """One study: settings, trial counts by state, best trial (the Pareto front for several objectives), last activity."""
+    study, study_id = _study(store, name)
+    overview = _overview(store)
+    if overview is None or study.multi_objective or study.feedback == "ranking":
+        return study_json(study)
+    row = store.find_study(name)
+    assert row is not None
+    listed = _listed(store, row, {study_id: overview[study_id]} if study_id in overview else {})
+    best = None
+    if listed["best_value"] is not None:
+        from optarium.store.core import SqlStore
+        from optarium.store.jobs import trials_page
+
+        assert isinstance(store, SqlStore)  # an overview comes from SQL only
+        rows, _ = trials_page(store, study_id, state="complete", sort="value", feasible=True,
+                              descending=study.direction == "maximize", limit=1)
+        best = trial_json(rows[0]) if rows else None
+    return {**listed, "best": best}
 
 
 @router.delete("/studies/{name}")
@@ -98,17 +139,22 @@ def delete_study(name: str, store: StoreDep) -> dict[str, Any]:
     return {"name": name, "deleted_trials": study.delete()}
 
 
-def _trials(store: Store, study_id: int, state: str | None, sort: str, order: str) -> list[dict[str, Any]]:
-    rows = [trial_json(row) for row in store.list_trials(study_id)]
-    if state:
-        rows = [row for row in rows if row["state"] == state]
+def _trials(store: Store, study_id: int, state: str | None, sort: str, order: str, limit: int,
+            offset: int) -> tuple[list[dict[str, Any]], int]:
+    from optarium.store.core import SqlStore
+
+    if isinstance(store, SqlStore):
+        from optarium.store.jobs import trials_page
+
+        rows, total = trials_page(store, study_id, state=state, sort=sort, descending=order == "desc", limit=limit,
+                                  offset=offset)
+        return [trial_json(row) for row in rows], total
+    every = [trial_json(row) for row in store.list_trials(study_id) if not state or row["state"] == state]
+    every.sort(key=lambda row: row["number"], reverse=order == "desc")
     if sort == "value":
-        present = [row for row in rows if row["value"] is not None]
-        missing = [row for row in rows if row["value"] is None]
-        present.sort(key=lambda row: (row["value"], row["number"]), reverse=order == "desc")
-        return present + missing
-    rows.sort(key=lambda row: row["number"], reverse=order == "desc")
-    return rows
+        every.sort(key=lambda row: (row["value"] is None, 0.0 if row["value"] is None else
+                                    (-row["value"] if order == "desc" else row["value"])))
+    return every[offset: offset + limit], len(every)
 
 
 @router.get("/studies/{name}/trials")
@@ -120,10 +166,10 @@ def list_trials(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    """One page of the study's trials, filtered by state and sorted by number or value."""
+    """One page of the study's trials, filtered by state and sorted by number or value (trials without a value last)."""
     _, study_id = _study(store, name)
-    rows = _trials(store, study_id, state, sort, order)
-    return {"trials": rows[offset: offset + limit], "total": len(rows), "limit": limit, "offset": offset}
+    rows, total = _trials(store, study_id, state, sort, order, limit, offset)
+    return {"trials": rows, "total": total, "limit": limit, "offset": offset}
 
 
 @router.get("/studies/{name}/trials.csv", response_class=Response)
@@ -135,18 +181,33 @@ def trials_csv(name: str, store: StoreDep) -> Response:
 
 @router.get("/studies/{name}/analysis")
 def analysis(name: str, store: StoreDep) -> dict[str, Any]:
-    """What the study page plots: the history with the best so far, each parameter's importance and,
+    """What the study page plots: the history with the best so far (thinned to about 2,000 points), each
+    parameter's importance, a sample of up to 1,000 complete trials for the slice and parallel plots and,
     for several objectives, the trial numbers on the Pareto front."""
-    from optarium.service.analysis import history, importance
+    from optarium.service.analysis import history, importance, sample, thin
+    from optarium.store.core import SqlStore
 
     study, study_id = _study(store, name)
-    rows = store.list_trials(study_id)
-    if study.multi_objective:  # importance and history of the first objective
+    if isinstance(store, SqlStore):
+        from optarium.store.jobs import complete_trials
+
+        rows = complete_trials(store, study_id)
+    else:
+        rows = [row for row in store.list_trials(study_id) if row["state"] == "complete"]
+    pareto: list[int] = []
+    if study.multi_objective:  # the front from the complete trials; importance and history of the first objective
+        from optarium.blackbox.base import Trial
+        from optarium.blackbox.multiobjective import pareto_trials
+
+        told = [Trial(int(row["number"]), dict(row["params"]), row["state"], value=row["value"],
+                      feasibility=row["feasibility"], values=tuple(row["values"]) if row["values"] else None)
+                for row in rows]
+        pareto = [t.number for t in pareto_trials(told, study.directions)]
         rows = [{**row, "value": (row.get("values") or [None])[0]} for row in rows]
-    pareto = [t.number for t in study.pareto_front] if study.multi_objective else []
-    return {"name": name, "parameters": list(study.space.to_dict()), "directions": list(study.directions),
-            "history": history(rows, study.direction), "importance": importance(rows, study.space.to_dict()),
-            "pareto": pareto}
+    space = study.space.to_dict()
+    return {"name": name, "parameters": list(space), "directions": list(study.directions),
+            "n_complete": len(rows), "history": thin(history(rows, study.direction), 2000),
+            "importance": importance(rows, space), "sample": sample(rows, 1000, study.direction), "pareto": pareto}
 
 
 @router.post("/studies/{name}/ask")
@@ -160,7 +221,7 @@ def ask(name: str, store: StoreDep, body: AskBody | None = None) -> dict[str, An
 @router.post("/studies/{name}/tell")
 def tell(name: str, body: TellBody, store: StoreDep) -> dict[str, Any]:
     """Record one pending trial's result in one transaction (``Study.tell``); a trial is told once."""
-    study, study_id = _study(store, name)
+    study, _ = _study(store, name)
     told = body.value if isinstance(body.value, list) else [body.value] if body.value is not None else []
     for number in [*told, body.feasibility]:
         if number is not None and not math.isfinite(number):
@@ -168,20 +229,11 @@ def tell(name: str, body: TellBody, store: StoreDep) -> dict[str, Any]:
                                 "send failed=true for a failed evaluation")
     if not body.failed and body.value is None:
         raise ApiError(422, f"trial {body.number}: give `value` or `failed: true`")
-    _check_pending(store, study_id, name, body.number)
     try:
         trial = study.tell(body.number, None if body.failed else body.value, feasibility=body.feasibility,
                            failed=body.failed)
     except TellError as error:
-        _check_pending(store, study_id, name, body.number)  # told by another worker meanwhile: 409
-        raise ApiError(422, str(error)) from None
+        text = str(error)
+        status = 404 if f"has no trial {body.number}" in text else 409 if "a trial is told once" in text else 422
+        raise ApiError(status, text) from None
     return trial.to_dict()
-
-
-def _check_pending(store: Store, study_id: int, name: str, number: int) -> None:
-    for row in store.list_trials(study_id):
-        if int(row["number"]) == number:
-            if row["state"] != "pending":
-                raise ApiError(409, f"trial {number} of study {name!r} is already {row['state']}; a trial is told once")
-            return
-    raise ApiError(404, f"study {name!r} has no trial {number}")

@@ -204,3 +204,71 @@ def runs_page(
     for row in rows:
         row["created_at"] = _aware(row["created_at"])
     return rows, total
+
+
+# studies, as the service lists them: aggregates and pages in SQL, so a study of 100,000 trials
+# answers without reading every trial
+TRIAL_COLUMNS = ("number", "state", "params", "value", "values", "feasibility", "sampler", "created_at", "finished_at")
+
+
+def study_overview(store: SqlStore) -> dict[int, dict[str, Any]]:
+    """Per study id: trials by state, the lowest and highest feasible complete value, the last activity."""
+    from sqlalchemy import case
+
+    from optarium.store.studies import study_trials as trials
+
+    feasible = and_(trials.c.state == "complete", trials.c.value.is_not(None),
+                    or_(trials.c.feasibility.is_(None), trials.c.feasibility <= 0))
+    query = select(
+        trials.c.study_id,
+        *[func.sum(case((trials.c.state == state, 1), else_=0)).label(state) for state in ("pending", "complete", "failed")],
+        func.min(case((feasible, trials.c.value))).label("lowest"),
+        func.max(case((feasible, trials.c.value))).label("highest"),
+        func.max(trials.c.created_at).label("last_asked"), func.max(trials.c.finished_at).label("last_told"),
+    ).group_by(trials.c.study_id)
+    with store.transaction(write=False) as connection:
+        rows = [dict(row._mapping) for row in connection.execute(query)]
+    out = {}
+    for row in rows:
+        times = [t for t in (_aware(row["last_asked"]), _aware(row["last_told"])) if t is not None]
+        out[int(row["study_id"])] = {
+            "trials": {state: int(row[state] or 0) for state in ("pending", "complete", "failed")},
+            "lowest": row["lowest"], "highest": row["highest"], "last_activity": max(times) if times else None,
+        }
+    return out
+
+
+def trials_page(store: SqlStore, study_id: int, *, state: str | None = None, sort: str = "number", descending: bool = False,
+                limit: int = 100, offset: int = 0, feasible: bool = False) -> tuple[list[dict[str, Any]], int]:
+    """One page of a study's trials sorted by ``number`` or ``value`` (trials without a value last), and how many match;
+    ``feasible`` keeps only trials whose feasibility is unknown or at most 0."""
+    from optarium.store.studies import study_trials as trials
+
+    conditions = [trials.c.study_id == study_id]
+    if state:
+        conditions.append(trials.c.state == state)
+    if feasible:
+        conditions.append(or_(trials.c.feasibility.is_(None), trials.c.feasibility <= 0))
+    order = []
+    if sort == "value":
+        order = [trials.c.value.is_(None), trials.c.value.desc() if descending else trials.c.value]
+    order.append(trials.c.number.desc() if descending else trials.c.number)
+    query = (select(*[trials.c[name] for name in TRIAL_COLUMNS]).where(*conditions).order_by(*order)
+             .limit(limit).offset(offset))
+    with store.transaction(write=False) as connection:
+        rows = [dict(row._mapping) for row in connection.execute(query)]
+        total = int(connection.execute(select(func.count()).select_from(trials).where(*conditions)).scalar_one())
+    for row in rows:
+        row["created_at"], row["finished_at"] = _aware(row["created_at"]), _aware(row["finished_at"])
+    return rows, total
+
+
+def complete_trials(store: SqlStore, study_id: int) -> list[dict[str, Any]]:
+    """The complete trials of a study by number: number, state, params, value, values and feasibility only."""
+    from optarium.store.studies import study_trials as trials
+
+    names = ("number", "state", "params", "value", "values", "feasibility")
+    query = (select(*[trials.c[name] for name in names])
+             .where(trials.c.study_id == study_id, trials.c.state == "complete").order_by(trials.c.number))
+    with store.transaction(write=False) as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]

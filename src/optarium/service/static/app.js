@@ -107,23 +107,31 @@ async function studyPage(name) {
   main.innerHTML = `<h1>Study <span id="study-name">${esc(name)}</span></h1><div class="cards" id="summary"></div>
     <div class="grid"><div class="panel" id="history-chart"></div><div class="panel" id="importance-chart"></div></div>
     <h2>Slice</h2><div class="grid" id="slice-charts"></div>
-    <h2>Parallel coordinates</h2><div class="panel" id="parallel-chart"></div>
+    <h2>Parallel coordinates</h2><div class="panel" id="parallel-chart"></div><p class="muted" id="sample-note"></p>
     <h2>Trials</h2><div class="toolbar"><label>state <select id="trial-state"><option value="">all</option><option>complete</option><option>pending</option><option>failed</option></select></label>
-    <button id="export-trials">Export CSV</button><span class="muted" id="trial-count"></span></div><div id="trials"></div>`;
-  const state = { key: null, dir: 1 };
+    <button id="export-trials">Export CSV</button><button id="trials-prev">Previous</button><button id="trials-next">Next</button><span class="muted" id="trial-count"></span></div><div id="trials"></div>`;
+  // number and value sort on the server (across pages); other columns sort the page shown
+  const view = { offset: 0, limit: 200, sort: "number", order: "asc", local: { key: null, dir: 1 } };
   let seen = "";
   let summary = null;
+  const loadTrials = async () => {
+    const q = new URLSearchParams({ limit: view.limit, offset: view.offset, sort: view.sort, order: view.order });
+    const state = document.getElementById("trial-state").value;
+    if (state) q.set("state", state);
+    drawTrials(summary, await api(`${path}/trials?${q}`), view, loadTrials);
+  };
   const render = async () => {
     summary = await api(path);
     const stamp = JSON.stringify([summary.trials, summary.last_activity]);
     if (stamp === seen) return;
     seen = stamp;
-    const [trialPage, analysis] = await Promise.all([api(`${path}/trials?limit=10000`), api(`${path}/analysis`)]);
     drawSummary(summary);
-    drawCharts(summary, trialPage.trials, analysis);
-    drawTrials(summary, trialPage.trials, state);
+    const [, analysis] = await Promise.all([loadTrials(), api(`${path}/analysis`)]);
+    drawCharts(summary, analysis);
   };
-  document.getElementById("trial-state").addEventListener("change", () => { seen = ""; render(); });
+  document.getElementById("trial-state").addEventListener("change", () => { view.offset = 0; loadTrials().catch(fail); });
+  document.getElementById("trials-prev").addEventListener("click", () => { view.offset = Math.max(0, view.offset - view.limit); loadTrials().catch(fail); });
+  document.getElementById("trials-next").addEventListener("click", () => { view.offset += view.limit; loadTrials().catch(fail); });
   document.getElementById("export-trials").addEventListener("click", async () => download(await api(`${path}/trials.csv`), `${name}-trials.csv`));
   await render();
   startPolling(() => render().catch(() => {}));
@@ -138,13 +146,14 @@ function drawSummary(s) {
     card("direction", s.directions.join(", "), "direction") + card("sampler", s.sampler, "sampler") + card("last activity", when(s.last_activity), "last-activity");
 }
 
-function drawCharts(s, trials, analysis) {
+function drawCharts(s, analysis) {
   const first = (t) => (t.values ? t.values[0] : t.value);
-  const done = trials.filter((t) => t.state === "complete" && first(t) !== null && first(t) !== undefined).map((t) => Object.assign({}, t, { value: first(t) }));
+  const done = analysis.sample.filter((t) => first(t) !== null && first(t) !== undefined).map((t) => Object.assign({}, t, { value: first(t) }));
   const values = done.map((t) => t.value);
+  document.getElementById("sample-note").textContent = done.length < analysis.n_complete ? `Slice and parallel plots show ${done.length} of ${analysis.n_complete} complete trials: the best tenth and the rest evenly spaced.` : "";
   const lo = Math.min(...values), hi = Math.max(...values);
   const badness = (v) => (hi === lo ? 0 : s.direction === "minimize" ? (v - lo) / (hi - lo) : (hi - v) / (hi - lo));
-  if (s.directions.length > 1) { drawPareto(s, trials, analysis); } else document.getElementById("history-chart").innerHTML = Charts.scatter(
+  if (s.directions.length > 1) { drawPareto(s, analysis.sample, analysis); } else document.getElementById("history-chart").innerHTML = Charts.scatter(
     analysis.history.map((h) => ({ x: h.number, y: h.value, title: `trial ${h.number}: ${h.value}` })),
     { title: "Optimization history", xlabel: "trial", line: analysis.history.filter((h) => h.best !== null).map((h) => ({ x: h.number, y: h.best })) });
   const importance = Object.entries(analysis.importance).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value }));
@@ -166,16 +175,31 @@ function drawPareto(s, trials, analysis) {
   document.getElementById("history-chart").innerHTML = Charts.scatter(points, { title: `Pareto front (objective 1: ${s.directions[0]}, objective 2: ${s.directions[1]})`, xlabel: "objective 1", line });
 }
 
-function drawTrials(s, trials, state) {
-  const filter = document.getElementById("trial-state").value;
-  const rows = filter ? trials.filter((t) => t.state === filter) : trials;
-  const columns = [{ label: "number", get: (t) => t.number, num: true }, { label: "state", get: (t) => t.state }];
+function drawTrials(s, page, view, reload) {
+  const trials = page.trials;
+  const columns = [{ label: "number", get: (t) => t.number, num: true, server: "number" }, { label: "state", get: (t) => t.state }];
   if (s.directions.length > 1) s.directions.forEach((d, i) => columns.push({ label: `value ${i + 1}`, get: (t) => (t.values ? t.values[i] : null), num: true }));
-  else columns.push({ label: "value", get: (t) => t.value, num: true });
+  else columns.push({ label: "value", get: (t) => t.value, num: true, server: "value" });
   Object.keys(s.space).forEach((p) => columns.push({ label: p, get: (t) => t.params[p], num: s.space[p].type !== "categorical" }));
   columns.push({ label: "sampler", get: (t) => t.sampler }, { label: "finished", get: (t) => when(t.finished_at) });
-  document.getElementById("trial-count").textContent = `${rows.length} trials`;
-  sortable(document.getElementById("trials"), "trials-table", columns, rows, state);
+  document.getElementById("trial-count").textContent = `${page.total} trials; showing ${page.total ? page.offset + 1 : 0}–${page.offset + trials.length}`;
+  const box = document.getElementById("trials");
+  const local = view.local;
+  const serverKey = columns.findIndex((c) => c.server === view.sort);
+  box.innerHTML = table("trials-table", columns, trials, local.key !== null ? local : { key: null, dir: 1 });
+  const th = box.querySelectorAll("th");
+  if (local.key === null && th[serverKey]) th[serverKey].classList.add(view.order === "asc" ? "sorted-asc" : "sorted-desc");
+  th.forEach((cell) => cell.addEventListener("click", () => {
+    const col = columns[+cell.dataset.col];
+    if (col.server) {
+      view.order = view.sort === col.server && view.order === "asc" && local.key === null ? "desc" : "asc";
+      view.sort = col.server; view.offset = 0; local.key = null;
+      reload().catch(fail);
+    } else {
+      local.dir = local.key === +cell.dataset.col ? -local.dir : 1; local.key = +cell.dataset.col;
+      drawTrials(s, page, view, reload);
+    }
+  }));
 }
 
 // runs -------------------------------------------------------------------------------------
