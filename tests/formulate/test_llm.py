@@ -151,3 +151,15 @@ def test_a_server_answering_in_one_piece_still_works(llm_server: Any) -> None:
     assert call.response == "plain" and call.completion_tokens == 50
     assert llm_server.requests[0]["max_tokens"] == 99
 
+
+
+def test_each_request_and_answer_is_logged_under_the_module_logger(
+    streaming_llm: StreamingLLM, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="optarium"):
+        LLMClient(streaming_llm.url, "m", api_key="", max_tokens=10).chat([{"role": "user", "content": "hi"}])
+    lines = [record.getMessage() for record in caplog.records if record.name == "optarium.formulate.llm"]
+    assert lines[0].startswith("asking m at http://127.0.0.1:") and "max_tokens 10" in lines[0]
+    assert "answer from m: 12 prompt + 4 completion tokens" in lines[1]

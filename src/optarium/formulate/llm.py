@@ -11,6 +11,7 @@ prompt, the response, token counts and latency, so the pipeline can record it.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -36,6 +37,7 @@ KEY_ENV = "OPTARIUM_LLM_API_KEY"
 _NEEDS_KEY = ("api.openai.com", "api.together.xyz", "api.groq.com", "openrouter.ai", "api.deepseek.com", "api.mistral.ai")
 
 Message = dict[str, str]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -144,6 +146,7 @@ class LLMClient:
         if self.max_tokens:
             body["max_tokens"] = self.max_tokens
         started = time.perf_counter()
+        log.info("asking %s at %s (max_tokens %s, timeout %g s)", self.model, self.url, self.max_tokens, self.timeout)
         try:
             for attempt in range(self.retries + 1):
                 try:
@@ -153,6 +156,7 @@ class LLMClient:
                     transient = isinstance(error, LLMUnavailableError) or _retryable(error.status_code)
                     if attempt == self.retries or not transient:
                         raise
+                    log.warning("%s; trying again (%d of %d)", error, attempt + 1, self.retries)
                 time.sleep(min(2.0, 0.25 * 2**attempt))
             call.response, call.prompt_tokens, call.completion_tokens = _parse(payload, self.url)
         except LLMError as error:
@@ -161,6 +165,8 @@ class LLMClient:
             error.call = call  # type: ignore[attr-defined]
             raise
         call.seconds = time.perf_counter() - started
+        log.info("answer from %s: %d prompt + %d completion tokens in %.1f s", self.model, call.prompt_tokens,
+                 call.completion_tokens, call.seconds)
         return call
 
     def _post(self, body: dict[str, Any]) -> Any:
