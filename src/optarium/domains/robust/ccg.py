@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from optarium.domains.robust.adversary import TOL, WorstCase, check_supported, closed, worst_case
+from optarium.domains.robust.adversary import WorstCase, check_supported, closed, worst_case
 from optarium.domains.robust.milp import solve_milp
 from optarium.domains.robust.problem import RobustProblem
 from optarium.errors import InvalidModelError
@@ -80,18 +80,7 @@ def solve_ccg(problem: RobustProblem, *, time_limit: float | None = None, progre
     iteration = 0
     while iteration < max_iterations:
         iteration += 1
-        if master is None:
-            # only a decision that beats the incumbent matters: the master prunes the rest, and
-            # proves convergence when nothing is left below the incumbent
-            cutoff = upper - TOL * max(1.0, abs(upper)) if np.isfinite(upper) else None
-            found = master_problem(problem, scenarios, _left(deadline), cutoff)
-        else:
-            found = master(problem, scenarios, _left(deadline))
-        if found.status == "cutoff":
-            lower = max(lower, upper)
-            _log(progress, trace, started, s, upper, lower)
-            status = "optimal"
-            break
+        found = (master or master_problem)(problem, scenarios, _left(deadline))
         if found.status == "infeasible":
             if len(scenarios) == 1 or _first_stage_infeasible(problem):
                 status = "infeasible"
@@ -165,8 +154,7 @@ def _first_stage_infeasible(problem: RobustProblem) -> bool:
     return found.status == "infeasible"
 
 
-def master_problem(problem: RobustProblem, scenarios: list[np.ndarray], time_limit: float | None,
-                   cutoff: float | None = None) -> Any:
+def master_problem(problem: RobustProblem, scenarios: list[np.ndarray], time_limit: float | None) -> Any:
     """``min theta`` over ``x``, ``theta`` and one recourse copy per scenario (variables ``[x, theta, y_1, ...]``)."""
     import scipy.sparse as sp
 
@@ -195,5 +183,4 @@ def master_problem(problem: RobustProblem, scenarios: list[np.ndarray], time_lim
     lo = np.concatenate([first.lower, [-np.inf], np.tile(second.lower, len(scenarios))])
     up = np.concatenate([first.upper, [np.inf], np.tile(second.upper, len(scenarios))])
     integer = np.concatenate([first.integer, [False], np.tile(second.integer, len(scenarios))])
-    return solve_milp(c, A, np.concatenate(lows), np.concatenate(highs), lo, up, integer, time_limit=time_limit,
-                      cutoff=cutoff)
+    return solve_milp(c, A, np.concatenate(lows), np.concatenate(highs), lo, up, integer, time_limit=time_limit)

@@ -28,22 +28,18 @@ class MilpResult:
 def solve_milp(
     c: np.ndarray, A: Any, row_lower: np.ndarray, row_upper: np.ndarray, lower: np.ndarray, upper: np.ndarray,
     integer: np.ndarray, *, solver: str = "highs", time_limit: float | None = None, offset: float = 0.0,
-    gap: float = 0.0, cutoff: float | None = None,
+    gap: float = 0.0,
 ) -> MilpResult:
-    """Minimise ``c.v + offset``; ``A`` is dense or scipy sparse ``(rows, len(c))``; ``gap`` is the relative MIP gap.
-
-    With ``cutoff`` (HiGHS only) branches that cannot beat it are pruned; a model with
-    nothing below it comes back ``"cutoff"`` with ``bound = cutoff``.
-    """
+    """Minimise ``c.v + offset``; ``A`` is dense or scipy sparse ``(rows, len(c))``; ``gap`` is the relative MIP gap."""
     if time_limit is not None and time_limit <= 0:
         return MilpResult("time_limit", None, None, None, 0.0)
     if solver == "scip":
         return _scip(c, A, row_lower, row_upper, lower, upper, integer, time_limit, offset, gap)
-    return _highs(c, A, row_lower, row_upper, lower, upper, integer, time_limit, offset, gap, cutoff)
+    return _highs(c, A, row_lower, row_upper, lower, upper, integer, time_limit, offset, gap)
 
 
 def _highs(c: np.ndarray, A: Any, rl: np.ndarray, ru: np.ndarray, lo: np.ndarray, up: np.ndarray, integer: np.ndarray,
-           time_limit: float | None, offset: float, gap: float, cutoff: float | None = None) -> MilpResult:
+           time_limit: float | None, offset: float, gap: float) -> MilpResult:
     import highspy
     import scipy.sparse as sp
 
@@ -57,8 +53,6 @@ def _highs(c: np.ndarray, A: Any, rl: np.ndarray, ru: np.ndarray, lo: np.ndarray
     h.setOptionValue("threads", 1)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
-    if cutoff is not None and np.isfinite(cutoff) and np.any(integer):
-        h.setOptionValue("objective_bound", float(cutoff))
     lp = highspy.HighsLp()
     n = len(c)
     matrix = sp.csc_matrix(A, shape=(len(rl), n))
@@ -92,8 +86,6 @@ def _highs(c: np.ndarray, A: Any, rl: np.ndarray, ru: np.ndarray, lo: np.ndarray
         h.run()
         if h.modelStatusToString(h.getModelStatus()) == "Infeasible":
             mapped = "infeasible"
-    if cutoff is not None and np.isfinite(cutoff) and np.any(integer) and x is None and mapped in ("infeasible", "error"):
-        return MilpResult("cutoff", None, None, float(cutoff), time.perf_counter() - started)
     if mapped == "optimal" and x is None:
         mapped = "error"
     return MilpResult(mapped, x, objective, None if bound is None or not np.isfinite(bound) else bound,
