@@ -44,7 +44,7 @@ def robust(
         print_json(robust_summary(problem, solution))
     elif not quiet:
         _show(problem, solution)
-    return 0 if solution.status in ("optimal", "time_limit") and solution.verified else 1
+    return 0 if solution.status in ("optimal", "feasible", "time_limit") and solution.verified else 1
 
 
 def _progress(elapsed: float, incumbent: float | None, bound: float | None) -> None:

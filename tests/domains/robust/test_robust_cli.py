@@ -90,3 +90,13 @@ def test_bad_options_are_named_by_their_flag(tmp_path: Path, args: list[str], wo
     path.write_text(knapsack_text(3, 1))
     done = _robust(str(path), *args)
     assert done.returncode == 2 and words in done.stderr
+
+
+def test_the_learned_method_answers_a_verified_decision_with_exit_0(tmp_path: Path) -> None:
+    path = tmp_path / "small.rkp"
+    path.write_text(knapsack_text(4, 5, gamma=1))
+    done = _robust(str(path), "--method", "learned", "-t", "5", "--json", "--store", f"sqlite:///{tmp_path / 'r.db'}")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["solver"] == "neur2ro" and out["status"] == "feasible" and out["verified"] and out["bound"] is None
+    assert out["plan"]["source"] == "learned" and "value network trained on" in out["plan_reason"]
