@@ -85,3 +85,21 @@ def test_continuous_recourse_with_uncertain_objective_is_exact_and_in_uncertain_
     b.constrain(y[0], "<=", xi[0])
     with pytest.raises(SolverCapabilityError, match="continuous recourse variable 'y\\[0\\]'"):
         solve_ccg(b.build(), time_limit=10)
+
+
+def test_infeasible_first_stage_rows_give_an_infeasible_answer_not_a_scenario() -> None:
+    b = RobustBuilder("none")
+    x = b.first_stage(2, "x", vtype="binary")
+    y = b.recourse(1, "y", upper=1, vtype="binary")
+    xi = b.uncertain(1, "xi")
+    b.objective(x[0] + y[0] * xi[0])
+    b.constrain(x[0] + x[1], ">=", 3)  # two binaries never reach 3
+    assert solve_ccg(b.build(), time_limit=5).status == "infeasible"
+    b = RobustBuilder("always")
+    x = b.first_stage(1, "x", vtype="binary")
+    y = b.recourse(1, "y", upper=1, vtype="binary")
+    xi = b.uncertain(1, "xi", lower=2.5, upper=3)
+    b.objective(x[0] + y[0])
+    b.constrain(x[0] + y[0], ">=", xi[0])  # every scenario, the first one included, needs more than 1 + 1
+    with pytest.raises(RecourseInfeasibleError, match="whatever the first-stage decision"):
+        solve_ccg(b.build(), time_limit=5)

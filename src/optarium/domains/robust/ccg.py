@@ -82,7 +82,7 @@ def solve_ccg(problem: RobustProblem, *, time_limit: float | None = None, progre
         iteration += 1
         found = (master or master_problem)(problem, scenarios, _left(deadline))
         if found.status == "infeasible":
-            if len(scenarios) == 1 or _first_stage_infeasible(problem):
+            if _first_stage_infeasible(problem):
                 status = "infeasible"
                 break
             raise RecourseInfeasibleError(problem, scenarios[-1])
