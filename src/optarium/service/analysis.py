@@ -32,36 +32,40 @@ def history(rows: list[dict[str, Any]], direction: str) -> list[dict[str, Any]]:
     return out
 
 
-def _bins(values: list[Any], categorical: bool) -> list[Any]:
-    """The bin of each value: the value itself for a choice, a quantile bin for a number."""
+def _bins(values: list[Any], categorical: bool) -> Any:
+    """The bin of each value, shape (n,): the choice's index, or a quantile bin of a number."""
+    import numpy as np
+
     if categorical:
-        return [repr(v) for v in values]
-    ordered = sorted(float(v) for v in values)
-    count = min(MAX_BINS, len(set(ordered)))
+        codes: dict[str, int] = {}
+        return np.array([codes.setdefault(repr(v), len(codes)) for v in values], dtype=np.int64)
+    numbers = np.asarray(values, dtype=float)
+    count = min(MAX_BINS, len(np.unique(numbers)))
     if count <= 1:
-        return [0] * len(values)
-    edges = [ordered[int(len(ordered) * k / count)] for k in range(1, count)]
-    return [sum(float(v) >= edge for edge in edges) for v in values]
+        return np.zeros(len(numbers), dtype=np.int64)
+    edges = np.quantile(numbers, np.arange(1, count) / count)
+    return np.searchsorted(edges, numbers, side="right")
 
 
 def importance(rows: list[dict[str, Any]], space: dict[str, dict[str, Any]]) -> dict[str, float]:
     """Each parameter's share of explained variance (sums to 1; all zero with fewer than 3 trials or no variance)."""
+    import numpy as np
+
     complete = [row for row in _complete(rows) if all(name in (row["params"] or {}) for name in space)]
     shares = dict.fromkeys(space, 0.0)
     if len(complete) < 3:
         return shares
-    values = [float(row["value"]) for row in complete]
-    mean = sum(values) / len(values)
-    total = sum((v - mean) ** 2 for v in values)
+    values = np.array([float(row["value"]) for row in complete])
+    deviation = values - values.mean()
+    total = float(deviation @ deviation)
     if total <= 0:
         return shares
     for name, spec in space.items():
         bins = _bins([row["params"][name] for row in complete], spec.get("type") == "categorical")
-        groups: dict[Any, list[float]] = {}
-        for key, value in zip(bins, values, strict=True):
-            groups.setdefault(key, []).append(value)
-        between = sum(len(g) * (sum(g) / len(g) - mean) ** 2 for g in groups.values())
-        shares[name] = between / total
+        counts = np.bincount(bins)
+        sums = np.bincount(bins, weights=deviation)
+        used = counts > 0
+        shares[name] = float((sums[used] ** 2 / counts[used]).sum()) / total
     explained = sum(shares.values())
     if explained <= 0:
         return shares

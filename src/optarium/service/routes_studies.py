@@ -16,6 +16,9 @@ from optarium.service.tables import csv_response
 from optarium.store.base import Store
 
 router = APIRouter(tags=["studies"])
+HISTORY_POINTS = 2000
+IMPORTANCE_TRIALS = 20_000
+PLOTTED_TRIALS = 1000
 StoreDep = Annotated[Store, Depends(store_of)]
 
 
@@ -182,32 +185,40 @@ def trials_csv(name: str, store: StoreDep) -> Response:
 @router.get("/studies/{name}/analysis")
 def analysis(name: str, store: StoreDep) -> dict[str, Any]:
     """What the study page plots: the history with the best so far (thinned to about 2,000 points), each
-    parameter's importance, a sample of up to 1,000 complete trials for the slice and parallel plots and,
-    for several objectives, the trial numbers on the Pareto front."""
+    parameter's importance (from up to about 20,000 complete trials, evenly spaced), a sample of up to 1,000
+    complete trials for the slice and parallel plots and, for several objectives, the trial numbers on the Pareto front."""
     from optarium.service.analysis import history, importance, sample, thin
     from optarium.store.core import SqlStore
 
     study, study_id = _study(store, name)
-    if isinstance(store, SqlStore):
-        from optarium.store.jobs import complete_trials
+    space = study.space.to_dict()
+    pareto: list[int] = []
+    if isinstance(store, SqlStore) and not study.multi_objective:
+        from optarium.store import jobs
 
-        rows = complete_trials(store, study_id)
+        light = jobs.complete_values(store, study_id)
+        subset = jobs.complete_trials(store, study_id, every=max(1, math.ceil(len(light) / IMPORTANCE_TRIALS)))
+        best, _ = jobs.trials_page(store, study_id, state="complete", sort="value", feasible=True,
+                                   descending=study.direction == "maximize", limit=PLOTTED_TRIALS // 10)
+        known = {int(row["number"]) for row in subset}
+        plotted = subset + [row for row in best if int(row["number"]) not in known]
+        count, steps = len(light), history(light, study.direction)
     else:
         rows = [row for row in store.list_trials(study_id) if row["state"] == "complete"]
-    pareto: list[int] = []
-    if study.multi_objective:  # the front from the complete trials; importance and history of the first objective
-        from optarium.blackbox.base import Trial
-        from optarium.blackbox.multiobjective import pareto_trials
+        if study.multi_objective:  # the front from every complete trial; the rest from the first objective
+            from optarium.blackbox.base import Trial
+            from optarium.blackbox.multiobjective import pareto_trials
 
-        told = [Trial(int(row["number"]), dict(row["params"]), row["state"], value=row["value"],
-                      feasibility=row["feasibility"], values=tuple(row["values"]) if row["values"] else None)
-                for row in rows]
-        pareto = [t.number for t in pareto_trials(told, study.directions)]
-        rows = [{**row, "value": (row.get("values") or [None])[0]} for row in rows]
-    space = study.space.to_dict()
-    return {"name": name, "parameters": list(space), "directions": list(study.directions),
-            "n_complete": len(rows), "history": thin(history(rows, study.direction), 2000),
-            "importance": importance(rows, space), "sample": sample(rows, 1000, study.direction), "pareto": pareto}
+            told = [Trial(int(row["number"]), dict(row["params"]), row["state"], value=row["value"],
+                          feasibility=row["feasibility"], values=tuple(row["values"]) if row["values"] else None)
+                    for row in rows]
+            pareto = [t.number for t in pareto_trials(told, study.directions)]
+            rows = [{**row, "value": (row.get("values") or [None])[0]} for row in rows]
+        subset = plotted = rows
+        count, steps = len(rows), history(rows, study.direction)
+    return {"name": name, "parameters": list(space), "directions": list(study.directions), "n_complete": count,
+            "history": thin(steps, HISTORY_POINTS), "importance": importance(subset, space),
+            "sample": sample(plotted, PLOTTED_TRIALS, study.direction), "pareto": pareto}
 
 
 @router.post("/studies/{name}/ask")

@@ -67,6 +67,12 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def _dicts(result: Any) -> list[dict[str, Any]]:
+    """The rows of a result as dicts (cheaper than ``row._mapping`` per row on large reads)."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
 def _job(row: Any) -> dict[str, Any]:
     out = dict(row._mapping)
     for key in ("created_at", "started_at", "heartbeat_at", "finished_at"):
@@ -256,19 +262,32 @@ def trials_page(store: SqlStore, study_id: int, *, state: str | None = None, sor
     query = (select(*[trials.c[name] for name in TRIAL_COLUMNS]).where(*conditions).order_by(*order)
              .limit(limit).offset(offset))
     with store.transaction(write=False) as connection:
-        rows = [dict(row._mapping) for row in connection.execute(query)]
+        rows = _dicts(connection.execute(query))
         total = int(connection.execute(select(func.count()).select_from(trials).where(*conditions)).scalar_one())
     for row in rows:
         row["created_at"], row["finished_at"] = _aware(row["created_at"]), _aware(row["finished_at"])
     return rows, total
 
 
-def complete_trials(store: SqlStore, study_id: int) -> list[dict[str, Any]]:
-    """The complete trials of a study by number: number, state, params, value, values and feasibility only."""
+def complete_trials(store: SqlStore, study_id: int, *, every: int = 1, with_values: bool = False) -> list[dict[str, Any]]:
+    """The complete trials of a study by number (with ``every`` > 1 only those whose number it divides):
+    number, state, params, value and feasibility, and a multi-objective trial's ``values`` if asked."""
     from optarium.store.studies import study_trials as trials
 
-    names = ("number", "state", "params", "value", "values", "feasibility")
-    query = (select(*[trials.c[name] for name in names])
+    names = ["number", "state", "params", "value", "feasibility"] + (["values"] if with_values else [])
+    conditions = [trials.c.study_id == study_id, trials.c.state == "complete"]
+    if every > 1:
+        conditions.append(trials.c.number % every == 0)
+    query = select(*[trials.c[name] for name in names]).where(*conditions).order_by(trials.c.number)
+    with store.transaction(write=False) as connection:
+        return _dicts(connection.execute(query))
+
+
+def complete_values(store: SqlStore, study_id: int) -> list[dict[str, Any]]:
+    """Number, value and feasibility of every complete trial of a study, by number (no JSON read)."""
+    from optarium.store.studies import study_trials as trials
+
+    query = (select(trials.c.number, trials.c.state, trials.c.value, trials.c.feasibility)
              .where(trials.c.study_id == study_id, trials.c.state == "complete").order_by(trials.c.number))
     with store.transaction(write=False) as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+        return _dicts(connection.execute(query))

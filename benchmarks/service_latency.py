@@ -1,0 +1,145 @@
+"""Latency of ``optarium serve`` on a large store, and the HTTP ask/tell round trip against the library's.
+
+Usage: benchmarks/service_latency.py [--trials 100000] [--runs 100000] [--repeat 30] [--store URL] [--seed 0]
+
+Fills a fresh store (an SQLite file in a scratch folder unless ``--store`` names an empty
+PostgreSQL database) with one study of ``trials`` complete trials (asked in batches of
+1,000 through :class:`Study`, told in batches through the store, one transaction each) and
+``runs`` recorded runs, starts a real server on loopback and measures over HTTP: the p50 and
+p95 seconds of the studies list, a trials page (100), a runs page (50), a run, a study's
+summary and its plots' data (the analysis). Then the round trip of ask + tell on a fresh
+study with the random sampler: ``repeat`` times through HTTP and ``repeat`` times through the
+library on the same store, and their ratio. Prints a table and writes
+benchmarks/results/service_latency.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0},
+         "c": {"type": "categorical", "choices": ["a", "b", "c"]}}
+
+
+def fill(store_url: str, trials: int, runs: int, seed: int) -> None:
+    from optarium.blackbox.study import Study
+    from optarium.store.base import Run, open_store
+
+    store = open_store(store_url)
+    study = Study.create("big", SPACE, sampler="random", seed=seed, store=store)
+    study_id = int(store.find_study("big")["id"])  # type: ignore[index]
+    rng = random.Random(seed)
+    while len(study.trials) < trials:
+        batch = study.ask(min(1000, trials - len(study.trials)))
+        store.finish_trials(study_id, [(t.number, "complete", (t.params["x"] - 1) ** 2 + t.params["y"] ** 2, None)
+                                       for t in batch])
+    for index in range(runs):
+        objective = rng.uniform(-1000, 0)
+        store.record_run(Run(
+            kind="math_program", fingerprint=f"{index % 500:064x}", name=f"model{index % 500}", features={"rows": 10},
+            source=f"model{index % 500}.mps", solver="highs" if index % 3 else "scip", solver_version="1",
+            plan={"solver": "highs", "reason": "benchmark"}, params={}, status="optimal" if index % 7 else "infeasible",
+            objective=objective, bound=objective, gap=0.0, verified=bool(index % 7), max_violation=0.0,
+            verification={"verified": bool(index % 7), "violations": []}, seconds=0.01, timings={"solve": 0.01},
+        ))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def timed(call: Any, repeat: int) -> dict[str, float]:
+    seconds = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = call()
+        seconds.append(time.perf_counter() - started)
+        if getattr(response, "status_code", 200) >= 400:
+            raise RuntimeError(response.text)
+    seconds.sort()
+    return {"p50": statistics.median(seconds), "p95": seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--store", default=None, help="an empty store URL (default: a scratch SQLite file)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    import httpx
+
+    from optarium.blackbox.study import Study
+
+    with tempfile.TemporaryDirectory() as folder:
+        store_url = args.store or f"sqlite:///{folder}/bench.db"
+        started = time.perf_counter()
+        fill(store_url, args.trials, args.runs, args.seed)
+        fill_seconds = time.perf_counter() - started
+        port = free_port()
+        server = subprocess.Popen([sys.executable, "-m", "optarium.service", "--port", str(port), "--store", store_url,
+                                   "--workers", "0"], stderr=subprocess.DEVNULL, env=os.environ.copy())
+        try:
+            api = httpx.Client(base_url=f"http://127.0.0.1:{port}/api", timeout=120)
+            for _ in range(300):
+                try:
+                    api.get("/health")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            rows = {
+                "studies list": timed(lambda: api.get("/studies"), args.repeat),
+                "study summary": timed(lambda: api.get("/studies/big"), args.repeat),
+                "trials page (100)": timed(lambda: api.get("/studies/big/trials", params={"limit": 100, "offset": 500}),
+                                           args.repeat),
+                "runs page (50)": timed(lambda: api.get("/runs", params={"limit": 50, "verified": "true"}), args.repeat),
+                "one run": timed(lambda: api.get("/runs/1"), args.repeat),
+                "study plots (analysis)": timed(lambda: api.get("/studies/big/analysis"), max(3, args.repeat // 5)),
+            }
+            api.post("/studies", json={"name": "http", "space": SPACE, "sampler": "random", "seed": 1}).raise_for_status()
+
+            def http_round() -> Any:
+                trial = api.post("/studies/http/ask").json()["trials"][0]
+                return api.post("/studies/http/tell", json={"number": trial["number"], "value": trial["params"]["x"]})
+
+            library = Study.create("library", SPACE, sampler="random", seed=1, store=store_url)
+
+            def library_round() -> None:
+                (trial,) = library.ask()
+                library.tell(trial, trial.params["x"])
+
+            rows["ask + tell over HTTP"] = timed(http_round, args.repeat)
+            rows["ask + tell in the library"] = timed(library_round, args.repeat)
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(30)
+    ratio = rows["ask + tell over HTTP"]["p50"] / rows["ask + tell in the library"]["p50"]
+    print(f"store {store_url.split('://')[0]}: {args.trials} trials, {args.runs} runs (filled in {fill_seconds:.0f} s)")
+    print(f"{'request':28s} {'p50 ms':>9s} {'p95 ms':>9s}")
+    for name, row in rows.items():
+        print(f"{name:28s} {1000 * row['p50']:9.1f} {1000 * row['p95']:9.1f}")
+    print(f"HTTP / library ask+tell (p50): {ratio:.2f}")
+    RESULTS.mkdir(exist_ok=True)
+    out = {"store": store_url.split("://")[0], "trials": args.trials, "runs": args.runs, "repeat": args.repeat,
+           "load_average": os.getloadavg()[0], "seconds": rows, "http_over_library": ratio}
+    (RESULTS / "service_latency.json").write_text(json.dumps(out, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
