@@ -210,7 +210,7 @@ def _adversary(problem: RobustProblem, x: np.ndarray, responses: list[np.ndarray
         sentinel = max(sentinel, _global_upper(problem, x) + 1.0)
         if not np.isfinite(sentinel):
             raise SolverCapabilityError("ccg", "an unbounded recourse objective when rows depend on the uncertainty", [])
-    n_w = sum(len(rows) for _, rows in disjunctions)
+    n_w = sum(len(rows) for _, rows in disjunctions if len(rows) > 1)  # one violable row: z_k is its own indicator
     n = m + 1 + len(disjunctions) + n_w
     rows: list[tuple[dict[int, float], float, float]] = []
     for i in range(u.G.shape[0]):
@@ -224,6 +224,12 @@ def _adversary(problem: RobustProblem, x: np.ndarray, responses: list[np.ndarray
         rows.append((row, -np.inf, alpha))
     w = m + 1 + len(disjunctions)
     for k, violated in disjunctions:
+        if len(violated) == 1:
+            lin, need, big_m = violated[0]
+            row = {int(j): float(lin[j]) for j in np.flatnonzero(lin)}
+            row[z_of[k]] = -big_m
+            rows.append((row, need - big_m, np.inf))
+            continue
         link = {z_of[k]: 1.0}
         for lin, need, big_m in violated:
             row = {int(j): float(lin[j]) for j in np.flatnonzero(lin)}
