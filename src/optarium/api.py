@@ -71,6 +71,7 @@ def solve(
     progress: ProgressCallback | None = None,
     planner: Planner | None = None,
     solver_log: bool = False,
+    global_optimum: bool = False,
     **params: Any,
 ) -> Solution[Any]:
     """Solve a model file, MathProgram, Pyomo or PuLP model; check the answer; record the run.
@@ -85,7 +86,19 @@ def solve(
     For a Pyomo or PuLP model, a verified point is written back into the model's
     variables (``m.x[k].value``, ``v.varValue``) and ``solution.values`` is keyed by
     the model's own names (``x[1]``); an unverified point or none leaves the model as it was.
+
+    An AMPL ``.nl`` file, a ``NonlinearProgram`` or a Pyomo model with nonlinear expressions is
+    solved as a nonlinear program; ``global_optimum=True`` then asks for a proven global optimum
+    (see docs/nonlinear.md).
     """
+    if _nonlinear(source):
+        from optarium.domains.nonlinear.solve import solve_nonlinear
+
+        return solve_nonlinear(
+            source, solver, time_limit, store, global_optimum=global_optimum, rel_gap=rel_gap, threads=threads,
+            seed=seed, cross_check=cross_check, record=record, planner=planner, solver_log=solver_log,
+            progress=progress, **params,
+        )
     from optarium.flow import solve_problem
     from optarium.solvers.base import SolveOptions
 
@@ -111,10 +124,21 @@ def solve(
     return solution
 
 
+def _nonlinear(source: Any) -> bool:
+    """Whether ``source`` goes to the nonlinear kind (an ``.nl`` path, a NonlinearProgram, a nonlinear Pyomo model)."""
+    from optarium.problem.program import MathProgram
+
+    if isinstance(source, MathProgram) or (isinstance(source, str | os.PathLike) and not str(source).lower().endswith(".nl")):
+        return False
+    from optarium.domains.nonlinear.solve import handles
+
+    return handles(source)
+
+
 # the names a backend parameter may not take: they are solve()'s own arguments
 SOLVE_ARGUMENTS = (
     "source", "solver", "time_limit", "store", "rel_gap", "threads", "seed", "cross_check", "record",
-    "progress", "planner", "solver_log",
+    "progress", "planner", "solver_log", "global_optimum",
 )
 
 

@@ -32,6 +32,7 @@ SOLVE_FLAGS = {
     "source": "the MODEL argument", "solver": "--solver", "time_limit": "--time-limit", "store": "--store",
     "rel_gap": "--gap", "threads": "--threads", "seed": "--seed", "cross_check": "--cross-check",
     "record": "--record/--no-record", "progress": "", "planner": "", "solver_log": "--solver-log",
+    "global_optimum": "--global",
 }
 
 
@@ -85,7 +86,7 @@ def settings_from(
 
 
 def solve(
-    model: list[Path] = typer.Argument(..., help="MPS or CPLEX LP files, plain or .gz, .bz2, .xz."),
+    model: list[Path] = typer.Argument(..., help="MPS or CPLEX LP files, plain or .gz, .bz2, .xz; AMPL .nl (nonlinear)."),
     solver: str | None = typer.Option(None, "--solver", "-s", help="auto (default), highs, scip or cpsat."),
     time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds."),
     gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap at which to stop, in [0, 1)."),
@@ -97,6 +98,7 @@ def solve(
     jobs: int = typer.Option(1, "--jobs", "-j", help="With many models: how many to solve at a time, each in a worker process."),
     record: bool | None = typer.Option(None, "--record/--no-record", help="Record the run in the store (default: yes)."),
     solver_log: bool | None = typer.Option(None, "--solver-log/--no-solver-log", help="Show the backend's own log on stderr."),
+    global_optimum: bool = typer.Option(False, "--global", help="Nonlinear models: ask for a proven global optimum (SCIP)."),
     config: Path | None = CONFIG_OPTION,
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
@@ -122,13 +124,13 @@ def solve(
     settings = settings_from(config, solver=solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed,
                              params=param, cross_check=cross_check, record=record, solver_log=solver_log)
     if len(models) > 1:
-        return _solve_many(models, settings, store, jobs, output, as_json=as_json, quiet=quiet)
+        return _solve_many(models, settings, store, jobs, output, as_json=as_json, quiet=quiet, global_optimum=global_optimum)
     single = models[0]
     with LiveProgress(enabled=not (as_json or quiet or settings.solver_log)) as progress:
         solution = run_solve(
             single, solver=settings.solver, time_limit=settings.time_limit, store=store, rel_gap=settings.rel_gap,
             threads=settings.threads, seed=settings.seed, cross_check=settings.cross_check, record=settings.record,
-            progress=progress, solver_log=settings.solver_log, **settings.params,
+            progress=progress, solver_log=settings.solver_log, global_optimum=global_optimum, **settings.params,
         )
     if output is not None:
         text = solution.to_json() if output.suffix.lower() == ".json" else solution.to_sol()
@@ -171,7 +173,9 @@ def _check_output_folder(output: Path, models: list[Path]) -> None:
         raise OptionError("--output", str(output), f"a folder for models with different file names ({clash} twice)")
 
 
-def _solve_one(model: str, settings: SolveSettings, store: str | None, output: str | None) -> dict[str, Any]:
+def _solve_one(
+    model: str, settings: SolveSettings, store: str | None, output: str | None, global_optimum: bool = False,
+) -> dict[str, Any]:
     """Solve one file of many (in a worker process): its summary with ``file``, or its error."""
     from optarium.api import solve as run_solve
     from optarium.cli.common import exit_code, message
@@ -181,7 +185,7 @@ def _solve_one(model: str, settings: SolveSettings, store: str | None, output: s
         solution = run_solve(
             model, solver=settings.solver, time_limit=settings.time_limit, store=store, rel_gap=settings.rel_gap,
             threads=settings.threads, seed=settings.seed, cross_check=settings.cross_check, record=settings.record,
-            solver_log=settings.solver_log, **settings.params,
+            solver_log=settings.solver_log, global_optimum=global_optimum, **settings.params,
         )
     except OptariumError as error:
         from optarium.solution import Solution
@@ -203,6 +207,7 @@ def _solve_one(model: str, settings: SolveSettings, store: str | None, output: s
 
 def _solve_many(
     models: list[Path], settings: SolveSettings, store: str | None, jobs: int, output: Path | None, *, as_json: bool, quiet: bool,
+    global_optimum: bool = False,
 ) -> int:
     """Solve each file as its own run, ``jobs`` at a time; print a table (or a JSON list); the worst exit code."""
     folder = None if output is None else str(output)
@@ -217,11 +222,11 @@ def _solve_many(
         try:
             if jobs == 1:
                 for index, name in enumerate(names):
-                    done[index] = progress.advance(_solve_one(name, settings, store, folder))
+                    done[index] = progress.advance(_solve_one(name, settings, store, folder, global_optimum))
                     if done[index]["status"] == "interrupted":
                         break
             else:
-                _solve_in_workers(names, settings, store, folder, jobs, done, progress)
+                _solve_in_workers(names, settings, store, folder, jobs, done, progress, global_optimum)
         except KeyboardInterrupt:
             interrupted = True
     rows = [done[index] for index in sorted(done)]
@@ -239,7 +244,7 @@ def _solve_many(
 
 def _solve_in_workers(
     names: list[str], settings: SolveSettings, store: str | None, folder: str | None, jobs: int,
-    done: dict[int, dict[str, Any]], progress: CountProgress,
+    done: dict[int, dict[str, Any]], progress: CountProgress, global_optimum: bool = False,
 ) -> None:
     """Solve ``names`` in ``jobs`` worker processes, filling ``done`` by position as each finishes.
 
@@ -258,7 +263,7 @@ def _solve_in_workers(
     def start_next() -> None:
         # one file per free worker: a file handed over early would start after a Ctrl-C
         for index, name in queue:
-            future = pool.submit(_solve_one, name, settings, store, folder)
+            future = pool.submit(_solve_one, name, settings, store, folder, global_optimum)
             futures[future] = index
             pending.add(future)
             return
