@@ -48,7 +48,7 @@ class CCGResult:
     bound: float | None
     iterations: int
     scenarios: list[np.ndarray]
-    trace: list[dict[str, float]] = field(default_factory=list)
+    trace: list[dict[str, float | None]] = field(default_factory=list)
     worst: WorstCase | None = None
 
 
@@ -74,7 +74,7 @@ def solve_ccg(problem: RobustProblem, *, time_limit: float | None = None, progre
     lower, upper = -np.inf, np.inf
     incumbent: np.ndarray | None = None
     incumbent_worst: WorstCase | None = None
-    trace: list[dict[str, float]] = []
+    trace: list[dict[str, float | None]] = []
     seen: dict[bytes, float] = {}
     status = "time_limit"
     iteration = 0
@@ -133,12 +133,11 @@ def _round(problem: RobustProblem, x: np.ndarray) -> np.ndarray:
     return x + 0.0
 
 
-def _log(progress: Progress | None, trace: list[dict[str, float]], started: float, s: float, upper: float, lower: float) -> None:
+def _log(progress: Progress | None, trace: list[dict[str, float | None]], started: float, s: float, upper: float, lower: float) -> None:
     elapsed = time.perf_counter() - started
     incumbent = s * upper if np.isfinite(upper) else None
     bound = s * lower if np.isfinite(lower) else None
-    trace.append({"seconds": round(elapsed, 4), "incumbent": incumbent if incumbent is not None else float("nan"),
-                  "bound": bound if bound is not None else float("nan")})
+    trace.append({"seconds": round(elapsed, 4), "incumbent": incumbent, "bound": bound})
     if progress is not None:
         progress(elapsed, incumbent, bound)
 
