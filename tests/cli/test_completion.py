@@ -11,7 +11,9 @@ OPTARIUM = str(Path(sys.executable).parent / "optarium")
 
 
 def test_show_completion_prints_a_bash_completion_function() -> None:
-    done = subprocess.run([OPTARIUM, "--show-completion", "bash"], capture_output=True, text=True, timeout=60)
+    # the shell is found from the calling process, as when a user types it: start it from bash
+    # (under a test runner whose parent has gone, nothing would be found)
+    done = subprocess.run(["bash", "-c", f"'{OPTARIUM}' --show-completion; exit $?"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "_optarium_completion" in done.stdout and "complete" in done.stdout
 

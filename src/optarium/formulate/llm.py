@@ -156,7 +156,7 @@ class LLMClient:
                     transient = isinstance(error, LLMUnavailableError) or _retryable(error.status_code)
                     if attempt == self.retries or not transient:
                         raise
-                    log.warning("%s; trying again (%d of %d)", error, attempt + 1, self.retries)
+                    log.info("%s; trying again (%d of %d)", error, attempt + 1, self.retries)
                 time.sleep(min(2.0, 0.25 * 2**attempt))
             call.response, call.prompt_tokens, call.completion_tokens = _parse(payload, self.url)
         except LLMError as error:
