@@ -25,9 +25,11 @@ def two_wells() -> Model:
 
 @pytest.mark.parametrize(("name", "optimum"), [("st_e13", 2.0), ("ex1222", 1.0765430830), ("nvs22", 6.05822),
                                                ("syn05m", 837.7324009)])
-def test_scip_finds_the_published_global_optimum_with_a_closed_gap(data: Path, name: str, optimum: float) -> None:
-    solution = solve_nonlinear(data / f"{name}.nl", time_limit=30, record=False)
-    assert solution.status == "optimal" and solution.verified
+@pytest.mark.parametrize("scip_input", ["file", "graph"])
+def test_scip_finds_the_published_global_optimum_with_a_closed_gap(data: Path, name: str, optimum: float, scip_input: str) -> None:
+    # "file": SCIP reads the .nl file itself (the plan for files); "graph": SCIP's model built from our graph
+    solution = solve_nonlinear(data / f"{name}.nl", time_limit=30, record=False, scip_input=scip_input)
+    assert solution.status == "optimal" and solution.verified and solution.extra["scip_input"] == scip_input
     assert solution.objective == pytest.approx(optimum, rel=1e-6)
     assert solution.bound is not None and solution.gap is not None and solution.gap <= 1e-6
     assert solution.verification is not None and solution.verification.reader == "nl"
@@ -74,8 +76,8 @@ def test_an_unproven_answer_is_not_optimal() -> None:
 
 
 def test_the_planner_chooses_by_class_and_says_why(data: Path) -> None:
-    minlp = read_nl(data / "st_e13.nl")
-    assert NonlinearPlanner(installed=["scip", "ipopt"]).plan(minlp).solver == "scip"
+    minlp = NonlinearPlanner(installed=["scip", "ipopt"]).plan(read_nl(data / "st_e13.nl"))
+    assert minlp.solver == "scip" and minlp.params == {"scip_input": "file"} and "reads the .nl file itself" in minlp.reason
     nlp = two_wells().build()
     small = NonlinearPlanner(installed=["scip", "ipopt"]).plan(nlp)
     assert small.solver == "scip" and "small enough" in small.reason

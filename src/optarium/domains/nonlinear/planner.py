@@ -34,6 +34,13 @@ class NonlinearPlanner:
         self.global_size = global_size
 
     def plan(self, problem: NonlinearProgram, history: Store | None = None) -> Plan:
+        plan = self._plan(problem)
+        if plan.solver == "scip" and problem.source.lower().endswith(".nl"):
+            # the same model SCIP alone would solve; the graph still checks the answer
+            return Plan("scip", {"scip_input": "file"}, plan.reason + "; SCIP reads the .nl file itself", plan.source)
+        return plan
+
+    def _plan(self, problem: NonlinearProgram) -> Plan:
         available = installed() if self.installed is None else self.installed
         features = problem.features()
         size = features["n_vars"] + features["n_cons"]

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from optarium.plan import Plan
     from optarium.solvers.base import SolveOptions
 
+# the plan parameter that says how SCIP gets the model: "graph" (built from the expression graph)
+# or "file" (SCIP reads the .nl file the problem came from, as SCIP alone would)
+INPUT = "scip_input"
 # relative gap (absolute near 0) below which SCIP's answer is reported globally optimal
 GLOBAL_GAP = 1e-6
 _STATUS = {
@@ -64,7 +67,17 @@ class ScipNonlinear:
         from optarium.solvers.scip import _stdout_to_stderr
 
         settings_from = options_or_default(options).with_plan(plan)
-        model = pyscipopt.Model()
+        params = dict(settings_from.params)
+        scip_input = params.pop(INPUT, "graph")
+        if scip_input not in ("graph", "file"):
+            raise OptionError(INPUT, scip_input, "'graph' (SCIP's model built from the expression graph) or 'file'")
+        opened = read_file(problem) if scip_input == "file" else None
+        if opened is None:  # not from a file SCIP reads the same way: build the model from the graph
+            scip_input = "graph"
+            model = pyscipopt.Model()
+            variables = build(model, problem)
+        else:
+            model, variables = opened
         model.hideOutput(quiet=not settings_from.solver_log)
         settings: dict[str, Any] = {}
         if settings_from.time_limit is not None:
@@ -73,13 +86,12 @@ class ScipNonlinear:
             settings["limits/gap"] = float(settings_from.rel_gap)
         if settings_from.seed is not None:
             settings["randomization/randomseedshift"] = int(settings_from.seed)
-        settings.update(settings_from.params)
+        settings.update(params)
         for key, value in settings.items():
             try:
                 model.setParam(key, value)
             except (KeyError, LookupError, ValueError, TypeError):
                 raise OptionError(f"scip:{key}", value, "a valid SCIP parameter (see `scip -c 'set'`)") from None
-        variables = build(model, problem)
         started = time.perf_counter()
         with _stdout_to_stderr():
             model.optimize()
@@ -105,7 +117,36 @@ class ScipNonlinear:
         if scip_status == "inforunbd":
             message = "SCIP found the problem infeasible or unbounded"
         return RawResult(status, objective, bound, x, scip_status, seconds, message,
-                         extra={"nodes": int(model.getNNodes()), "global": True})
+                         extra={"nodes": int(model.getNNodes()), "global": True, "scip_input": scip_input})
+
+
+def read_file(problem: NonlinearProgram) -> tuple[Any, list[Any]] | None:
+    """SCIP's model of the ``.nl`` file the problem was read from, and its variables in our order; or None.
+
+    None when the problem did not come from an ``.nl`` file, SCIP refuses it, or its
+    variables do not match ours one for one (then the model is built from the graph).
+    """
+    import re
+    from pathlib import Path
+
+    from optarium.solvers.scip import _read_quietly
+
+    if not problem.source.lower().endswith(".nl") or not Path(problem.source).is_file():
+        return None
+    read, _ = _read_quietly(Path(problem.source))
+    if read is None:
+        return None
+    where = {name: j for j, name in enumerate(problem.var_names)}
+    variables: list[Any] = [None] * problem.n_vars
+    for variable in read.getVars():
+        name = str(variable.name)
+        found = re.fullmatch(r"[xib](\d+)", name)  # SCIP's names: continuous, integer, binary
+        j = where.get(name, int(found.group(1)) if found else None)
+        if j is not None and j < problem.n_vars and variables[j] is None:
+            variables[j] = variable
+    if any(variable is None for variable in variables):
+        return None
+    return read, variables
 
 
 def build(model: Any, problem: NonlinearProgram) -> list[Any]:
