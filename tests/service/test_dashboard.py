@@ -57,6 +57,16 @@ def _column(browser: Any, table: str, index: int) -> list[str]:
             for row in browser.find_elements(By.CSS_SELECTOR, f"#{table} tbody tr")]
 
 
+def _click(browser: Any, by: str, value: str) -> None:
+    """Click an element; the page redraws its tables while it polls, so a stale element is looked up again."""
+
+    def click() -> bool:
+        browser.find_element(by, value).click()
+        return True
+
+    _wait(click)
+
+
 def _screenshot(browser: Any, path: Path) -> tuple[int, int]:
     browser.save_screenshot(str(path))
     data = path.read_bytes()
@@ -87,14 +97,14 @@ def test_the_study_page_shows_the_trials_and_follows_a_tell(serve: Callable[...,
     width, height = _screenshot(browser, tmp_path / "study.png")
     assert width >= 1000 and height >= 800
     # sorting by value puts the best trial first
-    browser.find_element(By.XPATH, "//table[@id='trials-table']//th[text()='value']").click()
+    _click(browser, By.XPATH, "//table[@id='trials-table']//th[text()='value']")
 
     def values() -> list[float]:
         return [float(v) for v in _column(browser, "trials-table", 2) if v]
 
     _wait(lambda: values() == sorted(values()) and len(values()) == 12)
     assert values()[0] == pytest.approx(study.best.value, rel=1e-3)
-    browser.find_element(By.XPATH, "//table[@id='trials-table']//th[text()='value']").click()
+    _click(browser, By.XPATH, "//table[@id='trials-table']//th[text()='value']")
     _wait(lambda: values() == sorted(values(), reverse=True) and len(values()) == 12)
     # a tell over HTTP shows up without reloading the page
     with server.client() as api:
@@ -118,13 +128,13 @@ def test_the_studies_runs_and_jobs_pages_show_the_store(serve: Callable[..., Ser
     browser.get(f"{server.url}/#/studies")
     _wait(lambda: _column(browser, "studies-table", 0) == ["alpha", "beta"])
     assert _column(browser, "studies-table", 3) == ["3", "5"]
-    browser.find_element(By.LINK_TEXT, "beta").click()
+    _click(browser, By.LINK_TEXT, "beta")
     _wait(lambda: len(_column(browser, "trials-table", 0)) == 5)
 
     browser.get(f"{server.url}/#/runs")
     _wait(lambda: _column(browser, "runs-table", 0) == [str(solved.run_id)])
     assert _column(browser, "runs-table", 6) == ["yes" if solved.verified else "no"]
-    browser.find_element(By.LINK_TEXT, str(solved.run_id)).click()
+    _click(browser, By.LINK_TEXT, str(solved.run_id))
     _wait(lambda: browser.find_element(By.ID, "run-id").text == str(solved.run_id))
     assert "Every check passed" in browser.find_element(By.ID, "verification").text
     _screenshot(browser, tmp_path / "run.png")
@@ -135,7 +145,7 @@ def test_the_studies_runs_and_jobs_pages_show_the_store(serve: Callable[..., Ser
     browser.find_element(By.ID, "job-submit").click()
     _wait(lambda: _column(browser, "jobs-table", 2) == ["done"], seconds=30)
     assert _column(browser, "jobs-table", 1) == ["production.mps"]
-    browser.find_element(By.PARTIAL_LINK_TEXT, "run ").click()
+    _click(browser, By.PARTIAL_LINK_TEXT, "run ")
     _wait(lambda: browser.find_element(By.ID, "run-id").text == str(solved.run_id + 1))
 
 

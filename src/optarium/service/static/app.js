@@ -90,10 +90,12 @@ async function studiesPage() {
     { label: "best value", get: (s) => s.best_value, num: true },
     { label: "last activity", get: (s) => when(s.last_activity) },
   ];
+  let shown = null;
   const refresh = async () => {
-    rows = (await api("studies")).studies;
+    const text = JSON.stringify((await api("studies")).studies);
     const box = document.getElementById("studies");
-    if (!box) return;
+    if (!box || text === shown) return;
+    shown = text; rows = JSON.parse(text);
     if (!rows.length) { box.innerHTML = `<p class="muted" id="no-studies">No studies in this store yet.</p>`; return; }
     sortable(box, "studies-table", columns, rows, state);
   };
@@ -219,9 +221,13 @@ async function runsPage() {
     { label: "verified", get: (r) => r.verified, html: (r) => (r.verified ? `<span class="ok">yes</span>` : `<span class="bad">no</span>`) },
     { label: "objective", get: (r) => r.objective, num: true }, { label: "gap", get: (r) => r.gap, num: true }, { label: "seconds", get: (r) => r.seconds, num: true },
   ];
+  let shownRuns = null;
   const refresh = async () => {
     const q = query(); q.set("limit", page.limit); q.set("offset", page.offset);
     const found = await api(`runs?${q}`);
+    const text = JSON.stringify(found);
+    if (text === shownRuns) return;
+    shownRuns = text;
     document.getElementById("run-count").textContent = `${found.total} runs; showing ${found.total ? page.offset + 1 : 0}–${page.offset + found.runs.length}`;
     sortable(document.getElementById("runs"), "runs-table", columns, found.runs, state);
   };
@@ -260,7 +266,11 @@ async function jobsPage() {
     { label: "run", get: (j) => j.run_id, html: (j) => (j.run_id ? `<a href="#/run/${j.run_id}">run ${j.run_id}</a>` : "") },
     { label: "error", get: (j) => j.error },
   ];
-  const refresh = async () => sortable(document.getElementById("jobs"), "jobs-table", columns, (await api("jobs")).jobs, state);
+  let shownJobs = null;
+  const refresh = async () => {
+    const jobs = (await api("jobs")).jobs, text = JSON.stringify(jobs);
+    if (text !== shownJobs) { shownJobs = text; sortable(document.getElementById("jobs"), "jobs-table", columns, jobs, state); }
+  };
   document.getElementById("job-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = new FormData(event.target);
