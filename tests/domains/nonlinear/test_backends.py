@@ -85,3 +85,16 @@ def test_the_planner_chooses_by_class_and_says_why(data: Path) -> None:
     assert large.solver == "ipopt" and "local optimum fast" in large.reason
     asked = NonlinearPlanner(require_global=True, installed=["scip", "ipopt"], global_size=1).plan(nlp)
     assert asked.solver == "scip" and "global optimum asked" in asked.reason
+
+
+def test_infeasible_and_unbounded_problems_say_so_without_a_point() -> None:
+    m = Model("infeasible")
+    x = m.var("x", 0, 1)
+    m.minimize(x)
+    m.subject_to(x * x >= 2)
+    assert solve_nonlinear(m.build(), record=False).status == "infeasible"
+    m = Model("unbounded")
+    x, y = m.var("x"), m.var("y", 0, 1)
+    m.minimize(-x * x * y - x)
+    solution = solve_nonlinear(m.build(), time_limit=5, record=False)
+    assert solution.status == "unbounded" and solution.payload is None

@@ -102,7 +102,7 @@ class ScipNonlinear:
         status = _STATUS.get(scip_status, "error")
         x = objective = bound = None
         message = ""
-        if model.getNSols() > 0:
+        if model.getNSols() > 0 and status not in ("infeasible", "unbounded"):  # an unbounded ray's point proves nothing
             best = model.getBestSol()
             x = np.array([model.getSolVal(best, v) for v in variables], dtype=np.float64)
             objective = float(model.getSolObjVal(best))
