@@ -16,7 +16,8 @@ from optarium.blackbox.study import Study
 
 from .conftest import EXAMPLES, Server
 
-SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "c": {"type": "categorical", "choices": ["a", "b"]}}
+SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "int", "low": 0, "high": 9},
+         "c": {"type": "categorical", "choices": ["a", "b"]}}
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +92,13 @@ def test_the_study_page_shows_the_trials_and_follows_a_tell(serve: Callable[...,
     assert browser.find_element(By.ID, "n-complete").text == "12"
     assert float(browser.find_element(By.ID, "best-value").text) == pytest.approx(study.best.value, rel=1e-3)
     assert len(browser.find_elements(By.CSS_SELECTOR, "#history-chart circle.point")) == 12
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#slice-charts .slice")) == 2
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#slice-charts .slice")) == 3
     assert len(browser.find_elements(By.CSS_SELECTOR, "#parallel-chart polyline.line")) == 12
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#importance-chart rect.bar")) == 2
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#importance-chart rect.bar")) == 3
+    # the contour of x and y: every complete trial falls in one cell, each cell says how many
+    cells = browser.find_elements(By.CSS_SELECTOR, "#contour-chart rect.cell")
+    assert cells and sum(int(c.find_element(By.TAG_NAME, "title").get_attribute("textContent").split()[0])
+                         for c in cells) == 12
     width, height = _screenshot(browser, tmp_path / "study.png")
     assert width >= 1000 and height >= 800
     # sorting by value puts the best trial first
@@ -130,6 +135,10 @@ def test_the_studies_runs_and_jobs_pages_show_the_store(serve: Callable[..., Ser
     assert _column(browser, "studies-table", 3) == ["3", "5"]
     _click(browser, By.LINK_TEXT, "beta")
     _wait(lambda: len(_column(browser, "trials-table", 0)) == 5)
+
+    browser.get(f"{server.url}/#/compare/alpha/beta")
+    _wait(lambda: _column(browser, "compare-studies", 3) == ["3", "5"])
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#compare-chart path.series")) == 2
 
     browser.get(f"{server.url}/#/runs")
     _wait(lambda: _column(browser, "runs-table", 0) == [str(solved.run_id)])

@@ -109,6 +109,7 @@ async function studyPage(name) {
   main.innerHTML = `<h1>Study <span id="study-name">${esc(name)}</span></h1><div class="cards" id="summary"></div>
     <div class="grid"><div class="panel" id="history-chart"></div><div class="panel" id="importance-chart"></div></div>
     <h2>Slice</h2><div class="grid" id="slice-charts"></div>
+    <h2>Contour</h2><div class="toolbar"><label>x <select id="contour-x"></select></label><label>y <select id="contour-y"></select></label></div><div class="panel" id="contour-chart"></div>
     <h2>Parallel coordinates</h2><div class="panel" id="parallel-chart"></div><p class="muted" id="sample-note"></p>
     <h2>Trials</h2><div class="toolbar"><label>state <select id="trial-state"><option value="">all</option><option>complete</option><option>pending</option><option>failed</option></select></label>
     <button id="export-trials">Export CSV</button><button id="trials-prev">Previous</button><button id="trials-next">Next</button><span class="muted" id="trial-count"></span></div><div id="trials"></div>`;
@@ -167,6 +168,24 @@ function drawCharts(s, analysis) {
   const axes = Object.keys(space).map((p) => ({ name: p, values: done.map((t) => t.params[p]), categories: space[p].type === "categorical" ? space[p].choices : null }));
   axes.push({ name: "value", values });
   document.getElementById("parallel-chart").innerHTML = Charts.parallel(axes, values.map(badness), "Parameters and value of each complete trial");
+  drawContour(s, done, badness);
+}
+
+function drawContour(s, done, badness) {
+  const numeric = Object.keys(s.space).filter((p) => s.space[p].type !== "categorical");
+  const [sx, sy] = [document.getElementById("contour-x"), document.getElementById("contour-y")];
+  const box = document.getElementById("contour-chart");
+  if (numeric.length < 2) { box.innerHTML = `<p class="muted">A contour needs two numeric parameters.</p>`; return; }
+  if (!sx.options.length) {
+    for (const select of [sx, sy]) select.innerHTML = numeric.map((p) => `<option>${esc(p)}</option>`).join("");
+    sy.selectedIndex = 1;
+  }
+  const draw = () => {
+    box.innerHTML = Charts.heatmap(done.map((t) => ({ x: +t.params[sx.value], y: +t.params[sy.value], t: badness(t.value) })),
+      { title: `Mean value by ${sx.value} and ${sy.value} (blue: best)`, xlabel: sx.value, ylabel: sy.value });
+  };
+  sx.onchange = draw; sy.onchange = draw;
+  draw();
 }
 
 function drawPareto(s, trials, analysis) {
@@ -202,6 +221,30 @@ function drawTrials(s, page, view, reload) {
       drawTrials(s, page, view, reload);
     }
   }));
+}
+
+async function comparePage(names) {
+  const all = (await api("studies")).studies.map((st) => st.name);
+  const [a, b] = names.length === 2 ? names : [all[0] || "", all[1] || all[0] || ""];
+  const options = (chosen) => all.map((n) => `<option ${n === chosen ? "selected" : ""}>${esc(n)}</option>`).join("");
+  main.innerHTML = `<h1>Compare studies</h1><div class="toolbar"><select id="compare-a">${options(a)}</select> vs <select id="compare-b">${options(b)}</select></div>
+    <div class="panel" id="compare-chart"></div><div id="compare-table"></div>`;
+  const go = () => { location.hash = `#/compare/${encodeURIComponent(document.getElementById("compare-a").value)}/${encodeURIComponent(document.getElementById("compare-b").value)}`; };
+  document.getElementById("compare-a").addEventListener("change", go);
+  document.getElementById("compare-b").addEventListener("change", go);
+  if (!a || !b) return;
+  const draw = async () => {
+    const studies = await Promise.all([a, b].map((n) => api(`studies/${encodeURIComponent(n)}`)));
+    const analyses = await Promise.all([a, b].map((n) => api(`studies/${encodeURIComponent(n)}/analysis`)));
+    const colors = ["#2f6db5", "#e67e22"];
+    document.getElementById("compare-chart").innerHTML = Charts.lines(analyses.map((an, k) => ({ name: an.name, color: colors[k], line: an.history.filter((h) => h.best !== null).map((h) => ({ x: h.number, y: h.best })) })),
+      { title: "Best value so far by trial", xlabel: "trial" });
+    document.getElementById("compare-table").innerHTML = table("compare-studies", [
+      { label: "study", get: (st) => st.name }, { label: "direction", get: (st) => st.directions.join(", ") }, { label: "sampler", get: (st) => st.sampler },
+      { label: "trials", get: (st) => st.n_trials, num: true }, { label: "best value", get: (st) => st.best_value, num: true }], studies);
+  };
+  await draw();
+  startPolling(() => draw().catch(() => {}));
 }
 
 // runs -------------------------------------------------------------------------------------
@@ -285,13 +328,13 @@ async function jobsPage() {
 // routing ----------------------------------------------------------------------------------
 async function route() {
   stopPolling();
-  const hash = decodeURIComponent(location.hash.replace(/^#\/?/, ""));
-  const [page, ...rest] = hash.split("/");
+  const [page, ...rest] = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   const arg = rest.join("/");
   document.querySelectorAll("nav a").forEach((a) => a.classList.toggle("active", a.id === `nav-${page === "study" ? "studies" : page === "run" ? "runs" : page || "studies"}`));
   try {
     if (page === "study" && arg) await studyPage(arg);
     else if (page === "runs") await runsPage();
+    else if (page === "compare") await comparePage(rest.filter(Boolean));
     else if (page === "run" && arg) await runPage(arg);
     else if (page === "jobs") await jobsPage();
     else await studiesPage();

@@ -87,5 +87,49 @@ const Charts = (() => {
     return frame(W, H, title, body);
   }
 
-  return { scatter, bars, parallel, colorFor, fmt, esc };
+  /* points: [{x, y, t}] with t in [0, 1] (0 best); the mean t of each cell of a grid of up to 20 x 20 */
+  function heatmap(points, opts) {
+    const W = opts.width || 460, H = opts.height || 300, L = 52, R = 12, T = 24, B = 34;
+    const N = Math.max(4, Math.min(20, Math.round(Math.sqrt(points.length / 2))));
+    if (!points.length) return frame(W, H, opts.title, `<text class="tick" x="${W / 2 - 40}" y="${H / 2}">no complete trials yet</text>`);
+    const x = scale(points.map((p) => p.x), L, W - R), y = scale(points.map((p) => p.y), H - B, T);
+    const xs = points.map((p) => p.x), ys = points.map((p) => p.y);
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const sum = new Map();
+    for (const p of points) {
+      const i = Math.min(N - 1, Math.floor(((p.x - x0) / (x1 - x0 || 1)) * N)), j = Math.min(N - 1, Math.floor(((p.y - y0) / (y1 - y0 || 1)) * N));
+      const cell = sum.get(`${i},${j}`) || [0, 0]; cell[0] += p.t; cell[1] += 1; sum.set(`${i},${j}`, cell);
+    }
+    let body = "";
+    for (const [key, [total, count]] of sum) {
+      const [i, j] = key.split(",").map(Number);
+      const xa = x(x0 + ((x1 - x0) * i) / N), xb = x(x0 + ((x1 - x0) * (i + 1)) / N), ya = y(y0 + ((y1 - y0) * (j + 1)) / N), yb = y(y0 + ((y1 - y0) * j) / N);
+      body += `<rect class="cell" x="${xa.toFixed(1)}" y="${ya.toFixed(1)}" width="${Math.max(1, xb - xa).toFixed(1)}" height="${Math.max(1, yb - ya).toFixed(1)}" fill="${colorFor(total / count)}"><title>${count} trials</title></rect>`;
+    }
+    for (const t of y.ticks) body += `<text class="tick" x="4" y="${y(t) + 3}">${esc(fmt(t))}</text>`;
+    for (const t of x.ticks) body += `<text class="tick" text-anchor="middle" x="${x(t)}" y="${H - B + 14}">${esc(fmt(t))}</text>`;
+    body += `<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/><line class="axis" x1="${L}" x2="${L}" y1="${T}" y2="${H - B}"/>`;
+    body += `<text class="tick" text-anchor="middle" x="${(L + W - R) / 2}" y="${H - 4}">${esc(opts.xlabel)}</text><text class="tick" x="${L + 4}" y="${T + 10}">${esc(opts.ylabel)} ↑</text>`;
+    return frame(W, H, opts.title, body);
+  }
+
+  /* series: [{name, color, line: [{x, y}]}] step lines on one chart */
+  function lines(series, opts) {
+    const W = opts.width || 920, H = opts.height || 320, L = 60, R = 140, T = 24, B = 34;
+    const all = series.flatMap((s) => s.line);
+    if (!all.length) return frame(W, H, opts.title, `<text class="tick" x="${W / 2 - 40}" y="${H / 2}">no complete trials yet</text>`);
+    const x = scale(all.map((p) => p.x), L, W - R), y = scale(all.map((p) => p.y), H - B, T);
+    let body = "";
+    for (const t of y.ticks) body += `<line class="grid-line" x1="${L}" x2="${W - R}" y1="${y(t)}" y2="${y(t)}"/><text class="tick" x="4" y="${y(t) + 3}">${esc(fmt(t))}</text>`;
+    for (const t of x.ticks) body += `<text class="tick" text-anchor="middle" x="${x(t)}" y="${H - B + 14}">${esc(fmt(t))}</text>`;
+    body += `<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/><text class="tick" text-anchor="middle" x="${(L + W - R) / 2}" y="${H - 4}">${esc(opts.xlabel)}</text>`;
+    series.forEach((s, k) => {
+      let d = "";
+      s.line.forEach((p, i) => { d += (i ? `H${x(p.x).toFixed(1)}V` : `M${x(p.x).toFixed(1)},`) + y(p.y).toFixed(1); });
+      body += `<path class="series" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"/><text class="tick" x="${W - R + 8}" y="${T + 14 + 16 * k}" style="fill: ${s.color}">■ ${esc(s.name)}</text>`;
+    });
+    return frame(W, H, opts.title, body);
+  }
+
+  return { scatter, bars, parallel, heatmap, lines, colorFor, fmt, esc };
 })();

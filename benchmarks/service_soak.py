@@ -1,0 +1,117 @@
+"""Soak: HTTP workers drive one study through ``optarium serve``; count lost, duplicated and failed.
+
+Usage: benchmarks/service_soak.py [--workers 8] [--trials 2000] [--store URL] [--sampler random]
+
+Starts a real server on loopback over a fresh store (a scratch SQLite file unless ``--store``
+names an empty PostgreSQL database); ``workers`` threads, each with its own HTTP client,
+ask one trial and tell its value until ``trials`` asks were made in all. Then reads the study
+through the library: every trial number from 1 to ``trials`` must be there once, complete,
+with the value its worker told. Prints a table and writes benchmarks/results/service_soak.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}}
+
+
+def value(params: dict[str, float]) -> float:
+    return (params["x"] - 1.0) ** 2 + math.sin(3 * params["y"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--trials", type=int, default=2000)
+    parser.add_argument("--store", default=None)
+    parser.add_argument("--sampler", default="random")
+    args = parser.parse_args()
+    import httpx
+
+    from optarium.blackbox.study import Study
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = args.store or f"sqlite:///{folder}/soak.db"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen([sys.executable, "-m", "optarium.service", "--port", str(port), "--store", store,
+                                   "--workers", "0"], stderr=subprocess.DEVNULL, env=os.environ.copy())
+        base = f"http://127.0.0.1:{port}/api"
+        try:
+            for _ in range(300):
+                try:
+                    httpx.get(f"{base}/health")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            httpx.post(f"{base}/studies", json={"name": "soak", "space": SPACE, "sampler": args.sampler,
+                                                "seed": 7}).raise_for_status()
+            lock = threading.Lock()
+            asked = [0]
+            told: dict[int, float] = {}
+            failures: list[str] = []
+
+            def work() -> None:
+                with httpx.Client(base_url=base, timeout=120) as api:
+                    while True:
+                        with lock:
+                            if asked[0] >= args.trials:
+                                return
+                            asked[0] += 1
+                        answer = api.post("/studies/soak/ask")
+                        if answer.status_code != 200:
+                            failures.append(f"ask {answer.status_code}: {answer.text}")
+                            continue
+                        trial = answer.json()["trials"][0]
+                        result = value(trial["params"])
+                        answer = api.post("/studies/soak/tell", json={"number": trial["number"], "value": result})
+                        if answer.status_code != 200:
+                            failures.append(f"tell {answer.status_code}: {answer.text}")
+                        with lock:
+                            if trial["number"] in told:
+                                failures.append(f"trial {trial['number']} handed out twice")
+                            told[trial["number"]] = result
+
+            started = time.perf_counter()
+            threads = [threading.Thread(target=work) for _ in range(args.workers)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            seconds = time.perf_counter() - started
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(30)
+        trials = {t.number: t for t in Study.load("soak", store=store).trials}
+    numbers = sorted(trials)
+    lost = sorted(set(range(1, args.trials + 1)) - set(numbers))
+    duplicated = len(numbers) - len(set(numbers))
+    wrong = [n for n, t in trials.items() if t.state != "complete" or told.get(n) != t.value]
+    out = {"store": store.split("://")[0], "workers": args.workers, "trials": args.trials, "seconds": seconds,
+           "round_trips_per_second": args.trials / seconds, "stored": len(trials), "lost": len(lost),
+           "duplicated": duplicated, "not_as_told": len(wrong), "failed_requests": len(failures),
+           "load_average": os.getloadavg()[0]}
+    for key, found in out.items():
+        print(f"{key:22s} {found:.1f}" if isinstance(found, float) else f"{key:22s} {found}")
+    for failure in failures[:5]:
+        print("  " + failure)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "service_soak.json").write_text(json.dumps(out, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
