@@ -173,3 +173,33 @@ def test_the_dashboard_asks_for_a_token_and_then_reads(serve: Callable[..., Serv
     browser.find_element(By.CSS_SELECTOR, "#token-form button").click()
     _wait(lambda: _column(browser, "studies-table", 0) == ["secret"])
     browser.execute_script("localStorage.clear()")
+
+
+def test_dragging_a_ranking_tells_it(serve: Callable[..., Server], browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    store = f"sqlite:///{tmp_path}/store.db"
+    study = Study.create("taste", {"sweet": {"type": "float", "low": 0.0, "high": 1.0},
+                                   "sour": {"type": "float", "low": 0.0, "high": 1.0}}, feedback="ranking", seed=3,
+                         store=store)
+    asked = [t.number for t in study.ask(4)]
+    server = serve(store)
+    browser.get(f"{server.url}/#/study/taste")
+
+    def order() -> list[int]:
+        return [int(li.get_attribute("data-number")) for li in browser.find_elements(By.CSS_SELECTOR, "#candidates li")]
+
+    _wait(lambda: order() == asked)
+    items = browser.find_elements(By.CSS_SELECTOR, "#candidates li")
+    # the last candidate dragged to the top
+    ActionChains(browser).click_and_hold(items[3]).move_to_element(items[1]).move_to_element(items[0]) \
+        .move_by_offset(0, -3).release().perform()
+    _wait(lambda: order() == [asked[3], *asked[:3]])
+    _click(browser, By.ID, "rank-submit")
+    _wait(lambda: "told" in browser.find_element(By.ID, "rank-message").text)
+    ranks = {t.number: t.value for t in Study.load("taste", store=store).trials}
+    assert ranks == {asked[3]: 0.0, asked[0]: 1.0, asked[1]: 2.0, asked[2]: 3.0}
+    # the next candidates come from the page too, and the sampler moved on from the ranking
+    _click(browser, By.ID, "rank-ask")
+    _wait(lambda: len(order()) == 4 and set(order()).isdisjoint(asked))

@@ -149,3 +149,20 @@ def test_a_multi_objective_study_is_told_its_values_and_shows_its_front(shared_s
     front = Study.load("mo", store=server.store).pareto_front
     # x and (1 - x)^2 trade off everywhere on [0, 1]: every told trial is on the front
     assert found["pareto"] == [t.number for t in front] == list(range(1, 7))
+
+
+def test_a_ranking_over_http_is_told_in_one_transaction(shared_server: Server) -> None:
+    space = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
+    with shared_server.client() as api:
+        api.post("/studies", json={"name": "rank", "space": space, "feedback": "ranking", "seed": 3}).raise_for_status()
+        numbers = [t["number"] for t in api.post("/studies/rank/ask", json={"n": 3}).json()["trials"]]
+        unknown = api.post("/studies/rank/rank", json={"ranking": [numbers[0], 99]})
+        assert unknown.status_code == 404 and "no trial 99" in unknown.json()["error"]
+        assert api.post("/studies/rank/rank", json={"ranking": [numbers[0]]}).status_code == 422
+        assert api.get("/studies/rank").json()["trials"]["pending"] == 3  # nothing was told
+        told = api.post("/studies/rank/rank", json={"ranking": [numbers[2], numbers[0], numbers[1]]})
+        assert told.status_code == 200
+        again = api.post("/studies/rank/rank", json={"ranking": [numbers[0], numbers[1]]})
+        assert again.status_code == 409 and "a trial is told once" in again.json()["error"]
+    ranks = {t.number: t.value for t in Study.load("rank", store=shared_server.store).trials}
+    assert ranks == {numbers[2]: 0.0, numbers[0]: 1.0, numbers[1]: 2.0}

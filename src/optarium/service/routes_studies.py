@@ -40,6 +40,12 @@ class AskBody(BaseModel):
     n: int = Field(1, ge=1, le=1000, description="How many trials to suggest at once.")
 
 
+class RankBody(BaseModel):
+    """Pending trials of a ranking study, best first."""
+
+    ranking: list[int] = Field(min_length=2)
+
+
 class TellBody(BaseModel):
     """The result of one pending trial: ``value`` (a list for several objectives) or ``failed``."""
 
@@ -244,7 +250,24 @@ def tell(name: str, body: TellBody, store: StoreDep) -> dict[str, Any]:
         trial = study.tell(body.number, None if body.failed else body.value, feasibility=body.feasibility,
                            failed=body.failed)
     except TellError as error:
-        text = str(error)
-        status = 404 if f"has no trial {body.number}" in text else 409 if "a trial is told once" in text else 422
-        raise ApiError(status, text) from None
+        raise _tell_error(error, [body.number]) from None
     return trial.to_dict()
+
+
+@router.post("/studies/{name}/rank")
+def rank(name: str, body: RankBody, store: StoreDep) -> dict[str, Any]:
+    """Tell a ranking of pending trials, best first, in one transaction (``Study.tell_ranking``)."""
+    study, _ = _study(store, name)
+    try:
+        trials = study.tell_ranking(body.ranking, list(range(len(body.ranking))))
+    except TellError as error:
+        raise _tell_error(error, body.ranking) from None
+    return {"trials": [t.to_dict() for t in trials]}
+
+
+def _tell_error(error: TellError, numbers: list[int]) -> ApiError:
+    """404 for an unknown trial, 409 for one already told, 422 for a value or ranking the study cannot take."""
+    text = str(error)
+    if any(f"has no trial {number}" in text for number in numbers):
+        return ApiError(404, text)
+    return ApiError(409 if "a trial is told once" in text else 422, text)

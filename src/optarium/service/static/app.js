@@ -111,6 +111,8 @@ async function studyPage(name) {
     <h2>Slice</h2><div class="grid" id="slice-charts"></div>
     <h2>Contour</h2><div class="toolbar"><label>x <select id="contour-x"></select></label><label>y <select id="contour-y"></select></label></div><div class="panel" id="contour-chart"></div>
     <h2>Parallel coordinates</h2><div class="panel" id="parallel-chart"></div><p class="muted" id="sample-note"></p>
+    <div id="rank-panel" hidden><h2>Rank the candidates</h2><p class="muted">Drag the candidates into order, best at the top, then submit the ranking.</p>
+    <ol id="candidates" class="candidates"></ol><div class="toolbar"><button id="rank-submit">Submit ranking</button><button id="rank-ask">Ask 4 candidates</button><span id="rank-message" class="muted"></span></div></div>
     <h2>Trials</h2><div class="toolbar"><label>state <select id="trial-state"><option value="">all</option><option>complete</option><option>pending</option><option>failed</option></select></label>
     <button id="export-trials">Export CSV</button><button id="trials-prev">Previous</button><button id="trials-next">Next</button><span class="muted" id="trial-count"></span></div><div id="trials"></div>`;
   // number and value sort on the server (across pages); other columns sort the page shown
@@ -129,6 +131,7 @@ async function studyPage(name) {
     if (stamp === seen) return;
     seen = stamp;
     drawSummary(summary);
+    if (summary.feedback === "ranking") await drawCandidates(path, summary, () => { seen = ""; return render(); });
     const [, analysis] = await Promise.all([loadTrials(), api(`${path}/analysis`)]);
     drawCharts(summary, analysis);
   };
@@ -169,6 +172,34 @@ function drawCharts(s, analysis) {
   axes.push({ name: "value", values });
   document.getElementById("parallel-chart").innerHTML = Charts.parallel(axes, values.map(badness), "Parameters and value of each complete trial");
   drawContour(s, done, badness);
+}
+
+async function drawCandidates(path, s, reload) {
+  document.getElementById("rank-panel").hidden = false;
+  const pending = (await api(`${path}/trials?state=pending&limit=50`)).trials;
+  const list = document.getElementById("candidates");
+  list.innerHTML = pending.map((t) => `<li class="candidate" data-number="${t.number}">trial ${t.number}: ${esc(Object.entries(t.params).map(([k, v]) => `${k} = ${fmt(v)}`).join(", "))}</li>`).join("");
+  document.getElementById("rank-submit").disabled = pending.length < 2;
+  document.getElementById("rank-ask").disabled = pending.length > 0;
+  document.getElementById("rank-submit").onclick = async () => {
+    const ranking = [...list.querySelectorAll("li")].map((li) => +li.dataset.number);
+    try { await api(`${path}/rank`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ranking }) }); document.getElementById("rank-message").textContent = `ranking of ${ranking.length} told`; await reload(); }
+    catch (error) { document.getElementById("rank-message").textContent = error.message; }
+  };
+  document.getElementById("rank-ask").onclick = async () => {
+    try { await api(`${path}/ask`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ n: 4 }) }); await reload(); }
+    catch (error) { document.getElementById("rank-message").textContent = error.message; }
+  };
+  let dragged = null;
+  list.onpointerdown = (e) => { const item = e.target.closest("li"); if (!item) return; dragged = item; item.classList.add("dragging"); list.setPointerCapture(e.pointerId); e.preventDefault(); };
+  list.onpointermove = (e) => {
+    if (!dragged) return;
+    const over = document.elementFromPoint(e.clientX, e.clientY)?.closest("li");
+    if (!over || over === dragged || over.parentNode !== list) return;
+    const box = over.getBoundingClientRect();
+    list.insertBefore(dragged, e.clientY > box.top + box.height / 2 ? over.nextSibling : over);
+  };
+  list.onpointerup = () => { if (dragged) dragged.classList.remove("dragging"); dragged = null; };
 }
 
 function drawContour(s, done, badness) {
