@@ -17,10 +17,11 @@ NL = Path(__file__).resolve().parents[1] / "data" / "nl"
 Terminal = Callable[..., tuple[int, str, str]]
 
 
-def test_route_shows_the_elapsed_time_of_its_budget_on_a_terminal(tmp_path: Path, on_terminal: Terminal) -> None:
+def test_route_shows_the_elapsed_time_of_its_budget_and_the_cost_found_on_a_terminal(tmp_path: Path, on_terminal: Terminal) -> None:
     code, out, screen = on_terminal(["route", str(ROUTING), "--time-limit", "2", "--no-record"])
     assert code == 0
     assert "routing" in screen and "of 2s" in screen
+    assert "cost " in screen  # the best cost so far, redrawn as the search improves it
     assert out.startswith("cost ") and "routing" not in out
 
 

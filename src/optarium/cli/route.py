@@ -59,8 +59,8 @@ def route(
     except OptionError as error:
         raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
     instance = read_instance(instance_file, capacity=capacity, best_known=best_known)
-    with LiveProgress(enabled=not (as_json or quiet), label="routing", budget=settings.budget_seconds, objective="cost"):
-        solution = solve_routing(instance, settings, store=store, record=not no_record)
+    with LiveProgress(enabled=not (as_json or quiet), label="routing", budget=settings.budget_seconds, objective="cost") as progress:
+        solution = solve_routing(instance, settings.replace(progress=progress), store=store, record=not no_record)
     routes = solution.payload or []
     gap = solution.extra.get("gap_to_best_known")
     if plot is not None and routes:

@@ -65,7 +65,7 @@ def test_route_prints_a_readable_summary(tmp_path: Path) -> None:
     [
         (["--time-limit", "0", "--plot", "out.png"], "option `--time-limit` must be a positive number of seconds, got 0.0"),
         (["--capacity", "5", "--plot", "out.png"], "client 1 has demand 7 above the vehicle capacity 5"),
-        (["--plot", "out.jpg"], "option `--plot` must be a file name ending in .png, got 'out.jpg'"),
+        (["--plot", "out.jpg"], "option `--plot` must be a file name ending in .png, .svg or .pdf, got 'out.jpg'"),
     ],
 )
 def test_bad_options_exit_2_with_one_line_and_write_nothing(tmp_path: Path, args: list[str], expected: str) -> None:

@@ -169,6 +169,10 @@ class PyVRP:
             def on_best(self, best: Solution) -> None:
                 if best.is_feasible():
                     trace.append((time.perf_counter() - started, float(best.distance())))
+                    if settings.progress is not None:
+                        from optarium.solvers.base import Progress
+
+                        settings.progress(Progress(trace[-1][0], trace[-1][1], None, None))
 
         done = 0
         share = warm.fleet_share if warm_start else 0.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from typing import Any
 
 from optarium.errors import OptionError, SettingsFileError
@@ -68,6 +69,8 @@ class RouteSettings(Settings):
     seed: int = 0
     warm_start: bool = False
     warm: WarmStartOptions = dataclasses.field(default_factory=WarmStartOptions)
+    # called with a Progress (elapsed seconds, cost) each time the search finds a better solution
+    progress: Callable[[Any], None] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         positive("time_limit", self.time_limit, "a positive number of seconds")
@@ -100,7 +103,8 @@ class RouteSettings(Settings):
         return dataclasses.replace(settings, warm=options)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "warm": self.warm.to_dict()}
+        kept = {key: value for key, value in super().to_dict().items() if key != "progress"}
+        return {**kept, "warm": self.warm.to_dict()}
 
     def recorded(self) -> dict[str, Any]:
         """What a run keeps of these settings (the warm options only with a warm start)."""
