@@ -203,3 +203,21 @@ def test_dragging_a_ranking_tells_it(serve: Callable[..., Server], browser: Any,
     # the next candidates come from the page too, and the sampler moved on from the ranking
     _click(browser, By.ID, "rank-ask")
     _wait(lambda: len(order()) == 4 and set(order()).isdisjoint(asked))
+
+
+def test_a_routing_run_page_draws_its_routes(serve: Callable[..., Server], browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    from optarium.domains.routing import read_instance, solve_routing
+
+    store = f"sqlite:///{tmp_path}/store.db"
+    instance = read_instance(EXAMPLES / "routing" / "deliveries.csv")
+    solved = solve_routing(instance, iterations=200, seed=1, store=store)
+    server = serve(store)
+    browser.get(f"{server.url}/#/run/{solved.run_id}")
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#route-map polyline.route"))
+    routes = browser.find_elements(By.CSS_SELECTOR, "#route-map polyline.route")
+    assert len(routes) == len(solved.payload)
+    # each line runs depot, the route's clients, depot
+    assert [len(r.get_attribute("points").split()) for r in routes] == [len(route) + 2 for route in solved.payload]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#route-map circle.client")) == sum(map(len, solved.payload))

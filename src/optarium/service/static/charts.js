@@ -131,5 +131,20 @@ const Charts = (() => {
     return frame(W, H, opts.title, body);
   }
 
-  return { scatter, bars, parallel, heatmap, lines, colorFor, fmt, esc };
+  /* coords: [[x, y]] with the depot first; routes: lists of client indices into coords */
+  function routeMap(coords, routes, title) {
+    const W = 640, H = 520, P = 24, T = 24;
+    const x = scale(coords.map((c) => c[0]), P, W - P), y = scale(coords.map((c) => c[1]), H - P, T + 10);
+    const palette = ["#2f6db5", "#e67e22", "#2f8a4f", "#b53a2f", "#8e44ad", "#16a085", "#d35400", "#7f8c8d", "#c0392b", "#2c3e50"];
+    let body = "";
+    routes.forEach((route, k) => {
+      const stops = [0, ...route, 0].map((i) => `${x(coords[i][0]).toFixed(1)},${y(coords[i][1]).toFixed(1)}`).join(" ");
+      body += `<polyline class="route" points="${stops}" fill="none" stroke="${palette[k % palette.length]}" stroke-width="1.8"><title>route ${k + 1}: ${route.length} stops</title></polyline>`;
+    });
+    coords.slice(1).forEach((c, i) => { body += `<circle class="client" cx="${x(c[0]).toFixed(1)}" cy="${y(c[1]).toFixed(1)}" r="2.5" fill="#1d2530"><title>client ${i + 1}</title></circle>`; });
+    body += `<rect class="depot" x="${(x(coords[0][0]) - 5).toFixed(1)}" y="${(y(coords[0][1]) - 5).toFixed(1)}" width="10" height="10" fill="#b53a2f"><title>depot</title></rect>`;
+    return frame(W, H, title, body);
+  }
+
+  return { scatter, bars, parallel, heatmap, lines, routeMap, colorFor, fmt, esc };
 })();
