@@ -62,3 +62,13 @@ def test_bench_audit_shows_a_bar_on_a_terminal_only(audit_set: Path, on_terminal
     piped = subprocess.run([OPTARIUM, "bench", "audit", str(audit_set), "--solvers", "highs"],
                            capture_output=True, text=True, timeout=120)
     assert piped.returncode == 0 and piped.stderr == ""
+
+
+def test_bench_nl_shows_a_bar_on_a_terminal_only(on_terminal: Terminal) -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples" / "formulate"
+    args = ["bench", "nl", str(examples / "problems.jsonl"), "--replay", str(examples / "answers"), "--no-record"]
+    code, out, screen = on_terminal(args)
+    assert code == 0, screen
+    assert "bench nl" in screen and "bench nl" not in out
+    code, out, screen = on_terminal([*args, "--json"])
+    assert code == 0 and "bench nl" not in screen and json.loads(out)["summary"]["problems"] == 3

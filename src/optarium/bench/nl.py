@@ -12,7 +12,9 @@ module is not installed).
 from __future__ import annotations
 
 import statistics
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,11 +119,13 @@ def run_nl(
     insights: bool = False,
     equivalence: bool = True,
     settings: FormulateSettings | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> NLReport:
     """Run every record of ``dataset`` through the pipeline with ``llm``; problems run ``workers`` at a time.
 
     ``settings`` are the pipeline's (default :class:`FormulateSettings`); ``rounds`` overrides
     theirs, and ``insights`` (off by default here) decides whether lessons are retrieved.
+    ``progress(done, total, record_id)`` is called after each record.
     """
     from optarium.errors import OptionError
     from optarium.formulate.pipeline import formulate_store
@@ -142,8 +146,17 @@ def run_nl(
     checker = _checker() if equivalence else None
     started = time.perf_counter()
 
+    done = 0
+    counting = threading.Lock()
+
     def one(record_: dict[str, Any]) -> NLCase:
-        return _case(record_, llm, chosen, handle, record, checker, str(dataset))
+        nonlocal done
+        case = _case(record_, llm, chosen, handle, record, checker, str(dataset))
+        if progress is not None:
+            with counting:
+                done += 1
+                progress(done, len(records), str(record_["id"]))
+        return case
 
     if workers == 1:
         cases = [one(item) for item in records]

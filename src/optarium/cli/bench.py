@@ -85,8 +85,9 @@ def nl(
     settings = settings_from(config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout,
                              llm_max_tokens=llm_max_tokens, rounds=rounds)
     llm = ReplayClient(replay) if replay is not None else client_from(settings)
-    report = run_nl(dataset, llm, workers=workers, limit=limit, settings=settings, store=store,
-                    record=not no_record, insights=insights)
+    with CountProgress(None, enabled=not as_json, label="bench nl") as progress:
+        report = run_nl(dataset, llm, workers=workers, limit=limit, settings=settings, store=store,
+                        record=not no_record, insights=insights, progress=progress.at)
     if as_json:
         print_json(report.to_dict())
         return 0
