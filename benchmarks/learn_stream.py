@@ -1,0 +1,202 @@
+"""Bandits over MILP configurations on a stream of one family's instances, against the defaults and the best fixed one.
+
+Usage: benchmarks/learn_stream.py [--family combinatorial_auction] [--size name=value,...] [--n 200]
+                                  [--cap 10] [--seed 0] [--screen]
+
+Arms (``optarium.learn.stream.default_configs``): HiGHS defaults, SCIP defaults,
+HiGHS with heuristic effort 0.3, HiGHS without presolve; one thread each.
+
+``--screen``: on the training stream (instances from base seed ``seed``) every
+arm runs on every instance; the bandit (learning rates 16-4096) and the contextual
+bandit (exploration 16-4096) are replayed on that table with 5 draw seeds each,
+and their totals reported against the best fixed arm in hindsight. Writes
+benchmarks/results/learn_stream_screen.json (and the table, learn_stream_screen_table.json).
+
+Default: the held-out stream (base seed ``seed + 1000``) is solved live by
+``optarium.learn.stream.solve_stream`` with the chosen learning rate, every
+other arm also running on every instance (``compare``); the contextual bandit
+is replayed on that table (``--contextual-live``: solved live again). An unfinished run counts twice the cap.
+Writes benchmarks/results/learn_stream.json and learn_stream.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def problems(args: argparse.Namespace, base: int) -> list:  # type: ignore[type-arg]
+    from optarium.learn.generators import generate
+
+    sizes = {key: int(value) for key, value in (item.split("=") for item in args.size.split(",") if item)}
+    out = []
+    for index in range(args.n):
+        program = generate(args.family, base + index, **sizes)
+        out.append(program)
+    return out
+
+
+def table(args: argparse.Namespace, stream: list) -> tuple[list[str], np.ndarray]:  # type: ignore[type-arg]
+    import optarium
+    from optarium.learn.stream import FINISHED, default_configs
+
+    arms = default_configs()
+    costs = np.zeros((len(stream), len(arms)))
+    for row, problem in enumerate(stream):
+        for column, arm in enumerate(arms):
+            solution = optarium.solve(problem, solver=arm.solver, time_limit=args.cap, record=False, threads=1,
+                                      **arm.params)
+            done = solution.status in FINISHED and solution.verified
+            costs[row, column] = solution.seconds if done else 2 * args.cap
+        if row % 20 == 19:
+            print(f"  {row + 1} instances tabled", flush=True)
+    return [arm.label for arm in arms], costs
+
+
+def replay(costs: np.ndarray, policy: str, value: float, seed: int, contexts: np.ndarray, cap: float) -> float:
+    return float(replay_costs(costs, policy, value, seed, contexts, cap).sum())
+
+
+def replay_costs(costs: np.ndarray, policy: str, value: float, seed: int, contexts: np.ndarray, cap: float) -> np.ndarray:
+    """What the policy's choices cost on a table of every arm on every instance, per instance."""
+    from optarium.learn.stream import ConfigBandit, ContextualConfigBandit
+
+    k = costs.shape[1]
+    chooser = (ContextualConfigBandit(k, contexts.shape[1], exploration=value, seed=seed) if policy == "contextual"
+               else ConfigBandit(k, learning_rate=value, seed=seed))
+    paid = np.zeros(costs.shape[0])
+    for row in range(costs.shape[0]):
+        arm, probability = chooser.ask(contexts[row])
+        paid[row] = costs[row, arm]
+        chooser.tell(arm, probability, 1.0 if paid[row] >= 2 * cap else min(paid[row], cap) / cap, contexts[row])
+    return paid
+
+
+def screen(args: argparse.Namespace) -> None:
+    from optarium.learn.recognise import feature_vector
+
+    stream = problems(args, args.seed)
+    contexts = np.array([feature_vector(p.features()) for p in stream])
+    labels, costs = table(args, stream)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "learn_stream_screen_table.json").write_text(json.dumps({"labels": labels, "costs": costs.tolist(),
+                                                                         "contexts": contexts.tolist()}) + "\n")
+    best = costs.sum(axis=0).min()
+    rows = {"labels": labels, "totals": costs.sum(axis=0).tolist(), "bandit": {}, "contextual": {}}
+    print("fixed totals: " + ", ".join(f"{label} {total:.1f}" for label, total in zip(labels, costs.sum(axis=0), strict=True)))
+    for policy, grid in (("bandit", (16, 64, 256, 1024, 4096)), ("contextual", (16, 64, 256, 1024, 4096))):
+        for value in grid:
+            ratios = [replay(costs, policy, value, seed, contexts, args.cap) / best for seed in range(5)]
+            rows[policy][str(value)] = ratios
+            print(f"{policy:10} {value:4}: / best fixed {np.mean(ratios):.3f} (seeds {min(ratios):.3f}-{max(ratios):.3f})",
+                  flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "learn_stream_screen.json").write_text(json.dumps({"args": vars(args), **rows}, indent=2) + "\n")
+
+
+def held_out(args: argparse.Namespace) -> None:
+    from optarium.learn.stream import solve_stream
+
+    if args.learning_rate <= 0 or args.exploration <= 0:  # the best mean ratio of the last screen
+        screened = json.loads((RESULTS / "learn_stream_screen.json").read_text())
+        for policy, attribute in (("bandit", "learning_rate"), ("contextual", "exploration")):
+            if getattr(args, attribute) <= 0:
+                grid = screened[policy]
+                setattr(args, attribute, float(min(grid, key=lambda value: np.mean(grid[value]))))
+        print(f"from the screen: learning rate {args.learning_rate:g}, exploration {args.exploration:g}", flush=True)
+    stream = problems(args, args.seed + 1000)
+    started = time.perf_counter()
+    live = solve_stream(stream, "bandit", store=f"memory://stream-{uuid.uuid4().hex}", time_cap=args.cap, threads=1,
+                        seed=args.seed, learning_rate=args.learning_rate, compare=True)
+    summary = live.to_dict()
+    labels = list(summary["totals"])
+    costs = np.array([[row["all"][label] for label in labels] for row in live.rows])
+    chosen = np.array([row["cost"] for row in live.rows])
+    contextual_rows: list = []  # type: ignore[type-arg]
+    if args.contextual_live:
+        contextual = solve_stream(stream, "contextual", store=f"memory://stream-{uuid.uuid4().hex}", time_cap=args.cap,
+                                  threads=1, seed=args.seed, exploration=args.exploration)
+        contextual_rows = contextual.rows
+        chosen_ctx = np.array([row["cost"] for row in contextual.rows])
+    else:
+        from optarium.learn.recognise import feature_vector
+
+        contexts = np.array([feature_vector(p.features()) for p in stream])
+        chosen_ctx = replay_costs(costs, "contextual", args.exploration, args.seed, contexts, args.cap)
+    best_index = int(np.argmin(costs.sum(axis=0)))
+    after = slice(50, None)
+    report = {
+        "instances": len(stream),
+        "totals": dict(zip(labels, costs.sum(axis=0).tolist(), strict=True)),
+        "bandit": float(chosen.sum()), "contextual": float(chosen_ctx.sum()),
+        "best_fixed": labels[best_index], "default": labels[0],
+        "bandit_vs_best": float(chosen.sum() / costs[:, best_index].sum()),
+        "bandit_vs_default": float(chosen.sum() / costs[:, 0].sum()),
+        "contextual_vs_best": float(chosen_ctx.sum() / costs[:, best_index].sum()),
+        "after_50": {
+            "bandit_vs_best": float(chosen[after].sum() / costs[after, best_index].sum()),
+            "contextual_vs_best": float(chosen_ctx[after].sum() / costs[after, best_index].sum()),
+            "best_fixed_after_50": labels[int(np.argmin(costs[after].sum(axis=0)))],
+        },
+        "virtual_best": float(costs.min(axis=1).sum()),
+        "choices": {label: sum(row["config"] == label for row in live.rows) for label in labels},
+        "choices_after_50": {label: sum(row["config"] == label for row in live.rows[50:]) for label in labels},
+        "seconds": time.perf_counter() - started,
+    }
+    print(f"{'method':28} {'total s':>9} {'/ best fixed':>12} {'instances 51+: / best':>22}")
+    for index, label in enumerate(labels):
+        print(f"fixed {label:22} {costs[:, index].sum():9.1f} {costs[:, index].sum() / costs[:, best_index].sum():12.3f} "
+              f"{costs[after, index].sum() / costs[after, best_index].sum():22.3f}")
+    for label, values in (("bandit (Tsallis-INF)", chosen), ("contextual (SquareCB)" + ("" if args.contextual_live else ", replayed"), chosen_ctx)):
+        print(f"{label:28} {values.sum():9.1f} {values.sum() / costs[:, best_index].sum():12.3f} "
+              f"{values[after].sum() / costs[after, best_index].sum():22.3f}")
+    print(f"virtual best                 {report['virtual_best']:9.1f}; bandit choices {report['choices']}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "learn_stream.json").write_text(json.dumps({"args": vars(args), **report, "rows": live.rows,
+                                                           "contextual_rows": contextual_rows,
+                                                           "contextual_live": args.contextual_live}, indent=2, default=str) + "\n")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    figure, axis = plt.subplots(figsize=(6, 4))
+    steps = np.arange(1, len(stream) + 1)
+    axis.plot(steps, np.cumsum(costs[:, 0]), label=f"default ({labels[0]})")
+    axis.plot(steps, np.cumsum(costs[:, best_index]), label=f"best fixed ({labels[best_index]})")
+    axis.plot(steps, np.cumsum(chosen), label="bandit")
+    axis.plot(steps, np.cumsum(chosen_ctx), label="contextual bandit")
+    axis.set_xlabel("instance")
+    axis.set_ylabel("cumulative seconds")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(RESULTS / "learn_stream.png", dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--family", default="combinatorial_auction")
+    parser.add_argument("--size", default="", help="sizes as name=value,... (default: the family's easy level)")
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--cap", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--learning-rate", type=float, default=0.0, help="0: the best of the last --screen")
+    parser.add_argument("--exploration", type=float, default=0.0, help="0: the best of the last --screen")
+    parser.add_argument("--screen", action="store_true")
+    parser.add_argument("--contextual-live", action="store_true",
+                        help="solve the stream again live with the contextual bandit (default: replay it on the table)")
+    args = parser.parse_args()
+    screen(args) if args.screen else held_out(args)
+
+
+if __name__ == "__main__":
+    main()
