@@ -12,14 +12,14 @@ from optarium.errors import SolverCapabilityError
 
 
 def two_wells() -> Model:
-    """min ((x - 2)^2 - 1)^2 - 0.3 (x - 2) on [0.5, 4.5]: a local minimum near x = 1.04, the global one near 3.04.
+    """min ((x - 2)^2 - 1)^2 - 0.3 (x - 2) on [0, 3.2]: a local minimum near x = 1.04, the global one near 3.04.
 
-    The local solvers start at x = 1.5 (the lower bound plus one), inside the worse well.
+    The local solvers start at x = 1.6 (the middle of the bounds), inside the worse well.
     """
     m = Model("two_wells")
-    x = m.var("x", 0.5, 4.5)
+    x = m.var("x", 0, 3.2)
     m.minimize(((x - 2) ** 2 - 1) ** 2 - 0.3 * (x - 2))
-    m.subject_to(x >= 0.5)
+    m.subject_to(x >= 0)
     return m
 
 

@@ -31,11 +31,11 @@ _IPOPT_STATUS = {0: "locally_optimal", 1: "locally_optimal", -4: "time_limit", -
 
 
 def start(problem: NonlinearProgram) -> NDArray[np.float64]:
-    """A starting point: 0 moved into the bounds (the middle of a finite box far from 0)."""
+    """A starting point: the middle of each finite pair of bounds, else 0 moved into the bounds."""
     lower, upper = problem.bounds()
     x0 = np.clip(np.zeros(problem.n_vars), lower, upper)
-    both = np.isfinite(lower) & np.isfinite(upper) & (lower > 0)
-    x0[both] = np.minimum(lower[both] + 1.0, 0.5 * (lower[both] + upper[both]))
+    both = np.isfinite(lower) & np.isfinite(upper)
+    x0[both] = 0.5 * (lower[both] + upper[both])
     return x0
 
 
