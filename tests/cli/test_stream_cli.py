@@ -51,3 +51,12 @@ def test_an_empty_folder_or_unknown_policy_is_one_line_and_exit_code_2(tmp_path:
     assert code == 2 and "an existing folder or file" in err
     code, _out, err = invoke(str(tmp_path / "empty"), "--policy", "greedy", "--store", url)
     assert code == 2 and "policy" in err
+
+
+def test_a_learning_rate_that_is_not_positive_is_refused_before_any_solve(tmp_path: Path) -> None:
+    folder = tmp_path / "stream"
+    folder.mkdir()
+    write_problem(generate("multiple_knapsack", 0, n_items=10, n_knapsacks=2), folder / "mk0.mps")
+    code, _out, err = invoke(str(folder), "--learning-rate", "0", "--store", f"sqlite:///{tmp_path / 'store.db'}")
+    assert code == 2 and "learning_rate" in err and err.count("\n") == 1
+    assert not (tmp_path / "store.db").exists()

@@ -14,6 +14,9 @@ def solve_stream(
     policy: str = typer.Option("bandit", "--policy", help="bandit (Tsallis-INF), contextual (SquareCB) or fixed."),
     time_cap: float = typer.Option(60.0, "--time-cap", help="Seconds per instance; the bandit's loss is time / cap."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bandit's draws."),
+    learning_rate: float = typer.Option(8.0, "--learning-rate", help="Tsallis-INF rate (raise it when solves take "
+                                                                     "a small share of the cap)."),
+    exploration: float = typer.Option(4.0, "--exploration", help="SquareCB exploration (contextual policy)."),
     compare: bool = typer.Option(False, "--compare", help="Also run every configuration on every instance (not "
                                                           "recorded) to report totals in hindsight."),
     threads: int | None = typer.Option(None, "--threads", help="Threads per solve."),
@@ -31,7 +34,7 @@ def solve_stream(
                 f"{row['step']:4} {row['instance']}: {row['config']} -> {row['status']} in {row['seconds']:.2f} s",
                 markup=False)
     result = run_stream([str(source) for source in sources], policy, store=store, time_cap=time_cap, seed=seed,
-                        compare=compare, threads=threads, progress=say)
+                        learning_rate=learning_rate, exploration=exploration, compare=compare, threads=threads, progress=say)
     summary = result.to_dict()
     if as_json:
         print_json(summary)

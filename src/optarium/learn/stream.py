@@ -241,6 +241,9 @@ def solve_stream(
         raise OptionError("policy", policy, f"one of {', '.join(POLICIES)}")
     if isinstance(time_cap, bool) or not isinstance(time_cap, int | float) or not 0 < time_cap < math.inf:
         raise OptionError("time_cap", time_cap, "a positive number of seconds")
+    for parameter, value in (("learning_rate", learning_rate), ("exploration", exploration)):
+        if not 0 < value < math.inf:
+            raise OptionError(parameter, value, "a positive number")
     problems: list[MathProgram]
     if sources and all(isinstance(source, MathProgram) for source in sources):
         problems = [source for source in sources if isinstance(source, MathProgram)]
