@@ -19,6 +19,12 @@ KIND = "nonlinear"
 SUFFIXES = (".nl",)
 
 
+def _read_osil(path: Path) -> NonlinearProgram:
+    from optarium.domains.nonlinear.osil import read_osil
+
+    return read_osil(path)
+
+
 def _read(path: Path) -> NonlinearProgram:
     from optarium.domains.nonlinear.nl import read_nl
 
@@ -109,7 +115,7 @@ SPEC = kinds.register(kinds.KindSpec(
     backend=kinds.lookup({"scip": _scip, "ipopt": _ipopt, "slsqp": _slsqp}, KIND),
     verify=_verify,
     planner=_planner,
-    readers=(kinds.Reader("nl", SUFFIXES, _read),),
+    readers=(kinds.Reader("nl", SUFFIXES, _read), kinds.Reader("osil", (".osil",), _read_osil)),
     check=check,
     record=_record,
     wrap=_wrap,

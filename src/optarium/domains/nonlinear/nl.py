@@ -21,7 +21,8 @@ from optarium.errors import InputFileError, InvalidModelError
 
 INF = math.inf
 
-# opcode -> (name, operand count or -1 for a counted list, builder)
+# opcode -> (name, operand count or -1 for a counted list, builder); the numbers are AMPL's
+# (the mp library's nl-opcodes.h)
 OPCODES: dict[int, tuple[str, int, Callable[[list[Expr]], Expr]]] = {
     0: ("plus", 2, lambda a: E.add(a[0], a[1])),
     1: ("minus", 2, lambda a: a[0] - a[1]),
@@ -38,17 +39,18 @@ OPCODES: dict[int, tuple[str, int, Callable[[list[Expr]], Expr]]] = {
     44: ("exp", 1, lambda a: E.exp(a[0])),
     46: ("cos", 1, lambda a: E.cos(a[0])),
     54: ("sumlist", -1, lambda a: E.add(*a)),
-    74: ("pow (constant exponent)", 2, lambda a: a[0] ** a[1]),
-    75: ("square", 1, lambda a: a[0] ** 2),
-    76: ("pow (constant base)", 2, lambda a: a[0] ** a[1]),
+    76: ("pow (constant exponent)", 2, lambda a: a[0] ** a[1]),
+    77: ("square", 1, lambda a: a[0] ** 2),
+    78: ("pow (constant base)", 2, lambda a: a[0] ** a[1]),
 }
 # AMPL's names of the operators optarium does not take, for the error message
 UNSUPPORTED = {
-    4: "rem", 6: "less", 11: "min", 12: "max", 13: "floor", 14: "ceil", 20: "or", 21: "and", 22: "lt", 23: "le",
+    4: "mod", 6: "less", 11: "min", 12: "max", 13: "floor", 14: "ceil", 20: "or", 21: "and", 22: "lt", 23: "le",
     24: "eq", 28: "ge", 29: "gt", 30: "ne", 34: "not", 35: "if-then-else", 37: "tanh", 40: "sinh", 45: "cosh",
-    47: "atanh", 48: "atan2", 49: "atan", 50: "asinh", 51: "asin", 52: "acosh", 53: "acos", 55: "intdiv",
-    56: "precision", 57: "round", 58: "trunc", 59: "count", 60: "numberof", 61: "numberofs", 65: "implies",
-    70: "alldiff", 72: "if-then-else (logical)", 73: "iff",
+    47: "atanh", 48: "atan2", 49: "atan", 50: "asinh", 51: "asin", 52: "acosh", 53: "acos", 55: "integer division",
+    56: "precision", 57: "round", 58: "trunc", 59: "count", 60: "numberof", 61: "symbolic numberof", 62: "atleast",
+    63: "atmost", 64: "piecewise-linear term", 65: "symbolic if", 66: "exactly", 67: "not atleast", 68: "not atmost",
+    69: "not exactly", 70: "forall", 71: "exists", 72: "implication", 73: "iff", 74: "alldiff", 75: "not alldiff",
 }
 
 

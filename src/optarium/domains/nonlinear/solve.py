@@ -20,11 +20,11 @@ if TYPE_CHECKING:
     from optarium.solution import Solution
     from optarium.store.base import Store
 
-SUFFIXES = (".nl",)
+SUFFIXES = (".nl", ".osil")
 
 
 def handles(source: Any) -> bool:
-    """Whether ``source`` is a nonlinear program: an ``.nl`` path, a NonlinearProgram, a nonlinear Pyomo model."""
+    """Whether ``source`` is a nonlinear program: an ``.nl`` or ``.osil`` path, a NonlinearProgram, a nonlinear Pyomo model."""
     if isinstance(source, NonlinearProgram):
         return True
     if isinstance(source, str | os.PathLike):
@@ -43,6 +43,10 @@ def load(source: Any) -> tuple[NonlinearProgram, str, str, ModelLink | None]:
     if isinstance(source, NonlinearProgram):
         return source, f"python:{source.name}", "python", None
     if isinstance(source, str | os.PathLike):
+        if str(source).lower().endswith(".osil"):
+            from optarium.domains.nonlinear.osil import read_osil
+
+            return read_osil(source), str(Path(source)), "osil", None
         from optarium.domains.nonlinear.nl import read_nl
 
         return read_nl(source), str(Path(source)), "nl", None
