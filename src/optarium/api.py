@@ -87,7 +87,7 @@ def solve(
     variables (``m.x[k].value``, ``v.varValue``) and ``solution.values`` is keyed by
     the model's own names (``x[1]``); an unverified point or none leaves the model as it was.
 
-    An AMPL ``.nl`` file, a ``NonlinearProgram`` or a Pyomo model with nonlinear expressions is
+    An AMPL ``.nl`` or OSiL file, a ``NonlinearProgram`` or a Pyomo model with nonlinear expressions is
     solved as a nonlinear program; ``global_optimum=True`` then asks for a proven global optimum
     (see docs/nonlinear.md).
     """
@@ -125,10 +125,10 @@ def solve(
 
 
 def _nonlinear(source: Any) -> bool:
-    """Whether ``source`` goes to the nonlinear kind (an ``.nl`` path, a NonlinearProgram, a nonlinear Pyomo model)."""
+    """Whether ``source`` goes to the nonlinear kind (an ``.nl`` or ``.osil`` path, a NonlinearProgram, a nonlinear Pyomo model)."""
     from optarium.problem.program import MathProgram
 
-    if isinstance(source, MathProgram) or (isinstance(source, str | os.PathLike) and not str(source).lower().endswith(".nl")):
+    if isinstance(source, MathProgram) or (isinstance(source, str | os.PathLike) and not str(source).lower().endswith((".nl", ".osil"))):
         return False
     from optarium.domains.nonlinear.solve import handles
 
