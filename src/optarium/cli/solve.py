@@ -86,7 +86,7 @@ def settings_from(
 
 
 def solve(
-    model: list[Path] = typer.Argument(..., help="MPS or CPLEX LP files, plain or .gz, .bz2, .xz; AMPL .nl (nonlinear)."),
+    model: list[Path] = typer.Argument(..., help="MPS or CPLEX LP files, plain or .gz, .bz2, .xz; AMPL .nl or OSiL (nonlinear)."),
     solver: str | None = typer.Option(None, "--solver", "-s", help="auto (default), highs, scip or cpsat."),
     time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds."),
     gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap at which to stop, in [0, 1)."),
