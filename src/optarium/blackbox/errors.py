@@ -19,3 +19,12 @@ class StudyExistsError(ConflictError, ValueError):
 
 class StudyNotFoundError(NotFoundError):
     """No study with this name in the store."""
+
+
+class TableError(OptariumError, ValueError):
+    """A table of past experiments cannot serve as data; the message names the file, column and row."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from optarium.store.base import Store
 
 app = typer.Typer(
-    help="Black-box studies: create, ask, tell, best, show, plot, list, rename, delete, export.", no_args_is_help=True
+    help="Black-box studies: create, ask, tell, best, show, plot, propose, list, rename, delete, export.", no_args_is_help=True
 )
 
 NAME = typer.Argument(..., help="Study name.")
@@ -250,6 +250,40 @@ def plot(
         print_json({"output": str(output), "evaluations": len(values)})
     else:
         console().print(f"wrote {output}", markup=False)
+    return 0
+
+
+@app.command("propose")
+@command
+def propose(
+    from_table: Path = typer.Option(..., "--from-table", help="CSV of past experiments (header row; the objective is the last column unless --objective)."),
+    k: int = typer.Option(10, "--k", help="How many new candidates to propose."),
+    direction: str = typer.Option("maximize", "--direction", help="maximize (default) or minimize the objective."),
+    objective: str | None = typer.Option(None, "--objective", help="The objective column (default: the last)."),
+    space: Path | None = typer.Option(None, "--space", help="Space file (YAML); default: inferred from the table's columns."),
+    method: str = typer.Option("ignite", "--method", help="ignite (default: gradient-norm regularized surrogate), naive (GP mean), random."),
+    seed: int = typer.Option(0, "--seed", help="Seed for reproducible proposals."),
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Propose K new candidates from a table of past experiments, evaluating nothing (offline optimization)."""
+    from optarium.blackbox.offline import propose as offline_propose
+    from optarium.blackbox.table import read_table
+    from optarium.errors import OptionError
+
+    if k < 1:
+        raise OptionError("--k", k, "a positive integer")
+    if direction not in ("minimize", "maximize"):
+        raise OptionError("--direction", direction, "minimize or maximize")
+    given = _space(space) if space is not None else None
+    table_space, rows, values = read_table(from_table, objective, given)
+    proposals = offline_propose(table_space, rows, values, k, direction=direction, method=method, seed=seed)
+    if as_json:
+        print_json(proposals)
+        return 0
+    for rank, proposal in enumerate(proposals, start=1):
+        predicted = proposal.pop("predicted")
+        shown = "" if predicted is None else f"predicted {predicted:.6g}: "
+        console().print(f"{rank}. {shown}{_params(proposal)}", markup=False)
     return 0
 
 

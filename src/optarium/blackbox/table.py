@@ -1,0 +1,100 @@
+"""A table of past experiments (CSV with a header row) as a space, parameter rows and objective values.
+
+The objective is the column named ``objective`` (default: the last column). Without a
+given space, each other column becomes a parameter: a column of integers an int
+parameter, of other numbers a float one over the observed range, anything else a
+categorical one with the observed values as choices. With a space, its parameters must
+all be columns of the table; other columns are ignored. A missing column, an empty
+table, or an objective cell that is not a finite number is one :class:`TableError`
+naming the column (and the row).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any
+
+from optarium.blackbox.errors import SpaceError, TableError
+from optarium.blackbox.space import Space
+
+
+def read_table(path: str | Path, objective: str | None = None,
+               space: Space | None = None) -> tuple[Space, list[dict[str, Any]], list[float]]:
+    """(space, parameter rows, objective values) from the CSV file at ``path``."""
+    where = str(path)
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            body = [row for row in reader if row]
+    except FileNotFoundError:
+        raise TableError(where, "no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise TableError(where, f"cannot read as CSV text: {error}") from None
+    if not header or not body:
+        raise TableError(where, "needs a header row and at least two data rows")
+    header = [name.strip() for name in header]
+    objective = objective or header[-1]
+    if objective not in header:
+        raise TableError(where, f"has no objective column {objective!r}; columns: {', '.join(header)}")
+    column = header.index(objective)
+    values = []
+    for number, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise TableError(where, f"row {number} has {len(row)} cells, the header {len(header)}")
+        try:
+            value = float(row[column])
+        except ValueError:
+            raise TableError(where, f"objective {objective!r} in row {number} is not a number: {row[column]!r}") from None
+        if not math.isfinite(value):
+            raise TableError(where, f"objective {objective!r} in row {number} is not finite: {row[column]!r}")
+        values.append(value)
+    if len(values) < 2:
+        raise TableError(where, "needs at least two data rows")
+    names = [name for name in header if name != objective] if space is None else space.names
+    missing = [name for name in names if name not in header]
+    if missing:
+        raise TableError(where, f"has no column {missing[0]!r} for the space's parameter; columns: {', '.join(header)}")
+    cells = {name: [row[header.index(name)].strip() for row in body] for name in names}
+    if space is None:
+        space = Space.from_dict({name: _infer(cells[name]) for name in names})
+    rows = []
+    for number, index in enumerate(range(len(body)), start=2):
+        raw = {name: _typed(space, name, cells[name][index]) for name in names}
+        try:
+            space.check(raw)
+        except SpaceError as error:
+            raise TableError(where, f"row {number}: {error}") from None
+        rows.append(raw)
+    return space, rows, values
+
+
+def _infer(cells: list[str]) -> dict[str, Any]:
+    try:
+        numbers = [float(c) for c in cells]
+    except ValueError:
+        return {"type": "categorical", "choices": sorted(set(cells))}
+    if all(n.is_integer() for n in numbers) and min(numbers) < max(numbers):
+        return {"type": "int", "low": int(min(numbers)), "high": int(max(numbers))}
+    if min(numbers) < max(numbers):
+        return {"type": "float", "low": min(numbers), "high": max(numbers)}
+    return {"type": "categorical", "choices": sorted(set(cells))}
+
+
+def _typed(space: Space, name: str, cell: str) -> Any:
+    param = space.params[space.names.index(name)]
+    kind = param.to_dict()["type"]
+    try:
+        if kind == "float":
+            return float(cell)
+        if kind == "int":
+            return int(float(cell))
+    except ValueError:
+        return cell
+    choices = param.to_dict()["choices"]
+    for choice in choices:
+        if str(choice) == cell:
+            return choice
+    return cell

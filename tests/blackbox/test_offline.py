@@ -1,0 +1,84 @@
+"""Offline proposals from a table: reading the table, bad tables, and proposals beyond the data."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optarium.blackbox.errors import TableError
+from optarium.blackbox.offline import propose
+from optarium.blackbox.space import Space
+from optarium.blackbox.table import read_table
+
+OPTARIUM = str(Path(sys.executable).parent / "optarium")
+
+
+def bowl(x: float, y: float, kind: str) -> float:
+    """Best at x = 0.8, y = 0.7, kind b (value 1)."""
+    return 1.0 - (x - 0.8) ** 2 - (y - 0.7) ** 2 - 0.3 * (kind != "b")
+
+
+def write_table(path: Path, rows: int = 60, seed: int = 0, worst_half: bool = False) -> list[list]:
+    rng = np.random.default_rng(seed)
+    data = [[float(rng.random()), float(rng.random()), str(rng.choice(["a", "b", "c"]))] for _ in range(rows)]
+    data = [[x, y, kind, bowl(x, y, kind)] for x, y, kind in data]
+    if worst_half:
+        data = sorted(data, key=lambda row: row[3])[: rows // 2]
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["x", "y", "kind", "score"])
+        writer.writerows(data)
+    return data
+
+
+def test_the_table_gives_an_inferred_space_rows_and_values(tmp_path: Path) -> None:
+    write_table(tmp_path / "t.csv", rows=10)
+    space, rows, values = read_table(tmp_path / "t.csv")
+    assert space.names == ["x", "y", "kind"] and space.to_dict()["kind"]["type"] == "categorical"
+    assert len(rows) == len(values) == 10 and isinstance(values[0], float)
+
+
+def test_a_bad_table_is_one_error_naming_column_and_row(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("x,score\n0.1,1.0\n0.2,high\n")
+    with pytest.raises(TableError, match="objective 'score' in row 3 is not a number: 'high'"):
+        read_table(path)
+    path.write_text("x,score\n0.1,1.0\n0.2,nan\n")
+    with pytest.raises(TableError, match="not finite"):
+        read_table(path)
+    path.write_text("x,score\n0.1,1.0\n0.2,2.0\n")
+    with pytest.raises(TableError, match="no column 'temperature'"):
+        read_table(path, space=Space.from_dict({"temperature": {"type": "float", "low": 0, "high": 1}}))
+    with pytest.raises(TableError, match="no objective column 'yield'"):
+        read_table(path, objective="yield")
+
+
+def test_proposals_from_the_worst_half_reach_beyond_the_best_given_value(tmp_path: Path) -> None:
+    data = write_table(tmp_path / "t.csv", rows=80, worst_half=True)
+    space, rows, values = read_table(tmp_path / "t.csv")
+    proposals = propose(space, rows, values, 5, seed=1)
+    assert len(proposals) == 5
+    given = {(round(r["x"], 9), round(r["y"], 9), r["kind"]) for r in rows}
+    assert all((round(p["x"], 9), round(p["y"], 9), p["kind"]) not in given for p in proposals)
+    best_proposed = max(bowl(p["x"], p["y"], p["kind"]) for p in proposals)
+    assert best_proposed > max(row[3] for row in data)
+
+
+def test_cli_propose_prints_k_candidates_and_refuses_a_bad_table(tmp_path: Path) -> None:
+    write_table(tmp_path / "t.csv", rows=30)
+    done = subprocess.run([OPTARIUM, "study", "propose", "--from-table", "t.csv", "--k", "3", "--method", "naive", "--json"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    proposals = json.loads(done.stdout)
+    assert len(proposals) == 3 and {"x", "y", "kind", "predicted"} <= set(proposals[0])
+    (tmp_path / "bad.csv").write_text("x,score\n0.1,1.0\n0.2,high\n")
+    bad = subprocess.run([OPTARIUM, "study", "propose", "--from-table", "bad.csv"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "row 3" in bad.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "t.csv"]
