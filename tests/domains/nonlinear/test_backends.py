@@ -98,3 +98,12 @@ def test_infeasible_and_unbounded_problems_say_so_without_a_point() -> None:
     m.minimize(-x * x * y - x)
     solution = solve_nonlinear(m.build(), time_limit=5, record=False)
     assert solution.status == "unbounded" and solution.payload is None
+
+
+def test_scip_reports_progress_with_incumbent_and_bound(data: Path) -> None:
+    seen: list = []
+    solution = solve_nonlinear(data / "nvs17.nl", time_limit=30, record=False, progress=seen.append)
+    assert solution.status == "optimal" and solution.objective == pytest.approx(-1100.4, rel=1e-6)
+    assert seen, "no progress in a solve of a second or more"
+    last = seen[-1]
+    assert last.incumbent is not None and last.bound is not None and last.bound <= last.incumbent + 1e-6

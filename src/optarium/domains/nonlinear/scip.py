@@ -92,6 +92,10 @@ class ScipNonlinear:
                 model.setParam(key, value)
             except (KeyError, LookupError, ValueError, TypeError):
                 raise OptionError(f"scip:{key}", value, "a valid SCIP parameter (see `scip -c 'set'`)") from None
+        if settings_from.progress is not None:  # the live line on a terminal: incumbent, bound, gap
+            from optarium.solvers.scip import _ProgressHandler
+
+            model.includeEventhdlr(_ProgressHandler(settings_from), "optarium_progress", "reports progress")
         started = time.perf_counter()
         with _stdout_to_stderr():
             model.optimize()
