@@ -190,7 +190,7 @@ def test_dragging_a_ranking_tells_it(serve: Callable[..., Server], browser: Any,
     def order() -> list[int]:
         return [int(li.get_attribute("data-number")) for li in browser.find_elements(By.CSS_SELECTOR, "#candidates li")]
 
-    _wait(lambda: order() == asked)
+    _wait(lambda: order() == asked and browser.find_elements(By.CSS_SELECTOR, "#parallel-chart svg"))
     items = browser.find_elements(By.CSS_SELECTOR, "#candidates li")
     # the last candidate dragged to the top
     ActionChains(browser).click_and_hold(items[3]).move_to_element(items[1]).move_to_element(items[0]) \

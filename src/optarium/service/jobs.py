@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from optarium.solvers.base import Progress
     from optarium.store.core import SqlStore
 
 logger = logging.getLogger(__name__)
@@ -24,7 +27,8 @@ logger = logging.getLogger(__name__)
 SUFFIXES = (".mps", ".lp", ".mps.gz", ".lp.gz")
 # options a job may carry to optarium.solve
 JOB_OPTIONS = ("solver", "time_limit", "rel_gap", "seed", "threads")
-MAX_TIME_LIMIT = 3600.0
+# how often a running job writes its heartbeat and latest progress to the store
+PROGRESS_SECONDS = 1.0
 
 
 def check_upload(filename: str) -> str:
@@ -89,18 +93,22 @@ class JobPool:
         from optarium.store import jobs
 
         beating = threading.Event()
+        latest: list[Progress] = []
 
         def beat() -> None:
-            while not beating.wait(max(self.stale_after / 4, 0.2)):
+            while not beating.wait(min(self.stale_after / 4, PROGRESS_SECONDS)):
+                event = latest[-1] if latest else None
+                progress = None if event is None else {"elapsed": event.elapsed, "incumbent": event.incumbent,
+                                                       "bound": event.bound, "gap": event.gap}
                 try:
-                    jobs.heartbeat(self.store, job["id"], worker)
+                    jobs.heartbeat(self.store, job["id"], worker, progress)
                 except Exception:
                     logger.exception("job %s: heartbeat failed", job["id"])
 
         pulse = threading.Thread(target=beat, daemon=True)
         pulse.start()
         try:
-            state, result, run_id, error = solve_job(self.store, job, model)
+            state, result, run_id, error = solve_job(self.store, job, model, progress=latest.append)
         finally:
             beating.set()
             pulse.join()
@@ -108,8 +116,9 @@ class JobPool:
             logger.warning("job %s was taken by another worker before %s finished it", job["id"], worker)
 
 
-def solve_job(store: SqlStore, job: dict[str, Any], model: bytes) -> tuple[str, dict[str, Any] | None, int | None, str]:
-    """Solve one job's model: (state, result, run id, error line)."""
+def solve_job(store: SqlStore, job: dict[str, Any], model: bytes,
+              progress: Callable[[Progress], None] | None = None) -> tuple[str, dict[str, Any] | None, int | None, str]:
+    """Solve one job's model: (state, result, run id, error line); ``progress`` hears the solver's reports."""
     from optarium.api import solve
     from optarium.errors import OptariumError
 
@@ -120,7 +129,7 @@ def solve_job(store: SqlStore, job: dict[str, Any], model: bytes) -> tuple[str, 
         path = Path(folder) / f"{stem}{suffix}"
         path.write_bytes(model)
         try:
-            solution = solve(path, store=store, **options)
+            solution = solve(path, store=store, progress=progress, **options)
         except OptariumError as error:
             return "failed", None, None, str(error).splitlines()[0] if str(error) else type(error).__name__
         except Exception as error:  # a bug in a backend: the job fails, the worker lives

@@ -54,6 +54,7 @@ jobs = Table(
     Column("run_id", Integer),
     Column("result", JSON),
     Column("error", Text, nullable=False),
+    Column("progress", JSON),  # the latest progress of a running solve: elapsed, incumbent, bound, gap
 )
 
 # columns a job listing shows (the model bytes stay in the store)
@@ -153,11 +154,14 @@ def claim_job(store: SqlStore, worker: str, stale_after: float) -> tuple[dict[st
     return None
 
 
-def heartbeat(store: SqlStore, job_id: int, worker: str) -> None:
-    """Say that ``worker`` is still running the job."""
+def heartbeat(store: SqlStore, job_id: int, worker: str, progress: dict[str, Any] | None = None) -> None:
+    """Say that ``worker`` is still running the job, and how far the solve got (if known)."""
+    values: dict[str, Any] = {"heartbeat_at": datetime.now(UTC)}
+    if progress is not None:
+        values["progress"] = json_safe(progress)
     with store.transaction() as connection:
-        connection.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.worker == worker[:255])
-                           .values(heartbeat_at=datetime.now(UTC)))
+        connection.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.worker == worker[:255], jobs.c.state == "running")
+                           .values(**values))
 
 
 def finish_job(store: SqlStore, job_id: int, worker: str, state: str, result: dict[str, Any] | None,

@@ -107,12 +107,12 @@ async function studiesPage() {
 async function studyPage(name) {
   const path = `studies/${encodeURIComponent(name)}`;
   main.innerHTML = `<h1>Study <span id="study-name">${esc(name)}</span></h1><div class="cards" id="summary"></div>
+    <div id="rank-panel" hidden><h2>Rank the candidates</h2><p class="muted">Drag the candidates into order, best at the top, then submit the ranking.</p>
+    <ol id="candidates" class="candidates"></ol><div class="toolbar"><button id="rank-submit">Submit ranking</button><button id="rank-ask">Ask 4 candidates</button><span id="rank-message" class="muted"></span></div></div>
     <div class="grid"><div class="panel" id="history-chart"></div><div class="panel" id="importance-chart"></div></div>
     <h2>Slice</h2><div class="grid" id="slice-charts"></div>
     <h2>Contour</h2><div class="toolbar"><label>x <select id="contour-x"></select></label><label>y <select id="contour-y"></select></label></div><div class="panel" id="contour-chart"></div>
     <h2>Parallel coordinates</h2><div class="panel" id="parallel-chart"></div><p class="muted" id="sample-note"></p>
-    <div id="rank-panel" hidden><h2>Rank the candidates</h2><p class="muted">Drag the candidates into order, best at the top, then submit the ranking.</p>
-    <ol id="candidates" class="candidates"></ol><div class="toolbar"><button id="rank-submit">Submit ranking</button><button id="rank-ask">Ask 4 candidates</button><span id="rank-message" class="muted"></span></div></div>
     <h2>Trials</h2><div class="toolbar"><label>state <select id="trial-state"><option value="">all</option><option>complete</option><option>pending</option><option>failed</option></select></label>
     <button id="export-trials">Export CSV</button><button id="trials-prev">Previous</button><button id="trials-next">Next</button><span class="muted" id="trial-count"></span></div><div id="trials"></div>`;
   // number and value sort on the server (across pages); other columns sort the page shown
@@ -345,6 +345,7 @@ async function jobsPage() {
   const columns = [
     { label: "id", get: (j) => j.id, num: true }, { label: "file", get: (j) => j.filename }, { label: "state", get: (j) => j.state },
     { label: "submitted", get: (j) => when(j.created_at) }, { label: "finished", get: (j) => when(j.finished_at) },
+    { label: "progress", get: (j) => (j.state === "running" && j.progress ? `${fmt(j.progress.elapsed)} s, incumbent ${fmtCell(j.progress.incumbent)}, bound ${fmtCell(j.progress.bound)}` : "") },
     { label: "run", get: (j) => j.run_id, html: (j) => (j.run_id ? `<a href="#/run/${j.run_id}">run ${j.run_id}</a>` : "") },
     { label: "error", get: (j) => j.error },
   ];
