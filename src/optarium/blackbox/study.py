@@ -111,6 +111,9 @@ class Study:
                 raise StudyExistsError(f"a study named {name!r} already exists with a different space; load it or pick another name")
             existing = list(created.get("directions") or [created["direction"]])
             if existing != directions:
+                if len(existing) == len(directions) == 1:
+                    raise StudyExistsError(
+                        f"a study named {name!r} already exists with direction={existing[0]!r}, not {directions[0]!r}")
                 raise StudyExistsError(
                     f"a study named {name!r} already exists with directions={existing!r}, not {directions!r}"
                 )
