@@ -30,7 +30,7 @@ INPUT = "scip_input"
 GLOBAL_GAP = 1e-6
 _STATUS = {
     "optimal": "optimal", "gaplimit": "optimal", "infeasible": "infeasible", "unbounded": "unbounded",
-    "inforunbd": "infeasible", "timelimit": "time_limit", "nodelimit": "feasible", "totalnodelimit": "feasible",
+"timelimit": "time_limit", "nodelimit": "feasible", "totalnodelimit": "feasible",
     "stallnodelimit": "feasible", "sollimit": "feasible", "bestsollimit": "feasible", "memlimit": "feasible",
     "userinterrupt": "interrupted",
 }
@@ -103,6 +103,8 @@ class ScipNonlinear:
         scip_status = str(model.getStatus())
         if scip_status == "userinterrupt" and model.getNSols() == 0:
             raise KeyboardInterrupt
+        if scip_status == "inforunbd":
+            return _infeasible_or_unbounded(model, seconds)
         status = _STATUS.get(scip_status, "error")
         x = objective = bound = None
         message = ""
@@ -118,10 +120,26 @@ class ScipNonlinear:
             message = f"SCIP stopped ({scip_status}) with its bound {bound} short of the answer; not proven globally optimal"
         if status in ("optimal", "feasible") and x is None:
             status = "error"
-        if scip_status == "inforunbd":
-            message = "SCIP found the problem infeasible or unbounded"
         return RawResult(status, objective, bound, x, scip_status, seconds, message,
                          extra={"nodes": int(model.getNNodes()), "global": True, "scip_input": scip_input})
+
+
+def _infeasible_or_unbounded(model: Any, seconds: float) -> RawResult:
+    """Tell infeasible from unbounded: with a zero objective only feasibility remains."""
+    from optarium.solvers.scip import _stdout_to_stderr
+
+    model.freeTransform()
+    for variable in model.getVars():
+        model.chgVarObj(variable, 0.0)
+    started = time.perf_counter()
+    with _stdout_to_stderr():
+        model.optimize()
+    seconds += time.perf_counter() - started
+    if str(model.getStatus()) == "infeasible":
+        return RawResult("infeasible", solver_status="infeasible", seconds=seconds)
+    if model.getNSols() > 0:
+        return RawResult("unbounded", solver_status="inforunbd", seconds=seconds)
+    return RawResult("error", solver_status="inforunbd", seconds=seconds, message="SCIP could not tell infeasible from unbounded")
 
 
 def read_file(problem: NonlinearProgram) -> tuple[Any, list[Any]] | None:
