@@ -61,3 +61,16 @@ def test_a_short_token_or_unknown_scope_is_refused(tmp_path: Path, monkeypatch: 
         result = CliRunner().invoke(_cli(), ["--store", f"sqlite:///{tmp_path}/s.db"])
         assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
         assert "OPTARIUM_TOKENS" in result.output
+
+
+def test_a_taken_port_is_refused_in_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(_cli(), ["--port", str(port), "--store", f"sqlite:///{tmp_path}/s.db"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"error: option `--port` must be a free port on 127.0.0.1 (Address already in use), got {port}"]

@@ -26,9 +26,12 @@ def serve(
 
     if not max_upload_mb > 0:
         raise OptionError("--max-upload-mb", max_upload_mb, "a positive number")
+    from optarium.service.server import check_port
+
     try:
         settings = ServiceSettings(host=host, port=port, root_path=root_path.rstrip("/"), store=store, workers=workers,
                                    tokens=load_tokens(tokens), max_upload_bytes=int(max_upload_mb * 1024 * 1024))
+        check_port(settings.host, settings.port)
     except OptionError as error:
         flag = "--" + error.name.replace("_", "-")
         raise OptionError(flag, error.value, error.expected) from None

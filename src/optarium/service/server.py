@@ -29,12 +29,30 @@ def describe(settings: ServiceSettings, url: str) -> list[str]:
     return lines
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse a port that is taken (or an address this machine does not have) before anything starts."""
+    import socket
+
+    from optarium.errors import OptionError
+
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise OptionError("port", port, f"a free port on {host} ({error.strerror or error})") from None
+
+
 def run(settings: ServiceSettings) -> None:
     """Serve until Ctrl-C; the store is opened (and created) before the port is taken."""
     import uvicorn
 
     from optarium.service.app import create_app
 
+    check_port(settings.host, settings.port)
     app = create_app(settings)
     for line in describe(settings, app.state.store.url):
         sys.stderr.write(line + "\n")
