@@ -108,13 +108,18 @@ def test_bad_study_requests_get_one_line_and_write_nothing(shared_server: Server
              400, "malformed JSON"),
             (api.post("/studies/s/tell", json={"number": "one", "value": 1.0}), 422, "number"),
             (api.post("/studies/s/ask", json={"n": 0}), 422, "`n`"),
+            (api.post("/studies", json={"name": "u", "space": SPACE, "direction": "minimize", "directions": ["maximize"]}),
+             422, "disagree"),
+            (api.post("/studies", json={"name": "u", "space": SPACE, "directions": ["up", "down"]}), 422, "`directions.0`"),
         ]
         for response, status, words in cases:
             body = response.json()
             assert response.status_code == status, (status, response.text)
             assert words in body["error"] and "\n" not in body["error"] and body["status"] == status
         assert api.get("/studies/s/trials").json() == before
-        assert api.get("/studies/t").status_code == 404
+        assert api.get("/studies/t").status_code == 404 and api.get("/studies/u").status_code == 404
+        one = api.post("/studies", json={"name": "up", "space": SPACE, "directions": ["maximize"]}).json()
+        assert one["direction"] == "maximize" and one["directions"] == ["maximize"]
 
 
 def test_analysis_ranks_the_parameter_that_drives_the_value(shared_server: Server) -> None:

@@ -124,7 +124,7 @@ def solve_job(store: SqlStore, job: dict[str, Any], model: bytes,
 
     options = {key: value for key, value in (job.get("options") or {}).items() if key in JOB_OPTIONS}
     suffix = check_upload(job["filename"])
-    with tempfile.TemporaryDirectory(prefix="optarium-job-") as folder:
+    with tempfile.TemporaryDirectory(prefix=f"optarium-job-{job['id']}-") as folder:
         stem = Path(job["filename"]).name[: -len(suffix)] or "model"
         path = Path(folder) / f"{stem}{suffix}"
         path.write_bytes(model)

@@ -80,10 +80,14 @@ def study_json(study: Study) -> dict[str, Any]:
 @router.post("/studies", status_code=201)
 def create_study(body: StudyCreate, store: StoreDep) -> dict[str, Any]:
     """Create a study (409 if the name is taken, unless ``load_if_exists`` and the space matches)."""
+    direction, directions = body.direction, body.directions
+    if directions is not None and len(directions) == 1:  # one objective however it is written
+        if direction is not None and direction != directions[0]:
+            raise ApiError(422, f"`direction` {direction!r} and `directions` {directions!r} disagree; give one of them")
+        direction, directions = directions[0], None
     study = Study.create(
-        body.name, body.space, sampler=body.sampler, direction=body.direction, seed=body.seed, budget=body.budget,
-        feedback=body.feedback, store=store, load_if_exists=body.load_if_exists,
-        directions=body.directions if body.directions and len(body.directions) > 1 else None,
+        body.name, body.space, sampler=body.sampler, direction=direction, seed=body.seed, budget=body.budget,
+        feedback=body.feedback, store=store, load_if_exists=body.load_if_exists, directions=directions,
     )
     return {**study_json(study), "existed": study.existed}
 
