@@ -174,3 +174,24 @@ def test_a_store_file_written_before_multi_objective_studies_opens(tmp_path: Pat
     (trial,) = both.ask()
     both.tell(trial, [1.0, 2.0])
     assert Study.load("new", url).pareto_front[0].values == (1.0, 2.0)
+
+
+def test_a_learned_pareto_set_maps_each_preference_near_the_front() -> None:
+    """ZDT1 in 3-D: front f2 = 1 - sqrt(f1) at x2 = x3 = 0; preferences move along it."""
+    space = {f"x{i}": {"type": "float", "low": 0.0, "high": 1.0} for i in range(3)}
+
+    def zdt1(p: dict) -> list[float]:
+        g = 1 + 9 * (p["x1"] + p["x2"]) / 2
+        return [p["x0"], g * (1 - (p["x0"] / g) ** 0.5)]
+
+    s = Study.create("psl", space, directions=["minimize", "minimize"], sampler="ehvi", seed=1, store="memory://")
+    while len(s.trials) < 25:
+        for trial in s.ask(5):
+            s.tell(trial, zdt1(trial.params))
+    model = s.learn_pareto_set(steps=150)
+    first = [zdt1(model.suggest(w)) for w in ([0.9, 0.1], [0.1, 0.9])]
+    assert first[0][0] < first[1][0] and first[0][1] > first[1][1]  # more weight on f1 -> smaller f1
+    for f1, f2 in first:
+        assert f2 - (1 - f1**0.5) < 0.5  # close to the true front
+    with pytest.raises(OptionError, match="non-negative weights"):
+        model.suggest([1.0, -1.0])

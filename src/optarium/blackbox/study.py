@@ -329,6 +329,13 @@ class Study:
 
         return hypervolume_history(self.trials, self.directions, reference)
 
+    def learn_pareto_set(self, **options: Any) -> Any:
+        """A :class:`~optarium.blackbox.psl.ParetoSetModel` fitted to this multi-objective study:
+        ``model.suggest([w1, w2, ...])`` gives the parameters for a trade-off preference."""
+        from optarium.blackbox.psl import ParetoSetModel
+
+        return ParetoSetModel.fit(self, **options)
+
     def best_so_far(self) -> list[tuple[int, float]]:
         """(evaluations so far, best value so far) after each complete feasible trial, in trial order."""
         sign = 1.0 if self.direction == "minimize" else -1.0
