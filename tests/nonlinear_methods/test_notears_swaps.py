@@ -59,7 +59,7 @@ def test_swap_search_from_the_worst_start_reaches_the_best_order_by_brute_force(
 
 
 def test_l1_fit_lowers_the_penalized_objective_against_least_squares_weights() -> None:
-    x, truth = ns.simulate_linear_sem(10, 15, 1000, seed=5)
+    x, _ = ns.simulate_linear_sem(10, 15, 1000, seed=5)
     plain = ns.swap_search(x, threshold=0.0)
     sparse = ns.swap_search(x, l1=0.1, threshold=0.0, max_candidates=10)
     centred = x - x.mean(axis=0)
