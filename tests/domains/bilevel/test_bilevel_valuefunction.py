@@ -95,3 +95,14 @@ def test_continuous_linking_leader_variables_are_refused_naming_one() -> None:
     integer_follower = BilevelProblem.build(([1], [1]), ([0], [1]), y_integer=[True], x_bounds=[(0, 1)])
     with pytest.raises(SolverCapabilityError, match=r"kkt.*integer variables"):
         solve_bilevel(integer_follower, method="kkt", record=False)
+
+
+def test_stopping_after_max_rounds_reports_the_incumbent_with_its_bound_and_gap() -> None:
+    from optarium.domains.bilevel.settings import BilevelSettings
+
+    problem = read_bilevel(DATA / "moore_bard.aux")
+    solution = solve_bilevel(problem, BilevelSettings(max_rounds=1), record=False)
+    # one round: the high-point relaxation's (2, 4) at -42 is a bound; the follower's answer at x = 2 gives -22
+    assert solution.status == "feasible" and solution.verified and solution.objective == pytest.approx(-22.0)
+    assert solution.bound == pytest.approx(-42.0) and solution.gap is not None and solution.gap > 0
+    assert "max_rounds=1" in solution.message

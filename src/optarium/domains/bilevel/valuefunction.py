@@ -203,12 +203,15 @@ class ValueFunction:
                 break
         else:
             message = f"stopped after max_rounds={settings.max_rounds} rounds"
+            status = "feasible"
         seconds = time.perf_counter() - started
         extra = {"rounds": rounds, "responses": len(responses)}
         if status == "optimal" and boxed:
             status = "feasible"
         if incumbent is None:
-            return RawResult(status if status in ("infeasible", "time_limit") else "error", seconds=seconds,
+            # a round limit reached before any bilevel-feasible point is reported like a time limit
+            limited = "time_limit" if status == "feasible" else status
+            return RawResult(limited if limited in ("infeasible", "time_limit") else "error", seconds=seconds,
                              solver_status=status, message=message, extra=extra,
                              bound=None if lower_bound is None else lead * lower_bound)
         _, x, y = incumbent
