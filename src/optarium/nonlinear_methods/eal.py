@@ -202,15 +202,18 @@ def _newton_step(
             )
             if deficit <= 0:
                 return z, mu, nu, counts
-            # raise the penalty that needs the smaller relative increase
+            # raise the penalty that needs the smaller relative increase; while the solve is
+            # still inexact, a raise beyond 10x asks for a more accurate solve instead
+            exact = bool(sketcher.direct_solves) or theta < 1e-14
+            limit = 1e12 if exact else 10.0
             raise_mu = mu * excess_c >= nu * excess_g
-            if raise_mu and excess_c > 0 and mu + deficit / excess_c <= 1e12:
+            if raise_mu and excess_c > 0 and deficit / excess_c <= limit * mu:
                 return z, max(2.0 * mu, mu + 2.0 * deficit / excess_c), nu, counts
-            if excess_g > 0 and nu + deficit / excess_g <= 1e12:
+            if excess_g > 0 and deficit / excess_g <= limit * nu:
                 return z, mu, max(2.0 * nu, nu + 2.0 * deficit / excess_g), counts
-            if excess_c > 0 and mu + deficit / excess_c <= 1e12:
+            if excess_c > 0 and deficit / excess_c <= limit * mu:
                 return z, max(2.0 * mu, mu + 2.0 * deficit / excess_c), nu, counts
-            if sketcher.direct_solves or theta < 1e-14:
+            if exact:
                 return np.empty(0), mu, nu, counts
             theta /= 100.0
         iterations += sketcher.iterations
