@@ -8,10 +8,16 @@ which is the over-optimism that makes plain surrogate maximization propose point
 worse than it predicts. Where we depart: IGNITE constrains the gradient norm (a
 Lagrangian with a fixed bound); we add ``gradient_penalty`` times the mean squared
 norm, taken on a random subset of rows each epoch, to the loss, and average a small
-ensemble of such MLPs. Candidates: every point
+ensemble of such MLPs. The norm is taken over the float parameters only: a categorical
+or integer point cannot move by an infinitesimal step, and on the reaction tables a
+penalty on the one-hot inputs flattened the surrogate until its proposals fell behind
+random ones (Buchwald-Hartwig, worst half given, best of 10: 88th percentile with the
+penalty on every input, 98-99.8th without). Candidates: every point
 of a discrete space up to ``max_enumerate`` points; otherwise gradient ascent on the
 surrogate (IGNITE's search) from the best rows of the table, plus random points.
-Points already in the table are never proposed. ``method="naive"`` is the baseline the
+Points already in the table are never proposed, and the k proposals are spread (on a
+discrete space each differs from the better ones in at least half the parameters), since
+only the best of them counts. ``method="naive"`` is the baseline the
 field compares with: a GP fitted to the table and its posterior mean's top ``k``.
 """
 
@@ -82,8 +88,8 @@ def _propose(space: Space, rows: list[dict[str, Any]], values: list[float], k: i
     target = (sign * y - centre) / spread  # standardised, larger is better
     if method == "random":
         pool = candidates if discrete else rng.random((max(4 * k, 64), space.dim))
-        chosen = encoder.snap(pool[rng.choice(len(pool), size=min(k, len(pool)), replace=False)])
-        return [{**space.decode(p), "predicted": None} for p in chosen]
+        picked = encoder.snap(pool[rng.choice(len(pool), size=min(k, len(pool)), replace=False)])
+        return [{**space.decode(p), "predicted": None} for p in picked]
     if method == "naive":
         score = _gp_mean(encoder, space, points, target, rng)
     else:
@@ -94,15 +100,22 @@ def _propose(space: Space, rows: list[dict[str, Any]], values: list[float], k: i
         candidates = np.array([p for p in candidates if tuple(np.round(p, 9)) not in taken])
     predicted = _score(score, encoder, candidates)
     out: list[dict[str, Any]] = []
-    seen: set[tuple[float, ...]] = set()
-    for index in np.argsort(-predicted):
-        key = tuple(np.round(candidates[index], 6))
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append({**space.decode(candidates[index]), "predicted": sign * (centre + spread * float(predicted[index]))})
-        if len(out) == k:
-            break
+    chosen: list[np.ndarray] = []
+    order = np.argsort(-predicted)
+    # best-of-k rewards different bets: on a discrete space each proposal differs from the
+    # earlier ones in at least half the parameters, on a continuous one it keeps a distance
+    for spacing in ((max(1, space.dim // 2), 0.05 * math.sqrt(space.dim)), (1, 1e-6)):
+        for index in order:
+            point = candidates[index]
+            if chosen:
+                gaps = np.abs(np.array(chosen) - point)
+                if (discrete and (gaps > 1e-9).sum(axis=1).min() < spacing[0]) or (
+                        not discrete and np.sqrt((gaps**2).sum(axis=1)).min() < spacing[1]):
+                    continue
+            chosen.append(point)
+            out.append({**space.decode(point), "predicted": sign * (centre + spread * float(predicted[index]))})
+            if len(out) == k:
+                return out
     return out
 
 
@@ -123,6 +136,7 @@ def _ensemble(encoder: Any, points: np.ndarray, target: np.ndarray, seed: int, m
 
     X = torch.as_tensor(encoder.features(points))
     Y = torch.as_tensor(target)
+    columns = encoder.float_columns  # the penalty is on the directions a search can move in
     nets = []
     for member in range(members):
         torch.manual_seed(seed * 1000 + member)
@@ -133,8 +147,10 @@ def _ensemble(encoder: Any, points: np.ndarray, target: np.ndarray, seed: int, m
         for _ in range(epochs):
             rows = torch.randperm(len(X), generator=generator)[:penalty_rows]
             inputs = X[rows].clone().requires_grad_(True)
-            (gradient,) = torch.autograd.grad(net(inputs).sum(), inputs, create_graph=True)
-            loss = ((net(X).squeeze(-1) - Y) ** 2).mean() + gradient_penalty * gradient.pow(2).sum(-1).mean()
+            loss = ((net(X).squeeze(-1) - Y) ** 2).mean()
+            if columns and gradient_penalty > 0:
+                (gradient,) = torch.autograd.grad(net(inputs).sum(), inputs, create_graph=True)
+                loss = loss + gradient_penalty * gradient[:, columns].pow(2).sum(-1).mean()
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
