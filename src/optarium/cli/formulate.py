@@ -23,7 +23,8 @@ class _FileOrSubcommand(TyperGroup):
 app = typer.Typer(
     cls=_FileOrSubcommand, no_args_is_help=True,
     help="Turn a problem written in plain English into a verified, solved model with an LLM.\n\n"
-    "optarium formulate FILE [--config FILE] [--llm-url URL] [--llm-model NAME] [--rounds N] [--json] runs the pipeline "
+    "optarium formulate FILE [--config FILE] [--llm-url URL] [--llm-model NAME | --llm-model-file PATH] [--rounds N] [--json] "
+    "runs the pipeline "
     "(the same as `optarium formulate run FILE`).",
 )
 insights_app = typer.Typer(help="List, export, add and edit the insight library.", no_args_is_help=True)
@@ -31,6 +32,10 @@ app.add_typer(insights_app, name="insights")
 
 URL_OPTION = typer.Option(None, "--llm-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (default $OPTARIUM_LLM_URL).")
 MODEL_OPTION = typer.Option(None, "--llm-model", help="Model name at the endpoint (default $OPTARIUM_LLM_MODEL); key from $OPTARIUM_LLM_API_KEY.")
+MODEL_FILE_OPTION = typer.Option(
+    None, "--llm-model-file", help="Run this local model instead of asking an endpoint, offline: a GGUF file "
+    "(llama-cpp-python when installed, else transformers) or a transformers model folder.",
+)
 TIMEOUT_OPTION = typer.Option(
     None, "--llm-timeout", help="Seconds one LLM answer may take, start to end; then the request is closed, which stops "
     "the server's generation [default: 120].",
@@ -39,12 +44,12 @@ MAX_TOKENS_OPTION = typer.Option(None, "--llm-max-tokens", help="Most tokens in 
 ROUNDS_OPTION = typer.Option(None, "--rounds", min=0, help="Self-correction rounds after the first answer [default: 3].")
 CONFIG_OPTION = typer.Option(
     None, "--config", help="TOML file of formulate settings (solver, time_limit, rounds, insights, llm_url, llm_model, "
-    "llm_timeout, llm_max_tokens, sandbox_seconds, sandbox_memory_mb, sandbox_file_mb, unsafe_sandbox); flags override it.",
+    "llm_model_file, llm_timeout, llm_max_tokens, sandbox_seconds, sandbox_memory_mb, sandbox_file_mb, unsafe_sandbox); flags override it.",
 )
 # settings fields and the flags that set them, for messages
 FLAGS = {
     "solver": "--solver", "time_limit": "--time-limit", "rounds": "--rounds", "insights": "--insights",
-    "llm_url": "--llm-url", "llm_model": "--llm-model", "llm_timeout": "--llm-timeout", "llm_max_tokens": "--llm-max-tokens",
+    "llm_url": "--llm-url", "llm_model": "--llm-model", "llm_model_file": "--llm-model-file", "llm_timeout": "--llm-timeout", "llm_max_tokens": "--llm-max-tokens",
     "max_tokens": "--llm-max-tokens", "unsafe_sandbox": "--unsafe-sandbox",
 }
 
@@ -62,14 +67,14 @@ def settings_from(config: Path | None, **flags: Any) -> Any:
 
 
 def client_from(settings: Any) -> Any:
-    """The LLM client of ``settings``; a missing URL or model names its flag."""
+    """The LLM client of ``settings`` (the local model file when one is set); a missing URL or model names its flag."""
     from optarium.formulate.errors import LLMConfigError
-    from optarium.formulate.llm import LLMClient
 
     try:
-        return LLMClient(settings.llm_url, settings.llm_model, timeout=settings.llm_timeout, max_tokens=settings.llm_max_tokens)
+        return settings.client()
     except LLMConfigError as error:
-        raise error.renamed(FLAGS.get(f"llm_{error.parameter}", f"--llm-{error.parameter}")) from None
+        name = error.parameter or ""
+        raise error.renamed(FLAGS.get(name, "--" + name.replace("_", "-"))) from None
 
 
 def _read_text(path: Path) -> bytes:
@@ -91,6 +96,7 @@ def run(
     file: Path = typer.Argument(..., help="Text file with the problem in words ('-' reads stdin)."),
     llm_url: str | None = URL_OPTION,
     llm_model: str | None = MODEL_OPTION,
+    llm_model_file: Path | None = MODEL_FILE_OPTION,
     llm_timeout: float | None = TIMEOUT_OPTION,
     llm_max_tokens: int | None = MAX_TOKENS_OPTION,
     rounds: int | None = ROUNDS_OPTION,
@@ -114,7 +120,7 @@ def run(
     from optarium.formulate.sandbox import SandboxUnavailableError
 
     settings = settings_from(
-        config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout, llm_max_tokens=llm_max_tokens, rounds=rounds,
+        config, llm_url=llm_url, llm_model=llm_model, llm_model_file=llm_model_file, llm_timeout=llm_timeout, llm_max_tokens=llm_max_tokens, rounds=rounds,
         solver=solver,
         time_limit=time_limit, insights=insights, unsafe_sandbox=unsafe_sandbox or None,
     )
@@ -133,7 +139,8 @@ def run(
     elif not endpoint_failed:  # with no answer from the LLM there is nothing to show but the error
         _show(result)
     if not result.executed:
-        hint = f"; {LLM_HINTS[result.cause]}" if endpoint_failed else ""
+        hints = LOCAL_HINTS if settings.llm_model_file is not None else LLM_HINTS
+        hint = f"; {hints[result.cause]}" if endpoint_failed and result.cause in hints else ""
         recorded = f"formulate run {result.run_id} recorded" if result.run_id is not None else "nothing recorded"
         sys.stderr.write(f"error: {result.error}{hint} ({recorded}; cause: {result.cause})\n")
         return 1
@@ -145,6 +152,12 @@ LLM_HINTS = {
     "llm_unavailable": "start the server there, or point --llm-url (or $OPTARIUM_LLM_URL) at one that runs",
     "llm_timeout": "give it longer with --llm-timeout, or ask for less with --llm-max-tokens",
     "llm_response": "check --llm-url and --llm-model (or $OPTARIUM_LLM_URL and $OPTARIUM_LLM_MODEL)",
+}
+
+# the same for a local model file
+LOCAL_HINTS = {
+    "llm_timeout": "give it longer with --llm-timeout, or ask for less with --llm-max-tokens",
+    "llm_response": "check that --llm-model-file is a chat (instruction) model",
 }
 
 
@@ -179,6 +192,7 @@ def learn(
     dataset: Path = typer.Argument(..., help="JSONL records with `id`, `question`, `answer`, `status`."),
     llm_url: str | None = URL_OPTION,
     llm_model: str | None = MODEL_OPTION,
+    llm_model_file: Path | None = MODEL_FILE_OPTION,
     llm_timeout: float | None = TIMEOUT_OPTION,
     llm_max_tokens: int | None = MAX_TOKENS_OPTION,
     rounds: int | None = ROUNDS_OPTION,
@@ -192,7 +206,7 @@ def learn(
     from optarium.formulate.experience import learn as learn_insights
     from optarium.formulate.pipeline import formulate_store
 
-    settings = settings_from(config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout,
+    settings = settings_from(config, llm_url=llm_url, llm_model=llm_model, llm_model_file=llm_model_file, llm_timeout=llm_timeout,
                              llm_max_tokens=llm_max_tokens, rounds=rounds)
     records = load_records(dataset, limit)
     for record in records:
