@@ -163,3 +163,21 @@ def test_bad_arguments_name_the_value() -> None:
     operator = LinearOperator((4, 4), matvec=lambda v: v, dtype=float)
     with pytest.raises(ValueError, match="LinearOperator needs sketch='gaussian'"):
         eal.solve(*args[:4], lambda x, lam: operator, np.zeros(4), sketch="block")
+
+
+def test_redundant_constraints_still_reach_the_kkt_point() -> None:
+    # the same constraint twice: a singular KKT matrix, solved with a tiny regularization
+    hessian, q, a, b = random_qp(6, 2, seed=6)
+    doubled, rhs = np.r_[a, a[:1]], np.r_[b, b[:1]]
+    result = eal.solve(
+        lambda x: 0.5 * x @ hessian @ x + q @ x,
+        lambda x: hessian @ x + q,
+        lambda x: doubled @ x - rhs,
+        lambda x: doubled,
+        lambda x, lam: hessian,
+        np.zeros(6),
+        tol=1e-8,
+        sketch="exact",
+    )
+    assert result.converged, result.message
+    assert np.allclose(result.x, kkt_solution(hessian, q, a, b), atol=1e-6)

@@ -80,8 +80,16 @@ class _Point:
 class _Sketcher:
     """Randomized iterative sketching (sketch-and-project) for ``K z = b``, K symmetric (N, N)."""
 
-    def __init__(self, matrix: Matrix, kind: SketchKind, block_size: int, rng: np.random.Generator):
+    def __init__(
+        self,
+        matrix: Matrix,
+        kind: SketchKind,
+        block_size: int,
+        rng: np.random.Generator,
+        primal_size: int | None = None,
+    ):
         self.matrix = matrix
+        self.primal_size = matrix.shape[0] if primal_size is None else primal_size
         self.kind = kind
         self.rng = rng
         size = matrix.shape[0]
@@ -101,7 +109,7 @@ class _Sketcher:
             try:
                 self._lu = splu(csc)
             except RuntimeError:  # singular KKT matrix: a tiny primal-dual regularization
-                n_x = int(getattr(self, "n_x", csc.shape[0]))
+                n_x = self.primal_size
                 shift = 1e-10 * max(1.0, float(abs(csc).max()))
                 diagonal = np.r_[np.full(n_x, shift), np.full(csc.shape[0] - n_x, -shift)]
                 self._lu = splu(sp.csc_matrix(csc + sp.diags(diagonal)))
@@ -174,8 +182,7 @@ def _newton_step(
     for regularization in range(30):
         shifted = hessian if shift == 0 else _shifted(hessian, shift)
         matrix = _as_matrix(_kkt_matrix(shifted, point.jac), sketch)
-        sketcher = _Sketcher(matrix, sketch, block_size, rng)
-        sketcher.n_x = n  # type: ignore[attr-defined]
+        sketcher = _Sketcher(matrix, sketch, block_size, rng, primal_size=n)
         theta = accuracy * min(1.0, rhs_norm) ** sharpen
         z = np.zeros(rhs.size)
         while True:
