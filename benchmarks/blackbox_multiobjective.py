@@ -9,7 +9,8 @@ objectives) and VehicleSafety (d=5, three objectives). Protocol of the SVH-PSL p
 evaluations asked in batches of 5 (each method's own initial design). Metric: log10 of the
 hypervolume gap to the true front at the end. Peers in the same run, same seeds: random
 search, Optuna's NSGAIISampler (population 20), TPESampler and GPSampler (multi-objective).
-Ask time is each method's time inside ask over the whole run. Writes
+Ask time is each method's time inside ask over the whole run, every method on one torch
+thread. Writes
 benchmarks/results/blackbox_multiobjective[-TAG].json and prints a table with, per problem,
 the median log gap and the ratio of optarium's hypervolume gap to each peer's (< 1: optarium
 closer to the true front).
@@ -112,6 +113,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5)
     parser.add_argument("--tag", default="")
     args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)  # both sides on one torch thread (ours sets it per ask anyway)
     from optarium.blackbox.pareto import hypervolume
 
     seeds = [int(s) for s in args.seeds.split(",")]
