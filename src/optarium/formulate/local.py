@@ -238,7 +238,8 @@ class _LlamaCpp:
     def __init__(self, path: Path):
         from llama_cpp import Llama
 
-        self.model: Any = Llama(model_path=str(path), n_ctx=0, verbose=False)
+        # room for the prompts and a 4096-token answer; the model's own context (n_ctx=0) may need gigabytes
+        self.model: Any = Llama(model_path=str(path), n_ctx=8192, verbose=False)
 
     def generate(self, messages: list[Message], max_tokens: int, deadline: float) -> tuple[str, int, int, bool]:
         pieces: list[str] = []
