@@ -10,7 +10,7 @@ p95 seconds of the studies list, a trials page (100), a runs page (50), a run, a
 summary and its plots' data (the analysis). Then the round trip of ask + tell on a fresh
 study with the random sampler: ``repeat`` times through HTTP and ``repeat`` times through the
 library on the same store, and their ratio. Prints a table and writes
-benchmarks/results/service_latency.json.
+benchmarks/results/service_latency_<sqlite|postgresql>.json.
 """
 
 from __future__ import annotations
@@ -42,8 +42,10 @@ def fill(store_url: str, trials: int, runs: int, seed: int) -> None:
     study = Study.create("big", SPACE, sampler="random", seed=seed, store=store)
     study_id = int(store.find_study("big")["id"])  # type: ignore[index]
     rng = random.Random(seed)
-    while len(study.trials) < trials:
-        batch = study.ask(min(1000, trials - len(study.trials)))
+    asked = 0
+    while asked < trials:
+        batch = study.ask(min(1000, trials - asked))
+        asked += len(batch)
         store.finish_trials(study_id, [(t.number, "complete", (t.params["x"] - 1) ** 2 + t.params["y"] ** 2, None)
                                        for t in batch])
     for index in range(runs):
@@ -55,6 +57,10 @@ def fill(store_url: str, trials: int, runs: int, seed: int) -> None:
             objective=objective, bound=objective, gap=0.0, verified=bool(index % 7), max_violation=0.0,
             verification={"verified": bool(index % 7), "violations": []}, seconds=0.01, timings={"solve": 0.01},
         ))
+
+
+def out_kind(url: str) -> str:
+    return "postgresql" if url.startswith("postgres") else "sqlite"
 
 
 def free_port() -> int:
@@ -130,15 +136,15 @@ def main() -> None:
             server.send_signal(signal.SIGINT)
             server.wait(30)
     ratio = rows["ask + tell over HTTP"]["p50"] / rows["ask + tell in the library"]["p50"]
-    print(f"store {store_url.split('://')[0]}: {args.trials} trials, {args.runs} runs (filled in {fill_seconds:.0f} s)")
+    print(f"store {out_kind(store_url)}: {args.trials} trials, {args.runs} runs (filled in {fill_seconds:.0f} s)")
     print(f"{'request':28s} {'p50 ms':>9s} {'p95 ms':>9s}")
     for name, row in rows.items():
         print(f"{name:28s} {1000 * row['p50']:9.1f} {1000 * row['p95']:9.1f}")
     print(f"HTTP / library ask+tell (p50): {ratio:.2f}")
     RESULTS.mkdir(exist_ok=True)
-    out = {"store": store_url.split("://")[0], "trials": args.trials, "runs": args.runs, "repeat": args.repeat,
+    out = {"store": out_kind(store_url), "trials": args.trials, "runs": args.runs, "repeat": args.repeat,
            "load_average": os.getloadavg()[0], "seconds": rows, "http_over_library": ratio}
-    (RESULTS / "service_latency.json").write_text(json.dumps(out, indent=2) + "\n")
+    (RESULTS / f"service_latency_{out['store']}.json").write_text(json.dumps(out, indent=2) + "\n")
 
 
 if __name__ == "__main__":

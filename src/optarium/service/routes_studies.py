@@ -17,7 +17,7 @@ from optarium.store.base import Store
 
 router = APIRouter(tags=["studies"])
 HISTORY_POINTS = 2000
-IMPORTANCE_TRIALS = 20_000
+IMPORTANCE_TRIALS = 10_000
 PLOTTED_TRIALS = 1000
 StoreDep = Annotated[Store, Depends(store_of)]
 
@@ -195,7 +195,7 @@ def trials_csv(name: str, store: StoreDep) -> Response:
 @router.get("/studies/{name}/analysis")
 def analysis(name: str, store: StoreDep) -> dict[str, Any]:
     """What the study page plots: the history with the best so far (thinned to about 2,000 points), each
-    parameter's importance (from up to about 20,000 complete trials, evenly spaced), a sample of up to 1,000
+    parameter's importance (from up to about 10,000 complete trials, evenly spaced), a sample of up to 1,000
     complete trials for the slice and parallel plots and, for several objectives, the trial numbers on the Pareto front."""
     from optarium.service.analysis import history, importance, sample, thin
     from optarium.store.core import SqlStore

@@ -71,7 +71,7 @@ def _aware(value: datetime | None) -> datetime | None:
 def _dicts(result: Any) -> list[dict[str, Any]]:
     """The rows of a result as dicts (cheaper than ``row._mapping`` per row on large reads)."""
     keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result]
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 def _job(row: Any) -> dict[str, Any]:
