@@ -182,7 +182,7 @@ def show(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSO
     from rich.table import Table
 
     out = console()
-    out.print(f"[bold]{escape(study.name)}[/]  {study.direction}  sampler {study.sampler_name} (seed {study.seed})")
+    out.print(f"[bold]{escape(study.name)}[/]  {', '.join(study.directions)}  sampler {study.sampler_name} (seed {study.seed})")
     out.print(f"why: {study.sampler_reason}", markup=False)
     table = Table("trial", "state", "values" if study.multi_objective else "value", "by", "params")
     for trial in trials:
@@ -416,8 +416,13 @@ def _reference(text: str | None) -> list[float] | None:
 
 def _print_front(study: Any, reference: list[float] | None, as_json: bool) -> int:
     """The Pareto front, its hypervolume and the reference point it was measured against."""
+    from optarium.errors import OptionError
+
     front = study.pareto_front
-    volume = study.hypervolume(reference) if front else 0.0
+    try:
+        volume = study.hypervolume(reference) if front else 0.0
+    except OptionError as error:
+        raise OptionError("--reference", error.value, error.expected) from None
     used = reference if reference is not None else study.reference_point()
     if as_json:
         print_json({"directions": list(study.directions), "pareto_front": [t.to_dict() for t in front],
@@ -442,7 +447,12 @@ def _print_front(study: Any, reference: list[float] | None, as_json: bool) -> in
 def _plot_front(study: Any, output: Path, reference: list[float] | None) -> int:
     from optarium.blackbox.plots import plot_front
 
-    return plot_front(study, output, reference)
+    from optarium.errors import OptionError
+
+    try:
+        return plot_front(study, output, reference)
+    except OptionError as error:
+        raise OptionError("--reference", error.value, error.expected) from None
 
 
 def _when(value: Any) -> str:
