@@ -446,7 +446,6 @@ def _print_front(study: Any, reference: list[float] | None, as_json: bool) -> in
 
 def _plot_front(study: Any, output: Path, reference: list[float] | None) -> int:
     from optarium.blackbox.plots import plot_front
-
     from optarium.errors import OptionError
 
     try:
