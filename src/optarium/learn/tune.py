@@ -257,6 +257,7 @@ def tune(
     one candidate on each) raise and nothing is written.
     """
     from optarium.blackbox.study import Study
+    from optarium.learn import tpe  # noqa: F401  (registers the "tpe" sampler)
     from optarium.learn.recognise import COORDINATES
     from optarium.learn.spaces import tunable
     from optarium.solvers import registry
