@@ -162,10 +162,14 @@ def smollm2() -> Iterator[LocalModel]:
 
 
 @needs_model
-def test_answers_are_greedy_capped_and_counted(smollm2: LocalModel) -> None:
+def test_answers_are_greedy_capped_and_counted_also_from_threads(smollm2: LocalModel) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
     question = [{"role": "user", "content": "Name one linear programming solver."}]
-    first, second = smollm2.chat(question), smollm2.chat(question)
-    assert first.response == second.response and first.response.strip()
+    first = smollm2.chat(question)
+    with ThreadPoolExecutor(2) as pool:  # as bench nl --workers 2 asks: one answer is generated at a time
+        answers = list(pool.map(lambda _: smollm2.chat(question).response, range(2)))
+    assert answers == [first.response, first.response] and first.response.strip()
     assert 1 <= first.completion_tokens <= 8 and first.prompt_tokens > 5 and first.seconds > 0
     assert first.model == SMOLLM2 and smollm2.name.startswith(f"{SMOLLM2}@")
 

@@ -41,8 +41,9 @@ class _Engine(Protocol):
     def generate(self, messages: list[Message], max_tokens: int, deadline: float) -> tuple[str, int, int, bool]: ...
 
 
-# loaded models by (backend, file, size, mtime), shared by every LocalModel of the process
-_LOADED: dict[tuple[str, str, int, int], _Engine] = {}
+# loaded models by (backend, file, size, mtime), shared by every LocalModel of the process, each with the lock
+# that lets one answer be generated at a time (llama.cpp's model is not thread-safe; bench nl runs threads)
+_LOADED: dict[tuple[str, str, int, int], tuple[_Engine, threading.Lock]] = {}
 _LOADING = threading.Lock()
 
 
@@ -52,8 +53,9 @@ class LocalModel:
     ``path`` is a GGUF file or a transformers model folder. ``backend`` is ``"auto"``
     (llama-cpp-python for a GGUF file when it is installed, else transformers), ``"llama_cpp"``
     or ``"transformers"``. ``max_tokens`` caps each answer; ``timeout`` bounds each answer's
-    generation (seconds; loading the model on the first call is not counted): at the deadline
-    generation stops and :class:`LLMTimeoutError` is raised with the partial answer on its call.
+    generation in seconds (loading the model and waiting for another thread's answer are not
+    counted): at the deadline generation stops and :class:`LLMTimeoutError` is raised with the
+    partial answer on its call. One answer is generated at a time per loaded model.
     Raises :class:`LLMConfigError` at once for a missing or unreadable file, a bad option or a
     missing library; nothing is imported until the first :meth:`chat`.
     """
@@ -84,13 +86,14 @@ class LocalModel:
         messages = redact_all(messages)
         call = LLMCall(messages=messages, model=self.path.name)
         started = time.perf_counter()
-        engine = self._engine()
-        loaded = time.perf_counter()
-        call.extra["load_seconds"] = loaded - started
+        engine, busy = self._engine()
+        call.extra["load_seconds"] = time.perf_counter() - started
         log.info("asking local model %s (max_tokens %d, timeout %g s)", self.name, self.max_tokens, self.timeout)
         try:
             try:
-                text, prompt_tokens, completion_tokens, cut = engine.generate(messages, self.max_tokens, loaded + self.timeout)
+                with busy:  # the deadline starts when this answer's generation does
+                    deadline = time.perf_counter() + self.timeout
+                    text, prompt_tokens, completion_tokens, cut = engine.generate(messages, self.max_tokens, deadline)
             except Exception as error:  # a library failure mid-generation is a run failure, not bad input
                 raise LLMResponseError(f"local model {self.name} failed while generating: {_reason(error)}") from None
             call.response, call.prompt_tokens, call.completion_tokens = text, prompt_tokens, completion_tokens
@@ -110,24 +113,28 @@ class LocalModel:
                  call.completion_tokens, call.seconds)
         return call
 
-    def _engine(self) -> _Engine:
-        """The loaded model, loading it the first time (:class:`LLMConfigError` when the file cannot be loaded)."""
-        stat = self.path.stat()
+    def _engine(self) -> tuple[_Engine, threading.Lock]:
+        """The loaded model and its lock, loading it the first time (:class:`LLMConfigError` when it cannot be loaded)."""
+        try:
+            stat = self.path.stat()
+        except OSError as error:
+            raise LLMConfigError(f"`model_file` {self.path} cannot be read: {error.strerror or error}",
+                                 parameter="model_file") from None
         cache_key = (self.backend, str(self.path.resolve()), stat.st_size, int(stat.st_mtime_ns))
         with _LOADING:
-            engine = _LOADED.get(cache_key)
-            if engine is None:
+            loaded = _LOADED.get(cache_key)
+            if loaded is None:
                 log.info("loading %s with %s", self.path, self.backend)
                 try:
-                    engine = _LlamaCpp(self.path) if self.backend == "llama_cpp" else _Transformers(self.path, self.gguf)
+                    engine: _Engine = _LlamaCpp(self.path) if self.backend == "llama_cpp" else _Transformers(self.path, self.gguf)
                 except ImportError as error:
                     raise LLMConfigError(f"cannot load {self.backend} for {self.path}: {_reason(error)}") from None
                 except Exception as error:  # the libraries raise anything for a file they cannot read
                     raise LLMConfigError(
                         f"cannot load model file {self.path} with {self.backend}: {_reason(error)}", parameter="model_file",
                     ) from None
-                _LOADED[cache_key] = engine
-        return engine
+                loaded = _LOADED[cache_key] = (engine, threading.Lock())
+        return loaded
 
 
 def _check_file(path: Path) -> bool:
