@@ -1,6 +1,7 @@
 """Reaction campaigns: experiments needed to find a top-1% condition in enumerated reaction tables.
 
     .venv/bin/python benchmarks/blackbox_reactions.py [--quick] [--seeds 20] [--cap 150] [--top 0.01] [--slices]
+        [--samplers optarium_auto,random,...] [--tables Buchwald_Hartwig,Suzuki_Doyle]
 
 ``--top 0.1``: stop at the top 10% instead (the "easy space" target). ``--slices`` adds
 sub-tables, one per option of the first parameter (Buchwald-Hartwig per base, Suzuki per
@@ -111,6 +112,7 @@ def main() -> None:
     parser.add_argument("--top", type=float, default=0.01, help="stop at this top fraction of the table")
     parser.add_argument("--slices", action="store_true", help="also one sub-table per option of the first parameter")
     parser.add_argument("--samplers", default=",".join(SAMPLERS), help="comma-separated subset of " + ",".join(SAMPLERS))
+    parser.add_argument("--tables", default="Buchwald_Hartwig,Suzuki_Doyle", help="comma-separated tables to run")
     args = parser.parse_args()
     SAMPLERS[:] = args.samplers.split(",")
     if not DATA.is_dir():
@@ -123,7 +125,7 @@ def main() -> None:
     results: dict[str, Any] = {}
     lines = []
     tasks = []
-    for dataset in ("Buchwald_Hartwig", "Suzuki_Doyle"):
+    for dataset in args.tables.split(","):
         tasks.append((dataset, *load(dataset, args.top)))
         if args.slices:
             tasks += slices(dataset, args.top)
@@ -161,6 +163,8 @@ def main() -> None:
     name = "blackbox_reactions_quick" if args.quick else "blackbox_reactions"
     if args.top != 0.01 or args.slices:
         name += f"_top{args.top:g}" + ("_slices" if args.slices else "")
+    if args.tables != "Buchwald_Hartwig,Suzuki_Doyle":
+        name += "_" + args.tables.replace(",", "_")
     (RESULTS / f"{name}.json").write_text(json.dumps(results, separators=(",", ":")))
     plot(results, RESULTS / f"{name}.png")
     print(f"wrote {RESULTS / name}.json and .png")
