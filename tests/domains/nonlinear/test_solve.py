@@ -63,3 +63,20 @@ def test_a_domain_error_is_refused_before_anything_is_recorded() -> None:
     with pytest.raises(InvalidModelError, match="argument of log may be <= 0"):
         optarium.solve(model, store=store)
     assert store.count_runs() == 0
+
+
+def test_pyomo_params_named_expressions_indexed_and_fixed_variables_are_read() -> None:
+    pyo = pytest.importorskip("pyomo.environ")
+    model = pyo.ConcreteModel(name="blend")
+    model.goods = pyo.RangeSet(3)
+    model.price = pyo.Param(model.goods, initialize={1: 2.0, 2: 3.0, 3: 1.5}, mutable=True)
+    model.x = pyo.Var(model.goods, bounds=(0.1, 4))
+    model.scale = pyo.Var(initialize=2.0)
+    model.scale.fix()
+    model.mix = pyo.Expression(expr=sum(model.price[i] * model.x[i] ** 2 for i in model.goods))
+    model.cost = pyo.Objective(expr=model.mix / model.scale + pyo.sqrt(model.x[1] * model.x[2]))
+    model.need = pyo.Constraint(expr=pyo.log(model.x[1]) + model.x[2] * model.x[3] >= 1)
+    solution = optarium.solve(model, record=False)
+    assert solution.status == "optimal" and solution.verified
+    assert set(solution.values) == {"x[1]", "x[2]", "x[3]"}  # the fixed variable is a constant
+    assert pyo.value(model.cost) == pytest.approx(solution.objective, rel=1e-6)
