@@ -61,11 +61,11 @@ def test_auto_needs_no_more_experiments_than_random_on_a_table_where_good_points
     counts = []
     for seed in range(6):
         study = Study.create("table", categorical_space([6, 6, 6]), direction="maximize", seed=seed, store="memory://")
-        for experiment in range(1, 60):
+        while len(study.trials) < 60:
             (trial,) = study.ask()
             value = table[tuple(trial.params[f"p{i}"] for i in range(3))]
             study.tell(trial, value)
             if value >= threshold:
                 break
-        counts.append(experiment)
+        counts.append(len(study.trials))
     assert statistics.mean(counts) <= (len(table) + 1) / (top + 1), counts
