@@ -8,12 +8,16 @@ our run proved optimality and the verified worst case equals the published
 optimum within 1e-6 relative (the file prints 6 significant digits, so "equal
 as printed" is reported too). Published times come from another machine.
 
+learned: the same comparison for the learned method on 50-80 items (relative error
+against the best published value, proved or not; training time counted).
+
 capital: capital budgeting instances (``--sizes``, seeds ``--seeds``) against
 reference.csv: the fraction where our verified worst case (minimisation form)
 is at most the published K-adaptability objective (best of K = 2, 5, 10).
 
     flock /tmp/optarium-bench.lock .venv/bin/python benchmarks/robust_knapsack.py knapsack --max-items 20 --time-limit 10
     flock /tmp/optarium-bench.lock .venv/bin/python benchmarks/robust_knapsack.py capital --sizes 10 --seeds 1-10 --time-limit 20
+    flock /tmp/optarium-bench.lock .venv/bin/python benchmarks/robust_knapsack.py knapsack --method learned --min-items 50 --max-items 80 --every 36 --time-limit 30 --label learned
     .venv/bin/python benchmarks/robust_knapsack.py report    # the tables from the JSON files written
 
 Writes benchmarks/results/robust_<part>_<label>.json. Reads ../shared/data beside the repository.
@@ -37,14 +41,14 @@ DATA = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-def _solve(path: Path, time_limit: float) -> dict[str, Any]:
+def _solve(path: Path, time_limit: float, method: str = "exact") -> dict[str, Any]:
     from optarium.domains.robust import read_file, solve_robust
     from optarium.errors import OptariumError
 
     problem = read_file(path)
     started = time.perf_counter()
     try:
-        solution = solve_robust(problem, "exact", time_limit=time_limit, record=False)
+        solution = solve_robust(problem, method, time_limit=time_limit, record=False)
     except OptariumError as error:
         return {"instance": path.name, "status": "bad_input", "message": str(error)}
     return {
@@ -52,6 +56,7 @@ def _solve(path: Path, time_limit: float) -> dict[str, Any]:
         "objective": solution.objective, "bound": solution.bound, "gap": solution.gap,
         "method_objective": solution.extra.get("method_objective"), "iterations": solution.extra.get("iterations"),
         "solve_seconds": round(solution.seconds, 3), "verify_seconds": round(solution.timings.get("verify", 0.0), 3),
+        "train_seconds": round(solution.timings.get("plan", 0.0), 3), "method": method,
         "total_seconds": round(time.perf_counter() - started, 3), "message": solution.message,
     }
 
@@ -68,11 +73,12 @@ def knapsack(args: argparse.Namespace) -> None:
     folder = DATA / "robust_knapsack"
     with open(folder / "ResultsForBranchAndPrice.csv", encoding="utf-8-sig") as handle:
         published = {row["File name"]: row for row in csv.DictReader(handle)}
-    names = sorted(name for name in published if int(re.search(r"_n(\d+)_", name).group(1)) <= args.max_items)  # type: ignore[union-attr]
-    names = names[args.start:args.stop]
+    names = sorted(name for name in published
+                   if args.min_items <= int(re.search(r"_n(\d+)_", name).group(1)) <= args.max_items)  # type: ignore[union-attr]
+    names = names[args.start:args.stop:args.every]
     rows = []
     for name in names:
-        row = _solve(folder / "TwoStageRobustKnapsackInstances" / name, args.time_limit)
+        row = _solve(folder / "TwoStageRobustKnapsackInstances" / name, args.time_limit, args.method)
         ref = published[name]
         row["published"] = float(ref["Best primal bound"])
         row["published_optimal"] = ref["Solved to optimality"].strip() == "1"
@@ -86,8 +92,10 @@ def knapsack(args: argparse.Namespace) -> None:
         rows.append(row)
         print(f"{name:48s} {row['status']:10s} ours {ours!s:>20} pub {row['published']:>10} "
               f"{'opt' if row['published_optimal'] else '   '} gap {row.get('gap')!s:>22} "
-              f"{row.get('solve_seconds')}s (+{row.get('verify_seconds')}s verify) pub {row['published_seconds']}s", flush=True)
-    _write(f"robust_knapsack_{args.label}.json", {"part": "knapsack", "time_limit": args.time_limit, "rows": rows})
+              f"{row.get('train_seconds')}s train + {row.get('solve_seconds')}s (+{row.get('verify_seconds')}s verify) "
+              f"pub {row['published_seconds']}s", flush=True)
+    _write(f"robust_knapsack_{args.label}.json", {"part": "knapsack", "method": args.method, "time_limit": args.time_limit,
+                                                  "rows": rows})
 
 
 def capital(args: argparse.Namespace) -> None:
@@ -123,7 +131,16 @@ def _write(name: str, data: dict[str, Any]) -> None:
 
 
 def report(args: argparse.Namespace) -> None:
-    knap = [row for path in sorted(RESULTS.glob("robust_knapsack_*.json")) for row in json.loads(path.read_text())["rows"]]
+    files = {path: json.loads(path.read_text()) for path in sorted(RESULTS.glob("robust_knapsack_*.json"))}
+    knap = [row for data in files.values() if data.get("method", "exact") == "exact" for row in data["rows"]]
+    learned = [row for data in files.values() if data.get("method") == "learned" for row in data["rows"]]
+    if learned:
+        errors = [r["relative_error"] for r in learned if r["relative_error"] is not None]
+        times = [r["train_seconds"] + r["solve_seconds"] for r in learned if r.get("solve_seconds") is not None]
+        verify = [r["verify_seconds"] for r in learned if r.get("verify_seconds") is not None]
+        print(f"learned: {len(learned)} instances, verified {sum(bool(r.get('verified')) for r in learned)}, median relative "
+              f"error {100 * statistics.median(errors):.2f}% (max {100 * max(errors):.2f}%), median train+solve "
+              f"{statistics.median(times):.1f} s (max {max(times):.1f} s), median verification {statistics.median(verify):.1f} s\n")
     if knap:
         proved = [r for r in knap if r["published_optimal"]]
         print("| items | instances | B&P proved | ours optimal | matched 1e-6 | matched as printed | median rel. error | median time (ours / B&P) |")
@@ -157,6 +174,9 @@ def main() -> None:
     parts = parser.add_subparsers(dest="part", required=True)
     k = parts.add_parser("knapsack")
     k.add_argument("--max-items", type=int, default=30)
+    k.add_argument("--min-items", type=int, default=0)
+    k.add_argument("--every", type=int, default=1, help="take every k-th instance of the sorted list")
+    k.add_argument("--method", choices=("exact", "learned"), default="exact")
     k.add_argument("--time-limit", type=float, default=10.0)
     k.add_argument("--start", type=int, default=0)
     k.add_argument("--stop", type=int, default=None)
