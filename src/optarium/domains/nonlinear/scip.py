@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from optarium.plan import Plan
     from optarium.solvers.base import SolveOptions
 
-# the plan parameter that says how SCIP gets the model: "graph" (built from the expression graph)
-# or "file" (SCIP reads the .nl file the problem came from, as SCIP alone would)
+# the parameter that says how SCIP gets the model: "file" (the default: SCIP reads the .nl file the
+# problem came from, as SCIP alone would; a problem from elsewhere is built from its graph) or
+# "graph" (always built from the expression graph)
 INPUT = "scip_input"
 # relative gap (absolute near 0) below which SCIP's answer is reported globally optimal
 GLOBAL_GAP = 1e-6
@@ -68,7 +69,7 @@ class ScipNonlinear:
 
         settings_from = options_or_default(options).with_plan(plan)
         params = dict(settings_from.params)
-        scip_input = params.pop(INPUT, "graph")
+        scip_input = params.pop(INPUT, "file")
         if scip_input not in ("graph", "file"):
             raise OptionError(INPUT, scip_input, "'graph' (SCIP's model built from the expression graph) or 'file'")
         opened = read_file(problem) if scip_input == "file" else None
