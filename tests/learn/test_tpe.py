@@ -30,3 +30,18 @@ def test_tpe_moves_towards_the_minimum_of_a_bowl() -> None:
         values.append(value)
     assert min(values[20:]) < 1e-3
     assert sum(values[30:]) / 10 < sum(values[:10]) / 10
+
+
+def test_tune_runs_with_the_tpe_sampler_and_records_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from optarium.learn.generators import generate
+    from optarium.learn.tune import tune
+    from optarium.problem.io import write_problem
+
+    folder = tmp_path / "mk"
+    folder.mkdir()
+    for seed in range(3):
+        write_problem(generate("multiple_knapsack", seed, n_items=10, n_knapsacks=2), folder / f"mk{seed}.mps")
+    result = tune(folder, "highs", budget=6, time_cap=5, seed=0, sampler="tpe",
+                  store=f"memory://tpe-tune-{uuid.uuid4().hex}")
+    assert result.sampler_reason == "tpe chosen by the user"
+    assert result.configurations >= 1 and result.runs <= 6 + len(result.validation) * 2
