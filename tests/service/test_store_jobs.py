@@ -38,3 +38,34 @@ def test_one_claim_wins_and_a_stale_job_is_claimed_again(store_url: str) -> None
     assert jobs.finish_job(store, job["id"], "rescuer", "done", {"objective": 2.0}, None) is True
     finished = jobs.get_job(store, job["id"])
     assert finished["state"] == "done" and finished["result"] == {"objective": 2.0} and finished["worker"] == "rescuer"
+
+
+def test_the_history_thinned_in_sql_keeps_every_improvement(store_url: str) -> None:
+    import random
+
+    from optarium.blackbox.study import Study
+    from optarium.service.analysis import history, thin
+
+    store = SqlStore(store_url)
+    rng = random.Random(4)
+    for direction in ("minimize", "maximize"):
+        study = Study.create(f"h-{direction}", {"x": {"type": "float", "low": 0.0, "high": 1.0}}, sampler="random",
+                             seed=1, direction=direction, store=store)
+        for trial in study.ask(300):
+            if rng.random() < 0.1:
+                study.tell(trial, failed=True)
+            else:  # some infeasible, and the first ones all infeasible: no best yet
+                study.tell(trial, rng.uniform(-10, 10), feasibility=1.0 if trial.number < 5 or rng.random() < 0.2 else -1.0)
+        study_id = int(store.find_study(study.name)["id"])  # type: ignore[index]
+        rows = store.list_trials(study_id)
+        full = history(rows, direction)
+        for limit in (2000, 25):
+            thinned, total = jobs.history_points(store, study_id, direction == "minimize", limit)
+            assert total == len(full)
+            improvements = {h["number"] for h, before in zip(full, [None, *full], strict=False)
+                            if h["best"] != (None if before is None else before["best"])}
+            kept = {h["number"] for h in thinned}
+            assert improvements <= kept and full[-1]["number"] in kept
+            assert [dict(h) for h in thinned] == [h for h in full if h["number"] in kept]
+        assert len(jobs.history_points(store, study_id, direction == "minimize", 25)[0]) < len(full)
+        assert thin(full, 2000) == full

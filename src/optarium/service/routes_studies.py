@@ -206,13 +206,12 @@ def analysis(name: str, store: StoreDep) -> dict[str, Any]:
     if isinstance(store, SqlStore) and not study.multi_objective:
         from optarium.store import jobs
 
-        light = jobs.complete_values(store, study_id)
-        subset = jobs.complete_trials(store, study_id, every=max(1, math.ceil(len(light) / IMPORTANCE_TRIALS)))
+        steps, count = jobs.history_points(store, study_id, study.direction == "minimize", HISTORY_POINTS)
+        subset = jobs.complete_trials(store, study_id, every=max(1, math.ceil(count / IMPORTANCE_TRIALS)))
         best, _ = jobs.trials_page(store, study_id, state="complete", sort="value", feasible=True,
                                    descending=study.direction == "maximize", limit=PLOTTED_TRIALS // 10)
         known = {int(row["number"]) for row in subset}
         plotted = subset + [row for row in best if int(row["number"]) not in known]
-        count, steps = len(light), history(light, study.direction)
     else:
         rows = [row for row in store.list_trials(study_id) if row["state"] == "complete"]
         if study.multi_objective:  # the front from every complete trial; the rest from the first objective
@@ -225,9 +224,9 @@ def analysis(name: str, store: StoreDep) -> dict[str, Any]:
             pareto = [t.number for t in pareto_trials(told, study.directions)]
             rows = [{**row, "value": (row.get("values") or [None])[0]} for row in rows]
         subset = plotted = rows
-        count, steps = len(rows), history(rows, study.direction)
+        count, steps = len(rows), thin(history(rows, study.direction), HISTORY_POINTS)
     return {"name": name, "parameters": list(space), "directions": list(study.directions), "n_complete": count,
-            "history": thin(steps, HISTORY_POINTS), "importance": importance(subset, space),
+            "history": steps, "importance": importance(subset, space),
             "sample": sample(plotted, PLOTTED_TRIALS, study.direction), "pareto": pareto}
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
     func,
     or_,
     select,
@@ -223,8 +224,6 @@ TRIAL_COLUMNS = ("number", "state", "params", "value", "values", "feasibility", 
 
 def study_overview(store: SqlStore) -> dict[int, dict[str, Any]]:
     """Per study id: trials by state, the lowest and highest feasible complete value, the last activity."""
-    from sqlalchemy import case
-
     from optarium.store.studies import study_trials as trials
 
     feasible = and_(trials.c.state == "complete", trials.c.value.is_not(None),
@@ -287,11 +286,25 @@ def complete_trials(store: SqlStore, study_id: int, *, every: int = 1, with_valu
         return _dicts(connection.execute(query))
 
 
-def complete_values(store: SqlStore, study_id: int) -> list[dict[str, Any]]:
-    """Number, value and feasibility of every complete trial of a study, by number (no JSON read)."""
+def history_points(store: SqlStore, study_id: int, minimize: bool, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """The optimization history, thinned in SQL: each kept complete trial's number, value and the best
+    feasible value so far (None before the first feasible one), by number, and how many complete trials there are.
+
+    Kept: about ``limit`` evenly spaced trials, every trial that improved the best, and the last one.
+    """
     from optarium.store.studies import study_trials as trials
 
-    query = (select(trials.c.number, trials.c.state, trials.c.value, trials.c.feasibility)
-             .where(trials.c.study_id == study_id, trials.c.state == "complete").order_by(trials.c.number))
+    told = and_(trials.c.study_id == study_id, trials.c.state == "complete", trials.c.value.is_not(None))
+    feasible_value = case((or_(trials.c.feasibility.is_(None), trials.c.feasibility <= 0), trials.c.value))
+    running = (func.min if minimize else func.max)(feasible_value).over(order_by=trials.c.number, rows=(None, 0))
+    ordered = select(trials.c.number, trials.c.value, running.label("best"),
+                     func.row_number().over(order_by=trials.c.number).label("position")).where(told).subquery()
+    paired = select(ordered, func.lag(ordered.c.best).over(order_by=ordered.c.number).label("previous")).subquery()
     with store.transaction(write=False) as connection:
-        return _dicts(connection.execute(query))
+        total = int(connection.execute(select(func.count()).select_from(trials).where(told)).scalar_one())
+        step = max(1, total // max(limit, 1))
+        query = (select(paired.c.number, paired.c.value, paired.c.best)
+                 .where(or_(paired.c.position % step == 0, paired.c.best.is_distinct_from(paired.c.previous),
+                            paired.c.position == total))
+                 .order_by(paired.c.number))
+        return _dicts(connection.execute(query)), total

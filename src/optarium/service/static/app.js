@@ -6,11 +6,20 @@ const TOKEN_KEY = "optarium.token";
 const POLL_MS = 2000;
 const main = document.getElementById("main");
 let poller = null;
+let generation = 0; // counts navigations; an answer that arrives after one is dropped
+class Stale extends Error {}
 
 function stopPolling() { if (poller) clearInterval(poller); poller = null; document.getElementById("live").hidden = true; }
 function startPolling(fn) { stopPolling(); poller = setInterval(fn, POLL_MS); document.getElementById("live").hidden = false; }
 
 async function api(path, options = {}) {
+  const asked = generation;
+  const answer = await request(path, options);
+  if (asked !== generation) throw new Stale("the page changed");
+  return answer;
+}
+
+async function request(path, options) {
   const headers = Object.assign({}, options.headers || {});
   const token = localStorage.getItem(TOKEN_KEY);
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -73,7 +82,7 @@ function sortable(container, id, columns, rows, state) {
   }));
 }
 
-function fail(error) { main.innerHTML = `<p class="error" id="error">${esc(error.message || error)}</p>`; }
+function fail(error) { if (error instanceof Stale) return; main.innerHTML = `<p class="error" id="error">${esc(error.message || error)}</p>`; }
 
 // studies ----------------------------------------------------------------------------------
 async function studiesPage() {
@@ -367,6 +376,7 @@ async function jobsPage() {
 
 // routing ----------------------------------------------------------------------------------
 async function route() {
+  generation += 1;
   stopPolling();
   const [page, ...rest] = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   const arg = rest.join("/");
@@ -378,7 +388,7 @@ async function route() {
     else if (page === "run" && arg) await runPage(arg);
     else if (page === "jobs") await jobsPage();
     else await studiesPage();
-  } catch (error) { stopPolling(); fail(error); }
+  } catch (error) { if (!(error instanceof Stale)) { stopPolling(); fail(error); } }
 }
 window.addEventListener("hashchange", route);
 route();
