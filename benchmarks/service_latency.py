@@ -1,6 +1,6 @@
 """Latency of ``optarium serve`` on a large store, and the HTTP ask/tell round trip against the library's.
 
-Usage: benchmarks/service_latency.py [--trials 100000] [--runs 100000] [--repeat 30] [--store URL] [--seed 0]
+Usage: benchmarks/service_latency.py [--trials 100000] [--runs 100000] [--repeat 30] [--store URL] [--seed 0] [--filled]
 
 Fills a fresh store (an SQLite file in a scratch folder unless ``--store`` names an empty
 PostgreSQL database) with one study of ``trials`` complete trials (asked in batches of
@@ -10,7 +10,8 @@ p95 seconds of the studies list, a trials page (100), a runs page (50), a run, a
 summary and its plots' data (the analysis). Then the round trip of ask + tell on a fresh
 study with the random sampler: ``repeat`` times through HTTP and ``repeat`` times through the
 library on the same store, and their ratio. Prints a table and writes
-benchmarks/results/service_latency_<sqlite|postgresql>.json.
+benchmarks/results/service_latency_<sqlite|postgresql>.json. ``--filled`` measures a store this
+script filled before (its ask/tell studies are made again).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--store", default=None, help="an empty store URL (default: a scratch SQLite file)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--filled", action="store_true", help="the store was filled by an earlier run; measure only")
     args = parser.parse_args()
     import httpx
 
@@ -96,7 +98,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         store_url = args.store or f"sqlite:///{folder}/bench.db"
         started = time.perf_counter()
-        fill(store_url, args.trials, args.runs, args.seed)
+        if args.filled:
+            for name in ("http", "library"):
+                if Study.list_all(store_url) and any(row["name"] == name for row in Study.list_all(store_url)):
+                    Study.load(name, store=store_url).delete()
+        else:
+            fill(store_url, args.trials, args.runs, args.seed)
         fill_seconds = time.perf_counter() - started
         port = free_port()
         server = subprocess.Popen([sys.executable, "-m", "optarium.service", "--port", str(port), "--store", store_url,
