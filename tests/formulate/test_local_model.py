@@ -183,6 +183,8 @@ def smollm2(request: pytest.FixtureRequest) -> Iterator[LocalModel]:
             restore.callback(torch.set_num_threads, torch.get_num_threads())
             torch.set_num_threads(1)
         model = LocalModel(smollm2_file() or "", max_tokens=8, backend=request.param)
+        restore.callback(os.environ.__setitem__, "OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", ""))
+        os.environ["OMP_NUM_THREADS"] = "1"  # llama.cpp reads it when the model loads
         model.chat([{"role": "user", "content": "Hi"}])  # loads it
         yield model
 
@@ -209,7 +211,8 @@ def test_generation_stops_at_the_timeout_and_the_cut_call_is_recorded(smollm2: L
     assert result.status == "error" and result.cause == "llm_timeout"
     assert "did not finish within 0.2 s (max_tokens 4096); generation was stopped" in result.error
     [call] = formulate_store(store).get_formulate_run(result.run_id or 0)["calls"]
-    assert call["error"] == result.error and 1 <= call["completion_tokens"] < 4096 and call["prompt_tokens"] > 100
+    # stopped where the clock ran out: after the prompt was read, maybe before the first token
+    assert call["error"] == result.error and call["completion_tokens"] < 4096 and call["prompt_tokens"] > 100
     with pytest.raises(LLMTimeoutError) as caught:
         LocalModel(smollm2.path, timeout=0.2, backend=smollm2.backend).chat([{"role": "user", "content": "Count to one thousand."}])
     assert caught.value.call.completion_tokens < 4096  # type: ignore[attr-defined]

@@ -240,32 +240,40 @@ class _Transformers:
 
 
 class _LlamaCpp:
-    """A GGUF model run by llama-cpp-python; the answer is streamed so that the deadline can stop it."""
+    """A GGUF model run by llama-cpp-python; at the deadline only the end-of-text token may follow, which ends it."""
 
     def __init__(self, path: Path):
         from llama_cpp import Llama
 
+        # llama.cpp takes its thread counts as arguments; OMP_NUM_THREADS, which torch reads, sets them here too
+        threads = _omp_threads()
         # room for the prompts and a 4096-token answer; the model's own context (n_ctx=0) may need gigabytes
-        self.model: Any = Llama(model_path=str(path), n_ctx=8192, verbose=False)
+        self.model: Any = Llama(model_path=str(path), n_ctx=8192, verbose=False,
+                                **({"n_threads": threads, "n_threads_batch": threads} if threads else {}))
 
     def generate(self, messages: list[Message], max_tokens: int, deadline: float) -> tuple[str, int, int, bool]:
-        pieces: list[str] = []
-        chunks, cut = 0, False
-        stream = self.model.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True)
-        try:
-            for chunk in stream:
-                choice = (chunk.get("choices") or [{}])[0]
-                content = (choice.get("delta") or {}).get("content")
-                if content:
-                    pieces.append(content)
-                    chunks += 1  # one streamed chunk per generated token
-                if time.perf_counter() >= deadline:
-                    cut = True
-                    break
-        finally:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()  # ends the generator, and with it the generation
-        prompt = "".join(message["content"] for message in messages)
-        prompt_tokens = len(self.model.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
-        return "".join(pieces), prompt_tokens, chunks, cut
+        import numpy as np
+
+        end = self.model.token_eos()
+        hit = False
+
+        def at_deadline(input_ids: Any, scores: Any) -> Any:
+            nonlocal hit
+            if time.perf_counter() >= deadline:
+                hit = True
+                scores[:] = -np.inf
+                scores[end] = 0.0
+            return scores
+
+        answer = self.model.create_chat_completion(
+            messages=messages, max_tokens=max_tokens, temperature=0.0, logits_processor=[at_deadline],
+        )
+        usage = answer.get("usage") or {}
+        text = answer["choices"][0]["message"].get("content") or ""
+        return text, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0), hit
+
+
+def _omp_threads() -> int | None:
+    """``$OMP_NUM_THREADS`` as a positive integer, or None."""
+    value = os.environ.get("OMP_NUM_THREADS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
