@@ -15,6 +15,7 @@ from optarium.cli.common import (
     console,
     print_json,
 )
+from optarium.cli.formulate import MODEL_FILE_OPTION
 
 app = typer.Typer(help="Run benchmark suites and audits.", no_args_is_help=True)
 
@@ -68,6 +69,7 @@ def nl(
     llm_model: str | None = typer.Option(None, "--llm-model", help="Model name (default $OPTARIUM_LLM_MODEL)."),
     llm_timeout: float | None = typer.Option(None, "--llm-timeout", help="Seconds one LLM answer may take, start to end [default: 120]."),
     llm_max_tokens: int | None = typer.Option(None, "--llm-max-tokens", help="Most tokens in one LLM answer [default: 4096]."),
+    llm_model_file: Path | None = MODEL_FILE_OPTION,
     rounds: int | None = typer.Option(None, "--rounds", min=0, help="Self-correction rounds (none with --replay) [default: 3]."),
     workers: int = typer.Option(1, "--workers", min=1, help="Problems run in parallel."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Run only the first K records."),
@@ -83,7 +85,7 @@ def nl(
     from optarium.formulate.llm import ReplayClient
 
     settings = settings_from(config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout,
-                             llm_max_tokens=llm_max_tokens, rounds=rounds)
+                             llm_max_tokens=llm_max_tokens, llm_model_file=llm_model_file, rounds=rounds)
     llm = ReplayClient(replay) if replay is not None else client_from(settings)
     with CountProgress(None, enabled=not as_json, label="bench nl") as progress:
         report = run_nl(dataset, llm, workers=workers, limit=limit, settings=settings, store=store,

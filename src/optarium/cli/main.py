@@ -112,12 +112,10 @@ app.command("equiv")(command(equiv))
 app.command("generate")(command(__import__("optarium.cli.generate", fromlist=["generate"]).generate))
 app.command("tune")(command(__import__("optarium.cli.tune", fromlist=["tune"]).tune))
 app.add_typer(__import__("optarium.cli.learn", fromlist=["app"]).app, name="learn")
-# TEMPORARY while the new commands are built (replaced by plain lines at integration)
-import importlib.util as _util  # noqa: E402
-
-for _name in ("robust", "bilevel"):
-    if _util.find_spec(f"optarium.cli.{_name}") is not None:
-        app.command(_name)(command(getattr(__import__(f"optarium.cli.{_name}", fromlist=[_name]), _name)))
+app.command("robust")(command(__import__("optarium.cli.robust", fromlist=["robust"]).robust))
+app.command("bilevel")(command(__import__("optarium.cli.bilevel", fromlist=["bilevel"]).bilevel))
+app.command("solve-stream")(command(__import__("optarium.cli.stream", fromlist=["solve_stream"]).solve_stream))
+app.command("serve")(command(__import__("optarium.cli.serve", fromlist=["serve"]).serve))
 
 
 # the word shown for an option's value in help, by its Python type (click's words)

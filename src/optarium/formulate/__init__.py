@@ -11,11 +11,14 @@ import types
 from typing import Any
 
 from optarium.formulate.llm import LLMCall, LLMClient, ReplayClient
+from optarium.formulate.local import LocalModel
 from optarium.formulate.pipeline import FormulateResult, formulate
 from optarium.formulate.sandbox import SandboxLimits
 from optarium.formulate.settings import FormulateSettings
 
-__all__ = ["FormulateResult", "FormulateSettings", "LLMCall", "LLMClient", "ReplayClient", "SandboxLimits", "formulate"]
+__all__ = [
+    "FormulateResult", "FormulateSettings", "LLMCall", "LLMClient", "LocalModel", "ReplayClient", "SandboxLimits", "formulate",
+]
 
 
 class _CallablePackage(types.ModuleType):
