@@ -5,8 +5,9 @@ Randomized Iterative Sketching" (ICML 2023, AdaSketch-Newton). Departures: block
 drawn by random reshuffling of a fixed partition (so their Gram factors are reused) instead of
 i.i.d. sketches; when the sketch misses the accuracy within ``max_sketch_epochs`` on an explicit
 matrix the step falls back to a sparse direct solve (the identity sketch), counted in
-``direct_solves``; when no penalty increase makes the step a descent direction the step is the
-merit's negative gradient. docs/nonlinear.md has the details and the benchmark.
+``direct_solves``; negative curvature along a step shifts the Hessian (as interior-point codes
+do); when no penalty increase makes the step a descent direction the step is the merit's
+negative gradient. docs/nonlinear.md has the details and the benchmark.
 """
 
 from __future__ import annotations
