@@ -14,7 +14,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 # pages whose every ```bash line starting with `optarium` and every ```python block is run
-PAGES = ["architecture.md", "solve.md", "blackbox.md", "equivalence.md", "formulate.md", "routing.md", "scheduling.md", "learn.md"]
+PAGES = [
+    "architecture.md", "solve.md", "blackbox.md", "equivalence.md", "formulate.md", "routing.md", "scheduling.md", "learn.md",
+    "robust.md", "bilevel.md", "nonlinear.md", "service.md",
+]
 
 
 def blocks(page: str, language: str) -> list[str]:
