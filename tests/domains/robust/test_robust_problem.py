@@ -73,3 +73,20 @@ def test_products_of_two_variables_and_mismatched_dimensions_are_refused() -> No
 
     with pytest.raises(InvalidModelError, match=r"mismatched dimensions: `cy` must have shape \(2,\)"):
         replace(p, cy=np.zeros(3))
+
+
+def test_a_budgeted_set_is_built_after_another_highs_solve_in_the_same_process() -> None:
+    """HiGHS keeps one thread scheduler per process: a sub-solve may not ask for another thread count."""
+    import subprocess
+    import sys
+
+    code = (
+        "import optarium\n"
+        "optarium.solve('examples/knapsack.lp', record=False)\n"
+        "from optarium.domains.robust.problem import Uncertainty\n"
+        "print(Uncertainty.budgeted([0, 0], [1, 1], 1).gamma)\n"
+    )
+    root = __import__("pathlib").Path(__file__).resolve().parents[3]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1.0"

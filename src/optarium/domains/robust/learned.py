@@ -86,7 +86,6 @@ class RecourseValues:
 
             second = problem.second
             h = new_highs()
-            h.setOptionValue("threads", 1)
             h.setOptionValue("mip_rel_gap", 1e-3)  # training labels: near-optimal values are enough
             lp = highspy.HighsLp()
             matrix = sp.csc_matrix(problem.Ay)
@@ -177,11 +176,27 @@ def _sample_xi(problem: RobustProblem, rng: np.random.Generator) -> np.ndarray:
 
 def train(problem: RobustProblem, xs: np.ndarray, xis: np.ndarray, values: np.ndarray, *, hidden: int = 32,
           epochs: int = 300, seed: int = 0) -> tuple[ValueNetwork, float]:
-    """Fit the network (Adam, mean squared error on standardised values); returns it and its validation MAE (original units)."""
+    """Fit the network (Adam, mean squared error on standardised values); returns it and its validation MAE (original units).
+
+    Trains on one thread (a network this small is fastest so) from ``seed``; the caller's torch
+    thread count and random state are as they were afterwards.
+    """
     import torch
 
-    torch.manual_seed(seed)
-    torch.set_num_threads(1)  # a network this small trains fastest on one thread, and leaves the other cores alone
+    threads = torch.get_num_threads()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        torch.set_num_threads(1)
+        try:
+            return _train(problem, xs, xis, values, hidden, epochs)
+        finally:
+            torch.set_num_threads(threads)
+
+
+def _train(problem: RobustProblem, xs: np.ndarray, xis: np.ndarray, values: np.ndarray, hidden: int,
+           epochs: int) -> tuple[ValueNetwork, float]:
+    import torch
+
     u = problem.uncertainty
     width = np.where(u.upper > u.lower, u.upper - u.lower, 1.0)
     z = np.concatenate([xs, (xis - u.lower) / width], axis=1)

@@ -50,7 +50,6 @@ def _highs(c: np.ndarray, A: Any, rl: np.ndarray, ru: np.ndarray, lo: np.ndarray
     h = new_highs()
     h.setOptionValue("mip_rel_gap", float(gap))
     h.setOptionValue("mip_abs_gap", 1e-9)
-    h.setOptionValue("threads", 1)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
     lp = highspy.HighsLp()
