@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import os
@@ -9,6 +10,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,6 +39,11 @@ _STATUS = {
 
 _banner_lock = threading.Lock()
 _banner_shown = False
+# HiGHS keeps one thread pool per process, sized by the first solve: a later solve that asks
+# for another thread count fails unless the pool is reset, which is safe only while no other
+# solve of this process is running
+_pool_lock = threading.Lock()
+_solves_running = 0
 
 
 def new_highs() -> highspy.Highs:
@@ -170,6 +177,23 @@ def _run(solver: Any) -> tuple[Any, bool]:
     return status, interrupted
 
 
+@contextlib.contextmanager
+def _thread_pool(threads: int | None) -> Iterator[None]:
+    """Run one solve; when it asks for a thread count, HiGHS's pool is started afresh at that size if it can be."""
+    global _solves_running
+    import highspy
+
+    with _pool_lock:
+        if threads is not None and _solves_running == 0:
+            highspy.Highs.resetGlobalScheduler(True)
+        _solves_running += 1
+    try:
+        yield
+    finally:
+        with _pool_lock:
+            _solves_running -= 1
+
+
 def _log_to_stderr(solver: Any) -> None:
     """Show HiGHS's log on standard error; its own console log would go to standard output."""
     solver.setOptionValue("output_flag", True)
@@ -219,7 +243,8 @@ class HighsBackend:
         if options.progress is not None:
             self._watch(solver, problem, options)
         started = time.perf_counter()
-        run_status, interrupted = _run(solver)
+        with _thread_pool(options.threads):
+            run_status, interrupted = _run(solver)
         seconds = time.perf_counter() - started
         if interrupted and solver.getInfo().primal_solution_status != 2:
             raise KeyboardInterrupt  # Ctrl-C before any point was found: nothing to keep
@@ -239,6 +264,9 @@ class HighsBackend:
         elif status == "optimal":
             bound = objective
         message = "" if run_status != highspy.HighsStatus.kError else "HiGHS reported an error during the solve"
+        if message and options.threads is not None:
+            message += (f" (threads={options.threads}: HiGHS runs one thread pool per process, and another solve "
+                        "running beside this one holds it at another size)")
         del solver
         if problem.A.nnz >= _LARGE:
             _release_freed_memory()
@@ -252,7 +280,9 @@ class HighsBackend:
         solver.setOptionValue("presolve", "off")
         to_highs(problem, solver, names=False)
         started = time.perf_counter()
-        if _run(solver)[1]:
+        with _thread_pool(settings.get("threads")):
+            stopped = _run(solver)[1]
+        if stopped:
             raise KeyboardInterrupt
         seconds += time.perf_counter() - started
         name = str(solver.getModelStatus()).split(".")[-1]

@@ -1,4 +1,4 @@
-"""A file read for a solve hands HiGHS's own copy of the model to the HiGHS backend, once."""
+"""The HiGHS backend: the reader's model solved once in place, and thread counts within HiGHS's one pool per process."""
 
 from __future__ import annotations
 
@@ -36,3 +36,21 @@ def test_a_problem_sent_to_another_process_leaves_the_solver_model_behind() -> N
     copy = pickle.loads(pickle.dumps(problem))
     assert READ_MODEL not in copy._cache and READ_MODEL in problem._cache
     assert copy.fingerprint() == problem.fingerprint()
+
+
+def test_a_thread_count_after_another_solve_in_the_same_process_still_solves() -> None:
+    """HiGHS sizes one thread pool per process at its first solve; a later threads=N must still work."""
+    import subprocess
+    import sys
+
+    code = (
+        "import optarium\n"
+        "first = optarium.solve('examples/knapsack.lp', record=False)\n"
+        "one = optarium.solve('examples/knapsack.lp', record=False, threads=1)\n"
+        "two = optarium.solve('examples/knapsack.lp', record=False, threads=2)\n"
+        "print(first.status, one.status, two.status, one.objective == first.objective)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["optimal", "optimal", "optimal", "True"]
