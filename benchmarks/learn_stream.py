@@ -161,7 +161,8 @@ def held_out(args: argparse.Namespace) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "learn_stream.json").write_text(json.dumps({"args": vars(args), **report, "rows": live.rows,
                                                            "contextual_rows": contextual_rows,
-                                                           "contextual_live": args.contextual_live}, indent=2, default=str) + "\n")
+                                                           "contextual_live": args.contextual_live},
+                                                          separators=(",", ":"), default=str) + "\n")  # 200 rows: compact
     try:
         import matplotlib
 
