@@ -164,6 +164,9 @@ class GPSampler:
         return min(10, max(4, 2 * dim))
 
     def suggest(self, history: History, n: int) -> list[Suggestion]:
+        n_design, early = self._design_left(history, n)
+        if n_design >= n and not early:
+            return self._design(history, n, n_design)  # no model yet: an ask from the shell skips importing torch
         import torch
 
         # Matrices of a few hundred rows: one thread is fastest, and many threads on a
@@ -179,12 +182,7 @@ class GPSampler:
         import numpy as np
 
         observed = [t for t in history.complete if math.isfinite(history.loss(t))]
-        design = design_size(history.space, self.initial_points(history.space.dim))
-        n_design = max(0, design - len(history.trials))
-        if len(observed) < 2 or len({history.loss(t) for t in observed}) < 2:
-            n_design = n
-        # on a discrete space the design may end early, once the model has signal (see :mod:`design`)
-        early = n_design > 0 and may_stop_early(history.space, len({history.loss(t) for t in observed}), design)
+        n_design, early = self._design_left(history, n)
         if n_design and not early:
             return self._design(history, n, n_design) + self._suggest_after_design(history, n, n_design)
         encoder = Encoder(history.space)
@@ -235,6 +233,17 @@ class GPSampler:
             fantasies.append(point)
             model.condition(X, y)
         return out
+
+    def _design_left(self, history: History, n: int) -> tuple[int, bool]:
+        """How many design points are still to ask (``n`` while fewer than two different results are
+        in), and whether a discrete space's design may end early, once the model has signal (see :mod:`design`)."""
+        observed = [t for t in history.complete if math.isfinite(history.loss(t))]
+        design = design_size(history.space, self.initial_points(history.space.dim))
+        n_design = max(0, design - len(history.trials))
+        if len(observed) < 2 or len({history.loss(t) for t in observed}) < 2:
+            n_design = n
+        early = n_design > 0 and may_stop_early(history.space, len({history.loss(t) for t in observed}), design)
+        return n_design, early
 
     def _design(self, history: History, n: int, n_design: int) -> list[Suggestion]:
         """The first ``min(n, n_design)`` points of the design: Sobol, or the whole space
