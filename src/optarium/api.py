@@ -69,9 +69,10 @@ def solve(
     cross_check: bool = False,
     record: bool = True,
     progress: ProgressCallback | None = None,
-    planner: Planner | None = None,
+    planner: Planner | str | None = None,
     solver_log: bool = False,
     global_optimum: bool = False,
+    start: dict[str, float] | None = None,
     **params: Any,
 ) -> Solution[Any]:
     """Solve a model file, MathProgram, Pyomo or PuLP model; check the answer; record the run.
@@ -81,7 +82,9 @@ def solve(
     ``record=False`` skips it. ``solver_log=True`` shows the backend's own log on
     standard error (HiGHS, SCIP, CP-SAT; like Pyomo's ``tee=True``). ``planner`` replaces the rule planner for
     ``solver="auto"``. Extra keyword arguments go to the backend unchanged
-    (e.g. ``presolve="off"``).
+    (e.g. ``presolve="off"``). ``planner`` may also be a name: ``"rules"``, ``"tuned"`` or ``"learned"``
+    (the selector of :mod:`optarium.learn.select`). ``start`` (variable name -> value, some or all
+    variables) is handed to HiGHS or SCIP as a hint; the answer is verified as always.
 
     For a Pyomo or PuLP model, a verified point is written back into the model's
     variables (``m.x[k].value``, ``v.varValue``) and ``solution.values`` is keyed by
@@ -92,6 +95,9 @@ def solve(
     (see docs/nonlinear.md).
     """
     if _nonlinear(source):
+        if start is not None or isinstance(planner, str):
+            raise OptionError("start" if start is not None else "planner", "given", "left out for a nonlinear model "
+                              "(a start and the named planners are for LP, MILP and QP)")
         from optarium.domains.nonlinear.solve import solve_nonlinear
 
         return solve_nonlinear(
@@ -102,9 +108,13 @@ def solve(
     from optarium.flow import solve_problem
     from optarium.solvers.base import SolveOptions
 
-    options = SolveOptions(time_limit, rel_gap, threads, seed, params, progress, solver_log=solver_log)
+    if isinstance(planner, str):
+        planner = named_planner(planner)
+    options = SolveOptions(time_limit, rel_gap, threads, seed, params, progress, solver_log=solver_log, start=start)
     started = time.perf_counter()
     problem, described, reader, link = _load(source, keep_model=True)
+    if start is not None:
+        problem.start_arrays(start)  # a bad start is refused before anything is planned or recorded
     read_seconds = time.perf_counter() - started
     try:
         solution = solve_problem(
@@ -138,8 +148,26 @@ def _nonlinear(source: Any) -> bool:
 # the names a backend parameter may not take: they are solve()'s own arguments
 SOLVE_ARGUMENTS = (
     "source", "solver", "time_limit", "store", "rel_gap", "threads", "seed", "cross_check", "record",
-    "progress", "planner", "solver_log", "global_optimum",
+    "progress", "planner", "solver_log", "global_optimum", "start",
 )
+PLANNERS = ("rules", "tuned", "learned")
+
+
+def named_planner(name: str) -> Planner:
+    """The math-program planner called ``name``: ``rules``, ``tuned`` (the default) or ``learned``."""
+    if name == "rules":
+        from optarium.plan.rules import MathRules
+
+        return MathRules()
+    if name == "tuned":
+        from optarium.plan.tuned import TunedPlanner
+
+        return TunedPlanner()
+    if name == "learned":
+        from optarium.learn.select import SelectorPlanner
+
+        return SelectorPlanner()
+    raise OptionError("planner", name, "one of " + ", ".join(PLANNERS))
 
 
 def check_params(params: dict[str, Any]) -> None:

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 SOLVE_FLAGS = {
     "source": "the MODEL argument", "solver": "--solver", "time_limit": "--time-limit", "store": "--store",
     "rel_gap": "--gap", "threads": "--threads", "seed": "--seed", "cross_check": "--cross-check",
-    "record": "--record/--no-record", "progress": "", "planner": "", "solver_log": "--solver-log",
-    "global_optimum": "--global",
+    "record": "--record/--no-record", "progress": "", "planner": "--planner", "solver_log": "--solver-log",
+    "global_optimum": "--global", "start": "--start",
 }
 
 
@@ -96,9 +96,13 @@ def solve(
     cross_check: bool | None = typer.Option(None, "--cross-check/--no-cross-check", help="Solve again with a second backend and compare."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the solution: .json or .sol; with many models, an existing folder."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="With many models: how many to solve at a time, each in a worker process."),
+    ray: bool = typer.Option(False, "--ray", help="With many models: solve them as Ray tasks ($RAY_ADDRESS, else a local cluster)."),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="With many models: join the Ray cluster at HOST:PORT (or auto); implies --ray."),
     record: bool | None = typer.Option(None, "--record/--no-record", help="Record the run in the store (default: yes)."),
     solver_log: bool | None = typer.Option(None, "--solver-log/--no-solver-log", help="Show the backend's own log on stderr."),
     global_optimum: bool = typer.Option(False, "--global", help="Nonlinear models: ask for a proven global optimum (SCIP)."),
+    start: Path | None = typer.Option(None, "--start", help="A .sol file (`name value` lines, some or all variables): a hint for HiGHS or SCIP, never trusted."),
+    planner: str | None = typer.Option(None, "--planner", help="With --solver auto: rules, tuned (default) or learned (the per-instance selector)."),
     config: Path | None = CONFIG_OPTION,
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
@@ -123,15 +127,36 @@ def solve(
         _check_output(output)
     settings = settings_from(config, solver=solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed,
                              params=param, cross_check=cross_check, record=record, solver_log=solver_log)
+    if planner is not None:
+        from optarium.api import PLANNERS
+
+        if planner not in PLANNERS:
+            raise OptionError("--planner", planner, "one of " + ", ".join(PLANNERS))
+    hint = None
+    if start is not None:
+        from optarium.problem.io import read_start
+
+        if len(models) > 1:
+            raise OptionError("--start", str(start), "given with one model only (a start names one model's variables)")
+        hint = read_start(start)
     if len(models) > 1:
-        return _solve_many(models, settings, store, jobs, output, as_json=as_json, quiet=quiet, global_optimum=global_optimum)
+        if planner is not None:
+            raise OptionError("--planner", planner, "given with one model only for now (solve the files one at a time)")
+        return _solve_many(models, settings, store, jobs, output, as_json=as_json, quiet=quiet, global_optimum=global_optimum,
+                           ray=ray or ray_address is not None, ray_address=ray_address)
     single = models[0]
-    with LiveProgress(enabled=not (as_json or quiet or settings.solver_log)) as progress:
-        solution = run_solve(
-            single, solver=settings.solver, time_limit=settings.time_limit, store=store, rel_gap=settings.rel_gap,
-            threads=settings.threads, seed=settings.seed, cross_check=settings.cross_check, record=settings.record,
-            progress=progress, solver_log=settings.solver_log, global_optimum=global_optimum, **settings.params,
-        )
+    try:
+        with LiveProgress(enabled=not (as_json or quiet or settings.solver_log)) as progress:
+            solution = run_solve(
+                single, solver=settings.solver, time_limit=settings.time_limit, store=store, rel_gap=settings.rel_gap,
+                threads=settings.threads, seed=settings.seed, cross_check=settings.cross_check, record=settings.record,
+                progress=progress, solver_log=settings.solver_log, global_optimum=global_optimum, planner=planner,
+                start=hint, **settings.params,
+            )
+    except OptionError as error:
+        if error.name != "start":
+            raise
+        raise OptionError(f"--start {start}", error.value, error.expected) from None
     if output is not None:
         text = solution.to_json() if output.suffix.lower() == ".json" else solution.to_sol()
         try:
@@ -207,7 +232,7 @@ def _solve_one(
 
 def _solve_many(
     models: list[Path], settings: SolveSettings, store: str | None, jobs: int, output: Path | None, *, as_json: bool, quiet: bool,
-    global_optimum: bool = False,
+    global_optimum: bool = False, ray: bool = False, ray_address: str | None = None,
 ) -> int:
     """Solve each file as its own run, ``jobs`` at a time; print a table (or a JSON list); the worst exit code."""
     folder = None if output is None else str(output)
@@ -220,7 +245,9 @@ def _solve_many(
     interrupted = False
     with CountProgress(len(models), enabled=not (as_json or quiet)) as progress:
         try:
-            if jobs == 1:
+            if ray:
+                _solve_on_ray(names, settings, store, folder, jobs, done, progress, global_optimum, ray_address)
+            elif jobs == 1:
                 for index, name in enumerate(names):
                     done[index] = progress.advance(_solve_one(name, settings, store, folder, global_optimum))
                     if done[index]["status"] == "interrupted":
@@ -288,6 +315,21 @@ def _solve_in_workers(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _solve_on_ray(
+    names: list[str], settings: SolveSettings, store: str | None, folder: str | None, jobs: int,
+    done: dict[int, dict[str, Any]], progress: CountProgress, global_optimum: bool, address: str | None,
+) -> None:
+    """Solve ``names`` as Ray tasks, ``jobs`` at a time, each recording its run in the shared store itself."""
+    from optarium.distributed import ray_map, shared_store_url
+
+    url = shared_store_url(store) if settings.record or store is not None else None
+    where = None if folder is None else str(Path(folder).resolve())
+    # a worker's folder is not ours: it gets absolute paths, the rows keep the names given
+    calls = [(str(Path(name).resolve()), settings, url, where, global_optimum) for name in names]
+    for index, row in ray_map(_solve_one, calls, jobs=jobs, address=address, store_url=url, log_to_driver=False):
+        done[index] = progress.advance({**row, "file": names[index]})
 
 
 def _show_table(rows: list[dict[str, Any]]) -> None:

@@ -6,14 +6,12 @@ Security-Constrained Unit Commitment Problems", INFORMS J. Computing 2021): the
 :mod:`optarium.learn.embed`, kept by :func:`optarium.learn.select.remember`) vote on
 each integer variable (matched by name); where at least ``confidence`` of them took
 the same value, that value enters the start. The start is handed to HiGHS as a
-partial solution, which HiGHS completes (or drops) itself; it is a hint, never a
+partial solution, which HiGHS or SCIP completes (or drops) itself; it is a hint, never a
 constraint, and the answer is verified as every answer is. Departures: MIPLearn
 trains one classifier per variable on many solved instances and can also fix
 variables (a heuristic that may cut off the optimum); here the prediction is the
-neighbours' agreement, and nothing is fixed.
-
-Until ``HighsBackend`` takes a start itself, :class:`HintedHighs` is HiGHS with the
-start set after the model is passed (the rest of the backend's solve, shortened).
+neighbours' agreement, and nothing is fixed. The start goes to the backend through the
+flow's ``start`` option (HiGHS ``setSolution``, SCIP a partial solution).
 """
 
 from __future__ import annotations
@@ -25,12 +23,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optarium.plan import Plan
-from optarium.solvers.highs import HighsBackend
 
 if TYPE_CHECKING:
     from optarium.problem.program import MathProgram
     from optarium.solution import Solution
-    from optarium.solvers.base import RawResult, SolveOptions
     from optarium.store.base import Store
 
 KIND = "math_program"
@@ -49,6 +45,11 @@ class Start:
     def share(self) -> float:
         """Share of the integer variables the start gives a value."""
         return len(self.values) / self.n_integer if self.n_integer else 0.0
+
+    def named(self, problem: MathProgram) -> dict[str, float]:
+        """The start as the flow's ``start`` option takes it: variable name -> value."""
+        names = _names(problem)
+        return {names[j]: value for j, value in sorted(self.values.items())}
 
     def reason(self) -> str:
         near = ", ".join(f"{name} (distance {apart:.3f})" for name, apart in self.neighbours)
@@ -125,56 +126,12 @@ def predict_start(problem: MathProgram, store: Store, *, k: int = 5, confidence:
     return Start(start, [(str(known[fp]["name"]), apart) for apart, fp in nearest], len(integer))
 
 
-class HintedHighs(HighsBackend):
-    """HiGHS with a partial solution set before the solve."""
-
-    def __init__(self, start: dict[int, float]):
-        self.start = dict(start)
-
-    def solve(self, problem: MathProgram, options: SolveOptions, plan: Plan | None = None) -> RawResult:
-        import highspy
-
-        from optarium.errors import OptionError
-        from optarium.solvers import highs as module
-        from optarium.solvers.base import RawResult
-
-        options = options.with_plan(plan)
-        solver = module.new_highs()
-        settings: dict[str, Any] = dict(options.params)
-        if options.time_limit is not None:
-            settings["time_limit"] = float(options.time_limit)
-        if options.threads is not None:
-            settings["threads"] = int(options.threads)
-        if options.rel_gap is not None:
-            settings["mip_rel_gap"] = float(options.rel_gap)
-        for key, value in settings.items():
-            if solver.setOptionValue(key, value) == highspy.HighsStatus.kError:
-                raise OptionError(f"highs:{key}", value, "a valid HiGHS option (see the HiGHS options list)")
-        module.to_highs(problem, solver, names=False)
-        if self.start:
-            index = np.array(sorted(self.start), dtype=np.int32)
-            solver.setSolution(len(index), index, np.array([self.start[int(j)] for j in index], dtype=np.float64))
-        started = time.perf_counter()
-        _, interrupted = module._run(solver)
-        seconds = time.perf_counter() - started
-        name = str(solver.getModelStatus()).split(".")[-1]
-        if name == "kUnboundedOrInfeasible":
-            return self._resolve_infeasible_or_unbounded(problem, settings, seconds)
-        status = "interrupted" if interrupted else module._STATUS.get(name, "error")
-        info = solver.getInfo()
-        x = objective = None
-        if info.primal_solution_status == 2:
-            x = np.asarray(solver.getSolution().col_value, dtype=np.float64)
-            objective = float(info.objective_function_value)
-        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
-        return RawResult(status, objective, bound, x, name, seconds)
-
-
 def solve_warm(
     problem: MathProgram,
     store: Store | str | None = None,
     *,
     start: Start | None = None,
+    solver: str = "highs",
     k: int = 5,
     confidence: float = CONFIDENCE,
     time_limit: float | None = None,
@@ -182,13 +139,14 @@ def solve_warm(
     record: bool = True,
     **params: Any,
 ) -> Solution[Any]:
-    """Solve ``problem`` with HiGHS from the start its nearest solved neighbours predict; verify; record.
+    """Solve ``problem`` with ``solver`` (HiGHS or SCIP) from the start its nearest solved neighbours predict.
 
     ``start`` overrides the prediction. Without a near solved neighbour the solve is cold and the
-    plan says so. The start is in ``solution.extra["warm_start"]``.
+    plan says so. The answer is verified and (with ``record``) recorded by the one flow; the start
+    is in ``solution.extra["warm_start"]``.
     """
-    from optarium import kinds
-    from optarium.flow import attempt, to_run
+    from optarium.flow import solve_problem
+    from optarium.learn.select import FixedPlanner
     from optarium.solvers.base import SolveOptions
     from optarium.store.base import open_store
 
@@ -197,18 +155,18 @@ def solve_warm(
     if start is None:
         start = predict_start(problem, handle, k=k, confidence=confidence)
     reason = start.reason() if start is not None else "no solved instance near enough: a cold start"
-    plan = Plan("highs", dict(params), reason, "learned")
-    spec = kinds.of(problem)
-    options = SolveOptions(time_limit=time_limit, threads=threads)
-    planned = time.perf_counter()
-    solution = attempt(spec, problem, HintedHighs({} if start is None else start.values), options, plan)
-    solution.timings["plan"] = planned - started
+    plan = Plan(solver, dict(params), reason, "learned")
+    options = SolveOptions(time_limit=time_limit, threads=threads,
+                           start=start.named(problem) if start is not None and start.values else None)
+    predicted = time.perf_counter() - started
+    solution = solve_problem(problem, options=options, store=handle, record=record, planner=FixedPlanner(plan),
+                             source="warm start")
+    solution.timings["plan"] += predicted
     solution.extra["warm_start"] = {"hinted": 0 if start is None else len(start.values),
                                     "share": 0.0 if start is None else start.share,
                                     "neighbours": [] if start is None else [name for name, _ in start.neighbours]}
     if record:
         from optarium.learn.select import remember
 
-        solution.run_id = handle.record_run(to_run(spec, problem, solution, "warm start", options))
         remember([problem], handle)
     return solution

@@ -412,3 +412,33 @@ def write_problem(problem: MathProgram, path: str | os.PathLike[str]) -> Path:
     else:
         file.write_bytes(data)
     return file
+
+
+def read_start(path: str | os.PathLike[str]) -> dict[str, float]:
+    """A start from a ``.sol`` file: one ``name value`` line per variable (what ``optarium solve -o x.sol`` writes).
+
+    Lines starting with ``#``, ``=obj=``/``=status=`` and SCIP's ``objective value:`` header are skipped; a
+    third column (SCIP's ``(obj:...)``) is ignored. A missing file, a line without a number, or no variable at
+    all is an :class:`~optarium.errors.InputFileError` naming the line.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise InputFileError(str(file), "no such file (a .sol file with one `name value` line per variable)")
+    try:
+        text = file.read_text(errors="replace")
+    except OSError as error:
+        raise InputFileError(str(file), f"cannot read: {error.strerror or error}") from None
+    start: dict[str, float] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        words = line.split()
+        if not words or words[0].startswith(("#", "=")) or line.lower().startswith(("objective value:", "solution status:")):
+            continue
+        try:
+            start[words[0]] = float(words[1]) if len(words) > 1 else float("nan")
+        except ValueError:
+            start[words[0]] = float("nan")
+        if not np.isfinite(start[words[0]]):
+            raise InputFileError(str(file), f"line {number}: `{line.strip()[:60]}` is not `name value` with a finite number")
+    if not start:
+        raise InputFileError(str(file), "no `name value` line: nothing to start from")
+    return start

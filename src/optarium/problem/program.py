@@ -424,6 +424,34 @@ class MathProgram:
         self._cache["fingerprint"] = value
         return value
 
+    def start_arrays(self, start: dict[str, float]) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
+        """A start (variable name -> value) as column indices (sorted) and values, for a backend's hint.
+
+        A name that is not a variable, a value that is not a finite number, or one outside the
+        variable's bounds (1e-9 apart) is an :class:`~optarium.errors.OptionError` naming it.
+        """
+        from optarium.errors import OptionError
+
+        index = self._cache.get("name_index")
+        if index is None:
+            index = self._cache["name_index"] = {name: j for j, name in enumerate(self.var_names)}
+        pairs = []
+        for name, value in start.items():
+            j = index.get(name)
+            if j is None:
+                raise OptionError("start", name, f"a variable of {self.name}")
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise OptionError("start", f"{name}={value!r}", "finite numbers") from None
+            lower, upper = self.col_lower[j], self.col_upper[j]
+            if not np.isfinite(number) or number < lower - 1e-9 or number > upper + 1e-9:
+                raise OptionError("start", f"{name}={value!r}", f"values within the variable's bounds [{lower:g}, {upper:g}]")
+            pairs.append((j, number))
+        pairs.sort()
+        return (np.array([j for j, _ in pairs], dtype=np.int32),
+                np.array([value for _, value in pairs], dtype=np.float64))
+
     def __repr__(self) -> str:
         return (
             f"MathProgram(name={self.name!r}, class={self.problem_class}, sense={self.sense}, "

@@ -60,6 +60,8 @@ class SolveOptions:
     """Options every backend understands; ``params`` are passed to the backend as they are.
 
     ``solver_log`` asks the backend to show its own log on standard error (never standard output).
+    ``start`` is a hint (variable name -> value, all or some variables) for the backends that take one
+    (HiGHS, SCIP); never trusted: the answer is verified as every answer is.
     """
 
     time_limit: float | None = None
@@ -69,6 +71,7 @@ class SolveOptions:
     params: dict[str, Any] = field(default_factory=dict)
     progress: ProgressCallback | None = None
     solver_log: bool = False
+    start: dict[str, float] | None = None
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not (self.time_limit > 0 and math.isfinite(self.time_limit)):
@@ -89,14 +92,21 @@ class SolveOptions:
         return replace(self, params={**plan.params, **self.params})
 
     def recorded(self) -> dict[str, Any]:
-        """The options as the store keeps them."""
-        return {
+        """The options as the store keeps them (a start as its size and a digest of its values)."""
+        kept = {
             "time_limit": self.time_limit,
             "rel_gap": self.rel_gap,
             "threads": self.threads,
             "seed": self.seed,
             "params": {key: _plain(value) for key, value in self.params.items()},
         }
+        if self.start is not None:
+            import hashlib
+            import json
+
+            text = json.dumps(sorted(self.start.items())).encode()
+            kept["start"] = {"variables": len(self.start), "sha256": hashlib.sha256(text).hexdigest()[:16]}
+        return kept
 
 
 def _plain(value: Any) -> Any:

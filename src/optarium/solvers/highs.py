@@ -238,6 +238,9 @@ class HighsBackend:
                 raise OptionError(f"highs:{key}", value, "a valid HiGHS option (see the HiGHS options list)")
         if read_model is None:
             to_highs(problem, solver, names=False)
+        if options.start is not None:
+            index, values = problem.start_arrays(options.start)
+            solver.setSolution(len(index), index, values)
         if options.solver_log:
             _log_to_stderr(solver)
         if options.progress is not None:

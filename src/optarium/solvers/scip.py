@@ -138,6 +138,8 @@ class ScipBackend:
             except (KeyError, LookupError, ValueError, TypeError):
                 raise OptionError(f"scip:{key}", value, "a valid SCIP parameter (see `scip -c 'set'`)") from None
         variables = self._build(model, problem)
+        if options.start is not None:
+            self._hint(model, variables, *problem.start_arrays(options.start))
         if options.progress is not None:
             model.includeEventhdlr(_ProgressHandler(options), "optarium_progress", "reports progress")
         started = time.perf_counter()
@@ -183,6 +185,14 @@ class ScipBackend:
         if model.getNSols() > 0:
             return RawResult("unbounded", solver_status="inforunbd", seconds=seconds)
         return RawResult("error", solver_status="inforunbd", seconds=seconds, message="SCIP could not tell infeasible from unbounded")
+
+    @staticmethod
+    def _hint(model: Any, variables: list[Any], index: Any, values: Any) -> None:
+        """A partial solution for SCIP to complete (its completesol heuristic), or a full one to check."""
+        hint = model.createPartialSol()
+        for j, value in zip(index.tolist(), values.tolist(), strict=True):
+            model.setSolVal(hint, variables[j], value)
+        model.addSol(hint)
 
     @staticmethod
     def _build(model: Any, problem: MathProgram, zero_objective: bool = False) -> list[Any]:
