@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +20,7 @@ from optarium.learn.select import (
     SelectorPlanner,
     collect,
     config_key,
+    cross_validate,
     remember,
 )
 from optarium.store.base import Store, open_store
@@ -119,3 +123,51 @@ def test_the_candidates_are_each_solvers_defaults_and_the_familys_tuned_configur
         ("highs", {}), ("scip", {}), ("highs", {"mip_heuristic_effort": 0.2})]
     assert plans[-1].reason == "tuned configuration tuned.highs.multiple_knapsack v1"
     assert len(candidate_plans(generate("set_cover", 7, **COVER), store)) == 2
+
+
+def two_families(cover_costs: dict[str, float], knapsack_costs: dict[str, float]) -> list[Neighbour]:
+    cover = [neighbour(f"cover{s}", embed(generate("set_cover", s, **COVER)), cover_costs) for s in range(5)]
+    knapsack = [neighbour(f"knap{s}", embed(generate("multiple_knapsack", s, **KNAPSACK)), knapsack_costs) for s in range(5)]
+    return cover + knapsack
+
+
+def test_the_regression_picks_another_configuration_than_the_single_best_where_it_is_surely_faster() -> None:
+    selector = Selector(two_families({HIGHS: 1.0, SCIP: 3.0}, {HIGHS: 4.0, SCIP: 0.5}), k=3, method="ridge")
+    on_knapsack = selector.predict(embed(generate("multiple_knapsack", 9, **KNAPSACK)))
+    assert selector.reference == SCIP and on_knapsack is not None and on_knapsack.key == SCIP
+    on_cover = selector.predict(embed(generate("set_cover", 9, **COVER)))
+    assert on_cover is not None and on_cover.key == HIGHS
+    assert on_cover.predicted[HIGHS] < on_cover.predicted[SCIP]
+
+
+def test_the_regression_keeps_the_single_best_where_the_predicted_saving_is_below_the_margin() -> None:
+    neighbours = two_families({HIGHS: 1.0, SCIP: 1.05}, {HIGHS: 4.0, SCIP: 0.5})
+    cover = embed(generate("set_cover", 9, **COVER))
+    kept = Selector(neighbours, k=3, margin=0.1).predict(cover)
+    assert kept is not None and kept.key == SCIP
+    taken = Selector(neighbours, k=3, margin=0.0, agreement=0.5).predict(cover)
+    assert taken is not None and taken.key == HIGHS
+    with pytest.raises(ValueError, match="`method` must be one of ridge, vote"):
+        Selector(neighbours, method="svm")
+
+
+def test_cross_validation_scores_a_selector_on_held_out_folds_of_the_remembered_instances() -> None:
+    neighbours = two_families({HIGHS: 1.0, SCIP: 3.0}, {HIGHS: 4.0, SCIP: 0.5})
+    assert cross_validate(neighbours, folds=5, k=3, method="vote") == pytest.approx(math.sqrt(2 * 1.5) - 1, rel=1e-6)
+
+
+def test_solve_planner_learned_by_name_and_on_the_command_line_says_what_it_predicted(store: Store, tmp_path: Path) -> None:
+    from optarium.problem.io import write_problem
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    collect([generate("set_cover", seed, **COVER) for seed in range(3)], url, time_limit=10)
+    problem = generate("set_cover", 50, **COVER)
+    solution = optarium.solve(problem, store=url, planner="learned", record=False)
+    assert solution.verified and solution.plan is not None and solution.plan.source == "learned"
+    write_problem(problem, tmp_path / "sc.mps")
+    done = subprocess.run([str(Path(sys.executable).parent / "optarium"), "solve", str(tmp_path / "sc.mps"),
+                           "--planner", "learned", "--store", url], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "learned selector: 3 nearest solved instances" in " ".join(done.stdout.split())
+    with pytest.raises(optarium.errors.OptionError, match="`planner` must be one of rules, tuned, learned"):
+        optarium.solve(problem, store=url, planner="bandit")

@@ -6,16 +6,26 @@ written by :func:`remember`. :meth:`Selector.from_store` joins them with the
 store's recorded runs of math programs: for each remembered instance and each
 configuration (backend plus parameters, as the run's plan gave them) the mean
 ``log(cost + 1 s)``, where an unsolved run costs twice its seconds (PAR-2, its
-time limit). For a new instance the ``k`` nearest remembered instances vote:
-each configuration that at least half of them ran gets the distance-weighted
-mean of their costs as its prediction, and the lowest prediction wins.
+time limit).
 
-This is k-nearest-neighbour algorithm selection over FORGE-style instance
-embeddings ("FORGE: Foundational Optimization Representations from Graph
-Embeddings", 2025, uses its learned embeddings to cluster instances and guide
-the solver); here the embedding is the untrained WL histogram of
-:mod:`optarium.learn.embed`, and the guide is a choice among recorded
-configurations, not a prediction inside the solver.
+``method="ridge"`` (the default) is per-instance algorithm selection by ridge
+regression of log run time on instance features, after SATzilla (Xu et al.,
+"SATzilla: Portfolio-based Algorithm Selection for SAT", JAIR 2008): the single
+best configuration on the remembered instances is the reference, and ridge
+regressions on the embedding predict the reference's log cost and each other
+configuration's log cost minus the reference's, bagged over bootstrap samples
+(the bags' median is the prediction). A new instance gets another configuration
+than the reference only where its predicted saving exceeds ``margin`` (log units)
+and at least ``agreement`` of the bags predict a saving. Departures from
+SATzilla: differences to a reference rather than absolute times per solver, no
+quadratic basis expansion, and the bags' agreement as the confidence test.
+``method="vote"``: the ``k`` nearest remembered instances vote (each configuration
+that at least half of them ran gets the distance-weighted mean of their costs).
+Either way a configuration is a candidate only where at least half of the ``k``
+nearest ran it, and nothing is predicted beyond ``threshold`` of every remembered
+instance. Departures: the embedding is the untrained WL histogram of
+:mod:`optarium.learn.embed`, not FORGE's learned one ("FORGE: Foundational
+Optimization Representations from Graph Embeddings", 2025).
 """
 
 from __future__ import annotations
@@ -42,7 +52,16 @@ COUNTED = (*SOLVED, "time_limit", "feasible")
 # beyond this embedding distance the nearest solved instance is not taken as similar
 THRESHOLD = 0.2
 RUN_LIMIT = 1_000_000
-_MODELS: dict[tuple[str, int, int, float], tuple[Selector, int]] = {}
+METHODS = ("ridge", "vote")
+# the regression needs this many remembered instances with the reference's runs; with fewer, the neighbours vote
+MIN_FOREST = 8
+MARGIN = 0.1
+AGREEMENT = 0.7
+ALPHA = 1.0
+BAGS = 32
+# the log-cost difference a configuration gets where it never ran (it is then no candidate anyway)
+UNRUN = 2.0
+_MODELS: dict[tuple[Any, ...], tuple[Selector, int]] = {}
 
 
 def config_key(solver: str, params: dict[str, Any]) -> str:
@@ -115,20 +134,37 @@ class Prediction:
 
 
 class Selector:
-    """k nearest remembered instances, each with its recorded cost per configuration."""
+    """Remembered instances with their recorded cost per configuration, and the model that chooses among them."""
 
-    def __init__(self, neighbours: Sequence[Neighbour], k: int = 3, threshold: float = THRESHOLD):
-        """``neighbours``: the remembered instances; ``k``: how many vote; ``threshold``: the farthest a voter may be."""
+    def __init__(self, neighbours: Sequence[Neighbour], k: int = 3, threshold: float = THRESHOLD, *,
+                 method: str = "ridge", margin: float = MARGIN, agreement: float = AGREEMENT, alpha: float = ALPHA,
+                 seed: int = 0):
+        """``neighbours``: the remembered instances; ``k``: how many are near (they vote with ``method="vote"``);
+        ``threshold``: the farthest a near instance may be; ``margin``, ``agreement``: how sure the regression must be.
+        """
         if not isinstance(k, int) or k < 1:
             raise ValueError(f"`k` must be a positive integer, got {k!r}")
+        if method not in METHODS:
+            raise ValueError(f"`method` must be one of {', '.join(METHODS)}, got {method!r}")
+        if not (margin >= 0 and 0 <= agreement <= 1):
+            raise ValueError(f"`margin >= 0` and `0 <= agreement <= 1` must hold, got {margin=}, {agreement=}")
         self.neighbours = list(neighbours)
         self.k = k
         self.threshold = threshold
+        self.method = method
+        self.margin = margin
+        self.agreement = agreement
+        self.alpha = alpha
+        self.seed = seed
         self._same: list[Neighbour] = []
         self._matrix: Any = None
+        self._model: Any = None
+        self._model_for: list[Neighbour] | None = None
+        self.reference: str | None = None
+        self.outputs: list[str] = []
 
     @classmethod
-    def from_store(cls, store: Store, k: int = 3, threshold: float = THRESHOLD) -> Selector:
+    def from_store(cls, store: Store, k: int = 3, threshold: float = THRESHOLD, **settings: Any) -> Selector:
         """A selector over every remembered instance that has recorded runs in ``store``."""
         known = _embeddings(store)
         logs: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -151,7 +187,25 @@ class Selector:
                       params[fingerprint], labels[fingerprint])
             for fingerprint, by_key in logs.items()
         ]
-        return cls(neighbours, k, threshold)
+        return cls(neighbours, k, threshold, **settings)
+
+    def _fit(self, same: list[Neighbour]) -> None:
+        """The reference (lowest mean log cost among the configurations run on every instance) and the regression."""
+        import numpy as np
+
+        self._model_for, self._model, self.reference, self.outputs = same, None, None, []
+        common = set.intersection(*(set(n.costs) for n in same)) if same else set()
+        if not common:
+            return
+        self.reference = min(sorted(common), key=lambda key: sum(n.costs[key] for n in same))
+        if self.method != "ridge" or len(same) < MIN_FOREST:
+            return
+        others = sorted({key for n in same for key in n.costs} - {self.reference})
+        self.outputs = [self.reference, *others]
+        X = np.array([n.vector for n in same], dtype=np.float64)
+        Y = np.array([[n.costs[self.reference]] + [n.costs[key] - n.costs[self.reference] if key in n.costs else UNRUN
+                                                    for key in others] for n in same])
+        self._model = _BaggedRidge(X, Y, bags=BAGS, alpha=self.alpha, seed=self.seed)
 
     def predict(self, vector: Sequence[float]) -> Prediction | None:
         """The configuration with the lowest predicted cost, or None when nothing remembered is near enough."""
@@ -164,44 +218,101 @@ class Selector:
             return None
         if len(same) != len(self._same) or any(a is not b for a, b in zip(same, self._same, strict=True)):
             self._same, self._matrix = same, np.array([n.vector for n in same], dtype=np.float64)
+        same = self._same
         apart = distances(vector, self._matrix)
         order = sorted(range(len(same)), key=lambda index: (float(apart[index]), same[index].name))
         nearest = [(float(apart[index]), same[index]) for index in order[: self.k] if apart[index] <= self.threshold]
         if not nearest:
             return None
-        weights = [1.0 / (apart + 1e-3) for apart, _ in nearest]
+        counts: dict[str, int] = defaultdict(int)
+        for _, neighbour in nearest:
+            for key in neighbour.costs:
+                counts[key] += 1
+        enough = [key for key in counts if 2 * counts[key] >= len(nearest)]
+        if not enough:
+            return None
+        labels = {key: next(n.labels[key] for _, n in nearest if key in n.labels) for key in enough}
+        if self._model_for is not same:
+            self._fit(same)
+        if self._model is not None and self.reference in enough:
+            predicted, best = self._regression_choice(vector, enough)
+        else:
+            predicted, best = self._vote(nearest, enough)
+        source = next(n for _, n in nearest if best in n.costs)
+        return Prediction(best.split(" ", 1)[0], dict(source.params[best]), best, predicted, labels,
+                          [(n.name, apart) for apart, n in nearest])
+
+    def _vote(self, nearest: list[tuple[float, Neighbour]], enough: list[str]) -> tuple[dict[str, float], str]:
+        """The distance-weighted mean cost of each configuration among the nearest, and the lowest."""
         sums: dict[str, float] = defaultdict(float)
         totals: dict[str, float] = defaultdict(float)
-        counts: dict[str, int] = defaultdict(int)
-        for weight, (_, neighbour) in zip(weights, nearest, strict=True):
+        for apart, neighbour in nearest:
+            weight = 1.0 / (apart + 1e-3)
             for key, cost in neighbour.costs.items():
                 sums[key] += weight * cost
                 totals[key] += weight
-                counts[key] += 1
-        enough = [key for key in sums if 2 * counts[key] >= len(nearest)]
-        if not enough:
-            return None
         predicted = {key: math.exp(sums[key] / totals[key]) - 1.0 for key in enough}
-        best = min(enough, key=lambda key: (predicted[key], key))
-        source = next(n for _, n in nearest if best in n.costs)
-        labels = {}
-        for key in enough:
-            labels[key] = next(n.labels[key] for _, n in nearest if key in n.labels)
-        return Prediction(best.split(" ", 1)[0], dict(source.params[best]), best, predicted, labels,
-                          [(n.name, apart) for apart, n in nearest])
+        return predicted, min(enough, key=lambda key: (predicted[key], key))
+
+    def _regression_choice(self, vector: Sequence[float], enough: list[str]) -> tuple[dict[str, float], str]:
+        """Each candidate's predicted seconds, and the reference unless another is predicted surely faster."""
+        import numpy as np
+
+        bags = self._model.predict(np.asarray(vector, dtype=np.float64))  # (bags, outputs)
+        mean = np.median(bags, axis=0)
+        reference_log = float(mean[0])
+        predicted, best, saving = {}, str(self.reference), 0.0
+        for column, key in enumerate(self.outputs):
+            if key not in enough:
+                continue
+            difference = 0.0 if column == 0 else float(mean[column])
+            predicted[key] = max(0.0, math.exp(reference_log + difference) - 1.0)
+            sure = column > 0 and float((bags[:, column] < 0).mean()) >= self.agreement
+            if sure and -difference > max(self.margin, saving):
+                best, saving = key, -difference
+        return predicted, best
+
+
+class _BaggedRidge:
+    """Ridge regressions (one per bootstrap sample) of every output column on standardised features."""
+
+    def __init__(self, X: Any, Y: Any, *, bags: int, alpha: float, seed: int):
+        """``X``: shape (n, d); ``Y``: shape (n, outputs)."""
+        import numpy as np
+
+        rng = np.random.default_rng(seed)
+        self.centre, scale = X.mean(axis=0), X.std(axis=0)
+        self.scale = np.where(scale > 1e-12, scale, 1.0)
+        Z = (X - self.centre) / self.scale
+        n, d = Z.shape
+        weights, intercepts = [], []
+        for _ in range(bags):
+            rows = rng.integers(0, n, n)
+            z, y = Z[rows], Y[rows]
+            z_mean, y_mean = z.mean(axis=0), y.mean(axis=0)
+            zc = z - z_mean
+            w = np.linalg.solve(zc.T @ zc + alpha * np.eye(d), zc.T @ (y - y_mean))
+            weights.append(w)
+            intercepts.append(y_mean - z_mean @ w)
+        self.weights, self.intercepts = np.stack(weights), np.stack(intercepts)  # (bags, d, outputs), (bags, outputs)
+
+    def predict(self, x: Any) -> Any:
+        """Each bag's prediction for one instance ``x`` (shape (d,)): shape (bags, outputs)."""
+        z = (x - self.centre) / self.scale
+        return self.intercepts + (z @ self.weights)
 
 
 def leave_one_out(neighbours: Sequence[Neighbour], ks: Sequence[int] = (1, 3, 5, 8),
                   threshold: float = THRESHOLD) -> dict[int, float]:
     """For each k, the shifted geometric mean (shift 1 s) of what each remembered instance's own runs
-    took with the configuration the others chose for it; an instance left without a choice counts its
+    took with the configuration the others' vote chose for it; an instance left without a choice counts its
     slowest configuration. Choose ``k`` with it on training instances only.
     """
     scores: dict[int, float] = {}
     for k in ks:
         logs = []
         for held, instance in enumerate(neighbours):
-            others = Selector([*neighbours[:held], *neighbours[held + 1:]], k, threshold)
+            others = Selector([*neighbours[:held], *neighbours[held + 1:]], k, threshold, method="vote")
             prediction = others.predict(instance.vector)
             if prediction is None or prediction.key not in instance.costs:
                 logs.append(max(instance.costs.values()))
@@ -209,6 +320,26 @@ def leave_one_out(neighbours: Sequence[Neighbour], ks: Sequence[int] = (1, 3, 5,
                 logs.append(instance.costs[prediction.key])
         scores[k] = math.exp(sum(logs) / len(logs)) - 1.0 if logs else math.nan
     return scores
+
+
+def cross_validate(neighbours: Sequence[Neighbour], folds: int = 5, seed: int = 0, **settings: Any) -> float:
+    """The shifted geometric mean (shift 1 s) of what each remembered instance's own runs took with the
+    configuration a selector (``settings``) trained on the other folds chose for it; an instance left
+    without a choice counts its slowest configuration. Screen settings with it on training instances only.
+    """
+    import numpy as np
+
+    order = np.random.default_rng(seed).permutation(len(neighbours))
+    logs = []
+    for fold in range(folds):
+        held = {int(index) for index in order[fold::folds]}
+        selector = Selector([n for index, n in enumerate(neighbours) if index not in held], **settings)
+        for index in sorted(held):
+            instance = neighbours[index]
+            prediction = selector.predict(instance.vector)
+            chosen = None if prediction is None else instance.costs.get(prediction.key)
+            logs.append(max(instance.costs.values()) if chosen is None else chosen)
+    return math.exp(sum(logs) / len(logs)) - 1.0 if logs else math.nan
 
 
 def _label(solver: str, params: dict[str, Any], plan: dict[str, Any]) -> str:
@@ -226,10 +357,12 @@ def _label(solver: str, params: dict[str, Any], plan: dict[str, Any]) -> str:
 class SelectorPlanner:
     """The learned selector's plan for a math program, else the tuned planner's (with why not)."""
 
-    def __init__(self, k: int = 3, threshold: float = THRESHOLD, fallback: Any = None):
+    def __init__(self, k: int = 5, threshold: float = THRESHOLD, fallback: Any = None, **settings: Any):
+        """``settings``: the :class:`Selector`'s ``method``, ``margin``, ``agreement`` and ``seed``."""
         self.k = k
         self.threshold = threshold
         self.fallback = fallback
+        self.settings = settings
 
     def plan(self, problem: MathProgram, history: Store | None = None) -> Plan:
         from optarium.plan.tuned import TunedPlanner
@@ -259,13 +392,13 @@ class SelectorPlanner:
         Reading every run for every solve would cost more than the solve at ten thousand runs.
         """
         versions = [row["version"] for row in store.list_artifacts(EMBEDDINGS) if row["name"] == EMBEDDINGS]
-        key = (store.url, max(versions, default=0), self.k, self.threshold)
+        key = (store.url, max(versions, default=0), self.k, self.threshold, tuple(sorted(self.settings.items())))
         runs = store.count_runs()
         cached = _MODELS.get(key)
         if cached is None or runs > 1.1 * cached[1]:
             if len(_MODELS) > 64:
                 _MODELS.clear()
-            cached = _MODELS[key] = (Selector.from_store(store, self.k, self.threshold), runs)
+            cached = _MODELS[key] = (Selector.from_store(store, self.k, self.threshold, **self.settings), runs)
         return cached[0]
 
 
