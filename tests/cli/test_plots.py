@@ -74,3 +74,49 @@ def test_the_legend_sits_outside_the_map() -> None:
         assert len(drawn) == 25 and len({tuple(colour) for colour in drawn}) == 25
     finally:
         plt.close(figure)
+
+
+def _finished_study(store: str, name: str, feedback: str = "value") -> None:
+    from optarium.blackbox.study import Study
+
+    space = {"x": {"type": "float", "low": -2.0, "high": 2.0}, "y": {"type": "float", "low": -2.0, "high": 2.0}}
+    study = Study.create(name, space, sampler="random" if feedback == "value" else "auto", feedback=feedback, seed=3,
+                         store=store)
+    for _ in range(3):
+        group = study.ask(4)
+        if feedback == "ranking":
+            study.tell_ranking(group, [0, 1, 2, 3])
+        for trial in group if feedback == "value" else []:
+            study.tell(trial, trial.params["x"] ** 2)
+
+
+@pytest.mark.parametrize(("kind", "output"), [("contour", "pairs.svg"), ("timeline", "times.PDF")])
+def test_study_plot_writes_each_kind_in_the_format_its_suffix_names(tmp_path: Path, kind: str, output: str) -> None:
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    _finished_study(store, "lab")
+    done = optarium("study", "plot", "lab", "--kind", kind, "--params", "y,x", "-o", str(tmp_path / output),
+                    "--store", store)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"wrote {tmp_path / output} ({kind}, 12 trials)\n"
+    assert (tmp_path / output).read_bytes()[:5].startswith(MAGIC[Path(output).suffix.lower()])
+
+
+def test_study_plot_refuses_what_it_cannot_draw_with_one_line_and_exit_2(tmp_path: Path) -> None:
+    from optarium.blackbox.study import Study
+
+    store = f"sqlite:///{tmp_path / 'lab.db'}"
+    Study.create("empty", {"x": {"type": "float", "low": 0.0, "high": 1.0}}, store=store).ask()
+    _finished_study(store, "ranked", feedback="ranking")
+    before = [Study.load(name, store).trial_rows() for name in ("empty", "ranked")]
+    cases = [
+        (["empty"], "error: study 'empty' has no finished trials yet; tell some results, then plot"),
+        (["ranked", "--kind", "slice"], "error: study 'ranked' is told rankings, not values, so there are no values "
+         "for a slice plot; plot kind 'history' (the current candidate's parameters after each ranking) or 'timeline'"),
+        (["ranked", "-o", str(tmp_path / "plot.jpg")],
+         f"error: option `--output` must be a file name ending in .png, .svg or .pdf, got '{tmp_path / 'plot.jpg'}'"),
+    ]
+    for args, line in cases:
+        done = optarium("study", "plot", *args, "--store", store)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", line + "\n")
+    assert [Study.load(name, store).trial_rows() for name in ("empty", "ranked")] == before
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("lab.db")] == []

@@ -198,58 +198,53 @@ def show(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSO
 @command
 def plot(
     name: str = NAME,
-    output: Path = typer.Option(Path("best.png"), "--output", "-o", help="PNG file to write."),
+    kind: str | None = typer.Option(
+        None, "--kind", help="history (default; best so far), importance, slice, contour, parallel, timeline; "
+        "with several objectives front (default) or hypervolume.",
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write: .png, .svg or .pdf (default: best.png, or KIND.png)."
+    ),
+    params: str | None = typer.Option(None, "--params", help="Parameters to show, comma-separated (default: all; contour: the first four)."),
+    objective: int | None = typer.Option(
+        None, "--objective", help="Several objectives: which one (1, 2, ...) importance, slice, contour and parallel show."
+    ),
     reference: str | None = typer.Option(
         None, "--reference", help="Multi-objective: the hypervolume's reference point, comma-separated (default: inferred)."
     ),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
-    """Plot the best value so far against the number of evaluations; for several objectives the
-    Pareto front (2-D or 3-D) and the hypervolume history."""
+    """Draw the study: best so far, parameter importance, slices, contours of parameter pairs,
+    parallel coordinates, the timeline of trials; for several objectives the Pareto front and
+    the hypervolume history. A ranking study's history shows its candidate after each ranking."""
+    from optarium.blackbox.plots import KINDS, check_path, default_kind, plot_study
     from optarium.blackbox.study import Study
+    from optarium.errors import InputFileError, OptionError
 
-    study = Study.load(name, _reading(store))
-    if study.multi_objective:
+    flags = {"kind": "--kind", "path": "--output", "params": "--params", "objective": "--objective"}
+    if kind is not None and kind not in KINDS:
+        raise OptionError("--kind", kind, "one of " + ", ".join(KINDS))
+    if output is not None:
         try:
-            shown = _plot_front(study, output, _reference(reference))
-        except OSError as error:
-            from optarium.errors import InputFileError
-
-            raise InputFileError(str(output), f"cannot write: {error.strerror}") from None
-        if as_json:
-            print_json({"output": str(output), "evaluations": shown})
-        else:
-            console().print(f"wrote {output}", markup=False)
-        return 0
-    curve = study.best_so_far()
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(6, 4))
-    values = [v for t in study.trials if t.state == "complete" and t.value is not None for v in [t.value]]
-    axes.plot(range(1, len(values) + 1), values, ".", alpha=0.4, label="evaluations")
-    if curve:
-        axes.step([c for c, _ in curve], [v for _, v in curve], where="post", label="best so far")
-    axes.set_xlabel("evaluations")
-    axes.set_ylabel("value")
-    axes.set_title(f"{study.name} ({study.direction})".replace("$", r"\$"))
-    axes.legend()
-    figure.tight_layout()
+            check_path(output)
+        except OptionError as error:
+            raise OptionError("--output", error.value, error.expected) from None
+    point = _reference(reference)
+    study = Study.load(name, _reading(store))
+    chosen = kind or default_kind(study)
+    path = output if output is not None else Path("best.png" if chosen == "history" else f"{chosen}.png")
     try:
-        figure.savefig(output, dpi=120)
+        shown = plot_study(study, path, chosen, params=None if params is None else params.split(","),
+                           objective=objective, reference=point)
+    except OptionError as error:
+        raise OptionError(flags.get(error.name, "--reference"), error.value, error.expected) from None
     except OSError as error:
-        from optarium.errors import InputFileError
-
-        raise InputFileError(str(output), f"cannot write: {error.strerror}") from None
-    finally:
-        plt.close(figure)
+        raise InputFileError(str(path), f"cannot write: {error.strerror}") from None
     if as_json:
-        print_json({"output": str(output), "evaluations": len(values)})
+        print_json(shown)
     else:
-        console().print(f"wrote {output}", markup=False)
+        console().print(f"wrote {path} ({shown['kind']}, {shown['trials']} trials)", markup=False)
     return 0
 
 
@@ -442,16 +437,6 @@ def _print_front(study: Any, reference: list[float] | None, as_json: bool) -> in
               + ", ".join(f"{v:.6g}" for v in used or []) + ")")
     out.print(table)
     return 0
-
-
-def _plot_front(study: Any, output: Path, reference: list[float] | None) -> int:
-    from optarium.blackbox.plots import plot_front
-    from optarium.errors import OptionError
-
-    try:
-        return plot_front(study, output, reference)
-    except OptionError as error:
-        raise OptionError("--reference", error.value, error.expected) from None
 
 
 def _when(value: Any) -> str:
