@@ -40,7 +40,11 @@ def to_raw(result: CCGResult, seconds: float, extra: dict[str, Any]) -> RawResul
 
 
 class CCG:
-    """Column-and-constraint generation on HiGHS (:mod:`optarium.domains.robust.ccg`)."""
+    """Column-and-constraint generation on HiGHS (:mod:`optarium.domains.robust.ccg`).
+
+    A problem with the robust knapsack's structure goes to its branch-and-price
+    (:mod:`optarium.domains.robust.knapsack`) instead: same kind of answer, proved bound.
+    """
 
     name = "ccg"
 
@@ -52,6 +56,11 @@ class CCG:
         from optarium.domains.robust.settings import RobustSettings
 
         settings = options if options is not None else RobustSettings()
+        from optarium.domains.robust.knapsack import recognise, solve_exact
+
+        knapsack = recognise(problem)
+        if knapsack is not None:
+            return solve_exact(problem, knapsack, time_limit=settings.time_limit, progress=settings.progress)
         started = time.perf_counter()
         result = solve_ccg(problem, time_limit=settings.time_limit, progress=settings.progress)
         return to_raw(result, time.perf_counter() - started, {"method": "exact"})

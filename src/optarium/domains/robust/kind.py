@@ -46,6 +46,10 @@ class RobustPlanner:
     """The exact method unless asked otherwise."""
 
     def plan(self, problem: RobustProblem, history: Store | None = None) -> Plan:
+        from optarium.domains.robust.knapsack import recognise
+
+        if recognise(problem) is not None:
+            return Plan("ccg", {}, "branch-and-price for the robust knapsack structure (exact) with HiGHS", "rules")
         return Plan("ccg", {}, "column-and-constraint generation (exact) with HiGHS", "rules")
 
 
