@@ -72,7 +72,9 @@ def _show(problem: RobustProblem, solution: Solution[Any]) -> None:
         out.print(f"first stage: {len(chosen)} of {problem.first.size} nonzero" + (f" ({', '.join(chosen[:12])}{', ...' if len(chosen) > 12 else ''})" if chosen else ""))
     else:
         out.print(f"[bold red]{solution.status}[/]: no decision")
-    out.print(f"{escape(solution.solver)} ({escape(solution.solver_version)}), {solution.extra.get('iterations')} iterations, "
+    steps = (f"branch-and-price, {solution.extra.get('nodes')} nodes" if solution.extra.get("algorithm") == "branch_and_price"
+             else f"{solution.extra.get('iterations')} iterations")
+    out.print(f"{escape(solution.solver)} ({escape(solution.solver_version)}), {steps}, "
               f"{solution.seconds:.2f}s + verification {solution.timings.get('verify', 0.0):.2f}s")
     if solution.message:
         out.print(escape(solution.message))
