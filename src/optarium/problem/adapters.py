@@ -51,7 +51,7 @@ class ModelLink:
         point = solution.payload
         if point is None or not solution.verified or solution.status == "error":
             return False
-        values = point.x.tolist()
+        values = (point.x + 0.0).tolist()  # + 0.0: a zero reads 0.0, never -0.0
         if self.library == "pyomo":
             for var, value in zip(self.variables, values, strict=True):
                 var.set_value(value, skip_validation=True)
