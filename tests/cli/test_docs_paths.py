@@ -1,4 +1,4 @@
-"""The commands on the solve, routing, scheduling, formulate and equivalence pages write their files
+"""The commands on the solve, routing, scheduling, formulate, equivalence and black-box pages write their files
 (solutions, plots, stores, logs) outside the folder they run in, so following the docs leaves the clone clean."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PAGES = ["solve.md", "routing.md", "scheduling.md", "formulate.md", "equivalence.md", "index.md"]
+PAGES = ["solve.md", "routing.md", "scheduling.md", "formulate.md", "equivalence.md", "index.md", "blackbox.md"]
 WRITES = {"-o", "--output", "--plot", "--out", "--log-file"}
 
 
