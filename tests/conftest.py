@@ -15,6 +15,18 @@ PG_ENV = "OPTARIUM_TEST_PG_URL"
 STORE_KINDS = ["sqlite", "postgresql"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What optarium caches (a local model's tokenizer) goes to one folder of the test session, not the user's."""
+    before = os.environ.get("OPTARIUM_CACHE_DIR")
+    os.environ["OPTARIUM_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("OPTARIUM_CACHE_DIR", None)
+    else:
+        os.environ["OPTARIUM_CACHE_DIR"] = before
+
+
 @pytest.fixture(autouse=True)
 def _private_default_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test writes to the user's real store."""

@@ -166,6 +166,10 @@ def test_formulate_cli_runs_offline_on_the_local_model_and_records_every_call(pr
     assert call["messages"][0]["role"] == "system" and "40 eggs" in call["messages"][-1]["content"]
     assert call["response"].strip() and call["prompt_tokens"] > 100 and 1 <= call["completion_tokens"] <= 48
     assert call["seconds"] > 0 and out["tokens"] == call["prompt_tokens"] + call["completion_tokens"]
+    # the tokenizer and configuration read out of the GGUF file are kept for the next process that loads it
+    [entry] = (Path(os.environ["OPTARIUM_CACHE_DIR"]) / "gguf").iterdir()
+    assert entry.name.startswith("SmolLM2-135M-Instruct") and (entry / "config.json").is_file()
+    assert (entry / "tokenizer.json").is_file() or (entry / "tokenizer_config.json").is_file()
 
 
 @pytest.fixture(scope="module", params=list(BACKENDS))

@@ -4,12 +4,16 @@
 GGUF model, else with Hugging Face ``transformers`` on torch: a GGUF file (transformers
 dequantizes it, which needs the ``gguf`` and ``accelerate`` packages) or a folder written
 by ``save_pretrained``. The model loads on the first call and stays loaded for the
-process; generation is greedy, so the same prompt gets the same answer.
+process; generation is greedy, so the same prompt gets the same answer. The tokenizer and
+configuration that transformers reads out of a GGUF file (two of its three passes over the
+file) are kept in the cache folder (``OPTARIUM_CACHE_DIR``, else ``$XDG_CACHE_HOME/optarium``
+or ``~/.cache/optarium``), so later processes load the same file faster.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import io
 import logging
@@ -194,11 +198,17 @@ class _Transformers:
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
-        folder, where = (path.parent, {"gguf_file": path.name}) if gguf else (path, {})
+        folder = path.parent if gguf else path
+        where: dict[str, Any] = {"gguf_file": path.name} if gguf else {}
         self.torch = torch
+        self.tokenizer: Any
         chatter = io.StringIO()
         with contextlib.redirect_stderr(chatter):  # the GGUF loader's own progress bar ignores the switch above
-            self.tokenizer: Any = AutoTokenizer.from_pretrained(str(folder), local_files_only=True, **where)
+            if gguf:
+                self.tokenizer, config = _gguf_tokenizer_and_config(path)
+                where["config"] = config
+            else:
+                self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
             self.model: Any = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32, **where)
         log.debug("loading %s printed: %s", path, chatter.getvalue()[-2000:])
         self.model.eval()
@@ -237,6 +247,51 @@ class _Transformers:
         new = output[0][prompt_tokens:]
         text = self.tokenizer.decode(new, skip_special_tokens=True)
         return text, prompt_tokens, int(new.shape[0]), stop.hit
+
+
+def cache_folder() -> Path:
+    """Where optarium keeps what it can rebuild: ``OPTARIUM_CACHE_DIR``, else ``$XDG_CACHE_HOME/optarium``."""
+    if os.environ.get("OPTARIUM_CACHE_DIR"):
+        return Path(os.environ["OPTARIUM_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "optarium"
+
+
+def _gguf_tokenizer_and_config(path: Path) -> tuple[Any, Any]:
+    """The tokenizer and model configuration in a GGUF file, from the cache when this file was read before.
+
+    Parsing them takes transformers two passes over the whole file (seconds each for a 50k-token
+    vocabulary); saved, they load in a fraction of a second. The cache entry is keyed by the file's
+    path, size and modification time and the transformers version; it is written to a temporary
+    folder and renamed, and a cache that cannot be written only costs the time.
+    """
+    import transformers
+    from transformers import AutoConfig, AutoTokenizer
+
+    stat = path.stat()
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{transformers.__version__}"
+    entry = cache_folder() / "gguf" / f"{path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+    if entry.is_dir():
+        try:
+            return AutoTokenizer.from_pretrained(str(entry), local_files_only=True), AutoConfig.from_pretrained(str(entry))
+        except Exception as error:  # a damaged entry is read again from the model file
+            log.debug("cached tokenizer of %s in %s could not be read (%s); reading the file", path, entry, error)
+    tokenizer = AutoTokenizer.from_pretrained(str(path.parent), local_files_only=True, gguf_file=path.name)
+    config = AutoConfig.from_pretrained(str(path.parent), local_files_only=True, gguf_file=path.name)
+    try:
+        import shutil
+        import tempfile
+
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=entry.parent))
+        tokenizer.save_pretrained(str(partial))
+        config.save_pretrained(str(partial))
+        try:
+            partial.rename(entry)
+        except OSError:  # another process cached it first
+            shutil.rmtree(partial, ignore_errors=True)
+    except OSError as error:
+        log.debug("could not cache the tokenizer of %s in %s: %s", path, entry, error)
+    return tokenizer, config
 
 
 class _LlamaCpp:
