@@ -5,7 +5,9 @@
 
 ``--top 0.1``: stop at the top 10% instead (the "easy space" target). ``--slices`` adds
 sub-tables, one per option of the first parameter (Buchwald-Hartwig per base, Suzuki per
-electrophile): smaller categorical spaces where good points are common. The expected
+electrophile): smaller categorical spaces where good points are common; these are held out.
+``--screening`` runs the screening slices instead (Buchwald-Hartwig per ligand, Suzuki per
+solvent), on which the easy-space rules were set. The expected
 count of uniform random search without repeats, (N + 1) / (K + 1) for K top rows among
 N, is printed beside each table.
 
@@ -39,6 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "reactions"
 RESULTS = Path(__file__).resolve().parent / "results"
 SAMPLERS = ["optarium_auto", "random", "optuna_tpe", "optuna_gp"]
+# sub-tables the easy-space rules are screened on (``--screening``), disjoint in purpose from
+# the held-out first-parameter slices of ``--slices``
+SCREENING_SLICES = {"Buchwald_Hartwig": "ligand", "Suzuki_Doyle": "solvent"}
 
 
 def load(name: str, top: float = 0.01) -> tuple[list[dict[str, Any]], dict[tuple[str, ...], float], float]:
@@ -53,14 +58,17 @@ def load(name: str, top: float = 0.01) -> tuple[list[dict[str, Any]], dict[tuple
     return params, table, threshold
 
 
-def slices(name: str, top: float) -> list[tuple[str, list[dict[str, Any]], dict[tuple[str, ...], float], float]]:
-    """One sub-table per option of the first parameter, that parameter dropped, with its own threshold."""
+def slices(name: str, top: float, by: str | None = None) -> list[tuple[str, list[dict[str, Any]], dict[tuple[str, ...], float], float]]:
+    """One sub-table per option of the parameter ``by`` (default: the first), that parameter dropped, with its own threshold."""
     params, table, _ = load(name, top)
+    names = [p["name"] for p in params]
+    j = names.index(by) if by is not None and by in names else 0
+    rest = params[:j] + params[j + 1:]
     out = []
-    for option in params[0]["options"]:
-        sub = {key[1:]: value for key, value in table.items() if key[0] == option}
+    for option in params[j]["options"]:
+        sub = {key[:j] + key[j + 1:]: value for key, value in table.items() if key[j] == option}
         threshold = float(np.quantile(np.array(list(sub.values())), 1.0 - top))
-        out.append((f"{name}[{params[0]['name']}={option}]", params[1:], sub, threshold))
+        out.append((f"{name}[{params[j]['name']}={option}]", rest, sub, threshold))
     return out
 
 
@@ -111,6 +119,9 @@ def main() -> None:
     parser.add_argument("--cap", type=int, default=150)
     parser.add_argument("--top", type=float, default=0.01, help="stop at this top fraction of the table")
     parser.add_argument("--slices", action="store_true", help="also one sub-table per option of the first parameter")
+    parser.add_argument("--screening", action="store_true",
+                        help="the screening slices instead: one sub-table per option of SCREENING_SLICES[table] "
+                             "(the easy-space rules were set on these; the first-parameter slices are held out)")
     parser.add_argument("--samplers", default=",".join(SAMPLERS), help="comma-separated subset of " + ",".join(SAMPLERS))
     parser.add_argument("--tables", default="Buchwald_Hartwig,Suzuki_Doyle", help="comma-separated tables to run")
     args = parser.parse_args()
@@ -127,7 +138,9 @@ def main() -> None:
     tasks = []
     for dataset in args.tables.split(","):
         tasks.append((dataset, *load(dataset, args.top)))
-        if args.slices:
+        if args.screening:
+            tasks = [t for t in tasks if t[0] != dataset] + slices(dataset, args.top, SCREENING_SLICES[dataset])
+        elif args.slices:
             tasks += slices(dataset, args.top)
     for dataset, params, table, threshold in tasks:
         counts: dict[str, list[int]] = {s: [] for s in SAMPLERS}
@@ -161,8 +174,8 @@ def main() -> None:
     print("\n".join(lines))
     RESULTS.mkdir(exist_ok=True)
     name = "blackbox_reactions_quick" if args.quick else "blackbox_reactions"
-    if args.top != 0.01 or args.slices:
-        name += f"_top{args.top:g}" + ("_slices" if args.slices else "")
+    if args.top != 0.01 or args.slices or args.screening:
+        name += f"_top{args.top:g}" + ("_screening" if args.screening else "_slices" if args.slices else "")
     if args.tables != "Buchwald_Hartwig,Suzuki_Doyle":
         name += "_" + args.tables.replace(",", "_")
     (RESULTS / f"{name}.json").write_text(json.dumps(results, separators=(",", ":")))
