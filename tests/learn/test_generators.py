@@ -65,10 +65,15 @@ def test_small_instance_solves_to_a_verified_optimum(name: str) -> None:
     assert solution.status == "optimal" and solution.verified
 
 
-def test_default_easy_sizes_are_the_classic_ones() -> None:
-    assert generate("set_cover", 0).A.shape == (500, 1000)
-    assert generate("combinatorial_auction", 0).n_vars == 500
-    assert generate("independent_set", 0).n_vars == 500
+def test_levels_grow_and_keep_the_classic_sizes_where_they_land() -> None:
+    # calibrated by time (docs/learn.md): Gasse et al.'s easy set cover is our hard level, their easy independent set our medium
+    assert generate("set_cover", 0).A.shape == (150, 1000)
+    assert generate("set_cover", 0, "hard").A.shape == (500, 1000)
+    assert generate("combinatorial_auction", 0, "medium").n_vars == 1500
+    assert generate("independent_set", 0, "medium").n_vars == 500
+    for name in FAMILIES:
+        shapes = [generate(name, 0, level).A.nnz for level in ("easy", "medium", "hard")]
+        assert shapes == sorted(shapes) and len(set(shapes)) == 3, (name, shapes)
 
 
 def test_unknown_family_or_difficulty_is_refused() -> None:
@@ -108,7 +113,7 @@ def test_cli_lists_the_families() -> None:
     assert done.returncode == 0
     listed = {item["family"]: item for item in json.loads(done.stdout)}
     assert set(listed) == set(FAMILIES)
-    assert listed["set_cover"]["sizes"]["easy"]["n_rows"] == 500
+    assert listed["set_cover"]["sizes"]["easy"]["n_rows"] == 150
 
 
 def test_cli_refuses_bad_input_with_one_line_and_writes_nothing(tmp_path: Path) -> None:

@@ -63,33 +63,33 @@ def _levels(*levels: dict[str, Any]) -> Mapping[str, Mapping[str, Any]]:
 
 register(Family(
     "set_cover", "Balas & Ho set cover, density 0.05 (rows scale with difficulty)", "set_cover",
-    _levels({"n_rows": 500, "n_cols": 1000, "density": 0.05}, {"n_rows": 1000, "n_cols": 1000, "density": 0.05},
-            {"n_rows": 2000, "n_cols": 1000, "density": 0.05}),
+    _levels({"n_rows": 150, "n_cols": 1000, "density": 0.05}, {"n_rows": 275, "n_cols": 1000, "density": 0.05},
+            {"n_rows": 500, "n_cols": 1000, "density": 0.05}),
 ))
 register(Family(
     "combinatorial_auction", "Leyton-Brown arbitrary-relationships combinatorial auction (items x bids)",
     "combinatorial_auction",
-    _levels({"n_items": 100, "n_bids": 500}, {"n_items": 200, "n_bids": 1000}, {"n_items": 300, "n_bids": 1500}),
+    _levels({"n_items": 200, "n_bids": 1000}, {"n_items": 300, "n_bids": 1500}, {"n_items": 300, "n_bids": 3000}),
 ))
 register(Family(
     "facility_location", "Cornuejols et al. capacitated facility location, capacity ratio 5", "facility_location",
-    _levels({"n_customers": 100, "n_facilities": 100}, {"n_customers": 200, "n_facilities": 100},
-            {"n_customers": 400, "n_facilities": 100}),
+    _levels({"n_customers": 30, "n_facilities": 30}, {"n_customers": 60, "n_facilities": 60},
+            {"n_customers": 100, "n_facilities": 100}),
 ))
 register(Family(
     "independent_set", "maximum independent set on Barabasi-Albert graphs (affinity 4), clique inequalities",
     "independent_set",
-    _levels({"n_nodes": 500, "affinity": 4}, {"n_nodes": 1000, "affinity": 4}, {"n_nodes": 1500, "affinity": 4}),
+    _levels({"n_nodes": 175, "affinity": 4}, {"n_nodes": 500, "affinity": 4}, {"n_nodes": 750, "affinity": 4}),
 ))
 register(Family(
     "multiple_knapsack", "multiple knapsack, weakly correlated profits (items x knapsacks)", "multiple_knapsack",
-    _levels({"n_items": 40, "n_knapsacks": 2}, {"n_items": 60, "n_knapsacks": 3},
-            {"n_items": 80, "n_knapsacks": 4}),
+    _levels({"n_items": 20, "n_knapsacks": 2}, {"n_items": 25, "n_knapsacks": 3},
+            {"n_items": 30, "n_knapsacks": 3}),
 ))
 register(Family(
     "generalized_independent_set", "generalized independent set on Erdos-Renyi graphs (p 0.3, 25% removable edges)",
     "generalized_independent_set",
-    _levels({"n_nodes": 50, "edge_prob": 0.3}, {"n_nodes": 70, "edge_prob": 0.3}, {"n_nodes": 90, "edge_prob": 0.3}),
+    _levels({"n_nodes": 40, "edge_prob": 0.3}, {"n_nodes": 60, "edge_prob": 0.3}, {"n_nodes": 90, "edge_prob": 0.3}),
 ))
 
 
