@@ -83,8 +83,8 @@ def test_a_wrong_answer_rejects_the_configuration(tmp_path: Path, monkeypatch: p
 
     real = tune_module.Runner.run
 
-    def lying(self, index, params):  # type: ignore[no-untyped-def]
-        outcome = real(self, index, params)
+    def lying(self, index, params, limit=None):  # type: ignore[no-untyped-def]
+        outcome = real(self, index, params, limit)
         return replace(outcome, wrong="answer failed verification") if params else outcome
 
     monkeypatch.setattr(tune_module.Runner, "run", lying)
@@ -92,6 +92,42 @@ def test_a_wrong_answer_rejects_the_configuration(tmp_path: Path, monkeypatch: p
                   store=f"memory://tune-{uuid.uuid4().hex}", sampler="random")
     assert result.rejected == result.configurations >= 1
     assert result.params == {} and "no configuration beat" in result.kept_default
+
+
+def test_adaptive_capping_cuts_a_run_where_the_race_would_stop_it_anyway() -> None:
+    import math
+
+    from optarium.learn.tune import _adaptive_cap
+
+    incumbent = [math.log(1.0 + 1.0)] * 4  # 1 s on each of four instances
+    assert _adaptive_cap([], incumbent, 1, 4, 1.05) is None  # never on the first instance
+    # equal so far: the second run may take what keeps the mean within the slack
+    assert _adaptive_cap([math.log(2.0)], incumbent, 2, 4, 1.05) == pytest.approx(2 * 1.05 ** 2 - 1)
+    # far behind: the floor, not a negative cap
+    assert _adaptive_cap([math.log(50.0)], incumbent, 2, 4, 1.05) == pytest.approx(0.01)
+    # the last instance: no slack, only what still beats the incumbent
+    assert _adaptive_cap([math.log(2.0)] * 3, incumbent, 4, 4, 1.05) == pytest.approx(1.0)
+
+
+def test_candidates_run_at_most_the_cap_and_uncapped_on_their_first_instance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from optarium.learn import tune as tune_module
+
+    real = tune_module.Runner.run
+    limits: list[tuple[bool, float | None]] = []
+
+    def watched(self, index, params, limit=None):  # type: ignore[no-untyped-def]
+        limits.append((bool(params), limit))
+        return real(self, index, params, limit)
+
+    monkeypatch.setattr(tune_module.Runner, "run", watched)
+    result = tune(family_folder(tmp_path / "mk", n=4), "highs", budget=12, time_cap=5, seed=2,
+                  store=f"memory://tune-{uuid.uuid4().hex}", sampler="random")
+    candidate_limits = [limit for is_candidate, limit in limits if is_candidate and limit is not None]
+    assert candidate_limits and all(limit > 0 for limit in candidate_limits)
+    assert all(limit is None for is_candidate, limit in limits if not is_candidate)  # defaults never capped early
+    assert result.to_dict()["capped"] == result.capped >= 0
 
 
 def test_the_split_is_seeded_and_gives_each_part_an_instance() -> None:

@@ -20,6 +20,12 @@ from the second on, a candidate is stopped once the geometric mean of its
 incumbent's on the same instances. A candidate that runs every training
 instance and beats the incumbent's cost becomes the incumbent. ``budget``
 counts capped training runs, the defaults' included; validation runs are extra.
+
+Adaptive capping (Hutter et al., "ParamILS", JAIR 2009, as in SMAC): a
+candidate's run is capped at the time after which it would be stopped anyway,
+so a slow candidate costs about the incumbent's time, not the cap. Departs
+from SMAC in that the capped run is told to the study as its capped time (a
+lower bound), not as a penalised cost.
 """
 
 from __future__ import annotations
@@ -88,6 +94,7 @@ class TuneResult:
     sampler_reason: str = ""
     seconds: float = 0.0
     history: list[dict[str, Any]] = field(default_factory=list)
+    capped: int = 0
 
     @property
     def speedup(self) -> float:
@@ -102,7 +109,7 @@ class TuneResult:
             "validation_cost": self.validation_cost, "speedup": self.speedup,
             "configurations": self.configurations, "stopped_early": self.stopped_early, "rejected": self.rejected,
             "runs": self.runs, "budget": self.budget, "kept_default": self.kept_default,
-            "sampler_reason": self.sampler_reason, "seconds": self.seconds,
+            "sampler_reason": self.sampler_reason, "seconds": self.seconds, "capped": self.capped,
         }
 
 
@@ -200,12 +207,14 @@ class Runner:
         self.best: dict[int, float] = {}
         self.runs = 0
 
-    def run(self, index: int, params: dict[str, Any]) -> Outcome:
+    def run(self, index: int, params: dict[str, Any], limit: float | None = None) -> Outcome:
+        """Run ``params`` on instance ``index`` capped at ``limit`` seconds (the time cap when not given)."""
         import optarium
 
         problem = self.problems[index]
         self.runs += 1
-        solution = optarium.solve(problem, solver=self.solver, time_limit=self.time_cap, record=False,
+        cap = self.time_cap if limit is None else min(limit, self.time_cap)
+        solution = optarium.solve(problem, solver=self.solver, time_limit=cap, record=False,
                                   threads=self.threads, **params)
         name = self.names[index]
         penalty = PENALTY_FACTOR * self.time_cap
@@ -247,6 +256,7 @@ def tune(
     sampler: str = "auto",
     validation_share: float = 0.3,
     race_slack: float = 1.05,
+    adaptive_capping: bool = True,
     threads: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> TuneResult:
@@ -299,7 +309,7 @@ def tune(
     space = space_of.space()
     study = Study.create("tune", space, sampler=sampler, seed=seed, budget=max(1, budget // len(training)),
                         store=f"memory://tune-{uuid.uuid4().hex}")
-    configurations = stopped = rejected = 0
+    configurations = stopped = rejected = capped = 0
     history: list[dict[str, Any]] = [{"params": {}, "runs": len(training), "cost": _cost(default_logs), "end": "defaults"}]
     while budget - runner.runs >= min(2, len(training)):
         (trial,) = study.ask(1)
@@ -311,12 +321,19 @@ def tune(
             if runner.runs >= budget:
                 end = "budget"
                 break
-            outcome = runner.run(index, params)
+            seen = position + 1
+            limit = _adaptive_cap(logs, incumbent_logs, seen, len(training), race_slack) if adaptive_capping else None
+            outcome = runner.run(index, params, limit)
             if outcome.wrong:
                 end = f"rejected: {outcome.instance}: {outcome.wrong}"
                 break
+            if limit is not None and limit < time_cap and not outcome.solved:
+                # it cannot catch up with the incumbent any more: stopped, its time so far a lower bound
+                logs.append(math.log(limit + SHIFT))
+                end = f"stopped after {seen} instances (capped at {limit:.2f} s)"
+                capped += 1
+                break
             logs.append(_log_cost(outcome))
-            seen = position + 1
             behind = sum(logs) - sum(incumbent_logs[:seen])
             if 2 <= seen < len(training) and behind > seen * math.log(race_slack):
                 end = f"stopped after {seen} instances"
@@ -370,14 +387,31 @@ def tune(
         "coordinates": list(COORDINATES), "budget": budget, "runs": runner.runs, "time_cap": float(time_cap),
         "seed": seed, "sampler": sampler, "sampler_reason": study.sampler_reason, "configurations": configurations,
         "stopped_early": stopped, "rejected": rejected, "race_slack": race_slack,
+        "adaptive_capping": adaptive_capping, "capped": capped,
     }
     data = json.dumps({"meta": meta, "history": history}, default=str).encode()
     version = handle.save_artifact(artifact, data, meta)
     return TuneResult(
         artifact, version, family.name, solver, solver_version, incumbent, training_names, validation_names,
         training_cost, validation_cost, configurations, stopped, rejected, runner.runs, budget, kept_default,
-        study.sampler_reason, time.perf_counter() - started, history,
+        study.sampler_reason, time.perf_counter() - started, history, capped,
     )
+
+
+def _adaptive_cap(logs: list[float], incumbent_logs: list[float], seen: int, total: int, slack: float) -> float | None:
+    """The longest run on the ``seen``-th instance after which the candidate could still go on racing.
+
+    SMAC's adaptive capping: from the second instance on, a run longer than this
+    would stop the candidate anyway (behind the incumbent by more than ``slack``
+    per instance); on the last instance, one longer than this cannot beat the
+    incumbent. ``None`` on the first instance (no stopping there).
+    """
+    if seen < 2:
+        return None
+    allowed = sum(incumbent_logs[:seen]) - sum(logs)
+    if seen < total:
+        allowed += seen * math.log(slack)
+    return max(math.exp(allowed) - SHIFT, 0.01)
 
 
 def _cost(logs: list[float]) -> float:
