@@ -85,6 +85,7 @@ def ray_session(address: str | None = None, *, cpus: int = 1, log_to_driver: boo
     if address is None:
         options.update(address="local", num_cpus=max(os.cpu_count() or 1, cpus), include_dashboard=False)
     else:
+        _check_listening(address)
         options["address"] = address
     try:
         ray.init(**options)
@@ -96,6 +97,23 @@ def ray_session(address: str | None = None, *, cpus: int = 1, log_to_driver: boo
         yield ray
     finally:
         ray.shutdown()
+
+
+def _check_listening(address: str, timeout: float = 5.0) -> None:
+    """A ``HOST:PORT`` (or ``ray://HOST:PORT``) that nothing answers on is a :class:`ClusterError`
+    at once; Ray itself would wait for it without end."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        if address in ("auto", "local"):
+            return
+        raise ClusterError(f"Ray cluster address {address!r} is not HOST:PORT, ray://HOST:PORT or auto")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise ClusterError(f"no Ray cluster answers at {address!r} ({error.strerror or error}); start one with "
+                           "`ray start --head` or check the address") from None
 
 
 def check_store_reachable(ray: Any, url: str) -> None:
