@@ -220,9 +220,6 @@ def _trial_task(ray: Any) -> Any:
     return _TASKS["trial"]
 
 
-_STUDIES: dict[tuple[str, str], Study] = {}
-
-
 def one_trial(url: str, name: str, fn: Callable[[dict[str, Any]], Any]) -> tuple[Any, BaseException | None]:
     """In a Ray worker: ask one trial of study ``name`` in the store at ``url``, evaluate ``fn``, tell it.
 
@@ -231,10 +228,7 @@ def one_trial(url: str, name: str, fn: Callable[[dict[str, Any]], Any]) -> tuple
     from optarium.blackbox.optimize import evaluate
     from optarium.blackbox.study import Study
 
-    key = (url, name)
-    if key not in _STUDIES:  # one store handle and study per worker process, reused by its next trials
-        _STUDIES[key] = Study.load(name, url)
-    study = _STUDIES[key]
+    study = Study.load(name, url)  # found by name each time: a study deleted and made again is the new one
     (trial,) = study.ask(1)
     value, error = evaluate(fn, trial.params, len(study.directions))
     if value is None:
