@@ -1,17 +1,21 @@
 """Latency of ``optarium serve`` on a large store, and the HTTP ask/tell round trip against the library's.
 
-Usage: benchmarks/service_latency.py [--trials 100000] [--runs 100000] [--repeat 30] [--store URL] [--seed 0] [--filled]
+Usage: benchmarks/service_latency.py [--trials 100000] [--runs 100000] [--repeat 30] [--rounds 3] [--store URL]
+                                     [--seed 0] [--filled | --round-trips-only]
 
 Fills a fresh store (an SQLite file in a scratch folder unless ``--store`` names an empty
 PostgreSQL database) with one study of ``trials`` complete trials (asked in batches of
 1,000 through :class:`Study`, told in batches through the store, one transaction each) and
 ``runs`` recorded runs, starts a real server on loopback and measures over HTTP: the p50 and
 p95 seconds of the studies list, a trials page (100), a runs page (50), a run, a study's
-summary and its plots' data (the analysis). Then the round trip of ask + tell on a fresh
-study with the random sampler: ``repeat`` times through HTTP and ``repeat`` times through the
-library on the same store, and their ratio. Prints a table and writes
-benchmarks/results/service_latency_<sqlite|postgresql>.json. ``--filled`` measures a store this
-script filled before (its ask/tell studies are made again).
+summary and its plots' data (the analysis). Then the round trip of ask + tell with the random
+sampler, ``repeat`` times on each of ``rounds`` fresh studies per way: two HTTP requests (ask,
+then tell), one HTTP request (a tell that asks the next trial) and the library on the same store,
+all through one keep-alive HTTP client, and the ratios of the HTTP ways to the library (p50).
+Prints a table and writes benchmarks/results/service_latency_<sqlite|postgresql>.json.
+``--filled`` measures a store this script filled before; ``--round-trips-only`` fills nothing
+and measures only the round trips (on any store). Either removes the round-trip studies of an
+earlier run first.
 """
 
 from __future__ import annotations
@@ -71,6 +75,10 @@ def free_port() -> int:
 
 
 def timed(call: Any, repeat: int) -> dict[str, float]:
+    return percentiles(timed_each(call, repeat))
+
+
+def timed_each(call: Any, repeat: int) -> list[float]:
     seconds = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -78,8 +86,51 @@ def timed(call: Any, repeat: int) -> dict[str, float]:
         seconds.append(time.perf_counter() - started)
         if getattr(response, "status_code", 200) >= 400:
             raise RuntimeError(response.text)
-    seconds.sort()
+    return seconds
+
+
+def percentiles(seconds: list[float]) -> dict[str, float]:
+    seconds = sorted(seconds)
     return {"p50": statistics.median(seconds), "p95": seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))]}
+
+
+TWO, ONE, LIBRARY = "ask + tell over HTTP (2 requests)", "tell-and-ask over HTTP (1 request)", "ask + tell in the library"
+
+
+def round_trips(api: Any, store_url: str, repeat: int, rounds: int) -> dict[str, dict[str, float]]:
+    """ask + tell ``repeat`` times on a fresh study per way and round, so every way meets studies of the
+    same sizes: two HTTP requests (ask, then tell), one HTTP request (a tell that asks the next trial, as a
+    worker's loop does), and the library's ``Study.ask`` and ``Study.tell`` on the same store."""
+    from optarium.blackbox.study import Study
+
+    samples: dict[str, list[float]] = {TWO: [], ONE: [], LIBRARY: []}
+    for round_number in range(rounds):
+        for index, way in enumerate(samples):
+            name = f"round-trip-{round_number}-{index}"
+            if way == LIBRARY:
+                library = Study.create(name, SPACE, sampler="random", seed=1, store=store_url)
+
+                def step(library: Study = library) -> None:
+                    (trial,) = library.ask()
+                    library.tell(trial, trial.params["x"])
+            elif way == TWO:
+                api.post("/studies", json={"name": name, "space": SPACE, "sampler": "random", "seed": 1}).raise_for_status()
+
+                def step(name: str = name) -> Any:
+                    trial = api.post(f"/studies/{name}/ask").json()["trials"][0]
+                    return api.post(f"/studies/{name}/tell", json={"number": trial["number"], "value": trial["params"]["x"]})
+            else:
+                api.post("/studies", json={"name": name, "space": SPACE, "sampler": "random", "seed": 1}).raise_for_status()
+                waiting = api.post(f"/studies/{name}/ask").json()["trials"]  # the loop's first ask, not timed
+
+                def step(name: str = name, waiting: list[dict[str, Any]] = waiting) -> Any:
+                    trial = waiting.pop()
+                    answer = api.post(f"/studies/{name}/tell",
+                                      json={"number": trial["number"], "value": trial["params"]["x"], "ask": 1})
+                    waiting += answer.json()["next"] if answer.status_code == 200 else []
+                    return answer
+            samples[way] += timed_each(step, repeat)
+    return {way: percentiles(seconds) for way, seconds in samples.items()}
 
 
 def main() -> None:
@@ -88,8 +139,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--store", default=None, help="an empty store URL (default: a scratch SQLite file)")
+    parser.add_argument("--rounds", type=int, default=3, help="fresh studies per way of ask + tell (default 3)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--filled", action="store_true", help="the store was filled by an earlier run; measure only")
+    parser.add_argument("--round-trips-only", action="store_true", help="fill nothing; measure only ask + tell")
     args = parser.parse_args()
     import httpx
 
@@ -98,11 +151,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         store_url = args.store or f"sqlite:///{folder}/bench.db"
         started = time.perf_counter()
-        if args.filled:
-            for name in ("http", "library"):
-                if Study.list_all(store_url) and any(row["name"] == name for row in Study.list_all(store_url)):
-                    Study.load(name, store=store_url).delete()
-        else:
+        if args.filled or args.round_trips_only:
+            for row in Study.list_all(store_url):
+                if row["name"].startswith("round-trip-"):
+                    Study.load(row["name"], store=store_url).delete()
+        if not (args.filled or args.round_trips_only):
             fill(store_url, args.trials, args.runs, args.seed)
         fill_seconds = time.perf_counter() - started
         port = free_port()
@@ -116,7 +169,7 @@ def main() -> None:
                     break
                 except httpx.TransportError:
                     time.sleep(0.1)
-            rows = {
+            rows = {} if args.round_trips_only else {
                 "studies list": timed(lambda: api.get("/studies"), args.repeat),
                 "study summary": timed(lambda: api.get("/studies/big"), args.repeat),
                 "trials page (100)": timed(lambda: api.get("/studies/big/trials", params={"limit": 100, "offset": 500}),
@@ -125,32 +178,23 @@ def main() -> None:
                 "one run": timed(lambda: api.get("/runs/1"), args.repeat),
                 "study plots (analysis)": timed(lambda: api.get("/studies/big/analysis"), max(3, args.repeat // 5)),
             }
-            api.post("/studies", json={"name": "http", "space": SPACE, "sampler": "random", "seed": 1}).raise_for_status()
-
-            def http_round() -> Any:
-                trial = api.post("/studies/http/ask").json()["trials"][0]
-                return api.post("/studies/http/tell", json={"number": trial["number"], "value": trial["params"]["x"]})
-
-            library = Study.create("library", SPACE, sampler="random", seed=1, store=store_url)
-
-            def library_round() -> None:
-                (trial,) = library.ask()
-                library.tell(trial, trial.params["x"])
-
-            rows["ask + tell over HTTP"] = timed(http_round, args.repeat)
-            rows["ask + tell in the library"] = timed(library_round, args.repeat)
+            rows.update(round_trips(api, store_url, args.repeat, args.rounds))
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(30)
-    ratio = rows["ask + tell over HTTP"]["p50"] / rows["ask + tell in the library"]["p50"]
-    print(f"store {out_kind(store_url)}: {args.trials} trials, {args.runs} runs (filled in {fill_seconds:.0f} s)")
-    print(f"{'request':28s} {'p50 ms':>9s} {'p95 ms':>9s}")
+    ratios = {way: rows[way]["p50"] / rows[LIBRARY]["p50"] for way in (TWO, ONE)}
+    print(f"store {out_kind(store_url)}: {args.trials} trials, {args.runs} runs (filled in {fill_seconds:.0f} s); "
+          f"load average {os.getloadavg()[0]:.2f}")
+    print(f"{'request':36s} {'p50 ms':>9s} {'p95 ms':>9s}")
     for name, row in rows.items():
-        print(f"{name:28s} {1000 * row['p50']:9.1f} {1000 * row['p95']:9.1f}")
-    print(f"HTTP / library ask+tell (p50): {ratio:.2f}")
+        print(f"{name:36s} {1000 * row['p50']:9.1f} {1000 * row['p95']:9.1f}")
+    for way, ratio in ratios.items():
+        print(f"{way} / library (p50): {ratio:.2f}")
     RESULTS.mkdir(exist_ok=True)
-    out = {"store": out_kind(store_url), "trials": args.trials, "runs": args.runs, "repeat": args.repeat,
-           "load_average": os.getloadavg()[0], "seconds": rows, "http_over_library": ratio}
+    filled = not args.round_trips_only
+    out = {"store": out_kind(store_url), "trials": args.trials if filled else 0, "runs": args.runs if filled else 0, "repeat": args.repeat,
+           "load_average": os.getloadavg()[0], "seconds": rows, "rounds": args.rounds,
+           "http_over_library": ratios[TWO], "one_request_over_library": ratios[ONE]}
     (RESULTS / f"service_latency_{out['store']}.json").write_text(json.dumps(out, indent=2) + "\n")
 
 

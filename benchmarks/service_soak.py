@@ -1,12 +1,13 @@
 """Soak: HTTP workers drive one study through ``optarium serve``; count lost, duplicated and failed.
 
-Usage: benchmarks/service_soak.py [--workers 8] [--trials 2000] [--store URL] [--sampler random]
+Usage: benchmarks/service_soak.py [--workers 8] [--trials 2000] [--store URL] [--sampler random] [--two-requests]
 
 Starts a real server on loopback over a fresh store (a scratch SQLite file unless ``--store``
-names an empty PostgreSQL database); ``workers`` threads, each with its own HTTP client,
-ask one trial and tell its value until ``trials`` asks were made in all. Then reads the study
+names an empty PostgreSQL database); ``workers`` threads, each with its own keep-alive HTTP
+client, ask one trial and tell its value until ``trials`` asks were made in all: a tell that asks
+the next trial in the same request (``"ask": 1``), or with ``--two-requests`` an ask and a tell. Then reads the study
 through the library: every trial number from 1 to ``trials`` must be there once, complete,
-with the value its worker told. Prints a table and writes benchmarks/results/service_soak.json.
+with the value its worker told. Prints a table and writes benchmarks/results/service_soak_<sqlite|postgresql>.json.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}}
@@ -38,6 +40,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=2000)
     parser.add_argument("--store", default=None)
     parser.add_argument("--sampler", default="random")
+    parser.add_argument("--two-requests", action="store_true", help="ask and tell in two requests per trial")
     args = parser.parse_args()
     import httpx
 
@@ -65,22 +68,34 @@ def main() -> None:
             told: dict[int, float] = {}
             failures: list[str] = []
 
+            def take() -> bool:
+                with lock:
+                    if asked[0] >= args.trials:
+                        return False
+                    asked[0] += 1
+                    return True
+
             def work() -> None:
                 with httpx.Client(base_url=base, timeout=120) as api:
-                    while True:
-                        with lock:
-                            if asked[0] >= args.trials:
-                                return
-                            asked[0] += 1
-                        answer = api.post("/studies/soak/ask")
-                        if answer.status_code != 200:
-                            failures.append(f"ask {answer.status_code}: {answer.text}")
-                            continue
-                        trial = answer.json()["trials"][0]
+                    waiting: list[dict[str, Any]] = []
+                    while waiting or take():
+                        if not waiting:
+                            answer = api.post("/studies/soak/ask")
+                            if answer.status_code != 200:
+                                failures.append(f"ask {answer.status_code}: {answer.text}")
+                                continue
+                            waiting = answer.json()["trials"]
+                        trial = waiting.pop()
                         result = value(trial["params"])
-                        answer = api.post("/studies/soak/tell", json={"number": trial["number"], "value": result})
+                        more = 0 if args.two_requests or not take() else 1
+                        answer = api.post("/studies/soak/tell", json={"number": trial["number"], "value": result,
+                                                                      "ask": more})
                         if answer.status_code != 200:
                             failures.append(f"tell {answer.status_code}: {answer.text}")
+                        elif more:
+                            waiting = answer.json()["next"]
+                            if len(waiting) != 1:
+                                failures.append(f"tell-and-ask gave {answer.json()}")
                         with lock:
                             if trial["number"] in told:
                                 failures.append(f"trial {trial['number']} handed out twice")
@@ -101,16 +116,16 @@ def main() -> None:
     lost = sorted(set(range(1, args.trials + 1)) - set(numbers))
     duplicated = len(numbers) - len(set(numbers))
     wrong = [n for n, t in trials.items() if t.state != "complete" or told.get(n) != t.value]
-    out = {"store": store.split("://")[0], "workers": args.workers, "trials": args.trials, "seconds": seconds,
+    out = {"store": "postgresql" if store.startswith("postgres") else "sqlite", "workers": args.workers, "trials": args.trials, "seconds": seconds,
            "round_trips_per_second": args.trials / seconds, "stored": len(trials), "lost": len(lost),
            "duplicated": duplicated, "not_as_told": len(wrong), "failed_requests": len(failures),
-           "load_average": os.getloadavg()[0]}
+           "requests_per_trial": 2 if args.two_requests else 1, "load_average": os.getloadavg()[0]}
     for key, found in out.items():
         print(f"{key:22s} {found:.1f}" if isinstance(found, float) else f"{key:22s} {found}")
     for failure in failures[:5]:
         print("  " + failure)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "service_soak.json").write_text(json.dumps(out, indent=2) + "\n")
+    (RESULTS / f"service_soak_{out['store']}.json").write_text(json.dumps(out, indent=2) + "\n")
 
 
 if __name__ == "__main__":

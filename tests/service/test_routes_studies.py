@@ -63,19 +63,27 @@ def test_workers_over_http_lose_and_duplicate_nothing(shared_server: Server) -> 
     with server.client() as api:
         api.post("/studies", json={"name": "soak", "space": SPACE, "sampler": "random", "seed": 1}).raise_for_status()
 
-    def work() -> None:
+    def work(one_request: bool) -> None:
+        """Ask then tell, or (``one_request``) a tell that asks the next trial in the same request."""
         with server.client() as api:
-            for _ in range(rounds):
-                asked = api.post("/studies/soak/ask")
-                if asked.status_code != 200:
-                    failures.append(asked.text)
-                    continue
-                trial = asked.json()["trials"][0]
-                told = api.post("/studies/soak/tell", json={"number": trial["number"], "value": _objective(trial["params"])})
+            waiting: list[dict[str, object]] = []
+            for index in range(rounds):
+                if not waiting:
+                    asked = api.post("/studies/soak/ask")
+                    if asked.status_code != 200:
+                        failures.append(asked.text)
+                        continue
+                    waiting = asked.json()["trials"]
+                trial = waiting.pop()
+                more = 1 if one_request and index < rounds - 1 else 0
+                told = api.post("/studies/soak/tell", json={"number": trial["number"], "value": _objective(trial["params"]),
+                                                            "ask": more})
                 if told.status_code != 200:
                     failures.append(told.text)
+                elif more:
+                    waiting = told.json()["next"]
 
-    threads = [threading.Thread(target=work) for _ in range(workers)]
+    threads = [threading.Thread(target=work, args=(index % 2 == 1,)) for index in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -35,12 +35,14 @@ class ApiError(HTTPException):
     """An error answered as ``{"error": detail}`` with ``status_code``."""
 
 
-def store_of(request: Request) -> Store:
+# dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency on a worker
+# thread, a hop per dependency per request that an ask or tell over HTTP would pay for nothing
+async def store_of(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def authorize(request: Request) -> None:
+async def authorize(request: Request) -> None:
     """Without tokens everyone on loopback may do anything; with tokens a bearer token is needed,
     and a ``read`` token may only read."""
     settings: ServiceSettings = request.app.state.settings
@@ -137,7 +139,7 @@ def create_app(settings: ServiceSettings, store: Store | None = None) -> FastAPI
     app.include_router(routes_studies.router, prefix="/api", dependencies=guarded)
 
     @app.get("/api/health", tags=["service"])
-    def health(request: Request) -> dict[str, Any]:
+    async def health(request: Request) -> dict[str, Any]:
         """Whether the service is up, its version, whether tokens are required and how many solve workers run."""
         pool = request.app.state.pool
         return {"ok": True, "version": __version__, "tokens": settings.secured,

@@ -54,7 +54,7 @@ def _runs(store: Store, limit: int, offset: int, **filters: Any) -> tuple[list[d
 RunFilters = dict[str, Any]
 
 
-def run_filters(
+async def run_filters(
     kind: Annotated[str | None, Query(description="math_program, routing, scheduling, ...")] = None,
     status: Annotated[str | None, Query(description="optimal, feasible, infeasible, ...")] = None,
     verified: Annotated[bool | None, Query()] = None,

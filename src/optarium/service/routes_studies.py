@@ -6,11 +6,12 @@ import math
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from optarium.blackbox.errors import TellError
 from optarium.blackbox.study import Study
+from optarium.errors import OptariumError
 from optarium.service.app import ApiError, store_of
 from optarium.service.tables import csv_response
 from optarium.store.base import Store
@@ -53,6 +54,9 @@ class TellBody(BaseModel):
     value: float | list[float] | None = None
     feasibility: float | None = None
     failed: bool = False
+    ask: int = Field(0, ge=0, le=1000, description=(
+        "After the tell, ask this many new trials in the same request (a second transaction, as "
+        "``POST .../ask`` would): a worker's loop is then one request per trial."))
 
 
 def _study(store: Store, name: str) -> tuple[Study, int]:
@@ -231,16 +235,21 @@ def analysis(name: str, store: StoreDep) -> dict[str, Any]:
 
 
 @router.post("/studies/{name}/ask")
-def ask(name: str, store: StoreDep, body: AskBody | None = None) -> dict[str, Any]:
+def ask(name: str, store: StoreDep, body: AskBody | None = None) -> JSONResponse:
     """Suggest ``n`` trials, stored pending; the next ask sees them (``Study.ask``)."""
     study, _ = _study(store, name)
-    trials = study.ask(body.n if body is not None else 1)
-    return {"trials": [{"number": t.number, "params": t.params, "sampler": t.sampler} for t in trials]}
+    return JSONResponse({"trials": _asked(study, body.n if body is not None else 1)})
+
+
+def _asked(study: Study, n: int) -> list[dict[str, Any]]:
+    return [{"number": t.number, "params": t.params, "sampler": t.sampler} for t in study.ask(n)]
 
 
 @router.post("/studies/{name}/tell")
-def tell(name: str, body: TellBody, store: StoreDep) -> dict[str, Any]:
-    """Record one pending trial's result in one transaction (``Study.tell``); a trial is told once."""
+def tell(name: str, body: TellBody, store: StoreDep) -> JSONResponse:
+    """Record one pending trial's result in one transaction (``Study.tell``); a trial is told once.
+    With ``ask`` > 0 the answer's ``next`` holds that many new trials, asked after the tell committed
+    (``next`` empty and ``ask_error`` saying why if that ask failed: the tell stands)."""
     study, _ = _study(store, name)
     told = body.value if isinstance(body.value, list) else [body.value] if body.value is not None else []
     for number in [*told, body.feasibility]:
@@ -254,7 +263,13 @@ def tell(name: str, body: TellBody, store: StoreDep) -> dict[str, Any]:
                            failed=body.failed)
     except TellError as error:
         raise _tell_error(error, [body.number]) from None
-    return trial.to_dict()
+    out = trial.to_dict()
+    if body.ask:
+        try:
+            out["next"] = _asked(study, body.ask)
+        except OptariumError as error:  # the tell is committed: say so, and why nothing was asked
+            out["next"], out["ask_error"] = [], " ".join(str(error).split())
+    return JSONResponse(out)
 
 
 @router.post("/studies/{name}/rank")
