@@ -210,13 +210,15 @@ def verify(instance: JobShopInstance, starts: Any, reported_makespan: float | No
 
 
 def record(instance: JobShopInstance, solution: Solution[Any]) -> tuple[bytes | None, dict[str, Any]]:
-    """A run keeps the start times, the best-known makespan and the gap to it (incumbents come from the backend)."""
+    """A run keeps the start times, each operation's machine and duration (what a Gantt chart draws), the
+    best-known makespan and the gap to it (incumbents come from the backend)."""
     from optarium.domains.scheduling.verify import gap_to_best_known
 
     starts = np.asarray(solution.payload, dtype=np.int64)
     makespan = int((starts + instance.durations).max())
     return None, {
         "starts": starts.tolist(),
+        "machines": np.asarray(instance.machines).tolist(), "durations": np.asarray(instance.durations).tolist(),
         "best_known": instance.best_known,
         "gap_to_best_known": gap_to_best_known(instance, makespan),
     }
