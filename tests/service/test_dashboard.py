@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import struct
 import time
@@ -205,14 +206,19 @@ def test_dragging_a_ranking_tells_it(serve: Callable[..., Server], browser: Any,
     _wait(lambda: len(order()) == 4 and set(order()).isdisjoint(asked))
 
 
-def test_a_routing_run_page_draws_its_routes(serve: Callable[..., Server], browser: Any, tmp_path: Path) -> None:
+def test_a_routing_run_draws_its_routes_and_a_scheduling_run_its_gantt_chart(serve: Callable[..., Server], browser: Any,
+                                                                            tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
     from optarium.domains.routing import read_instance, solve_routing
+    from optarium.domains.scheduling.instance import read_instance_file
+    from optarium.domains.scheduling.solve import solve_jobshop
 
     store = f"sqlite:///{tmp_path}/store.db"
     instance = read_instance(EXAMPLES / "routing" / "deliveries.csv")
     solved = solve_routing(instance, iterations=200, seed=1, store=store)
+    shop = read_instance_file(EXAMPLES / "ft06.jss")
+    scheduled = solve_jobshop(shop, "rule", store=store)
     server = serve(store)
     browser.get(f"{server.url}/#/run/{solved.run_id}")
     _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#route-map polyline.route"))
@@ -221,3 +227,17 @@ def test_a_routing_run_page_draws_its_routes(serve: Callable[..., Server], brows
     # each line runs depot, the route's clients, depot
     assert [len(r.get_attribute("points").split()) for r in routes] == [len(route) + 2 for route in solved.payload]
     assert len(browser.find_elements(By.CSS_SELECTOR, "#route-map circle.client")) == sum(map(len, solved.payload))
+    # a job shop: one bar per operation, on its machine, from its start for its duration, none overlapping
+    browser.get(f"{server.url}/#/run/{scheduled.run_id}")
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#gantt rect.operation"))
+    bars = [{key: int(bar.get_attribute(f"data-{key}")) for key in ("job", "machine", "start", "duration")}
+            for bar in browser.find_elements(By.CSS_SELECTOR, "#gantt rect.operation")]
+    starts = scheduled.payload.tolist()
+    assert sorted((b["job"], b["machine"], b["start"], b["duration"]) for b in bars) == sorted(
+        (j, int(shop.machines[j][k]), starts[j][k], int(shop.durations[j][k]))
+        for j in range(len(starts)) for k in range(len(starts[j])))
+    for machine in {b["machine"] for b in bars}:
+        spans = sorted((b["start"], b["start"] + b["duration"]) for b in bars if b["machine"] == machine)
+        assert all(end <= start for (_, end), (start, _) in itertools.pairwise(spans))
+    assert max(b["start"] + b["duration"] for b in bars) == scheduled.objective
+    assert f"makespan {scheduled.objective:g}" in browser.find_element(By.CSS_SELECTOR, "#gantt svg").get_attribute("aria-label")

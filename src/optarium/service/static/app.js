@@ -332,7 +332,7 @@ async function runPage(id) {
     ${card("bound", fmtCell(run.bound))}${card("gap", fmtCell(run.gap))}${card("max violation", fmtCell(run.max_violation))}${card("solver", `${run.solver} ${run.solver_version}`)}${card("seconds", fmtCell(run.seconds))}</div>
     <h2>Verification</h2><div id="verification">${violations.length ? table("violations-table", Object.keys(violations[0]).map((k) => ({ label: k, get: (r) => r[k], num: typeof violations[0][k] === "number" })), violations)
       : `<p>${run.verified ? "Every check passed" : "Not verified"}${run.message ? `: ${esc(run.message)}` : ""}.</p>`}<pre>${esc(JSON.stringify(v, null, 2))}</pre></div>
-    ${routeSection(run)}
+    ${routeSection(run)}${ganttSection(run)}
     <h2>Plan</h2><pre id="plan">${esc(JSON.stringify(run.plan, null, 2))}</pre>
     <h2>Timings</h2><div id="timings">${table("timings-table", [{ label: "step", get: (r) => r[0] }, { label: "seconds", get: (r) => r[1], num: true }], Object.entries(run.timings || {}))}</div>
     <p class="muted">source ${esc(run.source)} · fingerprint ${esc(run.fingerprint)} · recorded ${esc(when(run.created_at))}</p>`;
@@ -343,6 +343,13 @@ function routeSection(run) {
   const coords = extra.instance && extra.instance.coords;
   if (run.kind !== "routing" || !Array.isArray(extra.routes) || !Array.isArray(coords)) return "";
   return `<h2>Routes</h2><div class="panel" id="route-map" style="max-width: 680px">${Charts.routeMap(coords, extra.routes, `${extra.routes.length} routes, cost ${fmt(run.objective)}`)}</div>`;
+}
+
+function ganttSection(run) {
+  const extra = run.extra || {};
+  const { machines, durations, starts } = extra;
+  if (run.kind !== "jobshop" || ![machines, durations, starts].every(Array.isArray) || !machines.length) return "";
+  return `<h2>Schedule</h2><div class="panel" id="gantt">${Charts.gantt(machines, durations, starts, `${machines.length} jobs on ${Math.max(...machines.flat()) + 1} machines, makespan ${fmt(run.objective)}`)}</div>`;
 }
 
 // jobs -------------------------------------------------------------------------------------

@@ -146,5 +146,28 @@ const Charts = (() => {
     return frame(W, H, title, body);
   }
 
-  return { scatter, bars, parallel, heatmap, lines, routeMap, colorFor, fmt, esc };
+  /* A job shop's schedule: one row per machine, one bar per operation from its start for its duration,
+     coloured by job. machines[j][k], durations[j][k], starts[j][k] for job j's k-th operation. */
+  function gantt(machines, durations, starts, title) {
+    const count = Math.max(0, ...machines.flat()) + 1;
+    const end = Math.max(1, ...starts.flatMap((row, j) => row.map((s, k) => s + durations[j][k])));
+    const W = 900, L = 44, R = 16, T = 26, B = 30, row = Math.max(12, Math.min(28, 360 / count)), H = T + count * row + B;
+    const x = (t) => L + (t / end) * (W - L - R);
+    const palette = ["#2f6db5", "#e67e22", "#2f8a4f", "#b53a2f", "#8e44ad", "#16a085", "#d35400", "#7f8c8d", "#c0392b", "#2c3e50"];
+    let body = "";
+    for (let m = 0; m < count; m += 1) body += `<text class="tick" x="4" y="${(T + (m + 0.5) * row + 4).toFixed(1)}">M${m}</text>`;
+    [0, 0.25, 0.5, 0.75, 1].forEach((f) => {
+      const t = Math.round(f * end);
+      body += `<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${T}" y2="${T + count * row}" stroke="#dde3ea"/><text class="tick" x="${(x(t) - 8).toFixed(1)}" y="${H - 12}">${t}</text>`;
+    });
+    machines.forEach((ops, j) => ops.forEach((m, k) => {
+      const s = starts[j][k], d = durations[j][k];
+      body += `<rect class="operation" data-job="${j}" data-machine="${m}" data-start="${s}" data-duration="${d}" x="${x(s).toFixed(1)}" y="${(T + m * row + 1).toFixed(1)}" ` +
+        `width="${Math.max(0.5, x(s + d) - x(s)).toFixed(1)}" height="${(row - 2).toFixed(1)}" fill="${palette[j % palette.length]}" stroke="#fff" stroke-width="0.5">` +
+        `<title>job ${j}, operation ${k + 1} on machine ${m}: ${s} to ${s + d}</title></rect>`;
+    }));
+    return frame(W, H, title, body);
+  }
+
+  return { scatter, bars, parallel, heatmap, lines, routeMap, gantt, colorFor, fmt, esc };
 })();
