@@ -10,11 +10,13 @@ prompt, the response, token counts and latency, so the pipeline can record it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -65,6 +67,23 @@ class LLMCall:
             "response": self.response, "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens, "seconds": self.seconds, "error": self.error,
         }
+
+
+@contextlib.contextmanager
+def timed_call(call: LLMCall, name: str, started: float | None = None) -> Iterator[LLMCall]:
+    """Time ``call`` (from ``started``, else now) and log its answer; an :class:`LLMError` raised inside
+    gets the call attached, with its message as the call's ``error`` and the seconds until then."""
+    started = time.perf_counter() if started is None else started
+    try:
+        yield call
+    except LLMError as error:
+        call.error = str(error)
+        call.seconds = time.perf_counter() - started
+        error.call = call  # type: ignore[attr-defined]
+        raise
+    call.seconds = time.perf_counter() - started
+    log.info("answer from %s: %d prompt + %d completion tokens in %.1f s", name, call.prompt_tokens,
+             call.completion_tokens, call.seconds)
 
 
 class ChatModel(Protocol):
@@ -145,9 +164,8 @@ class LLMClient:
                                 "stream": True, "stream_options": {"include_usage": True}}
         if self.max_tokens:
             body["max_tokens"] = self.max_tokens
-        started = time.perf_counter()
         log.info("asking %s at %s (max_tokens %s, timeout %g s)", self.model, self.url, self.max_tokens, self.timeout)
-        try:
+        with timed_call(call, self.model):
             for attempt in range(self.retries + 1):
                 try:
                     payload = self._post(body)
@@ -159,14 +177,6 @@ class LLMClient:
                     log.info("%s; trying again (%d of %d)", error, attempt + 1, self.retries)
                 time.sleep(min(2.0, 0.25 * 2**attempt))
             call.response, call.prompt_tokens, call.completion_tokens = _parse(payload, self.url)
-        except LLMError as error:
-            call.error = str(error)
-            call.seconds = time.perf_counter() - started
-            error.call = call  # type: ignore[attr-defined]
-            raise
-        call.seconds = time.perf_counter() - started
-        log.info("answer from %s: %d prompt + %d completion tokens in %.1f s", self.model, call.prompt_tokens,
-                 call.completion_tokens, call.seconds)
         return call
 
     def _post(self, body: dict[str, Any]) -> Any:

@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from optarium.formulate.errors import LLMConfigError, LLMError, LLMResponseError, LLMTimeoutError
-from optarium.formulate.llm import LLMCall, Message
+from optarium.formulate.errors import LLMConfigError, LLMResponseError, LLMTimeoutError
+from optarium.formulate.llm import LLMCall, Message, timed_call
 from optarium.formulate.redaction import redact_all
 
 GGUF_MAGIC = b"GGUF"
@@ -93,7 +93,7 @@ class LocalModel:
         engine, busy = self._engine()
         call.extra["load_seconds"] = time.perf_counter() - started
         log.info("asking local model %s (max_tokens %d, timeout %g s)", self.name, self.max_tokens, self.timeout)
-        try:
+        with timed_call(call, self.name, started):
             try:
                 with busy:  # the deadline starts when this answer's generation does
                     deadline = time.perf_counter() + self.timeout
@@ -107,14 +107,6 @@ class LocalModel:
                     f"generation was stopped after {completion_tokens} tokens")
             if not text.strip():
                 raise LLMResponseError(f"local model {self.name} answered with an empty message")
-        except LLMError as error:
-            call.error = str(error)
-            call.seconds = time.perf_counter() - started
-            error.call = call  # type: ignore[attr-defined]
-            raise
-        call.seconds = time.perf_counter() - started
-        log.info("answer from %s: %d prompt + %d completion tokens in %.1f s", self.name, call.prompt_tokens,
-                 call.completion_tokens, call.seconds)
         return call
 
     def _engine(self) -> tuple[_Engine, threading.Lock]:
