@@ -63,13 +63,13 @@ def _levels(*levels: dict[str, Any]) -> Mapping[str, Mapping[str, Any]]:
 
 register(Family(
     "set_cover", "Balas & Ho set cover, density 0.05 (rows scale with difficulty)", "set_cover",
-    _levels({"n_rows": 150, "n_cols": 1000, "density": 0.05}, {"n_rows": 275, "n_cols": 1000, "density": 0.05},
+    _levels({"n_rows": 150, "n_cols": 1000, "density": 0.05}, {"n_rows": 200, "n_cols": 1000, "density": 0.05},
             {"n_rows": 500, "n_cols": 1000, "density": 0.05}),
 ))
 register(Family(
     "combinatorial_auction", "Leyton-Brown arbitrary-relationships combinatorial auction (items x bids)",
     "combinatorial_auction",
-    _levels({"n_items": 200, "n_bids": 1000}, {"n_items": 300, "n_bids": 1500}, {"n_items": 300, "n_bids": 3000}),
+    _levels({"n_items": 200, "n_bids": 1000}, {"n_items": 300, "n_bids": 1500}, {"n_items": 400, "n_bids": 2000}),
 ))
 register(Family(
     "facility_location", "Cornuejols et al. capacitated facility location, capacity ratio 5", "facility_location",
