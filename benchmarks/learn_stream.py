@@ -26,6 +26,7 @@ import json
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -60,17 +61,23 @@ def table(args: argparse.Namespace, stream: list) -> tuple[list[str], np.ndarray
     return [arm.label for arm in arms], costs
 
 
-def replay(costs: np.ndarray, policy: str, value: float, seed: int, contexts: np.ndarray, cap: float) -> float:
+def replay(costs: np.ndarray, policy: str, value: Any, seed: int, contexts: np.ndarray, cap: float) -> float:
     return float(replay_costs(costs, policy, value, seed, contexts, cap).sum())
 
 
-def replay_costs(costs: np.ndarray, policy: str, value: float, seed: int, contexts: np.ndarray, cap: float) -> np.ndarray:
+def replay_costs(costs: np.ndarray, policy: str, value: Any, seed: int, contexts: np.ndarray, cap: float) -> np.ndarray:
     """What the policy's choices cost on a table of every arm on every instance, per instance."""
-    from optarium.learn.stream import ConfigBandit, ContextualConfigBandit
+    from optarium.learn.stream import ConfigBandit, ContextualConfigBandit, ThompsonConfigBandit
 
     k = costs.shape[1]
-    chooser = (ContextualConfigBandit(k, contexts.shape[1], exploration=value, seed=seed) if policy == "contextual"
-               else ConfigBandit(k, learning_rate=value, seed=seed))
+    chooser: ConfigBandit | ContextualConfigBandit | ThompsonConfigBandit
+    if policy == "thompson":
+        warmup, scale = value if isinstance(value, tuple) else (8, 0.1)
+        chooser = ThompsonConfigBandit(k, warmup=warmup, scale=scale, seed=seed)
+    elif policy == "contextual":
+        chooser = ContextualConfigBandit(k, contexts.shape[1], exploration=value, seed=seed)
+    else:
+        chooser = ConfigBandit(k, learning_rate=value, seed=seed)
     paid = np.zeros(costs.shape[0])
     for row in range(costs.shape[0]):
         arm, probability = chooser.ask(contexts[row])
@@ -82,14 +89,28 @@ def replay_costs(costs: np.ndarray, policy: str, value: float, seed: int, contex
 def screen(args: argparse.Namespace) -> None:
     from optarium.learn.recognise import feature_vector
 
-    stream = problems(args, args.seed)
-    contexts = np.array([feature_vector(p.features()) for p in stream])
-    labels, costs = table(args, stream)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "learn_stream_screen_table.json").write_text(json.dumps({"labels": labels, "costs": costs.tolist(),
-                                                                         "contexts": contexts.tolist()}) + "\n")
+    if args.reuse_table:
+        saved = json.loads((RESULTS / "learn_stream_screen_table.json").read_text())
+        labels, costs, contexts = saved["labels"], np.array(saved["costs"]), np.array(saved["contexts"])
+    else:
+        stream = problems(args, args.seed)
+        contexts = np.array([feature_vector(p.features()) for p in stream])
+        labels, costs = table(args, stream)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "learn_stream_screen_table.json").write_text(json.dumps({"labels": labels, "costs": costs.tolist(),
+                                                                             "contexts": contexts.tolist()}) + "\n")
     best = costs.sum(axis=0).min()
-    rows = {"labels": labels, "totals": costs.sum(axis=0).tolist(), "bandit": {}, "contextual": {}}
+    after = costs[50:].sum(axis=0).min()
+    rows: dict[str, Any] = {"labels": labels, "totals": costs.sum(axis=0).tolist(), "bandit": {}, "contextual": {},
+                            "thompson": {}}
+    for warmup in (3, 5, 8, 12):
+        for scale in (0.05, 0.1, 0.2, 0.3, 0.5):
+            paid = [replay_costs(costs, "thompson", (warmup, scale), seed, contexts, args.cap) for seed in range(40)]
+            ratios = [float(p.sum() / best) for p in paid]
+            later = [float(p[50:].sum() / after) for p in paid]
+            rows["thompson"][f"{warmup},{scale}"] = {"all": ratios, "after_50": later}
+            print(f"thompson warm-up {warmup:2}, scale {scale:4}: / best fixed {np.mean(ratios):.3f}; instances 51+: "
+                  f"{np.mean(later):.3f} (90% of seeds below {np.quantile(later, 0.9):.3f}, max {max(later):.3f})", flush=True)
     print("fixed totals: " + ", ".join(f"{label} {total:.1f}" for label, total in zip(labels, costs.sum(axis=0), strict=True)))
     for policy, grid in (("bandit", (16, 64, 256, 1024, 4096)), ("contextual", (16, 64, 256, 1024, 4096))):
         for value in grid:
@@ -98,7 +119,8 @@ def screen(args: argparse.Namespace) -> None:
             print(f"{policy:10} {value:4}: / best fixed {np.mean(ratios):.3f} (seeds {min(ratios):.3f}-{max(ratios):.3f})",
                   flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "learn_stream_screen.json").write_text(json.dumps({"args": vars(args), **rows}, indent=2) + "\n")
+    name = "learn_stream_screen_thompson.json" if args.reuse_table else "learn_stream_screen.json"
+    (RESULTS / name).write_text(json.dumps({"args": vars(args), **rows}, indent=1) + "\n")
 
 
 def held_out(args: argparse.Namespace) -> None:
@@ -111,9 +133,9 @@ def held_out(args: argparse.Namespace) -> None:
                 grid = screened[policy]
                 setattr(args, attribute, float(min(grid, key=lambda value: np.mean(grid[value]))))
         print(f"from the screen: learning rate {args.learning_rate:g}, exploration {args.exploration:g}", flush=True)
-    stream = problems(args, args.seed + 1000)
+    stream = problems(args, args.seed + 1000 if args.held_out < 0 else args.held_out)
     started = time.perf_counter()
-    live = solve_stream(stream, "bandit", store=f"memory://stream-{uuid.uuid4().hex}", time_cap=args.cap, threads=1,
+    live = solve_stream(stream, args.policy, store=f"memory://stream-{uuid.uuid4().hex}", time_cap=args.cap, threads=1,
                         seed=args.seed, learning_rate=args.learning_rate, compare=True)
     summary = live.to_dict()
     labels = list(summary["totals"])
@@ -132,6 +154,14 @@ def held_out(args: argparse.Namespace) -> None:
         chosen_ctx = replay_costs(costs, "contextual", args.exploration, args.seed, contexts, args.cap)
     best_index = int(np.argmin(costs.sum(axis=0)))
     after = slice(50, None)
+    from optarium.learn.recognise import feature_vector
+
+    all_contexts = np.array([feature_vector(p.features()) for p in stream])
+    replayed = {policy: [replay_costs(costs, policy, value, seed, all_contexts, args.cap) for seed in range(5)]
+                for policy, value in (("bandit", args.learning_rate), ("thompson", (8, 0.1))) if policy != args.policy}
+    replayed_report = {policy: {"vs_best": [float(p.sum() / costs[:, best_index].sum()) for p in paid],
+                                "after_50_vs_best": [float(p[after].sum() / costs[after, best_index].sum()) for p in paid]}
+                       for policy, paid in replayed.items()}
     report = {
         "instances": len(stream),
         "totals": dict(zip(labels, costs.sum(axis=0).tolist(), strict=True)),
@@ -149,12 +179,16 @@ def held_out(args: argparse.Namespace) -> None:
         "choices": {label: sum(row["config"] == label for row in live.rows) for label in labels},
         "choices_after_50": {label: sum(row["config"] == label for row in live.rows[50:]) for label in labels},
         "seconds": time.perf_counter() - started,
+        "policy": args.policy, "replayed_5_seeds": replayed_report,
     }
     print(f"{'method':28} {'total s':>9} {'/ best fixed':>12} {'instances 51+: / best':>22}")
     for index, label in enumerate(labels):
         print(f"fixed {label:22} {costs[:, index].sum():9.1f} {costs[:, index].sum() / costs[:, best_index].sum():12.3f} "
               f"{costs[after, index].sum() / costs[after, best_index].sum():22.3f}")
-    for label, values in (("bandit (Tsallis-INF)", chosen), ("contextual (SquareCB)" + ("" if args.contextual_live else ", replayed"), chosen_ctx)):
+    for policy, paid in replayed.items():
+        print(f"{policy + ', replayed (5 seeds)':28} {np.mean([p.sum() for p in paid]):9.1f} "
+              f"{np.mean(replayed_report[policy]['vs_best']):12.3f} {np.mean(replayed_report[policy]['after_50_vs_best']):22.3f}")
+    for label, values in ((f"{args.policy}, live", chosen), ("contextual (SquareCB)" + ("" if args.contextual_live else ", replayed"), chosen_ctx)):
         print(f"{label:28} {values.sum():9.1f} {values.sum() / costs[:, best_index].sum():12.3f} "
               f"{values[after].sum() / costs[after, best_index].sum():22.3f}")
     print(f"virtual best                 {report['virtual_best']:9.1f}; bandit choices {report['choices']}")
@@ -174,7 +208,9 @@ def held_out(args: argparse.Namespace) -> None:
     steps = np.arange(1, len(stream) + 1)
     axis.plot(steps, np.cumsum(costs[:, 0]), label=f"default ({labels[0]})")
     axis.plot(steps, np.cumsum(costs[:, best_index]), label=f"best fixed ({labels[best_index]})")
-    axis.plot(steps, np.cumsum(chosen), label="bandit")
+    axis.plot(steps, np.cumsum(chosen), label=f"{args.policy} (live)")
+    if "bandit" in replayed:
+        axis.plot(steps, np.cumsum(replayed["bandit"][0]), label="Tsallis-INF (replayed)")
     axis.plot(steps, np.cumsum(chosen_ctx), label="contextual bandit")
     axis.set_xlabel("instance")
     axis.set_ylabel("cumulative seconds")
@@ -193,6 +229,9 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=0.0, help="0: the best of the last --screen")
     parser.add_argument("--exploration", type=float, default=0.0, help="0: the best of the last --screen")
     parser.add_argument("--screen", action="store_true")
+    parser.add_argument("--reuse-table", action="store_true", help="--screen on the saved table of the last screen")
+    parser.add_argument("--policy", default="thompson", help="the policy solved live on the held-out stream")
+    parser.add_argument("--held-out", type=int, default=-1, help="base seed of the held-out stream (default seed + 1000)")
     parser.add_argument("--contextual-live", action="store_true",
                         help="solve the stream again live with the contextual bandit (default: replay it on the table)")
     args = parser.parse_args()

@@ -10,7 +10,13 @@ import pytest
 
 from optarium.errors import OptionError
 from optarium.learn.generators import generate
-from optarium.learn.stream import Config, ConfigBandit, ContextualConfigBandit, solve_stream
+from optarium.learn.stream import (
+    Config,
+    ConfigBandit,
+    ContextualConfigBandit,
+    ThompsonConfigBandit,
+    solve_stream,
+)
 from optarium.problem.io import write_problem
 from optarium.store.base import Store, open_store
 
@@ -41,6 +47,21 @@ def test_the_contextual_bandit_learns_which_arm_suits_which_context() -> None:
         bandit.tell(arm, probability, 0.5 + 0.4 * context[0] * (1 if arm == 0 else -1), context)
     assert int(np.argmin(bandit.predict(np.array([-0.8])))) == 0
     assert int(np.argmin(bandit.predict(np.array([0.8])))) == 1
+
+
+def test_thompson_sampling_tries_each_arm_in_its_warm_up_then_settles_on_the_faster_one() -> None:
+    rng = np.random.default_rng(0)
+    bandit = ThompsonConfigBandit(3, warmup=4, scale=0.1, seed=0)
+    drawn = []
+    for _ in range(60):
+        arm, probability = bandit.ask()
+        drawn.append(arm)
+        difficulty = rng.lognormal(0.0, 1.0)  # one instance's hardness multiplies every arm's time
+        bandit.tell(arm, probability, min(1.0, 0.01 * difficulty * [2.0, 1.0, 2.5][arm]))
+    assert sorted(drawn[:12]) == [0] * 4 + [1] * 4 + [2] * 4
+    assert drawn[30:].count(1) >= 27 and bandit.probabilities()[1] > 0.9
+    with pytest.raises(OptionError, match="warmup"):
+        ThompsonConfigBandit(2, warmup=0)
 
 
 def test_a_stream_records_one_run_per_instance_with_the_bandits_reason(store: Store) -> None:

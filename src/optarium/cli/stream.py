@@ -11,7 +11,8 @@ from optarium.cli.common import JSON_OPTION, STORE_OPTION, console, print_json
 
 def solve_stream(
     sources: list[Path] = typer.Argument(..., help="Folders and MPS/LP files, solved in this order (a folder by name)."),
-    policy: str = typer.Option("bandit", "--policy", help="bandit (Tsallis-INF), contextual (SquareCB) or fixed."),
+    policy: str = typer.Option("thompson", "--policy", help="thompson (Thompson sampling on log time, the default), "
+                                                            "bandit (Tsallis-INF), contextual (SquareCB) or fixed."),
     time_cap: float = typer.Option(60.0, "--time-cap", help="Seconds per instance; the bandit's loss is time / cap."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bandit's draws."),
     learning_rate: float = typer.Option(8.0, "--learning-rate", help="Tsallis-INF rate (raise it when solves take "

@@ -6,7 +6,13 @@ ICLR 2024): the only feedback is what each solve cost. The loss of a run is
 ``min(seconds, time_cap) / time_cap``, and 1 for a run that did not finish
 (solved, proved infeasible or unbounded) or whose answer failed verification.
 
-Policies: ``bandit`` is Tsallis-INF over the configurations (as
+Policies: ``thompson`` (the default) is Thompson sampling (Thompson 1933; Gaussian
+posteriors as in Agrawal & Goyal, "Further Optimal Regret Bounds for Thompson
+Sampling", AISTATS 2013) on each configuration's mean log loss, after a round-robin
+warm-up of ``warmup`` runs per configuration: it treats the instances of a family as
+drawn from one distribution, where the paper's bandits allow an adversary, and it
+models log time because instance difficulty multiplies every configuration's time.
+``bandit`` is Tsallis-INF over the configurations (as
 :class:`~optarium.learn.relax.OmegaBandit`; the paper's setting, with solve time
 in place of SOR iterations); ``contextual`` is SquareCB (Foster & Rakhlin, 2020,
 the base of the paper's ChebCB) with one ridge regression of the loss on the
@@ -38,7 +44,7 @@ if TYPE_CHECKING:
     from optarium.problem.program import MathProgram
     from optarium.store.base import Store
 
-POLICIES = ("bandit", "contextual", "fixed")
+POLICIES = ("thompson", "bandit", "contextual", "fixed")
 FINISHED = ("optimal", "infeasible", "unbounded")
 
 
@@ -101,6 +107,59 @@ class ConfigBandit:
 
     def tell(self, arm: int, probability: float, loss: float, context: NDArray[np.float64] | None = None) -> None:
         self.estimates[arm] += float(np.clip(loss, 0.0, 1.0)) / probability
+        self.steps += 1
+
+
+class ThompsonConfigBandit:
+    """Thompson sampling on each configuration's mean log loss (Gaussian, pooled variance), after a warm-up.
+
+    The first ``warmup * k`` asks go round the configurations in a seeded order; then each ask draws one
+    mean per configuration from ``N(mean, scale * variance / runs)`` and takes the lowest.
+    """
+
+    def __init__(self, k: int, *, warmup: int = 8, scale: float = 0.1, seed: int = 0, draws: int = 256):
+        if k < 1:
+            raise OptionError("configs", k, "at least one configuration")
+        if not (isinstance(warmup, int) and warmup >= 1):
+            raise OptionError("warmup", warmup, "a positive integer")
+        if not scale > 0:
+            raise OptionError("scale", scale, "positive")
+        self.k = k
+        self.warmup = warmup
+        self.scale = float(scale)
+        self.draws = draws
+        self.logs: list[list[float]] = [[] for _ in range(k)]
+        self.steps = 0
+        self._rng = np.random.default_rng(seed)
+        self._order = self._rng.permutation(k)
+
+    def _posterior(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        means = np.array([np.mean(logs) for logs in self.logs])
+        residuals = np.concatenate([np.asarray(logs) - np.mean(logs) for logs in self.logs])
+        variance = (float(residuals @ residuals) + 1.0) / (len(residuals) + 1)
+        runs = np.array([len(logs) for logs in self.logs], dtype=np.float64)
+        return means, np.sqrt(self.scale * variance / runs)
+
+    def probabilities(self, context: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        """How likely each configuration is to be drawn next (estimated from ``draws`` posterior samples)."""
+        if min(len(logs) for logs in self.logs) < self.warmup:
+            p = np.zeros(self.k)
+            p[int(self._order[self.steps % self.k])] = 1.0
+            return p
+        means, spread = self._posterior()
+        samples = np.random.default_rng(self.steps).normal(means, spread, size=(self.draws, self.k))
+        return np.bincount(samples.argmin(axis=1), minlength=self.k) / self.draws
+
+    def ask(self, context: NDArray[np.float64] | None = None) -> tuple[int, float]:
+        """A configuration and (an estimate of) the probability it was drawn with."""
+        if min(len(logs) for logs in self.logs) < self.warmup:
+            return int(self._order[self.steps % self.k]), 1.0
+        means, spread = self._posterior()
+        arm = int(np.argmin(self._rng.normal(means, spread)))
+        return arm, float(self.probabilities()[arm])
+
+    def tell(self, arm: int, probability: float, loss: float, context: NDArray[np.float64] | None = None) -> None:
+        self.logs[arm].append(math.log(max(float(loss), 1e-6)))
         self.steps += 1
 
 
@@ -183,9 +242,15 @@ class StreamResult:
 
 
 def _policy(policy: str, k: int, dimension: int, seed: int, learning_rate: float, exploration: float) -> Any:
+    if policy == "thompson":
+        return ThompsonConfigBandit(k, seed=seed)
     if policy == "contextual":
         return ContextualConfigBandit(k, dimension, exploration=exploration, seed=seed)
     return ConfigBandit(k, learning_rate=learning_rate, seed=seed)
+
+
+_NAMES = {"thompson": "Thompson sampling on log time", "bandit": "Tsallis-INF bandit",
+          "contextual": "contextual bandit (SquareCB)"}
 
 
 def stream_sources(sources: Sequence[str | Path]) -> list[Path]:
@@ -211,7 +276,7 @@ def stream_sources(sources: Sequence[str | Path]) -> list[Path]:
 
 def solve_stream(
     sources: Sequence[str | Path] | Sequence[MathProgram],
-    policy: str = "bandit",
+    policy: str = "thompson",
     *,
     store: Store | str | None = None,
     time_cap: float = 60.0,
@@ -265,9 +330,11 @@ def solve_stream(
             reason = f"fixed policy: {arms[0].label} on every instance"
         else:
             arm, probability = chooser.ask(context)
-            name = "Tsallis-INF bandit" if policy == "bandit" else "contextual bandit (SquareCB)"
-            reason = (f"{name} over {len(arms)} configurations, step {step}: {arms[arm].label} "
+            reason = (f"{_NAMES[policy]} over {len(arms)} configurations, step {step}: {arms[arm].label} "
                       f"drawn with probability {probability:.2f}")
+            if policy == "thompson" and probability == 1.0 and step <= chooser.warmup * len(arms):
+                reason = (f"{_NAMES[policy]} over {len(arms)} configurations, step {step}: {arms[arm].label} "
+                          f"(warm-up: each configuration runs {chooser.warmup} times first)")
         chosen = arms[arm]
         plan = Plan(chosen.solver, dict(chosen.params), reason, "rules" if policy == "fixed" else "bandit")
         solution = optarium.solve(problem, store=handle, time_limit=time_cap, threads=threads, planner=FixedPlanner(plan))
