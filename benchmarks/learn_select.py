@@ -1,20 +1,22 @@
 """Per-instance choice among {HiGHS, SCIP} defaults and tuned HiGHS, learned from recorded runs, on held-out instances.
 
-Usage: benchmarks/learn_select.py [--families a:level,...] [--train 6] [--test 8] [--cap 8] [--seed 2000] [--k 0]
+Usage: benchmarks/learn_select.py [--families a:level,...] [--train 20] [--test 10] [--cap 5] [--seed 4000]
        benchmarks/learn_select.py --planner-cost [--runs 10000]
 
 Per family: training instances from base seed ``seed`` and test instances from
-``seed + 1000``. The tuned HiGHS configurations are those of
+``seed + 1000`` (the generator's instance seeds of each; the sizes of each level are
+written to the results). The tuned HiGHS configurations are those of
 benchmarks/results/learn_tune.json (tuned on base seed 0, so on neither set
 here); they are saved in a scratch store with the training instances'
 feature centroid, as ``optarium tune`` saves them. Every candidate
 configuration runs on every training instance through
 ``optarium.learn.select.collect`` (recorded in the store, embeddings
 remembered); then every candidate runs on every test instance (not recorded),
-and the learned selector, the tuned planner, HiGHS defaults and the best single
+and the learned selector (both methods), the tuned planner, HiGHS defaults and the best single
 configuration (chosen on the training runs) are scored by what their choice
-took on each test instance. The selector's ``k`` is chosen by leave-one-out on the
-training instances (``--k 0``) or given. Cost: shifted geometric mean (shift 1 s), an
+took on each test instance. Screened on the training instances only: the vote's
+``k`` by leave-one-out, the ridge selector's margin, agreement and alpha by
+5-fold cross-validation. Cost: shifted geometric mean (shift 1 s), an
 unsolved run counted twice the cap. Gap closed: (single best - selector) /
 (single best - virtual best). Writes benchmarks/results/learn_select.json.
 """
@@ -29,7 +31,8 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-FAMILIES = "combinatorial_auction:medium,generalized_independent_set:easy,multiple_knapsack:easy"
+FAMILIES = ("set_cover:easy,combinatorial_auction:easy,facility_location:easy,independent_set:easy,"
+            "multiple_knapsack:easy,generalized_independent_set:easy")
 
 
 def sgm(seconds: list[float]) -> float:
@@ -88,37 +91,47 @@ def planner_cost(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", default=FAMILIES)
-    parser.add_argument("--train", type=int, default=6)
-    parser.add_argument("--test", type=int, default=8)
-    parser.add_argument("--cap", type=float, default=8.0)
-    parser.add_argument("--seed", type=int, default=2000)
-    parser.add_argument("--k", type=int, default=0, help="neighbours that vote (0: chosen by leave-one-out on training)")
+    parser.add_argument("--train", type=int, default=20)
+    parser.add_argument("--test", type=int, default=10)
+    parser.add_argument("--cap", type=float, default=5.0)
+    parser.add_argument("--seed", type=int, default=4000)
     parser.add_argument("--planner-cost", action="store_true", help="only the selector planner's own cost")
     parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--out", default="learn_select.json")
     args = parser.parse_args()
     if args.planner_cost:
         planner_cost(args)
         return
 
+    import itertools
+
     import optarium
-    from optarium.learn.generators import write_instances
+    from optarium.learn.generators import generate, instance_seeds, sizes
     from optarium.learn.recognise import COORDINATES, centroid, feature_vector
-    from optarium.learn.select import SelectorPlanner, candidate_plans, collect, config_key
+    from optarium.learn.select import (
+        Selector,
+        SelectorPlanner,
+        candidate_plans,
+        collect,
+        config_key,
+        cross_validate,
+        leave_one_out,
+    )
     from optarium.plan.tuned import TunedPlanner
     from optarium.solvers import registry
     from optarium.store.base import open_store
 
     tuned_rows = {row["family"]: row for row in json.loads((RESULTS / "learn_tune.json").read_text())["rows"]}
     started = time.perf_counter()
+    levels: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         store = open_store(f"sqlite:///{Path(scratch) / 'select.db'}")
         train, test = [], []
         for spec in args.families.split(","):
             family, level = spec.split(":")
-            for part, base, n, bucket in (("train", args.seed, args.train, train), ("test", args.seed + 1000, args.test, test)):
-                folder = Path(scratch) / f"{family}-{part}"
-                write_instances(family, folder, n=n, seed=base, difficulty=level)
-                bucket.extend((family, optarium.load(file)[0]) for file in sorted(folder.glob("*.mps")))
+            levels[family] = {"level": level, **sizes(family, level)}
+            for base, n, bucket in ((args.seed, args.train, train), (args.seed + 1000, args.test, test)):
+                bucket.extend((family, generate(family, s, level)) for s in instance_seeds(base, n))
             params = tuned_rows.get(family, {}).get("tuning", {}).get("params") or {}
             if params:
                 vectors = [feature_vector(problem.features()) for name, problem in train if name == family]
@@ -135,13 +148,20 @@ def main() -> None:
         single_best = min((key for key, v in train_cost.items() if len(v) == full), key=lambda key: sgm(train_cost[key]))
         print(f"training done in {time.perf_counter() - started:.0f} s; single best on training: {single_best}", flush=True)
 
-        from optarium.learn.select import Selector, leave_one_out
-
-        loo = leave_one_out(Selector.from_store(store).neighbours, (1, 3, 5, 8))
-        k = args.k or min(loo, key=lambda value: (loo[value], value))
-        print("leave-one-out on training, sgm s by k: " + ", ".join(f"{key}: {value:.3f}" for key, value in loo.items())
-              + f"; k = {k}", flush=True)
-        selector, tuned_planner = SelectorPlanner(k=k), TunedPlanner()
+        neighbours = Selector.from_store(store).neighbours
+        loo = leave_one_out(neighbours, (1, 3, 5, 8))
+        k = min(loo, key=lambda value: (loo[value], value))
+        screen = {}
+        for margin, agreement, alpha in itertools.product((0.0, 0.05, 0.1, 0.2), (0.6, 0.8), (0.1, 1.0, 10.0)):
+            screen[(margin, agreement, alpha)] = cross_validate(neighbours, folds=5, seed=args.seed, k=5, method="ridge",
+                                                                margin=margin, agreement=agreement, alpha=alpha)
+        margin, agreement, alpha = min(screen, key=lambda key: (screen[key], -key[0], -key[1], -key[2]))
+        print("leave-one-out on training, vote sgm s by k: " + ", ".join(f"{key}: {value:.3f}" for key, value in loo.items())
+              + f"; k = {k}; ridge 5-fold CV best: margin {margin}, agreement {agreement}, alpha {alpha} "
+              f"({screen[(margin, agreement, alpha)]:.3f} s; defaults {screen[(0.1, 0.8, 1.0)]:.3f} s)", flush=True)
+        planners = {"vote": SelectorPlanner(k=k, method="vote"),
+                    "ridge": SelectorPlanner(k=5, method="ridge", margin=margin, agreement=agreement, alpha=alpha)}
+        tuned_planner = TunedPlanner()
         per_instance = []
         unverified = 0
         for family, problem in test:
@@ -152,51 +172,59 @@ def main() -> None:
                 unverified += solution.payload is not None and not solution.verified
                 solved = solution.status in ("optimal", "infeasible", "unbounded") and solution.verified
                 times[config_key(plan.solver, plan.params)] = solution.seconds if solved else 2 * args.cap
-            begun = time.perf_counter()
-            chosen = selector.plan(problem, store)
-            plan_ms = 1000 * (time.perf_counter() - begun)
+            row = {"family": family, "instance": problem.name, "times": times}
+            for name, planner in planners.items():
+                begun = time.perf_counter()
+                chosen = planner.plan(problem, store)
+                row[f"{name}_ms"] = 1000 * (time.perf_counter() - begun)
+                row[name], row[f"{name}_reason"] = config_key(chosen.solver, chosen.params), chosen.reason
             tuned = tuned_planner.plan(problem, store)
-            pick = config_key(chosen.solver, chosen.params)
-            per_instance.append({
-                "family": family, "instance": problem.name, "times": times, "selector": pick,
-                "selector_source": chosen.source, "reason": chosen.reason, "plan_ms": plan_ms,
-                "tuned": config_key(tuned.solver, tuned.params)})
-            print(f"{problem.name:48} picked {pick[:40]:40} " + " ".join(f"{t:6.2f}" for t in times.values()), flush=True)
-    keys = sorted({key for row in per_instance for key in row["times"]}, key=lambda k: (k.split()[0], len(k)))
+            row["tuned"] = config_key(tuned.solver, tuned.params)
+            per_instance.append(row)
+            print(f"{problem.name:44} ridge {row['ridge'][:24]:24} vote {row['vote'][:24]:24} "
+                  + " ".join(f"{t:6.2f}" for t in times.values()), flush=True)
 
-    def score(pick: str) -> list[float]:
-        return [row["times"].get(row[pick] if pick in ("selector", "tuned") else pick, 2 * args.cap)
-                for row in per_instance]
+    def score(rows: list[dict[str, object]], pick: str) -> list[float]:
+        return [row["times"].get(row[pick], 2 * args.cap) for row in rows]  # type: ignore[attr-defined, index]
 
-    def fixed(key: str) -> list[float]:
-        return [row["times"].get(key, row["times"][config_key("highs", {})]) for row in per_instance]
+    def fixed(rows: list[dict[str, object]], key: str) -> list[float]:
+        return [row["times"].get(key, row["times"][config_key("highs", {})]) for row in rows]  # type: ignore[attr-defined, index]
 
-    summary = {
-        "highs defaults": sgm(fixed(config_key("highs", {}))),
-        "scip defaults": sgm(fixed(config_key("scip", {}))),
-        "tuned planner (per family)": sgm(score("tuned")),
-        "single best on training": sgm(fixed(single_best)),
-        "learned selector": sgm(score("selector")),
-        "virtual best": sgm([min(row["times"].values()) for row in per_instance]),
-    }
-    hindsight = min(sgm(fixed(key)) for key in keys)
-    summary["single best in hindsight (test)"] = hindsight
-    base = summary["highs defaults"]
+    def summarise(rows: list[dict[str, object]]) -> dict[str, float]:
+        return {
+            "highs defaults": sgm(fixed(rows, config_key("highs", {}))),
+            "scip defaults": sgm(fixed(rows, config_key("scip", {}))),
+            "tuned planner (per family)": sgm(score(rows, "tuned")),
+            "single best on training": sgm(fixed(rows, single_best)),
+            "learned selector: vote": sgm(score(rows, "vote")),
+            "learned selector: ridge": sgm(score(rows, "ridge")),
+            "virtual best": sgm([min(row["times"].values()) for row in rows]),  # type: ignore[attr-defined]
+        }
+
+    summary = summarise(per_instance)  # type: ignore[arg-type]
     gap = summary["single best on training"] - summary["virtual best"]
-    closed = (summary["single best on training"] - summary["learned selector"]) / gap if gap > 0 else float("nan")
-    gap_h = hindsight - summary["virtual best"]
-    closed_h = (hindsight - summary["learned selector"]) / gap_h if gap_h > 0 else float("nan")
+    closed = {name: (summary["single best on training"] - summary[f"learned selector: {name}"]) / gap if gap > 0 else float("nan")
+              for name in ("vote", "ridge")}
+    by_family = {family: summarise([row for row in per_instance if row["family"] == family])  # type: ignore[arg-type]
+                 for family in levels}
+    base = summary["highs defaults"]
     print(f"\n{'method':34} {'sgm s':>7} {'highs default / method':>22}")
     for label, value in summary.items():
         print(f"{label:34} {value:7.3f} {base / value:22.2f}")
-    print(f"gap closed vs single best on training: {closed:.2f}; vs single best in hindsight: {closed_h:.2f}")
-    print(f"unverified answers: {unverified}; selector plan cost: mean "
-          f"{sum(r['plan_ms'] for r in per_instance) / len(per_instance):.1f} ms")
+    print(f"gap to the virtual best closed (vs single best on training): vote {closed['vote']:.2f}, ridge {closed['ridge']:.2f}")
+    for family, values in by_family.items():
+        print(f"{family:30} " + " ".join(f"{label.split(':')[-1].strip()[:10]} {value:.3f}" for label, value in values.items()))
+    picks = {name: {key: sum(row[name] == key for row in per_instance) for key in {row[name] for row in per_instance}}
+             for name in ("vote", "ridge")}
+    print(f"unverified answers: {unverified}; picks: {picks}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "learn_select.json").write_text(json.dumps({
-        "args": vars(args), "k": k, "leave_one_out": loo, "summary": summary, "gap_closed": closed, "gap_closed_hindsight": closed_h,
+    (RESULTS / args.out).write_text(json.dumps({
+        "args": vars(args), "levels": levels, "k": k, "leave_one_out": loo,
+        "ridge_screen": [{"margin": m, "agreement": a, "alpha": al, "cv_sgm": v} for (m, a, al), v in screen.items()],
+        "ridge_settings": {"margin": margin, "agreement": agreement, "alpha": alpha},
+        "summary": summary, "by_family": by_family, "gap_closed": closed, "picks": picks,
         "single_best_training": single_best, "training_runs": training_rows, "test": per_instance,
-        "unverified": unverified, "seconds": time.perf_counter() - started}, indent=2, default=str) + "\n")
+        "unverified": unverified, "seconds": time.perf_counter() - started}, indent=1, default=str) + "\n")
 
 
 if __name__ == "__main__":
