@@ -1,6 +1,7 @@
-"""Warm starts from solved neighbours against cold HiGHS: time to a proven optimum on held-out instances.
+"""Warm starts from solved neighbours against a cold solve: time to a proven optimum on held-out instances.
 
 Usage: benchmarks/learn_warmstart.py [--families a:level,...] [--train 5] [--test 8] [--cap 20] [--jitter 0.1] [--seed 0]
+                                     [--solver highs|scip] [--out learn_warmstart.json]
 
 Two settings per family, each with its own scratch store:
 - jittered (MIPLearn's setting): one base instance (seed ``seed``); training and
@@ -9,8 +10,8 @@ Two settings per family, each with its own scratch store:
 - independent: training instances from base seed ``seed + 100``, test instances
   from ``seed + 1100`` (the generator's own variety, nothing shared).
 Training instances are solved by ``solve_warm`` (recorded and remembered); each
-test instance is then solved cold (HiGHS defaults) and warm (the start its
-neighbours predict), one thread each, in alternating order, the test solves not
+test instance is then solved cold (the solver's defaults) and warm (the start its
+neighbours predict, through the flow's ``start``), one thread each, in alternating order, the test solves not
 recorded. Time to optimality is the solve time of a run that proves optimality;
 one that does not counts twice the cap. Every answer is verified. Writes
 benchmarks/results/learn_warmstart.json.
@@ -41,6 +42,8 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=20.0)
     parser.add_argument("--jitter", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--solver", default="highs")
+    parser.add_argument("--out", default="learn_warmstart.json")
     args = parser.parse_args()
 
     import optarium
@@ -67,7 +70,7 @@ def main() -> None:
         for setting, (train, test) in settings.items():
             store = open_store(f"memory://warm-{uuid.uuid4().hex}")
             for problem in train:
-                solve_warm(problem, store, time_limit=args.cap, threads=1)
+                solve_warm(problem, store, solver=args.solver, time_limit=args.cap, threads=1)
             cold_costs, warm_costs, hinted, per_instance = [], [], [], []
             for index, problem in enumerate(test):
                 start = predict_start(problem, store)
@@ -75,9 +78,11 @@ def main() -> None:
                 order = ("cold", "warm") if index % 2 == 0 else ("warm", "cold")
                 for label in order:
                     if label == "cold":
-                        runs[label] = optarium.solve(problem, solver="highs", time_limit=args.cap, threads=1, record=False)
+                        runs[label] = optarium.solve(problem, solver=args.solver, time_limit=args.cap, threads=1,
+                                                     record=False)
                     else:
-                        runs[label] = solve_warm(problem, store, start=start, time_limit=args.cap, threads=1, record=False)
+                        runs[label] = solve_warm(problem, store, start=start, solver=args.solver, time_limit=args.cap,
+                                                 threads=1, record=False)
                 for solution in runs.values():
                     wrong += solution.payload is not None and not solution.verified
                 if runs["cold"].status == "optimal" and runs["warm"].status == "optimal":
@@ -96,7 +101,7 @@ def main() -> None:
             print(f"{family:28} {setting:11} {cold:7.3f} {warm:7.3f} {cold / warm:9.2f} {100 * share:6.0f}%", flush=True)
     print(f"answers failing verification or disagreeing cold/warm: {wrong}; {time.perf_counter() - started:.0f} s")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "learn_warmstart.json").write_text(json.dumps(
+    (RESULTS / args.out).write_text(json.dumps(
         {"args": vars(args), "rows": rows, "wrong": wrong, "seconds": time.perf_counter() - started},
         indent=2, default=str) + "\n")
 

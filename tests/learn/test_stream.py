@@ -106,3 +106,12 @@ def test_folders_are_read_before_anything_is_solved(store: Store, tmp_path: Path
     assert store.count_runs() == 0
     result = solve_stream([tmp_path / "mk"], store=store, configs=ARMS)
     assert [row["instance"] for row in result.rows] == ["mk_0", "mk_1"]
+
+
+def test_the_default_policy_warms_up_on_every_configuration_and_says_so(store: Store) -> None:
+    problems = [generate("multiple_knapsack", seed, **TINY) for seed in range(3)]
+    result = solve_stream(problems, store=store, time_cap=10, configs=ARMS, seed=0)
+    assert result.policy == "thompson" and {row["config"] for row in result.rows[:2]} == {"highs defaults", "scip defaults"}
+    for row in result.rows[:2]:
+        assert "Thompson sampling on log time over 2 configurations" in row["reason"]
+        assert "warm-up: each configuration runs 8 times first" in row["reason"]
