@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+# a question in words and an LLM's answer to it with an LP model (optimum 60: 20 regular, 0 special)
+QUESTION = ("A breakfast joint makes regular and special sandwiches. A regular one needs 2 eggs and 3 slices of bacon, "
+            "a special one 3 eggs and 5 slices. There are 40 eggs and 70 slices. A regular earns $3, a special $4. "
+            "How many of each maximise the profit?")
+LP_ANSWER = """Variables: r, s >= 0 integers. Objective: maximise 3 r + 4 s. Constraints: eggs and bacon.
+
+```lp
+Maximize
+ profit: 3 r + 4 s
+Subject To
+ eggs: 2 r + 3 s <= 40
+ bacon: 3 r + 5 s <= 70
+General
+ r s
+End
+```
+"""
 
 
 def free_port() -> int:
@@ -93,3 +114,46 @@ def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = Server(f"sqlite:///{tmp_path_factory.mktemp('shared')}/store.db").start()
     yield server
     server.stop()
+
+
+class ScriptedLLM:
+    """A real OpenAI-compatible chat-completions endpoint on loopback: each request gets the next of
+    ``answers`` (the last one again once they run out); ``questions`` holds the user prompts it received."""
+
+    def __init__(self) -> None:
+        self.answers: list[str] = []
+        self.questions: list[str] = []
+        state = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+                state.questions.append(body["messages"][-1]["content"])
+                answer = state.answers[min(len(state.questions), len(state.answers)) - 1]
+                reply = json.dumps({"id": "scripted", "object": "chat.completion", "created": 0, "model": "scripted",
+                                    "choices": [{"index": 0, "finish_reason": "stop",
+                                                 "message": {"role": "assistant", "content": answer}}],
+                                    "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.env = {"OPTARIUM_LLM_URL": f"http://127.0.0.1:{self.server.server_address[1]}/v1",
+                    "OPTARIUM_LLM_MODEL": "scripted"}
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def llm() -> Iterator[ScriptedLLM]:
+    """A scripted LLM endpoint; start a server with ``env=llm.env`` to formulate with it."""
+    scripted = ScriptedLLM()
+    yield scripted
+    scripted.server.shutdown()
+    scripted.server.server_close()

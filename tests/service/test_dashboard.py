@@ -15,7 +15,7 @@ import pytest
 import optarium
 from optarium.blackbox.study import Study
 
-from .conftest import EXAMPLES, Server
+from .conftest import EXAMPLES, LP_ANSWER, QUESTION, ScriptedLLM, Server
 
 SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "int", "low": 0, "high": 9},
          "c": {"type": "categorical", "choices": ["a", "b"]}}
@@ -121,7 +121,7 @@ def test_the_study_page_shows_the_trials_and_follows_a_tell(serve: Callable[...,
 
 
 def test_the_studies_runs_and_jobs_pages_show_the_store(serve: Callable[..., Server], browser: Any,
-                                                        tmp_path: Path) -> None:
+                                                        tmp_path: Path, llm: ScriptedLLM) -> None:
     from selenium.webdriver.common.by import By
 
     store = f"sqlite:///{tmp_path}/store.db"
@@ -130,7 +130,8 @@ def test_the_studies_runs_and_jobs_pages_show_the_store(serve: Callable[..., Ser
         for trial in study.ask(3 if name == "alpha" else 5):
             study.tell(trial, float(trial.params["x"]))
     solved = optarium.solve(EXAMPLES / "knapsack.lp", store=store)
-    server = serve(store, "--workers", "1")
+    server = serve(store, "--workers", "1", env=llm.env)
+    llm.answers = [LP_ANSWER]
     browser.get(f"{server.url}/#/studies")
     _wait(lambda: _column(browser, "studies-table", 0) == ["alpha", "beta"])
     assert _column(browser, "studies-table", 3) == ["3", "5"]
@@ -153,10 +154,16 @@ def test_the_studies_runs_and_jobs_pages_show_the_store(serve: Callable[..., Ser
     _wait(lambda: browser.find_element(By.ID, "job-file"))
     browser.find_element(By.ID, "job-file").send_keys(str(EXAMPLES / "production.mps"))
     browser.find_element(By.ID, "job-submit").click()
-    _wait(lambda: _column(browser, "jobs-table", 2) == ["done"], seconds=30)
-    assert _column(browser, "jobs-table", 1) == ["production.mps"]
-    _click(browser, By.PARTIAL_LINK_TEXT, "run ")
-    _wait(lambda: browser.find_element(By.ID, "run-id").text == str(solved.run_id + 1))
+    _wait(lambda: _column(browser, "jobs-table", 3) == ["done"], seconds=30)
+    assert _column(browser, "jobs-table", 2) == ["production.mps"]
+    # a question in words: the table follows the job to done (polled, no reload) and links its run
+    browser.find_element(By.ID, "formulate-text").send_keys(QUESTION)
+    browser.find_element(By.ID, "formulate-submit").click()
+    _wait(lambda: _column(browser, "jobs-table", 3) == ["done", "done"], seconds=30)
+    assert _column(browser, "jobs-table", 1) == ["formulate", "solve"]
+    _click(browser, By.LINK_TEXT, f"run {solved.run_id + 2}")
+    _wait(lambda: browser.find_element(By.ID, "run-id").text == str(solved.run_id + 2))
+    assert browser.find_element(By.ID, "verification").text.startswith("Every check passed")
 
 
 def test_the_dashboard_asks_for_a_token_and_then_reads(serve: Callable[..., Server], browser: Any, tmp_path: Path) -> None:

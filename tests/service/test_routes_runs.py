@@ -1,4 +1,4 @@
-"""Runs and solve jobs over HTTP against a real server and a real store."""
+"""Runs, solve jobs and formulate jobs over HTTP against a real server and a real store."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import httpx
 
 import optarium
 
-from .conftest import EXAMPLES, Server
+from .conftest import EXAMPLES, LP_ANSWER, QUESTION, ScriptedLLM, Server
 
 
 def _wait_done(api: httpx.Client, job_id: int, seconds: float = 30) -> dict[str, object]:
@@ -23,21 +23,41 @@ def _wait_done(api: httpx.Client, job_id: int, seconds: float = 30) -> dict[str,
     raise AssertionError(f"job {job_id} did not finish: {job}")
 
 
-def test_a_submitted_model_is_solved_checked_and_recorded(serve: Callable[..., Server], tmp_path: Path) -> None:
-    server = serve(f"sqlite:///{tmp_path}/store.db")
+def test_a_submitted_model_and_a_question_in_words_are_solved_checked_and_recorded(
+        serve: Callable[..., Server], tmp_path: Path, llm: ScriptedLLM) -> None:
+    server = serve(f"sqlite:///{tmp_path}/store.db", env=llm.env)
     expected = optarium.solve(EXAMPLES / "production.mps", record=False)
+    llm.answers = [LP_ANSWER]
     with server.client() as api:
         submitted = api.post("/jobs", files={"file": ("production.mps", (EXAMPLES / "production.mps").read_bytes())},
                              data={"solver": "highs", "time_limit": "30"})
         assert submitted.status_code == 202 and submitted.json()["state"] == "queued"
+        asked = api.post("/jobs/formulate", json={"text": QUESTION, "solver": "highs", "time_limit": 30})
+        assert asked.status_code == 202 and asked.json()["kind"] == "formulate", asked.text
         job = _wait_done(api, submitted.json()["id"])
-        assert job["state"] == "done", job
+        assert job["state"] == "done" and job["kind"] == "solve", job
         result = api.get(f"/jobs/{job['id']}/result").json()["result"]
         assert result["verified"] and result["status"] == expected.status
         assert abs(result["objective"] - expected.objective) <= 1e-6 * max(1.0, abs(expected.objective))
         run = api.get(f"/runs/{job['run_id']}").json()
         assert run["objective"] == result["objective"] and run["verified"] and run["verification"]["verified"]
         assert run["solver"] == "highs" and "solve" in run["timings"] and run["plan"]
+        # the question went to the server's LLM; its model was solved, verified and recorded as a run
+        formulated = _wait_done(api, asked.json()["id"])
+        assert formulated["state"] == "done", formulated
+        answer = api.get(f"/jobs/{formulated['id']}/result").json()["result"]
+        assert answer["status"] == "optimal" and answer["verified"] and answer["objective"] == 60.0
+        assert answer["values"] == {"r": 20.0, "s": 0.0} and "profit" in answer["lp"]
+        assert any("40 eggs" in question for question in llm.questions)
+        assert api.get(f"/runs/{formulated['run_id']}").json()["objective"] == 60.0
+        # an LLM that never gives a model: the job fails and says why; the result is refused
+        llm.answers = ["I would make about twenty regular sandwiches."]
+        failed = _wait_done(api, api.post("/jobs/formulate", json={"text": QUESTION, "rounds": 0}).json()["id"])
+        assert failed["state"] == "failed" and "model" in failed["error"], failed
+        refused = api.get(f"/jobs/{failed['id']}/result")
+        assert refused.status_code == 409 and "failed" in refused.json()["error"]
+        blank = api.post("/jobs/formulate", json={"text": "   "})
+        assert blank.status_code == 422 and "\n" not in blank.json()["error"], blank.text
 
 
 def test_a_job_queued_before_a_restart_is_solved_after_it(serve: Callable[..., Server], store_url: str) -> None:

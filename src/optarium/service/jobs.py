@@ -1,8 +1,10 @@
-"""A bounded pool of solve workers fed from the jobs table of the store.
+"""A bounded pool of workers fed from the jobs table of the store: solve jobs and formulate jobs.
 
 Each worker claims the oldest queued job (one claim wins, whichever server made it),
 solves the uploaded model with :func:`optarium.solve` (which checks the answer and
-records the run), and writes the result in one transaction. A job left running by a
+records the run), or for a formulate job turns the question into a solved, verified model
+with :func:`optarium.formulate.pipeline.formulate` (the LLM the server's environment names,
+generated code in its sandbox), and writes the result in one transaction. A job left running by a
 server that stopped is claimed again once its heartbeat is ``stale_after`` seconds old.
 """
 
@@ -27,6 +29,10 @@ logger = logging.getLogger(__name__)
 SUFFIXES = (".mps", ".lp", ".mps.gz", ".lp.gz")
 # options a job may carry to optarium.solve
 JOB_OPTIONS = ("solver", "time_limit", "rel_gap", "seed", "threads")
+# options a formulate job may carry to formulate (the LLM is the server's, never the client's)
+FORMULATE_OPTIONS = ("solver", "time_limit", "rounds")
+# the job's filename, and its options' "kind", for a question in words
+FORMULATE_FILENAME = "question.txt"
 # how often a running job writes its heartbeat and latest progress to the store
 PROGRESS_SECONDS = 1.0
 
@@ -108,7 +114,10 @@ class JobPool:
         pulse = threading.Thread(target=beat, daemon=True)
         pulse.start()
         try:
-            state, result, run_id, error = solve_job(self.store, job, model, progress=latest.append)
+            if job_kind(job) == "formulate":
+                state, result, run_id, error = formulate_job(self.store, job, model)
+            else:
+                state, result, run_id, error = solve_job(self.store, job, model, progress=latest.append)
         finally:
             beating.set()
             pulse.join()
@@ -137,3 +146,35 @@ def solve_job(store: SqlStore, job: dict[str, Any], model: bytes,
             return "failed", None, None, f"{type(error).__name__}: {error}".splitlines()[0]
     result = solution.to_dict(with_values=True)
     return "done", result, solution.run_id, ""
+
+
+def job_kind(job: dict[str, Any]) -> str:
+    """``solve`` (a model file) or ``formulate`` (a question in words)."""
+    return "formulate" if (job.get("options") or {}).get("kind") == "formulate" else "solve"
+
+
+def formulate_job(store: SqlStore, job: dict[str, Any], question: bytes) -> tuple[str, dict[str, Any] | None, int | None, str]:
+    """Formulate, solve and verify one question: (state, result, run id of the solved model, error line).
+
+    The result is :meth:`FormulateResult.to_dict`; a question no model could be found for fails,
+    its result kept so the attempts show why.
+    """
+    from optarium.errors import OptariumError
+    from optarium.formulate.pipeline import formulate
+
+    options = {key: value for key, value in (job.get("options") or {}).items() if key in FORMULATE_OPTIONS}
+    try:
+        result = formulate(question.decode("utf-8"), store=store, source="service", **options)
+    except OptariumError as error:
+        return "failed", None, None, _line(str(error)) or type(error).__name__
+    except Exception as error:  # a bug must fail the job, not the worker
+        logger.exception("job %s failed", job["id"])
+        return "failed", None, None, _line(f"{type(error).__name__}: {error}")
+    out = result.to_dict()
+    if result.status == "error":
+        return "failed", out, result.solve_run_id, _line(f"{result.cause}: {result.error}" if result.cause else result.error)
+    return "done", out, result.solve_run_id, ""
+
+
+def _line(text: str) -> str:
+    return " ".join(text.split())[:2000]

@@ -1,5 +1,5 @@
-"""Runs and solve jobs over HTTP: runs listed, filtered and paged; one run whole; a model file
-submitted as a job, polled, and its verified result fetched."""
+"""Runs and jobs over HTTP: runs listed, filtered and paged; one run whole; a model file (a solve job)
+or a problem in words (a formulate job) submitted, polled, and its verified result fetched."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from optarium.service.app import ApiError, store_of
 from optarium.service.tables import csv_response
@@ -107,7 +108,35 @@ def _job_store(request: Request) -> Any:
 
 
 def _job_json(job: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in job.items() if key not in ("result", "model", "worker")}
+    from optarium.service.jobs import job_kind
+
+    return {**{key: value for key, value in job.items() if key not in ("result", "model", "worker")}, "kind": job_kind(job)}
+
+
+class FormulateBody(BaseModel):
+    """A problem in words and how to solve the model made of it; the LLM is the one the server is configured with."""
+
+    text: str = Field(min_length=1, max_length=100_000, description="The problem in plain language.")
+    solver: str | None = Field(None, max_length=64)
+    time_limit: float | None = Field(None, gt=0, le=3600)
+    rounds: int | None = Field(None, ge=0, le=10, description="Self-correction rounds after a failed model.")
+
+
+@router.post("/jobs/formulate", tags=["jobs"], status_code=202)
+def submit_formulate(body: FormulateBody, request: Request) -> dict[str, Any]:
+    """Queue a formulate job: the question becomes a model, solved and verified; poll ``/jobs/{id}`` and
+    fetch ``/jobs/{id}/result`` (the formulation, the model, the verified answer and every attempt)."""
+    from optarium.formulate.pipeline import check_question
+    from optarium.service.jobs import FORMULATE_FILENAME
+    from optarium.store.jobs import submit_job as submit
+
+    store = _job_store(request)
+    question = check_question(body.text)  # empty or blank: a ProblemTextError, answered 422
+    options = {"kind": "formulate", **{key: value for key, value in body.model_dump().items()
+                                       if key != "text" and value is not None}}
+    job = submit(store, FORMULATE_FILENAME, question.encode("utf-8"), options)
+    request.app.state.pool.notify()
+    return _job_json(job)
 
 
 @router.post("/jobs", tags=["jobs"], status_code=202)

@@ -356,10 +356,12 @@ function ganttSection(run) {
 async function jobsPage() {
   main.innerHTML = `<h1>Solve jobs</h1><form class="toolbar" id="job-form"><input type="file" id="job-file" name="file" accept=".mps,.lp,.gz" required>
     <label>solver <input name="solver" id="job-solver" value="auto" size="8"></label><label>time limit (s) <input name="time_limit" type="number" min="1" step="any" size="6"></label>
-    <button type="submit" id="job-submit">Submit</button><span id="job-message" class="muted"></span></form><div id="jobs"></div>`;
+    <button type="submit" id="job-submit">Submit</button><span id="job-message" class="muted"></span></form>
+    <form class="toolbar" id="formulate-form"><textarea id="formulate-text" name="text" rows="3" cols="70" placeholder="A problem in words: the server's LLM writes the model, it is solved and verified" required></textarea>
+    <button type="submit" id="formulate-submit">Formulate</button><span id="formulate-message" class="muted"></span></form><div id="jobs"></div>`;
   const state = { key: null, dir: 1 };
   const columns = [
-    { label: "id", get: (j) => j.id, num: true }, { label: "file", get: (j) => j.filename }, { label: "state", get: (j) => j.state },
+    { label: "id", get: (j) => j.id, num: true }, { label: "kind", get: (j) => j.kind }, { label: "file", get: (j) => j.filename }, { label: "state", get: (j) => j.state },
     { label: "submitted", get: (j) => when(j.created_at) }, { label: "finished", get: (j) => when(j.finished_at) },
     { label: "progress", get: (j) => (j.state === "running" && j.progress ? `${fmt(j.progress.elapsed)} s, incumbent ${fmtCell(j.progress.incumbent)}, bound ${fmtCell(j.progress.bound)}` : "") },
     { label: "run", get: (j) => j.run_id, html: (j) => (j.run_id ? `<a href="#/run/${j.run_id}">run ${j.run_id}</a>` : "") },
@@ -376,6 +378,14 @@ async function jobsPage() {
     if (!form.get("time_limit")) form.delete("time_limit");
     try { const job = await api("jobs", { method: "POST", body: form }); document.getElementById("job-message").textContent = `job ${job.id} queued`; await refresh(); }
     catch (error) { document.getElementById("job-message").textContent = error.message; }
+  });
+  document.getElementById("formulate-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = document.getElementById("formulate-text").value;
+    try {
+      const job = await api("jobs/formulate", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text }) });
+      document.getElementById("formulate-message").textContent = `job ${job.id} queued`; await refresh();
+    } catch (error) { document.getElementById("formulate-message").textContent = error.message; }
   });
   await refresh();
   startPolling(() => refresh().catch(() => {}));
