@@ -8,11 +8,11 @@ PostgreSQL database) with one study of ``trials`` complete trials (asked in batc
 1,000 through :class:`Study`, told in batches through the store, one transaction each) and
 ``runs`` recorded runs, starts a real server on loopback and measures over HTTP: the p50 and
 p95 seconds of the studies list, a trials page (100), a runs page (50), a run, a study's
-summary and its plots' data (the analysis). Then the round trip of ask + tell with the random
-sampler, ``repeat`` times on each of ``rounds`` fresh studies per way: two HTTP requests (ask,
+summary and its plots' data (the analysis). Then the round trip of ask + tell with the ``--sampler``
+(random by default), ``repeat`` times on each of ``rounds`` fresh studies per way: two HTTP requests (ask,
 then tell), one HTTP request (a tell that asks the next trial) and the library on the same store,
 all through one keep-alive HTTP client, and the ratios of the HTTP ways to the library (p50).
-Prints a table and writes benchmarks/results/service_latency_<sqlite|postgresql>.json.
+Prints a table and writes benchmarks/results/service_latency_<sqlite|postgresql>[_round_trips_<sampler>].json.
 ``--filled`` measures a store this script filled before; ``--round-trips-only`` fills nothing
 and measures only the round trips (on any store). Either removes the round-trip studies of an
 earlier run first.
@@ -97,7 +97,7 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 TWO, ONE, LIBRARY = "ask + tell over HTTP (2 requests)", "tell-and-ask over HTTP (1 request)", "ask + tell in the library"
 
 
-def round_trips(api: Any, store_url: str, repeat: int, rounds: int) -> dict[str, dict[str, float]]:
+def round_trips(api: Any, store_url: str, repeat: int, rounds: int, sampler: str = "random") -> dict[str, dict[str, float]]:
     """ask + tell ``repeat`` times on a fresh study per way and round, so every way meets studies of the
     same sizes: two HTTP requests (ask, then tell), one HTTP request (a tell that asks the next trial, as a
     worker's loop does), and the library's ``Study.ask`` and ``Study.tell`` on the same store."""
@@ -108,19 +108,19 @@ def round_trips(api: Any, store_url: str, repeat: int, rounds: int) -> dict[str,
         for index, way in enumerate(samples):
             name = f"round-trip-{round_number}-{index}"
             if way == LIBRARY:
-                library = Study.create(name, SPACE, sampler="random", seed=1, store=store_url)
+                library = Study.create(name, SPACE, sampler=sampler, seed=1, store=store_url)
 
                 def step(library: Study = library) -> None:
                     (trial,) = library.ask()
                     library.tell(trial, trial.params["x"])
             elif way == TWO:
-                api.post("/studies", json={"name": name, "space": SPACE, "sampler": "random", "seed": 1}).raise_for_status()
+                api.post("/studies", json={"name": name, "space": SPACE, "sampler": sampler, "seed": 1}).raise_for_status()
 
                 def step(name: str = name) -> Any:
                     trial = api.post(f"/studies/{name}/ask").json()["trials"][0]
                     return api.post(f"/studies/{name}/tell", json={"number": trial["number"], "value": trial["params"]["x"]})
             else:
-                api.post("/studies", json={"name": name, "space": SPACE, "sampler": "random", "seed": 1}).raise_for_status()
+                api.post("/studies", json={"name": name, "space": SPACE, "sampler": sampler, "seed": 1}).raise_for_status()
                 waiting = api.post(f"/studies/{name}/ask").json()["trials"]  # the loop's first ask, not timed
 
                 def step(name: str = name, waiting: list[dict[str, Any]] = waiting) -> Any:
@@ -140,6 +140,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--store", default=None, help="an empty store URL (default: a scratch SQLite file)")
     parser.add_argument("--rounds", type=int, default=3, help="fresh studies per way of ask + tell (default 3)")
+    parser.add_argument("--sampler", default="random", help="the sampler of the round-trip studies (default random)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--filled", action="store_true", help="the store was filled by an earlier run; measure only")
     parser.add_argument("--round-trips-only", action="store_true", help="fill nothing; measure only ask + tell")
@@ -178,24 +179,26 @@ def main() -> None:
                 "one run": timed(lambda: api.get("/runs/1"), args.repeat),
                 "study plots (analysis)": timed(lambda: api.get("/studies/big/analysis"), max(3, args.repeat // 5)),
             }
-            rows.update(round_trips(api, store_url, args.repeat, args.rounds))
+            rows.update(round_trips(api, store_url, args.repeat, args.rounds, args.sampler))
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(30)
     ratios = {way: rows[way]["p50"] / rows[LIBRARY]["p50"] for way in (TWO, ONE)}
-    print(f"store {out_kind(store_url)}: {args.trials} trials, {args.runs} runs (filled in {fill_seconds:.0f} s); "
-          f"load average {os.getloadavg()[0]:.2f}")
+    filled = not args.round_trips_only
+    print(f"store {out_kind(store_url)}: {args.trials if filled else 0} trials, {args.runs if filled else 0} runs "
+          f"(filled in {fill_seconds:.0f} s); round trips with the {args.sampler} sampler; load average "
+          f"{os.getloadavg()[0]:.2f}")
     print(f"{'request':36s} {'p50 ms':>9s} {'p95 ms':>9s}")
     for name, row in rows.items():
         print(f"{name:36s} {1000 * row['p50']:9.1f} {1000 * row['p95']:9.1f}")
     for way, ratio in ratios.items():
         print(f"{way} / library (p50): {ratio:.2f}")
     RESULTS.mkdir(exist_ok=True)
-    filled = not args.round_trips_only
     out = {"store": out_kind(store_url), "trials": args.trials if filled else 0, "runs": args.runs if filled else 0, "repeat": args.repeat,
-           "load_average": os.getloadavg()[0], "seconds": rows, "rounds": args.rounds,
+           "load_average": os.getloadavg()[0], "seconds": rows, "rounds": args.rounds, "sampler": args.sampler,
            "http_over_library": ratios[TWO], "one_request_over_library": ratios[ONE]}
-    (RESULTS / f"service_latency_{out['store']}.json").write_text(json.dumps(out, indent=2) + "\n")
+    suffix = "" if filled else f"_round_trips_{args.sampler}"
+    (RESULTS / f"service_latency_{out['store']}{suffix}.json").write_text(json.dumps(out, indent=2) + "\n")
 
 
 if __name__ == "__main__":
