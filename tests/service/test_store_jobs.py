@@ -60,12 +60,12 @@ def test_the_history_thinned_in_sql_keeps_every_improvement(store_url: str) -> N
         rows = store.list_trials(study_id)
         full = history(rows, direction)
         for limit in (2000, 25):
-            thinned, total = jobs.history_points(store, study_id, direction == "minimize", limit)
+            thinned, total = store.history_points(study_id, direction == "minimize", limit)
             assert total == len(full)
             improvements = {h["number"] for h, before in zip(full, [None, *full], strict=False)
                             if h["best"] != (None if before is None else before["best"])}
             kept = {h["number"] for h in thinned}
             assert improvements <= kept and full[-1]["number"] in kept
             assert [dict(h) for h in thinned] == [h for h in full if h["number"] in kept]
-        assert len(jobs.history_points(store, study_id, direction == "minimize", 25)[0]) < len(full)
+        assert len(store.history_points(study_id, direction == "minimize", 25)[0]) < len(full)
         assert thin(full, 2000) == full

@@ -40,9 +40,7 @@ def _runs(store: Store, limit: int, offset: int, **filters: Any) -> tuple[list[d
     from optarium.store.core import SqlStore
 
     if isinstance(store, SqlStore):
-        from optarium.store.jobs import runs_page
-
-        return runs_page(store, limit, offset, **filters)
+        return store.runs_page(limit, offset, **filters)
     rows = store.list_runs(limit=10**9, status=filters["status"], kind=filters["kind"])
     keep = [row for row in rows
             if (filters["verified"] is None or bool(row["verified"]) == filters["verified"])

@@ -105,9 +105,8 @@ def list_studies(store: StoreDep) -> dict[str, Any]:
 
 def _overview(store: Store) -> dict[int, dict[str, Any]] | None:
     from optarium.store.core import SqlStore
-    from optarium.store.jobs import study_overview
 
-    return study_overview(store) if isinstance(store, SqlStore) else None
+    return store.study_overview() if isinstance(store, SqlStore) else None
 
 
 def _listed(store: Store, row: dict[str, Any], overview: dict[int, dict[str, Any]] | None) -> dict[str, Any]:
@@ -140,10 +139,9 @@ def show_study(name: str, store: StoreDep) -> dict[str, Any]:
     best = None
     if listed["best_value"] is not None:
         from optarium.store.core import SqlStore
-        from optarium.store.jobs import trials_page
 
         assert isinstance(store, SqlStore)  # an overview comes from SQL only
-        rows, _ = trials_page(store, study_id, state="complete", sort="value", feasible=True,
+        rows, _ = store.trials_page(study_id, state="complete", sort="value", feasible=True,
                               descending=study.direction == "maximize", limit=1)
         best = trial_json(rows[0]) if rows else None
     return {**listed, "best": best}
@@ -161,9 +159,7 @@ def _trials(store: Store, study_id: int, state: str | None, sort: str, order: st
     from optarium.store.core import SqlStore
 
     if isinstance(store, SqlStore):
-        from optarium.store.jobs import trials_page
-
-        rows, total = trials_page(store, study_id, state=state, sort=sort, descending=order == "desc", limit=limit,
+        rows, total = store.trials_page(study_id, state=state, sort=sort, descending=order == "desc", limit=limit,
                                   offset=offset)
         return [trial_json(row) for row in rows], total
     every = [trial_json(row) for row in store.list_trials(study_id) if not state or row["state"] == state]
@@ -208,11 +204,9 @@ def analysis(name: str, store: StoreDep) -> dict[str, Any]:
     space = study.space.to_dict()
     pareto: list[int] = []
     if isinstance(store, SqlStore) and not study.multi_objective:
-        from optarium.store import jobs
-
-        steps, count = jobs.history_points(store, study_id, study.direction == "minimize", HISTORY_POINTS)
-        subset = jobs.complete_trials(store, study_id, every=max(1, math.ceil(count / IMPORTANCE_TRIALS)))
-        best, _ = jobs.trials_page(store, study_id, state="complete", sort="value", feasible=True,
+        steps, count = store.history_points(study_id, study.direction == "minimize", HISTORY_POINTS)
+        subset = store.complete_trials(study_id, every=max(1, math.ceil(count / IMPORTANCE_TRIALS)))
+        best, _ = store.trials_page(study_id, state="complete", sort="value", feasible=True,
                                    descending=study.direction == "maximize", limit=PLOTTED_TRIALS // 10)
         known = {int(row["number"]) for row in subset}
         plotted = subset + [row for row in best if int(row["number"]) not in known]

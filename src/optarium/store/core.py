@@ -316,6 +316,40 @@ class SqlStore:
             return int(connection.execute(select(func.count()).select_from(runs)).scalar_one())
 
 
+    def runs_page(
+        self, limit: int = 50, offset: int = 0, *, kind: str | None = None, status: str | None = None,
+        verified: bool | None = None, solver: str | None = None, since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of runs, newest first, without values, verification or extra, and how many match in all."""
+        from sqlalchemy import func, select
+
+        from optarium.store.schema import problems, runs
+
+        conditions = []
+        if kind:
+            conditions.append(runs.c.kind == kind)
+        if status:
+            conditions.append(runs.c.status == status)
+        if verified is not None:
+            conditions.append(runs.c.verified.is_(verified))
+        if solver:
+            conditions.append(runs.c.solver == solver)
+        if since is not None:
+            conditions.append(runs.c.created_at >= since)
+        if until is not None:
+            conditions.append(runs.c.created_at < until)
+        columns = [c for c in runs.c if c.name not in ("values", "values_blob", "verification", "extra")]
+        query = (select(*columns, problems.c.name).join(problems).where(*conditions)
+                 .order_by(runs.c.id.desc()).limit(limit).offset(offset))
+        with self.transaction(write=False) as connection:
+            rows = [dict(row._mapping) for row in connection.execute(query)]
+            total = int(connection.execute(select(func.count()).select_from(runs).where(*conditions)).scalar_one())
+        for row in rows:
+            if row["created_at"] is not None and row["created_at"].tzinfo is None:  # SQLite: written in UTC
+                row["created_at"] = row["created_at"].replace(tzinfo=UTC)
+        return rows, total
+
     def verified_runs(self, kind: str, exclude_fingerprint: str | None = None) -> list[dict[str, Any]]:
         """Verified runs of one kind, oldest first: id, fingerprint, objective, solver, extra."""
         from sqlalchemy import select
@@ -474,6 +508,34 @@ class SqlStore:
 
         with self.transaction(write=False) as connection:
             return studies.list_trials(connection, study_id)
+
+    def study_overview(self) -> dict[int, dict[str, Any]]:
+        """Per study id: trials by state, lowest and highest feasible value, last activity (one aggregate query)."""
+        from optarium.store import studies
+
+        with self.transaction(write=False) as connection:
+            return studies.study_overview(connection)
+
+    def trials_page(self, study_id: int, **query: Any) -> tuple[list[dict[str, Any]], int]:
+        """One page of a study's trials and how many match (:func:`optarium.store.studies.trials_page`)."""
+        from optarium.store import studies
+
+        with self.transaction(write=False) as connection:
+            return studies.trials_page(connection, study_id, **query)
+
+    def complete_trials(self, study_id: int, every: int = 1, with_values: bool = False) -> list[dict[str, Any]]:
+        """A study's complete trials by number, every ``every``-th (:func:`optarium.store.studies.complete_trials`)."""
+        from optarium.store import studies
+
+        with self.transaction(write=False) as connection:
+            return studies.complete_trials(connection, study_id, every=every, with_values=with_values)
+
+    def history_points(self, study_id: int, minimize: bool, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """The thinned optimization history and the count of complete trials (:func:`optarium.store.studies.history_points`)."""
+        from optarium.store import studies
+
+        with self.transaction(write=False) as connection:
+            return studies.history_points(connection, study_id, minimize, limit)
 
     def delete_study(self, study_id: int) -> int:
         """Remove a study and its trials in one transaction; return how many trials went with it."""

@@ -1,5 +1,4 @@
-"""Solve jobs of the service, kept in the store so a job outlives the server that took it,
-and the paged, filtered runs query the service lists runs with.
+"""Jobs of the service (solve and formulate), kept in the store so a job outlives the server that took it.
 
 A job is ``queued`` when submitted, ``running`` once a worker claims it (one claim wins:
 the update checks the state it read), then ``done`` or ``failed``. A running job whose
@@ -23,7 +22,6 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
-    case,
     func,
     or_,
     select,
@@ -67,12 +65,6 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
-
-
-def _dicts(result: Any) -> list[dict[str, Any]]:
-    """The rows of a result as dicts (cheaper than ``row._mapping`` per row on large reads)."""
-    keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 def _job(row: Any) -> dict[str, Any]:
@@ -175,136 +167,3 @@ def finish_job(store: SqlStore, job_id: int, worker: str, state: str, result: di
             update(jobs).where(jobs.c.id == job_id, jobs.c.worker == worker[:255], jobs.c.state == "running")
             .values(state=state, result=json_safe(result), run_id=run_id, error=error, finished_at=datetime.now(UTC))
         ).rowcount == 1
-
-
-def runs_page(
-    store: SqlStore,
-    limit: int = 50,
-    offset: int = 0,
-    *,
-    kind: str | None = None,
-    status: str | None = None,
-    verified: bool | None = None,
-    solver: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of runs, newest first, without values or verification, and how many match in all."""
-    from optarium.store.schema import problems, runs
-
-    conditions = []
-    if kind:
-        conditions.append(runs.c.kind == kind)
-    if status:
-        conditions.append(runs.c.status == status)
-    if verified is not None:
-        conditions.append(runs.c.verified.is_(verified))
-    if solver:
-        conditions.append(runs.c.solver == solver)
-    if since is not None:
-        conditions.append(runs.c.created_at >= since)
-    if until is not None:
-        conditions.append(runs.c.created_at < until)
-    columns = [c for c in runs.c if c.name not in ("values", "values_blob", "verification", "extra")]
-    query = (select(*columns, problems.c.name).join(problems).where(*conditions)
-             .order_by(runs.c.id.desc()).limit(limit).offset(offset))
-    count = select(func.count()).select_from(runs).where(*conditions)
-    with store.transaction(write=False) as connection:
-        rows = [dict(row._mapping) for row in connection.execute(query)]
-        total = int(connection.execute(count).scalar_one())
-    for row in rows:
-        row["created_at"] = _aware(row["created_at"])
-    return rows, total
-
-
-# studies, as the service lists them: aggregates and pages in SQL, so a study of 100,000 trials
-# answers without reading every trial
-TRIAL_COLUMNS = ("number", "state", "params", "value", "values", "feasibility", "sampler", "created_at", "finished_at")
-
-
-def study_overview(store: SqlStore) -> dict[int, dict[str, Any]]:
-    """Per study id: trials by state, the lowest and highest feasible complete value, the last activity."""
-    from optarium.store.studies import study_trials as trials
-
-    feasible = and_(trials.c.state == "complete", trials.c.value.is_not(None),
-                    or_(trials.c.feasibility.is_(None), trials.c.feasibility <= 0))
-    query = select(
-        trials.c.study_id,
-        *[func.sum(case((trials.c.state == state, 1), else_=0)).label(state) for state in ("pending", "complete", "failed")],
-        func.min(case((feasible, trials.c.value))).label("lowest"),
-        func.max(case((feasible, trials.c.value))).label("highest"),
-        func.max(trials.c.created_at).label("last_asked"), func.max(trials.c.finished_at).label("last_told"),
-    ).group_by(trials.c.study_id)
-    with store.transaction(write=False) as connection:
-        rows = [dict(row._mapping) for row in connection.execute(query)]
-    out = {}
-    for row in rows:
-        times = [t for t in (_aware(row["last_asked"]), _aware(row["last_told"])) if t is not None]
-        out[int(row["study_id"])] = {
-            "trials": {state: int(row[state] or 0) for state in ("pending", "complete", "failed")},
-            "lowest": row["lowest"], "highest": row["highest"], "last_activity": max(times) if times else None,
-        }
-    return out
-
-
-def trials_page(store: SqlStore, study_id: int, *, state: str | None = None, sort: str = "number", descending: bool = False,
-                limit: int = 100, offset: int = 0, feasible: bool = False) -> tuple[list[dict[str, Any]], int]:
-    """One page of a study's trials sorted by ``number`` or ``value`` (trials without a value last), and how many match;
-    ``feasible`` keeps only trials whose feasibility is unknown or at most 0."""
-    from optarium.store.studies import study_trials as trials
-
-    conditions = [trials.c.study_id == study_id]
-    if state:
-        conditions.append(trials.c.state == state)
-    if feasible:
-        conditions.append(or_(trials.c.feasibility.is_(None), trials.c.feasibility <= 0))
-    order = []
-    if sort == "value":
-        order = [trials.c.value.is_(None), trials.c.value.desc() if descending else trials.c.value]
-    order.append(trials.c.number.desc() if descending else trials.c.number)
-    query = (select(*[trials.c[name] for name in TRIAL_COLUMNS]).where(*conditions).order_by(*order)
-             .limit(limit).offset(offset))
-    with store.transaction(write=False) as connection:
-        rows = _dicts(connection.execute(query))
-        total = int(connection.execute(select(func.count()).select_from(trials).where(*conditions)).scalar_one())
-    for row in rows:
-        row["created_at"], row["finished_at"] = _aware(row["created_at"]), _aware(row["finished_at"])
-    return rows, total
-
-
-def complete_trials(store: SqlStore, study_id: int, *, every: int = 1, with_values: bool = False) -> list[dict[str, Any]]:
-    """The complete trials of a study by number (with ``every`` > 1 only those whose number it divides):
-    number, state, params, value and feasibility, and a multi-objective trial's ``values`` if asked."""
-    from optarium.store.studies import study_trials as trials
-
-    names = ["number", "state", "params", "value", "feasibility"] + (["values"] if with_values else [])
-    conditions = [trials.c.study_id == study_id, trials.c.state == "complete"]
-    if every > 1:
-        conditions.append(trials.c.number % every == 0)
-    query = select(*[trials.c[name] for name in names]).where(*conditions).order_by(trials.c.number)
-    with store.transaction(write=False) as connection:
-        return _dicts(connection.execute(query))
-
-
-def history_points(store: SqlStore, study_id: int, minimize: bool, limit: int) -> tuple[list[dict[str, Any]], int]:
-    """The optimization history, thinned in SQL: each kept complete trial's number, value and the best
-    feasible value so far (None before the first feasible one), by number, and how many complete trials there are.
-
-    Kept: about ``limit`` evenly spaced trials, every trial that improved the best, and the last one.
-    """
-    from optarium.store.studies import study_trials as trials
-
-    told = and_(trials.c.study_id == study_id, trials.c.state == "complete", trials.c.value.is_not(None))
-    feasible_value = case((or_(trials.c.feasibility.is_(None), trials.c.feasibility <= 0), trials.c.value))
-    running = (func.min if minimize else func.max)(feasible_value).over(order_by=trials.c.number, rows=(None, 0))
-    ordered = select(trials.c.number, trials.c.value, running.label("best"),
-                     func.row_number().over(order_by=trials.c.number).label("position")).where(told).subquery()
-    paired = select(ordered, func.lag(ordered.c.best).over(order_by=ordered.c.number).label("previous")).subquery()
-    with store.transaction(write=False) as connection:
-        total = int(connection.execute(select(func.count()).select_from(trials).where(told)).scalar_one())
-        step = max(1, total // max(limit, 1))
-        query = (select(paired.c.number, paired.c.value, paired.c.best)
-                 .where(or_(paired.c.position % step == 0, paired.c.best.is_distinct_from(paired.c.previous),
-                            paired.c.position == total))
-                 .order_by(paired.c.number))
-        return _dicts(connection.execute(query)), total

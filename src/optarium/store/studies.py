@@ -20,6 +20,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    case,
+    func,
+    or_,
     select,
     update,
 )
@@ -175,3 +179,100 @@ def rename_study(connection: Connection, study_id: int, new_name: str) -> dict[s
     row = connection.execute(select(studies).where(studies.c.id == study_id)).first()
     assert row is not None
     return dict(row._mapping)
+
+
+# pages and aggregates for listing studies (the service): in SQL, so a study of 100,000 trials
+# answers without reading every trial
+TRIAL_COLUMNS = ("number", "state", "params", "value", "values", "feasibility", "sampler", "created_at", "finished_at")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; they were written in UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _dicts(result: Any) -> list[dict[str, Any]]:
+    """The rows of a result as dicts (cheaper than ``row._mapping`` per row on large reads)."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
+
+
+def study_overview(connection: Connection) -> dict[int, dict[str, Any]]:
+    """Per study id: trials by state, the lowest and highest feasible complete value, the last activity."""
+    trials = study_trials
+    feasible = and_(trials.c.state == "complete", trials.c.value.is_not(None),
+                    or_(trials.c.feasibility.is_(None), trials.c.feasibility <= 0))
+    query = select(
+        trials.c.study_id,
+        *[func.sum(case((trials.c.state == state, 1), else_=0)).label(state) for state in ("pending", "complete", "failed")],
+        func.min(case((feasible, trials.c.value))).label("lowest"),
+        func.max(case((feasible, trials.c.value))).label("highest"),
+        func.max(trials.c.created_at).label("last_asked"), func.max(trials.c.finished_at).label("last_told"),
+    ).group_by(trials.c.study_id)
+    out = {}
+    for row in [dict(row._mapping) for row in connection.execute(query)]:
+        times = [t for t in (_aware(row["last_asked"]), _aware(row["last_told"])) if t is not None]
+        out[int(row["study_id"])] = {
+            "trials": {state: int(row[state] or 0) for state in ("pending", "complete", "failed")},
+            "lowest": row["lowest"], "highest": row["highest"], "last_activity": max(times) if times else None,
+        }
+    return out
+
+
+def trials_page(connection: Connection, study_id: int, *, state: str | None = None, sort: str = "number",
+                descending: bool = False, limit: int = 100, offset: int = 0,
+                feasible: bool = False) -> tuple[list[dict[str, Any]], int]:
+    """One page of a study's trials sorted by ``number`` or ``value`` (trials without a value last), and how many match;
+    ``feasible`` keeps only trials whose feasibility is unknown or at most 0."""
+    trials = study_trials
+    conditions = [trials.c.study_id == study_id]
+    if state:
+        conditions.append(trials.c.state == state)
+    if feasible:
+        conditions.append(or_(trials.c.feasibility.is_(None), trials.c.feasibility <= 0))
+    order = []
+    if sort == "value":
+        order = [trials.c.value.is_(None), trials.c.value.desc() if descending else trials.c.value]
+    order.append(trials.c.number.desc() if descending else trials.c.number)
+    query = (select(*[trials.c[name] for name in TRIAL_COLUMNS]).where(*conditions).order_by(*order)
+             .limit(limit).offset(offset))
+    rows = _dicts(connection.execute(query))
+    total = int(connection.execute(select(func.count()).select_from(trials).where(*conditions)).scalar_one())
+    for row in rows:
+        row["created_at"], row["finished_at"] = _aware(row["created_at"]), _aware(row["finished_at"])
+    return rows, total
+
+
+def complete_trials(connection: Connection, study_id: int, *, every: int = 1,
+                    with_values: bool = False) -> list[dict[str, Any]]:
+    """The complete trials of a study by number (with ``every`` > 1 only those whose number it divides):
+    number, state, params, value and feasibility, and a multi-objective trial's ``values`` if asked."""
+    trials = study_trials
+    names = ["number", "state", "params", "value", "feasibility"] + (["values"] if with_values else [])
+    conditions = [trials.c.study_id == study_id, trials.c.state == "complete"]
+    if every > 1:
+        conditions.append(trials.c.number % every == 0)
+    query = select(*[trials.c[name] for name in names]).where(*conditions).order_by(trials.c.number)
+    return _dicts(connection.execute(query))
+
+
+def history_points(connection: Connection, study_id: int, minimize: bool, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """The optimization history, thinned in SQL: each kept complete trial's number, value and the best
+    feasible value so far (None before the first feasible one), by number, and how many complete trials there are.
+
+    Kept: about ``limit`` evenly spaced trials, every trial that improved the best, and the last one.
+    """
+    trials = study_trials
+    told = and_(trials.c.study_id == study_id, trials.c.state == "complete", trials.c.value.is_not(None))
+    feasible_value = case((or_(trials.c.feasibility.is_(None), trials.c.feasibility <= 0), trials.c.value))
+    running = (func.min if minimize else func.max)(feasible_value).over(order_by=trials.c.number, rows=(None, 0))
+    ordered = select(trials.c.number, trials.c.value, running.label("best"),
+                     func.row_number().over(order_by=trials.c.number).label("position")).where(told).subquery()
+    paired = select(ordered, func.lag(ordered.c.best).over(order_by=ordered.c.number).label("previous")).subquery()
+    total = int(connection.execute(select(func.count()).select_from(trials).where(told)).scalar_one())
+    step = max(1, total // max(limit, 1))
+    query = (select(paired.c.number, paired.c.value, paired.c.best)
+             .where(or_(paired.c.position % step == 0, paired.c.best.is_distinct_from(paired.c.previous),
+                        paired.c.position == total))
+             .order_by(paired.c.number))
+    return _dicts(connection.execute(query)), total
