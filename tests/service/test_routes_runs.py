@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -69,8 +70,19 @@ def test_a_job_queued_before_a_restart_is_solved_after_it(serve: Callable[..., S
     idle.stop()
     restarted = serve(store_url, "--workers", "1")
     with restarted.client() as api:
+        # the job's server-sent events follow it from the store until it is done
+        events = []
+        with api.stream("GET", f"/jobs/{job_id}/events") as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            for line in stream.iter_lines():
+                if line.startswith("data: "):
+                    events.append(json.loads(line[len("data: "):]))
+        assert events and len({json.dumps(e, sort_keys=True) for e in events}) == len(events)  # only changes are sent
+        assert events[-1]["state"] == "done" and events[-1]["run_id"] is not None
+        assert {e["state"] for e in events[:-1]} <= {"queued", "running"}
         job = _wait_done(api, job_id)
-        assert job["state"] == "done" and api.get(f"/jobs/{job_id}/result").json()["result"]["verified"]
+        assert job == events[-1] and api.get(f"/jobs/{job_id}/result").json()["result"]["verified"]
+        assert api.get("/jobs/999/events").status_code == 404
 
 
 def test_runs_are_filtered_and_paged(serve: Callable[..., Server], tmp_path: Path) -> None:

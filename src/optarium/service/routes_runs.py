@@ -3,11 +3,13 @@ or a problem in words (a formulate job) submitted, polled, and its verified resu
 
 from __future__ import annotations
 
+import time as time_module
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from optarium.service.app import ApiError, store_of
@@ -17,6 +19,7 @@ from optarium.store.base import Store
 router = APIRouter()
 StoreDep = Annotated[Store, Depends(store_of)]
 READ_CHUNK = 1024 * 1024
+EVENT_SECONDS = 0.5  # how often an event stream reads its job from the store
 
 
 def _moment(value: str | None, name: str) -> datetime | None:
@@ -192,6 +195,43 @@ def show_job(job_id: int, request: Request) -> dict[str, Any]:
     from optarium.store import jobs
 
     return _job_json(jobs.get_job(_job_store(request), job_id))
+
+
+@router.get("/jobs/{job_id}/events", tags=["jobs"], response_class=StreamingResponse)
+async def job_events(
+    job_id: int, request: Request,
+    timeout: Annotated[float, Query(gt=0, le=3600, description="Seconds after which the stream ends; reconnect to go on.")] = 600,
+) -> StreamingResponse:
+    """Server-sent events of one job: the job (as ``GET /jobs/{id}``) each time its state or progress
+    changes, read from the store every half second; the stream ends once the job is done or failed."""
+    from starlette.concurrency import run_in_threadpool
+
+    from optarium.store import jobs
+
+    store = _job_store(request)
+    first = await run_in_threadpool(jobs.get_job, store, job_id)  # an unknown job is a 404, not an empty stream
+
+    async def stream() -> AsyncIterator[str]:
+        import asyncio
+
+        from pydantic_core import to_json
+
+        deadline = time_module.monotonic() + timeout
+        job, sent = first, ""
+        while True:
+            text = to_json(_job_json(job)).decode()  # as the JSON answers encode it
+            if text != sent:
+                sent = text
+                yield f"event: job\ndata: {text}\n\n"
+            if job["state"] in ("done", "failed"):
+                return
+            if time_module.monotonic() > deadline or await request.is_disconnected():
+                yield "event: timeout\ndata: {}\n\n"
+                return
+            await asyncio.sleep(EVENT_SECONDS)
+            job = await run_in_threadpool(jobs.get_job, store, job_id)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/jobs/{job_id}/result", tags=["jobs"])

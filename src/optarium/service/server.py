@@ -59,5 +59,5 @@ def run(settings: ServiceSettings) -> None:
     sys.stderr.flush()
     config = uvicorn.Config(app, host=settings.host, port=settings.port, root_path=settings.root_path,
                             proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="warning",
-                            access_log=False)
+                            access_log=False, timeout_graceful_shutdown=5)
     uvicorn.Server(config).run()
