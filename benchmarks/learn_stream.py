@@ -119,6 +119,18 @@ def screen(args: argparse.Namespace) -> None:
             print(f"{policy:10} {value:4}: / best fixed {np.mean(ratios):.3f} (seeds {min(ratios):.3f}-{max(ratios):.3f})",
                   flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.reuse_table:  # why Tsallis-INF misses: fewer arms, and no instance-to-instance noise at all
+        diagnosis: dict[str, Any] = {}
+        for label, table_costs in (("highs and scip defaults only", costs[:, :2]),
+                                   ("every instance at its arm's mean time", np.tile(costs.mean(axis=0), (len(costs), 1)))):
+            best_here, after_here = table_costs.sum(axis=0).min(), table_costs[50:].sum(axis=0).min()
+            for rate in (64, 256):
+                paid = [replay_costs(table_costs, "bandit", rate, seed, contexts, args.cap) for seed in range(10)]
+                diagnosis[f"{label}, tsallis {rate}"] = [float(np.mean([p.sum() / best_here for p in paid])),
+                                                         float(np.mean([p[50:].sum() / after_here for p in paid]))]
+                print(f"{label}, Tsallis-INF {rate}: / best fixed {diagnosis[f'{label}, tsallis {rate}'][0]:.3f}; "
+                      f"instances 51+: {diagnosis[f'{label}, tsallis {rate}'][1]:.3f}", flush=True)
+        rows["diagnosis"] = diagnosis
     name = "learn_stream_screen_thompson.json" if args.reuse_table else "learn_stream_screen.json"
     (RESULTS / name).write_text(json.dumps({"args": vars(args), **rows}, indent=1) + "\n")
 
