@@ -9,8 +9,9 @@ maximisation over ``x`` and convex combinations of recourse fillings, the inner
 ``(y, r)`` of the knapsack, priced by dynamic programming over the (integer)
 capacity; ``x`` is branched on. Departures: the recourse columns are separate
 from ``x`` (linked by ``sum_k lambda_k y_ki <= x_i``), every node bound is the
-Lagrangian bound of the priced duals (valid at any iteration), and items whose
-profit covers their outsourcing cost are fixed to 1 at the root.
+Lagrangian bound of the priced duals (valid at any iteration), items whose
+profit covers their outsourcing cost are fixed to 1 at the root, and a dive at
+the root gives the first incumbent (measurements in docs/robust.md).
 """
 
 from __future__ import annotations
@@ -231,8 +232,23 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
         if _within(bound, value) and value > incumbent:
             incumbent, incumbent_x = value, x.copy()
 
+    def dive(lo: np.ndarray, up: np.ndarray) -> None:
+        """A primal heuristic: fix the most decided fractional item (to 1 from 1/2 up, else to 0) until ``x`` is integral."""
+        lo, up = lo.copy(), up.copy()
+        while not out_of_time():
+            _, bound, x = generate(lo, up, incumbent)
+            if x is None or _within(bound, incumbent):
+                return
+            fractional = np.flatnonzero(np.abs(x - np.round(x)) > FRACTIONAL)
+            if fractional.size == 0:
+                consider(np.clip(np.round(x), lo, up))
+                return
+            i = int(fractional[np.argmax(np.abs(x[fractional] - 0.5))])
+            lo[i] = up[i] = 1.0 if x[i] >= 0.5 else 0.0
+
     tried: set[bytes] = set()
     nodes = 0
+    dive(lower, upper)  # a first incumbent before the search, so that pruning starts early
     queue: list[tuple[float, int, np.ndarray, np.ndarray]] = [(-np.inf, 0, lower, upper)]
     counter = 1
     proved = True
