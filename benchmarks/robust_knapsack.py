@@ -78,6 +78,8 @@ def knapsack(args: argparse.Namespace) -> None:
     names = sorted(name for name in published
                    if args.min_items <= int(re.search(r"_n(\d+)_", name).group(1)) <= args.max_items)  # type: ignore[union-attr]
     names = names[args.start:args.stop:args.every]
+    if args.only:
+        names = [name for name in names if name in set(args.only)]
     if args.sample:
         import random
 
@@ -138,7 +140,12 @@ def _write(name: str, data: dict[str, Any]) -> None:
 
 def report(args: argparse.Namespace) -> None:
     files = {path: json.loads(path.read_text()) for path in sorted(RESULTS.glob("robust_knapsack_*.json"))}
-    knap = [row for data in files.values() if data.get("method", "exact") == "exact" for row in data["rows"]]
+    knap, seen = [], set()
+    for data in files.values():  # a rerun of an instance (a later file, same algorithm) is left out of the tables
+        for row in data["rows"] if data.get("method", "exact") == "exact" else []:
+            if (row["instance"], row.get("algorithm", "ccg")) not in seen:
+                seen.add((row["instance"], row.get("algorithm", "ccg")))
+                knap.append(row)
     learned = [row for data in files.values() if data.get("method") == "learned" for row in data["rows"]]
     if learned:
         errors = [r["relative_error"] for r in learned if r["relative_error"] is not None]
@@ -150,19 +157,24 @@ def report(args: argparse.Namespace) -> None:
     if knap:
         _classes(knap)
         proved = [r for r in knap if r["published_optimal"]]
-        print("| items | instances | B&P proved | ours optimal | matched 1e-6 | matched as printed | median rel. error | median time (ours / B&P) |")
-        print("|---|---|---|---|---|---|---|---|")
-        for n in sorted({int(re.search(r"_n(\d+)_", r["instance"]).group(1)) for r in knap}):  # type: ignore[union-attr]
-            group = [r for r in knap if f"_n{n}_" in r["instance"]]
+        print("| items | algorithm | instances | B&P proved | ours optimal | matched 1e-6 | matched as printed | median rel. error | "
+              "median time (ours / B&P) |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for n, algorithm in sorted({(int(re.search(r"_n(\d+)_", r["instance"]).group(1)), r.get("algorithm", "ccg"))  # type: ignore[union-attr]
+                                    for r in knap}):
+            group = [r for r in knap if f"_n{n}_" in r["instance"] and r.get("algorithm", "ccg") == algorithm]
             errors = [r["relative_error"] for r in group if r["relative_error"] is not None]
             ours_t = [r["solve_seconds"] + r["verify_seconds"] for r in group if r.get("solve_seconds") is not None]
             pub_t = [r["published_seconds"] for r in group if r["published_seconds"] is not None]
-            print(f"| {n} | {len(group)} | {sum(r['published_optimal'] for r in group)} | "
+            print(f"| {n} | {algorithm} | {len(group)} | {sum(r['published_optimal'] for r in group)} | "
                   f"{sum(r['status'] == 'optimal' for r in group)} | {sum(r['match_1e6'] for r in group)} | "
                   f"{sum(r['match_printed'] for r in group)} | {100 * statistics.median(errors):.2f}% | "
                   f"{statistics.median(ours_t):.1f} s / {statistics.median(pub_t) if pub_t else float('nan'):.1f} s |")
-        print(f"\nall: {sum(r['match_printed'] for r in proved)} of {len(proved)} proved optima matched as printed; "
-              f"verified {sum(bool(r.get('verified')) for r in knap)} of {len(knap)}")
+        for algorithm in sorted({r.get("algorithm", "ccg") for r in knap}):
+            mine = [r for r in proved if r.get("algorithm", "ccg") == algorithm]
+            print(f"\n{algorithm}: {sum(r['match_printed'] for r in mine)} of {len(mine)} proved optima matched as printed; "
+                  f"verified {sum(bool(r.get('verified')) for r in knap if r.get('algorithm', 'ccg') == algorithm)} of "
+                  f"{sum(r.get('algorithm', 'ccg') == algorithm for r in knap)}")
     cap = [row for path in sorted(RESULTS.glob("robust_capital_*.json")) for row in json.loads(path.read_text())["rows"]]
     if cap:
         print("\n| items | instances | verified | optimal | at least as good as K-adaptability | median time (s) |")
@@ -208,6 +220,7 @@ def main() -> None:
     k.add_argument("--stop", type=int, default=None)
     k.add_argument("--sample", type=int, default=0, help="a random sample of this many of the selected instances")
     k.add_argument("--seed", type=int, default=0, help="the seed of --sample")
+    k.add_argument("--only", nargs="+", default=[], help="only these instance names (of those selected)")
     k.add_argument("--label", default="exact")
     k.set_defaults(run=knapsack)
     c = parts.add_parser("capital")
