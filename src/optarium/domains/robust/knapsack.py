@@ -247,6 +247,7 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
             lo[i] = up[i] = 1.0 if x[i] >= 0.5 else 0.0
 
     tried: set[bytes] = set()
+    unsettled = -np.inf  # the bound of a fixed node whose column generation stalled short of it (kept in the proof)
     nodes = 0
     dive(lower, upper)  # a first incumbent before the search, so that pruning starts early
     queue: list[tuple[float, int, np.ndarray, np.ndarray]] = [(-np.inf, 0, lower, upper)]
@@ -275,10 +276,16 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
             tried.add(rounded.tobytes())
             consider(rounded)
         if fractional.size == 0:
-            continue
-        # branch on the item whose fractional choice leaves the most outsourcing margin undecided
-        score = np.minimum(x[fractional], 1 - x[fractional]) * np.abs(data.outsourcing - data.profit)[fractional]
-        i = int(fractional[np.argmax(score)])
+            free = np.flatnonzero(lo < up)
+            if _within(bound, value) or free.size == 0:
+                unsettled = unsettled if _within(bound, value) else max(unsettled, bound)
+                continue  # the node's optimum is its integral x (evaluated exactly above)
+            # pricing stalled (a repeated column) short of the bound: split the node rather than close it
+            i = int(free[np.argmax(np.abs(data.outsourcing - data.profit)[free])])
+        else:
+            # branch on the item whose fractional choice leaves the most outsourcing margin undecided
+            score = np.minimum(x[fractional], 1 - x[fractional]) * np.abs(data.outsourcing - data.profit)[fractional]
+            i = int(fractional[np.argmax(score)])
         for fixed in (1.0, 0.0):
             child_lo, child_up = lo.copy(), up.copy()
             child_lo[i] = child_up[i] = fixed
@@ -289,10 +296,10 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
         trace.append({"seconds": round(elapsed, 4), "incumbent": None if incumbent_x is None else incumbent, "bound": open_bound})
         if progress is not None and nodes % 20 == 1:
             progress(elapsed, None if incumbent_x is None else incumbent, open_bound)
-    global_bound = max([incumbent] + [-entry[0] for entry in queue])
+    global_bound = max([incumbent, unsettled] + [-entry[0] for entry in queue])
     if not np.isfinite(global_bound):
         global_bound = np.inf
-    status = "optimal" if proved and incumbent_x is not None else "time_limit"
+    status = "optimal" if proved and incumbent_x is not None and _within(global_bound, incumbent) else "time_limit"
     return Outcome(status, incumbent_x, float(incumbent), float(global_bound), nodes, len(master.columns), trace)
 
 
