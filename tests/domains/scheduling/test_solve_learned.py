@@ -95,9 +95,10 @@ def test_summary_adds_makespan_best_known_and_method() -> None:
     assert out["gap_to_best_known"] == pytest.approx(gap_to_best_known(load_instance("la01"), out["makespan"]), abs=1e-6)
 
 
-def test_learned_rule_trains_on_tiny_instances_and_schedules_larger_ones(tmp_path: Path) -> None:
+def test_learned_rule_trains_on_tiny_instances_and_schedules_larger_ones(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     tiny = [random_instance(5, 4, seed=1), random_instance(6, 5, seed=2)]
-    rule = train(tiny, teacher_time_limit=1.0, steps=50, search_generations=3, seed=0)
+    rule = train(tiny, teacher_time_limit=1.0, steps=50, search_generations=3, seed=0, show_progress=True)
+    assert "training:" not in capfd.readouterr().err  # no terminal, no progress display
     assert rule.info["makespan_over_teacher"] >= 1.0
     assert rule.info["decisions"] > 0
     for name in ("ft06", "la01"):
@@ -145,3 +146,38 @@ def test_the_shipped_rule_loads_and_a_broken_model_is_refused(tmp_path: Path) ->
     store.save_artifact(ARTIFACT, b"not json", {})
     with pytest.raises(InvalidModelError, match=f"artifact {ARTIFACT} v1"):
         load_rule(store=store)
+
+
+TRAIN_SCRIPT = """
+from optarium.domains.scheduling.learned import random_instance, train
+tiny = [random_instance(5, 4, seed=1), random_instance(6, 5, seed=2)]
+rule = train(tiny, teacher_time_limit=0.5, steps=20, search_generations=2, seed=0, show_progress=True)
+print("trained", rule.info["decisions"])
+"""
+
+
+def test_training_shows_its_stage_on_a_terminal() -> None:
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-c", TRAIN_SCRIPT], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=terminal, env={**os.environ, "TERM": "xterm", "COLUMNS": "120"})
+    os.close(terminal)
+    drawn = b""
+    while select.select([controller], [], [], 60)[0]:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(controller)
+    out = process.communicate(timeout=60)[0].decode()
+    assert process.returncode == 0 and out.startswith("trained ")
+    screen = drawn.decode(errors="replace")
+    assert "training: " in screen and "teacher 2/2" in screen and "search generation 2/2: makespan / teacher" in screen

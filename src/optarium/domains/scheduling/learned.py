@@ -287,7 +287,8 @@ def _fit(samples: Sequence[tuple[NDArray[np.float64], int]], rule: LearnedRule, 
 
 
 def _search(
-    rule: LearnedRule, instances: Sequence[JobShopInstance], references: Sequence[int], generations: int, population: int, seed: int
+    rule: LearnedRule, instances: Sequence[JobShopInstance], references: Sequence[int], generations: int, population: int, seed: int,
+    on_generation: Callable[[int, float], None] | None = None,
 ) -> tuple[LearnedRule, float]:
     """CMA-ES on the output layer (w2, v): minimise mean(makespan / reference); never returns worse than ``rule``."""
     from cmaes import CMA
@@ -306,7 +307,7 @@ def _search(
     start = np.concatenate([rule.w2, rule.v])
     best_cost, best = cost(rule), start
     optimizer = CMA(mean=start, sigma=0.3, seed=seed, population_size=population)
-    for _ in range(generations):
+    for generation in range(generations):
         told = []
         for _ in range(optimizer.population_size):
             x = optimizer.ask()
@@ -315,6 +316,8 @@ def _search(
             if value < best_cost:
                 best_cost, best = value, x
         optimizer.tell(told)
+        if on_generation is not None:
+            on_generation(generation + 1, best_cost)
     return build(best), best_cost
 
 
@@ -325,22 +328,29 @@ def train(
     workers: int = 2,
     seed: int = 0,
     log: Callable[[str], None] | None = None,
+    show_progress: bool = False,
     **options: Any,
 ) -> LearnedRule:
-    """Train a rule on ``instances``: CP-SAT (in a worker) solves them, then :func:`train_from_teachers`."""
+    """Train a rule on ``instances``: CP-SAT (in a worker) solves them, then :func:`train_from_teachers`.
+
+    ``show_progress`` redraws the stage (teacher k of n, imitation, search generation and the
+    best makespan ratio so far) and the elapsed time on stderr, when it is a terminal.
+    """
     from optarium.domains.scheduling.cp import solve_cp
 
     if not instances:
         raise OptionError("instances", [], "at least one training instance")
     teachers = []
-    for instance in instances:
-        result = solve_cp(instance, teacher_time_limit, threads=workers, seed=seed)
-        if result.payload is None:
-            raise InvalidModelError(f"CP-SAT found no schedule for training instance {instance.name} in {teacher_time_limit}s")
-        teachers.append(result.payload)
-        if log is not None:
-            log(f"teacher {instance.name}: makespan {result.objective:g} ({result.status})")
-    rule = train_from_teachers(instances, teachers, seed=seed, **options)
+    with _TrainingProgress(show_progress) as progress:
+        for k, instance in enumerate(instances, 1):
+            progress.stage(f"teacher {k}/{len(instances)}: CP-SAT on {instance.name}")
+            result = solve_cp(instance, teacher_time_limit, threads=workers, seed=seed)
+            if result.payload is None:
+                raise InvalidModelError(f"CP-SAT found no schedule for training instance {instance.name} in {teacher_time_limit}s")
+            teachers.append(result.payload)
+            if log is not None:
+                log(f"teacher {instance.name}: makespan {result.objective:g} ({result.status})")
+        rule = train_from_teachers(instances, teachers, seed=seed, _progress=progress, **options)
     rule.info["teacher"] = f"CP-SAT {teacher_time_limit}s, {workers} workers"
     return rule
 
@@ -356,21 +366,32 @@ def train_from_teachers(
     search_population: int = 10,
     search_min_operations: int = 150,
     seed: int = 0,
+    show_progress: bool = False,
+    _progress: _TrainingProgress | None = None,
 ) -> LearnedRule:
     """Imitate the teachers' schedules (start times, one (jobs, ops) matrix per instance), then tune on makespan.
 
     The makespan stage uses the instances with at least ``search_min_operations``
     operations (all of them if none has that many): tiny ones are too easy to
-    steer it. ``search_generations=0`` skips it.
+    steer it. ``search_generations=0`` skips it. ``show_progress`` as in :func:`train`.
     """
+    if _progress is None:
+        with _TrainingProgress(show_progress) as progress:
+            return train_from_teachers(
+                instances, teachers, hidden=hidden, steps=steps, dagger_rounds=dagger_rounds,
+                search_generations=search_generations, search_population=search_population,
+                search_min_operations=search_min_operations, seed=seed, _progress=progress,
+            )
     if not instances or len(instances) != len(teachers):
         raise OptionError("teachers", len(teachers), f"one schedule per instance ({len(instances)})")
     if steps < 1 or hidden < 1 or dagger_rounds < 0 or search_generations < 0 or search_population < 2:
         raise OptionError("steps/hidden/dagger_rounds/search", (steps, hidden, dagger_rounds, search_generations), "positive")
+    _progress.stage("imitating the teachers")
     samples = [sample for instance, teacher in zip(instances, teachers, strict=True) for sample in _collect(instance, teacher, None)]
     rule = LearnedRule.initial(hidden, seed)
     loss = _fit(samples, rule, steps)
-    for _ in range(dagger_rounds):
+    for round_ in range(dagger_rounds):
+        _progress.stage(f"DAgger round {round_ + 1}/{dagger_rounds}")
         samples += [s for instance, teacher in zip(instances, teachers, strict=True) for s in _collect(instance, teacher, rule)]
         loss = _fit(samples, rule, steps)
     info: dict[str, Any] = {
@@ -383,11 +404,56 @@ def train_from_teachers(
         chosen = [k for k, instance in enumerate(instances) if instance.num_operations >= search_min_operations]
         chosen = chosen or list(range(len(instances)))
         references = [int((teachers[k] + instances[k].durations).max()) for k in chosen]
-        rule, ratio = _search(rule, [instances[k] for k in chosen], references, search_generations, search_population, seed)
+        progress = _progress
+
+        def generation_done(generation: int, best: float) -> None:
+            progress.stage(f"search generation {generation}/{search_generations}: makespan / teacher {best:.4f}")
+
+        progress.stage(f"search: {search_generations} generations of CMA-ES on {len(chosen)} instances")
+        rule, ratio = _search(rule, [instances[k] for k in chosen], references, search_generations, search_population, seed,
+                              generation_done)
         info["makespan_over_teacher"] = round(ratio, 4)
         info["search"] = f"CMA-ES, {search_generations} generations x {search_population} on {len(chosen)} instances"
     rule.info = info
     return rule
+
+
+class _TrainingProgress:
+    """The training stage and the elapsed time, redrawn on stderr while a rule trains (terminals only)."""
+
+    def __init__(self, enabled: bool):
+        import sys
+        import time
+
+        self.enabled = bool(enabled) and sys.stderr.isatty()
+        self.started = time.perf_counter()
+        self.text = "starting"
+        self._live: Any = None
+
+    def __enter__(self) -> _TrainingProgress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.live import Live
+
+            self._live = Live(self, console=Console(stderr=True, highlight=False), refresh_per_second=4, transient=False)
+            self._live.start()
+        return self
+
+    def stage(self, text: str) -> None:
+        self.text = text
+        if self._live is not None:
+            self._live.refresh()
+
+    def __rich__(self) -> Any:
+        import time
+
+        from rich.text import Text
+
+        return Text(f"training: {self.text}  {time.perf_counter() - self.started:.0f}s", no_wrap=True, overflow="ellipsis")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.stop()
 
 
 DEFAULT_SIZES = ((10, 5), (10, 10), (15, 10), (15, 15), (20, 10), (20, 15), (30, 10), (30, 15), (20, 5), (40, 10))
@@ -400,7 +466,7 @@ def default_instances(per_size: int = 2) -> list[JobShopInstance]:
 
 def train_default(teacher_time_limit: float = 3.0, workers: int = 2) -> LearnedRule:
     """The recipe of the shipped model (CP-SAT with 2 workers is not bit-reproducible across runs)."""
-    return train(default_instances(), teacher_time_limit=teacher_time_limit, workers=workers, log=print)
+    return train(default_instances(), teacher_time_limit=teacher_time_limit, workers=workers, log=print, show_progress=True)
 
 
 if __name__ == "__main__":
