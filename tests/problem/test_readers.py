@@ -202,5 +202,7 @@ def test_semi_continuous_bounds_are_read_written_and_solved_by_highs(tmp_path: P
     # x is 0 or in [5, 10]: x = 0, y = 2 (cost 4); read as a plain bound, x >= 5 would cost 5
     solution = optarium.solve(path, record=False)
     assert solution.status == "optimal" and solution.verified and solution.values == {"x": 0.0, "y": 2.0}
+    # presolve settles it before branch-and-bound runs: proved optimal, so the bound is the objective (no 100% gap)
+    assert solution.bound == solution.objective == 4.0 and solution.gap == 0.0
     with pytest.raises(optarium.errors.SolverCapabilityError, match="semi-continuous"):
         optarium.solve(path, solver="scip", record=False)

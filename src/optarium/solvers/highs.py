@@ -264,6 +264,8 @@ class HighsBackend:
             objective = float(info.objective_function_value)
         if problem.is_integer.any() or problem.is_semi is not None:
             bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+            if status == "optimal" and not np.isfinite(info.mip_gap):  # presolve settled it before a bound was kept
+                bound = objective
         elif status == "optimal":
             bound = objective
         message = "" if run_status != highspy.HighsStatus.kError else "HiGHS reported an error during the solve"
