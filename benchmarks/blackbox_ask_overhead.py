@@ -55,7 +55,7 @@ def optarium_asks(n: int, repeats: int, seed: int) -> list[float]:
         rows = [{"number": k + 1, "params": space.decode(u), "point": [float(v) for v in u], "sampler": "sobol", "info": {}} for k, u in enumerate(unit)]
         studies.insert_trials(connection, row["id"], rows)
         for stored in studies.list_trials(connection, row["id"]):
-            studies.finish_trial(connection, stored["id"], "complete", values[stored["number"] - 1], None)
+            studies.finish_trial(connection, stored, "complete", values[stored["number"] - 1], None)
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
