@@ -10,8 +10,11 @@ as a percentile of the full table (100 = as good as the table's best; a continuo
 function's proposal may beat every row). Tasks: the reaction tables in
 ../shared/data/reactions (candidates: every untried combination) and BoTorch's Branin (2-D),
 Hartmann6 and Ackley (4-D), minimised, each as a table of 500 uniform random points per
-seed. Methods: optarium's ``ignite`` (gradient-norm regularized MLP ensemble), ``naive``
-(GP posterior mean, top k) and ``random`` (k untried points). Writes
+seed. Methods: optarium's ``ignite`` (gradient-norm regularized MLP ensemble), ``root``
+(distributional translation by a Brownian bridge), ``naive`` (GP posterior mean, top k)
+and ``random`` (k untried points). Each record also has Design-Bench's normalized score,
+(best - table min) / (table max - table min), which keeps ordering proposals that beat
+every row (the percentile ties them at 100). Writes
 benchmarks/results/blackbox_offline[-TAG].json and prints median percentiles.
 """
 
@@ -30,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 RESULTS = Path(__file__).resolve().parent / "results"
 TASKS = ["Buchwald_Hartwig", "Suzuki_Doyle", "Branin", "Hartmann6", "Ackley4"]
-METHODS = ["ignite", "naive", "random"]
+METHODS = ["ignite", "root", "naive", "random"]
 
 
 def reaction_task(name: str) -> tuple[Any, list[dict[str, Any]], np.ndarray, Any]:
@@ -101,7 +104,9 @@ def main() -> None:
                 true = [v for v in (truth(p) for p in proposals) if v is not None]
                 best = max(true) if true else float("-inf")
                 percentile = 100.0 * np.searchsorted(ranked, best, side="right") / len(ranked)
+                normalized = (best - ranked[0]) / (ranked[-1] - ranked[0])
                 records.append({"task": task, "seed": seed, "method": method, "best": best, "percentile": percentile,
+                                "normalized": normalized,
                                 "given_best": float(values[given].max()), "found": len(true), "seconds": seconds})
                 print(f"{task:17s} seed {seed} {method:7s} percentile {percentile:6.1f}  best {best:9.4g}  "
                       f"(given best {values[given].max():.4g})  {seconds:5.1f} s", flush=True)
@@ -110,8 +115,11 @@ def main() -> None:
     for task in args.tasks.split(","):
         medians = {m: statistics.median(r["percentile"] for r in records if r["task"] == task and r["method"] == m)
                    for m in methods}
-        summary[task] = medians
-        print(f"{task:19s}" + "".join(f"{medians[m]:10.1f}" for m in methods))
+        normalized = {m: statistics.median(r["normalized"] for r in records if r["task"] == task and r["method"] == m)
+                      for m in methods}
+        summary[task] = {"percentile": medians, "normalized": normalized}
+        print(f"{task:19s}" + "".join(f"{medians[m]:10.1f}" for m in methods)
+              + "   normalized: " + " ".join(f"{normalized[m]:.3f}" for m in methods))
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"blackbox_offline{'-' + args.tag if args.tag else ''}.json"
     out.write_text(json.dumps({"args": vars(args), "records": records, "summary": summary}, indent=1))

@@ -1,24 +1,33 @@
 """Offline optimization: propose new candidates from a fixed table of past experiments, evaluating nothing.
 
-Surrogate: an ensemble of small MLPs fitted to the table with a penalty on the norm of
-their input gradient at the data, after IGNITE (Cuong Dao et al., "Incorporating
-Surrogate Gradient Norm to Improve Offline Optimization Techniques", NeurIPS 2024): a
-surrogate that is flat where the data are cannot promise large gains just beyond them,
-which is the over-optimism that makes plain surrogate maximization propose points far
-worse than it predicts. Where we depart: IGNITE constrains the gradient norm (a
-Lagrangian with a fixed bound); we add ``gradient_penalty`` times the mean squared
-norm, taken on a random subset of rows each epoch, to the loss, and average a small
-ensemble of such MLPs. The norm is taken over the float parameters only: a categorical
-or integer point cannot move by an infinitesimal step, and on the reaction tables a
-penalty on the one-hot inputs flattened the surrogate until its proposals fell behind
-random ones (Buchwald-Hartwig, worst half given, best of 10: 88th percentile with the
-penalty on every input, 98-99.8th without). Candidates: every point
+Surrogate: an ensemble of small MLPs fitted to the table under a bound on their
+sharpness, after IGNITE (Cuong Dao et al., "Incorporating Surrogate Gradient Norm to
+Improve Offline Optimization Techniques", NeurIPS 2024): the loss's sharpness, a radius
+times the norm of its gradient in the network's weights, is held below a bound by a
+Lagrange multiplier, so that the surrogate generalises beyond the data instead of
+promising gains it cannot back. Where we depart: the bound is relative (a fraction of
+the current loss, not a fixed number), the multiplier takes one projected step per
+epoch, and a small ensemble is averaged. An earlier version penalised the norm of the
+gradient in the *inputs* instead; that flattened the surrogate until gradient ascent on
+it stayed next to the data (the docs' offline section has the numbers). Candidates: every point
 of a discrete space up to ``max_enumerate`` points; otherwise gradient ascent on the
 surrogate (IGNITE's search) from the best rows of the table, plus random points.
 Points already in the table are never proposed, and the k proposals are spread (on a
 discrete space each differs from the better ones in at least half the parameters), since
 only the best of them counts. ``method="naive"`` is the baseline the
 field compares with: a GP fitted to the table and its posterior mean's top ``k``.
+
+``method="root"``: distributional translation after ROOT (Dao, Tran, Nguyen, Truong,
+Hoang, "ROOT: Rethinking Offline Optimization as Distributional Translation via
+Probabilistic Bridge", 2025): synthetic functions are the posterior means of GPs fitted
+to the table with different length scales; pairs of low inputs (table rows) and high
+inputs of each synthetic function train a Brownian bridge that carries low inputs to
+high ones, and the best rows are carried across. Where we depart: one small bridge per
+table (an MLP that predicts the bridge's end point from the current point, the start and
+the time) instead of their pre-trained and adapted translator; high inputs are the
+synthetic function's top points among the candidates (discrete) or gradient ascent on it
+(continuous); the carried points are snapped to the space and ranked by the mean of the
+synthetic functions.
 """
 
 from __future__ import annotations
@@ -34,29 +43,29 @@ if TYPE_CHECKING:
 
     from optarium.blackbox.space import Space
 
-METHODS = ("ignite", "naive", "random")
+METHODS = ("ignite", "root", "naive", "random")
 
 
 def propose(space: Space, rows: list[dict[str, Any]], values: list[float], k: int = 10, *,
             direction: str = "maximize", method: str = "ignite", seed: int = 0,
-            max_enumerate: int = 50_000, gradient_penalty: float = 0.1) -> list[dict[str, Any]]:
+            max_enumerate: int = 50_000, sharpness_bound: float = 0.1) -> list[dict[str, Any]]:
     """``k`` new parameter dicts for ``space`` from table ``rows`` and their objective ``values``, best first.
 
     Each proposal carries ``predicted`` (the surrogate's value in the objective's units);
-    ``gradient_penalty`` weighs IGNITE's gradient-norm term (``method="ignite"``).
+    ``sharpness_bound`` is IGNITE's bound on the surrogate's sharpness, as a fraction of its loss (``method="ignite"``).
     """
     import torch
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # small matrices: one thread is fastest, many are far slower on a busy machine
     try:
-        return _propose(space, rows, values, k, direction, method, seed, max_enumerate, gradient_penalty)
+        return _propose(space, rows, values, k, direction, method, seed, max_enumerate, sharpness_bound)
     finally:
         torch.set_num_threads(threads)
 
 
 def _propose(space: Space, rows: list[dict[str, Any]], values: list[float], k: int, direction: str, method: str,
-             seed: int, max_enumerate: int, gradient_penalty: float) -> list[dict[str, Any]]:
+             seed: int, max_enumerate: int, sharpness_bound: float) -> list[dict[str, Any]]:
     import numpy as np
 
     from optarium.blackbox.gp import Encoder, _grid
@@ -92,9 +101,11 @@ def _propose(space: Space, rows: list[dict[str, Any]], values: list[float], k: i
         return [{**space.decode(p), "predicted": None} for p in picked]
     if method == "naive":
         score = _gp_mean(encoder, space, points, target, rng)
+    elif method == "root":
+        score, candidates = _root(encoder, space, points, target, rng, seed, candidates, discrete, taken)
     else:
-        score = _ensemble(encoder, points, target, seed, gradient_penalty=gradient_penalty)
-    if not discrete:
+        score = _ensemble(encoder, points, target, seed, bound=sharpness_bound)
+    if not discrete and method != "root":
         starts = points[np.argsort(-target)[: max(2 * k, 16)]]
         candidates = encoder.snap(np.vstack([_ascend(score, encoder, starts), rng.random((1024, space.dim))]))
         candidates = np.array([p for p in candidates if tuple(np.round(p, 9)) not in taken])
@@ -128,31 +139,31 @@ def _score(score: Any, encoder: Any, candidates: np.ndarray) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _ensemble(encoder: Any, points: np.ndarray, target: np.ndarray, seed: int, members: int = 3,
-              gradient_penalty: float = 0.1, epochs: int = 200, pessimism: float = 0.0, penalty_rows: int = 256) -> Any:
-    """An ensemble of MLPs fitted with IGNITE's gradient-norm penalty (on ``penalty_rows`` random
-    rows per epoch); returns x -> ensemble mean - ``pessimism`` * ensemble std."""
+def _ensemble(encoder: Any, points: np.ndarray, target: np.ndarray, seed: int, members: int = 3, epochs: int = 200,
+              pessimism: float = 0.0, radius: float = 0.05, bound: float = 0.1, multiplier_step: float = 0.5) -> Any:
+    """An ensemble of MLPs fitted with IGNITE's sharpness constraint: ``radius`` times the norm of
+    the loss's gradient in the weights at most ``bound`` times the loss, by a Lagrange multiplier
+    raised by ``multiplier_step`` times the excess each epoch. Returns x -> ensemble mean -
+    ``pessimism`` * ensemble std."""
     import torch
 
     X = torch.as_tensor(encoder.features(points))
     Y = torch.as_tensor(target)
-    columns = encoder.float_columns  # the penalty is on the directions a search can move in
     nets = []
     for member in range(members):
         torch.manual_seed(seed * 1000 + member)
         net = torch.nn.Sequential(torch.nn.Linear(X.shape[1], 32), torch.nn.SiLU(), torch.nn.Linear(32, 32), torch.nn.SiLU(),
                                   torch.nn.Linear(32, 1)).double()
-        generator = torch.Generator().manual_seed(seed * 1000 + member)
         optimiser = torch.optim.Adam(net.parameters(), lr=3e-3, weight_decay=1e-4)
+        multiplier = 0.0
         for _ in range(epochs):
-            rows = torch.randperm(len(X), generator=generator)[:penalty_rows]
-            inputs = X[rows].clone().requires_grad_(True)
             loss = ((net(X).squeeze(-1) - Y) ** 2).mean()
-            if columns and gradient_penalty > 0:
-                (gradient,) = torch.autograd.grad(net(inputs).sum(), inputs, create_graph=True)
-                loss = loss + gradient_penalty * gradient[:, columns].pow(2).sum(-1).mean()
+            grads = torch.autograd.grad(loss, list(net.parameters()), create_graph=True)
+            sharpness = radius * torch.sqrt(sum((g.pow(2).sum() for g in grads), torch.zeros((), dtype=torch.float64)))
+            excess = sharpness - bound * loss.detach()
+            multiplier = max(0.0, multiplier + multiplier_step * float(excess.detach()))
             optimiser.zero_grad()
-            loss.backward()
+            (loss + multiplier * excess).backward()
             optimiser.step()
         nets.append(net)
 
@@ -198,3 +209,93 @@ def _ascend(score: Any, encoder: Any, starts: np.ndarray, steps: int = 50, step_
     out = starts.copy()
     out[:, encoder.float_params] = values.detach().numpy()
     return np.asarray(out)
+
+
+def _root(encoder: Any, space: Space, points: np.ndarray, target: np.ndarray, rng: np.random.Generator, seed: int,
+          candidates: np.ndarray, discrete: bool, taken: set[tuple[float, ...]], factors: tuple[float, ...] = (0.5, 1.0, 2.0),
+          pairs: int = 512, starts: int = 64, samples: int = 4, sigma: float = 0.1) -> tuple[Any, np.ndarray]:
+    """ROOT's distributional translation (see the module docstring): (mean of the synthetic
+    functions, the translated candidates not in the table)."""
+    import numpy as np
+    import torch
+
+    from optarium.blackbox.gp_model import GaussianProcess
+
+    rows = rng.choice(len(points), size=min(400, len(points)), replace=False)
+    X = encoder.features(points[rows])
+    fitted = GaussianProcess(encoder.groups, space.dim).fit(X, target[rows])
+    assert fitted.log_lengthscale is not None
+    synthetic = []
+    for factor in factors:  # one GP per parameterization: the fitted length scales times factor
+        model = fitted.conditioned_copy(X, target[rows])
+        model.log_lengthscale = fitted.log_lengthscale + math.log(factor)
+        synthetic.append(model.condition(X, target[rows]))
+
+    def mean(features: torch.Tensor) -> torch.Tensor:
+        return torch.stack([m.posterior(features)[0] for m in synthetic]).mean(0)
+
+    low, high = [], []
+    per = pairs // len(synthetic)
+    for model in synthetic:
+        def value(features: torch.Tensor, model: GaussianProcess = model) -> torch.Tensor:
+            return model.posterior(features)[0]
+        start = points[rng.choice(len(points), size=per)]
+        if discrete:
+            scores = _score(value, encoder, candidates)
+            top = candidates[np.argsort(-scores)[: max(10, len(candidates) // 50)]]
+            end = top[rng.integers(len(top), size=per)]
+        else:
+            end = _ascend(value, encoder, start + 0.02 * rng.standard_normal(start.shape).clip(-3, 3))
+        low.append(encoder.features(start))
+        high.append(encoder.features(np.clip(end, 0.0, 1.0)))
+    x0 = torch.as_tensor(np.vstack(low))
+    x1 = torch.as_tensor(np.vstack(high))
+    width = x0.shape[1]
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Linear(2 * width + 1, 64), torch.nn.SiLU(), torch.nn.Linear(64, 64), torch.nn.SiLU(),
+                              torch.nn.Linear(64, width)).double()
+    optimiser = torch.optim.Adam(net.parameters(), lr=3e-3)
+    generator = torch.Generator().manual_seed(seed)
+    for _ in range(400):  # bridge x_t = (1 - t) x0 + t x1 + sigma sqrt(t (1 - t)) eps; the net predicts x1
+        t = torch.rand(len(x0), 1, generator=generator, dtype=torch.float64)
+        noise = torch.randn(x0.shape, generator=generator, dtype=torch.float64)
+        xt = (1 - t) * x0 + t * x1 + sigma * (t * (1 - t)).sqrt() * noise
+        loss = (net(torch.cat([xt, x0, t], 1)) - x1).pow(2).mean()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    best = points[np.argsort(-target)[:starts]]
+    source = torch.as_tensor(np.repeat(encoder.features(best), samples, axis=0))
+    x = source.clone()
+    steps = 20
+    with torch.no_grad():
+        for i in range(steps):  # sample the bridge from t to s towards the predicted end point
+            now, later = i / steps, (i + 1) / steps
+            end = net(torch.cat([x, source, torch.full((len(x), 1), now, dtype=torch.float64)], 1))
+            x = x + (later - now) / (1 - now) * (end - x)
+            if later < 1:
+                x = x + sigma * math.sqrt((later - now) * (1 - later) / (1 - now)) * torch.randn(x.shape, generator=generator, dtype=torch.float64)
+    carried = encoder.snap(_unfeature(encoder, space, x.numpy()))
+    carried = np.array([p for p in np.unique(np.round(carried, 9), axis=0) if tuple(np.round(p, 9)) not in taken])
+    if not len(carried):  # every carried point is in the table: fall back to the candidates
+        carried = candidates if discrete else encoder.snap(rng.random((64, space.dim)))
+    return mean, carried
+
+
+def _unfeature(encoder: Any, space: Space, features: np.ndarray) -> np.ndarray:
+    """GP features back to unit-cube points: a categorical's largest one-hot column wins."""
+    import numpy as np
+
+    from optarium.blackbox.space import CategoricalParam
+
+    out = np.empty((len(features), space.dim))
+    column = 0
+    for j, param in enumerate(space.params):
+        if isinstance(param, CategoricalParam):
+            k = len(param.choices)
+            out[:, j] = (features[:, column: column + k].argmax(1) + 0.5) / k
+            column += k
+        else:
+            out[:, j] = np.clip(features[:, column], 0.0, 1.0)
+            column += 1
+    return out
