@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -44,11 +45,13 @@ def cluster() -> Iterator[str]:
     yields its address for other processes; shut down at the end of the module."""
     from optarium.distributed import ray_session
 
+    sigterm = signal.getsignal(signal.SIGTERM)
     with ray_session(cpus=2) as ray:
         warm = ray.remote(num_cpus=1)(_warm)
         assert len(set(ray.get([warm.remote(), warm.remote()]))) == 2
         yield ray.get_runtime_context().gcs_address
     assert not ray.is_initialized()
+    assert signal.getsignal(signal.SIGTERM) == sigterm  # Ray's handler does not outlive the cluster
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

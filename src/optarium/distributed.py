@@ -87,9 +87,16 @@ def ray_session(address: str | None = None, *, cpus: int = 1, log_to_driver: boo
     else:
         _check_listening(address)
         options["address"] = address
+    import signal
+    import threading
+
+    # ray.init installs its own SIGTERM handler and leaves it after shutdown: ours comes back
+    handlers = ({number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+                if threading.current_thread() is threading.main_thread() else {})
     try:
         ray.init(**options)
     except (ConnectionError, TimeoutError, ValueError) as error:
+        _restore(handlers)
         where = "a new local Ray cluster" if address is None else f"the Ray cluster at {address!r}"
         raise ClusterError(f"cannot start or reach {where}: {str(error).splitlines()[0] if str(error) else type(error).__name__}; "
                            "check the address (host:port of the head node, or 'auto' for `ray start` on this machine)") from None
@@ -97,6 +104,14 @@ def ray_session(address: str | None = None, *, cpus: int = 1, log_to_driver: boo
         yield ray
     finally:
         ray.shutdown()
+        _restore(handlers)
+
+
+def _restore(handlers: dict[Any, Any]) -> None:
+    import signal
+
+    for number, handler in handlers.items():
+        signal.signal(number, handler)
 
 
 def _check_listening(address: str, timeout: float = 5.0) -> None:
