@@ -1,10 +1,8 @@
 """Ray workers on a real local Ray cluster (started once for this module as ``optimize`` starts
 one): ``optimize(..., executor="ray")`` on SQLite and PostgreSQL, ``optarium solve --ray``,
-``bench audit`` on Ray, and the example of docs/ray.md.
-
-Joining a running cluster from another process (``RAY_ADDRESS``, ``--ray-address``) costs a
-new Ray job and its workers, 6-12 s here, so the suite checks only that an address nobody
-answers on is refused at once."""
+``bench audit`` on Ray, the example of docs/ray.md, and ``optarium solve --ray-address``
+joining the cluster from another process (a new Ray job whose workers start afresh: the
+slowest test, so it runs last)."""
 
 from __future__ import annotations
 
@@ -167,3 +165,17 @@ def test_the_docs_example_runs(cluster: str, tmp_path: Path, monkeypatch: pytest
     exec(compile(code, "docs/ray.md", "exec"), {"__name__": "ray_docs_example"})  # in this process: its cluster
     assert capsys.readouterr().out.startswith("6 trials, best")
     assert [trial.state for trial in Study.load("ray-demo", f"sqlite:///{tmp_path / 'lab.db'}").trials] == ["complete"] * 6
+
+
+def test_solve_from_another_process_joins_the_running_cluster(cluster: str, tmp_path: Path) -> None:
+    from ray._private.state import jobs
+
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    models = [str(EXAMPLES / "knapsack.lp"), str(EXAMPLES / "infeasible.lp")]
+    process = subprocess.Popen([OPTARIUM, "solve", *models, "--jobs", "2", "--ray-address", cluster, "--json", "--store", store],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert [row["status"] for row in json.loads(out)] == ["optimal", "infeasible"]
+    assert open_store(store).count_runs() == 2
+    assert process.pid in {job["DriverPid"] for job in jobs()}  # it ran on this cluster, started none
