@@ -85,7 +85,7 @@ def ray_session(address: str | None = None, *, cpus: int = 1, log_to_driver: boo
     if address is None:
         options.update(address="local", num_cpus=max(os.cpu_count() or 1, cpus), include_dashboard=False)
     else:
-        _check_listening(address)
+        check_address(address)
         options["address"] = address
     import signal
     import threading
@@ -114,7 +114,7 @@ def _restore(handlers: dict[Any, Any]) -> None:
         signal.signal(number, handler)
 
 
-def _check_listening(address: str, timeout: float = 5.0) -> None:
+def check_address(address: str, timeout: float = 5.0) -> None:
     """A ``HOST:PORT`` (or ``ray://HOST:PORT``) that nothing answers on is a :class:`ClusterError`
     at once; Ray itself would wait for it without end."""
     import socket

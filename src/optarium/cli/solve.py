@@ -236,6 +236,10 @@ def _solve_many(
 ) -> int:
     """Solve each file as its own run, ``jobs`` at a time; print a table (or a JSON list); the worst exit code."""
     folder = None if output is None else str(output)
+    if ray_address is not None:  # a cluster nobody answers on is refused before the store is made
+        from optarium.distributed import check_address
+
+        check_address(ray_address)
     if settings.record or store is not None:
         from optarium.store.base import open_store
 
