@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import uuid
@@ -95,8 +96,6 @@ def test_a_wrong_answer_rejects_the_configuration(tmp_path: Path, monkeypatch: p
 
 
 def test_adaptive_capping_cuts_a_run_where_the_race_would_stop_it_anyway() -> None:
-    import math
-
     from optarium.learn.tune import _adaptive_cap
 
     incumbent = [math.log(1.0 + 1.0)] * 4  # 1 s on each of four instances
@@ -155,6 +154,21 @@ def test_a_folder_named_as_one_family_that_mixes_two_is_refused(tmp_path: Path) 
     write_problem(generate("set_cover", 0, n_rows=20, n_cols=30), folder / "zz.mps")
     with pytest.raises(InvalidModelError, match="different families"):
         tune(folder, budget=10, name="mixed", store=f"memory://tune-{uuid.uuid4().hex}")
+
+
+def test_one_family_spread_wider_than_the_threshold_is_one_group_and_two_families_are_two() -> None:
+    from optarium.learn.recognise import THRESHOLD, two_groups
+
+    # one family spread evenly along a line: its ends lie 0.15 apart (RMS over 11 coordinates)
+    spread = [[0.15 * (11 ** 0.5) * k / 20] + [0.0] * 10 for k in range(21)]
+    assert math.dist(spread[0], spread[-1]) / 11 ** 0.5 > THRESHOLD
+    assert two_groups(spread)[2] <= THRESHOLD
+    # two tight families 0.14 apart, in any proportion
+    for k in (1, 5, 10):
+        mixed = [[0.0] * 11 for _ in range(20 - k)] + [[0.14 * 11 ** 0.5] + [0.0] * 10 for _ in range(k)]
+        first, second, apart = two_groups(mixed)
+        assert apart == pytest.approx(0.14) and sorted([len(first), len(second)]) == sorted([20 - k, k])
+    assert two_groups([[0.5] * 11] * 4) == ([0, 1, 2, 3], [], 0.0)
 
 
 def test_a_budget_below_one_configuration_is_refused(tmp_path: Path) -> None:

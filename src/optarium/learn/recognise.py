@@ -58,3 +58,28 @@ def distance(first: Sequence[float], second: Sequence[float]) -> float:
     if len(first) != len(second):
         raise ValueError(f"vectors must have the same length, got {len(first)} and {len(second)}")
     return math.sqrt(sum((a - b) ** 2 for a, b in zip(first, second, strict=True)) / len(first))
+
+
+def two_groups(vectors: Sequence[Sequence[float]], rounds: int = 10) -> tuple[list[int], list[int], float]:
+    """Split ``vectors`` in two (2-means from the farthest pair); the groups and their centroids' distance.
+
+    A folder is one family when this distance is at most ``THRESHOLD``: one family
+    spreads evenly (its farthest pair may lie farther apart than ``THRESHOLD``,
+    its halves' centroids do not), two families form two groups.
+    """
+    n = len(vectors)
+    if n < 2:
+        return list(range(n)), [], 0.0
+    _, first, second = max((distance(vectors[i], vectors[j]), i, j) for i in range(n) for j in range(i + 1, n))
+    centres = [list(vectors[first]), list(vectors[second])]
+    groups: list[list[int]] = [[first], [second]]
+    for _ in range(rounds):
+        split = [[i for i in range(n) if distance(vectors[i], centres[0]) <= distance(vectors[i], centres[1])], []]
+        split[1] = [i for i in range(n) if i not in set(split[0])]
+        if not split[1]:
+            return split[0], [], 0.0
+        if split == groups:
+            break
+        groups = split
+        centres = [centroid([vectors[i] for i in group]) for group in groups]
+    return groups[0], groups[1], distance(centres[0], centres[1])

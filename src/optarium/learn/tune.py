@@ -141,11 +141,12 @@ def read_family(folder: str | Path, name: str | None = None) -> Family:
     """Read a folder of one family's instances; refuse an empty folder or one that mixes families.
 
     The family's name is ``name``, else the manifest's family, else the folder's name. Files
-    the folder's ``manifest.json`` does not list, or instances that lie farther apart than
-    :data:`~optarium.learn.recognise.THRESHOLD`, are a mixed folder.
+    the folder's ``manifest.json`` does not list, or instances that split into two groups
+    whose centroids lie farther apart than :data:`~optarium.learn.recognise.THRESHOLD`
+    (:func:`~optarium.learn.recognise.two_groups`), are a mixed folder.
     """
     from optarium.api import load
-    from optarium.learn.recognise import THRESHOLD, centroid, distance, feature_vector
+    from optarium.learn.recognise import THRESHOLD, centroid, distance, feature_vector, two_groups
 
     path = Path(folder)
     if not path.is_dir():
@@ -174,14 +175,12 @@ def read_family(folder: str | Path, name: str | None = None) -> Family:
         raise OptionError("folder", str(folder), "a folder holding at least two instances (training and validation), got one")
     problems = [load(file)[0] for file in files]
     vectors = [feature_vector(problem.features()) for problem in problems]
-    for first in range(len(vectors)):
-        for second in range(first + 1, len(vectors)):
-            apart = distance(vectors[first], vectors[second])
-            if apart > THRESHOLD:
-                raise InvalidModelError(
-                    f"{files[first].name} and {files[second].name} look like different families "
-                    f"(feature distance {apart:.3f}, at most {THRESHOLD} within one); tune one family at a time",
-                    source=str(path))
+    one, other, apart = two_groups(vectors)
+    if apart > THRESHOLD:
+        raise InvalidModelError(
+            f"{files[one[0]].name} and {files[other[0]].name} look like different families (the folder splits "
+            f"into groups of {len(one)} and {len(other)} whose feature centroids are {apart:.3f} apart, "
+            f"at most {THRESHOLD} within one); tune one family at a time", source=str(path))
     middle = centroid(vectors)
     radius = max(distance(vector, middle) for vector in vectors)
     return Family(name, difficulty, files, problems, middle, radius)
