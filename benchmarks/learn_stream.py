@@ -205,7 +205,7 @@ def held_out(args: argparse.Namespace) -> None:
               f"{values[after].sum() / costs[after, best_index].sum():22.3f}")
     print(f"virtual best                 {report['virtual_best']:9.1f}; bandit choices {report['choices']}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "learn_stream.json").write_text(json.dumps({"args": vars(args), **report, "rows": live.rows,
+    (RESULTS / f"{args.out}.json").write_text(json.dumps({"args": vars(args), **report, "rows": live.rows,
                                                            "contextual_rows": contextual_rows,
                                                            "contextual_live": args.contextual_live},
                                                           separators=(",", ":"), default=str) + "\n")  # 200 rows: compact
@@ -228,7 +228,7 @@ def held_out(args: argparse.Namespace) -> None:
     axis.set_ylabel("cumulative seconds")
     axis.legend()
     figure.tight_layout()
-    figure.savefig(RESULTS / "learn_stream.png", dpi=120)
+    figure.savefig(RESULTS / f"{args.out}.png", dpi=120)
 
 
 def main() -> None:
@@ -243,6 +243,7 @@ def main() -> None:
     parser.add_argument("--screen", action="store_true")
     parser.add_argument("--reuse-table", action="store_true", help="--screen on the saved table of the last screen")
     parser.add_argument("--policy", default="thompson", help="the policy solved live on the held-out stream")
+    parser.add_argument("--out", default="learn_stream", help="name of the held-out results (.json, .png)")
     parser.add_argument("--held-out", type=int, default=-1, help="base seed of the held-out stream (default seed + 1000)")
     parser.add_argument("--contextual-live", action="store_true",
                         help="solve the stream again live with the contextual bandit (default: replay it on the table)")
