@@ -1,13 +1,15 @@
 """Soak: HTTP workers drive one study through ``optarium serve``; count lost, duplicated and failed.
 
-Usage: benchmarks/service_soak.py [--workers 8] [--trials 2000] [--store URL] [--sampler random] [--two-requests]
+Usage: benchmarks/service_soak.py [--workers 8] [--trials 2000] [--seconds S] [--store URL] [--sampler random]
+                                  [--two-requests]
 
 Starts a real server on loopback over a fresh store (a scratch SQLite file unless ``--store``
 names an empty PostgreSQL database); ``workers`` threads, each with its own keep-alive HTTP
 client, ask one trial and tell its value until ``trials`` asks were made in all: a tell that asks
 the next trial in the same request (``"ask": 1``), or with ``--two-requests`` an ask and a tell. Then reads the study
 through the library: every trial number from 1 to ``trials`` must be there once, complete,
-with the value its worker told. Prints a table and writes benchmarks/results/service_soak_<sqlite|postgresql>.json.
+with the value its worker told. With ``--seconds`` no trial is asked after that time, and the
+check covers the trials asked by then. Prints a table and writes benchmarks/results/service_soak_<sqlite|postgresql>.json.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=2000)
     parser.add_argument("--store", default=None)
     parser.add_argument("--sampler", default="random")
+    parser.add_argument("--seconds", type=float, default=None, help="ask no trial after this many seconds")
     parser.add_argument("--two-requests", action="store_true", help="ask and tell in two requests per trial")
     args = parser.parse_args()
     import httpx
@@ -68,9 +71,12 @@ def main() -> None:
             told: dict[int, float] = {}
             failures: list[str] = []
 
+            started = time.perf_counter()
+
             def take() -> bool:
                 with lock:
-                    if asked[0] >= args.trials:
+                    if asked[0] >= args.trials or (args.seconds is not None
+                                                   and time.perf_counter() - started > args.seconds):
                         return False
                     asked[0] += 1
                     return True
@@ -101,7 +107,6 @@ def main() -> None:
                                 failures.append(f"trial {trial['number']} handed out twice")
                             told[trial["number"]] = result
 
-            started = time.perf_counter()
             threads = [threading.Thread(target=work) for _ in range(args.workers)]
             for thread in threads:
                 thread.start()
@@ -113,11 +118,11 @@ def main() -> None:
             server.wait(30)
         trials = {t.number: t for t in Study.load("soak", store=store).trials}
     numbers = sorted(trials)
-    lost = sorted(set(range(1, args.trials + 1)) - set(numbers))
+    lost = sorted(set(range(1, asked[0] + 1)) - set(numbers))
     duplicated = len(numbers) - len(set(numbers))
     wrong = [n for n, t in trials.items() if t.state != "complete" or told.get(n) != t.value]
-    out = {"store": "postgresql" if store.startswith("postgres") else "sqlite", "workers": args.workers, "trials": args.trials, "seconds": seconds,
-           "round_trips_per_second": args.trials / seconds, "stored": len(trials), "lost": len(lost),
+    out = {"store": "postgresql" if store.startswith("postgres") else "sqlite", "workers": args.workers, "trials": asked[0], "seconds": seconds,
+           "round_trips_per_second": asked[0] / seconds, "stored": len(trials), "lost": len(lost),
            "duplicated": duplicated, "not_as_told": len(wrong), "failed_requests": len(failures),
            "requests_per_trial": 2 if args.two_requests else 1, "load_average": os.getloadavg()[0]}
     for key, found in out.items():
