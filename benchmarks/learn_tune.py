@@ -109,8 +109,12 @@ def tune_families(args: argparse.Namespace) -> None:
 
 def save(args: argparse.Namespace, rows: list[dict[str, object]]) -> None:
     """Rows of the `auto` sampler go into learn_tune.json, replacing that family's row there; with more
-    than one sampler every row of this run also goes into learn_tune_samplers.json."""
+    than one sampler every row of this run also goes into learn_tune_samplers.json; with ``--out`` every
+    row goes into that file only."""
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.out:
+        (RESULTS / args.out).write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2, default=str) + "\n")
+        return
     path = RESULTS / "learn_tune.json"
     ours = [row for row in rows if row["sampler"] == "auto"]
     families = {row["family"] for row in ours}
@@ -211,6 +215,7 @@ def main() -> None:
     parser.add_argument("--test-seed", type=int, default=2000, help="base seed of the test instances")
     parser.add_argument("--threads", type=int, default=None, help="HiGHS threads in every run (default: HiGHS's choice)")
     parser.add_argument("--plot", action="store_true", help="draw learn_tune.png from learn_tune.json")
+    parser.add_argument("--out", default="", help="write every row into this file under results/ instead")
     parser.add_argument("--samplers", default="auto",
                         help="study samplers to tune with at the same budget, comma-separated (auto, random, sobol, ...); "
                              "more than auto writes learn_tune_samplers.json")
