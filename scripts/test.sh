@@ -64,6 +64,9 @@ trap stop_pg EXIT
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/mypy
 set +e
+# Many tests start processes beside one another; torch's and BLAS's worker threads spin against each other
+# on a small machine (a GP test took 43 s instead of 3 s at load 3), so each process gets one unless asked.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 .venv/bin/python -m pytest -q "$@"
 code=$?
 set -e
