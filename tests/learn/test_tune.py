@@ -181,7 +181,8 @@ def test_a_budget_below_one_configuration_is_refused(tmp_path: Path) -> None:
 def test_the_command_refuses_bad_input_with_one_line_and_exit_two(tmp_path: Path) -> None:
     store = tmp_path / "store.db"
     folder = family_folder(tmp_path / "mk", n=4)
-    for args in ([str(tmp_path / "empty")], [str(folder), "--budget", "2"], [str(folder), "--solver", "gurobi"]):
+    for args in ([str(tmp_path / "empty")], [str(folder), "--budget", "2"], [str(folder), "--solver", "gurobi"],
+                 [str(folder), "--threads", "0"]):
         (tmp_path / "empty").mkdir(exist_ok=True)
         args = args if "--budget" in args else [*args, "--budget", "20"]
         done = subprocess.run([OPTARIUM, "tune", *args, "--store", f"sqlite:///{store}"], capture_output=True, text=True)
@@ -194,7 +195,7 @@ def test_the_command_tunes_and_saves_into_the_store(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'store.db'}"
     folder = family_folder(tmp_path / "mk", n=3)
     done = subprocess.run([OPTARIUM, "tune", str(folder), "--budget", "4", "--time-cap", "5", "--sampler", "random",
-                           "--store", url, "--json"], capture_output=True, text=True)
+                           "--threads", "1", "--store", url, "--json"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     reported = json.loads(done.stdout)
     assert reported["artifact"] == "tuned.highs.multiple_knapsack" and reported["validation"]

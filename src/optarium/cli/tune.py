@@ -17,6 +17,7 @@ def tune(
     seed: int = typer.Option(0, "--seed", help="Seed of the training/validation split and the study."),
     name: str | None = typer.Option(None, "--name", help="Family name (default: the manifest's, else the folder's)."),
     sampler: str = typer.Option("auto", "--sampler", help="Study sampler (auto, gp, sobol, random, cmaes, ...)."),
+    threads: int | None = typer.Option(None, "--threads", help="Solver threads in every run (default: the solver's)."),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
@@ -25,7 +26,7 @@ def tune(
 
     say = None if as_json else (lambda text: console(stderr=True).print(text, markup=False))
     result = run_tune(folder, solver, budget, time_cap=time_cap, seed=seed, name=name, store=store,
-                      sampler=sampler, progress=say)
+                      sampler=sampler, threads=threads, progress=say)
     if as_json:
         print_json(result.to_dict())
         return 0
@@ -33,8 +34,8 @@ def tune(
     out.print(f"saved {result.name} v{result.version} ({result.solver} {result.solver_version})", markup=False)
     out.print(f"training ({len(result.training)}): {', '.join(result.training)}", markup=False)
     out.print(f"validation ({len(result.validation)}): {', '.join(result.validation)}", markup=False)
-    out.print(f"configurations: {result.configurations} ({result.stopped_early} stopped early, "
-              f"{result.rejected} rejected), {result.runs} runs", markup=False)
+    out.print(f"configurations: {result.configurations} ({result.stopped_early} stopped early, {result.capped} of "
+              f"them capped; {result.rejected} rejected), {result.runs} runs", markup=False)
     out.print(f"params: {result.params or 'the defaults'}", markup=False)
     for label in ("training", "validation"):
         costs = result.training_cost if label == "training" else result.validation_cost

@@ -282,6 +282,8 @@ def tune(
         raise OptionError("validation_share", validation_share, "a share strictly between 0 and 1")
     if not race_slack >= 1:
         raise OptionError("race_slack", race_slack, "a factor of at least 1")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise OptionError("threads", threads, "a positive number of threads")
     if solver not in registry.installed():
         raise OptionError("solver", solver, f"an installed backend ({', '.join(registry.installed())})")
     family = read_family(folder, name)
