@@ -1,8 +1,8 @@
 """Learning to Relax: total SOR iterations over a stream of shifted 2-D Laplacians.
 
 Compares ω = 1 (Gauss-Seidel), the best fixed grid ω in hindsight (every grid ω run
-on every instance), the Tsallis-INF bandit and the ChebCB contextual bandit (context:
-the shift c), and the per-instance best grid ω for reference.
+on every instance), the Tsallis-INF bandit, the Thompson-sampling bandit and the ChebCB
+contextual bandit (context: the shift c), and the per-instance best grid ω for reference.
 
 Usage:
   benchmarks/learn_relax.py [--instances 1000] [--size 16] [--seed 2]
@@ -35,9 +35,11 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SHIFTS = (0.0, 1.0)
 MAX_ITERATIONS = 1000
 LEARNING_RATES = [4.0, 16.0, 32.0, 64.0, 128.0]
+WARMUPS = [1, 2, 4, 8]
 CONTEXTUAL = [(degree, exploration) for degree in (2, 4) for exploration in (4.0, 16.0, 64.0, 256.0)]
 # chosen by --screen 0,1 (see docs/learn.md)
 LEARNING_RATE = 64.0
+WARMUP = 1  # Thompson sampling's runs of each ω before it samples; chosen by --screen 0,1
 DEGREE, EXPLORATION = 4, 256.0
 
 
@@ -55,8 +57,9 @@ def table(instances: int, size: int, seed: int, omegas: np.ndarray) -> tuple[np.
     return counts, shifts
 
 
-def replay_bandit(counts: np.ndarray, omegas: np.ndarray, rate: float, seed: int) -> np.ndarray:
-    bandit = OmegaBandit(omegas, max_iterations=MAX_ITERATIONS, learning_rate=rate, seed=seed)
+def replay_bandit(counts: np.ndarray, omegas: np.ndarray, rate: float, seed: int, policy: str = "tsallis",
+                  warmup: int = WARMUP) -> np.ndarray:
+    bandit = OmegaBandit(omegas, max_iterations=MAX_ITERATIONS, learning_rate=rate, policy=policy, warmup=warmup, seed=seed)
     paid = np.empty(len(counts), dtype=np.int64)
     for t, row in enumerate(counts):
         omega = bandit.ask()
@@ -84,6 +87,12 @@ def screen(seeds: list[int], instances: int, size: int, omegas: np.ndarray) -> N
     for rate in LEARNING_RATES:
         ratios = [replay_bandit(c, omegas, rate, seed).sum() / b for (c, _), b, seed in zip(tables, best, seeds, strict=True)]
         print(f"  learning_rate {rate:5}: " + "  ".join(f"{r:.3f}" for r in ratios))
+    print("Thompson sampling: total / best fixed (second half / best fixed) per screening seed")
+    for warmup in WARMUPS:
+        paid = [replay_bandit(c, omegas, LEARNING_RATE, seed, "thompson", warmup) for (c, _), seed in zip(tables, seeds, strict=True)]
+        halves = [c[len(c) // 2:].sum(axis=0).min() for c, _ in tables]
+        print(f"  warmup {warmup}: " + "  ".join(f"{q.sum() / b:.3f} ({q[len(q) // 2:].sum() / h:.3f})"
+                                               for q, b, h in zip(paid, best, halves, strict=True)))
     print("ChebCB: total / best fixed per screening seed")
     for degree, exploration in CONTEXTUAL:
         ratios = [replay_contextual(c, s, omegas, degree, exploration, seed).sum() / b
@@ -108,11 +117,17 @@ def main() -> None:
     # the bandits solve each system live with the ω they chose
     systems = list(shifted_laplacians(args.instances, size=args.size, shifts=SHIFTS, seed=args.seed))
     bandit = OmegaBandit(omegas, max_iterations=MAX_ITERATIONS, learning_rate=LEARNING_RATE, seed=args.seed)
+    thompson = OmegaBandit(omegas, max_iterations=MAX_ITERATIONS, policy="thompson", warmup=WARMUP, seed=args.seed)
     contextual = ContextualOmegaBandit(SHIFTS, omegas, max_iterations=MAX_ITERATIONS, degree=DEGREE,
                                        exploration=EXPLORATION, seed=args.seed)
-    paid = {"bandit": [], "contextual": []}
-    chosen = {"bandit": [], "contextual": []}
+    paid: dict[str, list[int]] = {"bandit": [], "thompson": [], "contextual": []}
+    chosen: dict[str, list[float]] = {"bandit": [], "thompson": [], "contextual": []}
     for system in systems:
+        omega = thompson.ask()
+        used = sor(system.A, system.b, omega, max_iterations=MAX_ITERATIONS).iterations
+        thompson.tell(omega, used)
+        paid["thompson"].append(used)
+        chosen["thompson"].append(omega)
         omega = bandit.ask()
         used = sor(system.A, system.b, omega, max_iterations=MAX_ITERATIONS).iterations
         bandit.tell(omega, used)
@@ -129,6 +144,7 @@ def main() -> None:
         "default (omega=1)": counts[:, default_arm],
         f"best fixed in hindsight (omega={omegas[best_arm]:.3f})": counts[:, best_arm],
         "bandit (Tsallis-INF)": np.array(paid["bandit"]),
+        "bandit (Thompson sampling)": np.array(paid["thompson"]),
         "contextual bandit (ChebCB)": np.array(paid["contextual"]),
         "per-instance best grid omega": counts.min(axis=1),
     }
@@ -144,7 +160,7 @@ def main() -> None:
     result = {
         "instances": args.instances, "size": args.size, "seed": args.seed, "shifts": SHIFTS,
         "max_iterations": MAX_ITERATIONS, "tol": 1e-8, "omegas": omegas.tolist(), "best_fixed_omega": float(omegas[best_arm]),
-        "learning_rate": LEARNING_RATE, "degree": DEGREE, "exploration": EXPLORATION,
+        "learning_rate": LEARNING_RATE, "warmup": WARMUP, "degree": DEGREE, "exploration": EXPLORATION,
         "totals": totals, "ratio_to_best_fixed": {k: v / best_total for k, v in totals.items()},
         "second_half_totals": second_half, "per_omega_totals": counts.sum(axis=0).tolist(),
         "final_bandit_probabilities": bandit.probabilities.tolist(),

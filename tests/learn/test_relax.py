@@ -91,6 +91,15 @@ def test_bandit_ends_with_most_probability_near_the_best_omega() -> None:
     near = np.abs(np.arange(omegas.size) - best) <= 1
     assert bandit.probabilities[near].sum() > 0.7
     assert costs[:, 0].sum() > 1.5 * costs[:, best].sum()  # the stream does reward learning
+    # Thompson sampling on the same stream: every ω once, then it pays within 15% of the best fixed ω
+    thompson = OmegaBandit(omegas, max_iterations=300, policy="thompson", seed=0)
+    paid = []
+    for row in costs:
+        omega = thompson.ask()
+        paid.append(int(row[int(np.flatnonzero(omegas == omega)[0])]))
+        thompson.tell(omega, paid[-1])
+    assert paid[: omegas.size] == [int(costs[k, k]) for k in range(omegas.size)]  # the warm-up runs each ω in turn
+    assert sum(paid) < 1.15 * costs[:, best].sum() and thompson.probabilities[near].sum() > 0.7
 
 
 def test_contextual_bandit_prefers_smaller_omega_for_larger_shifts() -> None:
@@ -109,3 +118,10 @@ def test_tell_needs_an_omega_from_ask() -> None:
     bandit = OmegaBandit(seed=0)
     with pytest.raises(OptionError, match="omega"):
         bandit.tell(1.234, 10)
+
+
+def test_an_unknown_policy_or_a_warm_up_below_one_is_refused() -> None:
+    with pytest.raises(OptionError, match="policy"):
+        OmegaBandit(policy="ucb")
+    with pytest.raises(OptionError, match="warmup"):
+        OmegaBandit(policy="thompson", warmup=0)

@@ -4,11 +4,13 @@ linear systems from the iteration counts alone.
 
 - ``sor(A, b, omega)`` and ``ssor_cg(A, b, omega)`` count iterations to a relative residual;
 - ``OmegaBandit``: Tsallis-INF (α = 1/2) over a grid of ω in [1, ω_max], loss = iterations / max_iterations;
+  ``policy="thompson"`` samples each ω's mean log-iteration count from its posterior instead;
 - ``ContextualOmegaBandit``: ChebCB, i.e. SquareCB with one Chebyshev-polynomial regression of
   the loss on the context (e.g. the shift c of A = L + c·I) per grid ω.
 
 Departures from the paper: the grid size and learning rates are set by screening, not by the
-regret bounds; the Chebyshev regressions are ridge fits refitted each step.
+regret bounds; the Chebyshev regressions are ridge fits refitted each step; the Thompson
+policy is ours (the paper's bandit is Tsallis-INF), after the MILP stream's policy.
 
 Example::
 
@@ -224,16 +226,22 @@ def _tsallis_weights(losses: NDArray[np.float64], rate: float) -> NDArray[np.flo
     return weights / weights.sum()
 
 
-class OmegaBandit:
-    """Tsallis-INF over a grid of ω: ``ask()`` an ω, ``tell(omega, iterations)``.
+POLICIES = ("tsallis", "thompson")
 
-    The loss is ``min(iterations, max_iterations) / max_iterations``; the rate at step t is
-    ``learning_rate / sqrt(t)``.
+
+class OmegaBandit:
+    """A bandit over a grid of ω: ``ask()`` an ω, ``tell(omega, iterations)``.
+
+    ``policy="tsallis"`` (the paper's): Tsallis-INF on the loss
+    ``min(iterations, max_iterations) / max_iterations``, rate ``learning_rate / sqrt(t)`` at
+    step t. ``policy="thompson"``: each ω is run ``warmup`` times in turn, then every ask draws
+    each ω's mean log-iteration count from a normal posterior (its sample mean, the pooled
+    variance over its count) and takes the smallest draw.
     """
 
     def __init__(
         self, omegas: ArrayLike | None = None, *, max_iterations: int = DEFAULT_MAX_ITERATIONS,
-        learning_rate: float = 64.0, seed: int = 0,
+        learning_rate: float = 64.0, policy: str = "tsallis", warmup: int = 1, seed: int = 0,
     ) -> None:
         grid = default_omegas() if omegas is None else np.asarray(omegas, dtype=np.float64).reshape(-1)
         for omega in grid:
@@ -244,21 +252,52 @@ class OmegaBandit:
             raise OptionError("learning_rate", learning_rate, "positive")
         if max_iterations < 1:
             raise OptionError("max_iterations", max_iterations, "a positive integer")
+        if policy not in POLICIES:
+            raise OptionError("policy", policy, "one of " + ", ".join(POLICIES))
+        if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 1:
+            raise OptionError("warmup", warmup, "a positive integer")
         self.omegas = grid
         self.max_iterations = max_iterations
         self.learning_rate = float(learning_rate)
+        self.policy = policy
+        self.warmup = warmup
         self.estimates = np.zeros(grid.size)
         self.steps = 0
         self._rng = np.random.default_rng(seed)
         self._pending: dict[float, float] = {}
+        # Thompson: per ω the count, sum and sum of squares of log(iterations)
+        self._n = np.zeros(grid.size)
+        self._sum = np.zeros(grid.size)
+        self._squares = np.zeros(grid.size)
 
     @property
     def probabilities(self) -> NDArray[np.float64]:
-        """The distribution over ``omegas`` the next ``ask`` samples from, shape (k,)."""
-        return _tsallis_weights(self.estimates, self.learning_rate / math.sqrt(self.steps + 1))
+        """The distribution over ``omegas`` the next ``ask`` samples from, shape (k,)
+        (for Thompson sampling after the warm-up, estimated from 2,000 posterior draws)."""
+        if self.policy == "tsallis":
+            return _tsallis_weights(self.estimates, self.learning_rate / math.sqrt(self.steps + 1))
+        p = np.zeros(self.omegas.size)
+        if self._n.min() < self.warmup:
+            p[int(np.argmin(self._n))] = 1.0
+            return p
+        draws = self._draw(np.random.default_rng([self.steps, 11]), 2000)
+        return np.bincount(draws.argmin(axis=1), minlength=self.omegas.size) / 2000.0
+
+    def _draw(self, rng: np.random.Generator, size: int) -> NDArray[np.float64]:
+        """``size`` draws of every ω's mean log-iteration count from its posterior, shape (size, k)."""
+        means = self._sum / self._n
+        residual = float((self._squares - self._n * means**2).sum())
+        variance = max(residual / max(self._n.sum() - self._n.size, 1.0), 1e-6)
+        return means + rng.standard_normal((size, self.omegas.size)) * np.sqrt(variance / self._n)
 
     def ask(self) -> float:
         """The ω to use for the next system."""
+        if self.policy == "thompson":
+            under = np.flatnonzero(self._n < self.warmup)
+            arm = int(under[0]) if under.size else int(self._draw(self._rng, 1)[0].argmin())
+            omega = float(self.omegas[arm])
+            self._pending[omega] = 1.0
+            return omega
         p = self.probabilities
         arm = int(self._rng.choice(p.size, p=p))
         omega = float(self.omegas[arm])
@@ -271,8 +310,12 @@ class OmegaBandit:
             raise OptionError("omega", omega, "a value returned by ask() and not yet told")
         probability = self._pending.pop(omega)
         arm = int(np.flatnonzero(self.omegas == omega)[0])
-        loss = min(int(iterations), self.max_iterations) / self.max_iterations
-        self.estimates[arm] += loss / probability
+        paid = min(int(iterations), self.max_iterations)
+        self.estimates[arm] += paid / self.max_iterations / probability
+        cost = math.log(max(paid, 1))
+        self._n[arm] += 1
+        self._sum[arm] += cost
+        self._squares[arm] += cost * cost
         self.steps += 1
 
 
