@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,38 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PG_ENV = "OPTARIUM_TEST_PG_URL"
 STORE_KINDS = ["sqlite", "postgresql"]
+
+
+def run_python_on_a_terminal(script: str) -> tuple[int, str, str]:
+    """Run ``python -c SCRIPT`` with stderr on a pseudo-terminal: exit code, stdout, what the terminal showed."""
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=terminal, env={**os.environ, "TERM": "xterm", "COLUMNS": "120"})
+        os.close(terminal)
+        drawn = b""
+        while select.select([controller], [], [], 60)[0]:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        stdout, _ = process.communicate(timeout=60)
+    finally:
+        os.close(controller)
+    return process.returncode, stdout.decode(), drawn.decode(errors="replace")
+
+
+@pytest.fixture
+def python_on_a_terminal() -> Callable[[str], tuple[int, str, str]]:
+    return run_python_on_a_terminal
 
 
 @pytest.fixture(scope="session", autouse=True)

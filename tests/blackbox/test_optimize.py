@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import pty
-import select
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -80,29 +78,9 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_the_progress_display_is_drawn_on_a_terminal() -> None:
-    controller, terminal = pty.openpty()
-    try:
-        process = subprocess.Popen([sys.executable, "-c", SCRIPT], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=terminal, env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
-        os.close(terminal)
-        drawn = b""
-        while True:
-            ready, _, _ = select.select([controller], [], [], 60)
-            if not ready:
-                break
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            drawn += chunk
-        stdout, _ = process.communicate(timeout=60)
-    finally:
-        os.close(controller)
-    assert process.returncode == 0 and stdout.strip() == b"done"
-    text = drawn.decode(errors="replace")
+def test_the_progress_display_is_drawn_on_a_terminal(python_on_a_terminal: Callable[[str], tuple[int, str, str]]) -> None:
+    code, stdout, text = python_on_a_terminal(SCRIPT)
+    assert code == 0 and stdout.strip() == "done"
     assert "optimize: trial 6/6" in text and "best " in text and "elapsed" in text
 
 

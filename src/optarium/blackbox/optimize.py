@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-import sys
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from optarium.errors import OptionError
+from optarium.live import LiveLine
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -144,27 +143,16 @@ def evaluate(fn: Callable[[dict[str, Any]], Any], params: dict[str, Any], n_obje
     return (value if math.isfinite(value) else None), None
 
 
-class _Progress:
+class _Progress(LiveLine):
     """Trials done, best value and elapsed time, redrawn on stderr while ``optimize`` runs (terminals only)."""
 
     def __init__(self, enabled: bool, budget: int, direction: str):
-        self.enabled = bool(enabled) and sys.stderr.isatty()
+        super().__init__(enabled)
         self.budget = budget
         self.sign = 1.0 if direction == "minimize" else -1.0
         self.done = 0
         self.failed = 0
         self.best: float | None = None
-        self.started = time.perf_counter()
-        self._live: Any = None
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.console import Console
-            from rich.live import Live
-
-            self._live = Live(self, console=Console(stderr=True, highlight=False), refresh_per_second=4, transient=False)
-            self._live.start()
-        return self
 
     def update(self, value: float | list[float] | None) -> None:
         """Count one trial told; ``value`` is its value (``None`` when it failed; a list: not shown)."""
@@ -175,19 +163,9 @@ class _Progress:
             return
         elif self.best is None or self.sign * value < self.sign * self.best:
             self.best = value
-        if self._live is not None:
-            self._live.refresh()
+        self.refresh()
 
-    def __rich__(self) -> Any:
-        from rich.text import Text
-
+    def text(self) -> str:
         best = "-" if self.best is None else f"{self.best:.6g}"
         failed = f" ({self.failed} failed)" if self.failed else ""
-        return Text(
-            f"optimize: trial {self.done}/{self.budget}{failed}  best {best}  "
-            f"elapsed {time.perf_counter() - self.started:.1f}s"
-        )
-
-    def __exit__(self, *exc: object) -> None:
-        if self._live is not None:
-            self._live.stop()
+        return f"optimize: trial {self.done}/{self.budget}{failed}  best {best}  elapsed {self.elapsed:.1f}s"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -156,28 +157,7 @@ print("trained", rule.info["decisions"])
 """
 
 
-def test_training_shows_its_stage_on_a_terminal() -> None:
-    import os
-    import pty
-    import select
-    import subprocess
-    import sys
-
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-c", TRAIN_SCRIPT], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=terminal, env={**os.environ, "TERM": "xterm", "COLUMNS": "120"})
-    os.close(terminal)
-    drawn = b""
-    while select.select([controller], [], [], 60)[0]:
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        drawn += chunk
-    os.close(controller)
-    out = process.communicate(timeout=60)[0].decode()
-    assert process.returncode == 0 and out.startswith("trained ")
-    screen = drawn.decode(errors="replace")
+def test_training_shows_its_stage_on_a_terminal(python_on_a_terminal: Callable[[str], tuple[int, str, str]]) -> None:
+    code, out, screen = python_on_a_terminal(TRAIN_SCRIPT)
+    assert code == 0 and out.startswith("trained ")
     assert "training: " in screen and "teacher 2/2" in screen and "search generation 2/2: makespan / teacher" in screen

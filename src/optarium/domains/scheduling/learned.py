@@ -45,6 +45,7 @@ import numpy as np
 from optarium.domains.scheduling.instance import JobShopInstance
 from optarium.domains.scheduling.rules import Chooser, Decision, dispatch
 from optarium.errors import InputFileError, InvalidModelError, OptionError
+from optarium.live import LiveLine
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -418,42 +419,19 @@ def train_from_teachers(
     return rule
 
 
-class _TrainingProgress:
+class _TrainingProgress(LiveLine):
     """The training stage and the elapsed time, redrawn on stderr while a rule trains (terminals only)."""
 
     def __init__(self, enabled: bool):
-        import sys
-        import time
-
-        self.enabled = bool(enabled) and sys.stderr.isatty()
-        self.started = time.perf_counter()
-        self.text = "starting"
-        self._live: Any = None
-
-    def __enter__(self) -> _TrainingProgress:
-        if self.enabled:
-            from rich.console import Console
-            from rich.live import Live
-
-            self._live = Live(self, console=Console(stderr=True, highlight=False), refresh_per_second=4, transient=False)
-            self._live.start()
-        return self
+        super().__init__(enabled)
+        self.stage_text = "starting"
 
     def stage(self, text: str) -> None:
-        self.text = text
-        if self._live is not None:
-            self._live.refresh()
+        self.stage_text = text
+        self.refresh()
 
-    def __rich__(self) -> Any:
-        import time
-
-        from rich.text import Text
-
-        return Text(f"training: {self.text}  {time.perf_counter() - self.started:.0f}s", no_wrap=True, overflow="ellipsis")
-
-    def __exit__(self, *exc: object) -> None:
-        if self._live is not None:
-            self._live.stop()
+    def text(self) -> str:
+        return f"training: {self.stage_text}  {self.elapsed:.0f}s"
 
 
 DEFAULT_SIZES = ((10, 5), (10, 10), (15, 10), (15, 15), (20, 10), (20, 15), (30, 10), (30, 15), (20, 5), (40, 10))
