@@ -88,3 +88,15 @@ def test_the_progress_display_stays_off_when_stderr_is_not_a_terminal() -> None:
     done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "done"
     assert done.stderr == ""
+
+
+def test_n_trials_is_another_name_for_the_budget() -> None:
+    from optarium.errors import OptionError
+
+    study = optimize(lambda p: p["x"] ** 2, SPACE, n_trials=3, sampler="sobol", seed=0)
+    same = optimize(lambda p: p["x"] ** 2, SPACE, 3, sampler="sobol", seed=0)
+    assert [t.params for t in study.trials] == [t.params for t in same.trials] and len(study.trials) == 3
+    with pytest.raises(OptionError, match="n_trials"):
+        optimize(lambda p: p["x"] ** 2, SPACE, 3, n_trials=4)
+    with pytest.raises(OptionError, match="budget"):
+        optimize(lambda p: p["x"] ** 2, SPACE)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def optimize(
     fn: Callable[[dict[str, Any]], Any],
     space: Space | dict[str, Any],
-    budget: int,
+    budget: int | None = None,
     sampler: str = "auto",
     seed: int | None = None,
     n_workers: int = 1,
@@ -33,8 +33,11 @@ def optimize(
     show_progress: bool = False,
     executor: str = "thread",
     ray_address: str | None = None,
+    n_trials: int | None = None,
 ) -> Study:
     """Evaluate ``fn(params)`` ``budget`` times and return the study (``study.best``).
+
+    ``n_trials`` is another name for ``budget`` (as Optuna users write it); give one of them.
 
     With ``directions`` (one per objective) ``fn`` returns a sequence of that many values and
     ``study.best`` is the Pareto front.
@@ -62,8 +65,12 @@ def optimize(
     from optarium.blackbox.space import Space
     from optarium.blackbox.study import Study
 
+    if n_trials is not None:
+        if budget is not None:
+            raise OptionError("n_trials", n_trials, f"left out when budget is given (budget={budget}); they are one setting")
+        budget = n_trials
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
-        raise OptionError("budget", budget, "a positive integer")
+        raise OptionError("budget", budget, "a positive integer (the number of trials; n_trials= is the same)")
     if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
         raise OptionError("n_workers", n_workers, "a positive integer")
     if isinstance(catch, type):
