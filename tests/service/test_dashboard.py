@@ -142,6 +142,17 @@ def test_the_studies_runs_and_jobs_pages_show_the_store(serve: Callable[..., Ser
     _wait(lambda: _column(browser, "compare-studies", 3) == ["3", "5"])
     assert len(browser.find_elements(By.CSS_SELECTOR, "#compare-chart path.series")) == 2
 
+    # a study of two objectives draws every complete trial in the plane of its objectives, its front in red
+    two = Study.create("gamma", {"x": {"type": "float", "low": 0.0, "high": 1.0}}, directions=["minimize", "minimize"],
+                       sampler="random", seed=2, store=store)
+    for trial in two.ask(6):
+        two.tell(trial, [float(trial.params["x"]), (1.0 - float(trial.params["x"])) ** 2])
+    browser.get(f"{server.url}/#/study/gamma")
+    _wait(lambda: len(browser.find_elements(By.CSS_SELECTOR, "#history-chart circle.point")) == 6)
+    front = [c for c in browser.find_elements(By.CSS_SELECTOR, "#history-chart circle.point")
+             if c.get_attribute("fill") == "#b53a2f"]
+    assert len(front) == len(two.best) == 6  # x against (1 - x)^2 on [0, 1]: no point dominates another
+
     browser.get(f"{server.url}/#/runs")
     _wait(lambda: _column(browser, "runs-table", 0) == [str(solved.run_id)])
     assert _column(browser, "runs-table", 6) == ["yes" if solved.verified else "no"]

@@ -230,7 +230,7 @@ function drawContour(s, done, badness) {
 
 function drawPareto(s, trials, analysis) {
   const front = new Set(analysis.pareto);
-  const done = trials.filter((t) => t.state === "complete" && t.values);
+  const done = trials.filter((t) => Array.isArray(t.values) && t.values.length >= 2);  // the sample holds complete trials only
   const points = done.map((t) => ({ x: t.values[0], y: t.values[1], color: front.has(t.number) ? "#b53a2f" : "#9aa7b5", title: `trial ${t.number}${front.has(t.number) ? " (Pareto front)" : ""}` }));
   const line = done.filter((t) => front.has(t.number)).map((t) => ({ x: t.values[0], y: t.values[1] })).sort((a, b) => a.x - b.x);
   document.getElementById("history-chart").innerHTML = Charts.scatter(points, { title: `Pareto front (objective 1: ${s.directions[0]}, objective 2: ${s.directions[1]})`, xlabel: "objective 1", line });
