@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
 NL = ROOT / "tests" / "data" / "nl"
-PG_ENV = "OPTARIUM_TEST_PG_URL"
 SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}}
 
 
@@ -52,16 +51,7 @@ def cluster() -> Iterator[str]:
     assert signal.getsignal(signal.SIGTERM) == sigterm  # Ray's handler does not outlive the cluster
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'lab.db'}"
-    if not os.environ.get(PG_ENV):
-        pytest.skip(f"{PG_ENV} is not set")
-    return str(request.getfixturevalue("postgres_url"))
-
-
-def test_two_ray_workers_share_one_study_through_the_store(cluster: str, shared_store: str, tmp_path: Path) -> None:
+def test_two_ray_workers_share_one_study_through_the_store(cluster: str, store_url: str, tmp_path: Path) -> None:
     log = str(tmp_path / "evaluations.log")
 
     def slow_sphere(params: dict[str, float]) -> float:
@@ -73,8 +63,8 @@ def test_two_ray_workers_share_one_study_through_the_store(cluster: str, shared_
 
     # Sobol hands out the next point of its sequence for each ask: one that missed a pending trial would repeat it
     study = optimize(slow_sphere, SPACE, budget=6, sampler="sobol", seed=3, n_workers=2, executor="ray",
-                     store=shared_store, study_name="lab")
-    stored = Study.load("lab", shared_store).trials  # what the workers wrote, read back by anyone
+                     store=store_url, study_name="lab")
+    stored = Study.load("lab", store_url).trials  # what the workers wrote, read back by anyone
     assert [trial.number for trial in stored] == [1, 2, 3, 4, 5, 6]
     assert all(trial.state == "complete" for trial in stored)
     assert len({(trial.params["x"], trial.params["y"]) for trial in stored}) == 6  # each ask saw the pending one
