@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
+from abc import ABC, abstractmethod
 from typing import Any
 
 
-class LiveLine:
+class LiveLine(ABC):
     """A context manager that redraws :meth:`text` on stderr, four times a second and on :meth:`refresh`.
 
     Subclasses give the text; ``self.started`` is when the work began. With ``enabled`` false,
@@ -19,8 +20,9 @@ class LiveLine:
         self.started = time.perf_counter()
         self._live: Any = None
 
+    @abstractmethod
     def text(self) -> str:
-        raise NotImplementedError
+        """The line to draw now."""
 
     @property
     def elapsed(self) -> float:
