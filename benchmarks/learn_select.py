@@ -224,7 +224,8 @@ def main() -> None:
         "ridge_settings": {"margin": margin, "agreement": agreement, "alpha": alpha},
         "summary": summary, "by_family": by_family, "gap_closed": closed, "picks": picks,
         "single_best_training": single_best, "training_runs": training_rows, "test": per_instance,
-        "unverified": unverified, "seconds": time.perf_counter() - started}, indent=1, default=str) + "\n")
+        "unverified": unverified, "seconds": time.perf_counter() - started},
+        separators=(",", ":"), default=str) + "\n")  # hundreds of per-instance rows: compact
 
 
 if __name__ == "__main__":
