@@ -3,15 +3,19 @@
     flock /tmp/optarium-bench.lock .venv/bin/python benchmarks/blackbox_multiobjective.py \
         [--problems ZDT1,DTLZ2] [--seeds 0,1,2] [--methods ...] [--evaluations 120] [--batch 5]
 
-Problems are BoTorch's test functions (minimised; each with its reference point and the
-hypervolume of its true front): BraninCurrin (d=2), ZDT1-3 (d=6), DTLZ2 (d=6, three
-objectives) and VehicleSafety (d=5, three objectives). Protocol of the SVH-PSL paper: 120
-evaluations asked in batches of 5 (each method's own initial design). Metric: log10 of the
-hypervolume gap to the true front at the end. Peers in the same run, same seeds: random
+Problems (all minimised): BoTorch's test functions, each with its reference point and the
+hypervolume of its true front: BraninCurrin (d=2), ZDT1-3 (d=6), DTLZ2 (d=6, three
+objectives) and VehicleSafety (d=5, three objectives); and three engineering problems of the
+RE suite (benchmarks/re_problems.py, normalised by the suite's ideal and nadir points,
+reference point 1.1): RE21 (d=4, two objectives), RE33 and RE37 (d=4, three objectives).
+Protocol of the SVH-PSL paper: 120 evaluations asked in batches of 5 (each method's own
+initial design). Metric: log10 of the hypervolume gap at the end to the true front (BoTorch)
+or, for the RE problems, to the best front found by all methods and seeds in the results
+file (the union of every run's front). Peers in the same run, same seeds: random
 search, Optuna's NSGAIISampler (population 20), TPESampler and GPSampler (multi-objective).
 Ask time is each method's time inside ask over the whole run, every method on one torch
-thread. Writes
-benchmarks/results/blackbox_multiobjective[-TAG].json and prints a table with, per problem,
+thread. Writes benchmarks/results/blackbox_multiobjective[-TAG].json after every run (a cut run
+loses nothing; --resume skips the runs already in it) and prints a table with, per problem,
 the median log gap and the ratio of optarium's hypervolume gap to each peer's (< 1: optarium
 closer to the true front).
 """
@@ -19,9 +23,13 @@ closer to the true front).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
+import os
 import statistics
+import subprocess
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -29,33 +37,59 @@ from typing import Any
 
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results"
-PROBLEMS = ["BraninCurrin", "ZDT1", "ZDT2", "ZDT3", "DTLZ2", "VehicleSafety"]
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+BOTORCH_PROBLEMS = ["BraninCurrin", "ZDT1", "ZDT2", "ZDT3", "DTLZ2", "VehicleSafety"]
+RE_NAMES = ["RE21", "RE33", "RE37"]
+PROBLEMS = BOTORCH_PROBLEMS + RE_NAMES
 METHODS = ["optarium_auto", "random", "optuna_nsga2", "optuna_tpe", "optuna_gp"]
+FRONT_DIGITS = 12  # each run's front is kept in the results, rounded, for the best-found front
+
+
+class BoTorchProblem:
+    """A BoTorch multi-objective test function behind the benchmark's problem interface."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+        self.dim: int = function.dim
+        self.num_objectives: int = function.num_objectives
+        self.bounds: np.ndarray = function.bounds.numpy()
+        self.ref_point: np.ndarray = function.ref_point.numpy()
+        self.max_hv: float | None = float(function._max_hv)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.no_grad():
+            return self.function.evaluate_true(torch.as_tensor(x[None, :], dtype=torch.float64))[0].numpy()
 
 
 def problem(name: str) -> Any:
+    """The problem called ``name``: ``dim``, ``num_objectives``, ``bounds`` (2, dim), ``ref_point``,
+    ``max_hv`` (the true front's hypervolume, None where unknown) and a call on one point (dim,)."""
+    if name in RE_NAMES:
+        sys.path.insert(0, str(HERE))
+        from re_problems import RE_PROBLEMS
+
+        return RE_PROBLEMS[name]  # no max_hv: its gap is to the best front found
     from botorch.test_functions import multi_objective as mo
 
-    return {
+    return BoTorchProblem({
         "BraninCurrin": lambda: mo.BraninCurrin(),
         "ZDT1": lambda: mo.ZDT1(dim=6), "ZDT2": lambda: mo.ZDT2(dim=6), "ZDT3": lambda: mo.ZDT3(dim=6),
         "DTLZ2": lambda: mo.DTLZ2(dim=6, num_objectives=3),
         "VehicleSafety": lambda: mo.VehicleSafety(),
-    }[name]()
+    }[name]())
 
 
 def evaluate(function: Any, x: np.ndarray) -> list[float]:
-    import torch
-
-    with torch.no_grad():
-        return [float(v) for v in function.evaluate_true(torch.as_tensor(x[None, :], dtype=torch.float64))[0]]
+    return [float(v) for v in function(x)]
 
 
 def run_optarium(function: Any, seed: int, evaluations: int, batch: int, sampler: str) -> tuple[np.ndarray, float]:
     from optarium.blackbox.study import Study
 
-    bounds = function.bounds.numpy()
+    bounds = function.bounds
     space = {f"x{i}": {"type": "float", "low": float(bounds[0, i]), "high": float(bounds[1, i])} for i in range(function.dim)}
     study = Study.create("mo", space, directions=["minimize"] * function.num_objectives, sampler=sampler, seed=seed,
                          budget=evaluations, store="memory://")
@@ -82,7 +116,7 @@ def run_optuna(function: Any, seed: int, evaluations: int, batch: int, kind: str
         "optuna_gp": lambda: optuna.samplers.GPSampler(seed=seed),
     }[kind]()
     study = optuna.create_study(directions=["minimize"] * function.num_objectives, sampler=sampler)
-    bounds = function.bounds.numpy()
+    bounds = function.bounds
     values, asking = [], 0.0
     while len(values) < evaluations:
         started = time.perf_counter()
@@ -99,7 +133,7 @@ def run_optuna(function: Any, seed: int, evaluations: int, batch: int, kind: str
 
 def run_random(function: Any, seed: int, evaluations: int, batch: int) -> tuple[np.ndarray, float]:
     rng = np.random.default_rng(seed)
-    bounds = function.bounds.numpy()
+    bounds = function.bounds
     xs = bounds[0] + rng.random((evaluations, function.dim)) * (bounds[1] - bounds[0])
     return np.array([evaluate(function, x) for x in xs]), 0.0
 
@@ -112,20 +146,43 @@ def main() -> None:
     parser.add_argument("--evaluations", type=int, default=120)
     parser.add_argument("--batch", type=int, default=5)
     parser.add_argument("--tag", default="")
+    parser.add_argument("--resume", action="store_true", help="keep the runs already in the results file, run the rest")
     args = parser.parse_args()
+    problems, methods = args.problems.split(","), args.methods.split(",")
+    unknown = [p for p in problems if p not in PROBLEMS] + [m for m in methods if m not in METHODS
+                                                             and not m.startswith("optarium_")]
+    if unknown:
+        print(f"blackbox_multiobjective: unknown problem or method {', '.join(unknown)}; "
+              f"problems are {', '.join(PROBLEMS)}, methods {', '.join(METHODS)}", file=sys.stderr)
+        sys.exit(2)
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        print(f"blackbox_multiobjective: --seeds takes integers separated by commas, got {args.seeds!r}", file=sys.stderr)
+        sys.exit(2)
+    if args.evaluations < 1 or args.batch < 1:
+        print(f"blackbox_multiobjective: --evaluations and --batch must be positive, got {args.evaluations}, "
+              f"{args.batch}", file=sys.stderr)
+        sys.exit(2)
     import torch
 
     torch.set_num_threads(1)  # both sides on one torch thread (ours sets it per ask anyway)
-    from optarium.blackbox.pareto import hypervolume
+    from optarium.blackbox.pareto import hypervolume, non_dominated
 
-    seeds = [int(s) for s in args.seeds.split(",")]
-    methods = args.methods.split(",")
-    records: list[dict[str, Any]] = []
-    for name in args.problems.split(","):
+    out = RESULTS / f"blackbox_multiobjective{'-' + args.tag if args.tag else ''}.json"
+    records: list[dict[str, Any]] = json.loads(out.read_text())["records"] if args.resume and out.exists() else []
+    done = {(r["problem"], r["seed"], r["method"]) for r in records}
+    meta = {"commit": _git("rev-parse", "HEAD"), "uncommitted_src": _git("status", "--porcelain", "src").splitlines(),
+            "uncommitted_src_sha1": hashlib.sha1(_git("diff", "HEAD", "--", "src").encode()).hexdigest(),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
+    for name in problems:
         function = problem(name)
-        reference, best = function.ref_point.numpy(), float(function._max_hv)
+        reference, best = function.ref_point, getattr(function, "max_hv", None)
         for seed in seeds:
             for method in methods:
+                if (name, seed, method) in done:
+                    continue
+                load_before = os.getloadavg()[0]
                 started = time.perf_counter()
                 if method == "optarium_auto":
                     values, asking = run_optarium(function, seed, args.evaluations, args.batch, "auto")
@@ -136,22 +193,62 @@ def main() -> None:
                 else:
                     values, asking = run_optuna(function, seed, args.evaluations, args.batch, method)
                 volume = hypervolume(values, reference)
-                gap = max(best - volume, 1e-12)
-                records.append({"problem": name, "seed": seed, "method": method, "hypervolume": volume,
-                                "log10_gap": math.log10(gap), "ask_seconds": asking,
-                                "seconds": time.perf_counter() - started})
-                print(f"{name:14s} seed {seed} {method:14s} log10 gap {math.log10(gap):7.3f}  ask {asking:6.1f} s", flush=True)
+                record: dict[str, Any] = {"problem": name, "seed": seed, "method": method, "hypervolume": volume,
+                                          "ask_seconds": round(asking, 3),
+                                          "seconds": round(time.perf_counter() - started, 3),
+                                          "load": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
+                if best is not None:
+                    record["log10_gap"] = math.log10(max(best - volume, 1e-12))
+                else:
+                    record["front"] = np.round(values[non_dominated(values)], FRONT_DIGITS).tolist()
+                records.append(record)
+                _write(out, args, meta, records, None)
+                gap = f"log10 gap {record['log10_gap']:7.3f}" if best is not None else f"hypervolume {volume:.5f}"
+                print(f"{name:14s} seed {seed} {method:14s} {gap}  ask {asking:6.1f} s  load {load_before:.1f}",
+                      flush=True)
+    _best_found_gaps(records)
     summary = summarise(records, methods)
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"blackbox_multiobjective{'-' + args.tag if args.tag else ''}.json"
-    out.write_text(json.dumps({"args": vars(args), "records": records, "summary": summary}, indent=1))
+    _write(out, args, meta, records, summary)
     print(f"wrote {out}")
+
+
+def _git(*command: str) -> str:
+    return subprocess.run(["git", *command], cwd=HERE.parent, capture_output=True, text=True).stdout.strip()
+
+
+def _write(out: Path, args: argparse.Namespace, meta: dict[str, Any], records: list[dict[str, Any]],
+           summary: dict[str, Any] | None) -> None:
+    """Write the results file whole, through a temporary file, so a cut run leaves the last complete one."""
+    RESULTS.mkdir(exist_ok=True)
+    document = {"args": vars(args), "meta": meta, "records": records}
+    if summary is not None:
+        document["summary"] = summary
+    lines = ",\n".join(json.dumps(r, separators=(",", ":")) for r in records)
+    head = json.dumps({k: v for k, v in document.items() if k != "records"}, indent=1)[:-2]
+    temporary = out.with_suffix(".json.tmp")
+    temporary.write_text(head + ',\n "records": [\n' + lines + "\n ]\n}\n")
+    temporary.replace(out)
+
+
+def _best_found_gaps(records: list[dict[str, Any]]) -> None:
+    """Give each run of a problem without a known front its log10 gap to the union of all its runs' fronts."""
+    from optarium.blackbox.pareto import hypervolume, non_dominated
+
+    for name in {r["problem"] for r in records if "front" in r}:
+        rows = [r for r in records if r["problem"] == name]
+        union = np.array([point for r in rows for point in r["front"]])
+        union = union[non_dominated(union)]
+        best = hypervolume(union, problem(name).ref_point)
+        for r in rows:
+            r["best_found_hypervolume"] = best
+            r["log10_gap"] = math.log10(max(best - r["hypervolume"], 1e-12))
 
 
 def summarise(records: list[dict[str, Any]], methods: list[str]) -> dict[str, Any]:
     """Per problem: median log10 gap per method; optarium's gap over each peer's (geometric mean over seeds)."""
     summary: dict[str, Any] = {}
     problems = sorted({r["problem"] for r in records}, key=lambda p: PROBLEMS.index(p) if p in PROBLEMS else 99)
+    methods = [m for m in methods if any(r["method"] == m for r in records)]
     print("\nproblem         " + "".join(f"{m:>15s}" for m in methods) + "   (median log10 hypervolume gap)")
     for name in problems:
         rows = [r for r in records if r["problem"] == name]
