@@ -170,9 +170,13 @@ def main() -> None:
     from optarium.blackbox.pareto import hypervolume, non_dominated
 
     out = RESULTS / f"blackbox_multiobjective{'-' + args.tag if args.tag else ''}.json"
-    records: list[dict[str, Any]] = json.loads(out.read_text())["records"] if args.resume and out.exists() else []
+    earlier: dict[str, Any] = json.loads(out.read_text()) if args.resume and out.exists() else {}
+    records: list[dict[str, Any]] = earlier.get("records", [])
     done = {(r["problem"], r["seed"], r["method"]) for r in records}
-    meta = {"commit": _git("rev-parse", "HEAD"), "uncommitted_src": _git("status", "--porcelain", "src").splitlines(),
+    invocations = earlier.get("meta", {}).pop("earlier_invocations", [])
+    if earlier:  # a resumed file keeps the arguments and sources of every run that wrote to it
+        invocations.append({"args": earlier["args"], **earlier["meta"]})
+    meta = {"earlier_invocations": invocations, "commit": _git("rev-parse", "HEAD"), "uncommitted_src": _git("status", "--porcelain", "src").splitlines(),
             "uncommitted_src_sha1": hashlib.sha1(_git("diff", "HEAD", "--", "src").encode()).hexdigest(),
             "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
     for name in problems:
