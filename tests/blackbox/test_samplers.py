@@ -234,8 +234,6 @@ def test_registry_rejects_duplicates_and_unknown_names() -> None:
 def test_gp_trend_carries_a_bowl_beyond_the_data() -> None:
     """The quadratic trend puts the minimum of a bowl where it is, outside the observed corner;
     its kernel's diagonal is the prior variance the posterior starts from."""
-    import torch
-
     from optarium.blackbox.gp_model import GaussianProcess
 
     unit = np.random.default_rng(0).random((12, 2)) * 0.5  # the lower-left quarter of the cube
@@ -245,9 +243,46 @@ def test_gp_trend_carries_a_bowl_beyond_the_data() -> None:
     misses = []
     for trend in (False, True):
         model = GaussianProcess([0, 1], 2, trend=trend).fit(unit, y)
-        mean, _ = model.posterior(torch.as_tensor(grid))
+        mean, _ = model.posterior(grid)
         misses.append(float(np.linalg.norm(grid[int(mean.argmin())] - 0.8)))
-        corners = torch.as_tensor(grid[[0, 20, -1]])
-        diagonal = model.kernel(corners, corners, model.log_lengthscale, model.log_outputscale).diagonal()
-        assert torch.allclose(diagonal, model.prior_variance(corners))
+        corners = grid[[0, 20, -1]]
+        diagonal = np.diagonal(model.kernel(corners, corners, model.log_lengthscale, model.log_outputscale))
+        assert np.allclose(diagonal, model.prior_variance(corners))
     assert misses[1] <= 0.03 < misses[0]
+
+
+def test_gp_posterior_on_torch_tensors_is_the_numpy_posterior_and_differentiable() -> None:
+    """The multi-objective and offline samplers differentiate the same fitted model through torch."""
+    import torch
+
+    from optarium.blackbox.gp_model import GaussianProcess
+
+    rng = np.random.default_rng(1)
+    X = rng.random((10, 2))
+    y = np.sin(5 * X[:, 0]) + X[:, 1]
+    model = GaussianProcess([0, 1], 2, trend=True).fit(X, (y - y.mean()) / y.std())
+    points = rng.random((4, 2))
+    inputs = torch.as_tensor(points).requires_grad_(True)
+    mean, variance = model.posterior(inputs)
+    expected_mean, expected_variance, mean_gradient, _ = model.posterior_gradient(points)
+    assert np.allclose(mean.detach().numpy(), expected_mean) and np.allclose(variance.detach().numpy(), expected_variance)
+    mean.sum().backward()
+    assert inputs.grad is not None and np.allclose(inputs.grad.numpy(), mean_gradient)
+
+
+def test_single_objective_gp_asks_never_import_torch() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from optarium.blackbox.study import Study\n"
+        "space = {'x': {'type': 'float', 'low': -2, 'high': 2}, 'y': {'type': 'float', 'low': -2, 'high': 2}}\n"
+        "study = Study.create('s', space, sampler='auto', seed=1, store='memory://')\n"
+        "for _ in range(6):\n"
+        "    trial = study.ask()[0]\n"
+        "    study.tell(trial, (trial.params['x'] - 1) ** 2 + trial.params['y'] ** 2)\n"
+        "print(study.trials[-1].sampler, 'torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["gp", "False"]

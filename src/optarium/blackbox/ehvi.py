@@ -177,10 +177,27 @@ class EHVISampler:
         best_point, best_score = candidates[order[0]], float(scores[order[0]])
         if encoder.float_params and math.isfinite(best_score):
             starts = candidates[order[: self.n_refine]]
-            refined = GPSampler()._refine(acquisition, encoder, starts, np.zeros(dim), np.ones(dim), scales)
+            refined = GPSampler()._refine(_Autograd(acquisition), encoder, starts, np.zeros(dim), np.ones(dim), scales)
             with torch.no_grad():
                 refined_scores = acquisition(torch.as_tensor(encoder.features(refined)))
             k = int(torch.argmax(refined_scores))
             if float(refined_scores[k]) > best_score:
                 best_point = refined[k]
         return np.asarray(best_point)
+
+
+class _Autograd:
+    """A torch acquisition with the numpy face :meth:`GPSampler._refine` optimises: values and
+    their gradients in the features, by autograd."""
+
+    def __init__(self, acquisition: Any):
+        self.acquisition = acquisition
+
+    def with_gradient(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        inputs = torch.as_tensor(features).requires_grad_(True)
+        values = self.acquisition(inputs)
+        values.sum().backward()
+        assert inputs.grad is not None
+        return values.detach().numpy(), inputs.grad.numpy()

@@ -79,16 +79,14 @@ from typing import TYPE_CHECKING, Any
 
 from optarium.blackbox.base import History, Suggestion, Trial
 from optarium.blackbox.design import design_size, enumerate_design, has_signal, may_stop_early
-from optarium.blackbox.gp_model import GaussianProcess, log_h
+from optarium.blackbox.gp_model import GaussianProcess, one_blas_thread
+from optarium.blackbox.log_ei import Acquisition, Differentiable
 from optarium.blackbox.space import CategoricalParam, FloatParam, IntParam, Space
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     import numpy as np
-    import torch
-
-    Acquisition = Callable[[torch.Tensor], torch.Tensor]
 
 
 # Log warps of the losses the GP sampler chooses among (see the module docstring): name ->
@@ -145,7 +143,7 @@ class Encoder:
 
 
 class GPSampler:
-    """BO with a lean torch GP; Sobol for the first ``initial_points(d)`` trials."""
+    """BO with a lean numpy GP; Sobol for the first ``initial_points(d)`` trials."""
 
     name = "gp"
     n_raw = 2048
@@ -166,17 +164,9 @@ class GPSampler:
     def suggest(self, history: History, n: int) -> list[Suggestion]:
         n_design, early = self._design_left(history, n)
         if n_design >= n and not early:
-            return self._design(history, n, n_design)  # no model yet: an ask from the shell skips importing torch
-        import torch
-
-        # Matrices of a few hundred rows: one thread is fastest, and many threads on a
-        # busy machine are up to 50x slower.
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+            return self._design(history, n, n_design)  # no model yet: an ask from the shell skips scipy.optimize
+        with one_blas_thread():
             return self._suggest(history, n)
-        finally:
-            torch.set_num_threads(threads)
 
     def _suggest(self, history: History, n: int) -> list[Suggestion]:
         import numpy as np
@@ -212,12 +202,9 @@ class GPSampler:
             believer_x, believer_y = X, y
             if fantasies:
                 extra = encoder.features(encoder.snap(np.array(fantasies)))
-                import torch
-
-                with torch.no_grad():
-                    mean, _ = model.posterior(torch.as_tensor(extra))
+                mean, _ = model.posterior(extra)
                 believer_x = np.vstack([X, extra])
-                believer_y = np.concatenate([y, mean.numpy()])
+                believer_y = np.concatenate([y, mean])
                 model.condition(believer_x, believer_y)
             acquisition = self._acquisition(model, y, feasible, noisy, constraint, rng)
             asked = len(history.trials) + len(fantasies) - len(history.pending)
@@ -297,7 +284,7 @@ class GPSampler:
         losses = np.array([history.loss(t) for t in history.complete if math.isfinite(history.loss(t))])
         incumbent = points[int(np.argmin(losses))]
         assert model.log_lengthscale is not None
-        lengthscale = np.exp(model.log_lengthscale.numpy())  # one per parameter
+        lengthscale = np.exp(model.log_lengthscale)  # one per parameter
         weights = lengthscale / np.exp(np.log(lengthscale).mean())
         half = np.clip(0.5 * side * weights, 0.01, 0.5)
         whole = np.array([isinstance(param, CategoricalParam) for param in space.params])
@@ -327,38 +314,16 @@ class GPSampler:
         constraint: GaussianProcess | None,
         rng: np.random.Generator,
     ) -> Acquisition:
-        import torch
+        from scipy.linalg import cho_solve
 
         n_obs = len(y)
         if noisy:
             samples = model.sample_at_data(self.nei_samples, rng)[:, :n_obs]
-            noiseless = model.conditioned_copy(model.X.numpy()[:n_obs], y, noise=1e-6 * model.outputscale)
-            alphas = torch.cholesky_solve(samples.T.contiguous(), noiseless.L)  # (n, S)
-            mask = torch.as_tensor(feasible)
-            bests = samples[:, mask].min(dim=1).values if bool(mask.any()) else None
+            noiseless = model.conditioned_copy(model.X[:n_obs], y, noise=1e-6 * model.outputscale)
+            return Acquisition(noiseless, None, constraint, cho_solve((noiseless.L, True), samples.T),
+                               samples[:, feasible].min(axis=1) if feasible.any() else None)
         best = float(y[feasible].min()) if feasible.any() else None
-
-        def acquisition(features: torch.Tensor) -> torch.Tensor:
-            value = torch.zeros(features.shape[0], dtype=torch.float64)
-            if noisy and bests is not None:
-                _, var = noiseless.posterior(features)
-                sigma = var.sqrt()
-                assert noiseless.log_lengthscale is not None
-                Ks = noiseless.kernel(features, noiseless.X, noiseless.log_lengthscale, noiseless.log_outputscale)
-                means = Ks @ alphas  # (m, S)
-                z = (bests[None, :] - means) / sigma[:, None]
-                value = torch.logsumexp(log_h(z), dim=1) - math.log(self.nei_samples) + torch.log(sigma)
-            elif best is not None:
-                mean, var = model.posterior(features)
-                sigma = var.sqrt()
-                value = log_h((best - mean) / sigma) + torch.log(sigma)
-            if constraint is not None:
-                mean_c, var_c = constraint.posterior(features)
-                sd_c = (var_c + constraint.noise).sqrt()
-                value = value + torch.special.log_ndtr((constraint.threshold - mean_c) / sd_c)
-            return value
-
-        return acquisition
+        return Acquisition(model, best, constraint)
 
     # acquisition optimisation -------------------------------------------------------------
     def _maximise(
@@ -373,16 +338,14 @@ class GPSampler:
         scales: np.ndarray,
     ) -> np.ndarray:
         import numpy as np
-        import torch
 
         space = history.space
         if space.is_discrete and space.cardinality() <= self.max_enumerate:
             grid = _grid(space)
             taken = {tuple(np.round(p, 9)) for p in encoder.snap(np.array([t.point for t in history.trials] + fantasies))} if history.trials or fantasies else set()
             fresh = np.array([p for p in grid if tuple(np.round(p, 9)) not in taken]) if len(taken) < len(grid) else grid
-            with torch.no_grad():
-                scores = torch.cat([acquisition(torch.as_tensor(encoder.features(chunk))) for chunk in np.array_split(fresh, max(1, len(fresh) // 4096))])
-            return np.asarray(fresh[int(torch.argmax(scores))])
+            scores = np.concatenate([acquisition(encoder.features(chunk)) for chunk in np.array_split(fresh, max(1, len(fresh) // 4096))])
+            return np.asarray(fresh[int(np.argmax(scores))])
         dim = space.dim
         losses = np.array([history.loss(t) for t in history.complete if math.isfinite(history.loss(t))])
         top = observed[np.argsort(losses)[:5]] if len(observed) else np.full((1, dim), 0.5)
@@ -394,23 +357,21 @@ class GPSampler:
             local = np.clip(local, low, high)
             top = np.clip(top, low, high)
         candidates = encoder.snap(np.vstack([raw, local]))
-        with torch.no_grad():
-            scores = acquisition(torch.as_tensor(encoder.features(candidates)))
-        order = torch.argsort(scores, descending=True).numpy()
+        scores = acquisition(encoder.features(candidates))
+        order = np.argsort(-scores, kind="stable")
         # L-BFGS-B from the best raw candidates and from the incumbent itself (EI is
         # often highest right next to it late in a run, where random candidates are sparse).
         starts = np.vstack([candidates[order[: self.n_refine]], top[:1]])
         best_point, best_score = candidates[order[0]], float(scores[order[0]])
         if encoder.float_params:
             refined = self._refine(acquisition, encoder, starts, low, high, scales)
-            with torch.no_grad():
-                refined_scores = acquisition(torch.as_tensor(encoder.features(refined)))
-            k = int(torch.argmax(refined_scores))
+            refined_scores = acquisition(encoder.features(refined))
+            k = int(np.argmax(refined_scores))
             if float(refined_scores[k]) > best_score:
                 best_point = refined[k]
         return np.asarray(best_point)
 
-    def _refine(self, acquisition: Acquisition, encoder: Encoder, starts: np.ndarray,
+    def _refine(self, acquisition: Differentiable, encoder: Encoder, starts: np.ndarray,
                 low: np.ndarray, high: np.ndarray, scales: np.ndarray) -> np.ndarray:
         """L-BFGS-B over the float parameters of each start inside the box [low, high], the
         others held (one joint run).
@@ -422,23 +383,19 @@ class GPSampler:
         than a small fraction of a length scale.
         """
         import numpy as np
-        import torch
         from scipy.optimize import minimize
 
-        base = torch.as_tensor(encoder.features(starts))
+        base = encoder.features(starts)
         columns = encoder.float_columns
         params = encoder.float_params
         scale = np.asarray(scales, dtype=float)[columns]
         tiled = np.tile(scale, len(starts))
 
         def objective(z: np.ndarray) -> tuple[float, np.ndarray]:
-            values = torch.as_tensor((z * tiled).reshape(len(starts), len(params))).requires_grad_(True)
-            features = base.clone()
-            features[:, columns] = values
-            loss = -acquisition(features).sum()
-            loss.backward()
-            assert values.grad is not None
-            return float(loss.detach()), values.grad.numpy().ravel() * tiled
+            features = base.copy()
+            features[:, columns] = (z * tiled).reshape(len(starts), len(params))
+            value, gradient = acquisition.with_gradient(features)
+            return -float(value.sum()), -gradient[:, columns].ravel() * tiled
 
         z0 = starts[:, params].ravel() / tiled
         bounds = [(float(low[j]) / s, float(high[j]) / s) for _ in starts for j, s in zip(params, scale, strict=True)]

@@ -1,0 +1,58 @@
+"""The GP sampler's acquisition: analytic gradients of log EI, noisy log EI and log P(feasible)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.linalg import cho_solve
+
+from optarium.blackbox.gp_model import GaussianProcess
+from optarium.blackbox.log_ei import Acquisition
+
+
+def fitted(seed: int, trend: bool = True) -> tuple[GaussianProcess, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.random((14, 3))
+    y = ((X - 0.4) ** 2).sum(1) + 0.05 * np.sin(9 * X[:, 0])
+    y = (y - y.mean()) / y.std()
+    return GaussianProcess([0, 1, 2], 3, trend=trend).fit(X, y), y
+
+
+def acquisitions() -> dict[str, Acquisition]:
+    model, y = fitted(0)
+    constraint, _ = fitted(1, trend=False)
+    constraint.threshold = 0.3
+    samples = model.sample_at_data(8, np.random.default_rng(3))
+    noiseless = model.conditioned_copy(model.X, y, noise=1e-6 * model.outputscale)
+    return {
+        "log_ei": Acquisition(model, float(y.min()), None),
+        "log_ei_feasible": Acquisition(model, float(y.min()), constraint),
+        "log_nei": Acquisition(noiseless, None, None, cho_solve((noiseless.L, True), samples.T), samples.min(axis=1)),
+        "feasible_only": Acquisition(model, None, constraint),
+    }
+
+
+@pytest.mark.parametrize("name", ["log_ei", "log_ei_feasible", "log_nei", "feasible_only"])
+def test_acquisition_gradient_matches_finite_differences(name: str) -> None:
+    acquisition = acquisitions()[name]
+    points = np.random.default_rng(5).random((4, 3))
+    values, gradient = acquisition.with_gradient(points)
+    assert np.allclose(values, acquisition(points))
+    step = 1e-6
+    for j in range(3):
+        shift = np.zeros(3)
+        shift[j] = step
+        numeric = (acquisition(points + shift) - acquisition(points - shift)) / (2 * step)
+        assert np.allclose(gradient[:, j], numeric, rtol=1e-4, atol=1e-6)
+
+
+def test_log_ei_is_the_log_of_the_closed_form() -> None:
+    from scipy.stats import norm
+
+    model, y = fitted(0)
+    points = np.random.default_rng(6).random((5, 3))
+    mean, variance = model.posterior(points)
+    sigma = np.sqrt(variance)
+    z = (y.min() - mean) / sigma
+    expected = np.log(sigma * (norm.pdf(z) + z * norm.cdf(z)))
+    assert np.allclose(Acquisition(model, float(y.min()), None)(points), expected)
