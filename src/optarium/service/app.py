@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -58,6 +58,14 @@ async def authorize(request: Request) -> None:
         raise ApiError(401, "the bearer token is not valid for this server", headers={"WWW-Authenticate": "Bearer"})
     if scope != "write" and request.method not in READ_METHODS:
         raise ApiError(403, f"the token's scope is {scope!r}; {request.method} needs a token with scope 'write'")
+
+
+def json_response(content: Any, status: int = 200) -> Response:
+    """``content`` as a JSON response, encoded by orjson (NaN and infinity become null, as no JSON has them)."""
+    import orjson
+
+    return Response(orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY), status_code=status,
+                    media_type="application/json")
 
 
 def _one_line(text: str) -> str:
@@ -112,7 +120,7 @@ def create_app(settings: ServiceSettings, store: Store | None = None) -> FastAPI
     from optarium.service import routes_runs, routes_studies
     from optarium.store.base import open_store
 
-    handle = store if store is not None else open_store(settings.store)
+    handle = store if store is not None else _serving_store(open_store(settings.store))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -151,6 +159,16 @@ def create_app(settings: ServiceSettings, store: Store | None = None) -> FastAPI
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _serving_store(store: Store) -> Store:
+    """An SQL store as a :class:`CachedStudyStore`, which keeps what it read of each study between asks."""
+    from optarium.store.core import SqlStore
+    from optarium.store.study_cache import CachedStudyStore
+
+    if type(store) is SqlStore and not store.read_only:
+        return CachedStudyStore(store.url)
+    return store
 
 
 def _job_pool(store: Store, settings: ServiceSettings) -> Any:

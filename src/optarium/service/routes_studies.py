@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from optarium.blackbox.errors import TellError
 from optarium.blackbox.study import Study
-from optarium.errors import OptariumError
-from optarium.service.app import ApiError, store_of
+from optarium.errors import NotFoundError, OptariumError
+from optarium.service.app import ApiError, json_response, store_of
 from optarium.service.tables import csv_response
 from optarium.store.base import Store
 
@@ -21,6 +22,7 @@ HISTORY_POINTS = 2000
 IMPORTANCE_TRIALS = 10_000
 PLOTTED_TRIALS = 1000
 StoreDep = Annotated[Store, Depends(store_of)]
+T = TypeVar("T")
 
 
 class StudyCreate(BaseModel):
@@ -229,22 +231,41 @@ def analysis(name: str, store: StoreDep) -> dict[str, Any]:
 
 
 @router.post("/studies/{name}/ask")
-def ask(name: str, store: StoreDep, body: AskBody | None = None) -> JSONResponse:
+def ask(name: str, store: StoreDep, body: AskBody | None = None) -> Response:
     """Suggest ``n`` trials, stored pending; the next ask sees them (``Study.ask``)."""
-    study, _ = _study(store, name)
-    return JSONResponse({"trials": _asked(study, body.n if body is not None else 1)})
+    n = body.n if body is not None else 1
+    return json_response({"trials": _live(store, name, lambda study: _asked(study, n))})
 
 
 def _asked(study: Study, n: int) -> list[dict[str, Any]]:
     return [{"number": t.number, "params": t.params, "sampler": t.sampler} for t in study.ask(n)]
 
 
+def _live(store: Store, name: str, operation: Callable[[Study], T]) -> T:
+    """``operation`` on the study called ``name``; with a :class:`CachedStudyStore`, on the study row it keeps,
+    read again once if that study has gone meanwhile (deleted, renamed or replaced by another process)."""
+    from optarium.store.study_cache import CachedStudyStore
+
+    if not isinstance(store, CachedStudyStore):
+        return operation(_study(store, name)[0])
+    for again in (False, True):
+        row = store.study_row(name)
+        if row is None:
+            raise ApiError(404, f"no study named {name!r}")
+        try:
+            return operation(Study(store, row))
+        except NotFoundError:
+            store.forget(name)  # nothing was written: an ask or tell that finds no study changes nothing
+            if again:
+                raise
+    raise AssertionError("unreachable")
+
+
 @router.post("/studies/{name}/tell")
-def tell(name: str, body: TellBody, store: StoreDep) -> JSONResponse:
+def tell(name: str, body: TellBody, store: StoreDep) -> Response:
     """Record one pending trial's result in one transaction (``Study.tell``); a trial is told once.
     With ``ask`` > 0 the answer's ``next`` holds that many new trials, asked after the tell committed
     (``next`` empty and ``ask_error`` saying why if that ask failed: the tell stands)."""
-    study, _ = _study(store, name)
     told = body.value if isinstance(body.value, list) else [body.value] if body.value is not None else []
     for number in [*told, body.feasibility]:
         if number is not None and not math.isfinite(number):
@@ -252,18 +273,22 @@ def tell(name: str, body: TellBody, store: StoreDep) -> JSONResponse:
                                 "send failed=true for a failed evaluation")
     if not body.failed and body.value is None:
         raise ApiError(422, f"trial {body.number}: give `value` or `failed: true`")
-    try:
-        trial = study.tell(body.number, None if body.failed else body.value, feasibility=body.feasibility,
-                           failed=body.failed)
-    except TellError as error:
-        raise _tell_error(error, [body.number]) from None
-    out = trial.to_dict()
+
+    def told_trial(study: Study) -> tuple[Study, dict[str, Any]]:
+        try:
+            trial = study.tell(body.number, None if body.failed else body.value, feasibility=body.feasibility,
+                               failed=body.failed)
+        except TellError as error:
+            raise _tell_error(error, [body.number]) from None
+        return study, trial.to_dict()
+
+    study, out = _live(store, name, told_trial)
     if body.ask:
         try:
             out["next"] = _asked(study, body.ask)
         except OptariumError as error:  # the tell is committed: say so, and why nothing was asked
             out["next"], out["ask_error"] = [], " ".join(str(error).split())
-    return JSONResponse(out)
+    return json_response(out)
 
 
 @router.post("/studies/{name}/rank")

@@ -160,6 +160,39 @@ def finish_trial(connection: Connection, row: dict[str, Any], state: str, value:
     return now
 
 
+def study_state(connection: Connection, study_id: int) -> dict[str, Any] | None:
+    """The study's ask counter, name and creation time in one read; None if there is no such study."""
+    row = connection.execute(
+        select(studies.c.ask_count, studies.c.name, studies.c.created_at).where(studies.c.id == study_id)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def trials_after(connection: Connection, study_id: int, after: int, numbers: list[int]) -> list[dict[str, Any]]:
+    """The study's trials numbered above ``after`` and those numbered in ``numbers``, by number:
+    what a reader that knew every trial up to ``after`` must read again (each a range or point read of the
+    study's unique number index, however many trials the study has)."""
+    newer = select(study_trials).where(study_trials.c.study_id == study_id, study_trials.c.number > after)
+    rows = _dicts(connection.execute(newer.order_by(study_trials.c.number)))
+    if numbers:
+        again = select(study_trials).where(study_trials.c.study_id == study_id, study_trials.c.number.in_(numbers))
+        rows = _dicts(connection.execute(again)) + rows
+    return rows
+
+
+def finish_pending(connection: Connection, study_id: int, number: int, state: str, value: float | None,
+                   feasibility: float | None, values: list[float] | None = None) -> dict[str, Any] | None:
+    """Mark trial ``number`` complete or failed if it is pending, in one statement, and return its row;
+    None if the study has no such pending trial (nothing changed)."""
+    result = connection.execute(
+        update(study_trials)
+        .where(study_trials.c.study_id == study_id, study_trials.c.number == number, study_trials.c.state == "pending")
+        .values(state=state, value=value, feasibility=feasibility, values=values, finished_at=datetime.now(UTC))
+        .returning(*study_trials.c)
+    )
+    rows = _dicts(result)
+    return rows[0] if rows else None
+
+
 def delete_study(connection: Connection, study_id: int) -> int:
     """Delete a study and its trials; return how many trials were removed."""
     if connection.execute(select(studies.c.id).where(studies.c.id == study_id)).first() is None:
