@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -33,7 +34,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 RESULTS = Path(__file__).resolve().parent / "results"
 TASKS = ["Buchwald_Hartwig", "Suzuki_Doyle", "Branin", "Hartmann6", "Ackley4"]
-METHODS = ["ignite", "root", "naive", "random"]
+METHODS = ["batch", "ignite", "root", "naive", "random"]
+BASELINES = ("naive", "random")
 
 
 def reaction_task(name: str) -> tuple[Any, list[dict[str, Any]], np.ndarray, Any]:
@@ -78,6 +80,14 @@ def function_task(name: str, seed: int) -> tuple[Any, list[dict[str, Any]], np.n
     return space, rows, values, truth
 
 
+def options(method: str) -> dict[str, Any]:
+    """``propose``'s keywords for a method name: ``batch``, ``batch-root`` (the regularizer) and
+    ``batch@1.5`` (beta) name variants of the default."""
+    name, _, beta = method.partition("@")
+    name, _, regularizer = name.partition("-")
+    return {"method": name, **({"regularizer": regularizer} if regularizer else {}), **({"beta": float(beta)} if beta else {})}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", default=",".join(TASKS))
@@ -89,6 +99,7 @@ def main() -> None:
     from optarium.blackbox.offline import propose
 
     records = []
+    load_before = os.getloadavg()
     methods = args.methods.split(",")
     for task in args.tasks.split(","):
         for seed in [int(s) for s in args.seeds.split(",")]:
@@ -99,7 +110,7 @@ def main() -> None:
             for method in methods:
                 started = time.perf_counter()
                 proposals = propose(space, [rows[i] for i in given], [float(values[i]) for i in given], args.k,
-                                    direction="maximize", method=method, seed=seed)
+                                    direction="maximize", seed=seed, **options(method))
                 seconds = time.perf_counter() - started
                 true = [v for v in (truth(p) for p in proposals) if v is not None]
                 best = max(true) if true else float("-inf")
@@ -110,19 +121,27 @@ def main() -> None:
                                 "given_best": float(values[given].max()), "found": len(true), "seconds": seconds})
                 print(f"{task:17s} seed {seed} {method:7s} percentile {percentile:6.1f}  best {best:9.4g}  "
                       f"(given best {values[given].max():.4g})  {seconds:5.1f} s", flush=True)
-    summary = {}
-    print("\ntask               " + "".join(f"{m:>10s}" for m in methods) + "   (median best-of-k percentile)")
+    summary: dict[str, Any] = {}
+    print("\ntask               " + "".join(f"{m:>12s}" for m in methods) + "   (mean best-of-k percentile over seeds)")
     for task in args.tasks.split(","):
-        medians = {m: statistics.median(r["percentile"] for r in records if r["task"] == task and r["method"] == m)
-                   for m in methods}
-        normalized = {m: statistics.median(r["normalized"] for r in records if r["task"] == task and r["method"] == m)
-                      for m in methods}
-        summary[task] = {"percentile": medians, "normalized": normalized}
-        print(f"{task:19s}" + "".join(f"{medians[m]:10.1f}" for m in methods)
-              + "   normalized: " + " ".join(f"{normalized[m]:.3f}" for m in methods))
+        rows_of = {m: [r for r in records if r["task"] == task and r["method"] == m] for m in methods}
+        means = {m: statistics.fmean(r["percentile"] for r in rows_of[m]) for m in methods}
+        summary[task] = {"percentile_mean": means,
+                         "percentile_median": {m: statistics.median(r["percentile"] for r in rows_of[m]) for m in methods},
+                         "normalized_mean": {m: statistics.fmean(r["normalized"] for r in rows_of[m]) for m in methods}}
+        print(f"{task:19s}" + "".join(f"{means[m]:12.2f}" for m in methods))
+    beats = {}
+    if all(b in methods for b in BASELINES):
+        for m in methods:
+            if m not in BASELINES:
+                beats[m] = sum(all(summary[t]["percentile_mean"][m] > summary[t]["percentile_mean"][b] for b in BASELINES)
+                               for t in summary)
+                print(f"{m}: above both baselines (mean percentile) on {beats[m]} of {len(summary)} tasks")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"blackbox_offline{'-' + args.tag if args.tag else ''}.json"
-    out.write_text(json.dumps({"args": vars(args), "records": records, "summary": summary}, indent=1))
+    head = {"args": vars(args), "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
+            "beats_both_baselines": beats, "summary": summary}
+    out.write_text(json.dumps(head) [:-1] + ',\n"records": [\n' + ",\n".join(json.dumps(r) for r in records) + "]}\n")
     print(f"wrote {out}")
 
 

@@ -1,21 +1,26 @@
 """Offline optimization: propose new candidates from a fixed table of past experiments, evaluating nothing.
 
-Surrogate: an ensemble of small MLPs fitted to the table under a bound on their
-sharpness, after IGNITE (Cuong Dao et al., "Incorporating Surrogate Gradient Norm to
-Improve Offline Optimization Techniques", NeurIPS 2024): the loss's sharpness, a radius
-times the norm of its gradient in the network's weights, is held below a bound by a
-Lagrange multiplier, so that the surrogate generalises beyond the data instead of
-promising gains it cannot back. Where we depart: the bound is relative (a fraction of
-the current loss, not a fixed number), the multiplier takes one projected step per
-epoch, and a small ensemble is averaged. An earlier version penalised the norm of the
-gradient in the *inputs* instead; that flattened the surrogate until gradient ascent on
-it stayed next to the data (the docs' offline section has the numbers). Candidates: every point
-of a discrete space up to ``max_enumerate`` points; otherwise gradient ascent on the
-surrogate (IGNITE's search) from the best rows of the table, plus random points.
-Points already in the table are never proposed, and the k proposals are spread (on a
-discrete space each differs from the better ones in at least half the parameters), since
-only the best of them counts. ``method="naive"`` is the baseline the
-field compares with: a GP fitted to the table and its posterior mean's top ``k``.
+Default ``method="batch"``: the k candidates are chosen one at a time by an upper
+confidence bound, the mean of a regularized surrogate (IGNITE's, or ROOT's synthetic
+functions) plus ``beta`` times a GP's posterior standard deviation, and after each pick
+the GP is conditioned on the picked point, so its uncertainty there and nearby shrinks
+and the next pick goes elsewhere. That is GP-BUCB (Desautels, Krause, Burdick,
+"Parallelizing Exploration-Exploitation Tradeoffs in Gaussian Process Bandit
+Optimization", JMLR 2014); where we depart: the mean is not the GP's but the regularized
+surrogate's, and the candidates are a finite pool (every untried point of a discrete
+space, else ascents on the surrogate and on the bound plus random points). Only the best
+of the k counts, so k bets on different regions beat k bets on one.
+
+``method="ignite"``: the surrogate alone, an ensemble of small MLPs fitted to the table
+under a bound on their sharpness, after IGNITE (Cuong Dao et al., "Incorporating Surrogate
+Gradient Norm to Improve Offline Optimization Techniques", NeurIPS 2024): the loss's
+sharpness, a radius times the norm of its gradient in the network's weights, is held
+below a bound by a Lagrange multiplier. Where we depart: the bound is relative (a
+fraction of the current loss), the multiplier takes one projected step per epoch, and a
+small ensemble is averaged. Candidates: every untried point of a discrete space up to
+``max_enumerate`` points, otherwise ascent on the surrogate (IGNITE's search) from the
+best rows plus random points; its top k, kept apart (on a discrete space each differs
+from the better ones in at least half the parameters).
 
 ``method="root"``: distributional translation after ROOT (Dao, Tran, Nguyen, Truong,
 Hoang, "ROOT: Rethinking Offline Optimization as Distributional Translation via
@@ -25,9 +30,12 @@ inputs of each synthetic function train a Brownian bridge that carries low input
 high ones, and the best rows are carried across. Where we depart: one small bridge per
 table (an MLP that predicts the bridge's end point from the current point, the start and
 the time) instead of their pre-trained and adapted translator; high inputs are the
-synthetic function's top points among the candidates (discrete) or gradient ascent on it
+synthetic function's top points among the candidates (discrete) or ascent on it
 (continuous); the carried points are snapped to the space and ranked by the mean of the
 synthetic functions.
+
+``method="naive"`` (a GP's posterior mean, top k) and ``method="random"`` are the
+baselines the field compares with. Points already in the table are never proposed.
 """
 
 from __future__ import annotations
@@ -38,34 +46,45 @@ from typing import TYPE_CHECKING, Any
 from optarium.errors import OptionError
 
 if TYPE_CHECKING:
-    import numpy as np
-    import torch
+    from collections.abc import Callable
 
+    import numpy as np
+
+    from optarium.blackbox.gp_model import GaussianProcess
     from optarium.blackbox.space import Space
 
-METHODS = ("ignite", "root", "naive", "random")
+    Score = Callable[[np.ndarray], np.ndarray]  # GP features (m, D) -> value (m,), standardised, larger is better
+
+METHODS = ("batch", "ignite", "root", "naive", "random")
+REGULARIZERS = ("both", "ignite", "root")
 
 
 def propose(space: Space, rows: list[dict[str, Any]], values: list[float], k: int = 10, *,
-            direction: str = "maximize", method: str = "ignite", seed: int = 0,
-            max_enumerate: int = 50_000, sharpness_bound: float = 0.1) -> list[dict[str, Any]]:
+            direction: str = "maximize", method: str = "batch", seed: int = 0, max_enumerate: int = 50_000,
+            sharpness_bound: float = 0.1, regularizer: str = "both", beta: float = 2.0) -> list[dict[str, Any]]:
     """``k`` new parameter dicts for ``space`` from table ``rows`` and their objective ``values``, best first.
 
     Each proposal carries ``predicted`` (the surrogate's value in the objective's units);
-    ``sharpness_bound`` is IGNITE's bound on the surrogate's sharpness, as a fraction of its loss (``method="ignite"``).
+    ``sharpness_bound`` is IGNITE's bound on the surrogate's sharpness, as a fraction of its
+    loss; ``regularizer`` is the surrogate of ``method="batch"`` (``"ignite"`` or ``"root"``)
+    and ``beta`` the weight of the GP's standard deviation in its upper confidence bound.
     """
     import torch
 
+    if regularizer not in REGULARIZERS:
+        raise OptionError("regularizer", regularizer, "one of " + ", ".join(REGULARIZERS))
+    if not math.isfinite(beta) or beta < 0:
+        raise OptionError("beta", beta, "a finite number >= 0")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # small matrices: one thread is fastest, many are far slower on a busy machine
     try:
-        return _propose(space, rows, values, k, direction, method, seed, max_enumerate, sharpness_bound)
+        return _propose(space, rows, values, k, direction, method, seed, max_enumerate, sharpness_bound, regularizer, beta)
     finally:
         torch.set_num_threads(threads)
 
 
 def _propose(space: Space, rows: list[dict[str, Any]], values: list[float], k: int, direction: str, method: str,
-             seed: int, max_enumerate: int, sharpness_bound: float) -> list[dict[str, Any]]:
+             seed: int, max_enumerate: int, sharpness_bound: float, regularizer: str, beta: float) -> list[dict[str, Any]]:
     import numpy as np
 
     from optarium.blackbox.gp import Encoder, _grid
@@ -95,20 +114,26 @@ def _propose(space: Space, rows: list[dict[str, Any]], values: list[float], k: i
         raise OptionError("rows", len(rows), "a table that leaves some point of the space untried")
     centre, spread = float((sign * y).mean()), float((sign * y).std()) or 1.0
     target = (sign * y - centre) / spread  # standardised, larger is better
+
+    def decoded(point: np.ndarray, value: float | None) -> dict[str, Any]:
+        return {**space.decode(point), "predicted": None if value is None else sign * (centre + spread * value)}
+
     if method == "random":
         pool = candidates if discrete else rng.random((max(4 * k, 64), space.dim))
         picked = encoder.snap(pool[rng.choice(len(pool), size=min(k, len(pool)), replace=False)])
-        return [{**space.decode(p), "predicted": None} for p in picked]
+        return [decoded(p, None) for p in picked]
+    if method == "batch":
+        return [decoded(p, v) for p, v in _batch(encoder, space, points, target, rng, seed, candidates, discrete, taken, k,
+                                                 regularizer, beta, sharpness_bound)]
     if method == "naive":
-        score = _gp_mean(encoder, space, points, target, rng)
+        score = _gp_mean(_fit_gp(encoder, space, points, target, rng)[0])
     elif method == "root":
         score, candidates = _root(encoder, space, points, target, rng, seed, candidates, discrete, taken)
     else:
         score = _ensemble(encoder, points, target, seed, bound=sharpness_bound)
     if not discrete and method != "root":
         starts = points[np.argsort(-target)[: max(2 * k, 16)]]
-        candidates = encoder.snap(np.vstack([_ascend(score, encoder, starts), rng.random((1024, space.dim))]))
-        candidates = np.array([p for p in candidates if tuple(np.round(p, 9)) not in taken])
+        candidates = _untried(encoder.snap(np.vstack([_ascend(score, encoder, starts), rng.random((1024, space.dim))])), taken)
     predicted = _score(score, encoder, candidates)
     out: list[dict[str, Any]] = []
     chosen: list[np.ndarray] = []
@@ -124,27 +149,116 @@ def _propose(space: Space, rows: list[dict[str, Any]], values: list[float], k: i
                         not discrete and np.sqrt((gaps**2).sum(axis=1)).min() < spacing[1]):
                     continue
             chosen.append(point)
-            out.append({**space.decode(point), "predicted": sign * (centre + spread * float(predicted[index]))})
+            out.append(decoded(point, float(predicted[index])))
             if len(out) == k:
                 return out
     return out
 
 
-def _score(score: Any, encoder: Any, candidates: np.ndarray) -> np.ndarray:
+def _batch(encoder: Any, space: Space, points: np.ndarray, target: np.ndarray, rng: np.random.Generator, seed: int,
+           candidates: np.ndarray, discrete: bool, taken: set[tuple[float, ...]], k: int, regularizer: str, beta: float,
+           sharpness_bound: float) -> list[tuple[np.ndarray, float]]:
+    """GP-BUCB over the regularized surrogates' means (see the module docstring): (point, mean) pairs."""
     import numpy as np
-    import torch
 
-    with torch.no_grad():
-        parts = [score(torch.as_tensor(encoder.features(chunk))).numpy() for chunk in np.array_split(candidates, max(1, len(candidates) // 4096))]
-    return np.concatenate(parts)
+    fitted = _fit_gp(encoder, space, points, target, rng)
+    gp, X, Y = fitted
+    surrogates: list[tuple[Score, np.ndarray]] = []  # (mean, its own candidates)
+    if regularizer in ("ignite", "both"):
+        surrogates.append((_ensemble(encoder, points, target, seed, bound=sharpness_bound), np.empty((0, space.dim))))
+    if regularizer in ("root", "both"):
+        surrogates.append(_root(encoder, space, points, target, rng, seed, candidates, discrete, taken, fitted=fitted))
+    if not discrete:
+        starts = points[np.argsort(-target)[: max(2 * k, 16)]]
+        pool = [rng.random((1024, space.dim))]
+        for mean, carried in surrogates:
+            def bound(features: np.ndarray, mean: Score = mean) -> np.ndarray:
+                return mean(features) + beta * np.sqrt(_posterior(gp, features)[1])
+
+            pool += [_ascend(mean, encoder, starts), _ascend(bound, encoder, starts), carried]
+        candidates = _untried(encoder.snap(np.vstack(pool)), taken)
+    features = encoder.features(candidates)
+    means = [_score(mean, encoder, candidates) for mean, _ in surrogates]
+    picked: list[int] = []
+    out: list[tuple[np.ndarray, float]] = []
+    model = gp
+    count = min(k, len(candidates))
+    turns = math.ceil(count / len(means))
+    for step in range(count):
+        # the surrogates take turns; a GP's variance does not depend on the values, so the picked
+        # points need no fantasised ones; the uncertainty's weight grows from 0 (each surrogate's
+        # best) to beta (its boldest bet)
+        predicted = means[step % len(means)]
+        upper = predicted + beta * (step // len(means)) / max(1, turns - 1) * np.sqrt(_posterior(model, features)[1])
+        upper[picked] = -np.inf
+        picked.append(int(np.argmax(upper)))
+        out.append((candidates[picked[-1]], float(predicted[picked[-1]])))
+        model = gp.conditioned_copy(np.vstack([X, features[picked]]), np.concatenate([Y, np.zeros(len(picked))]))
+    return out
+
+
+def _untried(points: np.ndarray, taken: set[tuple[float, ...]]) -> np.ndarray:
+    """The distinct rows of ``points`` that are not in the table."""
+    import numpy as np
+
+    unique = np.unique(np.round(points, 9), axis=0)
+    return np.array([p for p in unique if tuple(p) not in taken]).reshape(-1, points.shape[1])
+
+
+def _score(score: Score, encoder: Any, candidates: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    chunks = np.array_split(candidates, max(1, len(candidates) // 4096))
+    return np.concatenate([score(encoder.features(chunk)) for chunk in chunks])
+
+
+def _posterior(model: GaussianProcess, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The GP's posterior mean and variance at ``features`` (m, D) as arrays, whichever array type the model takes."""
+    import numpy as np
+
+    posterior: Any = model.posterior
+    kind = type(model)
+    if kind not in _TAKES_TENSORS:
+        try:
+            posterior(features[:1])
+            _TAKES_TENSORS[kind] = False
+        except TypeError:  # a model in torch takes tensors
+            _TAKES_TENSORS[kind] = True
+    if _TAKES_TENSORS[kind]:
+        import torch
+
+        with torch.no_grad():
+            mean, variance = posterior(torch.as_tensor(features))
+    else:
+        mean, variance = posterior(features)
+    return np.asarray(mean, dtype=float), np.asarray(variance, dtype=float)
+
+
+_TAKES_TENSORS: dict[type, bool] = {}
+
+
+def _fit_gp(encoder: Any, space: Space, points: np.ndarray, target: np.ndarray, rng: np.random.Generator,
+            max_rows: int = 400) -> tuple[GaussianProcess, np.ndarray, np.ndarray]:
+    """A GP fitted to (at most ``max_rows`` random rows of) the table, with those rows' features and targets."""
+    from optarium.blackbox.gp_model import GaussianProcess
+
+    rows = rng.choice(len(points), size=min(max_rows, len(points)), replace=False)
+    X, Y = encoder.features(points[rows]), target[rows]
+    return GaussianProcess(encoder.groups, space.dim).fit(X, Y), X, Y
+
+
+def _gp_mean(model: GaussianProcess) -> Score:
+    def score(features: np.ndarray) -> np.ndarray:
+        return _posterior(model, features)[0]
+
+    return score
 
 
 def _ensemble(encoder: Any, points: np.ndarray, target: np.ndarray, seed: int, members: int = 3, epochs: int = 200,
-              pessimism: float = 0.0, radius: float = 0.05, bound: float = 0.1, multiplier_step: float = 0.5) -> Any:
+              radius: float = 0.05, bound: float = 0.1, multiplier_step: float = 0.5) -> Score:
     """An ensemble of MLPs fitted with IGNITE's sharpness constraint: ``radius`` times the norm of
     the loss's gradient in the weights at most ``bound`` times the loss, by a Lagrange multiplier
-    raised by ``multiplier_step`` times the excess each epoch. Returns x -> ensemble mean -
-    ``pessimism`` * ensemble std."""
+    raised by ``multiplier_step`` times the excess each epoch. Returns features -> ensemble mean."""
     import torch
 
     X = torch.as_tensor(encoder.features(points))
@@ -167,78 +281,65 @@ def _ensemble(encoder: Any, points: np.ndarray, target: np.ndarray, seed: int, m
             optimiser.step()
         nets.append(net)
 
-    def score(features: torch.Tensor) -> torch.Tensor:
-        predictions = torch.stack([net(features).squeeze(-1) for net in nets])
-        return predictions.mean(0) - pessimism * predictions.std(0)
-
-    return score
-
-
-def _gp_mean(encoder: Any, space: Space, points: np.ndarray, target: np.ndarray, rng: np.random.Generator,
-             max_rows: int = 400) -> Any:
-    """The posterior mean of a GP fitted to (at most ``max_rows`` random rows of) the table."""
-    from optarium.blackbox.gp_model import GaussianProcess
-
-    rows = rng.choice(len(points), size=min(max_rows, len(points)), replace=False)
-    model = GaussianProcess(encoder.groups, space.dim).fit(encoder.features(points[rows]), target[rows])
-
-    def score(features: torch.Tensor) -> torch.Tensor:
-        return model.posterior(features)[0]
-
-    return score
-
-
-def _ascend(score: Any, encoder: Any, starts: np.ndarray, steps: int = 50, step_size: float = 0.02) -> np.ndarray:
-    """Gradient ascent on the surrogate over the float parameters, from each start, inside the cube."""
-    import numpy as np
-    import torch
-
-    if not encoder.float_params:
-        return starts
-    base = torch.as_tensor(encoder.features(starts))
-    columns = encoder.float_columns
-    values = base[:, columns].clone().requires_grad_(True)
-    for _ in range(steps):
-        features = base.clone()
-        features[:, columns] = values
-        (gradient,) = torch.autograd.grad(score(features).sum(), values)
+    def score(features: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            norm = gradient.norm(dim=1, keepdim=True).clamp_min(1e-12)
-            values += step_size * gradient / norm * math.sqrt(len(columns))
-            values.clamp_(0.0, 1.0)
+            x = torch.as_tensor(features)
+            return torch.stack([net(x).squeeze(-1) for net in nets]).mean(0).numpy()
+
+    return score
+
+
+def _ascend(score: Score, encoder: Any, starts: np.ndarray, steps: int = 50, step_size: float = 0.02,
+            delta: float = 1e-6) -> np.ndarray:
+    """Ascent on ``score`` over the float parameters, from each start, inside the cube: normalised
+    steps along a forward-difference gradient (any surrogate, no autograd needed)."""
+    import numpy as np
+
+    if not encoder.float_params or not len(starts):
+        return starts
+    base = encoder.features(starts)
+    columns = encoder.float_columns
+    values = base[:, columns].copy()
+    width = len(columns)
+    for _ in range(steps):
+        probes = np.repeat(base[None], width + 1, axis=0)  # (width + 1, m, D): the point, then one column moved each
+        for j, column in enumerate(columns):
+            probes[:, :, column] = values[:, j]
+            probes[j + 1, :, column] += delta
+        scored = score(probes.reshape(-1, base.shape[1])).reshape(width + 1, len(starts))
+        gradient = ((scored[1:] - scored[0]) / delta).T
+        norm = np.maximum(np.linalg.norm(gradient, axis=1, keepdims=True), 1e-12)
+        values = np.clip(values + step_size * gradient / norm * math.sqrt(width), 0.0, 1.0)
     out = starts.copy()
-    out[:, encoder.float_params] = values.detach().numpy()
+    out[:, encoder.float_params] = values
     return np.asarray(out)
 
 
 def _root(encoder: Any, space: Space, points: np.ndarray, target: np.ndarray, rng: np.random.Generator, seed: int,
           candidates: np.ndarray, discrete: bool, taken: set[tuple[float, ...]], factors: tuple[float, ...] = (0.5, 1.0, 2.0),
-          pairs: int = 512, starts: int = 64, samples: int = 4, sigma: float = 0.1) -> tuple[Any, np.ndarray]:
+          pairs: int = 512, starts: int = 64, samples: int = 4, sigma: float = 0.1,
+          fitted: tuple[GaussianProcess, np.ndarray, np.ndarray] | None = None) -> tuple[Score, np.ndarray]:
     """ROOT's distributional translation (see the module docstring): (mean of the synthetic
-    functions, the translated candidates not in the table)."""
+    functions, the translated candidates not in the table); ``fitted`` is a GP already fitted
+    to the table, with its rows' features and targets."""
     import numpy as np
     import torch
 
-    from optarium.blackbox.gp_model import GaussianProcess
-
-    rows = rng.choice(len(points), size=min(400, len(points)), replace=False)
-    X = encoder.features(points[rows])
-    fitted = GaussianProcess(encoder.groups, space.dim).fit(X, target[rows])
-    assert fitted.log_lengthscale is not None
+    fitted_model, X, Y = fitted if fitted is not None else _fit_gp(encoder, space, points, target, rng)
+    assert fitted_model.log_lengthscale is not None
     synthetic = []
     for factor in factors:  # one GP per parameterization: the fitted length scales times factor
-        model = fitted.conditioned_copy(X, target[rows])
-        model.log_lengthscale = fitted.log_lengthscale + math.log(factor)
-        synthetic.append(model.condition(X, target[rows]))
+        model = fitted_model.conditioned_copy(X, Y)
+        model.log_lengthscale = fitted_model.log_lengthscale + math.log(factor)
+        synthetic.append(model.condition(X, Y))
 
-    def mean(features: torch.Tensor) -> torch.Tensor:
-        return torch.stack([m.posterior(features)[0] for m in synthetic]).mean(0)
+    def mean(features: np.ndarray) -> np.ndarray:
+        return np.mean([_posterior(m, features)[0] for m in synthetic], axis=0)
 
     low, high = [], []
     per = pairs // len(synthetic)
     for model in synthetic:
-        def value(features: torch.Tensor, model: GaussianProcess = model) -> torch.Tensor:
-            return model.posterior(features)[0]
+        value = _gp_mean(model)
         start = points[rng.choice(len(points), size=per)]
         if discrete:
             scores = _score(value, encoder, candidates)
@@ -275,8 +376,7 @@ def _root(encoder: Any, space: Space, points: np.ndarray, target: np.ndarray, rn
             x = x + (later - now) / (1 - now) * (end - x)
             if later < 1:
                 x = x + sigma * math.sqrt((later - now) * (1 - later) / (1 - now)) * torch.randn(x.shape, generator=generator, dtype=torch.float64)
-    carried = encoder.snap(_unfeature(encoder, space, x.numpy()))
-    carried = np.array([p for p in np.unique(np.round(carried, 9), axis=0) if tuple(np.round(p, 9)) not in taken])
+    carried = _untried(encoder.snap(_unfeature(encoder, space, x.numpy())), taken)
     if not len(carried):  # every carried point is in the table: fall back to the candidates
         carried = candidates if discrete else encoder.snap(rng.random((64, space.dim)))
     return mean, carried
