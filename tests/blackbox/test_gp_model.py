@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optarium.blackbox.gp_model import GaussianProcess, log_h
+from optarium.blackbox.gp_model import GaussianProcess
+from optarium.blackbox.log_ei import log_h
 
 
 def mixed_data(seed: int = 4, n: int = 15) -> tuple[np.ndarray, np.ndarray]:

@@ -37,7 +37,7 @@ Mixed spaces: a categorical parameter is one-hot encoded with one shared length 
 (Hamming distance); integers are rounded and the GP only ever sees rounded points.
 A fully discrete space with at most ``max_enumerate`` points is enumerated (points
 already tried or pending are skipped); otherwise random and local candidates are
-scored, and L-BFGS-B over the float parameters refines the best ``n_refine`` of them
+scored, and a box-constrained L-BFGS over the float parameters refines the best ``n_refine`` of them
 and the incumbent.
 
 Trust box: after the initial design, every ask maximises EI only inside a box around
@@ -164,7 +164,7 @@ class GPSampler:
     def suggest(self, history: History, n: int) -> list[Suggestion]:
         n_design, early = self._design_left(history, n)
         if n_design >= n and not early:
-            return self._design(history, n, n_design)  # no model yet: an ask from the shell skips scipy.optimize
+            return self._design(history, n, n_design)  # no model yet: no fit
         with one_blas_thread():
             return self._suggest(history, n)
 
@@ -314,13 +314,11 @@ class GPSampler:
         constraint: GaussianProcess | None,
         rng: np.random.Generator,
     ) -> Acquisition:
-        from scipy.linalg import cho_solve
-
         n_obs = len(y)
         if noisy:
             samples = model.sample_at_data(self.nei_samples, rng)[:, :n_obs]
             noiseless = model.conditioned_copy(model.X[:n_obs], y, noise=1e-6 * model.outputscale)
-            return Acquisition(noiseless, None, constraint, cho_solve((noiseless.L, True), samples.T),
+            return Acquisition(noiseless, None, constraint, noiseless.solve(samples.T),
                                samples[:, feasible].min(axis=1) if feasible.any() else None)
         best = float(y[feasible].min()) if feasible.any() else None
         return Acquisition(model, best, constraint)
@@ -359,7 +357,7 @@ class GPSampler:
         candidates = encoder.snap(np.vstack([raw, local]))
         scores = acquisition(encoder.features(candidates))
         order = np.argsort(-scores, kind="stable")
-        # L-BFGS-B from the best raw candidates and from the incumbent itself (EI is
+        # L-BFGS from the best raw candidates and from the incumbent itself (EI is
         # often highest right next to it late in a run, where random candidates are sparse).
         starts = np.vstack([candidates[order[: self.n_refine]], top[:1]])
         best_point, best_score = candidates[order[0]], float(scores[order[0]])
@@ -373,7 +371,7 @@ class GPSampler:
 
     def _refine(self, acquisition: Differentiable, encoder: Encoder, starts: np.ndarray,
                 low: np.ndarray, high: np.ndarray, scales: np.ndarray) -> np.ndarray:
-        """L-BFGS-B over the float parameters of each start inside the box [low, high], the
+        """Box-constrained L-BFGS (:mod:`box_minimize`) over the float parameters of each start inside the box [low, high], the
         others held (one joint run).
 
         With the GP's length scale of each feature column (``scales``), the search runs in
@@ -383,7 +381,8 @@ class GPSampler:
         than a small fraction of a length scale.
         """
         import numpy as np
-        from scipy.optimize import minimize
+
+        from optarium.blackbox.box_minimize import minimize_box
 
         base = encoder.features(starts)
         columns = encoder.float_columns
@@ -398,10 +397,10 @@ class GPSampler:
             return -float(value.sum()), -gradient[:, columns].ravel() * tiled
 
         z0 = starts[:, params].ravel() / tiled
-        bounds = [(float(low[j]) / s, float(high[j]) / s) for _ in starts for j, s in zip(params, scale, strict=True)]
-        result = minimize(objective, z0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 60, "gtol": 1e-2})
+        z, _ = minimize_box(objective, z0, np.tile(low[params], len(starts)) / tiled, np.tile(high[params], len(starts)) / tiled,
+                            max_iter=60, gtol=1e-2)
         refined = starts.copy()
-        refined[:, params] = np.clip((result.x * tiled).reshape(len(starts), len(params)), low[params], high[params])
+        refined[:, params] = np.clip((z * tiled).reshape(len(starts), len(params)), low[params], high[params])
         return encoder.snap(refined)
 
 

@@ -4,11 +4,12 @@ Matern-5/2 kernel with one length scale per input group (ARD): a continuous colu
 its own group; the one-hot columns of a categorical parameter share one length scale,
 so their distance is the Hamming distance. Hyper-parameters (length scales, output
 scale, noise) are fitted by maximising the marginal likelihood plus log priors with
-L-BFGS-B on the analytic gradient (Rasmussen and Williams, "Gaussian Processes for Machine
-Learning", 2006, equation 5.9). Targets are standardised before fitting.
+a box-constrained L-BFGS (:mod:`box_minimize`) on the analytic gradient (Rasmussen and
+Williams, "Gaussian Processes for Machine Learning", 2006, equation 5.9). Targets are
+standardised before fitting.
 
-Fit, posterior and its gradient in the inputs run in numpy, so that a single-objective
-ask never imports torch; :meth:`GaussianProcess.kernel` and :meth:`GaussianProcess.posterior`
+Fit, posterior and its gradient in the inputs run in numpy alone, so that a
+single-objective ask imports neither torch nor scipy; :meth:`GaussianProcess.kernel` and :meth:`GaussianProcess.posterior`
 also take torch tensors (and are then differentiable by autograd) for the Monte-Carlo
 acquisitions of the multi-objective and offline samplers, on the same fitted model.
 
@@ -114,7 +115,8 @@ class GaussianProcess:
         """Fit to features ``x`` (n, D) and standardised targets ``y`` (n,); ``start`` warm-starts,
         and with ``restart`` a second fit from the prior runs as well while data are few."""
         import numpy as np
-        from scipy.optimize import minimize
+
+        from optarium.blackbox.box_minimize import minimize_box
 
         objective = self.fit_objective(x, y)
         groups, centre = self.n_groups, self._centre()
@@ -125,12 +127,12 @@ class GaussianProcess:
             # Warm start from the previous ask; while data are few (and fits cheap) also
             # restart from the prior, since an early fit can sit in a poor local optimum.
             starts = [np.array(start, dtype=float)] + ([default] if restart and len(y) < self.cold_restart_below else [])
+        low, high = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
         theta, best = default, math.inf
         for initial in starts:
-            initial = np.clip(initial, [b[0] for b in bounds], [b[1] for b in bounds])
-            result = minimize(objective, initial, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": max_iter})
-            if np.isfinite(result.fun) and result.fun < best:
-                theta, best = result.x, float(result.fun)
+            found, value = minimize_box(objective, initial, low, high, max_iter=max_iter)
+            if np.isfinite(value) and value < best:
+                theta, best = found, value
         self.log_lengthscale = np.array(theta[:groups], dtype=float)
         self.log_outputscale = float(theta[groups])
         self.log_noise = float(theta[groups + 1])
@@ -146,7 +148,6 @@ class GaussianProcess:
         observation, of targets ``y`` at features ``x``, and its analytic gradient
         (Rasmussen and Williams, equation 5.9: d log p / d theta = tr((alpha alpha' - K^-1) dK/d theta) / 2)."""
         import numpy as np
-        from scipy.linalg import cho_solve
 
         X = np.asarray(x, dtype=float)
         Y = np.asarray(y, dtype=float)
@@ -173,8 +174,10 @@ class GaussianProcess:
                 L = np.linalg.cholesky(K)
             except np.linalg.LinAlgError:
                 return 1e10, np.zeros_like(theta)
-            alpha = cho_solve((L, True), Y)
-            W = np.outer(alpha, alpha) - cho_solve((L, True), np.eye(n))  # 2 d(log evidence)/dK
+            L_inverse = np.linalg.inv(L)
+            K_inverse = L_inverse.T @ L_inverse
+            alpha = K_inverse @ Y
+            W = np.outer(alpha, alpha) - K_inverse  # 2 d(log evidence)/dK
             mll = -0.5 * float(Y @ alpha) - float(np.log(np.diagonal(L)).sum())
             gradient = np.empty(len(theta))
             # dK/d log lengthscale_g = outputscale 5/3 (1 + r) exp(-r) D_g / lengthscale_g^2
@@ -216,7 +219,6 @@ class GaussianProcess:
     def condition(self, x: np.ndarray, y: np.ndarray, noise: float | None = None) -> GaussianProcess:
         """Keep the hyper-parameters, (re)condition on data; ``noise`` overrides the fitted noise."""
         import numpy as np
-        from scipy.linalg import cho_solve, solve_triangular
 
         assert self.log_lengthscale is not None, "fit before condition"
         self.X = np.array(x, dtype=float)
@@ -225,10 +227,16 @@ class GaussianProcess:
         level = self.noise if noise is None else noise
         K = self.kernel(self.X, self.X, self.log_lengthscale, self.log_outputscale) + level * np.eye(n)
         self.L = _cholesky(K)
-        self.alpha = cho_solve((self.L, True), self.Y)
         # L^-1 once, so that every posterior variance is a product.
-        self.L_inverse = solve_triangular(self.L, np.eye(n), lower=True)
+        self.L_inverse = np.linalg.inv(self.L)
+        self.alpha = self.solve(self.Y)
         return self
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        """K^-1 b for the conditioned covariance K (noise included), ``b`` of shape (n,) or (n, k)."""
+        import numpy as np
+
+        return np.asarray(self.L_inverse.T @ (self.L_inverse @ b))
 
     def conditioned_copy(self, x: np.ndarray, y: np.ndarray, noise: float | None = None) -> GaussianProcess:
         """A new model with these hyper-parameters (all of them), conditioned on ``x``, ``y``."""
@@ -306,12 +314,10 @@ class GaussianProcess:
 
     def sample_at_data(self, count: int, rng: np.random.Generator) -> np.ndarray:
         """``count`` joint samples of the latent function at the training inputs, shape (count, n)."""
-        from scipy.linalg import cho_solve
-
         assert self.log_lengthscale is not None
         K = self.kernel(self.X, self.X, self.log_lengthscale, self.log_outputscale)
         mean = K @ self.alpha
-        cov = K - K @ cho_solve((self.L, True), K)
+        cov = K - K @ self.solve(K)
         chol = _cholesky(0.5 * (cov + cov.T))
         normal = rng.standard_normal((count, self.X.shape[0]))
         return mean[None, :] + normal @ chol.T
@@ -384,27 +390,3 @@ def _cholesky(K: np.ndarray) -> np.ndarray:
         except np.linalg.LinAlgError:
             jitter *= 10
     raise RuntimeError("covariance matrix is not positive definite even with jitter")
-
-
-def log_h(z: np.ndarray) -> np.ndarray:
-    """log(phi(z) + z Phi(z)), stable for very negative z (Ament et al., "Unexpected
-    Improvements to Expected Improvement for Bayesian Optimization", NeurIPS 2023). Its
-    derivative is Phi(z) / h(z) = exp(log_ndtr(z) - log_h(z))."""
-    import numpy as np
-    from scipy.special import erfc, erfcx
-
-    c1 = math.log(2 * math.pi) / 2
-    c2 = math.log(math.pi / 2) / 2
-    z = np.asarray(z, dtype=float)
-    large = z > -1
-    with np.errstate(all="ignore"):
-        z_large = np.where(large, z, 0.0)
-        phi = np.exp(-0.5 * z_large**2) / math.sqrt(2 * math.pi)
-        Phi = 0.5 * erfc(-z_large / math.sqrt(2))
-        value_large = np.log(np.maximum(phi + z_large * Phi, 1e-300))
-        z_small = np.where(large, -1.0, z)
-        inner = np.log(erfcx(-z_small / math.sqrt(2)) * np.abs(z_small)) + c2
-        log1mexp = np.where(inner > -math.log(2), np.log(-np.expm1(inner)), np.log1p(-np.exp(inner)))
-        value_small = -0.5 * z_small**2 - c1 + log1mexp
-        value_small = np.where(z_small < -1e8, -0.5 * z_small**2 - c1 - 2 * np.log(np.abs(z_small)), value_small)
-    return np.asarray(np.where(large, value_large, value_small))

@@ -3,15 +3,15 @@
 Log EI after Ament et al., "Unexpected Improvements to Expected Improvement for Bayesian
 Optimization" (NeurIPS 2023); noisy EI after Letham et al., "Constrained Bayesian
 Optimization with Noisy Experiments" (2019), as :mod:`gp` describes. Values and their
-analytic gradients in the features: d log h(z) / dz = exp(log Phi(z) - log h(z)).
+analytic gradients in the features: d log h(z) / dz = exp(log Phi(z) - log h(z)). numpy
+alone (erfc from the math module, element by element): importing scipy.special costs more
+than the whole acquisition of an ask from the shell.
 """
 
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Protocol
-
-from optarium.blackbox.gp_model import log_h
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,7 +55,6 @@ class Acquisition:
 
     def _evaluate(self, features: np.ndarray, gradient: bool) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
-        from scipy.special import log_ndtr, logsumexp, softmax
 
         value = np.zeros(len(features))
         grad = np.zeros_like(features)
@@ -72,10 +71,13 @@ class Acquisition:
                 Ks = model.kernel(features, model.X, model.log_lengthscale, model.log_outputscale)
                 z = (self.sample_bests[None, :] - Ks @ self.sample_alphas) / sigma[:, None]  # (m, S)
                 log_improvement = log_h(z)
-                value = logsumexp(log_improvement, axis=1) - math.log(len(self.sample_bests)) + np.log(sigma)
+                top = log_improvement.max(axis=1, keepdims=True)
+                share = np.exp(log_improvement - top)  # each sample's weight in the log-sum-exp, unnormalised
+                total = share.sum(axis=1)
+                value = top[:, 0] + np.log(total) - math.log(len(self.sample_bests)) + np.log(sigma)
                 if gradient:
                     # weight of each sample in the log-sum-exp times d log h / dz
-                    weights = softmax(log_improvement, axis=1) * np.exp(log_ndtr(z) - log_improvement)
+                    weights = share / total[:, None] * np.exp(log_ndtr(z) - log_improvement)
                     sigma_gradient = variance_gradient / (2.0 * sigma[:, None])
                     means_gradient = model.kernel_gradient(features, weights @ self.sample_alphas.T)
                     grad = ((-means_gradient - (weights * z).sum(1)[:, None] * sigma_gradient) / sigma[:, None]
@@ -103,3 +105,58 @@ class Acquisition:
                 slope = np.exp(-0.5 * t**2 - 0.5 * math.log(2 * math.pi) - log_feasible)
                 grad = grad + slope[:, None] * (-mean_c_gradient / sd[:, None] - (t / (2.0 * sd**2))[:, None] * variance_c_gradient)
         return value, grad
+
+
+def log_h(z: np.ndarray) -> np.ndarray:
+    """log(phi(z) + z Phi(z)), stable for very negative z (Ament et al. 2023). Its derivative is
+    Phi(z) / h(z) = exp(log_ndtr(z) - log_h(z))."""
+    import numpy as np
+
+    c1 = math.log(2 * math.pi) / 2
+    c2 = math.log(math.pi / 2) / 2
+    z = np.asarray(z, dtype=float)
+    large = z > -1
+    with np.errstate(all="ignore"):
+        z_large = np.where(large, z, 0.0)
+        phi = np.exp(-0.5 * z_large**2) / math.sqrt(2 * math.pi)
+        Phi = 0.5 * _erfc(-z_large / math.sqrt(2))
+        value_large = np.log(np.maximum(phi + z_large * Phi, 1e-300))
+        z_small = np.where(large, -1.0, z)
+        inner = np.log(_erfcx(-z_small / math.sqrt(2)) * np.abs(z_small)) + c2
+        log1mexp = np.where(inner > -math.log(2), np.log(-np.expm1(inner)), np.log1p(-np.exp(inner)))
+        value_small = -0.5 * z_small**2 - c1 + log1mexp
+        value_small = np.where(z_small < -1e8, -0.5 * z_small**2 - c1 - 2 * np.log(np.abs(z_small)), value_small)
+    return np.asarray(np.where(large, value_large, value_small))
+
+
+def log_ndtr(t: np.ndarray) -> np.ndarray:
+    """log Phi(t), the log of the standard normal distribution function, accurate in both tails."""
+    import numpy as np
+
+    t = np.asarray(t, dtype=float)
+    with np.errstate(all="ignore"):
+        upper = np.log1p(-0.5 * _erfc(np.maximum(t, 0.0) / math.sqrt(2)))
+        middle = np.log(0.5 * _erfc(-np.clip(t, -5.0, 0.0) / math.sqrt(2)))
+        lower = np.log(0.5 * _erfcx(-np.minimum(t, -5.0) / math.sqrt(2))) - 0.5 * np.minimum(t, -5.0) ** 2
+    return np.asarray(np.where(t > 0, upper, np.where(t > -5.0, middle, lower)))
+
+
+def _erfc(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.asarray(np.frompyfunc(math.erfc, 1, 1)(x), dtype=float)
+
+
+def _erfcx(x: np.ndarray) -> np.ndarray:
+    """exp(x^2) erfc(x) for x >= 0: directly up to 25 (erfc(25) is still a normal float), by its
+    asymptotic series beyond (relative error below 1e-12 there)."""
+    import numpy as np
+
+    x = np.asarray(x, dtype=float)
+    near = np.minimum(x, 25.0)
+    with np.errstate(all="ignore"):
+        direct = np.exp(near**2) * _erfc(near)
+        far = np.maximum(x, 25.0)
+        inverse = 1.0 / (2.0 * far**2)
+        series = 1.0 / (far * math.sqrt(math.pi)) * (1.0 - inverse * (1.0 - 3.0 * inverse * (1.0 - 5.0 * inverse * (1.0 - 7.0 * inverse))))
+    return np.asarray(np.where(x <= 25.0, direct, series))
