@@ -3,8 +3,8 @@ optarium's GP sampler against Optuna's GPSampler, in the same run.
 
     .venv/bin/python benchmarks/blackbox_ask_overhead.py [--quick]
 
-Both sides run torch on one thread (the fastest setting for these sizes on a shared
-machine). Each size: observations from a Sobol design on the Rosenbrock function, then
+optarium's GP runs in numpy on one BLAS thread, Optuna's in torch on one thread (the
+fastest settings for these sizes on a shared machine). Each size: observations from a Sobol design on the Rosenbrock function, then
 ``repeats`` asks, each told failed; the first ask of optarium is cold (no stored
 hyper-parameters to warm-start from), the rest are warm as in a running study.
 Reports the median seconds per ask and the ratio optarium / Optuna, and the time of
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -114,6 +115,7 @@ def main() -> None:
     optarium_asks(20, 1, args.seed)  # import and JIT warm-up, not measured
     optuna_asks(20, 1, args.seed)
     rows = []
+    load_before = os.getloadavg()
     print(f"{'observations':>12} {'optarium s/ask':>15} {'optuna s/ask':>13} {'ratio':>7} {'mean ratio':>11} {'optarium cold':>14} {'botorch s/ask':>14}")
     for n in (50, 100, 200):
         ours = optarium_asks(n, repeats, args.seed)
@@ -130,7 +132,8 @@ def main() -> None:
         print(f"{n:>12} {row['optarium_s']:>15.3f} {row['optuna_gp_s']:>13.3f} {row['ratio']:>7.2f} {row['ratio_of_means']:>11.2f} {row['optarium_cold_s']:>14.3f} {row['botorch_s']:>14.3f}")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / ("blackbox_ask_overhead_quick.json" if args.quick else "blackbox_ask_overhead.json")
-    out.write_text(json.dumps({"dim": DIM, "quick": args.quick, "rows": rows}, indent=2))
+    out.write_text(json.dumps({"dim": DIM, "quick": args.quick, "load_average": [load_before, os.getloadavg()], "rows": rows},
+                              indent=2))
     print(f"wrote {out}")
 
 
