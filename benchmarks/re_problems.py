@@ -29,6 +29,7 @@ class REProblem:
     ideal: tuple[float, ...]
     nadir: tuple[float, ...]
     raw: Callable[[np.ndarray], np.ndarray]
+    suite_front_hypervolume: float  # of the suite's approximated front, normalised, reference 1.1
 
     def __post_init__(self) -> None:
         if len(self.lower) != len(self.upper) or any(lo >= hi for lo, hi in zip(self.lower, self.upper, strict=True)):
@@ -134,12 +135,12 @@ _SQRT2 = math.sqrt(2.0)
 RE_PROBLEMS: dict[str, REProblem] = {
     "RE21": REProblem("RE21", lower=(1.0, _SQRT2, _SQRT2, 1.0), upper=(3.0, 3.0, 3.0, 3.0),
                       ideal=(1237.8414230005742, 0.002761423749158419), nadir=(2886.3695604236013, 0.039999999999998245),
-                      raw=_four_bar_truss),
+                      raw=_four_bar_truss, suite_front_hypervolume=0.8885553882128158),
     "RE33": REProblem("RE33", lower=(55.0, 75.0, 1000.0, 11.0), upper=(80.0, 110.0, 3000.0, 20.0),
                       ideal=(-0.721525, 1.13907203907, 0.0), nadir=(5.3067, 3.12833430979, 25.0),
-                      raw=_disc_brake),
+                      raw=_disc_brake, suite_front_hypervolume=1.0143137404645208),
     "RE37": REProblem("RE37", lower=(0.0, 0.0, 0.0, 0.0), upper=(1.0, 1.0, 1.0, 1.0),
                       ideal=(0.00889341391106, 0.00488, -0.431499999825),
                       nadir=(0.98949120096, 0.956587924661, 0.987530948586),
-                      raw=_rocket_injector),
+                      raw=_rocket_injector, suite_front_hypervolume=0.8471959081902015),
 }
