@@ -212,7 +212,8 @@ def main() -> None:
                 print(f"{name:14s} seed {seed} {method:14s} {gap}  ask {asking:6.1f} s  load {load_before:.1f}",
                       flush=True)
     _best_found_gaps(records)
-    summary = summarise(records, methods)
+    present = {r["method"] for r in records}  # a resumed file is summarised whole
+    summary = summarise(records, [m for m in METHODS if m in present] + sorted(present - set(METHODS)))
     _write(out, args, meta, records, summary)
     print(f"wrote {out}")
 
