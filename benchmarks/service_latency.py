@@ -9,9 +9,10 @@ PostgreSQL database) with one study of ``trials`` complete trials (asked in batc
 ``runs`` recorded runs, starts a real server on loopback and measures over HTTP: the p50 and
 p95 seconds of the studies list, a trials page (100), a runs page (50), a run, a study's
 summary and its plots' data (the analysis). Then the round trip of ask + tell with the ``--sampler``
-(random by default), ``repeat`` times on each of ``rounds`` fresh studies per way: two HTTP requests (ask,
-then tell), one HTTP request (a tell that asks the next trial) and the library on the same store,
-all through one keep-alive HTTP client, and the ratios of the HTTP ways to the library (p50).
+(random by default), ``repeat`` times on each of ``rounds`` fresh studies per way, the ways taking turns:
+two HTTP requests (ask, then tell), one HTTP request (a tell that asks the next trial), both through
+optarium's keep-alive :class:`~optarium.service.client.StudyClient`, and the library on the same store,
+and the ratios of the HTTP ways to the library (p50 and p95).
 Prints a table and writes benchmarks/results/service_latency_<sqlite|postgresql>[_round_trips_<sampler>].json.
 ``--filled`` measures a store this script filled before; ``--round-trips-only`` fills nothing
 and measures only the round trips (on any store). Either removes the round-trip studies of an
@@ -97,39 +98,44 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 TWO, ONE, LIBRARY = "ask + tell over HTTP (2 requests)", "tell-and-ask over HTTP (1 request)", "ask + tell in the library"
 
 
-def round_trips(api: Any, store_url: str, repeat: int, rounds: int, sampler: str = "random") -> dict[str, dict[str, float]]:
+def round_trips(base: str, store_url: str, repeat: int, rounds: int, sampler: str = "random") -> dict[str, dict[str, float]]:
     """ask + tell ``repeat`` times on a fresh study per way and round, so every way meets studies of the
-    same sizes: two HTTP requests (ask, then tell), one HTTP request (a tell that asks the next trial, as a
-    worker's loop does), and the library's ``Study.ask`` and ``Study.tell`` on the same store."""
+    same sizes, the ways taking turns step by step (a change of the machine's load meets them alike):
+    two HTTP requests (ask, then tell), one HTTP request (a tell that asks the next trial, as a
+    worker's loop does), both through optarium's :class:`StudyClient`, and the library's ``Study.ask``
+    and ``Study.tell`` on the same store."""
     from optarium.blackbox.study import Study
+    from optarium.service.client import StudyClient
 
     samples: dict[str, list[float]] = {TWO: [], ONE: [], LIBRARY: []}
-    for round_number in range(rounds):
-        for index, way in enumerate(samples):
-            name = f"round-trip-{round_number}-{index}"
-            if way == LIBRARY:
-                library = Study.create(name, SPACE, sampler=sampler, seed=1, store=store_url)
+    with StudyClient(base, timeout=120) as api:
+        for round_number in range(rounds):
+            steps = {}
+            for index, way in enumerate(samples):
+                name = f"round-trip-{round_number}-{index}"
+                if way == LIBRARY:
+                    library = Study.create(name, SPACE, sampler=sampler, seed=1, store=store_url)
 
-                def step(library: Study = library) -> None:
-                    (trial,) = library.ask()
-                    library.tell(trial, trial.params["x"])
-            elif way == TWO:
-                api.post("/studies", json={"name": name, "space": SPACE, "sampler": sampler, "seed": 1}).raise_for_status()
+                    def step(library: Study = library) -> None:
+                        (trial,) = library.ask()
+                        library.tell(trial, trial.params["x"])
+                elif way == TWO:
+                    api.create_study(name, SPACE, sampler=sampler, seed=1)
 
-                def step(name: str = name) -> Any:
-                    trial = api.post(f"/studies/{name}/ask").json()["trials"][0]
-                    return api.post(f"/studies/{name}/tell", json={"number": trial["number"], "value": trial["params"]["x"]})
-            else:
-                api.post("/studies", json={"name": name, "space": SPACE, "sampler": sampler, "seed": 1}).raise_for_status()
-                waiting = api.post(f"/studies/{name}/ask").json()["trials"]  # the loop's first ask, not timed
+                    def step(name: str = name) -> None:
+                        (trial,) = api.ask(name)
+                        api.tell(name, trial["number"], trial["params"]["x"])
+                else:
+                    api.create_study(name, SPACE, sampler=sampler, seed=1)
+                    waiting = api.ask(name)  # the loop's first ask, not timed
 
-                def step(name: str = name, waiting: list[dict[str, Any]] = waiting) -> Any:
-                    trial = waiting.pop()
-                    answer = api.post(f"/studies/{name}/tell",
-                                      json={"number": trial["number"], "value": trial["params"]["x"], "ask": 1})
-                    waiting += answer.json()["next"] if answer.status_code == 200 else []
-                    return answer
-            samples[way] += timed_each(step, repeat)
+                    def step(name: str = name, waiting: list[dict[str, Any]] = waiting) -> None:
+                        trial = waiting.pop()
+                        waiting += api.tell(name, trial["number"], trial["params"]["x"], ask=1)["next"]
+                steps[way] = step
+            for _ in range(repeat):
+                for way, step in steps.items():
+                    samples[way] += timed_each(step, 1)
     return {way: percentiles(seconds) for way, seconds in samples.items()}
 
 
@@ -179,26 +185,28 @@ def main() -> None:
                 "one run": timed(lambda: api.get("/runs/1"), args.repeat),
                 "study plots (analysis)": timed(lambda: api.get("/studies/big/analysis"), max(3, args.repeat // 5)),
             }
-            rows.update(round_trips(api, store_url, args.repeat, args.rounds, args.sampler))
+            rows.update(round_trips(f"http://127.0.0.1:{port}", store_url, args.repeat, args.rounds, args.sampler))
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(30)
-    ratios = {way: rows[way]["p50"] / rows[LIBRARY]["p50"] for way in (TWO, ONE)}
+    ratios = {way: {q: rows[way][q] / rows[LIBRARY][q] for q in ("p50", "p95")} for way in (TWO, ONE)}
     filled = not args.round_trips_only
     print(f"store {out_kind(store_url)}: {args.trials if filled else 0} trials, {args.runs if filled else 0} runs "
           f"(filled in {fill_seconds:.0f} s); round trips with the {args.sampler} sampler; load average "
           f"{os.getloadavg()[0]:.2f}")
     print(f"{'request':36s} {'p50 ms':>9s} {'p95 ms':>9s}")
     for name, row in rows.items():
-        print(f"{name:36s} {1000 * row['p50']:9.1f} {1000 * row['p95']:9.1f}")
+        print(f"{name:36s} {1000 * row['p50']:9.2f} {1000 * row['p95']:9.2f}")
     for way, ratio in ratios.items():
-        print(f"{way} / library (p50): {ratio:.2f}")
+        print(f"{way} / library: p50 {ratio['p50']:.2f}, p95 {ratio['p95']:.2f}")
     RESULTS.mkdir(exist_ok=True)
-    out = {"store": out_kind(store_url), "trials": args.trials if filled else 0, "runs": args.runs if filled else 0, "repeat": args.repeat,
-           "load_average": os.getloadavg()[0], "seconds": rows, "rounds": args.rounds, "sampler": args.sampler,
-           "http_over_library": ratios[TWO], "one_request_over_library": ratios[ONE]}
+    out = {"store": out_kind(store_url), "trials": args.trials if filled else 0, "runs": args.runs if filled else 0,
+           "repeat": args.repeat, "load_average": os.getloadavg()[0], "seconds": rows, "rounds": args.rounds,
+           "sampler": args.sampler, "client": "optarium.service.client.StudyClient",
+           "http_over_library": ratios[TWO]["p50"], "one_request_over_library": ratios[ONE]["p50"],
+           "http_over_library_p95": ratios[TWO]["p95"], "one_request_over_library_p95": ratios[ONE]["p95"]}
     suffix = "" if filled else f"_round_trips_{args.sampler}"
-    (RESULTS / f"service_latency_{out['store']}{suffix}.json").write_text(json.dumps(out, indent=2) + "\n")
+    (RESULTS / f"service_latency_{out['store']}{suffix}.json").write_text(json.dumps(out, separators=(",", ":")) + "\n")
 
 
 if __name__ == "__main__":

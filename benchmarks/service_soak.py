@@ -5,7 +5,7 @@ Usage: benchmarks/service_soak.py [--workers 8] [--trials 2000] [--seconds S] [-
 
 Starts a real server on loopback over a fresh store (a scratch SQLite file unless ``--store``
 names an empty PostgreSQL database); ``workers`` threads, each with its own keep-alive HTTP
-client, ask one trial and tell its value until ``trials`` asks were made in all: a tell that asks
+client (optarium's :class:`~optarium.service.client.StudyClient`), ask one trial and tell its value until ``trials`` asks were made in all: a tell that asks
 the next trial in the same request (``"ask": 1``), or with ``--two-requests`` an ask and a tell. Then reads the study
 through the library: every trial number from 1 to ``trials`` must be there once, complete,
 with the value its worker told. With ``--seconds`` no trial is asked after that time, and the
@@ -48,6 +48,7 @@ def main() -> None:
     import httpx
 
     from optarium.blackbox.study import Study
+    from optarium.service.client import ServiceError, StudyClient
 
     with tempfile.TemporaryDirectory() as folder:
         store = args.store or f"sqlite:///{folder}/soak.db"
@@ -82,26 +83,27 @@ def main() -> None:
                     return True
 
             def work() -> None:
-                with httpx.Client(base_url=base, timeout=120) as api:
+                with StudyClient(f"http://127.0.0.1:{port}", timeout=120) as api:
                     waiting: list[dict[str, Any]] = []
                     while waiting or take():
                         if not waiting:
-                            answer = api.post("/studies/soak/ask")
-                            if answer.status_code != 200:
-                                failures.append(f"ask {answer.status_code}: {answer.text}")
+                            try:
+                                waiting = api.ask("soak")
+                            except ServiceError as error:
+                                failures.append(f"ask {error}")
                                 continue
-                            waiting = answer.json()["trials"]
                         trial = waiting.pop()
                         result = value(trial["params"])
                         more = 0 if args.two_requests or not take() else 1
-                        answer = api.post("/studies/soak/tell", json={"number": trial["number"], "value": result,
-                                                                      "ask": more})
-                        if answer.status_code != 200:
-                            failures.append(f"tell {answer.status_code}: {answer.text}")
-                        elif more:
-                            waiting = answer.json()["next"]
-                            if len(waiting) != 1:
-                                failures.append(f"tell-and-ask gave {answer.json()}")
+                        try:
+                            answer = api.tell("soak", trial["number"], result, ask=more)
+                        except ServiceError as error:
+                            failures.append(f"tell {error}")
+                        else:
+                            if more:
+                                waiting = answer["next"]
+                                if len(waiting) != 1:
+                                    failures.append(f"tell-and-ask gave {answer}")
                         with lock:
                             if trial["number"] in told:
                                 failures.append(f"trial {trial['number']} handed out twice")

@@ -6,8 +6,13 @@ import itertools
 import math
 import threading
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 from optarium.blackbox.study import Study
+from optarium.errors import OptionError
+from optarium.service.client import ServiceError, StudyClient
 
 from .conftest import Server
 
@@ -60,28 +65,21 @@ def test_workers_over_http_lose_and_duplicate_nothing(shared_server: Server) -> 
     server = shared_server
     workers, rounds = 4, 12
     failures: list[str] = []
-    with server.client() as api:
-        api.post("/studies", json={"name": "soak", "space": SPACE, "sampler": "random", "seed": 1}).raise_for_status()
+    with StudyClient(server.url) as api:
+        api.create_study("soak", SPACE, sampler="random", seed=1)
 
     def work(one_request: bool) -> None:
         """Ask then tell, or (``one_request``) a tell that asks the next trial in the same request."""
-        with server.client() as api:
-            waiting: list[dict[str, object]] = []
+        with StudyClient(server.url) as api:
+            waiting: list[dict[str, Any]] = []
             for index in range(rounds):
-                if not waiting:
-                    asked = api.post("/studies/soak/ask")
-                    if asked.status_code != 200:
-                        failures.append(asked.text)
-                        continue
-                    waiting = asked.json()["trials"]
-                trial = waiting.pop()
-                more = 1 if one_request and index < rounds - 1 else 0
-                told = api.post("/studies/soak/tell", json={"number": trial["number"], "value": _objective(trial["params"]),
-                                                            "ask": more})
-                if told.status_code != 200:
-                    failures.append(told.text)
-                elif more:
-                    waiting = told.json()["next"]
+                try:
+                    waiting = waiting or api.ask("soak")
+                    trial = waiting.pop()
+                    more = 1 if one_request and index < rounds - 1 else 0
+                    waiting = api.tell("soak", trial["number"], _objective(trial["params"]), ask=more).get("next", [])
+                except ServiceError as error:
+                    failures.append(str(error))
 
     threads = [threading.Thread(target=work, args=(index % 2 == 1,)) for index in range(workers)]
     for thread in threads:
@@ -92,6 +90,24 @@ def test_workers_over_http_lose_and_duplicate_nothing(shared_server: Server) -> 
     trials = Study.load("soak", store=server.store).trials
     assert sorted(t.number for t in trials) == list(range(1, workers * rounds + 1))
     assert all(t.state == "complete" and t.value == _objective(t.params) for t in trials)
+
+
+def test_the_client_says_what_the_server_refused_and_finds_a_study_made_again(shared_server: Server) -> None:
+    with StudyClient(server_url := shared_server.url) as api:
+        api.create_study("again", SPACE, sampler="random", seed=1)
+        (trial,) = api.ask("again")
+        api.tell("again", trial["number"], 1.0)
+        with pytest.raises(ServiceError, match="told once") as refused:
+            api.tell("again", trial["number"], 2.0)
+        assert refused.value.status == 409 and "\n" not in refused.value.message
+        # deleted and made again by the library while the server keeps the old study: the server reads it afresh
+        Study.load("again", store=shared_server.store).delete()
+        Study.create("again", SPACE, sampler="random", seed=2, store=shared_server.store)
+        (first,) = api.ask("again")
+        assert first["number"] == 1
+        assert api.tell("again", first["number"], 3.0, ask=1)["next"][0]["number"] == 2
+    with pytest.raises(OptionError, match="url"):
+        StudyClient(server_url.replace("http", "ftp"))
 
 
 def test_bad_study_requests_get_one_line_and_write_nothing(shared_server: Server) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from optarium.blackbox.errors import TellError
 from optarium.blackbox.study import Study
@@ -231,14 +233,38 @@ def analysis(name: str, store: StoreDep) -> dict[str, Any]:
 
 
 @router.post("/studies/{name}/ask")
-def ask(name: str, store: StoreDep, body: AskBody | None = None) -> Response:
+async def ask(name: str, store: StoreDep, body: AskBody | None = None) -> Response:
     """Suggest ``n`` trials, stored pending; the next ask sees them (``Study.ask``)."""
     n = body.n if body is not None else 1
-    return json_response({"trials": _live(store, name, lambda study: _asked(study, n))})
+    return json_response({"trials": await _paced(name, lambda: _live(store, name, lambda study: _asked(study, n)))})
 
 
 def _asked(study: Study, n: int) -> list[dict[str, Any]]:
     return [{"number": t.number, "params": t.params, "sampler": t.sampler} for t in study.ask(n)]
+
+
+# an ask or tell of a study whose last ones took less than this runs on the event loop: handing it
+# to a worker thread and back would cost more than it takes (a slower one would hold up other requests)
+INLINE_SECONDS = 0.003
+_pace: dict[str, float] = {}  # per study name: a moving average of its asks' and tells' seconds
+
+
+async def _paced(name: str, work: Callable[[], T]) -> T:
+    """``work()`` on the event loop if the study's recent asks and tells were quick, else on a worker thread."""
+    def timed() -> T:
+        started = time.perf_counter()
+        try:
+            return work()
+        finally:
+            seconds = time.perf_counter() - started
+            _pace[name] = 0.7 * _pace.get(name, seconds) + 0.3 * seconds
+
+    if _pace.get(name, math.inf) < INLINE_SECONDS:
+        return timed()
+    return await run_in_threadpool(timed)
+
+
+_studies: dict[str, tuple[dict[str, Any], Study]] = {}  # per name: the kept study row and its Study
 
 
 def _live(store: Store, name: str, operation: Callable[[Study], T]) -> T:
@@ -252,8 +278,11 @@ def _live(store: Store, name: str, operation: Callable[[Study], T]) -> T:
         row = store.study_row(name)
         if row is None:
             raise ApiError(404, f"no study named {name!r}")
+        kept = _studies.get(name)
+        if kept is None or kept[0] is not row or kept[1].store is not store:
+            kept = _studies[name] = (row, Study(store, row))
         try:
-            return operation(Study(store, row))
+            return operation(kept[1])
         except NotFoundError:
             store.forget(name)  # nothing was written: an ask or tell that finds no study changes nothing
             if again:
@@ -262,7 +291,7 @@ def _live(store: Store, name: str, operation: Callable[[Study], T]) -> T:
 
 
 @router.post("/studies/{name}/tell")
-def tell(name: str, body: TellBody, store: StoreDep) -> Response:
+async def tell(name: str, body: TellBody, store: StoreDep) -> Response:
     """Record one pending trial's result in one transaction (``Study.tell``); a trial is told once.
     With ``ask`` > 0 the answer's ``next`` holds that many new trials, asked after the tell committed
     (``next`` empty and ``ask_error`` saying why if that ask failed: the tell stands)."""
@@ -282,13 +311,16 @@ def tell(name: str, body: TellBody, store: StoreDep) -> Response:
             raise _tell_error(error, [body.number]) from None
         return study, trial.to_dict()
 
-    study, out = _live(store, name, told_trial)
-    if body.ask:
-        try:
-            out["next"] = _asked(study, body.ask)
-        except OptariumError as error:  # the tell is committed: say so, and why nothing was asked
-            out["next"], out["ask_error"] = [], " ".join(str(error).split())
-    return json_response(out)
+    def work() -> dict[str, Any]:
+        study, out = _live(store, name, told_trial)
+        if body.ask:
+            try:
+                out["next"] = _asked(study, body.ask)
+            except OptariumError as error:  # the tell is committed: say so, and why nothing was asked
+                out["next"], out["ask_error"] = [], " ".join(str(error).split())
+        return out
+
+    return json_response(await _paced(name, work))
 
 
 @router.post("/studies/{name}/rank")

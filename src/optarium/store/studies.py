@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     case,
     func,
     or_,
@@ -71,6 +72,30 @@ study_trials = Table(
 )
 
 
+# the statements of an ask and a tell, built once: building a statement and its cache key costs
+# more than SQLite takes to run it
+_CLAIM = (update(studies).where(studies.c.id == bindparam("study_id"), studies.c.ask_count == bindparam("seen"))
+          .values(ask_count=studies.c.ask_count + 1))
+_INSERT = study_trials.insert()
+_STATE = select(studies.c.ask_count, studies.c.name, studies.c.created_at).where(studies.c.id == bindparam("study_id"))
+_NEWER = (select(study_trials)
+          .where(study_trials.c.study_id == bindparam("study_id"), study_trials.c.number > bindparam("after"))
+          .order_by(study_trials.c.number))
+_AGAIN = select(study_trials).where(study_trials.c.study_id == bindparam("study_id"),
+                                    study_trials.c.number.in_(bindparam("numbers", expanding=True)))
+_FINISH = (
+    update(study_trials)
+    .where(study_trials.c.study_id == bindparam("in_study"), study_trials.c.number == bindparam("trial_number"),
+           study_trials.c.state == "pending")
+    .values(state=bindparam("new_state", type_=study_trials.c.state.type),
+            value=bindparam("new_value", type_=study_trials.c.value.type),
+            feasibility=bindparam("new_feasibility", type_=study_trials.c.feasibility.type),
+            values=bindparam("new_values", type_=study_trials.c["values"].type),
+            finished_at=bindparam("now", type_=study_trials.c.finished_at.type))
+    .returning(*study_trials.c)
+)
+
+
 def insert_study(connection: Connection, row: dict[str, Any]) -> int:
     """Insert a study row (without id, created_at, ask_count); return its id."""
     result = connection.execute(studies.insert().values(created_at=datetime.now(UTC), ask_count=0, **row))
@@ -102,9 +127,7 @@ def claim_ask(connection: Connection, study_id: int, seen: int) -> bool:
     A single conditional UPDATE, so on PostgreSQL two claims of one counter value cannot
     both succeed (the second re-checks the row after the first commits).
     """
-    claimed = connection.execute(
-        update(studies).where(studies.c.id == study_id, studies.c.ask_count == seen).values(ask_count=seen + 1)
-    )
+    claimed = connection.execute(_CLAIM, {"study_id": study_id, "seen": seen})
     return claimed.rowcount == 1
 
 
@@ -133,8 +156,8 @@ def list_trials(connection: Connection, study_id: int) -> list[dict[str, Any]]:
 def insert_trials(connection: Connection, study_id: int, rows: list[dict[str, Any]]) -> None:
     """Insert pending trials (each row: number, params, point, sampler, info)."""
     now = datetime.now(UTC)
-    for row in rows:
-        connection.execute(study_trials.insert().values(study_id=study_id, state="pending", created_at=now, **row))
+    if rows:
+        connection.execute(_INSERT, [{**row, "study_id": study_id, "state": "pending", "created_at": now} for row in rows])
 
 
 def find_trial(connection: Connection, study_id: int, number: int) -> dict[str, Any] | None:
@@ -162,20 +185,17 @@ def finish_trial(connection: Connection, row: dict[str, Any], state: str, value:
 
 def study_state(connection: Connection, study_id: int) -> dict[str, Any] | None:
     """The study's ask counter, name and creation time in one read; None if there is no such study."""
-    row = connection.execute(
-        select(studies.c.ask_count, studies.c.name, studies.c.created_at).where(studies.c.id == study_id)).first()
-    return None if row is None else dict(row._mapping)
+    rows = _dicts(connection.execute(_STATE, {"study_id": study_id}))
+    return rows[0] if rows else None
 
 
 def trials_after(connection: Connection, study_id: int, after: int, numbers: list[int]) -> list[dict[str, Any]]:
     """The study's trials numbered above ``after`` and those numbered in ``numbers``, by number:
     what a reader that knew every trial up to ``after`` must read again (each a range or point read of the
     study's unique number index, however many trials the study has)."""
-    newer = select(study_trials).where(study_trials.c.study_id == study_id, study_trials.c.number > after)
-    rows = _dicts(connection.execute(newer.order_by(study_trials.c.number)))
+    rows = _dicts(connection.execute(_NEWER, {"study_id": study_id, "after": after}))
     if numbers:
-        again = select(study_trials).where(study_trials.c.study_id == study_id, study_trials.c.number.in_(numbers))
-        rows = _dicts(connection.execute(again)) + rows
+        rows = _dicts(connection.execute(_AGAIN, {"study_id": study_id, "numbers": numbers})) + rows
     return rows
 
 
@@ -183,13 +203,9 @@ def finish_pending(connection: Connection, study_id: int, number: int, state: st
                    feasibility: float | None, values: list[float] | None = None) -> dict[str, Any] | None:
     """Mark trial ``number`` complete or failed if it is pending, in one statement, and return its row;
     None if the study has no such pending trial (nothing changed)."""
-    result = connection.execute(
-        update(study_trials)
-        .where(study_trials.c.study_id == study_id, study_trials.c.number == number, study_trials.c.state == "pending")
-        .values(state=state, value=value, feasibility=feasibility, values=values, finished_at=datetime.now(UTC))
-        .returning(*study_trials.c)
-    )
-    rows = _dicts(result)
+    rows = _dicts(connection.execute(_FINISH, {
+        "in_study": study_id, "trial_number": number, "new_state": state, "new_value": value,
+        "new_feasibility": feasibility, "new_values": values, "now": datetime.now(UTC)}))
     return rows[0] if rows else None
 
 
