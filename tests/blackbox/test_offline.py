@@ -81,17 +81,22 @@ def two_peaks(x: float, y: float) -> float:
     return max(1.0 - 6.0 * ((x - a) ** 2 + (y - b) ** 2) for a, b in PEAKS)
 
 
-def test_the_default_batch_bets_on_both_peaks_from_the_worst_half() -> None:
+def test_the_default_batch_bets_on_both_peaks_where_the_gp_mean_bets_on_one() -> None:
     space = Space.from_dict({"x": {"type": "float", "low": 0, "high": 1}, "y": {"type": "float", "low": 0, "high": 1}})
-    points = np.random.default_rng(0).random((60, 2))
+    points = np.random.default_rng(1).random((60, 2))
     worst = sorted(points.tolist(), key=lambda p: two_peaks(*p))[:30]
-    values = [two_peaks(*p) for p in worst]
-    proposals = propose(space, [{"x": x, "y": y} for x, y in worst], values, 5, seed=0)
-    assert len(proposals) == 5 and all(isinstance(p["predicted"], float) for p in proposals)
-    # the given rows reach 0.58; a GP mean's top 5 sit on one peak (0.65 to 0.76 from the
-    # other on three of four tables); the batch's come within 0.1 of each
-    assert max(values) < 0.6 and max(two_peaks(p["x"], p["y"]) for p in proposals) > 0.95
-    assert all(min(math.hypot(p["x"] - a, p["y"] - b) for p in proposals) < 0.1 for a, b in PEAKS)
+    rows, values = [{"x": x, "y": y} for x, y in worst], [two_peaks(*p) for p in worst]
+
+    def distances(proposals: list[dict]) -> list[float]:
+        return [min(math.hypot(p["x"] - a, p["y"] - b) for p in proposals) for a, b in PEAKS]
+
+    batch = propose(space, rows, values, 5, seed=1)
+    assert len(batch) == 5 and all(isinstance(p["predicted"], float) for p in batch)
+    # the given rows reach 0.49; the batch comes within 0.1 of each peak (0.06 and 0.09), the
+    # GP mean's top 5 only of one (0.76 from the other)
+    assert max(values) < 0.5 and max(two_peaks(p["x"], p["y"]) for p in batch) > 0.95
+    assert max(distances(batch)) < 0.1
+    assert max(distances(propose(space, rows, values, 5, method="naive", seed=1))) > 0.5
 
 
 def test_root_carries_the_worst_half_beyond_the_best_given_value(tmp_path: Path) -> None:
