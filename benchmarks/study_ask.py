@@ -8,7 +8,7 @@ alternating order, one ask subprocess per side and pair; the asked trial is then
 failed (not timed), so every ask sees the same number of finished trials. Pairs:
 ``default`` (what each CLI does with no sampler chosen: optarium ``auto``, which is the GP
 after a Sobol design here, and Optuna's TPESampler), ``gp`` (optarium ``gp`` and Optuna's
-GPSampler, both torch) and ``random``. Reports the median wall time of each and the ratio
+GPSampler: ours in numpy, theirs in torch) and ``random``. Reports the median wall time of each and the ratio
 optarium / Optuna, and the median time of `optarium --help`; writes
 ``benchmarks/results/study_ask.json``.
 """
