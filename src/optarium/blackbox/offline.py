@@ -144,7 +144,7 @@ def _propose(space: Space, rows: list[dict[str, Any]], values: list[float], k: i
 
 def _batch(encoder: Any, space: Space, points: np.ndarray, target: np.ndarray, rng: np.random.Generator, seed: int,
            candidates: np.ndarray, discrete: bool, taken: set[tuple[float, ...]], k: int, regularizer: str, beta: float,
-           sharpness_bound: float, pool_size: int = 2000, samples: int = 512) -> list[tuple[np.ndarray, float]]:
+           sharpness_bound: float, pool_size: int = 1000, samples: int = 512) -> list[tuple[np.ndarray, float]]:
     """The greedy expected best of k (see the module docstring): (point, mixture mean) pairs, in pick order."""
     import numpy as np
 
@@ -174,8 +174,7 @@ def _batch(encoder: Any, space: Space, points: np.ndarray, target: np.ndarray, r
     assert gp.log_lengthscale is not None
     cross = gp.kernel(X, features, gp.log_lengthscale, gp.log_outputscale)
     covariance = gp.kernel(features, features, gp.log_lengthscale, gp.log_outputscale) - cross.T @ gp.solve(cross)
-    values, vectors = np.linalg.eigh(0.5 * (covariance + covariance.T))
-    root = vectors * np.sqrt(np.clip(values, 0.0, None))
+    root = _square_root(0.5 * (covariance + covariance.T))
     # joint draws: each draw takes one surrogate's mean (in turn) plus the GP's deviation
     draws = means[np.arange(samples) % len(means)] + beta * rng.standard_normal((samples, len(candidates))) @ root.T
     best = np.full(samples, -np.inf)
@@ -187,6 +186,20 @@ def _batch(encoder: Any, space: Space, points: np.ndarray, target: np.ndarray, r
         draws[:, pick] = -np.inf
         out.append((candidates[pick], float(means[:, pick].mean())))
     return out
+
+
+def _square_root(covariance: np.ndarray) -> np.ndarray:
+    """A matrix R with R R' = ``covariance`` (m, m): Cholesky with a little jitter, else the eigenvalues' roots."""
+    import numpy as np
+
+    scale = float(np.mean(np.diag(covariance))) or 1.0
+    for jitter in (1e-8, 1e-6, 1e-4):
+        try:
+            return np.asarray(np.linalg.cholesky(covariance + jitter * scale * np.eye(len(covariance))))
+        except np.linalg.LinAlgError:
+            continue
+    values, vectors = np.linalg.eigh(covariance)
+    return np.asarray(vectors * np.sqrt(np.clip(values, 0.0, None)))
 
 
 def _untried(points: np.ndarray, taken: set[tuple[float, ...]]) -> np.ndarray:
