@@ -1,15 +1,15 @@
 """Soak: HTTP workers drive one study through ``optarium serve``; count lost, duplicated and failed.
 
 Usage: benchmarks/service_soak.py [--workers 8] [--trials 2000] [--seconds S] [--store URL] [--sampler random]
-                                  [--two-requests]
+                                  [--two-requests] [--servers 1] [--tag TAG]
 
-Starts a real server on loopback over a fresh store (a scratch SQLite file unless ``--store``
+Starts a real server (``--servers`` of them, the workers spread over them) on loopback over a fresh store (a scratch SQLite file unless ``--store``
 names an empty PostgreSQL database); ``workers`` threads, each with its own keep-alive HTTP
 client (optarium's :class:`~optarium.service.client.StudyClient`), ask one trial and tell its value until ``trials`` asks were made in all: a tell that asks
 the next trial in the same request (``"ask": 1``), or with ``--two-requests`` an ask and a tell. Then reads the study
 through the library: every trial number from 1 to ``trials`` must be there once, complete,
 with the value its worker told. With ``--seconds`` no trial is asked after that time, and the
-check covers the trials asked by then. Prints a table and writes benchmarks/results/service_soak_<sqlite|postgresql>.json.
+check covers the trials asked by then. Prints a table and writes benchmarks/results/service_soak_<sqlite|postgresql>[_<tag>].json.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ def main() -> None:
     parser.add_argument("--sampler", default="random")
     parser.add_argument("--seconds", type=float, default=None, help="ask no trial after this many seconds")
     parser.add_argument("--two-requests", action="store_true", help="ask and tell in two requests per trial")
+    parser.add_argument("--servers", type=int, default=1, help="server processes on the store, workers spread over them")
+    parser.add_argument("--tag", default="", help="written to service_soak_<store>_<tag>.json (default: no tag)")
     args = parser.parse_args()
     import httpx
 
@@ -52,19 +54,23 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         store = args.store or f"sqlite:///{folder}/soak.db"
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = subprocess.Popen([sys.executable, "-m", "optarium.service", "--port", str(port), "--store", store,
-                                   "--workers", "0"], stderr=subprocess.DEVNULL, env=os.environ.copy())
-        base = f"http://127.0.0.1:{port}/api"
+        ports = []
+        for _ in range(args.servers):
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                ports.append(probe.getsockname()[1])
+        servers = [subprocess.Popen([sys.executable, "-m", "optarium.service", "--port", str(port), "--store", store,
+                                     "--workers", "0"], stderr=subprocess.DEVNULL, env=os.environ.copy())
+                   for port in ports]
+        base = f"http://127.0.0.1:{ports[0]}/api"
         try:
-            for _ in range(300):
-                try:
-                    httpx.get(f"{base}/health")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+            for port in ports:
+                for _ in range(300):
+                    try:
+                        httpx.get(f"http://127.0.0.1:{port}/api/health")
+                        break
+                    except httpx.TransportError:
+                        time.sleep(0.1)
             httpx.post(f"{base}/studies", json={"name": "soak", "space": SPACE, "sampler": args.sampler,
                                                 "seed": 7}).raise_for_status()
             lock = threading.Lock()
@@ -82,7 +88,7 @@ def main() -> None:
                     asked[0] += 1
                     return True
 
-            def work() -> None:
+            def work(port: int) -> None:
                 with StudyClient(f"http://127.0.0.1:{port}", timeout=120) as api:
                     waiting: list[dict[str, Any]] = []
                     while waiting or take():
@@ -109,15 +115,17 @@ def main() -> None:
                                 failures.append(f"trial {trial['number']} handed out twice")
                             told[trial["number"]] = result
 
-            threads = [threading.Thread(target=work) for _ in range(args.workers)]
+            threads = [threading.Thread(target=work, args=(ports[index % len(ports)],)) for index in range(args.workers)]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             seconds = time.perf_counter() - started
         finally:
-            server.send_signal(signal.SIGINT)
-            server.wait(30)
+            for server in servers:
+                server.send_signal(signal.SIGINT)
+            for server in servers:
+                server.wait(30)
         trials = {t.number: t for t in Study.load("soak", store=store).trials}
     numbers = sorted(trials)
     lost = sorted(set(range(1, asked[0] + 1)) - set(numbers))
@@ -126,13 +134,14 @@ def main() -> None:
     out = {"store": "postgresql" if store.startswith("postgres") else "sqlite", "workers": args.workers, "trials": asked[0], "seconds": seconds,
            "round_trips_per_second": asked[0] / seconds, "stored": len(trials), "lost": len(lost),
            "duplicated": duplicated, "not_as_told": len(wrong), "failed_requests": len(failures),
-           "requests_per_trial": 2 if args.two_requests else 1, "load_average": os.getloadavg()[0]}
+           "requests_per_trial": 2 if args.two_requests else 1, "servers": args.servers, "load_average": os.getloadavg()[0]}
     for key, found in out.items():
         print(f"{key:22s} {found:.1f}" if isinstance(found, float) else f"{key:22s} {found}")
     for failure in failures[:5]:
         print("  " + failure)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"service_soak_{out['store']}.json").write_text(json.dumps(out, indent=2) + "\n")
+    tag = f"_{args.tag}" if args.tag else ""
+    (RESULTS / f"service_soak_{out['store']}{tag}.json").write_text(json.dumps(out, separators=(",", ":")) + "\n")
 
 
 if __name__ == "__main__":
