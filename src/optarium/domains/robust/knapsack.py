@@ -9,9 +9,11 @@ maximisation over ``x`` and convex combinations of recourse fillings, the inner
 ``(y, r)`` of the knapsack, priced by dynamic programming over the (integer)
 capacity; ``x`` is branched on. Departures: the recourse columns are separate
 from ``x`` (linked by ``sum_k lambda_k y_ki <= x_i``), every node bound is the
-Lagrangian bound of the priced duals (valid at any iteration), items whose
-profit covers their outsourcing cost are fixed to 1 at the root, and a dive at
-the root gives the first incumbent (measurements in docs/robust.md).
+Lagrangian bound of the priced duals (valid at any iteration) and also fixes
+items by their reduced cost, items whose profit covers their outsourcing cost
+are fixed to 1 at the root, branching is on the fractional item with the most
+unpaid outsourcing margin, and a dive plus a one-flip search give the first
+incumbent (measurements in docs/robust.md).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from optarium.kinds import RawResult
 # a node whose bound exceeds the incumbent by no more than this (relative) is closed
 PRUNE = 1e-9
 FRACTIONAL = 1e-6
+# the share of the time limit the flip search on the first incumbent may take
+IMPROVE_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -156,9 +160,9 @@ class _Master:
         self.columns.append((y, r))
         return True
 
-    def bounds(self, lower: np.ndarray, upper: np.ndarray) -> None:
+    def bounds(self, node: Node) -> None:
         n = self.data.size
-        self.h.changeColsBounds(n, np.arange(n, dtype=np.int32), lower.astype(float), upper.astype(float))
+        self.h.changeColsBounds(n, np.arange(n, dtype=np.int32), node.lower.astype(float), node.upper.astype(float))
 
     def solve(self) -> tuple[float, np.ndarray, np.ndarray, np.ndarray] | None:
         """(profit, x, nu, mu) of the restricted LP, or None when HiGHS did not solve it."""
@@ -169,7 +173,25 @@ class _Master:
         solution = self.h.getSolution()
         duals = np.array(solution.row_dual)
         x = np.array(solution.col_value[:n])
-        return -float(self.h.getInfo().objective_function_value), x, -duals[1:n + 1], -duals[n + 1:]
+        return -float(self.h.getInfo().objective_function_value), x, -duals[1:n + 1], -duals[n + 1:2 * n + 1]
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node of the search: bounds on ``x``."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+
+    def fix(self, item: int, value: float) -> Node:
+        lower, upper = self.lower.copy(), self.upper.copy()
+        lower[item] = upper[item] = value
+        return Node(lower, upper)
+
+
+def best_choice(slope: np.ndarray, node: Node) -> float:
+    """``max slope @ x`` over the ``x`` of ``node``: the x part of the Lagrangian bound."""
+    return float(np.sum(np.where(slope > 0, slope * node.upper, slope * node.lower)))
 
 
 @dataclass
@@ -192,8 +214,9 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     deadline = None if time_limit is None else started + time_limit
     n = data.size
     master = _Master(data)
-    lower = (data.profit >= data.outsourcing).astype(float)  # choosing such an item never hurts
-    upper = np.ones(n)
+    margin = np.abs(data.outsourcing - data.profit)
+    # choosing an item whose profit covers its outsourcing cost never hurts
+    root = Node((data.profit >= data.outsourcing).astype(float), np.ones(n))
     incumbent_x: np.ndarray | None = None
     incumbent = -np.inf
     trace: list[dict[str, float | None]] = []
@@ -201,16 +224,22 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     def out_of_time() -> bool:
         return deadline is not None and time.perf_counter() >= deadline
 
-    def generate(lo: np.ndarray, up: np.ndarray, cutoff: float) -> tuple[float, float, np.ndarray | None]:
-        """Column generation at a node: (LP value, Lagrangian bound, x); stops early once the bound is below ``cutoff``."""
-        master.bounds(lo, up)
+    def generate(node: Node, cutoff: float) -> tuple[float, float, np.ndarray | None, np.ndarray, float]:
+        """Column generation at a node: (LP value, Lagrangian bound, x, slopes, pricing value) of the best bound.
+
+        Stops early once the bound is below ``cutoff``. The bound is the best filling's value for the duals plus the
+        best ``x`` of the node for ``slopes`` (:func:`best_choice`); with the same duals, a node with fewer choices has
+        a bound at most ``pricing value + best_choice(slopes, smaller node)`` (pricing only loses fillings).
+        """
+        master.bounds(node)
         bound = np.inf
         value, x = -np.inf, None
-        allowed = up > 0.5
+        slopes, priced = np.zeros(n), 0.0
+        allowed = node.upper > 0.5
         while not out_of_time():
             solved = master.solve()
             if solved is None:
-                return -np.inf, bound, None
+                return -np.inf, bound, None, slopes, priced
             value, x, nu, mu = solved
             nu = np.maximum(nu, 0.0)
             mu = np.clip(mu, 0.0, 1.0)
@@ -218,78 +247,110 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
                 mu *= data.gamma / mu.sum()
             best, y, r = price(data, nu, mu, allowed)
             slope = data.profit - data.outsourcing + nu
-            bound = min(bound, best + float(np.sum(np.where(slope > 0, slope * up, slope * lo))))
+            candidate = best + best_choice(slope, node)
+            if candidate < bound:
+                bound, slopes, priced = candidate, slope, best
             if _within(bound, cutoff) or _within(bound, value):
                 break
             if not master.add(y, r):
                 break
-        return value, bound, x
+        return value, bound, x, slopes, priced
 
     def consider(x: np.ndarray) -> None:
         """Evaluate an integral ``x`` exactly (column generation with ``x`` fixed) and keep it if better."""
         nonlocal incumbent, incumbent_x
-        value, bound, _ = generate(x, x, -np.inf)
+        value, bound, _, _, _ = generate(Node(x, x), -np.inf)
         if _within(bound, value) and value > incumbent:
             incumbent, incumbent_x = value, x.copy()
 
-    def dive(lo: np.ndarray, up: np.ndarray) -> None:
+    def dive(node: Node) -> None:
         """A primal heuristic: fix the most decided fractional item (to 1 from 1/2 up, else to 0) until ``x`` is integral."""
-        lo, up = lo.copy(), up.copy()
         while not out_of_time():
-            _, bound, x = generate(lo, up, incumbent)
+            _, bound, x, _, _ = generate(node, incumbent)
             if x is None or _within(bound, incumbent):
                 return
             fractional = np.flatnonzero(np.abs(x - np.round(x)) > FRACTIONAL)
             if fractional.size == 0:
-                consider(np.clip(np.round(x), lo, up))
+                consider(np.clip(np.round(x), node.lower, node.upper))
                 return
             i = int(fractional[np.argmax(np.abs(x[fractional] - 0.5))])
-            lo[i] = up[i] = 1.0 if x[i] >= 0.5 else 0.0
+            node = node.fix(i, 1.0 if x[i] >= 0.5 else 0.0)
+
+    def fix_by_slopes(node: Node, slopes: np.ndarray, priced: float) -> Node:
+        """Reduced-cost fixing: a free item whose other side cannot beat the incumbent (same duals) keeps this side."""
+        for i in np.flatnonzero(node.lower < node.upper):
+            for side in (0.0, 1.0):
+                if _within(priced + best_choice(slopes, node.fix(int(i), side)), incumbent):
+                    node = node.fix(int(i), 1.0 - side)
+                    break
+        return node
+
+    def improve(until: float | None) -> None:
+        """A primal heuristic: flip one free item of the incumbent while that makes it better (first improvement)."""
+        nonlocal incumbent, incumbent_x
+        better = incumbent_x is not None
+        while better and incumbent_x is not None:
+            better = False
+            for i in np.flatnonzero(root.lower < root.upper):
+                if out_of_time() or (until is not None and time.perf_counter() >= until):
+                    return
+                x = incumbent_x.copy()
+                x[i] = 1.0 - x[i]
+                if x.tobytes() in tried:
+                    continue
+                tried.add(x.tobytes())
+                value, bound, _, _, _ = generate(Node(x, x), incumbent)  # stops once it cannot beat the incumbent
+                if _within(bound, value) and not _within(value, incumbent):
+                    incumbent, incumbent_x, better = value, x, True
+                    break
 
     tried: set[bytes] = set()
     unsettled = -np.inf  # the bound of a fixed node whose column generation stalled short of it (kept in the proof)
     nodes = 0
-    dive(lower, upper)  # a first incumbent before the search, so that pruning starts early
-    queue: list[tuple[float, int, np.ndarray, np.ndarray]] = [(-np.inf, 0, lower, upper)]
+    dive(root)  # a first incumbent before the search, so that pruning starts early
+    improve(None if time_limit is None else started + IMPROVE_SHARE * time_limit)
+    queue: list[tuple[float, int, Node]] = [(-np.inf, 0, root)]
     counter = 1
     proved = True
     while queue:
         if out_of_time():
             proved = False
             break
-        parent, _, lo, up = heapq.heappop(queue)
+        parent, _, node = heapq.heappop(queue)
         if _within(-parent, incumbent):
             continue
         nodes += 1
-        value, bound, x = generate(lo, up, incumbent)
+        value, bound, x, slopes, priced = generate(node, incumbent)
         if x is None or out_of_time():
-            heapq.heappush(queue, (parent, counter, lo, up))
+            heapq.heappush(queue, (parent, counter, node))
             proved = False
             break
         if _within(bound, incumbent):
             continue
-        fractional = np.flatnonzero(np.abs(x - np.round(x)) > FRACTIONAL)
         # the node's recourse mix stays feasible for the rounded-up decision: a cheap lower bound on its value
-        rounded = np.clip(np.ceil(x - FRACTIONAL), lo, up)
+        rounded = np.clip(np.ceil(x - FRACTIONAL), node.lower, node.upper)
         estimate = value + float((data.profit - data.outsourcing) @ (rounded - x))
         if rounded.tobytes() not in tried and not _within(estimate, incumbent):
             tried.add(rounded.tobytes())
             consider(rounded)
+        node = fix_by_slopes(node, slopes, priced)
+        if np.any(np.abs(x - np.clip(x, node.lower, node.upper)) > FRACTIONAL):
+            heapq.heappush(queue, (-bound, counter, node))  # fixing moved the node's x: solve it again, tighter
+            counter += 1
+            continue
+        fractional = np.flatnonzero(np.abs(x - np.round(x)) > FRACTIONAL)
         if fractional.size == 0:
-            free = np.flatnonzero(lo < up)
+            free = np.flatnonzero(node.lower < node.upper)
             if _within(bound, value) or free.size == 0:
                 unsettled = unsettled if _within(bound, value) else max(unsettled, bound)
                 continue  # the node's optimum is its integral x (evaluated exactly above)
             # pricing stalled (a repeated column) short of the bound: split the node rather than close it
-            i = int(free[np.argmax(np.abs(data.outsourcing - data.profit)[free])])
+            i = int(free[np.argmax(margin[free])])
         else:
-            # branch on the item whose fractional choice leaves the most outsourcing margin undecided
-            score = np.minimum(x[fractional], 1 - x[fractional]) * np.abs(data.outsourcing - data.profit)[fractional]
-            i = int(fractional[np.argmax(score)])
-        for fixed in (1.0, 0.0):
-            child_lo, child_up = lo.copy(), up.copy()
-            child_lo[i] = child_up[i] = fixed
-            heapq.heappush(queue, (-bound, counter, child_lo, child_up))
+            # branch on the item whose choice would cost the most outsourcing margin not yet paid for
+            i = int(fractional[np.argmax((1 - x[fractional]) * margin[fractional])])
+        for child in (node.fix(i, 1.0), node.fix(i, 0.0)):
+            heapq.heappush(queue, (-bound, counter, child))
             counter += 1
         elapsed = time.perf_counter() - started
         open_bound = max(-queue[0][0], incumbent)
