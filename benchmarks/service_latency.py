@@ -12,7 +12,8 @@ summary and its plots' data (the analysis). Then the round trip of ask + tell wi
 (random by default), ``repeat`` times on each of ``rounds`` fresh studies per way, the ways taking turns:
 two HTTP requests (ask, then tell), one HTTP request (a tell that asks the next trial), both through
 optarium's keep-alive :class:`~optarium.service.client.StudyClient`, and the library on the same store,
-and the ratios of the HTTP ways to the library (p50 and p95).
+and the ratios of the HTTP ways to the library (p50, p95, and the CPU seconds per round trip of this
+process and the server together: on a loaded machine less moved by the other load than the clock).
 Prints a table and writes benchmarks/results/service_latency_<sqlite|postgresql>[_round_trips_<sampler>].json.
 ``--filled`` measures a store this script filled before; ``--round-trips-only`` fills nothing
 and measures only the round trips (on any store). Either removes the round-trip studies of an
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import signal
@@ -98,7 +100,17 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 TWO, ONE, LIBRARY = "ask + tell over HTTP (2 requests)", "tell-and-ask over HTTP (1 request)", "ask + tell in the library"
 
 
-def round_trips(base: str, store_url: str, repeat: int, rounds: int, sampler: str = "random") -> dict[str, dict[str, float]]:
+def process_seconds(pid: int) -> float:
+    """CPU seconds (user and system) the process ``pid`` has used (Linux; 0.0 where /proc is missing)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def round_trips(base: str, store_url: str, repeat: int, rounds: int, sampler: str = "random",
+                server_pid: int | None = None) -> dict[str, dict[str, float]]:
     """ask + tell ``repeat`` times on a fresh study per way and round, so every way meets studies of the
     same sizes, the ways taking turns step by step (a change of the machine's load meets them alike):
     two HTTP requests (ask, then tell), one HTTP request (a tell that asks the next trial, as a
@@ -108,6 +120,7 @@ def round_trips(base: str, store_url: str, repeat: int, rounds: int, sampler: st
     from optarium.service.client import StudyClient
 
     samples: dict[str, list[float]] = {TWO: [], ONE: [], LIBRARY: []}
+    cpu = dict.fromkeys(samples, 0.0)  # CPU seconds of this process and the server: less moved by other load
     with StudyClient(base, timeout=120) as api:
         for round_number in range(rounds):
             steps = {}
@@ -135,8 +148,12 @@ def round_trips(base: str, store_url: str, repeat: int, rounds: int, sampler: st
                 steps[way] = step
             for _ in range(repeat):
                 for way, step in steps.items():
+                    client, server = time.process_time(), process_seconds(server_pid) if server_pid else 0.0
                     samples[way] += timed_each(step, 1)
-    return {way: percentiles(seconds) for way, seconds in samples.items()}
+                    cpu[way] += time.process_time() - client
+                    cpu[way] += (process_seconds(server_pid) - server) if server_pid else 0.0
+    steps_per_way = repeat * rounds
+    return {way: {**percentiles(seconds), "cpu": cpu[way] / steps_per_way} for way, seconds in samples.items()}
 
 
 def main() -> None:
@@ -185,26 +202,29 @@ def main() -> None:
                 "one run": timed(lambda: api.get("/runs/1"), args.repeat),
                 "study plots (analysis)": timed(lambda: api.get("/studies/big/analysis"), max(3, args.repeat // 5)),
             }
-            rows.update(round_trips(f"http://127.0.0.1:{port}", store_url, args.repeat, args.rounds, args.sampler))
+            rows.update(round_trips(f"http://127.0.0.1:{port}", store_url, args.repeat, args.rounds, args.sampler,
+                                    server.pid))
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(30)
-    ratios = {way: {q: rows[way][q] / rows[LIBRARY][q] for q in ("p50", "p95")} for way in (TWO, ONE)}
+    ratios = {way: {q: rows[way][q] / rows[LIBRARY][q] if rows[LIBRARY][q] else math.nan for q in ("p50", "p95", "cpu")}
+              for way in (TWO, ONE)}
     filled = not args.round_trips_only
     print(f"store {out_kind(store_url)}: {args.trials if filled else 0} trials, {args.runs if filled else 0} runs "
           f"(filled in {fill_seconds:.0f} s); round trips with the {args.sampler} sampler; load average "
           f"{os.getloadavg()[0]:.2f}")
-    print(f"{'request':36s} {'p50 ms':>9s} {'p95 ms':>9s}")
+    print(f"{'request':36s} {'p50 ms':>9s} {'p95 ms':>9s} {'CPU ms':>9s}")
     for name, row in rows.items():
-        print(f"{name:36s} {1000 * row['p50']:9.2f} {1000 * row['p95']:9.2f}")
+        print(f"{name:36s} {1000 * row['p50']:9.2f} {1000 * row['p95']:9.2f} {1000 * row.get('cpu', math.nan):9.2f}")
     for way, ratio in ratios.items():
-        print(f"{way} / library: p50 {ratio['p50']:.2f}, p95 {ratio['p95']:.2f}")
+        print(f"{way} / library: p50 {ratio['p50']:.2f}, p95 {ratio['p95']:.2f}, CPU {ratio['cpu']:.2f}")
     RESULTS.mkdir(exist_ok=True)
     out = {"store": out_kind(store_url), "trials": args.trials if filled else 0, "runs": args.runs if filled else 0,
            "repeat": args.repeat, "load_average": os.getloadavg()[0], "seconds": rows, "rounds": args.rounds,
            "sampler": args.sampler, "client": "optarium.service.client.StudyClient",
            "http_over_library": ratios[TWO]["p50"], "one_request_over_library": ratios[ONE]["p50"],
-           "http_over_library_p95": ratios[TWO]["p95"], "one_request_over_library_p95": ratios[ONE]["p95"]}
+           "http_over_library_p95": ratios[TWO]["p95"], "one_request_over_library_p95": ratios[ONE]["p95"],
+           "http_over_library_cpu": ratios[TWO]["cpu"], "one_request_over_library_cpu": ratios[ONE]["cpu"]}
     suffix = "" if filled else f"_round_trips_{args.sampler}"
     (RESULTS / f"service_latency_{out['store']}{suffix}.json").write_text(json.dumps(out, separators=(",", ":")) + "\n")
 
