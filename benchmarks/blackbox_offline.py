@@ -10,12 +10,18 @@ as a percentile of the full table (100 = as good as the table's best; a continuo
 function's proposal may beat every row). Tasks: the reaction tables in
 ../shared/data/reactions (candidates: every untried combination) and BoTorch's Branin (2-D),
 Hartmann6 and Ackley (4-D), minimised, each as a table of 500 uniform random points per
-seed. Methods: optarium's ``ignite`` (gradient-norm regularized MLP ensemble), ``root``
-(distributional translation by a Brownian bridge), ``naive`` (GP posterior mean, top k)
-and ``random`` (k untried points). Each record also has Design-Bench's normalized score,
+seed. Methods: optarium's ``batch`` (the default: the greedy expected best of k over
+draws from the IGNITE and ROOT surrogates plus a GP's deviation; ``batch-root``,
+``batch-ignite`` keep one surrogate and ``batch@0.5`` scales the deviation), ``ignite``
+(gradient-norm regularized MLP ensemble), ``root`` (distributional translation by a
+Brownian bridge), and the baselines ``naive`` (GP posterior mean, top k) and ``random``
+(k untried points). Each record also has Design-Bench's normalized score,
 (best - table min) / (table max - table min), which keeps ordering proposals that beat
-every row (the percentile ties them at 100). Writes
-benchmarks/results/blackbox_offline[-TAG].json and prints median percentiles.
+every row (the percentile ties them at 100). Prints the mean percentile per task and
+method, and on how many tasks each method is above both baselines; writes
+benchmarks/results/blackbox_offline[-TAG].json (the load average before and after, then
+one record per line). The quality numbers do not depend on the machine's load; the
+seconds do.
 """
 
 from __future__ import annotations
