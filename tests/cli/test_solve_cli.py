@@ -89,18 +89,39 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2 and "Traceback" in done.stderr
 
 
-def interrupt_after(args: list[str], store: str, seconds: float) -> tuple[int, str, str]:
-    """Run ``optarium ARGS``, send Ctrl-C after ``seconds``; exit code, stdout, stderr."""
+def interrupt_once_searching(args: list[str], store: str) -> tuple[int, str, str]:
+    """Run ``optarium ARGS --solver-log``, send Ctrl-C once the solver's own log shows its search under way
+    (rows below the header of its progress table), however long the command took to start; exit code, stdout, stderr."""
+    import threading
+
     # As at a terminal: Ctrl-C delivered, even when this test runs in a background job (which
     # inherits an ignored SIGINT, and Python keeps it ignored).
-    process = subprocess.Popen([OPTARIUM, *args], env={**os.environ, "OPTARIUM_STORE": store},
+    process = subprocess.Popen([OPTARIUM, *args, "--solver-log"], env={**os.environ, "OPTARIUM_STORE": store},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(seconds)
+    stdout, stderr = process.stdout, process.stderr
+    assert stdout is not None and stderr is not None
+    log: list[str] = []
+    reader = threading.Thread(target=lambda: log.extend(iter(stderr.readline, "")), daemon=True)
+    reader.start()
+
+    def rows_below_the_header() -> int:
+        lines = list(log)
+        # HiGHS's table names the incumbent's column BestSol, SCIP's primalbound
+        starts = [k for k, line in enumerate(lines) if "BestSol" in line or "primalbound" in line]
+        return len(lines) - starts[0] - 1 if starts else 0
+
+    deadline = time.monotonic() + 120
+    while rows_below_the_header() < 2:
+        assert process.poll() is None and time.monotonic() < deadline, "".join(log)
+        time.sleep(0.1)
+    time.sleep(0.5)
     assert process.poll() is None, "the solve finished before it could be interrupted"
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    return process.returncode, out, err
+    out = stdout.read()
+    process.wait(timeout=60)
+    reader.join(timeout=60)
+    return process.returncode, out, "".join(log)
 
 
 @pytest.mark.parametrize("solver", ["highs", "scip"])  # SCIP catches Ctrl-C itself
@@ -108,7 +129,7 @@ def test_ctrl_c_keeps_the_best_answer_found_so_far(tmp_path: Path, solver: str, 
     store = f"sqlite:///{tmp_path / 's.db'}"
     model = market_split(tmp_path / "split.lp")
     output = tmp_path / "best.sol"
-    code, out, _ = interrupt_after(["solve", str(model), "--json", "--solver", solver, "-o", str(output)], store, 2.5)
+    code, out, _ = interrupt_once_searching(["solve", str(model), "--json", "--solver", solver, "-o", str(output)], store)
     assert code == 130
     result = json.loads(out)
     assert result["status"] == "interrupted" and result["verified"] and result["objective"] is not None
