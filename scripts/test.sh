@@ -67,7 +67,7 @@ set +e
 # Many tests start processes beside one another; torch's and BLAS's worker threads spin against each other
 # on a small machine (a GP test took 43 s instead of 3 s at load 3), so each process gets one unless asked.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
-# Two pytest-xdist workers (tests/conftest.py keeps tests that share a cluster or a module fixture on one);
+# Two pytest-xdist workers, each file's tests on one (pyproject's --dist loadfile);
 # `-n 0` after the script's name runs serially, `-n 4` on four workers.
 .venv/bin/python -m pytest -q -n 2 "$@"
 code=$?

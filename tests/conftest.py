@@ -1,7 +1,8 @@
 """Shared fixtures: store URLs for every store kind (a real SQLite file, a real PostgreSQL server).
 
-scripts/test.sh runs the suite on two pytest-xdist workers (``--dist loadgroup``): every test must be
-safe beside any other, and tests that share one fixture wider than a test are kept on one worker.
+scripts/test.sh runs the suite on two pytest-xdist workers, a whole file at a time (``--dist loadfile``):
+every test must be safe beside any test of another file; a module's fixtures (the Ray cluster of
+tests/test_ray.py, a loaded model) are built once, on one worker, as in a serial run.
 """
 
 from __future__ import annotations
@@ -17,31 +18,6 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PG_ENV = "OPTARIUM_TEST_PG_URL"
 STORE_KINDS = ["sqlite", "postgresql"]
-
-
-# tests that share one resource beside their fixtures (the local Ray cluster of this machine) run on one worker
-WHOLE_FILE_GROUPS = {"tests/test_ray.py": "ray"}
-SHARED_SCOPES = {"class", "module", "package"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Give each test that uses a class-, module- or package-scoped fixture the xdist group of its file
-    (its folder for a package fixture), so that fixture is built once, on one worker, as in a serial run."""
-    root = config.rootpath
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        path = item.path.relative_to(root).as_posix()
-        if path in WHOLE_FILE_GROUPS:
-            item.add_marker(pytest.mark.xdist_group(WHOLE_FILE_GROUPS[path]))
-            continue
-        info = getattr(item, "_fixtureinfo", None)
-        scopes = {definitions[-1].scope for definitions in info.name2fixturedefs.values()} if info else set()
-        if "package" in scopes:
-            item.add_marker(pytest.mark.xdist_group(item.path.parent.relative_to(root).as_posix()))
-        elif scopes & SHARED_SCOPES:
-            item.add_marker(pytest.mark.xdist_group(path))
 
 
 def run_python_on_a_terminal(script: str) -> tuple[int, str, str]:
