@@ -87,7 +87,12 @@ def test_the_study_page_shows_the_trials_and_follows_a_tell(serve: Callable[...,
         study.tell(trial, (float(trial.params["x"]) - 1.0) ** 2)
     (open_trial,) = study.ask()
     server = serve(store)
-    browser.get(f"{server.url}/#/study/bench")
+    browser.get(f"{server.url}/#/studies")
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#studies table"))
+    # every request the page makes from here on is noted, to see how it follows the study
+    browser.execute_script("window.fetched = []; const fetchFirst = window.fetch; "
+                           "window.fetch = (url, options) => { window.fetched.push(String(url)); return fetchFirst(url, options); };")
+    browser.execute_script("location.hash = '#/study/bench';")
     _wait(lambda: len(_column(browser, "trials-table", 0)) == 13)
     assert _column(browser, "trials-table", 0) == [str(n) for n in range(1, 14)]
     assert browser.find_element(By.ID, "n-complete").text == "12"
@@ -112,11 +117,12 @@ def test_the_study_page_shows_the_trials_and_follows_a_tell(serve: Callable[...,
     assert values()[0] == pytest.approx(study.best.value, rel=1e-3)
     _click(browser, By.XPATH, "//table[@id='trials-table']//th[text()='value']")
     _wait(lambda: values() == sorted(values(), reverse=True) and len(values()) == 12)
-    # a tell over HTTP shows up without reloading the page
+    # a tell over HTTP shows up without reloading the page, through the study's event stream
     with server.client() as api:
         api.post("/studies/bench/tell", json={"number": open_trial.number, "value": -1.0}).raise_for_status()
     _wait(lambda: browser.find_element(By.ID, "n-complete").text == "13")
     _wait(lambda: browser.find_element(By.ID, "best-value").text == "-1")
+    assert "api/studies/bench/events" in browser.execute_script("return window.fetched;")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#history-chart circle.point")) == 13
 
 

@@ -195,3 +195,33 @@ def test_a_ranking_over_http_is_told_in_one_transaction(shared_server: Server) -
         assert again.status_code == 409 and "a trial is told once" in again.json()["error"]
     ranks = {t.number: t.value for t in Study.load("rank", store=shared_server.store).trials}
     assert ranks == {numbers[2]: 0.0, numbers[0]: 1.0, numbers[1]: 2.0}
+
+
+def test_a_study_event_stream_follows_its_asks_and_tells_until_the_study_goes(shared_server: Server) -> None:
+    import json
+
+    import httpx
+
+    events: list[tuple[str, dict[str, Any]]] = []
+    with StudyClient(shared_server.url) as api:
+        api.create_study("watched", SPACE, sampler="random", seed=1)
+        url = f"{shared_server.url}/api/studies/watched/events"
+        with httpx.stream("GET", url, params={"timeout": 60}, timeout=60) as stream:
+            name = ""
+            for line in stream.iter_lines():
+                if line.startswith("event: "):
+                    name = line.removeprefix("event: ")
+                elif line.startswith("data: "):
+                    events.append((name, json.loads(line.removeprefix("data: "))))
+                    if len(events) == 1:
+                        (trial,) = api.ask("watched")
+                    elif len(events) == 2:
+                        api.tell("watched", trial["number"], 1.0)
+                    elif len(events) == 3:
+                        Study.load("watched", store=shared_server.store).delete()
+        with pytest.raises(ServiceError, match="no study named 'watched'"):
+            api.request("GET", "/studies/watched/events")
+    assert [name for name, _ in events] == ["study", "study", "study", "gone"]
+    assert [(data["n_trials"], data["trials"]) for _, data in events[:3]] == [
+        (0, {"pending": 0, "complete": 0, "failed": 0}), (1, {"pending": 1, "complete": 0, "failed": 0}),
+        (1, {"pending": 0, "complete": 1, "failed": 0})]

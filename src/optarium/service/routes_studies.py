@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -230,6 +230,71 @@ def analysis(name: str, store: StoreDep) -> dict[str, Any]:
     return {"name": name, "parameters": list(space), "directions": list(study.directions), "n_complete": count,
             "history": steps, "importance": importance(subset, space),
             "sample": sample(plotted, PLOTTED_TRIALS, study.direction), "pareto": pareto}
+
+
+class _Watch:
+    """What a study's event stream knows: each trial's state; :meth:`look` reads what changed since."""
+
+    def __init__(self, store: Store, study_id: int):
+        self.store, self.study_id = store, study_id
+        self.states: dict[int, str] = {}
+
+    def look(self) -> dict[str, Any]:
+        """The study's trial counts by state, after reading the trials numbered above the last one seen and
+        those seen pending (every trial, where the store is not an SQL one)."""
+        from optarium.store.study_cache import MAX_PENDING_READ, CachedStudyStore
+
+        if isinstance(self.store, CachedStudyStore):
+            pending = [number for number, state in self.states.items() if state == "pending"]
+            if len(pending) > MAX_PENDING_READ:
+                self.states.clear()
+                pending = []
+            self.states.update(self.store.trial_states(self.study_id, max(self.states, default=0), pending))
+        else:
+            self.states = {int(row["number"]): row["state"] for row in self.store.list_trials(self.study_id)}
+        counts = {state: 0 for state in ("pending", "complete", "failed")}
+        for state in self.states.values():
+            counts[state] = counts.get(state, 0) + 1
+        return {"n_trials": len(self.states), "trials": counts}
+
+
+@router.get("/studies/{name}/events", response_class=StreamingResponse)
+async def study_events(
+    name: str, request: Request, store: StoreDep,
+    timeout: Annotated[float, Query(gt=0, le=3600, description="Seconds after which the stream ends; reconnect to go on.")] = 600,
+) -> StreamingResponse:
+    """Server-sent events of one study: ``event: study`` with its trial counts by state when the stream opens and
+    each time a trial is asked or told (read from the store every half second, only the new and pending
+    trials); ``event: gone`` if the study is deleted, ``event: timeout`` after ``timeout`` seconds."""
+    import asyncio
+
+    from optarium.service.routes_runs import EVENT_SECONDS
+
+    _, study_id = await run_in_threadpool(_study, store, name)  # an unknown study is a 404, not an empty stream
+    watch = _Watch(store, study_id)
+    first = await run_in_threadpool(watch.look)
+
+    async def stream() -> AsyncIterator[bytes]:
+        import orjson
+
+        deadline = time.monotonic() + timeout
+        seen, sent = first, b""
+        while True:
+            text = orjson.dumps({"name": name, **seen})
+            if text != sent:
+                sent = text
+                yield b"event: study\ndata: " + text + b"\n\n"
+            if time.monotonic() > deadline or await request.is_disconnected():
+                yield b"event: timeout\ndata: {}\n\n"
+                return
+            await asyncio.sleep(EVENT_SECONDS)
+            try:
+                seen = await run_in_threadpool(watch.look)
+            except NotFoundError:
+                yield b"event: gone\ndata: {}\n\n"
+                return
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
 @router.post("/studies/{name}/ask")

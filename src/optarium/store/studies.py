@@ -83,6 +83,10 @@ _NEWER = (select(study_trials)
           .order_by(study_trials.c.number))
 _AGAIN = select(study_trials).where(study_trials.c.study_id == bindparam("study_id"),
                                     study_trials.c.number.in_(bindparam("numbers", expanding=True)))
+_STATES_NEWER = select(study_trials.c.number, study_trials.c.state).where(
+    study_trials.c.study_id == bindparam("study_id"), study_trials.c.number > bindparam("after"))
+_STATES_AGAIN = select(study_trials.c.number, study_trials.c.state).where(
+    study_trials.c.study_id == bindparam("study_id"), study_trials.c.number.in_(bindparam("numbers", expanding=True)))
 _FINISH = (
     update(study_trials)
     .where(study_trials.c.study_id == bindparam("in_study"), study_trials.c.number == bindparam("trial_number"),
@@ -197,6 +201,15 @@ def trials_after(connection: Connection, study_id: int, after: int, numbers: lis
     if numbers:
         rows = _dicts(connection.execute(_AGAIN, {"study_id": study_id, "numbers": numbers})) + rows
     return rows
+
+
+def trial_states(connection: Connection, study_id: int, after: int, numbers: list[int]) -> list[tuple[int, str]]:
+    """(number, state) of the study's trials numbered above ``after`` or in ``numbers``: what changed for a
+    watcher that knew every trial up to ``after`` and which of them were pending."""
+    rows = list(connection.execute(_STATES_NEWER, {"study_id": study_id, "after": after}))
+    if numbers:
+        rows += list(connection.execute(_STATES_AGAIN, {"study_id": study_id, "numbers": numbers}))
+    return [(int(number), str(state)) for number, state in rows]
 
 
 def finish_pending(connection: Connection, study_id: int, number: int, state: str, value: float | None,

@@ -169,6 +169,16 @@ class CachedStudyStore(SqlStore):
             kept.keep([row for row in finished if int(row["number"]) in kept.trials])
         return finished
 
+    def trial_states(self, study_id: int, after: int = 0, numbers: list[int] | None = None) -> list[tuple[int, str]]:
+        """(number, state) of the trials numbered above ``after`` or in ``numbers``, in one read that neither uses
+        nor changes what is kept; :class:`NotFoundError` if there is no such study."""
+        from optarium.store import studies
+
+        with self.transaction(write=False) as connection:
+            if studies.study_state(connection, study_id) is None:
+                raise NotFoundError(f"no study with id {study_id}")
+            return studies.trial_states(connection, study_id, after, numbers or [])
+
     def delete_study(self, study_id: int) -> int:
         self._drop(study_id)
         return super().delete_study(study_id)

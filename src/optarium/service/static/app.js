@@ -6,11 +6,59 @@ const TOKEN_KEY = "optarium.token";
 const POLL_MS = 2000;
 const main = document.getElementById("main");
 let poller = null;
+let follower = null; // the AbortController of the page's open event stream
 let generation = 0; // counts navigations; an answer that arrives after one is dropped
 class Stale extends Error {}
 
-function stopPolling() { if (poller) clearInterval(poller); poller = null; document.getElementById("live").hidden = true; }
+function stopPolling() {
+  if (poller) clearInterval(poller);
+  if (follower) follower.abort();
+  poller = follower = null;
+  document.getElementById("live").hidden = true;
+}
 function startPolling(fn) { stopPolling(); poller = setInterval(fn, POLL_MS); document.getElementById("live").hidden = false; }
+
+/* Follow a server-sent event stream (fetch, so the bearer token goes along; EventSource cannot send it):
+   onEvent(name, data) for each event; the stream is opened again when the server ends it, until the page changes. */
+function follow(path, onEvent) {
+  stopPolling();
+  const controller = new AbortController();
+  follower = controller;
+  document.getElementById("live").hidden = false;
+  const events = async () => {
+    const headers = {};
+    const token = localStorage.getItem(TOKEN_KEY);
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const response = await fetch(`api/${path}`, { headers, signal: controller.signal });
+    if (response.status === 401) { askToken((await response.json()).error); return false; }
+    if (!response.ok) return false;
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return true;
+      buffer += decoder.decode(value, { stream: true });
+      for (let cut = buffer.indexOf("\n\n"); cut >= 0; cut = buffer.indexOf("\n\n")) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        let name = "message", data = "";
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event:")) name = line.slice(6).trim();
+          else if (line.startsWith("data:")) data += line.slice(5).trim();
+        }
+        if (name === "gone") return false;
+        if (name !== "timeout") onEvent(name, data ? JSON.parse(data) : null);
+      }
+    }
+  };
+  (async () => {
+    while (!controller.signal.aborted) {
+      try { if (!(await events())) return; } catch (_) { if (controller.signal.aborted) return; }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS)); // the server ended the stream or went away
+    }
+  })();
+}
 
 async function api(path, options = {}) {
   const asked = generation;
@@ -149,7 +197,7 @@ async function studyPage(name) {
   document.getElementById("trials-next").addEventListener("click", () => { view.offset += view.limit; loadTrials().catch(fail); });
   document.getElementById("export-trials").addEventListener("click", async () => download(await api(`${path}/trials.csv`), `${name}-trials.csv`));
   await render();
-  startPolling(() => render().catch(() => {}));
+  follow(`${path}/events`, () => render().catch(() => {})); // each ask and tell, as the server sees it
 }
 
 function drawSummary(s) {
