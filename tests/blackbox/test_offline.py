@@ -16,6 +16,7 @@ from optarium.blackbox.errors import TableError
 from optarium.blackbox.offline import propose
 from optarium.blackbox.space import Space
 from optarium.blackbox.table import read_table
+from optarium.errors import OptionError
 
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
 
@@ -119,6 +120,15 @@ def test_root_on_a_discrete_space_proposes_untried_points() -> None:
     assert len(proposals) == 3
     assert all((p["a"], p["n"]) not in {(r["a"], r["n"]) for r in rows} for p in proposals)
     assert len({(p["a"], p["n"]) for p in proposals}) == 3
+
+
+def test_a_bad_option_of_the_batch_is_one_error_naming_it() -> None:
+    space = Space.from_dict({"x": {"type": "float", "low": 0, "high": 1}})
+    rows, values = [{"x": 0.1}, {"x": 0.2}], [1.0, 2.0]
+    with pytest.raises(OptionError, match="`regularizer` must be one of both, ignite, root, got 'sharp'"):
+        propose(space, rows, values, 2, regularizer="sharp")
+    with pytest.raises(OptionError, match=r"`beta` must be a finite number >= 0, got -1\.0"):
+        propose(space, rows, values, 2, beta=-1.0)
 
 
 def test_cli_propose_prints_k_candidates_and_refuses_a_bad_table(tmp_path: Path) -> None:

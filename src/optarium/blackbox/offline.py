@@ -49,9 +49,10 @@ REGULARIZERS = ("both", "ignite", "root")
 def propose(space: Space, rows: list[dict[str, Any]], values: list[float], k: int = 10, *,
             direction: str = "maximize", method: str = "batch", seed: int = 0, max_enumerate: int = 50_000,
             sharpness_bound: float = 0.1, regularizer: str = "both", beta: float = 1.0) -> list[dict[str, Any]]:
-    """``k`` new parameter dicts for ``space`` from table ``rows`` and their objective ``values``, best first.
+    """``k`` new parameter dicts for ``space`` from table ``rows`` and their objective ``values``, best bet first.
 
-    Each proposal carries ``predicted`` (the surrogate's value in the objective's units);
+    Each proposal carries ``predicted`` (the surrogate's value in the objective's units; a
+    batch's later picks may predict more than earlier ones, being picked for what they add);
     ``sharpness_bound`` is IGNITE's bound on the surrogate's sharpness, as a fraction of its
     loss; ``regularizer`` names the surrogates of ``method="batch"`` (``"both"``, ``"ignite"``
     or ``"root"``) and ``beta`` scales the GP's deviations in its draws (1: as fitted).
