@@ -45,7 +45,7 @@ def _seen(ask_index: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [proposed]
 
 
-def test_processes_keeping_one_study_see_each_others_asks_and_tells(store_url: str) -> None:
+def test_processes_keeping_one_study_see_each_others_asks_and_tells_and_its_replacement(store_url: str) -> None:
     first, second, library = CachedStudyStore(store_url), CachedStudyStore(store_url), SqlStore(store_url)
     study_id = int(library.create_study(study_row())[0]["id"])
     assert [r["number"] for r in first.ask(study_id, _seen)] == [1]
@@ -62,10 +62,10 @@ def test_processes_keeping_one_study_see_each_others_asks_and_tells(store_url: s
     with pytest.raises(NotFoundError):
         first.finish_trials(study_id, [(3, "complete", 1.0, None), (99, "complete", 1.0, None)])
     assert [r["state"] for r in library.list_trials(study_id)] == ["complete", "failed", "pending", "pending", "pending"]
+    _a_study_deleted_and_made_again_elsewhere_is_read_afresh(first, library)
 
 
-def test_a_study_deleted_and_made_again_elsewhere_is_read_afresh(store_url: str) -> None:
-    keeping, other = CachedStudyStore(store_url), SqlStore(store_url)
+def _a_study_deleted_and_made_again_elsewhere_is_read_afresh(keeping: CachedStudyStore, other: SqlStore) -> None:
     old_id = int(other.create_study(study_row("lab"))[0]["id"])
     keeping.ask(int(keeping.study_row("lab")["id"]), next_trial)  # type: ignore[index]
     keeping.ask(old_id, next_trial)

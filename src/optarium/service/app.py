@@ -60,6 +60,12 @@ async def authorize(request: Request) -> None:
         raise ApiError(403, f"the token's scope is {scope!r}; {request.method} needs a token with scope 'write'")
 
 
+def stopping(request: Request) -> bool:
+    """Whether the server has been told to stop (an event stream then ends, so the shutdown need not wait for it)."""
+    server = getattr(request.app.state, "uvicorn", None)
+    return bool(getattr(server, "should_exit", False))
+
+
 def json_response(content: Any, status: int = 200) -> Response:
     """``content`` as a JSON response, encoded by orjson (NaN and infinity become null, as no JSON has them)."""
     import orjson

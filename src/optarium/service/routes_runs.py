@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from optarium.service.app import ApiError, store_of
+from optarium.service.app import ApiError, stopping, store_of
 from optarium.service.tables import csv_response
 from optarium.store.base import Store
 
@@ -225,7 +225,7 @@ async def job_events(
                 yield f"event: job\ndata: {text}\n\n"
             if job["state"] in ("done", "failed"):
                 return
-            if time_module.monotonic() > deadline or await request.is_disconnected():
+            if time_module.monotonic() > deadline or stopping(request) or await request.is_disconnected():
                 yield "event: timeout\ndata: {}\n\n"
                 return
             await asyncio.sleep(EVENT_SECONDS)

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from optarium.blackbox.errors import TellError
 from optarium.blackbox.study import Study
 from optarium.errors import NotFoundError, OptariumError
-from optarium.service.app import ApiError, json_response, store_of
+from optarium.service.app import ApiError, json_response, stopping, store_of
 from optarium.service.tables import csv_response
 from optarium.store.base import Store
 
@@ -284,7 +284,7 @@ async def study_events(
             if text != sent:
                 sent = text
                 yield b"event: study\ndata: " + text + b"\n\n"
-            if time.monotonic() > deadline or await request.is_disconnected():
+            if time.monotonic() > deadline or stopping(request) or await request.is_disconnected():
                 yield b"event: timeout\ndata: {}\n\n"
                 return
             await asyncio.sleep(EVENT_SECONDS)

@@ -60,4 +60,6 @@ def run(settings: ServiceSettings) -> None:
     config = uvicorn.Config(app, host=settings.host, port=settings.port, root_path=settings.root_path,
                             proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="warning",
                             access_log=False, timeout_graceful_shutdown=5)
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    app.state.uvicorn = server  # event streams end when it is told to stop, instead of holding the shutdown
+    server.run()

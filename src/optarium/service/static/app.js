@@ -6,24 +6,24 @@ const TOKEN_KEY = "optarium.token";
 const POLL_MS = 2000;
 const main = document.getElementById("main");
 let poller = null;
-let follower = null; // the AbortController of the page's open event stream
+let followers = []; // the AbortControllers of the page's open event streams
 let generation = 0; // counts navigations; an answer that arrives after one is dropped
 class Stale extends Error {}
 
 function stopPolling() {
   if (poller) clearInterval(poller);
-  if (follower) follower.abort();
-  poller = follower = null;
+  followers.forEach((controller) => controller.abort());
+  poller = null;
+  followers = [];
   document.getElementById("live").hidden = true;
 }
 function startPolling(fn) { stopPolling(); poller = setInterval(fn, POLL_MS); document.getElementById("live").hidden = false; }
 
 /* Follow a server-sent event stream (fetch, so the bearer token goes along; EventSource cannot send it):
-   onEvent(name, data) for each event; the stream is opened again when the server ends it, until the page changes. */
+   onEvent(name, data) for each event; opened again when the server ends it with a timeout, until the page changes. */
 function follow(path, onEvent) {
-  stopPolling();
   const controller = new AbortController();
-  follower = controller;
+  followers.push(controller);
   document.getElementById("live").hidden = false;
   const events = async () => {
     const headers = {};
@@ -34,10 +34,10 @@ function follow(path, onEvent) {
     if (!response.ok) return false;
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
-    let buffer = "";
+    let buffer = "", last = "";
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return true;
+      if (done) return last === "timeout"; // a job's stream ends when the job does
       buffer += decoder.decode(value, { stream: true });
       for (let cut = buffer.indexOf("\n\n"); cut >= 0; cut = buffer.indexOf("\n\n")) {
         const block = buffer.slice(0, cut);
@@ -47,6 +47,7 @@ function follow(path, onEvent) {
           if (line.startsWith("event:")) name = line.slice(6).trim();
           else if (line.startsWith("data:")) data += line.slice(5).trim();
         }
+        last = name;
         if (name === "gone") return false;
         if (name !== "timeout") onEvent(name, data ? JSON.parse(data) : null);
       }
@@ -424,7 +425,7 @@ async function jobsPage() {
     event.preventDefault();
     const form = new FormData(event.target);
     if (!form.get("time_limit")) form.delete("time_limit");
-    try { const job = await api("jobs", { method: "POST", body: form }); document.getElementById("job-message").textContent = `job ${job.id} queued`; await refresh(); }
+    try { const job = await api("jobs", { method: "POST", body: form }); document.getElementById("job-message").textContent = `job ${job.id} queued`; await refresh(); followJob(job); }
     catch (error) { document.getElementById("job-message").textContent = error.message; }
   });
   document.getElementById("formulate-form").addEventListener("submit", async (event) => {
@@ -432,9 +433,11 @@ async function jobsPage() {
     const text = document.getElementById("formulate-text").value;
     try {
       const job = await api("jobs/formulate", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text }) });
-      document.getElementById("formulate-message").textContent = `job ${job.id} queued`; await refresh();
+      document.getElementById("formulate-message").textContent = `job ${job.id} queued`; await refresh(); followJob(job);
     } catch (error) { document.getElementById("formulate-message").textContent = error.message; }
   });
+  // a job submitted here redraws the table as soon as it changes; the others every 2 seconds
+  const followJob = (job) => follow(`jobs/${job.id}/events`, () => refresh().catch(() => {}));
   await refresh();
   startPolling(() => refresh().catch(() => {}));
 }
