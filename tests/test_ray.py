@@ -148,6 +148,29 @@ def test_bench_audit_on_ray_flags_the_wrong_label(cluster: str, tmp_path: Path) 
     assert report.checked[1].outcomes[0].status == "infeasible"
 
 
+def test_bench_nl_on_ray_scores_each_record_and_records_it_from_the_workers(
+        cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from optarium.bench.nl import run_nl
+    from optarium.formulate import ReplayClient
+    from optarium.formulate.pipeline import formulate_store
+
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "breakfast.lp").write_text(
+        "Maximize\n obj: 3 r + 4 s\nSubject To\n eggs: 2 r + 3 s <= 40\n bacon: 3 r + 5 s <= 70\nGeneral\n r s\nEnd\n")
+    (tmp_path / "answers" / "clinic.lp").write_text("Maximize\n obj: x\nSubject To\n low: x >= 5\n high: x <= 3\nEnd\n")
+    (tmp_path / "set.jsonl").write_text(
+        json.dumps({"id": "breakfast", "question": "Sandwiches.", "status": "optimal", "answer": 60.0}) + "\n"
+        + json.dumps({"id": "clinic", "question": "Shifts.", "status": "optimal", "answer": 4.0}) + "\n")
+    monkeypatch.chdir(tmp_path)  # relative paths, resolved before they travel to the workers
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    report = run_nl("set.jsonl", ReplayClient("answers"), store=store, ray_workers=2)
+    assert [(case.id, case.status, case.correct) for case in report.cases] == [
+        ("breakfast", "optimal", True), ("clinic", "infeasible", False)]
+    assert sorted(run["source"] for run in formulate_store(store).list_formulate_runs()) == ["set.jsonl:breakfast", "set.jsonl:clinic"]
+    with pytest.raises(OptionError, match="store"):
+        run_nl("set.jsonl", ReplayClient("answers"), store="memory://nl", ray_workers=2)
+
+
 def test_the_docs_example_runs(cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                capsys: pytest.CaptureFixture[str]) -> None:
     (code,) = re.findall(r"```py\n(.*?)```", (ROOT / "docs" / "ray.md").read_text(), flags=re.DOTALL)

@@ -11,6 +11,7 @@ module is not installed).
 
 from __future__ import annotations
 
+import copy
 import statistics
 import threading
 import time
@@ -120,12 +121,18 @@ def run_nl(
     equivalence: bool = True,
     settings: FormulateSettings | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    ray_workers: int | None = None,
+    ray_address: str | None = None,
 ) -> NLReport:
     """Run every record of ``dataset`` through the pipeline with ``llm``; problems run ``workers`` at a time.
 
     ``settings`` are the pipeline's (default :class:`FormulateSettings`); ``rounds`` overrides
     theirs, and ``insights`` (off by default here) decides whether lessons are retrieved.
     ``progress(done, total, record_id)`` is called after each record.
+    ``ray_workers`` runs that many records at a time as Ray tasks instead (on the cluster at
+    ``ray_address`` or ``$RAY_ADDRESS``, else a local one): ``llm`` is sent to the workers (an
+    HTTP endpoint's client or a replay folder at the same path on every node), and they record
+    to the store by its URL, which every node must reach (not an in-memory store).
     """
     from optarium.errors import OptionError
     from optarium.formulate.pipeline import formulate_store
@@ -136,7 +143,7 @@ def run_nl(
     if limit is not None and limit < 1:
         raise OptionError("limit", limit, "an integer >= 1")
     chosen = (settings or FormulateSettings()).replace(rounds=rounds, insights=insights)
-    records = load_records(dataset, limit)
+    records = load_records(Path(dataset).resolve() if ray_workers is not None else dataset, limit)
     handle = formulate_store(store) if (record or insights) else None
     from optarium.formulate.llm import ReplayClient
 
@@ -158,12 +165,57 @@ def run_nl(
                 progress(done, len(records), str(record_["id"]))
         return case
 
-    if workers == 1:
+    if ray_workers is not None:
+        store_url = None if handle is None else str(getattr(handle, "url", ""))
+        if store_url is not None and not store_url.startswith(("sqlite", "postgresql")):
+            raise OptionError("store", store_url, "an SQLite file or PostgreSQL URL every Ray node can open")
+        cases = _on_ray(records, (llm, chosen, store_url, record, equivalence, str(Path(dataset).resolve())),
+                        ray_workers, ray_address, progress)
+    elif workers == 1:
         cases = [one(item) for item in records]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             cases = list(pool.map(one, records))
     return NLReport(str(dataset), llm.name, cases, time.perf_counter() - started)
+
+
+def _on_ray(records: list[dict[str, Any]], shared: tuple[Any, ...], jobs: int, address: str | None,
+            progress: Callable[[int, int, str], None] | None) -> list[NLCase]:
+    """Each record as a Ray task (:func:`ray_case`), ``jobs`` at a time; the cases in the records' order."""
+    import pickle
+
+    from optarium.distributed import ray_map
+    from optarium.errors import OptionError
+
+    llm = shared[0]
+    from optarium.formulate.llm import ReplayClient
+
+    if isinstance(llm, ReplayClient):  # the workers may start in another folder
+        llm = copy.copy(llm)
+        llm.folder = llm.folder.resolve()
+        shared = (llm, *shared[1:])
+    try:
+        pickle.dumps(llm)
+    except Exception:
+        raise OptionError("llm", getattr(llm, "name", llm),
+                          "an LLM client Ray can send to its workers (an HTTP endpoint or a replay folder)") from None
+    store_url = shared[2]
+    by_position: dict[int, NLCase] = {}
+    for position, case in ray_map(ray_case, [(item, *shared) for item in records], jobs=jobs, address=address,
+                                  store_url=store_url):
+        by_position[position] = case
+        if progress is not None:
+            progress(len(by_position), len(records), case.id)
+    return [by_position[position] for position in sorted(by_position)]
+
+
+def ray_case(record: dict[str, Any], llm: ChatModel, settings: FormulateSettings, store_url: str | None,
+             record_runs: bool, equivalence: bool, dataset: str) -> NLCase:
+    """One record on a Ray worker, recording to the store at ``store_url`` (opened there)."""
+    from optarium.formulate.pipeline import formulate_store
+
+    store = None if store_url is None else formulate_store(store_url)
+    return _case(record, llm, settings, store, record_runs, _checker() if equivalence else None, dataset)
 
 
 def _checker() -> Any:

@@ -81,6 +81,8 @@ def nl(
     llm_model_file: Path | None = MODEL_FILE_OPTION,
     rounds: int | None = typer.Option(None, "--rounds", min=0, help="Self-correction rounds (none with --replay) [default: 3]."),
     workers: int = typer.Option(1, "--workers", min=1, help="Problems run in parallel."),
+    ray: bool = typer.Option(False, "--ray", help="Run --workers problems at a time as Ray tasks ($RAY_ADDRESS, else a local cluster)."),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="Join the Ray cluster at HOST:PORT (or auto); implies --ray."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Run only the first K records."),
     insights: bool = typer.Option(False, "--insights", help="Add lessons from the insight library to prompts."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not record the runs in the store."),
@@ -98,7 +100,8 @@ def nl(
     llm = ReplayClient(replay) if replay is not None else client_from(settings)
     with CountProgress(None, enabled=not as_json, label="bench nl") as progress:
         report = run_nl(dataset, llm, workers=workers, limit=limit, settings=settings, store=store,
-                        record=not no_record, insights=insights, progress=progress.at)
+                        record=not no_record, insights=insights, progress=progress.at,
+                        ray_workers=workers if ray or ray_address is not None else None, ray_address=ray_address)
     if as_json:
         print_json(report.to_dict())
         return 0
