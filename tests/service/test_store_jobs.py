@@ -69,3 +69,19 @@ def test_the_history_thinned_in_sql_keeps_every_improvement(store_url: str) -> N
             assert [dict(h) for h in thinned] == [h for h in full if h["number"] in kept]
         assert len(store.history_points(study_id, direction == "minimize", 25)[0]) < len(full)
         assert thin(full, 2000) == full
+
+
+def test_a_server_claims_only_the_kinds_of_job_it_runs(store_url: str) -> None:
+    from optarium.service.jobs import JOB_KINDS, job_kind
+
+    store = SqlStore(store_url)
+    jobs.ensure_jobs_table(store)
+    future = jobs.submit_job(store, "plan.json", b"{}", {"kind": "schedule"})  # queued by a newer server
+    older = jobs.submit_job(store, "model.lp", b"min: x;", {"solver": "highs"})  # queued before jobs named a kind
+    asked = jobs.submit_job(store, "question.txt", b"In words.", {"kind": "formulate"})
+    claimed = [jobs.claim_job(store, "w", stale_after=60, kinds=JOB_KINDS) for _ in range(3)]
+    assert [(job["id"], job_kind(job)) for job, _ in filter(None, claimed)] == [(older["id"], "solve"),
+                                                                                 (asked["id"], "formulate")]
+    assert claimed[2] is None and jobs.get_job(store, future["id"])["state"] == "queued"
+    taken = jobs.claim_job(store, "newer", stale_after=60, kinds=(*JOB_KINDS, "schedule"))
+    assert taken is not None and taken[0]["id"] == future["id"]

@@ -31,6 +31,8 @@ SUFFIXES = (".mps", ".lp", ".mps.gz", ".lp.gz")
 JOB_OPTIONS = ("solver", "time_limit", "rel_gap", "seed", "threads")
 # options a formulate job may carry to formulate (the LLM is the server's, never the client's)
 FORMULATE_OPTIONS = ("solver", "time_limit", "rounds")
+# the kinds of job this server runs (a job's options name its kind); it claims no other
+JOB_KINDS = ("solve", "formulate")
 # the job's filename, and its options' "kind", for a question in words
 FORMULATE_FILENAME = "question.txt"
 # how often a running job writes its heartbeat and latest progress to the store
@@ -84,7 +86,7 @@ class JobPool:
 
         while not self._stop.is_set():
             try:
-                claimed = jobs.claim_job(self.store, worker, self.stale_after)
+                claimed = jobs.claim_job(self.store, worker, self.stale_after, JOB_KINDS)
             except Exception:  # a store hiccup must not end the worker
                 logger.exception("claiming a job failed")
                 claimed = None
@@ -149,8 +151,9 @@ def solve_job(store: SqlStore, job: dict[str, Any], model: bytes,
 
 
 def job_kind(job: dict[str, Any]) -> str:
-    """``solve`` (a model file) or ``formulate`` (a question in words)."""
-    return "formulate" if (job.get("options") or {}).get("kind") == "formulate" else "solve"
+    """``solve`` (a model file; also a job that names no kind) or ``formulate`` (a question in words), or
+    a kind a newer server queued, which this one does not claim."""
+    return str((job.get("options") or {}).get("kind") or "solve")
 
 
 def formulate_job(store: SqlStore, job: dict[str, Any], question: bytes) -> tuple[str, dict[str, Any] | None, int | None, str]:

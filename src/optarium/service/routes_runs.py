@@ -168,7 +168,7 @@ async def submit_job(
         chunks.append(chunk)
     if size == 0:
         raise ApiError(400, f"the model file {filename!r} is empty")
-    options: dict[str, Any] = {"solver": solver}
+    options: dict[str, Any] = {"kind": "solve", "solver": solver}
     if time_limit is not None:
         options["time_limit"] = time_limit
     job = await run_in_threadpool(submit, store, filename, b"".join(chunks), options)

@@ -33,6 +33,8 @@ from optarium.store.base import json_safe
 from optarium.store.schema import metadata
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from optarium.store.core import SqlStore
 
 JOB_STATES = ("queued", "running", "done", "failed")
@@ -115,15 +117,21 @@ def list_jobs(store: SqlStore, limit: int = 50, offset: int = 0, state: str | No
         return [_job(row) for row in connection.execute(query)]
 
 
-def claim_job(store: SqlStore, worker: str, stale_after: float) -> tuple[dict[str, Any], bytes] | None:
+def claim_job(store: SqlStore, worker: str, stale_after: float,
+              kinds: Collection[str] | None = None) -> tuple[dict[str, Any], bytes] | None:
     """Take the oldest queued job (or a running one whose heartbeat is older than ``stale_after``
     seconds) for ``worker``; return it with its model, or None when there is none.
 
-    Of several workers claiming one job, exactly one gets it.
+    With ``kinds`` only a job whose options' ``kind`` is one of them (no kind: ``solve``) is taken,
+    so a server never claims a kind of job it cannot run. Of several workers claiming one job, exactly one gets it.
     """
     now = datetime.now(UTC)
     stale = now - timedelta(seconds=stale_after)
     claimable = or_(jobs.c.state == "queued", and_(jobs.c.state == "running", jobs.c.heartbeat_at < stale))
+    if kinds is not None:
+        kind = jobs.c.options["kind"].as_string()
+        known = kind.in_(list(kinds))
+        claimable = and_(claimable, or_(known, kind.is_(None)) if "solve" in kinds else known)
     for _ in range(5):
         with store.transaction(write=False) as connection:
             found = connection.execute(
