@@ -51,12 +51,15 @@ def test_the_history_thinned_in_sql_keeps_every_improvement(store_url: str) -> N
     for direction in ("minimize", "maximize"):
         study = Study.create(f"h-{direction}", {"x": {"type": "float", "low": 0.0, "high": 1.0}}, sampler="random",
                              seed=1, direction=direction, store=store)
+        study_id = int(store.find_study(study.name)["id"])  # type: ignore[index]
+        results: list[tuple[int, str, float | None, float | None]] = []
         for trial in study.ask(300):
             if rng.random() < 0.1:
-                study.tell(trial, failed=True)
+                results.append((trial.number, "failed", None, None))
             else:  # some infeasible, and the first ones all infeasible: no best yet
-                study.tell(trial, rng.uniform(-10, 10), feasibility=1.0 if trial.number < 5 or rng.random() < 0.2 else -1.0)
-        study_id = int(store.find_study(study.name)["id"])  # type: ignore[index]
+                results.append((trial.number, "complete", rng.uniform(-10, 10),
+                                1.0 if trial.number < 5 or rng.random() < 0.2 else -1.0))
+        store.finish_trials(study_id, results)  # told in one transaction: the history is what is checked here
         rows = store.list_trials(study_id)
         full = history(rows, direction)
         for limit in (2000, 25):
