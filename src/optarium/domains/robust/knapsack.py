@@ -168,7 +168,10 @@ class _Master:
         """(profit, x, nu, mu) of the restricted LP, or None when HiGHS did not solve it."""
         self.h.run()
         if self.h.modelStatusToString(self.h.getModelStatus()) != "Optimal":
-            return None
+            self.h.clearSolver()  # a warm start that went wrong (seen once on a loaded machine): solve again from scratch
+            self.h.run()
+            if self.h.modelStatusToString(self.h.getModelStatus()) != "Optimal":
+                return None
         n = self.data.size
         solution = self.h.getSolution()
         duals = np.array(solution.row_dual)
