@@ -77,3 +77,18 @@ def _a_study_deleted_and_made_again_elsewhere_is_read_afresh(keeping: CachedStud
         keeping.forget("lab")
         (asked,) = keeping.ask(int(keeping.study_row("lab")["id"]), next_trial)  # type: ignore[index]
     assert asked["number"] == 1 and [r["number"] for r in other.list_trials(new_id)] == [1]
+
+
+def test_a_study_dropped_from_what_is_kept_is_read_whole_again(store: CachedStudyStore,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from optarium.store import study_cache
+
+    monkeypatch.setattr(study_cache, "MAX_KEPT_STUDIES", 1)
+    ids = [int(store.create_study(study_row(name))[0]["id"]) for name in ("a", "b")]
+    for _ in range(3):  # each ask of one study drops the other from what is kept
+        for study_id in ids:
+            store.ask(study_id, _seen)
+    store.finish_trials(ids[0], [(1, "complete", 2.0, None)])
+    (asked,) = store.ask(ids[0], _seen)
+    assert asked["number"] == 4 and asked["info"]["seen"] == [[1, "complete", 2.0], [2, "pending", None], [3, "pending", None]]
+    assert [r["number"] for r in store.list_trials(ids[1])] == [1, 2, 3]

@@ -7,7 +7,8 @@ so an ask reads a handful of rows however large the study is. The guarantees are
 store's: the ask still reads the study's ask counter with those rows, proposes with no
 lock held and stores its rows only if no other ask, of any process, came in meanwhile;
 a tell is one conditional UPDATE in one transaction. Several such processes on one
-database stay correct; what one of them keeps is never trusted without that read.
+database stay correct; what one of them keeps is never trusted without that read. The rows
+of at most ``MAX_KEPT_STUDIES`` studies are kept, the least recently asked dropped first.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
 # past this many trials kept as pending, an ask reads the whole study instead of naming each one
 MAX_PENDING_READ = 900
+# studies whose rows are kept at once; the one asked least recently is dropped (and read whole when asked again)
+MAX_KEPT_STUDIES = 16
 
 
 @dataclass
@@ -76,7 +80,7 @@ class CachedStudyStore(SqlStore):
 
     def __init__(self, url: str | None = None):
         super().__init__(url)
-        self._kept: dict[int, _Kept] = {}
+        self._kept: OrderedDict[int, _Kept] = OrderedDict()  # least recently asked first
         self._ids: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
@@ -124,6 +128,8 @@ class CachedStudyStore(SqlStore):
     def _kept_of(self, study_id: int) -> _Kept:
         with self._lock:
             kept = self._kept.get(study_id)
+            if kept is not None:
+                self._kept.move_to_end(study_id)
         if kept is None:
             with self.transaction(write=False) as connection:
                 kept = self._refresh(connection, study_id, None)
@@ -146,6 +152,9 @@ class CachedStudyStore(SqlStore):
             kept.keep(studies.list_trials(connection, study_id))
             with self._lock:
                 self._kept[study_id] = kept
+                self._kept.move_to_end(study_id)
+                while len(self._kept) > MAX_KEPT_STUDIES:
+                    self._kept.popitem(last=False)
         else:
             kept.keep(studies.trials_after(connection, study_id, last, pending))
         kept.seen = int(state["ask_count"])
