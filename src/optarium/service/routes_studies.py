@@ -301,7 +301,7 @@ async def study_events(
 async def ask(name: str, store: StoreDep, body: AskBody | None = None) -> Response:
     """Suggest ``n`` trials, stored pending; the next ask sees them (``Study.ask``)."""
     n = body.n if body is not None else 1
-    return json_response({"trials": await _paced(name, lambda: _live(store, name, lambda study: _asked(study, n)))})
+    return json_response({"trials": await _paced(store, name, lambda: _live(store, name, lambda study: _asked(study, n)))})
 
 
 def _asked(study: Study, n: int) -> list[dict[str, Any]]:
@@ -314,8 +314,11 @@ INLINE_SECONDS = 0.003
 _pace: dict[str, float] = {}  # per study name: a moving average of its asks' and tells' seconds
 
 
-async def _paced(name: str, work: Callable[[], T]) -> T:
-    """``work()`` on the event loop if the study's recent asks and tells were quick, else on a worker thread."""
+async def _paced(store: Store, name: str, work: Callable[[], T]) -> T:
+    """``work()`` on the event loop if the study's recent asks and tells were quick and its rows are kept (else
+    the ask reads the whole study), otherwise on a worker thread."""
+    from optarium.store.study_cache import CachedStudyStore
+
     def timed() -> T:
         started = time.perf_counter()
         try:
@@ -324,7 +327,7 @@ async def _paced(name: str, work: Callable[[], T]) -> T:
             seconds = time.perf_counter() - started
             _pace[name] = 0.7 * _pace.get(name, seconds) + 0.3 * seconds
 
-    if _pace.get(name, math.inf) < INLINE_SECONDS:
+    if _pace.get(name, math.inf) < INLINE_SECONDS and isinstance(store, CachedStudyStore) and store.keeps(name):
         return timed()
     return await run_in_threadpool(timed)
 
@@ -385,7 +388,7 @@ async def tell(name: str, body: TellBody, store: StoreDep) -> Response:
                 out["next"], out["ask_error"] = [], " ".join(str(error).split())
         return out
 
-    return json_response(await _paced(name, work))
+    return json_response(await _paced(store, name, work))
 
 
 @router.post("/studies/{name}/rank")

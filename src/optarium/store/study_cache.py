@@ -96,6 +96,11 @@ class CachedStudyStore(SqlStore):
                 self._ids[name] = row
         return row
 
+    def keeps(self, name: str) -> bool:
+        """Whether the rows of the study called ``name`` are kept here (its next ask reads only what changed)."""
+        row = self._ids.get(name)
+        return row is not None and int(row["id"]) in self._kept
+
     def forget(self, name: str) -> None:
         """Drop what is kept of the study called ``name``."""
         row = self._ids.pop(name, None)
