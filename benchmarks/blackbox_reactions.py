@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -134,6 +135,7 @@ def main() -> None:
     seeds = 5 if args.quick else args.seeds
     cap = 100 if args.quick else args.cap
     results: dict[str, Any] = {}
+    load_start = os.getloadavg()
     lines = []
     tasks = []
     for dataset in args.tables.split(","):
@@ -172,6 +174,8 @@ def main() -> None:
             lines.append(f"{'':<17} {s:<14} {row['mean']:>7.1f} {row['median']:>7.1f} {row['censored']:>9} {row['ratio_to_random']:>9.2f} {row['seconds']:>8.0f}")
     print(f"{'':<17} {'sampler':<14} {'mean':>7} {'median':>7} {'censored':>9} {'÷random':>9} {'seconds':>8}")
     print("\n".join(lines))
+    for result in results.values():
+        result["load_average"] = {"start": [round(v, 2) for v in load_start], "end": [round(v, 2) for v in os.getloadavg()]}
     RESULTS.mkdir(exist_ok=True)
     name = "blackbox_reactions_quick" if args.quick else "blackbox_reactions"
     if args.top != 0.01 or args.slices or args.screening:
