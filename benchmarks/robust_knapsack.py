@@ -29,6 +29,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import re
 import statistics
 import sys
@@ -85,8 +86,10 @@ def knapsack(args: argparse.Namespace) -> None:
 
         names = sorted(random.Random(args.seed).sample(names, args.sample))
     rows = []
+    loadavg_start = [round(v, 2) for v in os.getloadavg()]
     for name in names:
         row = _solve(folder / "TwoStageRobustKnapsackInstances" / name, args.time_limit, args.method)
+        row["loadavg"] = round(os.getloadavg()[0], 2)
         ref = published[name]
         row["published"] = float(ref["Best primal bound"])
         row["published_optimal"] = ref["Solved to optimality"].strip() == "1"
@@ -103,7 +106,7 @@ def knapsack(args: argparse.Namespace) -> None:
               f"{row.get('train_seconds')}s train + {row.get('solve_seconds')}s (+{row.get('verify_seconds')}s verify) "
               f"pub {row['published_seconds']}s", flush=True)
     _write(f"robust_knapsack_{args.label}.json", {"part": "knapsack", "method": args.method, "time_limit": args.time_limit,
-                                                  "rows": rows})
+                                                  "loadavg_start": loadavg_start, "rows": rows})
 
 
 def capital(args: argparse.Namespace) -> None:
@@ -134,7 +137,11 @@ def capital(args: argparse.Namespace) -> None:
 def _write(name: str, data: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     data["command"] = " ".join(sys.argv)
-    (RESULTS / name).write_text(json.dumps(data, indent=1))
+    data["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
+    rows = data.pop("rows")
+    head = json.dumps(data, separators=(",", ":"))[:-1]
+    body = ",\n".join(json.dumps(row, separators=(",", ":")) for row in rows)
+    (RESULTS / name).write_text(f'{head},"rows":[\n{body}\n]}}\n')
     print(f"wrote {RESULTS / name}")
 
 
