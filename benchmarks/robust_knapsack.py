@@ -146,7 +146,9 @@ def _write(name: str, data: dict[str, Any]) -> None:
 
 
 def report(args: argparse.Namespace) -> None:
-    files = {path: json.loads(path.read_text()) for path in sorted(RESULTS.glob("robust_knapsack_*.json"))}
+    paths = ([RESULTS / f"robust_knapsack_{label}.json" for label in args.labels] if args.labels
+             else sorted(RESULTS.glob("robust_knapsack_*.json")))
+    files = {path: json.loads(path.read_text()) for path in paths if "_peer" not in path.name}
     knap, seen = [], set()
     for data in files.values():  # a rerun of an instance (a later file, same algorithm) is left out of the tables
         for row in data["rows"] if data.get("method", "exact") == "exact" else []:
@@ -237,6 +239,7 @@ def main() -> None:
     c.add_argument("--label", default="exact")
     c.set_defaults(run=capital)
     r = parts.add_parser("report")
+    r.add_argument("--labels", nargs="+", default=[], help="only these knapsack result files (robust_knapsack_<label>.json)")
     r.set_defaults(run=report)
     args = parser.parse_args()
     args.run(args)
