@@ -64,6 +64,19 @@ def _private_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         os.environ["OPTARIUM_CACHE_DIR"] = before
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _environment_per_file() -> Iterator[None]:
+    """Each test file starts from the session's environment, whichever files ran before it on its worker:
+    what a library sets in this process (``ray.init`` sets RAY_AUTH_MODE=token) ends with the file."""
+    before = dict(os.environ)
+    yield
+    for name in set(os.environ) - set(before):
+        del os.environ[name]
+    for name, value in before.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
+
+
 @pytest.fixture(autouse=True)
 def _private_default_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test writes to the user's real store."""
