@@ -11,8 +11,9 @@ Small discrete spaces (every point enumerable, one objective, no feasibility tol
 lock onto one option of the main parameter, gives way to Thompson sampling (Russo et al.,
 "A Tutorial on Thompson Sampling", 2018): each point is the best of one joint draw from the
 GP posterior over the untried points. We depart in drawing over the ``THOMPSON_POOL``
-untried points with the best lower confidence bound only (an exact joint draw costs the cube
-of the pool); docs/blackbox.md ("Easy spaces") has the measurements.
+untried points with the best lower confidence bound only: a draw over all of them spread the
+asks almost like random search, and an exact joint draw costs the cube of the pool;
+docs/blackbox.md ("Easy spaces") has the measurements.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ MAX_GP_DIM = 40
 MAX_GP_OBSERVATIONS = 300
 MAX_EHVI_OBJECTIVES = 3
 NSGA2_BUDGET = 1000
-THOMPSON_POOL = 1000  # untried points a joint posterior draw covers on a small discrete space
+THOMPSON_POOL = 100  # untried points a joint posterior draw covers on a small discrete space
 STALL_ASKS = 5  # results since the best one after which a small discrete space's asks are Thompson draws
 
 
