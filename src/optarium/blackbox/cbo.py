@@ -44,7 +44,7 @@ class CBOSampler:
 
     def suggest(self, history: History, n: int) -> list[Suggestion]:
         import numpy as np
-        from scipy.stats import qmc
+        from optarium.blackbox.sobol import ScrambledSobol
 
         dim = history.space.dim
         count = self.particles(dim)
@@ -55,9 +55,7 @@ class CBOSampler:
         consensus = self._consensus(history, own)
         out: list[Suggestion] = []
         busy = {i for i, ts in by_particle.items() if any(t.state == "pending" for t in ts)}
-        initial = qmc.Sobol(d=dim, scramble=True, seed=np.random.default_rng([history.seed, 5])).random(
-            1 << math.ceil(math.log2(count))
-        )[:count]
+        initial = ScrambledSobol(dim, np.random.default_rng([history.seed, 5])).points(0, count)
         # The least advanced particles first: with one ask at a time every particle takes
         # its turn (in index order it would always be particle 0, stepping towards itself).
         for particle in sorted(range(count), key=lambda p: (len(by_particle.get(p, [])), p)):
