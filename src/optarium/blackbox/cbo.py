@@ -44,6 +44,7 @@ class CBOSampler:
 
     def suggest(self, history: History, n: int) -> list[Suggestion]:
         import numpy as np
+
         from optarium.blackbox.sobol import ScrambledSobol
 
         dim = history.space.dim
