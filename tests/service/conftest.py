@@ -61,6 +61,14 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Server:
+        """Start the server; if another process took the probed port first, start again on another."""
+        for _ in range(3):
+            if self._start_once():
+                return self
+            self.port = free_port()
+        raise RuntimeError(f"no free port for the server after three tries: {self.log}")
+
+    def _start_once(self) -> bool:
         args = [sys.executable, "-m", "optarium.service", "--port", str(self.port), "--store", self.store, *self.flags]
         if self.root_path:
             args += ["--root-path", self.root_path]
@@ -68,12 +76,17 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the server ended on start: {self.process.stdout.read() if self.process.stdout else ''}")
+                self.log = self.process.stdout.read() if self.process.stdout else ""
+                if "a free port" in self.log:  # serve refuses a taken port before it starts
+                    return False
+                raise RuntimeError(f"the server ended on start: {self.log}")
             try:
                 httpx.get(f"{self.url}{self.root_path}/api/health", timeout=1)
-                return self
             except httpx.TransportError:
                 time.sleep(0.1)
+                continue
+            if self.process.poll() is None:  # the answer came from this server, not one that held the port
+                return True
         raise RuntimeError("the server did not answer within 30 s")
 
     def client(self, token: str | None = None) -> httpx.Client:
