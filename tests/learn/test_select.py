@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -165,9 +166,17 @@ def test_solve_planner_learned_by_name_and_on_the_command_line_says_what_it_pred
     solution = optarium.solve(problem, store=url, planner="learned", record=False)
     assert solution.verified and solution.plan is not None and solution.plan.source == "learned"
     write_problem(problem, tmp_path / "sc.mps")
+    write_problem(generate("set_cover", 51, **COVER), tmp_path / "sc51.mps")
     done = subprocess.run([str(Path(sys.executable).parent / "optarium"), "solve", str(tmp_path / "sc.mps"),
                            "--planner", "learned", "--store", url], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "learned selector: 3 nearest solved instances" in " ".join(done.stdout.split())
+    many = subprocess.run([str(Path(sys.executable).parent / "optarium"), "solve", str(tmp_path / "sc.mps"),
+                           str(tmp_path / "sc51.mps"), "--planner", "learned", "--store", url, "--json"],
+                          capture_output=True, text=True)
+    assert many.returncode == 0, many.stderr
+    rows = json.loads(many.stdout)
+    assert [row["plan"]["source"] for row in rows] == ["learned", "learned"]
+    assert all(row["verified"] and "learned selector: 3 nearest" in row["plan"]["reason"] for row in rows)
     with pytest.raises(optarium.errors.OptionError, match="`planner` must be one of rules, tuned, learned"):
         optarium.solve(problem, store=url, planner="bandit")

@@ -140,10 +140,8 @@ def solve(
             raise OptionError("--start", str(start), "given with one model only (a start names one model's variables)")
         hint = read_start(start)
     if len(models) > 1:
-        if planner is not None:
-            raise OptionError("--planner", planner, "given with one model only for now (solve the files one at a time)")
         return _solve_many(models, settings, store, jobs, output, as_json=as_json, quiet=quiet, global_optimum=global_optimum,
-                           ray=ray or ray_address is not None, ray_address=ray_address)
+                           ray=ray or ray_address is not None, ray_address=ray_address, planner=planner)
     single = models[0]
     try:
         with LiveProgress(enabled=not (as_json or quiet or settings.solver_log)) as progress:
@@ -200,6 +198,7 @@ def _check_output_folder(output: Path, models: list[Path]) -> None:
 
 def _solve_one(
     model: str, settings: SolveSettings, store: str | None, output: str | None, global_optimum: bool = False,
+    planner: str | None = None,
 ) -> dict[str, Any]:
     """Solve one file of many (in a worker process): its summary with ``file``, or its error."""
     from optarium.api import solve as run_solve
@@ -210,7 +209,7 @@ def _solve_one(
         solution = run_solve(
             model, solver=settings.solver, time_limit=settings.time_limit, store=store, rel_gap=settings.rel_gap,
             threads=settings.threads, seed=settings.seed, cross_check=settings.cross_check, record=settings.record,
-            solver_log=settings.solver_log, global_optimum=global_optimum, **settings.params,
+            solver_log=settings.solver_log, global_optimum=global_optimum, planner=planner, **settings.params,
         )
     except OptariumError as error:
         from optarium.solution import Solution
@@ -232,7 +231,7 @@ def _solve_one(
 
 def _solve_many(
     models: list[Path], settings: SolveSettings, store: str | None, jobs: int, output: Path | None, *, as_json: bool, quiet: bool,
-    global_optimum: bool = False, ray: bool = False, ray_address: str | None = None,
+    global_optimum: bool = False, ray: bool = False, ray_address: str | None = None, planner: str | None = None,
 ) -> int:
     """Solve each file as its own run, ``jobs`` at a time; print a table (or a JSON list); the worst exit code."""
     folder = None if output is None else str(output)
@@ -250,14 +249,14 @@ def _solve_many(
     with CountProgress(len(models), enabled=not (as_json or quiet)) as progress:
         try:
             if ray:
-                _solve_on_ray(names, settings, store, folder, jobs, done, progress, global_optimum, ray_address)
+                _solve_on_ray(names, settings, store, folder, jobs, done, progress, global_optimum, ray_address, planner)
             elif jobs == 1:
                 for index, name in enumerate(names):
-                    done[index] = progress.advance(_solve_one(name, settings, store, folder, global_optimum))
+                    done[index] = progress.advance(_solve_one(name, settings, store, folder, global_optimum, planner))
                     if done[index]["status"] == "interrupted":
                         break
             else:
-                _solve_in_workers(names, settings, store, folder, jobs, done, progress, global_optimum)
+                _solve_in_workers(names, settings, store, folder, jobs, done, progress, global_optimum, planner)
         except KeyboardInterrupt:
             interrupted = True
     rows = [done[index] for index in sorted(done)]
@@ -275,7 +274,7 @@ def _solve_many(
 
 def _solve_in_workers(
     names: list[str], settings: SolveSettings, store: str | None, folder: str | None, jobs: int,
-    done: dict[int, dict[str, Any]], progress: CountProgress, global_optimum: bool = False,
+    done: dict[int, dict[str, Any]], progress: CountProgress, global_optimum: bool = False, planner: str | None = None,
 ) -> None:
     """Solve ``names`` in ``jobs`` worker processes, filling ``done`` by position as each finishes.
 
@@ -294,7 +293,7 @@ def _solve_in_workers(
     def start_next() -> None:
         # one file per free worker: a file handed over early would start after a Ctrl-C
         for index, name in queue:
-            future = pool.submit(_solve_one, name, settings, store, folder, global_optimum)
+            future = pool.submit(_solve_one, name, settings, store, folder, global_optimum, planner)
             futures[future] = index
             pending.add(future)
             return
@@ -324,6 +323,7 @@ def _solve_in_workers(
 def _solve_on_ray(
     names: list[str], settings: SolveSettings, store: str | None, folder: str | None, jobs: int,
     done: dict[int, dict[str, Any]], progress: CountProgress, global_optimum: bool, address: str | None,
+    planner: str | None = None,
 ) -> None:
     """Solve ``names`` as Ray tasks, ``jobs`` at a time, each recording its run in the shared store itself."""
     from optarium.distributed import ray_map, shared_store_url
@@ -331,7 +331,7 @@ def _solve_on_ray(
     url = shared_store_url(store) if settings.record or store is not None else None
     where = None if folder is None else str(Path(folder).resolve())
     # a worker's folder is not ours: it gets absolute paths, the rows keep the names given
-    calls = [(str(Path(name).resolve()), settings, url, where, global_optimum) for name in names]
+    calls = [(str(Path(name).resolve()), settings, url, where, global_optimum, planner) for name in names]
     for index, row in ray_map(_solve_one, calls, jobs=jobs, address=address, store_url=url, log_to_driver=False):
         done[index] = progress.advance({**row, "file": names[index]})
 
