@@ -472,10 +472,7 @@ class SqlStore:
 
         for attempt in range(ASK_ATTEMPTS):
             with self.transaction(write=False) as connection:
-                # the counter before the trials: an ask that lands between the two reads
-                # changes the counter, so the write below refuses a proposal that missed it
-                seen = studies.ask_count(connection, study_id)
-                trials = studies.list_trials(connection, study_id)
+                seen, trials = self._read_for_ask(connection, study_id)
             rows = propose(seen + 1, trials)
             with self.transaction() as connection:
                 if studies.claim_ask(connection, study_id, seen):
@@ -488,6 +485,14 @@ class SqlStore:
             studies.insert_trials(connection, study_id, rows)
         return rows
 
+    def _read_for_ask(self, connection: Connection, study_id: int) -> tuple[int, list[dict[str, Any]]]:
+        """The study's ask counter and every trial, as an ask's proposal sees them."""
+        from optarium.store import studies
+
+        # the counter before the trials: an ask that lands between the two reads
+        # changes the counter, so the ask's write refuses a proposal that missed it
+        return studies.ask_count(connection, study_id), studies.list_trials(connection, study_id)
+
     def finish_trials(self, study_id: int, results: list[TrialResult]) -> list[dict[str, Any]]:
         from optarium.store import studies
 
@@ -496,7 +501,7 @@ class SqlStore:
         with self.transaction() as connection:
             for number, state, value, feasibility, values in map(trial_result, results):
                 row = studies.find_trial(connection, study_id, number)
-                _check_pending(row, number)
+                check_pending(row, number)
                 assert row is not None
                 when = studies.finish_trial(connection, row, state, value, feasibility, values)
                 row.update(state=state, value=value, feasibility=feasibility, values=values, finished_at=when)
@@ -616,7 +621,8 @@ class SqlStore:
             formulate.count_insight_use(connection, ids, column)
 
 
-def _check_pending(row: dict[str, Any] | None, number: int) -> None:
+def check_pending(row: dict[str, Any] | None, number: int) -> None:
+    """Refuse to tell a trial that does not exist or is no longer pending."""
     if row is None:
         raise NotFoundError(f"no trial {number}")
     if row["state"] != "pending":

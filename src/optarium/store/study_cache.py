@@ -13,16 +13,14 @@ of at most ``MAX_KEPT_STUDIES`` studies are kept, the least recently asked dropp
 
 from __future__ import annotations
 
-import random
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from optarium.errors import ConflictError, NotFoundError
-from optarium.store.base import ASK_ATTEMPTS, check_finish, trial_result
-from optarium.store.core import SqlStore
+from optarium.store.base import check_finish, trial_result
+from optarium.store.core import SqlStore, check_pending
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -109,26 +107,16 @@ class CachedStudyStore(SqlStore):
                 self._kept.pop(int(row["id"]), None)
 
     def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-        """Like :meth:`SqlStore.ask`; the read before ``propose`` fetches only new trials and those kept as pending."""
-        from optarium.store import studies
+        """Like :meth:`SqlStore.ask` (one ask of a study at a time in this process); the read before
+        ``propose`` fetches only new trials and those kept as pending."""
+        with self._kept_of(study_id).asking:
+            return super().ask(study_id, propose)
 
-        kept = self._kept_of(study_id)
-        with kept.asking:
-            for attempt in range(ASK_ATTEMPTS):
-                with self.transaction(write=False) as connection:
-                    kept = self._refresh(connection, study_id, kept)
-                    seen, known = kept.seen, kept.rows()
-                rows = propose(seen + 1, known)
-                with self.transaction() as connection:
-                    if studies.claim_ask(connection, study_id, seen):
-                        studies.insert_trials(connection, study_id, rows)
-                        return rows  # read back by the next ask, as every other process's are
-                time.sleep(random.uniform(0.0, 0.02 * 2**attempt))
-            with self.transaction() as connection:  # as SqlStore.ask: propose under the study's lock
-                ask_index = studies.lock_study(connection, study_id)
-                rows = propose(ask_index, studies.list_trials(connection, study_id))
-                studies.insert_trials(connection, study_id, rows)
-            return rows
+    def _read_for_ask(self, connection: Connection, study_id: int) -> tuple[int, list[dict[str, Any]]]:
+        with self._lock:
+            kept = self._kept.get(study_id)
+        kept = self._refresh(connection, study_id, kept)
+        return kept.seen, kept.rows()
 
     def _kept_of(self, study_id: int) -> _Kept:
         with self._lock:
@@ -175,7 +163,8 @@ class CachedStudyStore(SqlStore):
             for number, state, value, feasibility, values in map(trial_result, results):
                 row = studies.finish_pending(connection, study_id, number, state, value, feasibility, values)
                 if row is None:
-                    raise _not_pending(studies.find_trial(connection, study_id, number), number)
+                    check_pending(studies.find_trial(connection, study_id, number), number)
+                    raise ConflictError(f"trial {number} changed while it was told; tell it again")
                 finished.append(row)
         with self._lock:
             kept = self._kept.get(study_id)
@@ -208,8 +197,3 @@ class CachedStudyStore(SqlStore):
             if int(row["id"]) == study_id:
                 self._ids.pop(name, None)
 
-
-def _not_pending(row: dict[str, Any] | None, number: int) -> Exception:
-    if row is None:
-        return NotFoundError(f"no trial {number}")
-    return ConflictError(f"trial {number} is already {row['state']}; a trial is told once")
