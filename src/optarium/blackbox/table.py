@@ -4,9 +4,9 @@ The objective is the column named ``objective`` (default: the last column). With
 given space, each other column becomes a parameter: a column of integers an int
 parameter, of other numbers a float one over the observed range, anything else a
 categorical one with the observed values as choices. With a space, its parameters must
-all be columns of the table; other columns are ignored. A missing column, an empty
-table, or an objective cell that is not a finite number is one :class:`TableError`
-naming the column (and the row).
+all be columns of the table; other columns are ignored. A missing or repeated column,
+an empty table, no parameter column, an empty parameter cell, or an objective cell that
+is not a finite number is one :class:`TableError` naming the column (and the row).
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ def read_table(path: str | Path, objective: str | None = None,
     if not header or not body:
         raise TableError(where, "needs a header row and at least two data rows")
     header = [name.strip() for name in header]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise TableError(where, f"has the column {repeated[0]!r} more than once; give each column its own name")
     objective = objective or header[-1]
     if objective not in header:
         raise TableError(where, f"has no objective column {objective!r}; columns: {', '.join(header)}")
@@ -54,10 +57,16 @@ def read_table(path: str | Path, objective: str | None = None,
     if len(values) < 2:
         raise TableError(where, "needs at least two data rows")
     names = [name for name in header if name != objective] if space is None else space.names
+    if not names:
+        raise TableError(where, f"has no parameter column besides the objective {objective!r}")
     missing = [name for name in names if name not in header]
     if missing:
         raise TableError(where, f"has no column {missing[0]!r} for the space's parameter; columns: {', '.join(header)}")
     cells = {name: [row[header.index(name)].strip() for row in body] for name in names}
+    for name in names:
+        if "" in cells[name]:
+            number = cells[name].index("") + 2
+            raise TableError(where, f"column {name!r} has no value in row {number}; fill it in or leave the row out")
     if space is None:
         space = Space.from_dict({name: _infer(cells[name]) for name in names})
     rows = []

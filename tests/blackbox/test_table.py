@@ -1,0 +1,36 @@
+"""Reading a table of past experiments: the space it implies, and one clear error for each kind of bad table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optarium.blackbox.errors import TableError
+from optarium.blackbox.table import read_table
+
+
+def _table(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "past.csv"
+    path.write_text(text)
+    return path
+
+
+def test_columns_become_parameters_and_the_last_is_the_objective(tmp_path: Path) -> None:
+    space, rows, values = read_table(_table(tmp_path, "t,solvent,yield\n50,water,3\n60.5,THF,4\n"))
+    assert space.names == ["t", "solvent"] and values == [3.0, 4.0]
+    assert rows == [{"t": 50.0, "solvent": "water"}, {"t": 60.5, "solvent": "THF"}]
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("t,solvent,yield\n50,water,3\n,THF,4\n70,water,5\n", "column 't' has no value in row 3"),
+    ("t,t,yield\n50,1,3\n60,2,4\n", "has the column 't' more than once"),
+    ("yield\n3\n4\n", "has no parameter column besides the objective 'yield'"),
+    ("t,yield\n50,3\n60,high\n", "objective 'yield' in row 3 is not a number: 'high'"),
+    ("t,yield\n50,3\n60,nan\n", "objective 'yield' in row 3 is not finite"),
+    ("", "needs a header row and at least two data rows"),
+])
+def test_a_bad_table_is_one_error_naming_the_file_and_what_is_wrong(tmp_path: Path, text: str, words: str) -> None:
+    with pytest.raises(TableError) as raised:
+        read_table(_table(tmp_path, text))
+    assert str(raised.value).startswith(str(tmp_path / "past.csv") + ": ") and words in str(raised.value)
