@@ -54,8 +54,11 @@ def create(
     listed = None if directions is None else [d.strip() for d in directions.split(",")]
     if listed is not None and direction is not None:
         raise OptionError("--direction", direction, "left out when --directions is given")
-    settings = base.replace(sampler=sampler, direction=direction, directions=listed, seed=seed, budget=budget,
-                            feedback=feedback)
+    try:
+        settings = base.replace(sampler=sampler, direction=direction, directions=listed, seed=seed, budget=budget,
+                                feedback=feedback)
+    except OptionError as error:  # a value given here: name its flag, not the Python setting
+        raise OptionError(f"--{error.name}", error.value, error.expected) from None
     if space is None and settings.space is None:
         raise OptionError("--space", None, "a space file, or a [space] table in the --config file")
     study = Study.create(
@@ -261,17 +264,33 @@ def propose(
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Propose K new candidates from a table of past experiments, evaluating nothing (offline optimization)."""
+    import sys
+
+    from optarium.blackbox.offline import METHODS
     from optarium.blackbox.offline import propose as offline_propose
     from optarium.blackbox.table import read_table
     from optarium.errors import OptionError
 
     if k < 1:
         raise OptionError("--k", k, "a positive integer")
+    if k > MAX_PROPOSALS:
+        raise OptionError("--k", k, f"at most {MAX_PROPOSALS:,} (the candidates one proposal weighs)")
     if direction not in ("minimize", "maximize"):
         raise OptionError("--direction", direction, "minimize or maximize")
+    if method not in METHODS:
+        raise OptionError("--method", method, "one of " + ", ".join(METHODS))
     given = _space(space) if space is not None else None
     table_space, rows, values = read_table(from_table, objective, given)
+    untried = _untried_count(table_space, rows)
+    if untried == 0:
+        from optarium.blackbox.errors import TableError
+
+        raise TableError(str(from_table), "already holds every point of its space; there is nothing new to propose")
+    if untried is not None and k > untried:
+        raise OptionError("--k", k, f"at most {untried}, the points of the space the table has not tried")
     proposals = offline_propose(table_space, rows, values, k, direction=direction, method=method, seed=seed)
+    if len(proposals) < k:
+        sys.stderr.write(f"note: {len(proposals)} distinct candidates found, not {k}\n")
     if as_json:
         print_json(proposals)
         return 0
@@ -394,6 +413,20 @@ def export(
     study = Study.load(name, _reading(store))
     write_rows(study.trial_rows(), output, file_format)
     return 0
+
+
+# the most candidates one offline proposal weighs (its pool of candidates on a continuous space)
+MAX_PROPOSALS = 1000
+# above this many points a discrete space is searched like a continuous one (as offline.propose does)
+ENUMERATED = 50_000
+
+
+def _untried_count(space: Space, rows: list[dict[str, Any]]) -> int | None:
+    """How many points of a small discrete ``space`` the table ``rows`` leaves untried; None for a larger space."""
+    size = space.cardinality()
+    if not size <= ENUMERATED:
+        return None
+    return int(size) - len({tuple(str(row[name]) for name in space.names) for row in rows})
 
 
 def _reference(text: str | None) -> list[float] | None:

@@ -1,0 +1,71 @@
+"""`optarium study` and `study propose` refuse bad input with one line naming the flag, exit code 2, nothing written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from optarium.cli.main import app
+
+SPACE = "x: {type: float, low: 0.0, high: 1.0}\ny: {type: int, low: 1, high: 3}\n"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def assert_refused(done: tuple[int, str, str], words: str) -> None:
+    code, out, err = done
+    assert code == 2 and out == "", err
+    assert err.count("\n") == 1 and err.startswith("error: ") and words in err, err
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(("flags", "words"), [
+    (["--directions", "maximize,upward"], "option `--directions` must be a list of 'minimize' and 'maximize' only"),
+    (["--direction", "up"], "option `--direction` must be 'minimize' or 'maximize', got 'up'"),
+    (["--sampler", "magic"], "option `--sampler` must be one of"),
+])
+def test_a_bad_create_flag_is_named_as_a_flag_and_creates_nothing(tmp_path: Path, flags: list[str], words: str) -> None:
+    (tmp_path / "space.yaml").write_text(SPACE)
+    store = tmp_path / "s.db"
+    assert_refused(invoke("study", "create", "s", "--space", str(tmp_path / "space.yaml"), *flags,
+                          "--store", f"sqlite:///{store}"), words)
+    assert not store.exists()
+
+
+def _table(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "past.csv"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(("text", "flags", "words"), [
+    ("a,b,value\nx,p,1\ny,p,2\nx,q,3\n", ["--k", "2"], "option `--k` must be at most 1, the points of the space the table has not tried"),
+    ("a,value\nx,1\nx,2\n", ["--k", "1"], "past.csv: already holds every point of its space; there is nothing new to propose"),
+    ("t,value\n1.5,1\n2.5,2\n", ["--k", "100000000"], "option `--k` must be at most 1,000"),
+    ("t,value\n1.5,1\n2.5,2\n", ["--k", "0"], "option `--k` must be a positive integer"),
+    ("t,value\n1.5,1\n2.5,2\n", ["--method", "magic"], "option `--method` must be one of batch, ignite, root, naive, random"),
+    ("t,t,value\n1.5,1,1\n2.5,2,2\n", [], "past.csv: has the column 't' more than once"),
+    ("t,value\n1.5,1\n,2\n3.5,3\n", [], "past.csv: column 't' has no value in row 3"),
+])
+def test_propose_refuses_a_table_or_k_it_cannot_serve(tmp_path: Path, text: str, flags: list[str], words: str) -> None:
+    path = _table(tmp_path, text)
+    before = digest(path)
+    assert_refused(invoke("study", "propose", "--from-table", str(path), *flags), words)
+    assert digest(path) == before
+
+
+def test_propose_json_is_only_json_with_every_untried_point_when_k_asks_for_all(tmp_path: Path) -> None:
+    path = _table(tmp_path, "a,b,value\nx,p,1\ny,p,2\nx,q,3\n")
+    code, out, err = invoke("study", "propose", "--from-table", str(path), "--k", "1", "--method", "random", "--json")
+    assert code == 0, err
+    assert json.loads(out) == [{"a": "y", "b": "q", "predicted": None}]
