@@ -34,6 +34,7 @@ import re
 import statistics
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,7 @@ def capital(args: argparse.Namespace) -> None:
 def _write(name: str, data: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     data["command"] = " ".join(sys.argv)
+    data["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     data["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
     rows = data.pop("rows")
     head = json.dumps(data, separators=(",", ":"))[:-1]
@@ -145,12 +147,30 @@ def _write(name: str, data: dict[str, Any]) -> None:
     print(f"wrote {RESULTS / name}")
 
 
+def _finished(path: Path, data: dict[str, Any]) -> float:
+    """When a results file was written: its ``finished`` field, else its last commit, else its modification time."""
+    if data.get("finished"):
+        return datetime.fromisoformat(data["finished"]).timestamp()
+    import subprocess
+
+    committed = subprocess.run(["git", "log", "-1", "--format=%ct", "--", str(path)], cwd=ROOT, capture_output=True,
+                               text=True, check=False).stdout.strip()
+    return float(committed) if committed else path.stat().st_mtime
+
+
 def report(args: argparse.Namespace) -> None:
     paths = ([RESULTS / f"robust_knapsack_{label}.json" for label in args.labels] if args.labels
              else sorted(RESULTS.glob("robust_knapsack_*.json")))
-    files = {path: json.loads(path.read_text()) for path in paths if "_peer" not in path.name}
+    missing = [path.name for path in paths if not path.exists()]
+    if missing:
+        print(f"no results file {', '.join(missing)} in {RESULTS}", file=sys.stderr)
+        sys.exit(2)
+    loaded = {path: json.loads(path.read_text()) for path in paths if "_peer" not in path.name}
+    # newest first: where an instance was run more than once (same algorithm), the newest run is the one reported
+    files = dict(sorted(loaded.items(), key=lambda item: _finished(*item), reverse=True))
+    print("knapsack results from (newest first): " + ", ".join(path.name for path in files) + "\n")
     knap, seen = [], set()
-    for data in files.values():  # a rerun of an instance (a later file, same algorithm) is left out of the tables
+    for data in files.values():
         for row in data["rows"] if data.get("method", "exact") == "exact" else []:
             if (row["instance"], row.get("algorithm", "ccg")) not in seen:
                 seen.add((row["instance"], row.get("algorithm", "ccg")))
