@@ -289,6 +289,26 @@ def test_a_proposal_that_missed_another_ask_is_proposed_again_with_it(store: Sto
     assert store.find_study("study")["ask_count"] == 2  # type: ignore[index]
 
 
+def test_a_proposal_sees_each_trial_as_the_store_lists_it(store: Store) -> None:
+    row, _ = store.create_study(study_row())
+    odd = {"choice": 'a "quoted", [bracketed] ünïcode \\ value', "nested": {"list": [1, 2.5, None], "empty": {}}}
+
+    def unusual(ask_index: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        (proposed,) = next_trial(ask_index, rows)
+        return [{**proposed, "params": {**proposed["params"], "label": odd["choice"]}, "info": odd}]
+
+    for propose in (next_trial, unusual, next_trial, next_trial):
+        store.ask(row["id"], propose)
+    store.finish_trials(row["id"], [(1, "complete", 0.25, -1.0), (2, "failed", None, None), (3, "complete", 1.5, None, [1.5, -2.0])])
+    seen: list[list[dict[str, Any]]] = []
+    store.ask(row["id"], lambda index, rows: seen.append(rows) or next_trial(index, rows))
+    listed = store.list_trials(row["id"])[:4]
+    keys = ("number", "state", "value", "feasibility", "sampler", "params", "point", "info", "values")
+    assert [{key: trial.get(key) for key in keys} for trial in seen[0]] == [{key: trial.get(key) for key in keys} for trial in listed]
+    assert [trial["state"] for trial in seen[0]] == ["complete", "failed", "complete", "pending"]
+    assert seen[0][1]["info"] == odd and seen[0][1]["params"]["label"] == odd["choice"] and seen[0][2]["values"] == [1.5, -2.0]
+
+
 def test_a_failing_propose_stores_nothing(store: Store) -> None:
     row, _ = store.create_study(study_row())
     store.ask(row["id"], next_trial)

@@ -481,17 +481,17 @@ class SqlStore:
             time.sleep(random.uniform(0.0, 0.02 * 2**attempt))
         with self.transaction() as connection:
             ask_index = studies.lock_study(connection, study_id)
-            rows = propose(ask_index, studies.list_trials(connection, study_id))
+            rows = propose(ask_index, studies.trials_for_ask(connection, study_id))
             studies.insert_trials(connection, study_id, rows)
         return rows
 
     def _read_for_ask(self, connection: Connection, study_id: int) -> tuple[int, list[dict[str, Any]]]:
-        """The study's ask counter and every trial, as an ask's proposal sees them."""
+        """The study's ask counter and every trial, as an ask's proposal sees them (:func:`studies.trials_for_ask`)."""
         from optarium.store import studies
 
         # the counter before the trials: an ask that lands between the two reads
         # changes the counter, so the ask's write refuses a proposal that missed it
-        return studies.ask_count(connection, study_id), studies.list_trials(connection, study_id)
+        return studies.ask_count(connection, study_id), studies.trials_for_ask(connection, study_id)
 
     def finish_trials(self, study_id: int, results: list[TrialResult]) -> list[dict[str, Any]]:
         from optarium.store import studies

@@ -6,6 +6,7 @@ store decides what forms one transaction; studies, the CLI and samplers never bu
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     func,
     or_,
     select,
@@ -87,6 +89,13 @@ _STATES_NEWER = select(study_trials.c.number, study_trials.c.state).where(
     study_trials.c.study_id == bindparam("study_id"), study_trials.c.number > bindparam("after"))
 _STATES_AGAIN = select(study_trials.c.number, study_trials.c.state).where(
     study_trials.c.study_id == bindparam("study_id"), study_trials.c.number.in_(bindparam("numbers", expanding=True)))
+# an ask reads every trial: only what a trial holds (no ids, no times), its JSON columns as text, decoded
+# in one json.loads for the whole study; one decode per value and SQLite's datetimes cost three times as much
+_FOR_ASK_JSON = ("params", "point", "info", "values")
+_FOR_ASK = (select(study_trials.c.number, study_trials.c.state, study_trials.c.value, study_trials.c.feasibility,
+                   study_trials.c.sampler, *(cast(study_trials.c[name], Text) for name in _FOR_ASK_JSON))
+            .where(study_trials.c.study_id == bindparam("study_id"))
+            .order_by(study_trials.c.number))
 _FINISH = (
     update(study_trials)
     .where(study_trials.c.study_id == bindparam("in_study"), study_trials.c.number == bindparam("trial_number"),
@@ -155,6 +164,21 @@ def list_trials(connection: Connection, study_id: int) -> list[dict[str, Any]]:
     if not rows and connection.execute(select(studies.c.id).where(studies.c.id == study_id)).first() is None:
         raise NotFoundError(f"no study with id {study_id}")
     return rows
+
+
+def trials_for_ask(connection: Connection, study_id: int) -> list[dict[str, Any]]:
+    """The study's trials by number as an ask's proposal sees them: ``number``, ``state``, ``value``,
+    ``feasibility``, ``sampler``, ``params``, ``point``, ``info`` and ``values`` (the columns of
+    :func:`list_trials` less ids and times); :class:`NotFoundError` if there is no such study."""
+    rows = connection.execute(_FOR_ASK, {"study_id": study_id}).all()
+    if not rows and connection.execute(select(studies.c.id).where(studies.c.id == study_id)).first() is None:
+        raise NotFoundError(f"no study with id {study_id}")
+    # each text is one whole JSON value (SQL NULL read as JSON null), so the joined text is one JSON array
+    decoded = json.loads("[" + ",".join(f"[{row[5] or 'null'},{row[6] or 'null'},{row[7] or 'null'},{row[8] or 'null'}]"
+                                        for row in rows) + "]")
+    return [{"number": row[0], "state": row[1], "value": row[2], "feasibility": row[3], "sampler": row[4],
+             "params": params, "point": point, "info": info, "values": values}
+            for row, (params, point, info, values) in zip(rows, decoded, strict=True)]
 
 
 def insert_trials(connection: Connection, study_id: int, rows: list[dict[str, Any]]) -> None:
