@@ -36,8 +36,31 @@ def _warm() -> int:
     return os.getpid()
 
 
+def _listing(folder: Path) -> dict[str, float]:
+    """Every path under ``folder`` with its modification time (empty if there is no such folder)."""
+    return {str(path): path.stat().st_mtime for path in folder.rglob("*")} if folder.is_dir() else {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_ray_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Ray's token for this module's clusters in a temporary file, not in the user's home: a local
+    ``ray.init`` turns token authentication on and, finding no token, writes ``~/.ray/auth_token``
+    (Path.home()); with ``$RAY_AUTH_TOKEN_PATH`` naming a token file it reads that one instead, as do
+    the workers and the other processes joining the cluster, which inherit the environment. Checks at
+    the end that nothing in ``~/.ray`` was made or changed."""
+    import secrets
+
+    home_ray = Path.home() / ".ray"
+    before = _listing(home_ray)
+    token = tmp_path_factory.mktemp("ray") / "auth_token"
+    token.write_text(secrets.token_hex(32))
+    os.environ["RAY_AUTH_TOKEN_PATH"] = str(token)  # the environment is restored after the module (conftest)
+    yield
+    assert _listing(home_ray) == before
+
+
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
+def cluster(private_ray_token: None) -> Iterator[str]:
     """A local Ray cluster started as ``optimize`` starts one (2 CPUs here), with two workers up;
     yields its address for other processes; shut down at the end of the module."""
     from optarium.distributed import ray_session
