@@ -27,6 +27,8 @@ def read_file(path: str | Path, format: str | None = None) -> RobustProblem:
     path = Path(path)
     if format is not None and format not in FORMATS:
         raise InvalidModelError(f"`format` must be one of {', '.join(FORMATS)}, got {format!r}")
+    if path.is_dir():
+        raise InputFileError(str(path), "is a folder, not an instance file")
     if not path.is_file():
         raise InputFileError(str(path))
     try:
@@ -49,10 +51,14 @@ def read_file(path: str | Path, format: str | None = None) -> RobustProblem:
         except json.JSONDecodeError as error:
             raise InvalidModelError(f"not JSON: {error}", source=str(path)) from None
         problem = from_dict(data, source=str(path))
-    elif format == "knapsack":
-        problem = parse_knapsack(text, name=path.name, source=str(path))
     else:
-        problem = parse_capital_budgeting(text, name=path.name, source=str(path))
+        parse = parse_knapsack if format == "knapsack" else parse_capital_budgeting
+        try:
+            problem = parse(text, name=path.name, source=str(path))
+        except InvalidModelError as error:
+            if error.source is not None:
+                raise
+            raise InvalidModelError(str(error), source=str(path)) from None
     return problem
 
 
@@ -70,15 +76,30 @@ def _sniff(text: str, source: str) -> str:
 
 
 def _numbers(text: str, source: str) -> list[list[float]]:
+    return [row for _, row in _numbered(text, source)]
+
+
+def _numbered(text: str, source: str) -> list[tuple[int, list[float]]]:
+    """The non-blank lines as (line number, finite numbers)."""
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            rows.append([float(token) for token in line.split()])
+            values = [float(token) for token in line.split()]
         except ValueError:
             raise InvalidModelError(f"expected numbers, got {line.strip()[:40]!r}", source=source, line=number) from None
+        if not all(np.isfinite(values)):
+            raise InvalidModelError(f"expected finite numbers, got {line.strip()[:40]!r}", source=source, line=number)
+        rows.append((number, values))
     return rows
+
+
+def _count(value: float, what: str, source: str) -> int:
+    """A count from the first line, which must be a positive integer."""
+    if not (value >= 1 and float(value).is_integer()):
+        raise InvalidModelError(f"the number of {what} must be a positive integer, got {value:g}", source=source, line=1)
+    return int(value)
 
 
 def parse_knapsack(text: str, name: str = "knapsack", source: str = "") -> RobustProblem:
@@ -94,9 +115,11 @@ def parse_knapsack(text: str, name: str = "knapsack", source: str = "") -> Robus
     rows = _numbers(text, where)
     if not rows or len(rows[0]) != 3:
         raise InvalidModelError("the first line must be `items capacity budget`", source=where, line=1)
-    n, capacity, gamma = int(rows[0][0]), rows[0][1], rows[0][2]
+    n, capacity, gamma = _count(rows[0][0], "items", where), rows[0][1], rows[0][2]
+    if gamma < 0:
+        raise InvalidModelError(f"the uncertainty budget must be >= 0, got {gamma:g}", source=where, line=1)
     items = [value for row in rows[1:] for value in row]
-    if n <= 0 or len(items) != 5 * n:
+    if len(items) != 5 * n:
         raise InvalidModelError(f"mismatched dimensions: {n} items need {5 * n} item numbers, got {len(items)}", source=where)
     data = np.array(items).reshape(n, 5)
     profit, degradation, repair, weight, outsourcing = data.T
@@ -127,13 +150,18 @@ def parse_capital_budgeting(text: str, name: str = "capital_budgeting", source: 
     the budget; revenue ``r(xi).(x + 0.8 y)`` with ``r_i(xi) = (1 + psi_i.xi/2) r_i``.
     """
     where = source or name
-    rows = _numbers(text, where)
+    numbered = _numbered(text, where)
+    rows = [row for _, row in numbered]
     if not rows or len(rows[0]) != 5:
         raise InvalidModelError("the first line must be `seed items factors budget max_loan`", source=where, line=1)
     _, n_float, d_float, budget, _ = rows[0]
-    n, d = int(n_float), int(d_float)
-    if n <= 0 or d <= 0 or len(rows) != 3 + 2 * n:
+    n, d = _count(n_float, "items", where), _count(d_float, "risk factors", where)
+    if len(rows) != 3 + 2 * n:
         raise InvalidModelError(f"mismatched dimensions: {n} items need {3 + 2 * n} lines, got {len(rows)}", source=where)
+    for index, (line, row) in enumerate(numbered[1:], start=1):
+        size, what = (n, "costs" if index == 1 else "revenues") if index < 3 else (d, "loadings (one per risk factor)")
+        if len(row) != size:
+            raise InvalidModelError(f"mismatched dimensions: expected {size} {what}, got {len(row)}", source=where, line=line)
     cost, revenue = np.array(rows[1]), np.array(rows[2])
     phi, psi = np.array(rows[3:3 + n]), np.array(rows[3 + n:3 + 2 * n])
     if cost.shape != (n,) or revenue.shape != (n,) or phi.shape != (n, d) or psi.shape != (n, d):
@@ -157,38 +185,93 @@ def parse_capital_budgeting(text: str, name: str = "capital_budgeting", source: 
 
 
 def from_dict(data: dict[str, Any], source: str = "") -> RobustProblem:
-    """The problem written by :meth:`RobustProblem.to_dict`."""
+    """The problem written by :meth:`RobustProblem.to_dict`; a missing key, a wrong type or a wrong size is
+    one :class:`InvalidModelError` naming the key."""
+    where = source or None
+    if not isinstance(data, dict):
+        raise InvalidModelError("the file must hold one JSON object, as `RobustProblem.to_dict` writes it", source=where)
+
+    def get(part: dict[str, Any], key: str, label: str) -> Any:
+        if not isinstance(part, dict):
+            raise InvalidModelError(f"`{label.rsplit('.', 1)[0]}` must be an object, got {part!r}"[:200], source=where)
+        if key not in part:
+            raise InvalidModelError(f"missing key `{label}`", source=where)
+        return part[key]
+
+    def array(part: dict[str, Any], key: str, label: str, dtype: type = float) -> np.ndarray:
+        value = get(part, key, label)
+        if dtype is bool and not (isinstance(value, list) and all(isinstance(v, bool) or v in (0, 1) for v in value)):
+            raise InvalidModelError(f"`{label}` must be a list of true/false, got {value!r}"[:200], source=where)
+        try:
+            return np.array(value, dtype=dtype)
+        except (TypeError, ValueError):
+            raise InvalidModelError(f"`{label}` must be a list of numbers, got {value!r}"[:200], source=where) from None
+
+    def bound(part: dict[str, Any], key: str, label: str) -> np.ndarray:
+        """Bounds, ``null`` meaning none (``-inf`` below, ``inf`` above)."""
+        value = get(part, key, label)
+        if isinstance(value, list):
+            missing = -np.inf if key == "lower" else np.inf
+            part = {key: [missing if v is None else v for v in value]}
+        return array(part, key, label)
+
+    def block(key: str) -> Block:
+        part = get(data, key, key)
+        names = get(part, "names", f"{key}.names")
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise InvalidModelError(f"`{key}.names` must be a list of strings, got {names!r}"[:200], source=where)
+        return Block(tuple(names), bound(part, "lower", f"{key}.lower"), bound(part, "upper", f"{key}.upper"),
+                     array(part, "integer", f"{key}.integer", bool))
+
+    def bil(key: str) -> Bilinear:
+        value = get(data, key, key)
+        if not value or not value[0]:
+            return Bilinear.empty()
+        if not isinstance(value, list) or len(value) != 4 or len({np.size(part) for part in value}) != 1:
+            raise InvalidModelError(f"`{key}` must be four lists of one length (rows, uncertain, variables, values)",
+                                    source=where)
+        try:
+            return Bilinear(np.array(value[0], dtype=np.int64), np.array(value[1], dtype=np.int64),
+                            np.array(value[2], dtype=np.int64), np.array(value[3], dtype=float))
+        except (TypeError, ValueError):
+            raise InvalidModelError(f"`{key}` must hold integer indices and numbers", source=where) from None
+
+    def matrix(key: str, shape: tuple[int, int], counts: str) -> np.ndarray:
+        value = array(data, key, key)
+        if not value.size:
+            return np.zeros(shape)
+        if value.size != shape[0] * shape[1]:
+            raise InvalidModelError(f"mismatched dimensions: `{key}` must have shape {shape} ({counts}), got "
+                                    f"{value.size} numbers", source=where)
+        return value.reshape(shape)
+
     try:
-        def block(d: dict[str, Any]) -> Block:
-            return Block(tuple(d["names"]), np.array(d["lower"], dtype=float), np.array(d["upper"], dtype=float),
-                         np.array(d["integer"], dtype=bool))
-
-        def bil(d: list[list[float]]) -> Bilinear:
-            if not d or not d[0]:
-                return Bilinear.empty()
-            return Bilinear(np.array(d[0], dtype=np.int64), np.array(d[1], dtype=np.int64), np.array(d[2], dtype=np.int64),
-                            np.array(d[3], dtype=float))
-
-        u = data["uncertainty"]
-        m = len(u["names"])
-        uncertainty = Uncertainty(tuple(u["names"]), np.array(u["lower"], dtype=float), np.array(u["upper"], dtype=float),
-                                  np.array(u.get("G") or np.zeros((0, m)), dtype=float).reshape(-1, m),
-                                  np.array(u.get("h") or [], dtype=float), u.get("gamma"))
-        first, second = block(data["first"]), block(data["second"])
-        r = len(data["b"])
-
-        def matrix(key: str, shape: tuple[int, int]) -> np.ndarray:
-            return np.array(data[key], dtype=float).reshape(shape) if np.size(data[key]) else np.zeros(shape)
-
+        u = get(data, "uncertainty", "uncertainty")
+        names = get(u, "names", "uncertainty.names")
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise InvalidModelError(f"`uncertainty.names` must be a list of strings, got {names!r}"[:200], source=where)
+        m = len(names)
+        rows = np.array(u.get("G") or np.zeros((0, m)), dtype=float)
+        gamma = u.get("gamma")
+        if gamma is not None and (isinstance(gamma, bool) or not isinstance(gamma, (int, float))):
+            raise InvalidModelError(f"`uncertainty.gamma` must be a number or null, got {gamma!r}", source=where)
+        uncertainty = Uncertainty(tuple(names), bound(u, "lower", "uncertainty.lower"), bound(u, "upper", "uncertainty.upper"),
+                                  rows.reshape(-1, m) if m else rows, np.array(u.get("h") or [], dtype=float), gamma)
+        first, second = block("first"), block("second")
+        b = array(data, "b", "b")
+        r = len(b)
+        counts = f"{first.size} first-stage, {second.size} recourse, {m} uncertain, {r} rows"
         return RobustProblem(
-            first=first, second=second, uncertainty=uncertainty, cx=np.array(data["cx"], dtype=float),
-            cy=np.array(data["cy"], dtype=float), Cx=matrix("Cx", (m, first.size)), Cy=matrix("Cy", (m, second.size)),
-            cxi=np.array(data["cxi"], dtype=float), Ax=matrix("Ax", (r, first.size)), Ay=matrix("Ay", (r, second.size)),
-            E=matrix("E", (r, m)), b=np.array(data["b"], dtype=float), Ax_xi=bil(data["Ax_xi"]), Ay_xi=bil(data["Ay_xi"]),
-            c0=float(data.get("c0", 0.0)), sense=data.get("sense", "min"), name=data.get("name", "robust"),
-            row_names=tuple(data.get("row_names") or ()), source=source,
+            first=first, second=second, uncertainty=uncertainty, cx=array(data, "cx", "cx"), cy=array(data, "cy", "cy"),
+            Cx=matrix("Cx", (m, first.size), counts), Cy=matrix("Cy", (m, second.size), counts),
+            cxi=array(data, "cxi", "cxi"), Ax=matrix("Ax", (r, first.size), counts),
+            Ay=matrix("Ay", (r, second.size), counts), E=matrix("E", (r, m), counts), b=b, Ax_xi=bil("Ax_xi"),
+            Ay_xi=bil("Ay_xi"), c0=float(data.get("c0", 0.0)), sense=data.get("sense", "min"),
+            name=str(data.get("name", "robust")), row_names=tuple(data.get("row_names") or ()), source=source,
         )
     except InvalidModelError as error:
-        raise InvalidModelError(str(error), source=source or None) from None
+        if error.source is not None:
+            raise
+        raise InvalidModelError(str(error), source=where) from None
     except (KeyError, TypeError, ValueError) as error:
-        raise InvalidModelError(f"not a robust problem ({type(error).__name__}: {error})", source=source or None) from None
+        raise InvalidModelError(f"not a robust problem ({type(error).__name__}: {error})", source=where) from None

@@ -104,6 +104,8 @@ class Uncertainty:
                     "give every uncertain parameter finite bounds")
             if self.lower[i] > self.upper[i]:
                 raise InvalidModelError(f"the uncertainty set is empty: {self.names[i]!r} has lower={self.lower[i]} > upper={self.upper[i]}")
+        if self.gamma is not None and not self.gamma >= 0:
+            raise InvalidModelError(f"the uncertainty budget `gamma` must be >= 0, got gamma={self.gamma}")
         if self.G.shape[0] and not _nonempty(self):
             raise InvalidModelError("the uncertainty set is empty: no xi in the box satisfies its rows `G xi <= h`")
 
@@ -132,6 +134,24 @@ class Uncertainty:
         xi = np.asarray(xi, dtype=float)
         return bool(xi.shape == (self.size,) and np.all(xi >= self.lower - tol) and np.all(xi <= self.upper + tol)
                     and np.all(self.G @ xi <= self.h + tol * np.maximum(1, np.abs(self.h))))
+
+
+def check_recourse(problem: RobustProblem, time_limit: float | None = None) -> None:
+    """Raise :class:`~optarium.domains.robust.ccg.RecourseInfeasibleError`, naming a scenario, when every
+    first-stage decision is left without a recourse by some scenario.
+
+    This is column-and-constraint generation on the problem with its objective set to zero (it stops at the
+    first decision that has a recourse in every scenario); a check that runs out of ``time_limit`` seconds
+    passes silently. Every method may call it before solving; the exact method makes the same finding itself.
+    """
+    import dataclasses
+
+    from optarium.domains.robust.ccg import solve_ccg
+
+    zero = dataclasses.replace(problem, cx=np.zeros_like(problem.cx), cy=np.zeros_like(problem.cy),
+                               Cx=np.zeros_like(problem.Cx), Cy=np.zeros_like(problem.Cy),
+                               cxi=np.zeros_like(problem.cxi), c0=0.0)
+    solve_ccg(zero, time_limit=time_limit)
 
 
 def _nonempty(u: Uncertainty) -> bool:
