@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,9 @@ from optarium.cli.common import JSON_OPTION, QUIET_OPTION, STORE_OPTION, console
 if TYPE_CHECKING:
     from optarium.domains.robust.problem import RobustProblem
     from optarium.solution import Solution
+
+# the most seconds spent checking, before solving, that every scenario leaves some decision a recourse
+RECOURSE_CHECK_SECONDS = 5.0
 
 
 def robust(
@@ -34,9 +38,13 @@ def robust(
         raise OptionError("--method", method, f"one of {', '.join(METHODS)}")
     if format is not None and format not in FORMATS:
         raise OptionError("--format", format, f"one of {', '.join(FORMATS)}")
-    if time_limit is not None and not time_limit > 0:
+    if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
         raise OptionError("--time-limit", time_limit, "a positive number of seconds")
     problem = read_file(problem_file, format)
+    # before the store is opened: the exact method would find such a scenario only once solving, the learned one never
+    from optarium.domains.robust.problem import check_recourse
+
+    check_recourse(problem, time_limit=min(RECOURSE_CHECK_SECONDS, 0.1 * (time_limit or 60.0)))
     progress = None if (as_json or quiet) else _progress
     solution = solve_robust(problem, method, time_limit=time_limit, progress=progress, store=store,
                             record=not no_record, reader=format or "")

@@ -16,13 +16,14 @@ coefficients) and rows, either by name (``@NUMVARS``, ``@NUMCONSTRS``,
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from optarium.domains.bilevel.problem import BilevelProblem
+from optarium.domains.bilevel.problem import ROW_SENSES, SENSES, BilevelProblem
 from optarium.errors import InputFileError, InvalidModelError
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ def read_bilevel(path: str | os.PathLike[str], *, aux: str | os.PathLike[str] | 
     """Read a bilevel problem from ``path`` by its suffix: ``.json``/``.yaml``/``.yml``, ``.aux`` (MibS,
     the MPS file named inside or beside it) or ``.mps`` (MibS, with ``aux`` or the ``.aux`` beside it)."""
     file = Path(path)
+    if file.is_dir():
+        raise InputFileError(str(file), "is a folder, not a bilevel file")
     if not file.is_file():
         raise InputFileError(str(file))
     lowered = file.name.lower()
@@ -52,7 +55,7 @@ def read_json(path: str | os.PathLike[str]) -> BilevelProblem:
     file = Path(path)
     if not file.is_file():
         raise InputFileError(str(file))
-    text = file.read_text(encoding="utf-8")
+    text = _text(file)
     try:
         if file.suffix.lower() in (".yaml", ".yml"):
             import yaml
@@ -65,6 +68,16 @@ def read_json(path: str | os.PathLike[str]) -> BilevelProblem:
     except Exception as error:
         raise InvalidModelError(f"not valid YAML: {error}".splitlines()[0], source=str(file)) from None
     return from_dict(data, source=str(file), name=file.name.split(".")[0])
+
+
+def _text(file: Path) -> str:
+    """The file's text; a file that is not UTF-8 text is one line naming it."""
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidModelError("not a text file (not UTF-8)", source=str(file)) from None
+    except OSError as error:
+        raise InputFileError(str(file), f"cannot read: {error.strerror or error}") from None
 
 
 def from_dict(data: Any, *, source: str = "", name: str = "bilevel") -> BilevelProblem:
@@ -84,6 +97,13 @@ def from_dict(data: Any, *, source: str = "", name: str = "bilevel") -> BilevelP
         for k, var in enumerate(variables):
             if not isinstance(var, dict):
                 raise InvalidModelError(f"`{level}.variables[{k}]` must be an object, got {var!r}", source=where)
+            flag = var.get("integer", False)
+            if not (isinstance(flag, bool) or (isinstance(flag, int) and flag in (0, 1))):
+                raise InvalidModelError(f"`{level}.variables[{k}].integer` must be true or false, got {var['integer']!r}",
+                                        source=where)
+            if isinstance(var.get("name", ""), (bool, list, dict)) or var.get("name", "") is None:
+                raise InvalidModelError(f"`{level}.variables[{k}].name` must be a string, got {var.get('name')!r}",
+                                        source=where)
         constraints = part.get("constraints") or []
         if not isinstance(constraints, list) or not all(isinstance(c, dict) for c in constraints):
             raise InvalidModelError(f"`{level}.constraints` must be a list of objects", source=where)
@@ -91,10 +111,17 @@ def from_dict(data: Any, *, source: str = "", name: str = "bilevel") -> BilevelP
     xs, leader_objective, leader_rows = levels["leader"]
     ys, follower_objective, follower_rows = levels["follower"]
 
+    def numeric(label: str, values: list[Any]) -> None:
+        """Coefficients are numbers; true/false are not (a bool would be read as 1 or 0)."""
+        bad = [v for v in values if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)]
+        if bad:
+            raise InvalidModelError(f"`{label}` coefficients must be finite numbers, got {bad[0]!r}", source=where)
+
     def coefficients(level: str, obj: dict[str, Any]) -> tuple[Any, Any, Any]:
         x, y = obj.get("x", []), obj.get("y", [])
         if not isinstance(x, list) or not isinstance(y, list):
             raise InvalidModelError(f"`{level}.objective` needs `x` and `y` coefficient lists", source=where)
+        numeric(f"{level}.objective", x + y)
         if len(x) != len(xs) or len(y) != len(ys):
             raise InvalidModelError(
                 f"`{level}.objective` has {len(x)} x and {len(y)} y coefficients for {len(xs)} leader and "
@@ -109,6 +136,13 @@ def from_dict(data: Any, *, source: str = "", name: str = "bilevel") -> BilevelP
                 raise InvalidModelError(
                     f"`{level}.constraints[{i}]` ({con.get('name', i)!s}) must have {len(xs)} x and {len(ys)} y "
                     "coefficients", source=where)
+            numeric(f"{level}.constraints[{i}]", x + y)
+            if con.get("sense") not in ROW_SENSES:
+                raise InvalidModelError(f"`{level}.constraints[{i}].sense` must be one of {', '.join(ROW_SENSES)}, "
+                                        f"got {con.get('sense')!r}", source=where)
+            rhs = con.get("rhs")
+            if isinstance(rhs, bool) or not isinstance(rhs, (int, float)) or not math.isfinite(rhs):
+                raise InvalidModelError(f"`{level}.constraints[{i}].rhs` must be a finite number, got {rhs!r}", source=where)
             out.append((x, y, con.get("sense"), con.get("rhs")))
         return out
 
@@ -122,6 +156,9 @@ def from_dict(data: Any, *, source: str = "", name: str = "bilevel") -> BilevelP
         return float(value)
 
     for level, obj in (("leader", leader_objective), ("follower", follower_objective)):
+        if obj.get("sense", "min") not in SENSES:
+            raise InvalidModelError(f"`{level}.objective.sense` must be 'min' or 'max', got {obj.get('sense')!r}",
+                                    source=where)
         constant = obj.get("constant", 0.0)
         if isinstance(constant, bool) or not isinstance(constant, (int, float)):
             raise InvalidModelError(f"`{level}.objective.constant` must be a number, got {constant!r}", source=where)
@@ -219,7 +256,7 @@ def read_mibs(mps: str | os.PathLike[str] | None, aux: str | os.PathLike[str] | 
 
 def _parse_aux(file: Path) -> dict[str, Any]:
     """The follower's columns (names or indices), objective coefficients, rows and sense from an auxiliary file."""
-    lines = [(number, line.strip()) for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1)]
+    lines = [(number, line.strip()) for number, line in enumerate(_text(file).splitlines(), start=1)]
     lines = [(n, s) for n, s in lines if s and not s.startswith(("*", "#"))]
     spec: dict[str, Any] = {"vars": [], "objective": [], "rows": [], "sense": 1, "by": None, "counts": {}}
     section = None
