@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/blackbox_reactions.py [--quick] [--seeds 20] [--cap 150] [--top 0.01] [--slices]
         [--samplers optarium_auto,random,...] [--tables Buchwald_Hartwig,Suzuki_Doyle]
 
-``--top 0.1``: stop at the top 10% instead (the "easy space" target). ``--slices`` adds
+``--tag NAME`` suffixes the results' file names. ``--top 0.1``: stop at the top 10% instead (the "easy space" target). ``--slices`` adds
 sub-tables, one per option of the first parameter (Buchwald-Hartwig per base, Suzuki per
 electrophile): smaller categorical spaces where good points are common; these are held out.
 ``--screening`` runs the screening slices instead (Buchwald-Hartwig per ligand, Suzuki per
@@ -125,6 +125,7 @@ def main() -> None:
                              "(the easy-space rules were set on these; the first-parameter slices are held out)")
     parser.add_argument("--samplers", default=",".join(SAMPLERS), help="comma-separated subset of " + ",".join(SAMPLERS))
     parser.add_argument("--tables", default="Buchwald_Hartwig,Suzuki_Doyle", help="comma-separated tables to run")
+    parser.add_argument("--tag", default="", help="suffix of the results' file names")
     args = parser.parse_args()
     SAMPLERS[:] = args.samplers.split(",")
     if not DATA.is_dir():
@@ -157,10 +158,11 @@ def main() -> None:
                 seconds[sampler] += time.perf_counter() - clock
                 counts[sampler].append(found)
             print(f"{dataset} seed {seed}: " + "  ".join(f"{s}={counts[s][-1]}" for s in SAMPLERS), file=sys.stderr, flush=True)
-        random_mean = statistics.mean(counts["random"])
+        random_mean = statistics.mean(counts["random"]) if "random" in counts else None
         summary = {
-            s: {"mean": statistics.mean(c), "median": statistics.median(c), "censored": sum(v > cap for v in c),
-                "ratio_to_random": statistics.mean(c) / random_mean, "seconds": seconds[s], "runs": c}
+            s: {"mean": statistics.mean(c), "stderr": statistics.stdev(c) / len(c) ** 0.5 if len(c) > 1 else None,
+                "median": statistics.median(c), "censored": sum(v > cap for v in c),
+                "ratio_to_random": statistics.mean(c) / random_mean if random_mean else None, "seconds": seconds[s], "runs": c}
             for s, c in counts.items()
         }
         top_rows = sum(v >= threshold for v in table.values())
@@ -171,8 +173,8 @@ def main() -> None:
                      f"repeats expects {expected:.1f})")
         for s in SAMPLERS:
             row = summary[s]
-            lines.append(f"{'':<17} {s:<14} {row['mean']:>7.1f} {row['median']:>7.1f} {row['censored']:>9} {row['ratio_to_random']:>9.2f} {row['seconds']:>8.0f}")
-    print(f"{'':<17} {'sampler':<14} {'mean':>7} {'median':>7} {'censored':>9} {'÷random':>9} {'seconds':>8}")
+            lines.append(f"{'':<17} {s:<14} {row['mean']:>7.1f} {row['stderr'] or 0.0:>7.1f} {row['median']:>7.1f} {row['censored']:>9} {row['ratio_to_random'] or float('nan'):>9.2f} {row['seconds']:>8.0f}")
+    print(f"{'':<17} {'sampler':<14} {'mean':>7} {'± s.e.':>7} {'median':>7} {'censored':>9} {'÷random':>9} {'seconds':>8}")
     print("\n".join(lines))
     for result in results.values():
         result["load_average"] = {"start": [round(v, 2) for v in load_start], "end": [round(v, 2) for v in os.getloadavg()]}
@@ -182,6 +184,8 @@ def main() -> None:
         name += f"_top{args.top:g}" + ("_screening" if args.screening else "_slices" if args.slices else "")
     if args.tables != "Buchwald_Hartwig,Suzuki_Doyle":
         name += "_" + args.tables.replace(",", "_")
+    if args.tag:
+        name += f"_{args.tag}"
     (RESULTS / f"{name}.json").write_text(json.dumps(results, separators=(",", ":")))
     plot(results, RESULTS / f"{name}.png")
     print(f"wrote {RESULTS / name}.json and .png")

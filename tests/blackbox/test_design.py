@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 
 import numpy as np
+import pytest
 
-from optarium.blackbox.design import design_size
+from optarium.blackbox.design import design_size, expected_improvement, random_improvement
 from optarium.blackbox.space import Space
 from optarium.blackbox.study import Study
 
@@ -69,3 +71,46 @@ def test_auto_needs_no_more_experiments_than_random_on_a_table_where_good_points
                 break
         counts.append(len(study.trials))
     assert statistics.mean(counts) <= (len(table) + 1) / (top + 1), counts
+
+
+def test_expected_improvement_matches_its_closed_form_and_a_quadrature() -> None:
+    assert expected_improvement(0.0, 0.0, 1.0) == pytest.approx(1 / math.sqrt(2 * math.pi))
+    assert expected_improvement(1.0, 3.0, 0.0) == 0.0
+    assert expected_improvement(3.0, 1.0, 0.0) == 2.0
+    grid = np.linspace(-12.0, 12.0, 200_001)
+    density = np.exp(-0.5 * ((grid - 0.7) / 1.3) ** 2) / (1.3 * math.sqrt(2 * math.pi))
+    quadrature = float(np.sum(np.maximum(0.0, -0.4 - grid) * density) * (grid[1] - grid[0]))
+    assert expected_improvement(-0.4, 0.7, 1.3) == pytest.approx(quadrature, rel=1e-6)
+
+
+def test_a_random_point_is_judged_by_the_spread_of_earlier_random_results() -> None:
+    assert random_improvement(0.0, np.array([1.0])) is None
+    narrow = random_improvement(-1.0, np.array([-0.1, 0.0, 0.1]))
+    wide = random_improvement(-1.0, np.array([-3.0, 0.0, 3.0]))
+    assert narrow is not None and wide is not None and wide > 10 * narrow
+
+
+def run_table(table: dict, sizes: list[int], seed: int, asks: int) -> list:
+    study = Study.create("table", categorical_space(sizes), seed=seed, budget=asks, store="memory://")
+    for _ in range(asks):
+        (trial,) = study.ask()
+        study.tell(trial, table[tuple(trial.params[f"p{i}"] for i in range(len(sizes)))])
+    return study.trials
+
+
+def test_on_results_without_structure_the_sampler_takes_random_order_picks() -> None:
+    """Independent random results: the GP's picks expect no more than random ones, so some asks follow the random order."""
+    rng = np.random.default_rng(3)
+    table = {key: float(rng.standard_t(2)) for key in itertools.product(CHOICES, repeat=3)}
+    trials = run_table(table, [6, 6, 6], seed=1, asks=16)
+    assert any(t.info.get("order") == "random" for t in trials), [t.sampler for t in trials]
+    assert len({tuple(t.params.values()) for t in trials}) == len(trials)  # random picks skip tried points
+
+
+def test_on_strongly_structured_results_the_model_keeps_its_asks() -> None:
+    """An additive table the GP learns from a few results: the model's picks expect more than random ones."""
+    table = {key: additive(dict(enumerate(key))) for key in itertools.product(CHOICES, repeat=3)}
+    trials = run_table(table, [6, 6, 6], seed=1, asks=16)
+    model = [t for t in trials if t.sampler == "gp"]
+    assert len(model) >= 8 and sum(t.info.get("order") == "random" for t in model) <= len(model) // 4, \
+        [t.info.get("order", t.sampler) for t in trials]

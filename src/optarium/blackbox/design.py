@@ -9,6 +9,16 @@ mean does: leave-one-out, the GP's mean predictive log density beats that of a n
 distribution fitted to the other results (the closed form of Rasmussen and Williams,
 "Gaussian Processes for Machine Learning", 2006, section 5.4.2). Continuous spaces keep
 the sampler's design size.
+
+After the design, on a space small enough to enumerate, each ask compares two actions by
+their expected improvement over the best result: the GP's pick, under its posterior, and
+a uniformly random untried point, under the normal predictive distribution of the results
+of the points drawn at random so far (the design and earlier random picks: an unbiased
+sample of the space, where the model's own picks are not). The sampler takes the next
+point of its seeded random order when that expects more. A GP fitted to the results of a
+search that has stayed in one region predicts a small spread everywhere and keeps
+refining that region; the random draws keep an honest account of the whole space. We
+depart from a Bayesian comparison in using plug-in estimates on both sides.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from optarium.blackbox.base import History, Suggestion
+from optarium.blackbox.base import History, Suggestion, Trial
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,6 +69,28 @@ def has_signal(model: GaussianProcess, y: np.ndarray) -> bool:
     spread = np.array([max(o.var(ddof=1) if len(o) > 1 else 1.0, 1e-6) for o in others])
     constant = -0.5 * (np.log(2 * math.pi * spread) + (y - centre) ** 2 / spread)
     return bool(gp.mean() > constant.mean())
+
+
+def expected_improvement(best: float, mean: float, sd: float) -> float:
+    """E[max(0, best - Y)] for Y ~ N(mean, sd^2): the expected gain of a result below ``best`` (losses)."""
+    if sd <= 0:
+        return max(0.0, best - mean)
+    z = (best - mean) / sd
+    return sd * (math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi) + z * 0.5 * math.erfc(-z / math.sqrt(2)))
+
+
+def random_improvement(best: float, drawn: np.ndarray) -> float | None:
+    """Expected improvement on ``best`` of one more random point, from the results ``drawn`` (k,) of earlier
+    random points: normal predictive with their mean and sample spread (times sqrt(1 + 1/k)); None below two."""
+    if len(drawn) < 2:
+        return None
+    spread = float(drawn.std(ddof=1)) * math.sqrt(1.0 + 1.0 / len(drawn))
+    return expected_improvement(best, float(drawn.mean()), spread)
+
+
+def drawn_at_random(trial: Trial) -> bool:
+    """Whether ``trial`` was chosen without the model: a design point or a random-order pick of :mod:`gp`."""
+    return trial.sampler == "sobol" or trial.info.get("order") == "random"
 
 
 def enumerate_design(history: History, n: int) -> list[Suggestion]:

@@ -78,7 +78,15 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from optarium.blackbox.base import History, Suggestion, Trial
-from optarium.blackbox.design import design_size, enumerate_design, has_signal, may_stop_early
+from optarium.blackbox.design import (
+    design_size,
+    drawn_at_random,
+    enumerate_design,
+    expected_improvement,
+    has_signal,
+    may_stop_early,
+    random_improvement,
+)
 from optarium.blackbox.gp_model import GaussianProcess, one_blas_thread
 from optarium.blackbox.log_ei import Acquisition, Differentiable
 from optarium.blackbox.space import CategoricalParam, FloatParam, IntParam, Space
@@ -219,7 +227,27 @@ class GPSampler:
             out.append(Suggestion(point, info, self.name))
             fantasies.append(point)
             model.condition(X, y)
+        if self._random_expects_more(history, observed, model, encoder, y, out[0].point):
+            # see :mod:`design`: a random untried point expects more than the model's pick
+            info = {"order": "random", "warp": warp, "theta": [round(v, 6) for v in model.theta]}
+            return [Suggestion(s.point, info, self.name) for s in enumerate_design(history, n)]
         return out
+
+    def _random_expects_more(self, history: History, observed: list[Trial], model: GaussianProcess, encoder: Encoder,
+                             y: np.ndarray, point: np.ndarray) -> bool:
+        """On an enumerated space without feasibility feedback: whether a random untried point expects a larger
+        improvement on the best target of ``y`` (one per ``observed`` trial) than the GP expects at ``point``."""
+        import numpy as np
+
+        space = history.space
+        if not (space.is_discrete and space.cardinality() <= self.max_enumerate) or any(t.feasibility is not None for t in observed):
+            return False
+        best = float(y.min())
+        random_gain = random_improvement(best, y[[drawn_at_random(t) for t in observed]])
+        if random_gain is None:
+            return False
+        mean, variance = model.posterior(encoder.features(encoder.snap(np.asarray(point, dtype=float)[None, :])))
+        return random_gain > expected_improvement(best, float(mean[0]), math.sqrt(float(variance[0])))
 
     def _design_left(self, history: History, n: int) -> tuple[int, bool]:
         """How many design points are still to ask (``n`` while fewer than two different results are
