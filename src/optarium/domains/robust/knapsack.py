@@ -1,24 +1,25 @@
 """Branch-and-price for the two-stage robust knapsack (the exact method on problems with its structure).
 
 After Arslan & Detienne, "Decomposition-based approaches for a class of two-stage
-robust binary optimization problems", INFORMS J. Computing 34 (2022). With the
-uncertainty only in the objective, the worst case of a decision ``x`` is
-``max_{lambda in conv Y(x)} min_{xi in U} f`` (minimax), so the problem is one
-maximisation over ``x`` and convex combinations of recourse fillings, the inner
-``min`` over the budgeted set replaced by its LP dual. Columns are fillings
-``(y, r)`` of the knapsack, priced by dynamic programming over the (integer)
-capacity; ``x`` is branched on. Departures: the recourse columns are separate
-from ``x`` (linked by ``sum_k lambda_k y_ki <= x_i``), every node bound is the
-Lagrangian bound of the priced duals (valid at any iteration) and also fixes
-items by their reduced cost, items whose profit covers their outsourcing cost
-are fixed to 1 at the root, branching is on the fractional item with the most
-unpaid outsourcing margin, and a dive plus a one-flip search give the first
-incumbent (measurements in docs/robust.md).
+robust binary optimization problems", INFORMS J. Computing 34 (2022): with the
+uncertainty only in the objective the worst case of ``x`` is a max over convex
+combinations of recourse fillings of a min over the budgeted set; columns are
+(chosen set, filling) pairs priced by dynamic programming over the integer capacity,
+and ``x`` is branched on. Departure (ours): the paper's bound lets the adversary pick
+one scenario for the whole mix of chosen sets; here it picks a *policy*
+``mu_i(S) = nu_i + beta_k`` (``k``: item i's place among the chosen items of ``S`` in
+order of degradation), in the budgeted set for every ``S``, so the bound is at least
+as tight (the master gets one row per place, the DP one state per place). Also ours:
+bounds are Lagrangian (valid at any iteration, a child starts from its parent's
+policy), items whose profit covers their outsourcing cost are fixed to 1, branching
+is on the fractional item with the most unpaid outsourcing margin, and a dive plus a
+one-flip search give the first incumbent (measurements in docs/robust.md).
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ PRUNE = 1e-9
 FRACTIONAL = 1e-6
 # the share of the time limit the flip search on the first incumbent may take
 IMPROVE_SHARE = 0.1
+# positions beyond ceil(Gamma) whose weight the adversary's policy chooses (more: a tighter bound, a slower DP)
+EXTRA_POSITIONS = 6
 
 
 @dataclass(frozen=True)
@@ -89,83 +92,178 @@ def recognise(problem: RobustProblem) -> Knapsack | None:
                     round(capacity), float(u.gamma))
 
 
-def price(data: Knapsack, nu: np.ndarray, mu: np.ndarray, allowed: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """The best filling for the duals: ``max sum (f - nu) y - mu p_hat (y - r)`` over the knapsack (exact DP)."""
-    n, capacity = data.size, data.capacity
-    unrepaired = data.outsourcing - nu - mu * data.degradation
-    repaired = data.outsourcing - nu
-    best = np.zeros(capacity + 1)  # best value within capacity w
-    choice = np.zeros((n, capacity + 1), dtype=np.int8)
-    for i in range(n):
-        if not allowed[i]:
+def positions(data: Knapsack) -> int:
+    """How many leading positions of the chosen set get their own weight in the adversary's policy."""
+    return min(data.size, math.ceil(data.gamma) + EXTRA_POSITIONS)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One column: the chosen set, its filling (``produced``, ``repaired``) and what the adversary's weights see of it.
+
+    ``item_exposure[i]`` is ``p_hat_i`` for an item produced without repair (else 0); ``position_exposure[k]`` sums the
+    ``p_hat`` of those items that are the ``k``-th chosen item in the order of :func:`adversary_order`.
+    """
+
+    chosen: np.ndarray
+    produced: np.ndarray
+    repaired: np.ndarray
+    value: float
+    item_exposure: np.ndarray
+    position_exposure: np.ndarray
+
+
+def adversary_order(data: Knapsack) -> np.ndarray:
+    """The order in which the policy counts chosen items: largest degradation first."""
+    return np.argsort(-data.degradation, kind="stable")
+
+
+def price(data: Knapsack, nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+          columns: int = 1) -> tuple[float, list[Pattern]]:
+    """The best value of a (chosen set, filling) against the policy ``mu_i(S) = nu_i + beta[position of i in S]`` (exact
+    DP), and the best columns for up to ``columns`` final positions (the best first).
+
+    Maximises ``sum_S (p - f) + sum f y - sum p_hat mu(S) (y - r)`` over chosen sets ``lower <= S <= upper`` and
+    fillings of the knapsack; positions from ``len(beta)`` on get no extra weight. The state is (positions used, capped
+    at ``len(beta)``; capacity used).
+    """
+    n, capacity, count = data.size, data.capacity, beta.size
+    hit = np.append(beta, 0.0)
+    best = np.full((count + 1, capacity + 1), -np.inf)
+    best[0] = 0.0
+    history: list[np.ndarray] = []  # the table before each item, to trace the optimum back
+    order = adversary_order(data)
+    choices: list[tuple[tuple[int, np.ndarray, int], ...]] = []
+    for i in order:
+        history.append(best)
+        if upper[i] < 0.5:
+            choices.append(())
             continue
-        new = best.copy()
-        for option, value, used in ((1, unrepaired[i], int(data.weight[i])), (2, repaired[i], int(data.weight[i] + data.repair[i]))):
-            if value <= 0 or used > capacity:
-                continue
-            candidate = best[:capacity + 1 - used] + value
-            better = candidate > new[used:]
-            new[used:][better] = candidate[better]
-            choice[i, used:][better] = option
+        new = np.full_like(best, -np.inf) if lower[i] > 0.5 else best.copy()
+        profit, weight = float(data.profit[i]), int(data.weight[i])
+        every: tuple[tuple[int, np.ndarray, int], ...] = (
+            (0, np.full(count + 1, profit - data.outsourcing[i]), 0),  # chosen and outsourced
+            (1, profit - data.degradation[i] * (nu[i] + hit), weight),  # produced, not repaired
+            (2, np.full(count + 1, profit), weight + int(data.repair[i])))  # produced and repaired
+        options = tuple(option for option in every if option[2] <= capacity)
+        for _, value, used in options:
+            width = capacity + 1 - used
+            # position k -> k + 1, and the last state (k = count: no extra weight) to itself
+            np.maximum(new[1:, used:], best[:count, :width] + value[:count, None], out=new[1:, used:])
+            np.maximum(new[count, used:], best[count, :width] + value[count], out=new[count, used:])
+        choices.append(options)
         best = new
-    y, r = np.zeros(n), np.zeros(n)
-    w = capacity
-    for i in range(n - 1, -1, -1):
-        option = choice[i, w]
-        if option:
-            y[i] = 1.0
-            r[i] = 1.0 if option == 2 else 0.0
-            w -= int(data.weight[i] + (data.repair[i] if option == 2 else 0))
-    return float(best[capacity]), y, r
+
+    def trace(state: int) -> Pattern:
+        room, target = capacity, best[state, capacity]
+        chosen, produced, repaired = np.zeros(n), np.zeros(n), np.zeros(n)
+        position_exposure = np.zeros(count)
+        for i, before, options in zip(order[::-1], history[::-1], choices[::-1], strict=True):
+            if lower[i] < 0.5 and before[state, room] == target:
+                continue  # not chosen
+            for option, amount, used in options:
+                if used > room:
+                    continue
+                sources = (state - 1, state) if state == count else (state - 1,)
+                source = next((k for k in sources if k >= 0 and before[k, room - used] + amount[k] == target), None)
+                if source is None:
+                    continue
+                chosen[i] = 1.0
+                produced[i] = 1.0 if option >= 1 else 0.0
+                repaired[i] = 1.0 if option == 2 else 0.0
+                if option == 1 and source < count:
+                    position_exposure[source] += data.degradation[i]
+                state, room = source, room - used
+                target = before[state, room]
+                break
+            else:  # pragma: no cover - the table always holds the step that reached it
+                raise RuntimeError("knapsack pricing could not trace its optimum back")
+        exposure = data.degradation * (produced - repaired)
+        value = float(data.profit @ chosen - data.outsourcing @ (chosen - produced))
+        return Pattern(chosen, produced, repaired, value, exposure, position_exposure)
+
+    ranked = np.argsort(-best[:, capacity], kind="stable")
+    ends = [int(k) for k in ranked[:columns] if np.isfinite(best[k, capacity])]
+    return float(best[ends[0], capacity]), [trace(k) for k in ends]
+
+
+def feasible_policy(nu: np.ndarray, beta: np.ndarray, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """The duals moved into the policy set: ``mu(S)`` in ``[0,1]^n`` with sum at most ``gamma`` for every ``S``."""
+    nu, beta = np.clip(nu, 0.0, 1.0), np.clip(beta, 0.0, 1.0)
+    nu = np.minimum(nu, 1.0 - (beta.max() if beta.size else 0.0))
+    total = nu.sum() + beta.sum()
+    if total > gamma:
+        nu, beta = nu * (gamma / total), beta * (gamma / total)
+    return nu, beta
 
 
 class _Master:
-    """The restricted master LP on HiGHS (minimisation of the negated profit); columns ``[x, pi, rho, lambda...]``."""
+    """The restricted master LP on HiGHS (minimisation of the negated profit).
 
-    def __init__(self, data: Knapsack):
+    Columns ``[pi, rho_0..rho_{n-1}, sigma_0..sigma_{P-1}, lambda...]``; rows: 0 convexity (= 1); ``1..n`` item
+    exposure ``sum lambda e_i - pi - rho_i <= 0``; ``n+1..n+P`` position exposure ``sum lambda g_k - pi - sigma_k <= 0``;
+    ``n+P+1``: ``sum sigma - sum rho <= 0``. Its dual is the best policy ``(nu, beta)`` against the columns.
+    """
+
+    def __init__(self, data: Knapsack, count: int):
         import highspy
 
         from optarium.solvers.highs import new_highs
 
-        self.data = data
+        self.data, self.count = data, count
         n = data.size
         inf = highspy.kHighsInf
         self.h = h = new_highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("presolve", "off")
         h.setOptionValue("solver", "simplex")
-        h.setOptionValue("simplex_strategy", 1)  # dual simplex: the warm start after a branching bound change
-        # rows: 0 convexity (= 1); 1..n: sum lambda y_i - x_i <= 0; n+1..2n: sum lambda p_hat z_i - pi - rho_i <= 0
-        h.addRows(1 + 2 * n, np.concatenate([[1.0], np.full(2 * n, -inf)]), np.concatenate([[1.0], np.zeros(2 * n)]),
+        h.setOptionValue("simplex_strategy", 1)  # dual simplex: the warm start after a change of the allowed columns
+        rows = 2 + n + count
+        h.addRows(rows, np.concatenate([[1.0], np.full(rows - 1, -inf)]), np.concatenate([[1.0], np.zeros(rows - 1)]),
                   0, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        h.addCol(data.gamma, 0.0, inf, n + count, np.arange(1, n + count + 1, dtype=np.int32), np.full(n + count, -1.0))
+        last = n + count + 1
         for i in range(n):
-            h.addCol(float(data.outsourcing[i] - data.profit[i]), 0.0, 1.0, 1, np.array([1 + i], dtype=np.int32), np.array([-1.0]))
-        h.addCol(data.gamma, 0.0, inf, n, np.arange(n + 1, 2 * n + 1, dtype=np.int32), np.full(n, -1.0))
-        for i in range(n):
-            h.addCol(1.0, 0.0, inf, 1, np.array([n + 1 + i], dtype=np.int32), np.array([-1.0]))
-        self.columns: list[tuple[np.ndarray, np.ndarray]] = []
+            h.addCol(1.0, 0.0, inf, 2, np.array([1 + i, last], dtype=np.int32), np.array([-1.0, -1.0]))
+        for k in range(count):
+            h.addCol(0.0, 0.0, inf, 2, np.array([n + 1 + k, last], dtype=np.int32), np.array([-1.0, 1.0]))
+        self.first = 1 + n + count
+        self.chosen = np.zeros((0, n), dtype=bool)
+        self.allowed = np.zeros(0, dtype=bool)
         self.known: set[bytes] = set()
-        self.add(np.zeros(n), np.zeros(n))
+        self.lower, self.upper = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
 
-    def add(self, y: np.ndarray, r: np.ndarray) -> bool:
-        key = np.concatenate([y, r]).astype(np.int8).tobytes()
+    def add(self, pattern: Pattern) -> bool:
+        key = np.concatenate([pattern.chosen, pattern.produced, pattern.repaired]).astype(np.int8).tobytes()
         if key in self.known:
             return False
         self.known.add(key)
         n = self.data.size
-        z = y - r
-        rows = [0] + [1 + i for i in np.flatnonzero(y)] + [n + 1 + i for i in np.flatnonzero(z)]
-        values = [1.0] + [1.0] * int(np.count_nonzero(y)) + [float(self.data.degradation[i]) for i in np.flatnonzero(z)]
-        self.h.addCol(-float(self.data.outsourcing @ y), 0.0, np.inf, len(rows), np.array(rows, dtype=np.int32), np.array(values))
-        self.columns.append((y, r))
+        items = np.flatnonzero(pattern.item_exposure)
+        places = np.flatnonzero(pattern.position_exposure)
+        rows = np.concatenate([[0], 1 + items, n + 1 + places]).astype(np.int32)
+        values = np.concatenate([[1.0], pattern.item_exposure[items], pattern.position_exposure[places]])
+        self.h.addCol(-pattern.value, 0.0, np.inf, len(rows), rows, values)
+        self.chosen = np.vstack([self.chosen, pattern.chosen > 0.5])
+        self.allowed = np.append(self.allowed, True)
+        self._restrict()
         return True
 
     def bounds(self, node: Node) -> None:
-        n = self.data.size
-        self.h.changeColsBounds(n, np.arange(n, dtype=np.int32), node.lower.astype(float), node.upper.astype(float))
+        """Allow only the columns whose chosen set lies within the node's bounds on ``x``."""
+        self.lower, self.upper = node.lower > 0.5, node.upper > 0.5
+        self._restrict()
+
+    def _restrict(self) -> None:
+        allowed = np.all((self.chosen >= self.lower) & (self.chosen <= self.upper), axis=1)
+        changed = np.flatnonzero(allowed != self.allowed)
+        if changed.size:
+            self.h.changeColsBounds(changed.size, (self.first + changed).astype(np.int32), np.zeros(changed.size),
+                                    allowed[changed].astype(float))
+            self.allowed = allowed
 
     def solve(self) -> tuple[float, np.ndarray, np.ndarray, np.ndarray] | None:
-        """(profit, x, nu, mu) of the restricted LP, or None when HiGHS did not solve it."""
+        """(profit, mean chosen set, nu, beta) of the restricted LP, or None when HiGHS did not solve it."""
         self.h.run()
         if self.h.modelStatusToString(self.h.getModelStatus()) != "Optimal":
             self.h.clearSolver()  # a warm start that went wrong (seen once on a loaded machine): solve again from scratch
@@ -175,8 +273,10 @@ class _Master:
         n = self.data.size
         solution = self.h.getSolution()
         duals = np.array(solution.row_dual)
-        x = np.array(solution.col_value[:n])
-        return -float(self.h.getInfo().objective_function_value), x, -duals[1:n + 1], -duals[n + 1:2 * n + 1]
+        weights = np.clip(np.array(solution.col_value[self.first:]), 0.0, None)
+        x = weights @ self.chosen
+        value = -float(self.h.getInfo().objective_function_value)
+        return value, x, -duals[1:n + 1], -duals[n + 1:n + 1 + self.count]
 
 
 @dataclass(frozen=True)
@@ -190,11 +290,6 @@ class Node:
         lower, upper = self.lower.copy(), self.upper.copy()
         lower[item] = upper[item] = value
         return Node(lower, upper)
-
-
-def best_choice(slope: np.ndarray, node: Node) -> float:
-    """``max slope @ x`` over the ``x`` of ``node``: the x part of the Lagrangian bound."""
-    return float(np.sum(np.where(slope > 0, slope * node.upper, slope * node.lower)))
 
 
 @dataclass
@@ -216,77 +311,68 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     started = time.perf_counter()
     deadline = None if time_limit is None else started + time_limit
     n = data.size
-    master = _Master(data)
+    count = positions(data)
+    master = _Master(data, count)
     margin = np.abs(data.outsourcing - data.profit)
     # choosing an item whose profit covers its outsourcing cost never hurts
     root = Node((data.profit >= data.outsourcing).astype(float), np.ones(n))
     incumbent_x: np.ndarray | None = None
     incumbent = -np.inf
     trace: list[dict[str, float | None]] = []
+    Policy = tuple[np.ndarray, np.ndarray]
+    no_policy: Policy = (np.zeros(n), np.zeros(count))
 
     def out_of_time() -> bool:
         return deadline is not None and time.perf_counter() >= deadline
 
-    def generate(node: Node, cutoff: float) -> tuple[float, float, np.ndarray | None, np.ndarray, float]:
-        """Column generation at a node: (LP value, Lagrangian bound, x, slopes, pricing value) of the best bound.
+    def generate(node: Node, cutoff: float, start: Policy) -> tuple[float, float, np.ndarray | None, Policy]:
+        """Column generation at a node: (LP value, bound, mean chosen set, policy of the bound).
 
-        Stops early once the bound is below ``cutoff``. The bound is the best filling's value for the duals plus the
-        best ``x`` of the node for ``slopes`` (:func:`best_choice`); with the same duals, a node with fewer choices has
-        a bound at most ``pricing value + best_choice(slopes, smaller node)`` (pricing only loses fillings).
+        The bound is the best column's value against a feasible policy (valid at any iteration), first the policy
+        ``start`` (the parent's), which may close the node before any LP. Stops early once the bound is below ``cutoff``.
         """
         master.bounds(node)
-        bound = np.inf
+        bound, patterns = price(data, *start, node.lower, node.upper)
+        policy = start
+        master.add(patterns[0])
         value, x = -np.inf, None
-        slopes, priced = np.zeros(n), 0.0
-        allowed = node.upper > 0.5
+        if _within(bound, cutoff):
+            return value, bound, x, policy
         while not out_of_time():
             solved = master.solve()
             if solved is None:
-                return -np.inf, bound, None, slopes, priced
-            value, x, nu, mu = solved
-            nu = np.maximum(nu, 0.0)
-            mu = np.clip(mu, 0.0, 1.0)
-            if mu.sum() > data.gamma:
-                mu *= data.gamma / mu.sum()
-            best, y, r = price(data, nu, mu, allowed)
-            slope = data.profit - data.outsourcing + nu
-            candidate = best + best_choice(slope, node)
-            if candidate < bound:
-                bound, slopes, priced = candidate, slope, best
+                return -np.inf, bound, None, policy
+            value, x, nu, beta = solved
+            nu, beta = feasible_policy(nu, beta, data.gamma)
+            best, patterns = price(data, nu, beta, node.lower, node.upper)
+            if best < bound:
+                bound, policy = best, (nu, beta)
             if _within(bound, cutoff) or _within(bound, value):
                 break
-            if not master.add(y, r):
+            if not master.add(patterns[0]):
                 break
-        return value, bound, x, slopes, priced
+        return value, bound, x, policy
 
-    def consider(x: np.ndarray) -> None:
+    def consider(x: np.ndarray, start: Policy) -> None:
         """Evaluate an integral ``x`` exactly (column generation with ``x`` fixed) and keep it if better."""
         nonlocal incumbent, incumbent_x
-        value, bound, _, _, _ = generate(Node(x, x), -np.inf)
+        value, bound, _, _ = generate(Node(x, x), -np.inf, start)
         if _within(bound, value) and value > incumbent:
             incumbent, incumbent_x = value, x.copy()
 
     def dive(node: Node) -> None:
         """A primal heuristic: fix the most decided fractional item (to 1 from 1/2 up, else to 0) until ``x`` is integral."""
+        policy = no_policy
         while not out_of_time():
-            _, bound, x, _, _ = generate(node, incumbent)
+            _, bound, x, policy = generate(node, incumbent, policy)
             if x is None or _within(bound, incumbent):
                 return
             fractional = np.flatnonzero(np.abs(x - np.round(x)) > FRACTIONAL)
             if fractional.size == 0:
-                consider(np.clip(np.round(x), node.lower, node.upper))
+                consider(np.clip(np.round(x), node.lower, node.upper), policy)
                 return
             i = int(fractional[np.argmax(np.abs(x[fractional] - 0.5))])
             node = node.fix(i, 1.0 if x[i] >= 0.5 else 0.0)
-
-    def fix_by_slopes(node: Node, slopes: np.ndarray, priced: float) -> Node:
-        """Reduced-cost fixing: a free item whose other side cannot beat the incumbent (same duals) keeps this side."""
-        for i in np.flatnonzero(node.lower < node.upper):
-            for side in (0.0, 1.0):
-                if _within(priced + best_choice(slopes, node.fix(int(i), side)), incumbent):
-                    node = node.fix(int(i), 1.0 - side)
-                    break
-        return node
 
     def improve(until: float | None) -> None:
         """A primal heuristic: flip one free item of the incumbent while that makes it better (first improvement)."""
@@ -302,7 +388,7 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
                 if x.tobytes() in tried:
                     continue
                 tried.add(x.tobytes())
-                value, bound, _, _, _ = generate(Node(x, x), incumbent)  # stops once it cannot beat the incumbent
+                value, bound, _, _ = generate(Node(x, x), incumbent, no_policy)  # stops once it cannot beat the incumbent
                 if _within(bound, value) and not _within(value, incumbent):
                     incumbent, incumbent_x, better = value, x, True
                     break
@@ -310,37 +396,34 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     tried: set[bytes] = set()
     unsettled = -np.inf  # the bound of a fixed node whose column generation stalled short of it (kept in the proof)
     nodes = 0
-    dive(root)  # a first incumbent before the search, so that pruning starts early
+    consider(price(data, *no_policy, root.lower, root.upper)[1][0].chosen, no_policy)  # the best set without degradation
+    dive(root)  # a better first incumbent before the search, so that pruning starts early
     improve(None if time_limit is None else started + IMPROVE_SHARE * time_limit)
-    queue: list[tuple[float, int, Node]] = [(-np.inf, 0, root)]
+    queue: list[tuple[float, int, Node, Policy]] = [(-np.inf, 0, root, no_policy)]
     counter = 1
     proved = True
     while queue:
         if out_of_time():
             proved = False
             break
-        parent, _, node = heapq.heappop(queue)
+        parent, _, node, start = heapq.heappop(queue)
         if _within(-parent, incumbent):
             continue
         nodes += 1
-        value, bound, x, slopes, priced = generate(node, incumbent)
-        if x is None or out_of_time():
-            heapq.heappush(queue, (parent, counter, node))
-            proved = False
-            break
+        value, bound, x, policy = generate(node, incumbent, start)
+        bound = min(bound, -parent)  # a child's bound is never above its parent's
         if _within(bound, incumbent):
             continue
-        # the node's recourse mix stays feasible for the rounded-up decision: a cheap lower bound on its value
+        if x is None or out_of_time():
+            heapq.heappush(queue, (-bound, counter, node, policy))
+            proved = False
+            break
+        # the node's columns choose within the rounded-up decision: evaluate it when that may beat the incumbent
         rounded = np.clip(np.ceil(x - FRACTIONAL), node.lower, node.upper)
         estimate = value + float((data.profit - data.outsourcing) @ (rounded - x))
         if rounded.tobytes() not in tried and not _within(estimate, incumbent):
             tried.add(rounded.tobytes())
-            consider(rounded)
-        node = fix_by_slopes(node, slopes, priced)
-        if np.any(np.abs(x - np.clip(x, node.lower, node.upper)) > FRACTIONAL):
-            heapq.heappush(queue, (-bound, counter, node))  # fixing moved the node's x: solve it again, tighter
-            counter += 1
-            continue
+            consider(rounded, policy)
         fractional = np.flatnonzero(np.abs(x - np.round(x)) > FRACTIONAL)
         if fractional.size == 0:
             free = np.flatnonzero(node.lower < node.upper)
@@ -353,7 +436,7 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
             # branch on the item whose choice would cost the most outsourcing margin not yet paid for
             i = int(fractional[np.argmax((1 - x[fractional]) * margin[fractional])])
         for child in (node.fix(i, 1.0), node.fix(i, 0.0)):
-            heapq.heappush(queue, (-bound, counter, child))
+            heapq.heappush(queue, (-bound, counter, child, policy))
             counter += 1
         elapsed = time.perf_counter() - started
         open_bound = max(-queue[0][0], incumbent)
@@ -364,7 +447,7 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     if not np.isfinite(global_bound):
         global_bound = np.inf
     status = "optimal" if proved and incumbent_x is not None and _within(global_bound, incumbent) else "time_limit"
-    return Outcome(status, incumbent_x, float(incumbent), float(global_bound), nodes, len(master.columns), trace)
+    return Outcome(status, incumbent_x, float(incumbent), float(global_bound), nodes, len(master.known), trace)
 
 
 def _within(bound: float, value: float) -> bool:
