@@ -170,6 +170,7 @@ class Study:
     def ask(self, n: int = 1) -> list[Trial]:
         """Suggest ``n`` new trials (a batch), stored as pending; pending trials of others count."""
         from optarium.blackbox.samplers import get_sampler
+        from optarium.gc_pause import gc_paused
 
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise OptionError("n", n, "a positive integer")
@@ -177,7 +178,8 @@ class Study:
         new: list[Trial] = []
 
         def propose(ask_index: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            trials = [_trial(row) for row in rows]
+            with gc_paused():  # a long study's trials would set off collections costing more than building them
+                trials = [_trial(row) for row in rows]
             history = History(
                 space=self.space, direction=self.direction, seed=self.seed, ask_index=ask_index,
                 trials=trials, budget=self.budget, feedback=self.feedback,

@@ -170,15 +170,18 @@ def trials_for_ask(connection: Connection, study_id: int) -> list[dict[str, Any]
     """The study's trials by number as an ask's proposal sees them: ``number``, ``state``, ``value``,
     ``feasibility``, ``sampler``, ``params``, ``point``, ``info`` and ``values`` (the columns of
     :func:`list_trials` less ids and times); :class:`NotFoundError` if there is no such study."""
-    rows = connection.execute(_FOR_ASK, {"study_id": study_id}).all()
-    if not rows and connection.execute(select(studies.c.id).where(studies.c.id == study_id)).first() is None:
-        raise NotFoundError(f"no study with id {study_id}")
-    # each text is one whole JSON value (SQL NULL read as JSON null), so the joined text is one JSON array
-    decoded = json.loads("[" + ",".join(f"[{row[5] or 'null'},{row[6] or 'null'},{row[7] or 'null'},{row[8] or 'null'}]"
-                                        for row in rows) + "]")
-    return [{"number": row[0], "state": row[1], "value": row[2], "feasibility": row[3], "sampler": row[4],
-             "params": params, "point": point, "info": info, "values": values}
-            for row, (params, point, info, values) in zip(rows, decoded, strict=True)]
+    from optarium.gc_pause import gc_paused
+
+    with gc_paused():  # the rows of a long study would set off collections costing more than reading them
+        rows = connection.execute(_FOR_ASK, {"study_id": study_id}).all()
+        if not rows and connection.execute(select(studies.c.id).where(studies.c.id == study_id)).first() is None:
+            raise NotFoundError(f"no study with id {study_id}")
+        # each text is one whole JSON value (SQL NULL read as JSON null), so the joined text is one JSON array
+        decoded = json.loads("[" + ",".join(f"[{row[5] or 'null'},{row[6] or 'null'},{row[7] or 'null'},{row[8] or 'null'}]"
+                                            for row in rows) + "]")
+        return [{"number": row[0], "state": row[1], "value": row[2], "feasibility": row[3], "sampler": row[4],
+                 "params": params, "point": point, "info": info, "values": values}
+                for row, (params, point, info, values) in zip(rows, decoded, strict=True)]
 
 
 def insert_trials(connection: Connection, study_id: int, rows: list[dict[str, Any]]) -> None:
