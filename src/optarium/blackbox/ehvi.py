@@ -14,8 +14,11 @@ sampling across a batch); a batch (and other workers' pending trials) is chosen 
 with the kriging believer, each chosen point added to the front at its posterior mean,
 instead of the joint q-point integral; and when the fitted noise of an objective is
 large (over 10% of its signal variance) the front is the models' posterior mean at the
-observed points rather than an integral over noisy fronts. Feedback constraints multiply
-the improvement by P(feasible), as in the single-objective GP sampler.
+observed points rather than an integral over noisy fronts. The reference point inside the
+acquisition lies 10% of the front's range beyond the worst values of the observed Pareto
+front (as BoTorch's ``infer_reference_point``), not beyond the worst of all observations.
+Feedback constraints multiply the improvement by P(feasible), as in the single-objective
+GP sampler.
 """
 
 from __future__ import annotations
@@ -93,9 +96,13 @@ class EHVISampler:
         else:
             front = Y.copy()
         front = front[feasible] if feasible.any() else np.empty((0, Y.shape[1]))
-        from optarium.blackbox.pareto import infer_reference
+        from optarium.blackbox.pareto import infer_reference, non_dominated
 
-        reference = infer_reference(Y)
+        # the reference point from the Pareto front's worst values, not from every point told:
+        # the design's worst points would put it far out, and the volume a front's extreme
+        # point adds would then outweigh any gain inside the front (the extremes were asked
+        # again and again)
+        reference = infer_reference(front[non_dominated(front)] if len(front) else Y)
         rng = history.rng(41)
         base = torch.as_tensor(rng.standard_normal((self.mc_samples, Y.shape[1])))
         fantasies = [np.asarray(t.point, dtype=float) for t in history.pending] + [s.point for s in out]
