@@ -59,3 +59,12 @@ def test_bytes_that_are_not_text_and_a_folder_are_one_line(tmp_path: Path, data:
         read_bilevel(tmp_path / "p.aux")
     with pytest.raises(InputFileError, match="is a folder, not a bilevel file"):
         read_bilevel(tmp_path)
+
+
+def test_a_variable_name_used_twice_is_refused(tmp_path: Path, data: Path) -> None:
+    document = json.loads((data / "basblib_bf_1982_02.json").read_text())
+    _set(document, "follower.variables.0.name", document["leader"]["variables"][0]["name"])
+    file = tmp_path / "p.json"
+    file.write_text(json.dumps(document))
+    with pytest.raises(InvalidModelError, match=r"p\.json: variable name 'x_1' is used twice"):
+        read_bilevel(file)

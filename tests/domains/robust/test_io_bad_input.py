@@ -92,3 +92,12 @@ def test_check_recourse_names_a_scenario_without_recourse_and_passes_a_good_prob
     check_recourse(_short(upper=10).build())
     with pytest.raises(RecourseInfeasibleError, match=r"scenario \(demand\[0\]=6\)"):
         check_recourse(_short(upper=2).build())
+
+
+def test_a_name_used_twice_is_refused(tmp_path: Path) -> None:
+    data = _short().build().to_dict()
+    data["uncertainty"].update(names=["d", "d"], lower=[0, 0], upper=[1, 1], G=[], h=[])
+    path = tmp_path / "p.robust.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InvalidModelError, match="uncertain parameter name 'd' is used twice"):
+        read_file(path)

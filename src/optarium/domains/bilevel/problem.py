@@ -151,6 +151,10 @@ class BilevelProblem:
                 raise InvalidModelError(f"`{label}` must have shape {shape}, got {np.shape(getattr(self, label))}", source=where)
         if len(self.x_names) != n_x or len(self.y_names) != n_y:
             raise InvalidModelError(f"expected {n_x} leader and {n_y} follower variable names", source=where)
+        names = self.x_names + self.y_names
+        if len(set(names)) != len(names):
+            twice = next(name for name in names if names.count(name) > 1)
+            raise InvalidModelError(f"variable name {twice!r} is used twice; each variable needs its own name", source=where)
         for label in ("x", "y"):
             lower, upper = getattr(self, f"{label}_lower"), getattr(self, f"{label}_upper")
             bad = np.flatnonzero(lower > upper)

@@ -46,6 +46,7 @@ class Block:
         if bad.size:
             i = int(bad[0])
             raise InvalidModelError(f"`lower <= upper` must hold for variable {self.names[i]!r}, got lower={self.lower[i]}, upper={self.upper[i]}")
+        _unique(self.names, "variable")
 
     @property
     def size(self) -> int:
@@ -91,6 +92,7 @@ class Uncertainty:
         m = len(self.names)
         if m == 0:
             raise InvalidModelError("the uncertainty set has no uncertain parameter")
+        _unique(self.names, "uncertain parameter")
         if self.G.size == 0:
             object.__setattr__(self, "G", np.zeros((0, m)))
         if np.shape(self.lower) != (m,) or np.shape(self.upper) != (m,):
@@ -134,6 +136,12 @@ class Uncertainty:
         xi = np.asarray(xi, dtype=float)
         return bool(xi.shape == (self.size,) and np.all(xi >= self.lower - tol) and np.all(xi <= self.upper + tol)
                     and np.all(self.G @ xi <= self.h + tol * np.maximum(1, np.abs(self.h))))
+
+
+def _unique(names: tuple[str, ...], what: str) -> None:
+    if len(set(names)) != len(names):
+        twice = next(name for name in names if names.count(name) > 1)
+        raise InvalidModelError(f"{what} name {twice!r} is used twice; each {what} needs its own name")
 
 
 def check_recourse(problem: RobustProblem, time_limit: float | None = None) -> None:
