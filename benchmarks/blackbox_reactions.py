@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/blackbox_reactions.py [--quick] [--seeds 20] [--cap 150] [--top 0.01] [--slices]
         [--samplers optarium_auto,random,...] [--tables Buchwald_Hartwig,Suzuki_Doyle]
 
-``--tag NAME`` suffixes the results' file names. ``--top 0.1``: stop at the top 10% instead (the "easy space" target). ``--slices`` adds
+``--tag NAME`` suffixes the results' file names; ``--first-seed`` starts the seeds elsewhere than 0. ``--top 0.1``: stop at the top 10% instead (the "easy space" target). ``--slices`` adds
 sub-tables, one per option of the first parameter (Buchwald-Hartwig per base, Suzuki per
 electrophile): smaller categorical spaces where good points are common; these are held out.
 ``--screening`` runs the screening slices instead (Buchwald-Hartwig per ligand, Suzuki per
@@ -125,6 +125,7 @@ def main() -> None:
                              "(the easy-space rules were set on these; the first-parameter slices are held out)")
     parser.add_argument("--samplers", default=",".join(SAMPLERS), help="comma-separated subset of " + ",".join(SAMPLERS))
     parser.add_argument("--tables", default="Buchwald_Hartwig,Suzuki_Doyle", help="comma-separated tables to run")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--tag", default="", help="suffix of the results' file names")
     args = parser.parse_args()
     SAMPLERS[:] = args.samplers.split(",")
@@ -148,7 +149,7 @@ def main() -> None:
     for dataset, params, table, threshold in tasks:
         counts: dict[str, list[int]] = {s: [] for s in SAMPLERS}
         seconds: dict[str, float] = dict.fromkeys(SAMPLERS, 0.0)
-        for seed in range(seeds):
+        for seed in range(args.first_seed, args.first_seed + seeds):
             for sampler in SAMPLERS:
                 clock = time.perf_counter()
                 if sampler == "optarium_auto":

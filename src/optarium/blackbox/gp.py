@@ -36,7 +36,9 @@ the log always, 9.2 with the choice; f8: 4.3 with either).
 Mixed spaces: a categorical parameter is one-hot encoded with one shared length scale
 (Hamming distance); integers are rounded and the GP only ever sees rounded points.
 A fully discrete space with at most ``max_enumerate`` points is enumerated (points
-already tried or pending are skipped); otherwise random and local candidates are
+already tried or pending are skipped), and an ask there takes the next untried point of a
+seeded random order instead when a random point expects the larger improvement (see
+:mod:`design`); otherwise random and local candidates are
 scored, and a box-constrained L-BFGS over the float parameters refines the best ``n_refine`` of them
 and the incumbent.
 
