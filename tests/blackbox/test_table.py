@@ -34,3 +34,15 @@ def test_a_bad_table_is_one_error_naming_the_file_and_what_is_wrong(tmp_path: Pa
     with pytest.raises(TableError) as raised:
         read_table(_table(tmp_path, text))
     assert str(raised.value).startswith(str(tmp_path / "past.csv") + ": ") and words in str(raised.value)
+
+
+def test_a_spreadsheet_byte_order_mark_is_not_part_of_the_first_column_name(tmp_path: Path) -> None:
+    path = tmp_path / "past.csv"
+    path.write_bytes("t,yield\n50,3\n60,4\n".encode("utf-8-sig"))
+    space, _, _ = read_table(path)
+    assert space.names == ["t"]
+
+
+def test_a_semicolon_separated_table_is_named_as_such(tmp_path: Path) -> None:
+    with pytest.raises(TableError, match="is not comma-separated"):
+        read_table(_table(tmp_path, "t;yield\n50;3\n60;4\n"))

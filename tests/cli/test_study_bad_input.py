@@ -69,3 +69,10 @@ def test_propose_json_is_only_json_with_every_untried_point_when_k_asks_for_all(
     code, out, err = invoke("study", "propose", "--from-table", str(path), "--k", "1", "--method", "random", "--json")
     assert code == 0, err
     assert json.loads(out) == [{"a": "y", "b": "q", "predicted": None}]
+
+
+def test_ask_for_no_trials_names_the_flag(tmp_path: Path) -> None:
+    (tmp_path / "space.yaml").write_text(SPACE)
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    assert invoke("study", "create", "s", "--space", str(tmp_path / "space.yaml"), "--store", store)[0] == 0
+    assert_refused(invoke("study", "ask", "s", "--n", "0", "--store", store), "option `--n` must be a positive integer, got 0")

@@ -25,7 +25,7 @@ def read_table(path: str | Path, objective: str | None = None,
     """(space, parameter rows, objective values) from the CSV file at ``path``."""
     where = str(path)
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        with open(path, newline="", encoding="utf-8-sig") as handle:  # -sig: a spreadsheet's byte-order mark
             reader = csv.reader(handle)
             header = next(reader, None)
             body = [row for row in reader if row]
@@ -36,6 +36,8 @@ def read_table(path: str | Path, objective: str | None = None,
     if not header or not body:
         raise TableError(where, "needs a header row and at least two data rows")
     header = [name.strip() for name in header]
+    if len(header) == 1 and any(mark in header[0] for mark in ";\t"):
+        raise TableError(where, f"is not comma-separated (its header is one cell, {header[0]!r}); save it as CSV with commas")
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise TableError(where, f"has the column {repeated[0]!r} more than once; give each column its own name")

@@ -89,7 +89,10 @@ def ask(
 ) -> int:
     """Suggest the next trial(s): a list of {trial_id, params}."""
     from optarium.blackbox.study import Study
+    from optarium.errors import OptionError
 
+    if n < 1:
+        raise OptionError("--n", n, "a positive integer")
     trials = Study.load(name, _persistent(store)).ask(n)
     if as_json:
         print_json([{"trial_id": t.number, "params": t.params} for t in trials])
