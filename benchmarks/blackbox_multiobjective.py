@@ -148,7 +148,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5)
     parser.add_argument("--tag", default="")
     parser.add_argument("--resume", action="store_true", help="keep the runs already in the results file, run the rest")
+    parser.add_argument("--summarise", nargs="+", metavar="FILE[:METHOD+METHOD]",
+                        help="run nothing: merge these results files (optionally only the named methods of each; a later "
+                             "file's run of the same problem, seed and method replaces an earlier one), print the "
+                             "comparison and write it to the --tag file (default tag: summary)")
     args = parser.parse_args()
+    if args.summarise:
+        merge_and_summarise(args.summarise, RESULTS / f"blackbox_multiobjective-{args.tag or 'summary'}.json")
+        return
     problems, methods = args.problems.split(","), args.methods.split(",")
     unknown = [p for p in problems if p not in PROBLEMS] + [m for m in methods if m not in METHODS
                                                              and not m.startswith("optarium_")]
@@ -252,6 +259,77 @@ def _best_found_gaps(records: list[dict[str, Any]]) -> None:
             r["log10_gap_suite_front"] = math.log10(max(suite - r["hypervolume"], 1e-12))
 
 
+def merge_and_summarise(specs: list[str], out: Path) -> None:
+    """Merge results files and compare ``optarium_auto`` with each peer, paired by seed.
+
+    Runs are keyed by (problem, seed, method). The RE problems' best-found fronts are
+    recomputed over the union of every merged run, so all their gaps share one reference.
+    """
+    merged: dict[tuple[str, int, str], dict[str, Any]] = {}
+    sources = []
+    for spec in specs:
+        path, _, wanted = spec.partition(":")
+        file = Path(path) if Path(path).exists() else RESULTS / path
+        try:
+            records = json.loads(file.read_text())["records"]
+        except (OSError, ValueError, KeyError) as error:
+            print(f"blackbox_multiobjective: cannot read results file {path!r}: {error}", file=sys.stderr)
+            sys.exit(2)
+        methods = set(wanted.split("+")) if wanted else None
+        kept = [r for r in records if methods is None or r["method"] in methods]
+        unfinished = [r for r in kept if r["problem"] in RE_NAMES and "front" not in r]
+        if unfinished:
+            print(f"blackbox_multiobjective: {path} has RE runs without their front; cannot merge it", file=sys.stderr)
+            sys.exit(2)
+        for r in kept:
+            merged[(r["problem"], r["seed"], r["method"])] = {**r, "source": file.name}
+        sources.append({"file": file.name, "methods": sorted(methods) if methods else "all", "runs": len(kept)})
+    records = list(merged.values())
+    _best_found_gaps(records)
+    present = {r["method"] for r in records}
+    methods = [m for m in METHODS if m in present] + sorted(present - set(METHODS))
+    summary = summarise(records, methods)
+    peers = [m for m in methods if m != "optarium_auto"]
+    wins: dict[str, Any] = {}
+    print("\nauto against each peer, paired by seed (seeds where auto's gap is smaller / seeds paired)")
+    for name, row in summary.items():
+        rows = [r for r in records if r["problem"] == name]
+        gaps = {(r["method"], r["seed"]): r["log10_gap"] for r in rows}
+        asks = {(r["method"], r["seed"]): r["ask_seconds"] for r in rows}
+        row["seeds"] = {m: sorted(s for (k, s) in gaps if k == m) for m in methods}
+        row["auto_wins_by_seed"] = {}
+        for peer in peers:
+            paired = [s for (k, s) in gaps if k == peer and ("optarium_auto", s) in gaps]
+            better = sum(gaps[("optarium_auto", s)] < gaps[(peer, s)] for s in paired)
+            row["auto_wins_by_seed"][peer] = [better, len(paired)]
+            if peer == "optuna_gp" and paired:
+                ratios = [asks[("optarium_auto", s)] / asks[(peer, s)] for s in paired if asks[(peer, s)] > 0]
+                row["ask_time_ratio_auto_over_gp"] = {"median": statistics.median(ratios), "seeds": paired}
+        print(f"{name:16s}" + ", ".join(f"{p} {w}/{n}" for p, (w, n) in row["auto_wins_by_seed"].items())
+              + (f"; ask time auto/GP {row['ask_time_ratio_auto_over_gp']['median']:.2f}"
+                 if "ask_time_ratio_auto_over_gp" in row else ""))
+    for peer in peers:
+        compared = [n for n, row in summary.items() if peer in row["median_log10_gap"] and "optarium_auto" in row["median_log10_gap"]]
+        below = [n for n in compared if row_median(summary, n, "optarium_auto") < row_median(summary, n, peer)]
+        wins[peer] = {"problems_auto_median_below": len(below), "problems_compared": len(compared), "problems": below}
+        print(f"auto's median below {peer}'s on {len(below)} of {len(compared)} problems")
+    all_peers = [n for n, row in summary.items() if "optarium_auto" in row["median_log10_gap"] and all(row_median(summary, n, "optarium_auto") < row_median(summary, n, p)
+                                                       for p in peers if p in row["median_log10_gap"])]
+    with_auto = sum("optarium_auto" in row["median_log10_gap"] for row in summary.values())
+    print(f"auto's median below every peer's on {len(all_peers)} of {with_auto} problems")
+    document = {"merged_from": sources, "summary": summary, "auto_median_below": wins,
+                "problems_auto_median_below_every_peer": all_peers,
+                "records": [{k: v for k, v in r.items() if k != "front"} for r in records]}
+    lines = ",\n".join(json.dumps(r, separators=(",", ":")) for r in document.pop("records"))
+    head = json.dumps(document, indent=1)[:-2]
+    out.write_text(head + ',\n "records": [\n' + lines + "\n ]\n}\n")
+    print(f"wrote {out}")
+
+
+def row_median(summary: dict[str, Any], name: str, method: str) -> float:
+    return float(summary[name]["median_log10_gap"][method])
+
+
 def summarise(records: list[dict[str, Any]], methods: list[str]) -> dict[str, Any]:
     """Per problem: median log10 gap per method; optarium's gap over each peer's (geometric mean over seeds)."""
     summary: dict[str, Any] = {}
@@ -260,23 +338,25 @@ def summarise(records: list[dict[str, Any]], methods: list[str]) -> dict[str, An
     print("\nproblem         " + "".join(f"{m:>15s}" for m in methods) + "   (median log10 hypervolume gap)")
     for name in problems:
         rows = [r for r in records if r["problem"] == name]
-        medians = {m: statistics.median(r["log10_gap"] for r in rows if r["method"] == m) for m in methods}
-        asks = {m: statistics.median(r["ask_seconds"] for r in rows if r["method"] == m) for m in methods}
+        here = [m for m in methods if any(r["method"] == m for r in rows)]
+        medians = {m: statistics.median(r["log10_gap"] for r in rows if r["method"] == m) for m in here}
+        asks = {m: statistics.median(r["ask_seconds"] for r in rows if r["method"] == m) for m in here}
         ratios = {}
-        for peer in methods:
-            if peer == "optarium_auto" or "optarium_auto" not in methods:
+        for peer in here:
+            if peer == "optarium_auto" or "optarium_auto" not in here:
                 continue
             diffs = [a["log10_gap"] - b["log10_gap"] for a in rows if a["method"] == "optarium_auto"
                      for b in rows if b["method"] == peer and b["seed"] == a["seed"]]
-            ratios[peer] = 10 ** statistics.mean(diffs)
+            if diffs:
+                ratios[peer] = 10 ** statistics.mean(diffs)
         summary[name] = {"median_log10_gap": medians, "gap_ratio_auto_over": ratios, "median_ask_seconds": asks}
         if all("log10_gap_suite_front" in r for r in rows):
             summary[name]["median_log10_gap_suite_front"] = {
-                m: statistics.median(r["log10_gap_suite_front"] for r in rows if r["method"] == m) for m in methods}
-        print(f"{name:16s}" + "".join(f"{medians[m]:15.3f}" for m in methods))
+                m: statistics.median(r["log10_gap_suite_front"] for r in rows if r["method"] == m) for m in here}
+        print(f"{name:16s}" + "".join(f"{medians[m]:15.3f}" if m in medians else f"{'-':>15s}" for m in methods))
         if ratios:
             print(" " * 16 + "gap ratio auto/peer: " + ", ".join(f"{p} {v:.2f}" for p, v in ratios.items()))
-            print(" " * 16 + "median ask s: " + ", ".join(f"{m} {asks[m]:.1f}" for m in methods))
+            print(" " * 16 + "median ask s: " + ", ".join(f"{m} {asks[m]:.1f}" for m in here))
     return summary
 
 
