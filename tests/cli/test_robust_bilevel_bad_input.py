@@ -17,14 +17,16 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def _short(upper: float) -> str:
-    """A small robust problem whose recourse covers demand only up to ``3 + upper``; demand reaches 6."""
+def _short(upper: float, at_least: float = 0) -> str:
+    """A small robust problem whose recourse covers demand only up to ``3 + upper``; demand reaches 6;
+    the first stage must reach ``at_least`` (more than 3: no first-stage decision at all)."""
     b = RobustBuilder("short")
     x = b.first_stage(1, "x", upper=3, vtype="integer")
     y = b.recourse(1, "y", upper=upper, vtype="integer")
     xi = b.uncertain(1, "demand", lower=0, upper=6)
     b.objective(x[0] + 3 * y[0])
     b.constrain(x[0] + y[0], ">=", xi[0])
+    b.constrain(x[0], ">=", at_least)
     return json.dumps(b.build().to_dict())
 
 
@@ -37,6 +39,16 @@ def test_a_scenario_without_recourse_is_named_for_either_method_and_nothing_is_r
     assert code == 2 and out == "", err
     assert err == f"error: {path}: the recourse is infeasible for scenario (demand[0]=6) whatever the first-stage decision\n"
     assert not store.exists()
+
+
+def test_the_learned_method_refuses_a_problem_without_any_first_stage_decision(tmp_path: Path) -> None:
+    path = tmp_path / "p.robust.json"
+    path.write_text(_short(upper=10, at_least=5))
+    code, out, err = invoke("robust", str(path), "--method", "learned", "-t", "10", "--no-record")
+    assert (code, out) == (2, "") and err.count("\n") == 1, err
+    assert "no first-stage decision satisfies the rows without recourse or uncertainty" in err
+    code, out, err = invoke("robust", str(path), "--method", "exact", "-t", "10", "--json", "--no-record")
+    assert code == 1 and json.loads(out)["status"] == "infeasible"
 
 
 def test_an_infinite_time_limit_names_the_flag(tmp_path: Path) -> None:

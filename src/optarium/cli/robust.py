@@ -44,7 +44,12 @@ def robust(
     # before the store is opened: the exact method would find such a scenario only once solving, the learned one never
     from optarium.domains.robust.problem import check_recourse
 
-    check_recourse(problem, time_limit=min(RECOURSE_CHECK_SECONDS, 0.1 * (time_limit or 60.0)))
+    first_stage_feasible = check_recourse(problem, time_limit=min(RECOURSE_CHECK_SECONDS, 0.1 * (time_limit or 60.0)))
+    if method == "learned" and not first_stage_feasible:  # the network has no decision to learn from
+        from optarium.errors import InvalidModelError
+
+        raise InvalidModelError("no first-stage decision satisfies the rows without recourse or uncertainty; "
+                                "--method exact reports such a problem infeasible", source=problem.source or problem.name)
     progress = None if (as_json or quiet) else _progress
     solution = solve_robust(problem, method, time_limit=time_limit, progress=progress, store=store,
                             record=not no_record, reader=format or "")

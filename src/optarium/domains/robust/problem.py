@@ -144,9 +144,10 @@ def _unique(names: tuple[str, ...], what: str) -> None:
         raise InvalidModelError(f"{what} name {twice!r} is used twice; each {what} needs its own name")
 
 
-def check_recourse(problem: RobustProblem, time_limit: float | None = None) -> None:
+def check_recourse(problem: RobustProblem, time_limit: float | None = None) -> bool:
     """Raise :class:`~optarium.domains.robust.ccg.RecourseInfeasibleError`, naming a scenario, when every
-    first-stage decision is left without a recourse by some scenario.
+    first-stage decision is left without a recourse by some scenario; return False when no first-stage
+    decision satisfies the rows that hold neither recourse nor uncertainty, else True.
 
     This is column-and-constraint generation on the problem with its objective set to zero (it stops at the
     first decision that has a recourse in every scenario); a check that runs out of ``time_limit`` seconds
@@ -159,7 +160,7 @@ def check_recourse(problem: RobustProblem, time_limit: float | None = None) -> N
     zero = dataclasses.replace(problem, cx=np.zeros_like(problem.cx), cy=np.zeros_like(problem.cy),
                                Cx=np.zeros_like(problem.Cx), Cy=np.zeros_like(problem.Cy),
                                cxi=np.zeros_like(problem.cxi), c0=0.0)
-    solve_ccg(zero, time_limit=time_limit)
+    return solve_ccg(zero, time_limit=time_limit).status != "infeasible"
 
 
 def _nonempty(u: Uncertainty) -> bool:
