@@ -297,9 +297,11 @@ def _ensemble(encoder: Any, points: np.ndarray, target: np.ndarray, seed: int, m
 class _Adam:
     """Adam (with L2 ``weight_decay`` as in ``torch.optim.Adam``) in a few tensor operations.
 
-    ``torch.optim`` imports ``torch._dynamo`` on a process's first optimiser (about 1.5 s, more
-    than a whole proposal); these are the same operations as its single-tensor CPU path, so the
-    steps are the same to the last bit. :meth:`step` uses and clears each parameter's ``grad``.
+    ``torch.optim`` imports ``torch._dynamo`` when a process makes its first optimiser, which
+    costs about as much as training a proposal's small networks; these are the same operations
+    as its single-tensor CPU path, so the steps are the same to the last bit (numbers in
+    benchmarks/results/offline_propose_startup.json). :meth:`step` uses and clears each
+    parameter's ``grad``.
     """
 
     def __init__(self, params: list[Any], lr: float, weight_decay: float = 0.0, betas: tuple[float, float] = (0.9, 0.999),
