@@ -325,21 +325,21 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     def out_of_time() -> bool:
         return deadline is not None and time.perf_counter() >= deadline
 
-    def generate(node: Node, cutoff: float, start: Policy) -> tuple[float, float, np.ndarray | None, Policy]:
-        """Column generation at a node: (LP value, bound, mean chosen set, policy of the bound).
+    def generate(node: Node, cutoff: float, start: Policy, lp: _Master = master) -> tuple[float, float, np.ndarray | None, Policy]:
+        """Column generation at a node on ``lp``: (LP value, bound, mean chosen set, policy of the bound).
 
         The bound is the best column's value against a feasible policy (valid at any iteration), first the policy
         ``start`` (the parent's), which may close the node before any LP. Stops early once the bound is below ``cutoff``.
         """
-        master.bounds(node)
+        lp.bounds(node)
         bound, patterns = price(data, *start, node.lower, node.upper)
         policy = start
-        master.add(patterns[0])
+        lp.add(patterns[0])
         value, x = -np.inf, None
         if _within(bound, cutoff):
             return value, bound, x, policy
         while not out_of_time():
-            solved = master.solve()
+            solved = lp.solve()
             if solved is None:
                 return -np.inf, bound, None, policy
             value, x, nu, beta = solved
@@ -349,14 +349,23 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
                 bound, policy = best, (nu, beta)
             if _within(bound, cutoff) or _within(bound, value):
                 break
-            if not master.add(patterns[0]):
+            if not lp.add(patterns[0]):
                 break
         return value, bound, x, policy
 
+    def evaluate(x: np.ndarray, cutoff: float, start: np.ndarray) -> tuple[float, float]:
+        """(value, bound) of an integral ``x`` by column generation with ``x`` fixed, exact when they meet.
+
+        With one chosen set the places add nothing (any scenario is a policy), so this runs on a master without them
+        and its plain DP, many times cheaper; ``start`` is the item part of a policy to begin from.
+        """
+        value, bound, _, _ = generate(Node(x, x), cutoff, (start, np.zeros(0)), _Master(data, 0))
+        return value, bound
+
     def consider(x: np.ndarray, start: Policy) -> None:
-        """Evaluate an integral ``x`` exactly (column generation with ``x`` fixed) and keep it if better."""
+        """Evaluate an integral ``x`` exactly and keep it if better."""
         nonlocal incumbent, incumbent_x
-        value, bound, _, _ = generate(Node(x, x), -np.inf, start)
+        value, bound = evaluate(x, -np.inf, start[0])
         if _within(bound, value) and value > incumbent:
             incumbent, incumbent_x = value, x.copy()
 
@@ -388,7 +397,7 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
                 if x.tobytes() in tried:
                     continue
                 tried.add(x.tobytes())
-                value, bound, _, _ = generate(Node(x, x), incumbent, no_policy)  # stops once it cannot beat the incumbent
+                value, bound = evaluate(x, incumbent, no_policy[0])  # stops once it cannot beat the incumbent
                 if _within(bound, value) and not _within(value, incumbent):
                     incumbent, incumbent_x, better = value, x, True
                     break
