@@ -76,3 +76,17 @@ def test_ask_for_no_trials_names_the_flag(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 's.db'}"
     assert invoke("study", "create", "s", "--space", str(tmp_path / "space.yaml"), "--store", store)[0] == 0
     assert_refused(invoke("study", "ask", "s", "--n", "0", "--store", store), "option `--n` must be a positive integer, got 0")
+
+
+def test_best_json_stays_json_when_the_hypervolume_overflows(tmp_path: Path) -> None:
+    (tmp_path / "space.yaml").write_text(SPACE)
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    assert invoke("study", "create", "s", "--space", str(tmp_path / "space.yaml"), "--directions", "maximize,minimize",
+                  "--store", store)[0] == 0
+    assert invoke("study", "ask", "s", "--n", "2", "--store", store)[0] == 0
+    assert invoke("study", "tell", "s", "1", "1e308", "-1e308", "--store", store)[0] == 0
+    assert invoke("study", "tell", "s", "2", "-1e308", "1e308", "--store", store)[0] == 0
+    code, out, err = invoke("study", "best", "s", "--json", "--store", store)
+    assert code == 0, err
+    shown = json.loads(out)
+    assert [t["trial_id"] for t in shown["pareto_front"]] == [1] and shown["hypervolume"] is None

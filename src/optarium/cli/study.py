@@ -455,9 +455,10 @@ def _print_front(study: Any, reference: list[float] | None, as_json: bool) -> in
     except OptionError as error:
         raise OptionError("--reference", error.value, error.expected) from None
     used = reference if reference is not None else study.reference_point()
-    if as_json:
+    if as_json:  # JSON has no inf: a hypervolume that overflows (values near 1e308) is null
         print_json({"directions": list(study.directions), "pareto_front": [t.to_dict() for t in front],
-                    "hypervolume": volume, "reference": used})
+                    "hypervolume": volume if math.isfinite(volume) else None,
+                    "reference": None if used is None else [v if math.isfinite(v) else None for v in used]})
         return 0
     if not front:
         console().print("no complete feasible trial yet")
