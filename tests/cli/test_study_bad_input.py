@@ -90,3 +90,14 @@ def test_best_json_stays_json_when_the_hypervolume_overflows(tmp_path: Path) -> 
     assert code == 0, err
     shown = json.loads(out)
     assert [t["trial_id"] for t in shown["pareto_front"]] == [1] and shown["hypervolume"] is None
+
+
+def test_a_direction_flag_overrides_the_objectives_of_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "space.yaml").write_text(SPACE)
+    (tmp_path / "study.toml").write_text('directions = ["maximize", "minimize"]\n')
+    code, out, err = invoke("study", "create", "s", "--space", str(tmp_path / "space.yaml"), "--config",
+                            str(tmp_path / "study.toml"), "--direction", "maximize", "--json",
+                            "--store", f"sqlite:///{tmp_path / 's.db'}")
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown["direction"] == "maximize" and "directions" not in shown

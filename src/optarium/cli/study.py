@@ -54,6 +54,10 @@ def create(
     listed = None if directions is None else [d.strip() for d in directions.split(",")]
     if listed is not None and direction is not None:
         raise OptionError("--direction", direction, "left out when --directions is given")
+    if direction is not None and base.directions:  # the flag overrides the file's objectives, as every flag does
+        import dataclasses
+
+        base = dataclasses.replace(base, directions=None)
     try:
         settings = base.replace(sampler=sampler, direction=direction, directions=listed, seed=seed, budget=budget,
                                 feedback=feedback)
