@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from optarium.blackbox.table import read_table
 from optarium.cli.main import app
+from optarium.cli.study import _untried_count
 
 SPACE = "x: {type: float, low: 0.0, high: 1.0}\ny: {type: int, low: 1, high: 3}\n"
 
@@ -64,11 +66,11 @@ def test_propose_refuses_a_table_or_k_it_cannot_serve(tmp_path: Path, text: str,
     assert digest(path) == before
 
 
-def test_propose_json_is_only_json_with_every_untried_point_when_k_asks_for_all(tmp_path: Path) -> None:
-    path = _table(tmp_path, "a,b,value\nx,p,1\ny,p,2\nx,q,3\n")
-    code, out, err = invoke("study", "propose", "--from-table", str(path), "--k", "1", "--method", "random", "--json")
-    assert code == 0, err
-    assert json.loads(out) == [{"a": "y", "b": "q", "predicted": None}]
+def test_the_untried_count_bounds_k_on_a_small_discrete_space_only(tmp_path: Path) -> None:
+    space, rows, _ = read_table(_table(tmp_path, "a,b,value\nx,p,1\ny,p,2\nx,q,3\nx,q,4\n"))
+    assert _untried_count(space, rows) == 1  # 2 x 2 points, 3 of them tried (one twice)
+    space, rows, _ = read_table(_table(tmp_path, "t,value\n1.5,1\n2.5,2\n"))
+    assert _untried_count(space, rows) is None
 
 
 def test_ask_for_no_trials_names_the_flag(tmp_path: Path) -> None:
@@ -82,7 +84,7 @@ def test_best_json_stays_json_when_the_hypervolume_overflows(tmp_path: Path) -> 
     (tmp_path / "space.yaml").write_text(SPACE)
     store = f"sqlite:///{tmp_path / 's.db'}"
     assert invoke("study", "create", "s", "--space", str(tmp_path / "space.yaml"), "--directions", "maximize,minimize",
-                  "--store", store)[0] == 0
+                  "--sampler", "random", "--store", store)[0] == 0
     assert invoke("study", "ask", "s", "--n", "2", "--store", store)[0] == 0
     assert invoke("study", "tell", "s", "1", "1e308", "-1e308", "--store", store)[0] == 0
     assert invoke("study", "tell", "s", "2", "-1e308", "1e308", "--store", store)[0] == 0
