@@ -32,7 +32,7 @@ class RecourseInfeasibleError(InvalidModelError):
     """No first-stage decision has a recourse for every scenario; ``scenario`` is one that none survives."""
 
     def __init__(self, problem: RobustProblem, scenario: np.ndarray):
-        shown = ", ".join(f"{name}={value:.6g}" for name, value in zip(problem.uncertainty.names, scenario, strict=True))
+        shown = ", ".join(f"{name}={value:.10g}" for name, value in zip(problem.uncertainty.names, scenario, strict=True))
         super().__init__(f"the recourse is infeasible for scenario ({shown}) whatever the first-stage decision",
                          source=problem.source or problem.name)
         self.scenario = scenario
