@@ -12,9 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optarium.blackbox import offline
 from optarium.blackbox.errors import TableError
-from optarium.blackbox.gp import Encoder
 from optarium.blackbox.offline import propose
 from optarium.blackbox.space import Space
 from optarium.blackbox.table import read_table
@@ -146,63 +144,3 @@ def test_cli_propose_prints_k_candidates_and_refuses_a_bad_table(tmp_path: Path)
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "row 3" in bad.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "t.csv"]
 
-
-class TorchAdam:
-    """torch's Adam step behind the interface of offline's own Adam (step, then the grads cleared).
-
-    ``_single_tensor_adam`` is what ``torch.optim.Adam.step`` runs for CPU tensors (its foreach
-    and fused paths are for accelerators); called directly, it does not import ``torch._dynamo``.
-    """
-
-    def __init__(self, params: list, lr: float, weight_decay: float = 0.0) -> None:
-        import torch
-
-        self.params, self.lr, self.weight_decay = params, lr, weight_decay
-        self.first = [torch.zeros_like(p) for p in params]
-        self.second = [torch.zeros_like(p) for p in params]
-        self.steps = [torch.tensor(0.0) for _ in params]
-
-    def step(self) -> None:
-        import torch
-        from torch.optim.adam import _single_tensor_adam
-
-        with torch.no_grad():
-            _single_tensor_adam(self.params, [p.grad for p in self.params], self.first, self.second, [], self.steps,
-                                None, None, amsgrad=False, has_complex=False, beta1=0.9, beta2=0.999, lr=self.lr,
-                                weight_decay=self.weight_decay, eps=1e-8, maximize=False, capturable=False,
-                                differentiable=False, decoupled_weight_decay=False)
-        for param in self.params:
-            param.grad = None
-
-
-@pytest.mark.parametrize("weight_decay", [0.0, 1e-4])
-def test_offline_adam_takes_the_same_steps_as_torch_adam_to_the_last_bit(weight_decay: float) -> None:
-    import torch
-
-    def trained(optimiser_class: type, lr: float = 3e-3) -> list:
-        torch.manual_seed(3)
-        net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.SiLU(), torch.nn.Linear(8, 1)).double()
-        x = torch.rand(20, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
-        optimiser = optimiser_class(list(net.parameters()), lr=lr, weight_decay=weight_decay)
-        for _ in range(40):  # IGNITE's loss: the gradient's norm enters it, so backward runs through a graph of grads
-            loss = (net(x).squeeze(-1) - x.sum(1)).pow(2).mean()
-            grads = torch.autograd.grad(loss, list(net.parameters()), create_graph=True)
-            (loss + 0.1 * torch.sqrt(sum(g.pow(2).sum() for g in grads))).backward()
-            optimiser.step()
-        return [p.detach().clone() for p in net.parameters()]
-
-    ours, theirs = trained(offline._Adam), trained(TorchAdam)
-    assert all(torch.equal(a, b) for a, b in zip(ours, theirs, strict=True))
-    assert not torch.equal(ours[0], trained(offline._Adam, lr=1e-3)[0])  # the comparison sees a different step
-
-
-def test_the_ignite_ensemble_predicts_the_same_with_offline_adam_as_with_torch_adam(monkeypatch: pytest.MonkeyPatch) -> None:
-    space = Space.from_dict({"x": {"type": "float", "low": 0, "high": 1}, "kind": {"type": "categorical", "choices": ["a", "b"]}})
-    encoder = Encoder(space)
-    rng = np.random.default_rng(2)
-    points = encoder.snap(rng.random((16, 2)))
-    target = points[:, 0] - points[:, 1]
-    probe = encoder.features(rng.random((50, 2)))
-    ours = offline._ensemble(encoder, points, target, seed=5, epochs=30)(probe)
-    monkeypatch.setattr(offline, "_Adam", TorchAdam)
-    assert np.array_equal(ours, offline._ensemble(encoder, points, target, seed=5, epochs=30)(probe))

@@ -31,6 +31,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from optarium.errors import OptionError
+from optarium.torch_adam import Adam
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -274,7 +275,7 @@ def _ensemble(encoder: Any, points: np.ndarray, target: np.ndarray, seed: int, m
         torch.manual_seed(seed * 1000 + member)
         net = torch.nn.Sequential(torch.nn.Linear(X.shape[1], 32), torch.nn.SiLU(), torch.nn.Linear(32, 32), torch.nn.SiLU(),
                                   torch.nn.Linear(32, 1)).double()
-        optimiser = _Adam(list(net.parameters()), lr=3e-3, weight_decay=1e-4)
+        optimiser = Adam(list(net.parameters()), lr=3e-3, weight_decay=1e-4)
         multiplier = 0.0
         for _ in range(epochs):
             loss = ((net(X).squeeze(-1) - Y) ** 2).mean()
@@ -292,46 +293,6 @@ def _ensemble(encoder: Any, points: np.ndarray, target: np.ndarray, seed: int, m
             return torch.stack([net(x).squeeze(-1) for net in nets]).mean(0).numpy()
 
     return score
-
-
-class _Adam:
-    """Adam (with L2 ``weight_decay`` as in ``torch.optim.Adam``) in a few tensor operations.
-
-    ``torch.optim`` imports ``torch._dynamo`` when a process makes its first optimiser, which
-    costs about as much as training a proposal's small networks; these are the same operations
-    as its single-tensor CPU path, so the steps are the same to the last bit (numbers in
-    benchmarks/results/offline_propose_startup.json). :meth:`step` uses and clears each
-    parameter's ``grad``.
-    """
-
-    def __init__(self, params: list[Any], lr: float, weight_decay: float = 0.0, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8):
-        import torch
-
-        self.params, self.lr, self.weight_decay, self.betas, self.eps = params, lr, weight_decay, betas, eps
-        self.first = [torch.zeros_like(p) for p in params]
-        self.second = [torch.zeros_like(p) for p in params]
-        self.steps = 0
-
-    def step(self) -> None:
-        import torch
-
-        beta1, beta2 = self.betas
-        self.steps += 1
-        bias_correction1 = 1 - beta1**self.steps
-        bias_correction2_sqrt = (1 - beta2**self.steps) ** 0.5
-        with torch.no_grad():
-            for param, first, second in zip(self.params, self.first, self.second, strict=True):
-                grad = param.grad
-                param.grad = None
-                if grad is None:
-                    continue
-                if self.weight_decay != 0:
-                    grad = grad.add(param, alpha=self.weight_decay)
-                first.lerp_(grad, 1 - beta1)
-                second.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                denom = (second.sqrt() / bias_correction2_sqrt).add_(self.eps)
-                param.addcdiv_(first, denom, value=-(self.lr / bias_correction1))
 
 
 def _ascend(score: Score, encoder: Any, starts: np.ndarray, steps: int = 50, step_size: float = 0.02,
@@ -400,7 +361,7 @@ def _root(encoder: Any, space: Space, points: np.ndarray, target: np.ndarray, rn
     torch.manual_seed(seed)
     net = torch.nn.Sequential(torch.nn.Linear(2 * width + 1, 64), torch.nn.SiLU(), torch.nn.Linear(64, 64), torch.nn.SiLU(),
                               torch.nn.Linear(64, width)).double()
-    optimiser = _Adam(list(net.parameters()), lr=3e-3)
+    optimiser = Adam(list(net.parameters()), lr=3e-3)
     generator = torch.Generator().manual_seed(seed)
     for _ in range(400):  # bridge x_t = (1 - t) x0 + t x1 + sigma sqrt(t (1 - t)) eps; the net predicts x1
         t = torch.rand(len(x0), 1, generator=generator, dtype=torch.float64)
