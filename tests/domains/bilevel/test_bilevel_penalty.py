@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from scipy.optimize import minimize
@@ -80,3 +83,14 @@ def test_mismatched_ridge_data_is_refused() -> None:
     problem, _, _ = RidgeTuning.synthetic(n_features=3, n_informative=1, seed=0)
     with pytest.raises(InvalidModelError, match="same number of columns"):
         RidgeTuning(problem.A_train, problem.b_train, problem.A_val[:, :2], problem.b_val)
+
+
+def test_the_penalty_method_leaves_torch_dynamo_unimported() -> None:
+    """torch.optim's first optimiser imports torch._dynamo (seconds); the leader's Adam steps without it."""
+    code = ("import sys\nfrom optarium.domains.bilevel.penalty import PenaltySettings\n"
+            "from optarium.domains.bilevel.ridge import RidgeTuning, tune_penalty\n"
+            "problem, _, _ = RidgeTuning.synthetic(n_features=4, n_informative=2, n_train=20, n_val=20, seed=3)\n"
+            "result = tune_penalty(problem, PenaltySettings(steps=20))\n"
+            "print(result['steps'], 'torch._dynamo' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["20", "False"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -80,3 +82,14 @@ def test_learned_answers_are_verified_exactly_and_the_network_is_kept(tmp_path: 
     assert "loaded from the store" in again.plan_reason and again.payload == first.payload
     kept = open_store(store).load_artifact(next(n for n in names if not n.endswith("/data")))
     assert kept is not None and isinstance(ValueNetwork.from_bytes(kept.data), ValueNetwork)
+
+
+def test_the_learned_method_leaves_torch_dynamo_unimported() -> None:
+    """torch.optim's first optimiser imports torch._dynamo (seconds); the value network trains without it."""
+    code = ("import sys\nfrom optarium.domains.robust import solve_robust\n"
+            "from optarium.domains.robust.io import parse_knapsack\n"
+            "solution = solve_robust(parse_knapsack(sys.stdin.read()), 'learned', time_limit=20, record=False, samples=20)\n"
+            "print(solution.verified, 'torch._dynamo' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], input=knapsack_text(5, 13), capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.split() == ["True", "False"]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from optarium.errors import OptionError
+from optarium.torch_adam import Adam
 
 if TYPE_CHECKING:
     import torch
@@ -87,7 +88,7 @@ def penalty_method(upper: Objective, lower: Objective, x0: Any, y0: Any,
     x = torch.as_tensor(x0, dtype=torch.float64).clone().requires_grad_(True)
     y = torch.as_tensor(y0, dtype=torch.float64).clone().requires_grad_(True)
     z = torch.as_tensor(y0, dtype=torch.float64).clone().requires_grad_(True)
-    optimiser = torch.optim.Adam([x], lr=chosen.lr_x)
+    optimiser = Adam([x], lr=chosen.lr_x)
     ratio = (chosen.gamma_end / chosen.gamma_start) ** (1.0 / max(chosen.steps - 1, 1))
     history: list[tuple[float, float, float]] = []
     step_y = step_z = chosen.lr_y

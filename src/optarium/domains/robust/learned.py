@@ -31,6 +31,7 @@ from optarium.domains.robust.milp import MilpResult, solve_milp
 from optarium.domains.robust.problem import RobustProblem
 from optarium.kinds import RawResult
 from optarium.plan import Plan
+from optarium.torch_adam import Adam
 
 if TYPE_CHECKING:
     from optarium.domains.robust.settings import RobustSettings
@@ -208,7 +209,7 @@ def _train(problem: RobustProblem, xs: np.ndarray, xis: np.ndarray, values: np.n
     layer1, layer2 = torch.nn.Linear(z.shape[1], hidden), torch.nn.Linear(hidden, 1)
     model = torch.nn.Sequential(layer1, torch.nn.ReLU(), layer2)
     skip = torch.nn.Linear(z.shape[1], 1, bias=False)
-    optimiser = torch.optim.Adam([*model.parameters(), *skip.parameters()], lr=3e-3)
+    optimiser = Adam([*model.parameters(), *skip.parameters()], lr=3e-3)
     for _ in range(epochs):
         order = torch.randperm(len(tt))
         for start in range(0, len(tt), 128):
