@@ -46,3 +46,12 @@ def test_a_spreadsheet_byte_order_mark_is_not_part_of_the_first_column_name(tmp_
 def test_a_semicolon_separated_table_is_named_as_such(tmp_path: Path) -> None:
     with pytest.raises(TableError, match="is not comma-separated"):
         read_table(_table(tmp_path, "t;yield\n50;3\n60;4\n"))
+
+
+def test_a_fraction_in_an_integer_parameter_of_the_given_space_is_refused_not_cut(tmp_path: Path) -> None:
+    from optarium.blackbox.space import Space
+
+    space = Space.from_dict({"n": {"type": "int", "low": 1, "high": 5}})
+    with pytest.raises(TableError, match=r"row 3: parameter `n` must be an integer in \[1, 5\], got 2.5"):
+        read_table(_table(tmp_path, "n,yield\n1,3\n2.5,4\n3,5\n"), space=space)
+    assert read_table(_table(tmp_path, "n,yield\n1,3\n2.0,4\n"), space=space)[1] == [{"n": 1}, {"n": 2}]

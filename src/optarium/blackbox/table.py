@@ -100,8 +100,9 @@ def _typed(space: Space, name: str, cell: str) -> Any:
     try:
         if kind == "float":
             return float(cell)
-        if kind == "int":
-            return int(float(cell))
+        if kind == "int":  # 2.5 stays 2.5, so the space's check refuses it rather than it being cut to 2
+            number = float(cell)
+            return int(number) if number.is_integer() else number
     except ValueError:
         return cell
     choices = param.to_dict()["choices"]
