@@ -29,6 +29,7 @@ def _set(document: dict[str, Any], path: str, value: Any) -> None:
     ("follower.objective.sense", "minimise", "`follower.objective.sense` must be 'min' or 'max', got 'minimise'"),
     ("follower.constraints.0.sense", "=<", "`follower.constraints[0].sense` must be one of <=, >=, =, got '=<'"),
     ("follower.constraints.0.rhs", None, "`follower.constraints[0].rhs` must be a finite number, got None"),
+    ("leader.variables.0.lb", float("inf"), "variable 'x_1': `lb` must be a number or null, got inf"),
 ])
 def test_a_value_of_the_wrong_type_is_refused_naming_its_key(tmp_path: Path, data: Path, path: str, value: Any,
                                                              expected: str) -> None:

@@ -150,7 +150,8 @@ def from_dict(data: Any, *, source: str = "", name: str = "bilevel") -> BilevelP
         value = var.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        wrong_infinity = value == (math.inf if key == "lb" else -math.inf)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or wrong_infinity:
             raise InvalidModelError(f"variable {var.get('name')!r}: `{key}` must be a number or null, got {value!r}",
                                     source=where)
         return float(value)
