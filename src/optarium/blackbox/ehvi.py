@@ -15,8 +15,9 @@ with the kriging believer, each chosen point added to the front at its posterior
 instead of the joint q-point integral; and when the fitted noise of an objective is
 large (over 10% of its signal variance) the front is the models' posterior mean at the
 observed points rather than an integral over noisy fronts. The reference point inside the
-acquisition lies 10% of the front's range beyond the worst values of the observed Pareto
-front (as BoTorch's ``infer_reference_point``), not beyond the worst of all observations.
+acquisition lies beyond the worst values of the observed Pareto front (as BoTorch's
+``infer_reference_point``) by 10% of each objective's range over all trials (BoTorch: of
+the front's range).
 Feedback constraints multiply the improvement by P(feasible), as in the single-objective
 GP sampler.
 """
@@ -96,13 +97,16 @@ class EHVISampler:
         else:
             front = Y.copy()
         front = front[feasible] if feasible.any() else np.empty((0, Y.shape[1]))
-        from optarium.blackbox.pareto import infer_reference, non_dominated
+        from optarium.blackbox.pareto import REFERENCE_MARGIN, non_dominated
 
-        # the reference point from the Pareto front's worst values, not from every point told:
-        # the design's worst points would put it far out, and the volume a front's extreme
-        # point adds would then outweigh any gain inside the front (the extremes were asked
-        # again and again)
-        reference = infer_reference(front[non_dominated(front)] if len(front) else Y)
+        # The reference point: the worst value of the observed Pareto front, plus a margin of
+        # each objective's range over all trials. Beyond every told value (design points far
+        # out), a front's extreme point bounded a box so large that re-asking it outweighed
+        # any gain inside the front; with a margin of the front's own range, a small early
+        # front gave a box too small to lead anywhere.
+        spread_all = Y.max(axis=0) - Y.min(axis=0)
+        reference = (front[non_dominated(front)].max(axis=0) if len(front) else Y.max(axis=0)) + REFERENCE_MARGIN * np.where(
+            spread_all > 0, spread_all, 1.0)
         rng = history.rng(41)
         base = torch.as_tensor(rng.standard_normal((self.mc_samples, Y.shape[1])))
         fantasies = [np.asarray(t.point, dtype=float) for t in history.pending] + [s.point for s in out]
