@@ -21,7 +21,7 @@ class Adam:
 
     It exists because ``torch.optim`` imports ``torch._dynamo`` when a process makes its first
     optimiser, which costs more than training most of optarium's networks (numbers in
-    benchmarks/results/offline_propose_startup.json and torch_adam_startup.json).
+    benchmarks/results/offline_propose_startup.json and torch_adam_startup_*.json).
     :meth:`step` uses and clears each parameter's ``grad``; a parameter without one is left
     alone and its step count stays, as in torch.
     """
