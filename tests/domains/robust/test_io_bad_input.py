@@ -1,4 +1,4 @@
-"""Reading a robust instance that is wrong: one InvalidModelError naming the file (and line or key), never a traceback."""
+"""A robust instance that is wrong, read from a file or built in Python: one InvalidModelError naming the file (and line or key)."""
 
 from __future__ import annotations
 
@@ -69,6 +69,9 @@ def _bad_json(data: dict[str, Any], key: str, value: Any) -> None:
     ("first.integer", "yes", "`first.integer` must be a list of true/false, got 'yes'"),
     ("uncertainty.upper", [None], "the uncertainty set is unbounded: 'demand[0]' has lower=0.0, upper=inf"),
     ("uncertainty.gamma", -1, "the uncertainty budget `gamma` must be >= 0, got gamma=-1"),
+    ("row_names", "abc", "`row_names` must be a list of strings, got 'abc'"),
+    ("row_names", ["a", "b"], "mismatched dimensions: `row_names` must name the 1 rows, got 2"),
+    ("c0", "x", "`c0` must be a number, got 'x'"),
 ])
 def test_a_bad_json_instance_names_the_key(tmp_path: Path, key: str, value: Any, words: str) -> None:
     data = _short().build().to_dict()
@@ -101,3 +104,10 @@ def test_a_name_used_twice_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     with pytest.raises(InvalidModelError, match="uncertain parameter name 'd' is used twice"):
         read_file(path)
+
+
+def test_the_builder_refuses_a_second_block_of_variables_under_a_name_already_used() -> None:
+    b = RobustBuilder("twice")
+    b.first_stage(2, "x")
+    with pytest.raises(InvalidModelError, match="variables named 'x' already exist"):
+        b.recourse(1, "x")

@@ -108,6 +108,9 @@ class RobustBuilder:
             raise InvalidModelError(f"`count` must be a positive integer, got {count=}")
         if vtype == "binary":
             lower, upper = max(0.0, lower), min(1.0, upper)
+        taken = {var[0] for variables in self._vars.values() for var in variables}
+        if f"{name}[0]" in taken:
+            raise InvalidModelError(f"variables named {name!r} already exist; give these another `name`")
         start = len(self._vars[stage])
         self._vars[stage] += [(f"{name}[{i}]", float(lower), float(upper), vtype != "continuous") for i in range(count)]
         return [Expr({(stage, start + i, -1): 1.0}) for i in range(count)]

@@ -261,13 +261,19 @@ def from_dict(data: dict[str, Any], source: str = "") -> RobustProblem:
         b = array(data, "b", "b")
         r = len(b)
         counts = f"{first.size} first-stage, {second.size} recourse, {m} uncertain, {r} rows"
+        row_names = data.get("row_names") or []
+        if not isinstance(row_names, list) or not all(isinstance(name, str) for name in row_names):
+            raise InvalidModelError(f"`row_names` must be a list of strings, got {row_names!r}"[:200], source=where)
+        c0 = data.get("c0", 0.0)
+        if isinstance(c0, bool) or not isinstance(c0, (int, float)):
+            raise InvalidModelError(f"`c0` must be a number, got {c0!r}", source=where)
         return RobustProblem(
             first=first, second=second, uncertainty=uncertainty, cx=array(data, "cx", "cx"), cy=array(data, "cy", "cy"),
             Cx=matrix("Cx", (m, first.size), counts), Cy=matrix("Cy", (m, second.size), counts),
             cxi=array(data, "cxi", "cxi"), Ax=matrix("Ax", (r, first.size), counts),
             Ay=matrix("Ay", (r, second.size), counts), E=matrix("E", (r, m), counts), b=b, Ax_xi=bil("Ax_xi"),
-            Ay_xi=bil("Ay_xi"), c0=float(data.get("c0", 0.0)), sense=data.get("sense", "min"),
-            name=str(data.get("name", "robust")), row_names=tuple(data.get("row_names") or ()), source=source,
+            Ay_xi=bil("Ay_xi"), c0=float(c0), sense=data.get("sense", "min"),
+            name=str(data.get("name", "robust")), row_names=tuple(row_names), source=source,
         )
     except InvalidModelError as error:
         if error.source is not None:

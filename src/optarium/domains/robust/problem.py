@@ -214,6 +214,8 @@ class RobustProblem:
                 raise InvalidModelError(f"`{label}` has a value that is not finite")
         if not self.row_names:
             object.__setattr__(self, "row_names", tuple(f"row{i}" for i in range(r)))
+        elif len(self.row_names) != r:
+            raise InvalidModelError(f"mismatched dimensions: `row_names` must name the {r} rows, got {len(self.row_names)}")
 
     @property
     def kind(self) -> str:
