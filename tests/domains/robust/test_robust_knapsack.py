@@ -108,3 +108,12 @@ def test_a_knapsack_with_fractional_weights_is_left_to_column_and_constraint_gen
     assert recognise(problem) is None
     solution = solve_robust(problem, "exact", time_limit=20, record=False)
     assert "algorithm" not in solution.extra and solution.status == "optimal" and solution.verified
+
+
+def test_a_zero_time_limit_still_answers_a_decision_with_its_exact_worst_case() -> None:
+    problem = parse_knapsack(knapsack_text(5, 3, gamma=2))
+    data = recognise(problem)
+    assert data is not None
+    outcome = solve_knapsack(data, time_limit=0.0)
+    assert outcome.status == "time_limit" and outcome.x is not None
+    assert outcome.value == pytest.approx(-brute_worst_objective_uncertainty(problem, outcome.x), rel=1e-9)

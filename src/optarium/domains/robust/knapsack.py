@@ -325,7 +325,8 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     def out_of_time() -> bool:
         return deadline is not None and time.perf_counter() >= deadline
 
-    def generate(node: Node, cutoff: float, start: Policy, lp: _Master = master) -> tuple[float, float, np.ndarray | None, Policy]:
+    def generate(node: Node, cutoff: float, start: Policy, lp: _Master = master,
+                 timed: bool = True) -> tuple[float, float, np.ndarray | None, Policy]:
         """Column generation at a node on ``lp``: (LP value, bound, mean chosen set, policy of the bound).
 
         The bound is the best column's value against a feasible policy (valid at any iteration), first the policy
@@ -338,7 +339,7 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
         value, x = -np.inf, None
         if _within(bound, cutoff):
             return value, bound, x, policy
-        while not out_of_time():
+        while not (timed and out_of_time()):
             solved = lp.solve()
             if solved is None:
                 return -np.inf, bound, None, policy
@@ -353,19 +354,19 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
                 break
         return value, bound, x, policy
 
-    def evaluate(x: np.ndarray, cutoff: float, start: np.ndarray) -> tuple[float, float]:
+    def evaluate(x: np.ndarray, cutoff: float, start: np.ndarray, timed: bool = True) -> tuple[float, float]:
         """(value, bound) of an integral ``x`` by column generation with ``x`` fixed, exact when they meet.
 
         With one chosen set the places add nothing (any scenario is a policy), so this runs on a master without them
         and its plain DP, many times cheaper; ``start`` is the item part of a policy to begin from.
         """
-        value, bound, _, _ = generate(Node(x, x), cutoff, (start, np.zeros(0)), _Master(data, 0))
+        value, bound, _, _ = generate(Node(x, x), cutoff, (start, np.zeros(0)), _Master(data, 0), timed)
         return value, bound
 
-    def consider(x: np.ndarray, start: Policy) -> None:
-        """Evaluate an integral ``x`` exactly and keep it if better."""
+    def consider(x: np.ndarray, start: Policy, timed: bool = True) -> None:
+        """Evaluate an integral ``x`` exactly and keep it if better (``timed=False``: even past the time limit)."""
         nonlocal incumbent, incumbent_x
-        value, bound = evaluate(x, -np.inf, start[0])
+        value, bound = evaluate(x, -np.inf, start[0], timed)
         if _within(bound, value) and value > incumbent:
             incumbent, incumbent_x = value, x.copy()
 
@@ -405,7 +406,8 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     tried: set[bytes] = set()
     unsettled = -np.inf  # the bound of a fixed node whose column generation stalled short of it (kept in the proof)
     nodes = 0
-    consider(price(data, *no_policy, root.lower, root.upper)[1][0].chosen, no_policy)  # the best set without degradation
+    # the best set without degradation: evaluated even past the time limit (cheap), so there is always a decision
+    consider(price(data, *no_policy, root.lower, root.upper)[1][0].chosen, no_policy, timed=False)
     dive(root)  # a better first incumbent before the search, so that pruning starts early
     improve(None if time_limit is None else started + IMPROVE_SHARE * time_limit)
     queue: list[tuple[float, int, Node, Policy]] = [(-np.inf, 0, root, no_policy)]
