@@ -118,3 +118,37 @@ def test_several_objectives_need_an_objective_for_parameter_plots() -> None:
     heights = sorted(sliced.axes[0].collections[0].get_offsets()[:, 1])
     assert heights == pytest.approx(sorted(t.values[1] for t in study.trials))
     assert [axes.get_ylabel() for axes in figure(study, "hypervolume").axes] == ["hypervolume"]
+
+
+def _huge_study(name: str, told: list[Any], directions: list[str] | None = None) -> Study:
+    """A study told the values ``told`` in order (one per trial; a tuple with several objectives)."""
+    extra: dict[str, Any] = {} if directions is None else {"directions": directions}
+    study = Study.create(name, SPACE, sampler="random", seed=2, store=f"memory://{name}", **extra)
+    for value in told:
+        (trial,) = study.ask()
+        study.tell(trial, value)
+    return study
+
+
+@pytest.mark.parametrize("kind", ["history", "importance", "slice", "contour", "parallel"])
+def test_values_near_the_largest_float_are_refused_naming_the_trial(kind: str, tmp_path: Path) -> None:
+    study = _huge_study(f"huge-{kind}", [1.0, 1e308, -1e308, 2.0])
+    with pytest.raises(PlotError, match=r"trial 2's value 1e\+308 is beyond .*'timeline'"):
+        plot_study(study, tmp_path / "huge.png", kind)
+    assert not (tmp_path / "huge.png").exists()
+    assert plot_study(study, tmp_path / "timeline.png", "timeline")["trials"] == 4
+
+
+def test_front_and_hypervolume_refuse_values_whose_volume_overflows(tmp_path: Path) -> None:
+    study = _huge_study("huge-front", [(1e308, -1e308), (-1e308, 1e308)], ["maximize", "minimize"])
+    with pytest.raises(PlotError, match=r"trial 1's objective 1 1e\+308 is beyond"):
+        plot_study(study, tmp_path / "front.png", "front")
+    with pytest.raises(PlotError, match="no finite hypervolume to draw"):
+        plot_study(study, tmp_path / "hv.png", "hypervolume")
+    assert not list(tmp_path.iterdir())
+
+
+def test_large_but_drawable_values_still_plot(tmp_path: Path) -> None:
+    study = _huge_study("large", [1e300, -1e300, 0.0, 5.0])
+    for kind in ("history", "slice", "parallel"):
+        assert plot_study(study, tmp_path / f"{kind}.png", kind)["trials"] == 4

@@ -11,6 +11,7 @@ only when a figure is drawn.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 KINDS = ("history", "importance", "slice", "contour", "parallel", "timeline", "front", "hypervolume")
 PARAMETER_KINDS = ("importance", "slice", "contour", "parallel")
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+# The largest value (in magnitude) a figure shows, 1/256 of the largest float: axis margins
+# and the importance forest's sum over its 64 trees stay finite below it.
+MAX_DRAWN = 2.0**1016
 STATE_COLOURS = {"complete": "tab:blue", "failed": "tab:red", "pending": "tab:gray"}
 
 
@@ -104,6 +108,8 @@ def _draw(
         )
     if kind in ("front", "hypervolume") and not study.multi_objective:
         raise PlotError(f"a {kind} plot needs a study with several objectives; study {study.name!r} has one")
+    if kind not in ("timeline", "hypervolume") and not (kind == "history" and study.multi_objective):
+        _check_magnitude(study, kind, objective)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -125,6 +131,29 @@ def _draw(
         raise OptionError("objective", None, f"an objective number from 1 to {len(study.directions)}: "
                           f"a {kind} plot shows one value and study {study.name!r} has {len(study.directions)}")
     return plot_params.draw(study, kind, names, objective)
+
+
+def _check_magnitude(study: Study, kind: str, objective: int | None) -> None:
+    """:class:`PlotError` naming the first trial whose value ``kind`` would show lies beyond
+    :data:`MAX_DRAWN`: past it, axis margins, ticks and the importance forest's sums overflow."""
+    if kind == "front":
+        shown = list(range(min(len(study.directions), 3)))
+    elif study.multi_objective:
+        shown = [(objective or 1) - 1]
+    else:
+        shown = [0]
+    for trial in study.trials:
+        if trial.state != "complete" or (kind in PARAMETER_KINDS and not trial.feasible):
+            continue
+        for index in shown:
+            value = trial.values[index] if trial.values is not None else trial.value
+            if value is not None and not abs(value) <= MAX_DRAWN:
+                which = f"objective {index + 1}" if study.multi_objective else "value"
+                raise PlotError(
+                    f"the {kind} plot of study {study.name!r} cannot be drawn: trial {trial.number}'s {which} "
+                    f"{value:.6g} is beyond +-{MAX_DRAWN:.3g}, the largest a figure can place on an axis; "
+                    "plot kind 'timeline', or read the values with 'optarium study show'"
+                )
 
 
 def _parameter_names(study: Study, params: Sequence[str] | None) -> list[str]:
@@ -201,7 +230,13 @@ def _front(study: Study, reference: Sequence[float] | None, with_history: bool) 
     import numpy as np
 
     told = [t for t in study.trials if t.state == "complete" and t.values is not None]
-    history = study.hypervolume_history(reference)
+    # a hypervolume past the largest float (values near +-1e308) is inf: no height to draw it at
+    with np.errstate(over="ignore"):
+        volumes = study.hypervolume_history(reference)
+    history = [(count, volume) for count, volume in volumes if math.isfinite(volume)]
+    if not history and not with_history:
+        raise PlotError(f"study {study.name!r} has no finite hypervolume to draw: its values are so large that "
+                        "the volume overflows a float; give a reference point nearer the values, or plot kind 'timeline'")
     if not with_history:
         drawn, right = plt.subplots(figsize=(6, 4))
         right.set_title(title(study, "hypervolume"))
