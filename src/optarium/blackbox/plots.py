@@ -226,7 +226,6 @@ def _ranking_history(study: Study, names: list[str]) -> tuple[Any, dict[str, Any
 def _front(study: Study, reference: Sequence[float] | None, with_history: bool) -> tuple[Any, int]:
     """Every complete trial with the Pareto front marked (2-D or 3-D; with more objectives
     the first three) beside the hypervolume history; or only the history."""
-    import matplotlib.pyplot as plt
     import numpy as np
 
     told = [t for t in study.trials if t.state == "complete" and t.values is not None]
@@ -237,6 +236,8 @@ def _front(study: Study, reference: Sequence[float] | None, with_history: bool) 
     if not history and not with_history:
         raise PlotError(f"study {study.name!r} has no finite hypervolume to draw: its values are so large that "
                         "the volume overflows a float; give a reference point nearer the values, or plot kind 'timeline'")
+    import matplotlib.pyplot as plt
+
     if not with_history:
         drawn, right = plt.subplots(figsize=(6, 4))
         right.set_title(title(study, "hypervolume"))

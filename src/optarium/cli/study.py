@@ -72,7 +72,7 @@ def create(
         store=_persistent(store), load_if_exists=load_if_exists,
     )
     if as_json:
-        print_json(study.summary())
+        print_json(_objectives_json(study.summary()))
     else:
         verb = f"loaded study [bold]{escape(study.name)}[/] ({len(study.trials)} trials, " if study.existed else (
             f"created study [bold]{escape(study.name)}[/] ("
@@ -175,6 +175,14 @@ def best(
     return 0
 
 
+def _objectives_json(summary: dict[str, Any]) -> dict[str, Any]:
+    """A study summary for ``--json``: a study with several objectives gives its ``directions``
+    and no ``direction`` (which would name only the first); one with one objective keeps ``direction``."""
+    if "directions" in summary:
+        return {key: value for key, value in summary.items() if key != "direction"}
+    return summary
+
+
 @app.command("show")
 @command
 def show(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION) -> int:
@@ -186,7 +194,7 @@ def show(name: str = NAME, store: str | None = STORE_OPTION, as_json: bool = JSO
     summary = study.summary()
     if as_json:
         summary["trial_list"] = [t.to_dict() for t in trials]
-        print_json(summary)
+        print_json(_objectives_json(summary))
         return 0
     from rich.markup import escape
     from rich.table import Table
@@ -311,14 +319,16 @@ def propose(
 @app.command("list")
 @command
 def list_studies(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION) -> int:
-    """Every study: sampler, direction, trials by state, best value, last activity."""
+    """Every study: sampler, directions, trials by state, best value, last activity. With
+    --json each study gives its directions, and its direction too where it has one objective."""
     from optarium.blackbox.study import Study
 
     handle = _reading(store)
     summaries = [Study(handle, row).summary() for row in handle.list_studies()]
     rows = [
         {
-            "name": s["name"], "sampler": s["sampler"], "direction": s["direction"], **s["trials"],
+            "name": s["name"], "sampler": s["sampler"], "directions": s.get("directions", [s["direction"]]),
+            **({} if "directions" in s else {"direction": s["direction"]}), **s["trials"],
             "best_value": None if s["best"] is None or isinstance(s["best"], list) else s["best"]["value"],
             **({"front_size": len(s["best"] or [])} if "directions" in s else {}),
             "last_activity": s["last_activity"],
@@ -339,7 +349,8 @@ def list_studies(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION) 
     table.add_column("last activity", no_wrap=True, min_width=16)
     for row in rows:
         table.add_row(
-            escape(row["name"]), row["sampler"], row["direction"][:3], str(row["complete"]), str(row["pending"]),
+            escape(row["name"]), row["sampler"], ",".join(d[:3] for d in row["directions"]), str(row["complete"]),
+            str(row["pending"]),
             str(row["failed"]), f"front of {row['front_size']}" if "front_size" in row else
             "-" if row["best_value"] is None else f"{row['best_value']:.6g}",
             _when(row["last_activity"]),
