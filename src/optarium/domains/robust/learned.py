@@ -360,6 +360,9 @@ class LearnedPlanner:
         if stored is not None:
             return Plan("neur2ro", {"network": stored.data.decode(), "artifact": f"{name} v{stored.version}",
                                     "train_seconds": 0.0, "middle": stored.meta.get("middle")}, f"value network loaded from the store ({name} v{stored.version})", "learned")
+        if unbounded(problem, 10.0):
+            return Plan("neur2ro", {"unbounded": True}, "the problem is unbounded (its exact master over one "
+                        "scenario is): no value network to train", "learned")
         started = time.perf_counter()
         middle = _middle_decision(problem)
         xs, xis, values = sample(problem, self.samples, self.seed, around=middle)
@@ -398,10 +401,15 @@ class Neur2RO:
         from optarium.errors import OptionError
 
         settings = options if options is not None else RobustSettings()
+        started = time.perf_counter()
+        if unbounded(problem, settings.time_limit):
+            from optarium.domains.robust.ccg import CCGResult
+
+            result = CCGResult("unbounded", None, None, None, 1, [])
+            return to_raw(result, time.perf_counter() - started, {"method": "learned", "artifact": None})
         if "network" not in plan.params:
             raise OptionError("plan", plan.solver, "a plan with a trained network (use LearnedPlanner)")
         net = ValueNetwork.from_bytes(plan.params["network"].encode())
-        started = time.perf_counter()
         candidates: list[np.ndarray] = []
 
         def evaluate(x: np.ndarray, seconds: float | None) -> WorstCase:
@@ -425,6 +433,20 @@ class Neur2RO:
         status = "feasible" if raw.payload is not None else raw.status
         return RawResult(status=status, objective=None, bound=None, payload=raw.payload, solver_status=result.status,
                          seconds=raw.seconds, extra=raw.extra)
+
+
+def unbounded(problem: RobustProblem, time_limit: float | None) -> bool:
+    """Whether the exact method would call ``problem`` unbounded: its first master (one scenario)
+    is. The network's master cannot tell, as its ReLU encoding boxes the decisions in +-1e6;
+    only a variable without a finite bound makes the question worth a solve."""
+    from optarium.domains.robust.adversary import _any_point, check_supported
+    from optarium.domains.robust.ccg import master_problem
+
+    first, second = problem.first, problem.second
+    if all(np.isfinite(bounds).all() for bounds in (first.lower, first.upper, second.lower, second.upper)):
+        return False
+    check_supported(problem)  # what the exact method refuses, this one refuses the same way
+    return bool(master_problem(problem, [_any_point(problem)], time_limit).status == "unbounded")
 
 
 def _middle_decision(problem: RobustProblem) -> np.ndarray | None:
