@@ -7,7 +7,8 @@ Both samplers get the same ``--told`` evaluated points (uniform random in the bo
 and ask one batch of ``--batch`` points without telling any (the later asks of the batch
 see the earlier ones as pending, as in blackbox_multiobjective.py, whose last batch is the
 one after 115 results). Each side runs on one torch thread; the time is the wall time of
-the batch. Writes benchmarks/results/blackbox_multiobjective_ask.json with the load average
+the batch, after one untimed warm-up batch of each on the first 10 points (imports,
+first calls). BLAS runs on one thread too (``OMP_NUM_THREADS=1`` unless set). Writes benchmarks/results/blackbox_multiobjective_ask.json with the load average
 before and after each problem, and prints auto's time over GPSampler's.
 """
 
@@ -22,7 +23,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # after the thread settings
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -87,6 +91,11 @@ def main() -> None:
 
     torch.set_num_threads(1)
     rows = []
+    warm = problem(names[0])
+    points = warm.bounds[0] + np.random.default_rng(args.seed).random((10, warm.dim)) * (warm.bounds[1] - warm.bounds[0])
+    values = np.array([evaluate(warm, x) for x in points])
+    optarium_batch(warm, points, values, 2, args.seed)
+    optuna_batch(warm, points, values, 2, args.seed)
     for name in names:
         function = problem(name)
         rng = np.random.default_rng(args.seed)
@@ -103,7 +112,12 @@ def main() -> None:
         print(f"{name:14s} auto {ours:6.2f} s  GPSampler {theirs:6.2f} s  ratio {ours / theirs:.2f}  load {load_before:.1f}",
               flush=True)
     out = HERE / "results" / "blackbox_multiobjective_ask.json"
-    out.write_text(json.dumps({"args": vars(args), "rows": rows}, separators=(",", ":")) + "\n")
+    import subprocess
+
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=HERE.parent, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "src"], cwd=HERE.parent, capture_output=True, text=True).stdout.split("\n")
+    out.write_text(json.dumps({"args": vars(args), "commit": commit, "uncommitted_src": [d for d in dirty if d],
+                               "rows": rows}, separators=(",", ":")) + "\n")
     print(f"wrote {out}")
 
 
