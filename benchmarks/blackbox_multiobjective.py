@@ -19,6 +19,13 @@ thread. Writes benchmarks/results/blackbox_multiobjective[-TAG].json after every
 loses nothing; --resume skips the runs already in it) and prints a table with, per problem,
 the median log gap and the ratio of optarium's hypervolume gap to each peer's (< 1: optarium
 closer to the true front).
+
+    .venv/bin/python benchmarks/blackbox_multiobjective.py --summarise FILE[:METHOD+METHOD] ... [--tag summary]
+
+merges results files (runs keyed by problem, seed and method; the RE problems' best-found
+fronts recomputed over every merged run), prints per problem the median log10 gap of each
+method and the seeds where ``optarium_auto`` beats each peer, paired by seed, and the
+problems where its median is below each peer's, and writes them to the --tag file.
 """
 
 from __future__ import annotations
