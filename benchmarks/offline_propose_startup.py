@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import os
 import random
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
+from revisions import extract  # a sibling module: benchmarks run as scripts from this folder
+
 RESULTS = Path(__file__).resolve().parent / "results"
-ROOT = Path(__file__).resolve().parent.parent
 RUN_CLI = "import sys; from optarium.cli.main import main; sys.argv[0] = 'optarium'; sys.exit(main())"
 
 
@@ -40,13 +39,6 @@ def write_table(path: Path, rows: int = 40, seed: int = 0) -> None:
         for _ in range(rows):
             x, y, kind = rng.random(), rng.random(), rng.choice("abc")
             writer.writerow([x, y, kind, 1.0 - (x - 0.8) ** 2 - (y - 0.7) ** 2 - 0.3 * (kind != "b")])
-
-
-def extract(rev: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "archive", rev, "src"], cwd=ROOT, capture_output=True, check=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return into / "src"
 
 
 def main() -> int:

@@ -15,18 +15,17 @@ after / before, and the load average at the start and the end. Writes
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
+from revisions import extract  # a sibling module: benchmarks run as scripts from this folder
+
 RESULTS = Path(__file__).resolve().parent / "results"
-ROOT = Path(__file__).resolve().parent.parent
 SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}}
 
 
@@ -58,13 +57,6 @@ def measure(url: str, sampler: str, trials: int, asks: int) -> list[float]:
         seconds.append(time.perf_counter() - start)
         study.tell(trial, float(rng.random()))
     return seconds
-
-
-def extract(rev: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "archive", rev, "src"], cwd=ROOT, capture_output=True, check=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return into / "src"
 
 
 def main() -> int:

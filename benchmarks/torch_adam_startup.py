@@ -17,17 +17,17 @@ Writes ``benchmarks/results/torch_adam_startup_<workload>.json``.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from revisions import extract  # a sibling module: benchmarks run as scripts from this folder
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,13 +52,6 @@ DESCRIPTIONS = {
     "robust": "optarium robust tests/domains/robust/data/knapsack_n10.rkp --method learned --json --no-record",
     "bilevel": "tune_penalty(RidgeTuning.synthetic(n_features=20, seed=0), PenaltySettings(steps=300))",
 }
-
-
-def extract(rev: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "archive", rev, "src"], cwd=ROOT, capture_output=True, check=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return into / "src"
 
 
 def without_times(value: Any) -> Any:
