@@ -162,6 +162,18 @@ def test_ehvi_spreads_along_the_front_when_design_points_lie_far_beyond_it() -> 
     assert s.hypervolume([18.0, 6.0]) > 52.0
 
 
+def test_ehvi_asks_every_fifth_point_against_the_reference_beyond_every_told_value() -> None:
+    # the tight reference alone never valued the front beyond its present extent (ZDT3's
+    # further pieces, VehicleSafety's heavy designs); one point in five looks there
+    s = Study.create("wide", SPACE, directions=["minimize", "minimize"], sampler="ehvi", seed=2, store="memory://")
+    while len(s.trials) < 15:
+        for trial in s.ask(5):
+            s.tell(trial, two_objectives(trial.params))
+    references = {i: t.info["reference"] for i, t in enumerate(s.trials) if t.sampler == "ehvi"}
+    assert len(references) == 7
+    assert [i for i, r in references.items() if r == "wide"] == [9, 14]
+
+
 def test_auto_records_why_it_chose_a_multi_objective_sampler() -> None:
     assert "ehvi" in study(["minimize", "maximize"], sampler="auto").sampler_reason
     many = Study.create("four", SPACE, directions=["minimize"] * 4, store="memory://")

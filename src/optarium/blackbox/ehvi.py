@@ -17,7 +17,8 @@ large (over 10% of its signal variance) the front is the models' posterior mean 
 observed points rather than an integral over noisy fronts. The reference point inside the
 acquisition lies beyond the worst values of the observed Pareto front (as BoTorch's
 ``infer_reference_point``) by 10% of each objective's range over all trials (BoTorch: of
-the front's range).
+the front's range), except for every fifth point asked, whose reference lies that margin
+beyond every told value, so that the front beyond its present extent is still searched.
 Feedback constraints multiply the improvement by P(feasible), as in the single-objective
 GP sampler.
 """
@@ -46,6 +47,7 @@ class EHVISampler:
     n_refine = 5
     noisy_threshold = 0.1
     max_enumerate = 50_000
+    wide_every = 5
 
     def initial_points(self, dim: int) -> int:
         return min(20, max(5, 2 * (dim + 1)))
@@ -104,9 +106,12 @@ class EHVISampler:
         # out), a front's extreme point bounded a box so large that re-asking it outweighed
         # any gain inside the front; with a margin of the front's own range, a small early
         # front gave a box too small to lead anywhere.
-        spread_all = Y.max(axis=0) - Y.min(axis=0)
-        reference = (front[non_dominated(front)].max(axis=0) if len(front) else Y.max(axis=0)) + REFERENCE_MARGIN * np.where(
-            spread_all > 0, spread_all, 1.0)
+        # Yet a tight reference gives nothing for a point beyond the front's present extent (a
+        # further piece of a disconnected front, an unexplored end): every ``wide_every``-th
+        # point asked uses the reference beyond every told value instead.
+        margin = REFERENCE_MARGIN * np.where(Y.max(axis=0) > Y.min(axis=0), Y.max(axis=0) - Y.min(axis=0), 1.0)
+        tight = (front[non_dominated(front)].max(axis=0) if len(front) else Y.max(axis=0)) + margin
+        wide = Y.max(axis=0) + margin
         rng = history.rng(41)
         base = torch.as_tensor(rng.standard_normal((self.mc_samples, Y.shape[1])))
         fantasies = [np.asarray(t.point, dtype=float) for t in history.pending] + [s.point for s in out]
@@ -120,9 +125,12 @@ class EHVISampler:
                 for m, mean, y in zip(models, means, Y.T, strict=True):
                     m.condition(np.vstack([X, extra]), np.concatenate([y, mean]))
                 believed = np.vstack([front, np.column_stack(means)])
+            use_wide = (len(history.trials) + len(out)) % self.wide_every == self.wide_every - 1
+            reference = wide if use_wide else tight
             acquisition = self._acquisition(models, believed, reference, base, constraint)
             point = self._maximise(acquisition, encoder, history, points, front, fantasies, rng, scales)
             info: dict[str, Any] = {"acquisition": "log_nehvi" if noisy else "log_ehvi",
+                                    "reference": "wide" if use_wide else "tight",
                                     "thetas": [[round(v, 6) for v in m.theta] for m in models]}
             out.append(Suggestion(point, info, self.name))
             fantasies.append(point)
