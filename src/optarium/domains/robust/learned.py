@@ -402,7 +402,8 @@ class Neur2RO:
 
         settings = options if options is not None else RobustSettings()
         started = time.perf_counter()
-        if unbounded(problem, settings.time_limit):
+        # the planner's answer when it made the plan; a network from elsewhere gets the same check here
+        if plan.params.get("unbounded") or ("network" in plan.params and unbounded(problem, settings.time_limit)):
             from optarium.domains.robust.ccg import CCGResult
 
             result = CCGResult("unbounded", None, None, None, 1, [])
