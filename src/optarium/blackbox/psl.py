@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import torch
 
     from optarium.blackbox.study import Study
+    from optarium.torch_adam import Adam
 
 
 class ParetoSetModel:
@@ -44,6 +45,7 @@ class ParetoSetModel:
 
         from optarium.blackbox.gp_model import GaussianProcess
         from optarium.blackbox.multiobjective import signs
+        from optarium.torch_adam import Adam
 
         if not study.multi_objective:
             raise OptionError("study", study.name, "a study with two or more directions")
@@ -63,7 +65,7 @@ class ParetoSetModel:
             networks = [torch.nn.Sequential(torch.nn.Linear(k, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64),
                                             torch.nn.ReLU(), torch.nn.Linear(64, dim), torch.nn.Sigmoid()).double()
                         for _ in range(particles)]
-            optimisers = [torch.optim.Adam(net.parameters(), lr=1e-3) for net in networks]
+            optimisers = [Adam(net.parameters(), lr=1e-3) for net in networks]
             for _ in range(steps):
                 preferences = torch.distributions.Dirichlet(torch.ones(k, dtype=torch.float64)).sample((16,))
                 gradients = []
@@ -111,7 +113,7 @@ class ParetoSetModel:
         return [float(v) for v in (means * spread + losses.mean(0)) * signs(self.study.directions)]
 
 
-def _stein_step(networks: Sequence[torch.nn.Module], optimisers: list[Any], gradients: torch.Tensor) -> None:
+def _stein_step(networks: Sequence[torch.nn.Module], optimisers: list[Adam], gradients: torch.Tensor) -> None:
     """One SVGD update: each particle moves along the kernel-weighted loss gradients of all and
     away from the others (the repulsive term), with an RBF kernel of median bandwidth."""
     import torch
