@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 REFERENCE_MARGIN = 0.1  # an inferred reference point lies this fraction of the range beyond the worst values
+_UNSCALED = 1e100  # values up to this size are measured as they are: no product of a few of their ranges overflows
 
 
 def non_dominated(losses: np.ndarray) -> np.ndarray:
@@ -50,17 +51,23 @@ def non_dominated_ranks(losses: np.ndarray) -> np.ndarray:
 
 
 def infer_reference(losses: np.ndarray) -> np.ndarray:
-    """The worst observed loss of each objective plus ``REFERENCE_MARGIN`` of its range (1e-9 when flat)."""
+    """The worst observed loss of each objective plus ``REFERENCE_MARGIN`` of its range (of its size, at least 1,
+    when flat), at most the largest float."""
     import numpy as np
 
     points = np.asarray(losses, dtype=float)
     worst, best = points.max(axis=0), points.min(axis=0)
-    span = np.where(worst > best, worst - best, np.maximum(np.abs(worst), 1.0))
-    return worst + REFERENCE_MARGIN * span
+    # half the range: the range of values near the largest float would overflow; 2 * margin * half is margin * range
+    half = worst / 2 - best / 2
+    margin = np.where(worst > best, 2 * REFERENCE_MARGIN * half, REFERENCE_MARGIN * np.maximum(np.abs(worst), 1.0))
+    with np.errstate(over="ignore"):
+        return np.minimum(worst + margin, np.finfo(float).max)
 
 
 def hypervolume(losses: np.ndarray, reference: np.ndarray) -> float:
-    """The volume dominated by ``losses`` (n, k) and bounded by ``reference`` (k,); points not below it count nothing."""
+    """The volume dominated by ``losses`` (n, k) and bounded by ``reference`` (k,); points not below it count nothing.
+
+    Exact for any finite values; ``inf`` (with no warning) when the volume is larger than the largest float."""
     import numpy as np
 
     points = np.asarray(losses, dtype=float).reshape(-1, len(reference))
@@ -68,8 +75,15 @@ def hypervolume(losses: np.ndarray, reference: np.ndarray) -> float:
     points = points[np.all(points < ref, axis=1)]
     if not len(points):
         return 0.0
-    points = points[non_dominated(points)]
-    return _hv(np.unique(points, axis=0), ref)
+    points = np.unique(points[non_dominated(points)], axis=0)
+    if not np.isfinite(ref).all() or max(float(np.abs(points).max()), float(np.abs(ref).max())) <= _UNSCALED:
+        return _hv(points, ref)
+    # huge values: each objective scaled by a power of two into [-1, 1] (exact), the volume scaled back;
+    # one larger than the largest float is inf, without an overflow on the way
+    exponents = np.frexp(np.maximum(np.abs(points).max(axis=0), np.abs(ref)))[1]
+    volume = _hv(np.ldexp(points, -exponents), np.ldexp(ref, -exponents))
+    with np.errstate(over="ignore"):
+        return float(np.ldexp(volume, int(exponents.sum())))
 
 
 def _hv(points: np.ndarray, ref: np.ndarray) -> float:

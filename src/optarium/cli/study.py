@@ -485,7 +485,8 @@ def _print_front(study: Any, reference: list[float] | None, as_json: bool) -> in
     for trial in sorted(front, key=lambda t: t.values or ()):
         table.add_row(str(trial.number), *[f"{v:.6g}" for v in trial.values or ()], escape(_params(trial.params)))
     out = console()
-    out.print(f"Pareto front: {len(front)} trials; hypervolume {volume:.6g} (reference "
+    shown = f"{volume:.6g}" if math.isfinite(volume) else "beyond the largest float"
+    out.print(f"Pareto front: {len(front)} trials; hypervolume {shown} (reference "
               + ", ".join(f"{v:.6g}" for v in used or []) + ")")
     out.print(table)
     return 0
