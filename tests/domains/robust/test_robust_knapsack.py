@@ -13,7 +13,9 @@ from optarium.domains.robust.io import parse_knapsack
 from optarium.domains.robust.knapsack import (
     adversary_order,
     feasible_policy,
+    place_exposure,
     price,
+    price_tables,
     recognise,
     solve_knapsack,
 )
@@ -21,7 +23,7 @@ from optarium.domains.robust.knapsack import (
 from .conftest import DATA, brute_worst_objective_uncertainty, knapsack_text
 
 
-@pytest.mark.parametrize(("n", "seed", "gamma"), [(4, 1, 2), (4, 2, 1), (5, 3, 2)])
+@pytest.mark.parametrize(("n", "seed", "gamma"), [(4, 1, 2), (4, 2, 1), (5, 3, 2), (5, 4, 1), (5, 6, 3), (5, 8, 2)])
 def test_branch_and_price_optimum_equals_the_enumerated_robust_optimum(n: int, seed: int, gamma: int) -> None:
     problem = parse_knapsack(knapsack_text(n, seed, gamma=gamma))
     data = recognise(problem)
@@ -43,16 +45,20 @@ def _policy_scenario(data, chosen: np.ndarray, nu: np.ndarray, beta: np.ndarray)
     return mu
 
 
-def test_pricing_finds_the_best_chosen_set_and_filling_against_the_policy() -> None:
+@pytest.mark.parametrize("places", [3, 0])  # 0: the plain DP of the paper's bound (one scenario)
+def test_pricing_finds_the_best_chosen_set_and_filling_against_the_policy(places: int) -> None:
     problem = parse_knapsack(knapsack_text(6, 7, gamma=2))
     data = recognise(problem)
     assert data is not None
     rng = np.random.default_rng(0)
-    for _ in range(4):
-        nu, beta = feasible_policy(rng.uniform(0, 0.5, 6), rng.uniform(0, 0.6, 3), data.gamma)
+    tables = price_tables(data, places)  # reused by every call, as branch-and-price does: nothing stale may leak
+    for _ in range(8):
+        nu, beta = feasible_policy(rng.uniform(0, 0.5, 6), rng.uniform(0, 0.6, places), data.gamma)
         lower = (rng.random(6) < 0.2).astype(float)
         upper = np.maximum(lower, (rng.random(6) < 0.8).astype(float))
-        best, patterns = price(data, nu, beta, lower, upper, columns=3)
+        best, patterns = price(data, nu, beta, lower, upper, columns=3, tables=tables)
+        fresh, fresh_patterns = price(data, nu, beta, lower, upper, columns=3)
+        assert fresh == best and [q.value for q in fresh_patterns] == [q.value for q in patterns]
         brute = -np.inf
         for option in itertools.product((0, 1, 2, 3), repeat=6):  # out, outsourced, produced, produced and repaired
             o = np.array(option)
@@ -69,6 +75,8 @@ def test_pricing_finds_the_best_chosen_set_and_filling_against_the_policy() -> N
             assert data.weight @ produced + data.repair @ repaired <= data.capacity
             mu = _policy_scenario(data, chosen, nu, beta)
             assert pattern.item_exposure @ mu == pytest.approx(pattern.item_exposure @ nu + pattern.position_exposure @ beta)
+            # what the master recomputes for a column of either DP is what the DP saw
+            assert place_exposure(data, pattern, places) == pytest.approx(pattern.position_exposure)
             against_policy = pattern.value - pattern.item_exposure @ nu - pattern.position_exposure @ beta
             assert against_policy == pytest.approx(best, abs=1e-9) if rank == 0 else against_policy <= best + 1e-9
 

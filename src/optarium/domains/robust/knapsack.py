@@ -9,11 +9,13 @@ and ``x`` is branched on. Departure (ours): the paper's bound lets the adversary
 one scenario for the whole mix of chosen sets; here it picks a *policy*
 ``mu_i(S) = nu_i + beta_k`` (``k``: item i's place among the chosen items of ``S`` in
 order of degradation), in the budgeted set for every ``S``, so the bound is at least
-as tight (the master gets one row per place, the DP one state per place). Also ours:
-bounds are Lagrangian (valid at any iteration, a child starts from its parent's
-policy), items whose profit covers their outsourcing cost are fixed to 1, branching
-is on the fractional item with the most unpaid outsourcing margin, and a dive plus a
-one-flip search give the first incumbent (measurements in docs/robust.md).
+as tight (the master gets one row per place, the DP one state per place); a node first
+converges the paper's bound (no places, a DP many times cheaper) and adds the places
+only where that leaves it open. Also ours: bounds are Lagrangian (valid at any
+iteration, a child starts from its parent's policy), items whose profit covers their
+outsourcing cost are fixed to 1, branching is on the fractional item with the most
+unpaid outsourcing margin, and a dive plus a one-flip search give the first incumbent
+(measurements in docs/robust.md).
 """
 
 from __future__ import annotations
@@ -119,53 +121,81 @@ def adversary_order(data: Knapsack) -> np.ndarray:
 
 
 def price(data: Knapsack, nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-          columns: int = 1) -> tuple[float, list[Pattern]]:
+          columns: int = 1, tables: np.ndarray | None = None) -> tuple[float, list[Pattern]]:
     """The best value of a (chosen set, filling) against the policy ``mu_i(S) = nu_i + beta[position of i in S]`` (exact
     DP), and the best columns for up to ``columns`` final positions (the best first).
 
     Maximises ``sum_S (p - f) + sum f y - sum p_hat mu(S) (y - r)`` over chosen sets ``lower <= S <= upper`` and
     fillings of the knapsack; positions from ``len(beta)`` on get no extra weight. The state is (positions used, capped
-    at ``len(beta)``; capacity used).
+    at ``len(beta)``; capacity used). ``tables`` (from :func:`price_tables`, reused between calls) saves allocating the
+    DP's tables on each call.
     """
     n, capacity, count = data.size, data.capacity, beta.size
+    if tables is None or tables.shape != (n + 1, count + 1, capacity + 1):
+        tables = price_tables(data, count)
     hit = np.append(beta, 0.0)
-    best = np.full((count + 1, capacity + 1), -np.inf)
-    best[0] = 0.0
-    history: list[np.ndarray] = []  # the table before each item, to trace the optimum back
     order = adversary_order(data)
+    # table t holds the best value over the first t items (in ``order``) per (places, capacity used at most c); only
+    # places 0..rows[t] can be reached and only capacities up to reach[t] differ (beyond, the value is that at reach[t])
+    rows, reach = [0], [0]
+    tables[0, 0, :1] = 0.0
+    scratch = np.empty((count + 1, capacity + 1))
     choices: list[tuple[tuple[int, np.ndarray, int], ...]] = []
-    for i in order:
-        history.append(best)
+    for t, i in enumerate(order):
+        best, new = tables[t], tables[t + 1]
+        top, room = rows[t], reach[t]
         if upper[i] < 0.5:
+            new[:top + 1, :room + 1] = best[:top + 1, :room + 1]
+            rows.append(top)
+            reach.append(room)
             choices.append(())
             continue
-        new = np.full_like(best, -np.inf) if lower[i] > 0.5 else best.copy()
         profit, weight = float(data.profit[i]), int(data.weight[i])
         every: tuple[tuple[int, np.ndarray, int], ...] = (
             (0, np.full(count + 1, profit - data.outsourcing[i]), 0),  # chosen and outsourced
             (1, profit - data.degradation[i] * (nu[i] + hit), weight),  # produced, not repaired
             (2, np.full(count + 1, profit), weight + int(data.repair[i])))  # produced and repaired
         options = tuple(option for option in every if option[2] <= capacity)
+        after = min(capacity, room + max(used for _, _, used in options))
+        best[:top + 1, room + 1:after + 1] = best[:top + 1, room:room + 1]  # the same value beyond the old reach
+        above = min(top + 1, count)  # places reachable after this item
+        width = after + 1
+        if lower[i] > 0.5:
+            new[:above + 1, :width] = -np.inf
+        else:
+            new[:top + 1, :width] = best[:top + 1, :width]
+            new[top + 1:above + 1, :width] = -np.inf
+        shifted = min(top + 1, count)  # source places 0..shifted-1 move to 1..shifted
         for _, value, used in options:
-            width = capacity + 1 - used
-            # position k -> k + 1, and the last state (k = count: no extra weight) to itself
-            np.maximum(new[1:, used:], best[:count, :width] + value[:count, None], out=new[1:, used:])
-            np.maximum(new[count, used:], best[count, :width] + value[count], out=new[count, used:])
+            span = width - used
+            if shifted:
+                part = scratch[:shifted, :span]
+                np.add(best[:shifted, :span], value[:shifted, None], out=part)
+                np.maximum(new[1:shifted + 1, used:width], part, out=new[1:shifted + 1, used:width])
+            if top == count:  # the last place (no extra weight) stays where it is
+                part = scratch[count, :span]
+                np.add(best[count, :span], value[count], out=part)
+                np.maximum(new[count, used:width], part, out=new[count, used:width])
+        rows.append(above)
+        reach.append(after)
         choices.append(options)
-        best = new
+
+    def value_at(t: int, state: int, room: int) -> float:
+        return float(tables[t, state, min(room, reach[t])]) if state <= rows[t] else -np.inf
 
     def trace(state: int) -> Pattern:
-        room, target = capacity, best[state, capacity]
+        room, target = capacity, value_at(n, state, capacity)
         chosen, produced, repaired = np.zeros(n), np.zeros(n), np.zeros(n)
         position_exposure = np.zeros(count)
-        for i, before, options in zip(order[::-1], history[::-1], choices[::-1], strict=True):
-            if lower[i] < 0.5 and before[state, room] == target:
+        for t in range(n - 1, -1, -1):
+            i, options = order[t], choices[t]
+            if lower[i] < 0.5 and value_at(t, state, room) == target:
                 continue  # not chosen
             for option, amount, used in options:
                 if used > room:
                     continue
                 sources = (state - 1, state) if state == count else (state - 1,)
-                source = next((k for k in sources if k >= 0 and before[k, room - used] + amount[k] == target), None)
+                source = next((k for k in sources if k >= 0 and value_at(t, k, room - used) + amount[k] == target), None)
                 if source is None:
                     continue
                 chosen[i] = 1.0
@@ -174,7 +204,7 @@ def price(data: Knapsack, nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, u
                 if option == 1 and source < count:
                     position_exposure[source] += data.degradation[i]
                 state, room = source, room - used
-                target = before[state, room]
+                target = value_at(t, state, room)
                 break
             else:  # pragma: no cover - the table always holds the step that reached it
                 raise RuntimeError("knapsack pricing could not trace its optimum back")
@@ -182,9 +212,24 @@ def price(data: Knapsack, nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, u
         value = float(data.profit @ chosen - data.outsourcing @ (chosen - produced))
         return Pattern(chosen, produced, repaired, value, exposure, position_exposure)
 
-    ranked = np.argsort(-best[:, capacity], kind="stable")
-    ends = [int(k) for k in ranked[:columns] if np.isfinite(best[k, capacity])]
-    return float(best[ends[0], capacity]), [trace(k) for k in ends]
+    final = np.array([value_at(n, k, capacity) for k in range(count + 1)])
+    ranked = np.argsort(-final, kind="stable")
+    ends = [int(k) for k in ranked[:columns] if np.isfinite(final[k])]
+    return float(final[ends[0]]), [trace(k) for k in ends]
+
+
+def price_tables(data: Knapsack, count: int) -> np.ndarray:
+    """Room for the tables of :func:`price` with ``count`` places (one per item and one before), to reuse."""
+    return np.empty((data.size + 1, count + 1, data.capacity + 1))
+
+
+def place_exposure(data: Knapsack, pattern: Pattern, count: int) -> np.ndarray:
+    """``position_exposure`` of ``pattern`` for ``count`` places: the ``p_hat`` exposed by its ``k``-th chosen item."""
+    order = adversary_order(data)
+    chosen = pattern.chosen[order] > 0.5
+    place = np.cumsum(chosen) - 1
+    kept = chosen & (place < count)
+    return np.bincount(place[kept], weights=pattern.item_exposure[order][kept], minlength=count)[:count].astype(float)
 
 
 def feasible_policy(nu: np.ndarray, beta: np.ndarray, gamma: float) -> tuple[np.ndarray, np.ndarray]:
@@ -234,15 +279,17 @@ class _Master:
         self.lower, self.upper = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
 
     def add(self, pattern: Pattern) -> bool:
+        """Add a column (from either DP: its place exposure is recomputed for this master's places); False if known."""
         key = np.concatenate([pattern.chosen, pattern.produced, pattern.repaired]).astype(np.int8).tobytes()
         if key in self.known:
             return False
         self.known.add(key)
         n = self.data.size
+        position_exposure = place_exposure(self.data, pattern, self.count)
         items = np.flatnonzero(pattern.item_exposure)
-        places = np.flatnonzero(pattern.position_exposure)
+        places = np.flatnonzero(position_exposure)
         rows = np.concatenate([[0], 1 + items, n + 1 + places]).astype(np.int32)
-        values = np.concatenate([[1.0], pattern.item_exposure[items], pattern.position_exposure[places]])
+        values = np.concatenate([[1.0], pattern.item_exposure[items], position_exposure[places]])
         self.h.addCol(-pattern.value, 0.0, np.inf, len(rows), rows, values)
         self.chosen = np.vstack([self.chosen, pattern.chosen > 0.5])
         self.allowed = np.append(self.allowed, True)
@@ -313,6 +360,8 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     n = data.size
     count = positions(data)
     master = _Master(data, count)
+    plain = _Master(data, 0)  # the same columns against one scenario: the paper's bound
+    tables = {count: price_tables(data, count), 0: price_tables(data, 0)}
     margin = np.abs(data.outsourcing - data.profit)
     # choosing an item whose profit covers its outsourcing cost never hurts
     root = Node((data.profit >= data.outsourcing).astype(float), np.ones(n))
@@ -322,37 +371,57 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     Policy = tuple[np.ndarray, np.ndarray]
     no_policy: Policy = (np.zeros(n), np.zeros(count))
 
+    def priced(nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[float, list[Pattern]]:
+        return price(data, nu, beta, lower, upper, tables=tables[beta.size])
+
     def out_of_time() -> bool:
         return deadline is not None and time.perf_counter() >= deadline
 
-    def generate(node: Node, cutoff: float, start: Policy, lp: _Master = master,
-                 timed: bool = True) -> tuple[float, float, np.ndarray | None, Policy]:
-        """Column generation at a node on ``lp``: (LP value, bound, mean chosen set, policy of the bound).
+    def converge(lp: _Master, node: Node, cutoff: float, bound: float, policy: Policy,
+                 timed: bool) -> tuple[float, float, np.ndarray | None, Policy]:
+        """Column generation on ``lp`` (its places: the policy's; none: the paper's bound) from a node's ``bound``.
 
-        The bound is the best column's value against a feasible policy (valid at any iteration), first the policy
-        ``start`` (the parent's), which may close the node before any LP. Stops early once the bound is below ``cutoff``.
+        Every column priced goes to the tree's masters too. Stops once the bound is below ``cutoff`` or meets the LP.
         """
-        lp.bounds(node)
-        bound, patterns = price(data, *start, node.lower, node.upper)
-        policy = start
-        lp.add(patterns[0])
         value, x = -np.inf, None
-        if _within(bound, cutoff):
-            return value, bound, x, policy
         while not (timed and out_of_time()):
             solved = lp.solve()
             if solved is None:
                 return -np.inf, bound, None, policy
             value, x, nu, beta = solved
             nu, beta = feasible_policy(nu, beta, data.gamma)
-            best, patterns = price(data, nu, beta, node.lower, node.upper)
+            best, patterns = priced(nu, beta, node.lower, node.upper)
             if best < bound:
-                bound, policy = best, (nu, beta)
-            if _within(bound, cutoff) or _within(bound, value):
-                break
-            if not lp.add(patterns[0]):
+                bound, policy = best, (nu, np.zeros(count)) if lp.count == 0 else (nu, beta)
+            fresh = lp.add(patterns[0])
+            if lp is master or lp is plain:
+                share(patterns[0])
+            if _within(bound, cutoff) or _within(bound, value) or not fresh:
                 break
         return value, bound, x, policy
+
+    def share(pattern: Pattern) -> None:
+        master.add(pattern)
+        plain.add(pattern)
+
+    def generate(node: Node, cutoff: float, start: Policy) -> tuple[float, float, np.ndarray | None, Policy]:
+        """Column generation at a node: (LP value, bound, mean chosen set, policy of the bound).
+
+        The bound is the best column's value against a feasible policy (valid at any iteration), first the policy
+        ``start`` (the parent's), which may close the node before any LP; then the paper's bound on the master without
+        places and its plain DP (many times cheaper), and only where that leaves the node open, the policy bound.
+        Stops early once the bound is below ``cutoff``.
+        """
+        master.bounds(node)
+        plain.bounds(node)
+        bound, patterns = priced(*start, node.lower, node.upper)
+        share(patterns[0])
+        if _within(bound, cutoff):
+            return -np.inf, bound, None, start
+        _, bound, _, policy = converge(plain, node, cutoff, bound, start, True)
+        if _within(bound, cutoff) or out_of_time():
+            return -np.inf, bound, None, policy
+        return converge(master, node, cutoff, bound, policy, True)
 
     def evaluate(x: np.ndarray, cutoff: float, start: np.ndarray, timed: bool = True) -> tuple[float, float]:
         """(value, bound) of an integral ``x`` by column generation with ``x`` fixed, exact when they meet.
@@ -360,7 +429,13 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
         With one chosen set the places add nothing (any scenario is a policy), so this runs on a master without them
         and its plain DP, many times cheaper; ``start`` is the item part of a policy to begin from.
         """
-        value, bound, _, _ = generate(Node(x, x), cutoff, (start, np.zeros(0)), _Master(data, 0), timed)
+        lp, node = _Master(data, 0), Node(x, x)
+        lp.bounds(node)
+        bound, patterns = priced(start, np.zeros(0), x, x)
+        lp.add(patterns[0])
+        if _within(bound, cutoff):
+            return -np.inf, bound
+        value, bound, _, _ = converge(lp, node, cutoff, bound, (start, np.zeros(0)), timed)
         return value, bound
 
     def consider(x: np.ndarray, start: Policy, timed: bool = True) -> None:
@@ -407,7 +482,7 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     unsettled = -np.inf  # the bound of a fixed node whose column generation stalled short of it (kept in the proof)
     nodes = 0
     # the best set without degradation: evaluated even past the time limit (cheap), so there is always a decision
-    consider(price(data, *no_policy, root.lower, root.upper)[1][0].chosen, no_policy, timed=False)
+    consider(priced(*no_policy, root.lower, root.upper)[1][0].chosen, no_policy, timed=False)
     dive(root)  # a better first incumbent before the search, so that pruning starts early
     improve(None if time_limit is None else started + IMPROVE_SHARE * time_limit)
     queue: list[tuple[float, int, Node, Policy]] = [(-np.inf, 0, root, no_policy)]
