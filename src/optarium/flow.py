@@ -54,6 +54,9 @@ def solve_problem(
 
     started = time.perf_counter()
     spec = kinds.of(problem)
+    if spec.check_input is not None:  # before the store is opened: bad input leaves nothing written
+        spec.check_input(problem, options)
+    checked = time.perf_counter()
     handle = open_store(store) if (record or store is not None) else None
     if solver == "auto":
         plan = (planner or spec.planner()).plan(problem, handle)
@@ -70,7 +73,9 @@ def solve_problem(
         spec.check(backend, problem)
     planned = time.perf_counter()
     solution = attempt(spec, problem, backend, options, plan, reader=reader)
-    solution.timings["plan"] = planned - started
+    solution.timings["plan"] = planned - checked
+    if spec.check_input is not None:
+        solution.timings["check"] = checked - started
     solution.timings.update(timings or {})
     if cross_check:
         _cross_check(spec, problem, solution, options, reader, source)

@@ -79,6 +79,8 @@ class KindSpec:
 
     - ``backend(name)`` returns the named backend or raises ``SolverUnavailableError``;
     - ``check(backend, problem)`` raises when the backend cannot take the problem;
+    - ``check_input(problem, options)`` raises on input the solve cannot take (the flow
+      calls it first, before it opens the store, so bad input leaves nothing written);
     - ``verify(problem, payload, reported_objective)`` never imports a backend;
     - ``planner()`` is the default planner;
     - ``record(problem, solution)`` is what a run keeps of the answer: a compact
@@ -96,6 +98,7 @@ class KindSpec:
     planner: Callable[[], Planner]
     readers: tuple[Reader, ...] = ()
     check: Callable[[Backend, Any], None] | None = None
+    check_input: Callable[[Any, Any], None] | None = None
     record: Callable[[Any, Solution[Any]], tuple[bytes | None, dict[str, Any]]] | None = None
     wrap: Callable[[Any, Any], Any] = lambda problem, raw: raw
     sense: Callable[[Any], str] = lambda problem: "min"

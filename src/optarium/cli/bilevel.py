@@ -51,8 +51,7 @@ def bilevel(
     started = time.perf_counter()
     problem = read_bilevel(problem_file, aux=aux)
     read = time.perf_counter() - started
-    try:
-        _check_input(problem, settings.method)
+    try:  # the kind's input checks run first, before the store is opened
         solution = solve_bilevel(problem, settings, store=store, record=not no_record, cross_check=cross_check)
     except SolverCapabilityError as error:
         hint = f" ({' or '.join(error.alternatives)})" if error.alternatives else ""
@@ -65,18 +64,6 @@ def bilevel(
     from optarium.cli.common import EXIT_FAILED, EXIT_INTERRUPTED
 
     return {"error": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}.get(solution.status, 0)
-
-
-def _check_input(problem: BilevelProblem, method: str) -> None:
-    """The input checks the methods run, before the store is opened, so bad input leaves no store file behind."""
-    from optarium import kinds
-    from optarium.domains.bilevel.checks import check_follower_bounded
-
-    if method != "auto":
-        spec = kinds.of(problem)
-        if spec.check is not None:
-            spec.check(spec.backend(method), problem)
-    check_follower_bounded(problem)
 
 
 def _show(problem: BilevelProblem, solution: Solution[Any]) -> None:

@@ -7,9 +7,12 @@ from pathlib import Path
 import pytest
 
 from optarium import kinds
+from optarium.cli.common import EXIT_BAD_INPUT, exit_code
 from optarium.domains.bilevel.io import read_bilevel
 from optarium.domains.bilevel.problem import BilevelProblem
 from optarium.domains.bilevel.solve import solve_bilevel
+from optarium.errors import InvalidModelError, SolverCapabilityError
+from optarium.flow import solve_problem
 from optarium.store.base import open_store
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -49,12 +52,36 @@ def test_cross_check_solves_again_by_value_function_cuts_where_they_apply() -> N
     assert solution.cross_check["solver"] == "valuefunction" and solution.cross_check["agree"] is True
 
 
-def test_an_unbounded_follower_is_refused_before_anything_is_recorded(tmp_path: Path) -> None:
-    from optarium.errors import InvalidModelError
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
 
-    store = f"sqlite:///{tmp_path / 'runs.db'}"
-    problem = BilevelProblem.build(([1], [1]), ([0], [1]), follower_sense="max", x_bounds=[(0, 5)],
-                                   follower_constraints=[([1], [-1], "<=", 3)])
+
+UNBOUNDED_FOLLOWER = BilevelProblem.build(([1], [1]), ([0], [1]), follower_sense="max", x_bounds=[(0, 5)],
+                                          follower_constraints=[([1], [-1], "<=", 3)])
+
+
+@pytest.mark.parametrize("method", ["auto", "kkt", "valuefunction"])
+def test_an_unbounded_follower_is_refused_before_the_store_is_touched(tmp_path: Path, method: str) -> None:
+    absent = tmp_path / "new" / "runs.db"
     with pytest.raises(InvalidModelError, match=r"follower.s problem is unbounded for some leader decisions, e\.g\. x0=0"):
-        solve_bilevel(problem, store=store)
-    assert open_store(store).count_runs() == 0
+        solve_bilevel(UNBOUNDED_FOLLOWER, method=method, store=f"sqlite:///{absent}")
+    assert not absent.exists()
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    assert solve_bilevel(read_bilevel(DATA / "basblib_b_1984_01.json"), store=store).run_id is not None
+    before = _files(tmp_path)
+    with pytest.raises(InvalidModelError) as raised:
+        solve_bilevel(UNBOUNDED_FOLLOWER, method=method, store=store)
+    assert exit_code(raised.value) == EXIT_BAD_INPUT
+    assert _files(tmp_path) == before and open_store(store).count_runs() == 1
+
+
+def test_the_one_flow_refuses_an_unbounded_follower_and_a_method_that_cannot_take_the_follower(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    with pytest.raises(InvalidModelError, match=r"follower.s problem is unbounded") as raised:
+        solve_problem(UNBOUNDED_FOLLOWER, store=store)
+    assert exit_code(raised.value) == EXIT_BAD_INPUT
+    integer_follower = read_bilevel(DATA / "moore_bard.aux")
+    with pytest.raises(SolverCapabilityError, match="integer variables") as raised:
+        solve_bilevel(integer_follower, method="kkt", store=store)
+    assert exit_code(raised.value) == EXIT_BAD_INPUT
+    assert list(tmp_path.iterdir()) == []

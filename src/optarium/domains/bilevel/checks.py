@@ -1,4 +1,5 @@
-"""Input checks every bilevel method runs first: a follower problem that is unbounded for some leader decision."""
+"""The input check of the bilevel kind, run by the flow before any method and before the store is opened:
+a follower problem that is unbounded for some leader decision."""
 
 from __future__ import annotations
 

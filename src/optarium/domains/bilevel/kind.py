@@ -56,6 +56,17 @@ def _check(backend: kinds.Backend, problem: BilevelProblem) -> None:
         raise SolverCapabilityError(backend.name, "a follower with integer variables", list(INTEGER_FOLLOWER))
 
 
+def _check_input(problem: BilevelProblem, options: Any) -> None:
+    """What every method refuses, checked before the store is opened: a method that cannot take this
+    follower (when one is named) and a follower that is unbounded for some leader decision."""
+    from optarium.domains.bilevel.checks import check_follower_bounded
+
+    method = getattr(options, "method", "auto")
+    if method != "auto":
+        _check(SPEC.backend(method), problem)
+    check_follower_bounded(problem)
+
+
 class BilevelPlanner:
     """KKT on SCIP for a continuous follower, value-function cuts on SCIP for an integer one."""
 
@@ -94,6 +105,7 @@ SPEC = kinds.register(kinds.KindSpec(
     readers=(kinds.Reader("bilevel-json", (".bilevel.json", ".bilevel.yaml", ".bilevel.yml"), _read_json),
              kinds.Reader("mibs", (".aux",), _read_mibs)),
     check=_check,
+    check_input=_check_input,
     record=_record,
     sense=lambda problem: problem.leader_sense,
     alternatives=_alternatives,

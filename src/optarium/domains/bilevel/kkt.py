@@ -221,12 +221,10 @@ class KKT:
         return scip_version()
 
     def solve(self, problem: BilevelProblem, options: BilevelSettings | None, plan: Plan) -> RawResult:
-        from optarium.domains.bilevel.checks import check_follower_bounded
         from optarium.domains.bilevel.settings import BilevelSettings
 
         settings = options if options is not None else BilevelSettings()
         started = time.perf_counter()
-        check_follower_bounded(problem)
         system = kkt_system(problem)
         lead = 1.0 if problem.leader_sense == "min" else -1.0
         status, z, bound = solve_sos1(system, settings.time_limit)

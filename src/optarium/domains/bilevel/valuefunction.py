@@ -127,7 +127,6 @@ class ValueFunction:
         return scip_version()
 
     def solve(self, problem: BilevelProblem, options: BilevelSettings | None, plan: Plan) -> RawResult:
-        from optarium.domains.bilevel.checks import check_follower_bounded
         from optarium.domains.bilevel.kkt import follower_inequalities
         from optarium.domains.bilevel.settings import BilevelSettings
         from optarium.errors import SolverCapabilityError
@@ -137,7 +136,6 @@ class ValueFunction:
             raise SolverCapabilityError(self.name, f"this problem ({why})", ["kkt"] if not problem.integer_follower else [])
         settings = options if options is not None else BilevelSettings()
         started = time.perf_counter()
-        check_follower_bounded(problem)
         B_x, B_y, b, E_x, E_y, e = follower_inequalities(problem)
         # equations count as two inequalities for "is this response still feasible at x"
         rows_x = np.vstack([B_x, E_x, -E_x])
