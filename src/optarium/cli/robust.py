@@ -15,9 +15,6 @@ if TYPE_CHECKING:
     from optarium.domains.robust.problem import RobustProblem
     from optarium.solution import Solution
 
-# the most seconds spent checking, before solving, that every scenario leaves some decision a recourse
-RECOURSE_CHECK_SECONDS = 5.0
-
 
 def robust(
     problem_file: Path = typer.Argument(..., metavar="FILE", help="Robust knapsack, capital budgeting, or .robust.json file."),
@@ -41,15 +38,6 @@ def robust(
     if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
         raise OptionError("--time-limit", time_limit, "a positive number of seconds")
     problem = read_file(problem_file, format)
-    # before the store is opened: the exact method would find such a scenario only once solving, the learned one never
-    from optarium.domains.robust.problem import check_recourse
-
-    first_stage_feasible = check_recourse(problem, time_limit=min(RECOURSE_CHECK_SECONDS, 0.1 * (time_limit or 60.0)))
-    if method == "learned" and not first_stage_feasible:  # the network has no decision to learn from
-        from optarium.errors import InvalidModelError
-
-        raise InvalidModelError("no first-stage decision satisfies the rows without recourse or uncertainty; "
-                                "--method exact reports such a problem infeasible", source=problem.source or problem.name)
     progress = None if (as_json or quiet) else _progress
     solution = solve_robust(problem, method, time_limit=time_limit, progress=progress, store=store,
                             record=not no_record, reader=format or "")

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from optarium.solution import Solution, Verification
     from optarium.store.base import Store
 
+# the most seconds the input check takes before a solve, and its largest share of the solve's time limit
+RECOURSE_CHECK_SECONDS = 5.0
+RECOURSE_CHECK_SHARE = 0.1
+
 
 def _reader(format: str) -> Any:
     def read(path: Path) -> RobustProblem:
@@ -42,6 +46,16 @@ def _verify(problem: RobustProblem, payload: Any, reported: float | None) -> Ver
     return verify_decision(problem, payload, reported)
 
 
+def _check_input(problem: RobustProblem, options: Any) -> None:
+    """A scenario that leaves every first-stage decision without a recourse is refused before the store is
+    opened (the exact method would find it only once solving, the learned one never)."""
+    from optarium.domains.robust.problem import check_recourse
+    from optarium.domains.robust.settings import DEFAULT_TIME_LIMIT
+
+    time_limit = getattr(options, "time_limit", None) or DEFAULT_TIME_LIMIT
+    check_recourse(problem, time_limit=min(RECOURSE_CHECK_SECONDS, RECOURSE_CHECK_SHARE * time_limit))
+
+
 class RobustPlanner:
     """The exact method unless asked otherwise."""
 
@@ -64,6 +78,7 @@ SPEC = kinds.register(kinds.KindSpec(
     backend=kinds.lookup({"ccg": _ccg, "neur2ro": _neur2ro}, KIND),
     verify=_verify,
     planner=RobustPlanner,
+    check_input=_check_input,
     readers=(kinds.Reader("robust_knapsack", (".rkp",), _reader("knapsack")),
              kinds.Reader("capital_budgeting", (".rcb",), _reader("capital_budgeting")),
              kinds.Reader("robust_json", (".robust.json",), _reader("json"))),

@@ -31,6 +31,12 @@ def solve_robust(
     ``objective`` is the worst case of ``x`` recomputed by the verifier (in the
     problem's own sense), ``bound`` the method's proved bound (exact method).
     ``status`` is ``optimal`` only when the bounds met and verification passed.
+
+    Bad input raises ``InvalidModelError`` before anything is trained or
+    stored: a scenario that leaves every first-stage decision without a
+    recourse (``RecourseInfeasibleError``; the kind's input check, at most 5 s
+    or a tenth of ``time_limit``, kept as ``timings["check"]``) and, for the
+    learned method, first-stage rows that admit no decision.
     """
     from optarium.domains.robust.settings import RobustSettings
     from optarium.flow import solve_problem
@@ -44,11 +50,23 @@ def solve_robust(
 
         if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 10):
             raise OptionError("samples", samples, "an integer of at least 10")
+        _check_learnable(problem)
         planner = LearnedPlanner(seed=settings.seed) if samples is None else LearnedPlanner(samples=samples, seed=settings.seed)
     solution: Solution[dict[str, Any]] = solve_problem(
         problem, solver="auto" if planner is not None else METHODS[method], planner=planner, options=settings,
         store=store, record=record, source=problem.source, reader=reader)
     return solution
+
+
+def _check_learnable(problem: RobustProblem) -> None:
+    """Refuse, before anything is trained or stored, a problem whose first-stage rows admit no decision."""
+    from optarium.domains.robust.ccg import _first_stage_infeasible
+    from optarium.errors import InvalidModelError
+
+    if _first_stage_infeasible(problem):  # the network would have no decision to learn from
+        raise InvalidModelError("no first-stage decision satisfies the rows without recourse or uncertainty, so the "
+                                "learned method has nothing to learn from; the exact method reports such a problem "
+                                "infeasible", source=problem.source or problem.name)
 
 
 def robust_summary(problem: RobustProblem, solution: Solution[dict[str, Any]]) -> dict[str, Any]:
