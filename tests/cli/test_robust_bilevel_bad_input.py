@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from optarium.cli.main import app
-from optarium.domains.robust import RobustBuilder
+
+from ..domains.robust.problems import short
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -17,17 +18,8 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def _short(upper: float, at_least: float = 0) -> str:
-    """A small robust problem whose recourse covers demand only up to ``3 + upper``; demand reaches 6;
-    the first stage must reach ``at_least`` (more than 3: no first-stage decision at all)."""
-    b = RobustBuilder("short")
-    x = b.first_stage(1, "x", upper=3, vtype="integer")
-    y = b.recourse(1, "y", upper=upper, vtype="integer")
-    xi = b.uncertain(1, "demand", lower=0, upper=6)
-    b.objective(x[0] + 3 * y[0])
-    b.constrain(x[0] + y[0], ">=", xi[0])
-    b.constrain(x[0], ">=", at_least)
-    return json.dumps(b.build().to_dict())
+def _short(upper: float, at_least: float | None = None) -> str:
+    return json.dumps(short(upper, at_least).build().to_dict())
 
 
 @pytest.mark.parametrize("method", ["exact", "learned"])

@@ -15,16 +15,7 @@ from optarium.domains.robust.problem import check_recourse
 from optarium.errors import InputFileError, InvalidModelError
 
 from .conftest import capital_budgeting_text, knapsack_text
-
-
-def _short(upper: float = 10) -> RobustBuilder:
-    b = RobustBuilder("short")
-    x = b.first_stage(1, "x", upper=3, vtype="integer")
-    y = b.recourse(1, "y", upper=upper, vtype="integer")
-    xi = b.uncertain(1, "demand", lower=0, upper=6)
-    b.objective(x[0] + 3 * y[0])
-    b.constrain(x[0] + y[0], ">=", xi[0])
-    return b
+from .problems import short
 
 
 def _lines(text: str, number: int, replaced: str) -> str:
@@ -74,7 +65,7 @@ def _bad_json(data: dict[str, Any], key: str, value: Any) -> None:
     ("c0", "x", "`c0` must be a number, got 'x'"),
 ])
 def test_a_bad_json_instance_names_the_key(tmp_path: Path, key: str, value: Any, words: str) -> None:
-    data = _short().build().to_dict()
+    data = short(upper=10).build().to_dict()
     _bad_json(data, key, value)
     path = tmp_path / "p.robust.json"
     path.write_text(json.dumps(data))
@@ -92,13 +83,13 @@ def test_a_json_list_and_a_folder_are_refused_plainly(tmp_path: Path) -> None:
 
 
 def test_check_recourse_names_a_scenario_without_recourse_and_passes_a_good_problem() -> None:
-    check_recourse(_short(upper=10).build())
+    check_recourse(short(upper=10).build())
     with pytest.raises(RecourseInfeasibleError, match=r"scenario \(demand\[0\]=6\)"):
-        check_recourse(_short(upper=2).build())
+        check_recourse(short(upper=2).build())
 
 
 def test_a_name_used_twice_is_refused(tmp_path: Path) -> None:
-    data = _short().build().to_dict()
+    data = short(upper=10).build().to_dict()
     data["uncertainty"].update(names=["d", "d"], lower=[0, 0], upper=[1, 1], G=[], h=[])
     path = tmp_path / "p.robust.json"
     path.write_text(json.dumps(data))

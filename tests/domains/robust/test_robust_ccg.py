@@ -20,6 +20,7 @@ from .conftest import (
     grid_worst,
     knapsack_text,
 )
+from .problems import short
 
 
 def _all_x(problem):  # type: ignore[no-untyped-def]
@@ -61,14 +62,8 @@ def test_bounds_only_tighten_and_the_time_limit_is_honoured(knapsack20: Path) ->
 
 
 def test_recourse_infeasible_for_a_scenario_is_reported_with_that_scenario() -> None:
-    b = RobustBuilder("short", sense="min")
-    x = b.first_stage(1, "x", upper=3, vtype="integer")
-    y = b.recourse(1, "y", upper=2, vtype="integer")
-    xi = b.uncertain(1, "demand", lower=0, upper=6)
-    b.objective(x[0] + 3 * y[0])
-    b.constrain(x[0] + y[0], ">=", xi[0])  # demand up to 6, capacity 3 + 2
     with pytest.raises(RecourseInfeasibleError, match=r"infeasible for scenario \(demand\[0\]=") as raised:
-        solve_ccg(b.build(), time_limit=10)
+        solve_ccg(short(upper=2).build(), time_limit=10)  # demand up to 6, capacity 3 + 2
     assert raised.value.scenario[0] > 5  # no decision covers a demand above 3 + 2
 
 

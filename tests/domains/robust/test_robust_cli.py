@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from optarium.domains.robust import RobustBuilder
 from optarium.store.base import open_store
 
 from .conftest import knapsack_text
+from .problems import short
 
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
 
@@ -51,16 +51,6 @@ def _write(problem, path: Path) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
-def _short() -> RobustBuilder:
-    b = RobustBuilder("short")
-    x = b.first_stage(1, "x", upper=3, vtype="integer")
-    y = b.recourse(1, "y", upper=2, vtype="integer")
-    xi = b.uncertain(1, "demand", lower=0, upper=6)
-    b.objective(x[0] + 3 * y[0])
-    b.constrain(x[0] + y[0], ">=", xi[0])
-    return b
-
-
 @pytest.mark.parametrize(("edit", "words"), [
     (lambda d: d["uncertainty"].update(lower=[7.0]), "the uncertainty set is empty: 'demand[0]' has lower=7.0 > upper=6.0"),
     (lambda d: d["uncertainty"].update(upper=[float("inf")]), "the uncertainty set is unbounded: 'demand[0]'"),
@@ -68,7 +58,7 @@ def _short() -> RobustBuilder:
     (lambda d: None, "the recourse is infeasible for scenario (demand[0]="),
 ])
 def test_bad_input_is_one_line_exit_2_and_nothing_recorded(tmp_path: Path, edit, words: str) -> None:  # type: ignore[no-untyped-def]
-    data = _short().build().to_dict()
+    data = short(upper=2).build().to_dict()
     edit(data)
     path = tmp_path / "bad.robust.json"
     path.write_text(json.dumps(data))
