@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from optarium.blackbox.pareto import hypervolume, infer_reference
+from optarium.blackbox.pareto import hypervolume, infer_reference, non_dominated
 from optarium.cli.main import app
 
 pytestmark = pytest.mark.filterwarnings("error")  # an overflow RuntimeWarning fails the test
@@ -64,3 +64,19 @@ def test_study_best_of_huge_values_prints_the_front_and_no_warning(tmp_path: Pat
     shown = json.loads(out)
     assert (code, err) == (0, "") and shown["hypervolume"] is None and len(shown["pareto_front"]) == 2
     assert all(v is not None for v in shown["reference"])
+
+
+def dominated_by_definition(losses: np.ndarray) -> np.ndarray:
+    """Each row: does another row weakly beat it everywhere and strictly somewhere (row by row, O(n^2))."""
+    return np.array([bool((np.all(losses <= row, axis=1) & np.any(losses < row, axis=1)).any()) for row in losses], dtype=bool)
+
+
+@pytest.mark.parametrize("objectives", [1, 2, 3, 4])
+def test_the_front_is_every_row_no_other_row_dominates_with_ties_and_duplicates(objectives: int) -> None:
+    rng = np.random.default_rng(objectives)
+    for draw in range(60):
+        count = int(rng.integers(0, 600 if draw % 10 == 0 else 40))
+        losses = rng.integers(0, 4, size=(count, objectives)).astype(float) if draw % 2 else rng.random((count, objectives))
+        if count > 1:
+            losses[-1] = losses[0]  # a duplicate: both stay when neither is dominated
+        assert non_dominated(losses).tolist() == (~dominated_by_definition(losses)).tolist()

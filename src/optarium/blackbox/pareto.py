@@ -16,21 +16,51 @@ if TYPE_CHECKING:
     import numpy as np
 
 REFERENCE_MARGIN = 0.1  # an inferred reference point lies this fraction of the range beyond the worst values
+_BLOCK = 256  # rows checked at once against the front so far and against each other (beyond two objectives)
 _UNSCALED = 1e100  # values up to this size are measured as they are: no product of a few of their ranges overflows
 
 
 def non_dominated(losses: np.ndarray) -> np.ndarray:
-    """Boolean mask (n,) of the rows of ``losses`` (n, k) that no other row dominates; duplicates all stay."""
+    """Boolean mask (n,) of the rows of ``losses`` (n, k) that no other row dominates; duplicates all stay.
+
+    The rows are taken in lexicographic order, where a row's dominators all come before it: in two
+    objectives a row is dominated when the least second loss of the rows before its group of equal rows is
+    at most its own (O(n log n)); beyond, block by block, each row is checked against the front of the
+    earlier blocks (a dominated dominator has a dominator on that front) and the rows of its own block.
+    """
     import numpy as np
 
     points = np.asarray(losses, dtype=float)
     keep = np.ones(len(points), dtype=bool)
-    for i, point in enumerate(points):
-        if not keep[i]:
-            continue
-        dominated_by = np.all(points <= point, axis=1) & np.any(points < point, axis=1)
-        if dominated_by.any():
-            keep[i] = False
+    if len(points) < 2:
+        return keep
+    n, k = points.shape
+    order = np.lexsort(points.T[::-1])
+    ordered = points[order]
+    if k == 1:
+        keep[order] = ordered[:, 0] == ordered[0, 0]
+        return keep
+    if k == 2:
+        starts = np.ones(n, dtype=bool)  # where a group of equal rows begins
+        starts[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+        group_start = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+        # least second loss of the rows strictly before each row's group
+        before = np.concatenate([[np.inf], np.minimum.accumulate(ordered[:, 1])[:-1]])
+        keep[order] = ordered[:, 1] < before[group_start]
+        return keep
+    front = np.empty((0, k))  # the non-dominated rows so far
+    for first in range(0, n, _BLOCK):
+        block = ordered[first: first + _BLOCK]
+        # dominated by a row of an earlier block's front (none of them equals a row of this block: equal rows
+        # dominate nothing, so a dominating one is not equal)
+        alive = ~(np.all(front[None, :, :] <= block[:, None, :], axis=2)
+                  & np.any(front[None, :, :] < block[:, None, :], axis=2)).any(axis=1)
+        survivors = block[alive]
+        beaten = (np.all(survivors[None, :, :] <= survivors[:, None, :], axis=2)
+                  & np.any(survivors[None, :, :] < survivors[:, None, :], axis=2)).any(axis=1)
+        alive[np.flatnonzero(alive)[beaten]] = False
+        keep[order[first: first + _BLOCK]] = alive
+        front = np.concatenate([front, block[alive]])
     return keep
 
 
