@@ -367,6 +367,7 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     root = Node((data.profit >= data.outsourcing).astype(float), np.ones(n))
     incumbent_x: np.ndarray | None = None
     incumbent = -np.inf
+    incumbent_scenario = np.zeros(n)  # the worst case of the incumbent (the dual of its evaluation)
     trace: list[dict[str, float | None]] = []
     Policy = tuple[np.ndarray, np.ndarray]
     no_policy: Policy = (np.zeros(n), np.zeros(count))
@@ -423,27 +424,30 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
             return -np.inf, bound, None, policy
         return converge(master, node, cutoff, bound, policy, True)
 
-    def evaluate(x: np.ndarray, cutoff: float, start: np.ndarray, timed: bool = True) -> tuple[float, float]:
-        """(value, bound) of an integral ``x`` by column generation with ``x`` fixed, exact when they meet.
+    def evaluate(x: np.ndarray, cutoff: float, start: np.ndarray,
+                 timed: bool = True) -> tuple[float, float, np.ndarray]:
+        """(value, bound, scenario of the bound) of an integral ``x`` by column generation with ``x`` fixed, exact when
+        value and bound meet.
 
         With one chosen set the places add nothing (any scenario is a policy), so this runs on a master without them
-        and its plain DP, many times cheaper; ``start`` is the item part of a policy to begin from.
+        and its plain DP, many times cheaper; ``start`` is a scenario to begin from (a neighbour's worst case often
+        closes at once).
         """
         lp, node = _Master(data, 0), Node(x, x)
         lp.bounds(node)
         bound, patterns = priced(start, np.zeros(0), x, x)
         lp.add(patterns[0])
         if _within(bound, cutoff):
-            return -np.inf, bound
-        value, bound, _, _ = converge(lp, node, cutoff, bound, (start, np.zeros(0)), timed)
-        return value, bound
+            return -np.inf, bound, start
+        value, bound, _, (scenario, _) = converge(lp, node, cutoff, bound, (start, np.zeros(0)), timed)
+        return value, bound, scenario
 
     def consider(x: np.ndarray, start: Policy, timed: bool = True) -> None:
         """Evaluate an integral ``x`` exactly and keep it if better (``timed=False``: even past the time limit)."""
-        nonlocal incumbent, incumbent_x
-        value, bound = evaluate(x, -np.inf, start[0], timed)
+        nonlocal incumbent, incumbent_x, incumbent_scenario
+        value, bound, scenario = evaluate(x, -np.inf, start[0], timed)
         if _within(bound, value) and value > incumbent:
-            incumbent, incumbent_x = value, x.copy()
+            incumbent, incumbent_x, incumbent_scenario = value, x.copy(), scenario
 
     def dive(node: Node) -> None:
         """A primal heuristic: fix the most decided fractional item (to 1 from 1/2 up, else to 0) until ``x`` is integral."""
@@ -461,7 +465,7 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
 
     def improve(until: float | None) -> None:
         """A primal heuristic: flip one free item of the incumbent while that makes it better (first improvement)."""
-        nonlocal incumbent, incumbent_x
+        nonlocal incumbent, incumbent_x, incumbent_scenario
         better = incumbent_x is not None
         while better and incumbent_x is not None:
             better = False
@@ -473,9 +477,10 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
                 if x.tobytes() in tried:
                     continue
                 tried.add(x.tobytes())
-                value, bound = evaluate(x, incumbent, no_policy[0])  # stops once it cannot beat the incumbent
+                # stops once it cannot beat the incumbent, often at once against the incumbent's worst case
+                value, bound, scenario = evaluate(x, incumbent, incumbent_scenario)
                 if _within(bound, value) and not _within(value, incumbent):
-                    incumbent, incumbent_x, better = value, x, True
+                    incumbent, incumbent_x, incumbent_scenario, better = value, x, scenario, True
                     break
 
     tried: set[bytes] = set()
