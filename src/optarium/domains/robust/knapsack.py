@@ -135,19 +135,9 @@ def price(data: Knapsack, nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, u
         tables = price_tables(data, count)
     hit = np.append(beta, 0.0)
     order = adversary_order(data)
-    # table t holds the best value over the first t items (in ``order``) per (places, capacity used at most c); only
-    # places 0..rows[t] can be reached and only capacities up to reach[t] differ (beyond, the value is that at reach[t])
-    rows, reach = [0], [0]
-    tables[0, 0, :1] = 0.0
-    scratch = np.empty((count + 1, capacity + 1))
     choices: list[tuple[tuple[int, np.ndarray, int], ...]] = []
-    for t, i in enumerate(order):
-        best, new = tables[t], tables[t + 1]
-        top, room = rows[t], reach[t]
+    for i in order:
         if upper[i] < 0.5:
-            new[:top + 1, :room + 1] = best[:top + 1, :room + 1]
-            rows.append(top)
-            reach.append(room)
             choices.append(())
             continue
         profit, weight = float(data.profit[i]), int(data.weight[i])
@@ -155,30 +145,46 @@ def price(data: Knapsack, nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, u
             (0, np.full(count + 1, profit - data.outsourcing[i]), 0),  # chosen and outsourced
             (1, profit - data.degradation[i] * (nu[i] + hit), weight),  # produced, not repaired
             (2, np.full(count + 1, profit), weight + int(data.repair[i])))  # produced and repaired
-        options = tuple(option for option in every if option[2] <= capacity)
-        after = min(capacity, room + max(used for _, _, used in options))
+        choices.append(tuple(option for option in every if option[2] <= capacity))
+    # table t holds the best value over the first t items (in ``order``) per (places, capacity used at most c); only
+    # places 0..rows[t] can be reached, only capacities up to reach[t] differ (beyond, the value is that at reach[t]),
+    # and only capacities from low[t] on can still lead to the full capacity, the one answer read
+    most = [max((used for _, _, used in options), default=0) for options in choices]
+    rows, reach = [0], [0]
+    for t in range(n):
+        rows.append(min(rows[t] + (1 if choices[t] else 0), count))
+        reach.append(min(capacity, reach[t] + most[t]))
+    remaining = [*np.cumsum(most[::-1])[::-1].tolist(), 0]
+    low = [min(max(0, capacity - remaining[t]), reach[t]) for t in range(n + 1)]
+    tables[0, 0, :1] = 0.0
+    scratch = np.empty((count + 1, capacity + 1))
+    for t, options in enumerate(choices):
+        best, new = tables[t], tables[t + 1]
+        top, room, above, after, start = rows[t], reach[t], rows[t + 1], reach[t + 1], low[t + 1]
+        if not options:
+            new[:top + 1, start:after + 1] = best[:top + 1, start:after + 1]
+            continue
         best[:top + 1, room + 1:after + 1] = best[:top + 1, room:room + 1]  # the same value beyond the old reach
-        above = min(top + 1, count)  # places reachable after this item
-        width = after + 1
-        if lower[i] > 0.5:
-            new[:above + 1, :width] = -np.inf
+        if lower[order[t]] > 0.5:
+            new[:above + 1, start:after + 1] = -np.inf
         else:
-            new[:top + 1, :width] = best[:top + 1, :width]
-            new[top + 1:above + 1, :width] = -np.inf
+            new[:top + 1, start:after + 1] = best[:top + 1, start:after + 1]
+            new[top + 1:above + 1, start:after + 1] = -np.inf
         shifted = min(top + 1, count)  # source places 0..shifted-1 move to 1..shifted
         for _, value, used in options:
-            span = width - used
+            first = max(start, used)
+            span = after + 1 - first
+            if span <= 0:
+                continue
+            source = slice(first - used, after + 1 - used)
             if shifted:
                 part = scratch[:shifted, :span]
-                np.add(best[:shifted, :span], value[:shifted, None], out=part)
-                np.maximum(new[1:shifted + 1, used:width], part, out=new[1:shifted + 1, used:width])
+                np.add(best[:shifted, source], value[:shifted, None], out=part)
+                np.maximum(new[1:shifted + 1, first:after + 1], part, out=new[1:shifted + 1, first:after + 1])
             if top == count:  # the last place (no extra weight) stays where it is
                 part = scratch[count, :span]
-                np.add(best[count, :span], value[count], out=part)
-                np.maximum(new[count, used:width], part, out=new[count, used:width])
-        rows.append(above)
-        reach.append(after)
-        choices.append(options)
+                np.add(best[count, source], value[count], out=part)
+                np.maximum(new[count, first:after + 1], part, out=new[count, first:after + 1])
 
     def value_at(t: int, state: int, room: int) -> float:
         return float(tables[t, state, min(room, reach[t])]) if state <= rows[t] else -np.inf
