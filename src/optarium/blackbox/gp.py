@@ -112,6 +112,7 @@ class Encoder:
         self.groups: list[int] = []
         self.float_columns: list[int] = []  # feature columns of float parameters
         self.float_params: list[int] = []  # their positions in the unit point
+        self.has_categorical = space.has_categorical  # the GP then mixes in an additive kernel (see :mod:`gp_model`)
         column = 0
         for position, param in enumerate(space.params):
             if isinstance(param, CategoricalParam):
@@ -331,7 +332,7 @@ class GPSampler:
         X = encoder.features(encoder.snap(np.array([t.point for t in told])))
         c = np.array([float(t.feasibility or 0.0) for t in told])
         scaled, (centre, spread) = _standardise(c)
-        model = GaussianProcess(encoder.groups, history.space.dim).fit(X, scaled)
+        model = GaussianProcess(encoder.groups, history.space.dim, additive=encoder.has_categorical).fit(X, scaled)
         model.threshold = -centre / spread
         return model
 
@@ -468,7 +469,8 @@ def _fit(encoder: Encoder, n_groups: int, X: np.ndarray, losses: np.ndarray, pre
     best: tuple[float, GaussianProcess, np.ndarray, str] | None = None
     for name, (values, log_jacobian) in options.items():
         y, (_, spread) = _standardise(values)
-        model = GaussianProcess(encoder.groups, n_groups, trend=trend).fit(X, y, start=start, restart=restart)
+        model = GaussianProcess(encoder.groups, n_groups, trend=trend, additive=encoder.has_categorical).fit(
+            X, y, start=start, restart=restart)
         evidence = model.log_evidence() - len(y) * math.log(spread) + log_jacobian
         if name != "none":
             evidence -= log_margin * len(y)
