@@ -289,47 +289,78 @@ class Study:
     @property
     def best(self) -> Any:
         """The best complete, feasible trial (for ranking studies: the winner of the last ranking);
-        for a multi-objective study the Pareto front (a list, see :attr:`pareto_front`)."""
+        for a multi-objective study the Pareto front (a list, see :attr:`pareto_front`).
+
+        Read lean: on an SQL store only the best row (one ``ORDER BY ... LIMIT 1``)."""
         if self.multi_objective:
             return self.pareto_front
-        trials = [t for t in self.trials if t.state == "complete" and t.value is not None and t.feasible]
-        if not trials:
-            return None
         if self.feedback == "ranking":
-            ranked = [t for t in trials if "group" in t.info]
-            if ranked:
-                last = max(t.info["group"] for t in ranked)
-                group = [t for t in ranked if t.info["group"] == last]
-                return min(group, key=lambda t: abs(t.value or 0.0))
-        sign = 1.0 if self.direction == "minimize" else -1.0
-        return min(trials, key=lambda t: (sign * (t.value or 0.0), t.number))
+            return _ranked_best(self.trials, self.direction)
+        from optarium.store.study_reads import best_trial
+
+        row = best_trial(self.store, self._id, self.direction == "minimize")
+        return None if row is None else _trial(row)
+
+    def _told(self) -> list[Trial]:
+        """The complete trials with only their number, value(s) and feasibility (no params, point or info)."""
+        from optarium.gc_pause import gc_paused
+        from optarium.store.study_reads import told_trials
+
+        rows = told_trials(self.store, self._id)
+        with gc_paused():  # a long study's trials would set off collections costing more than building them
+            return [Trial(int(row["number"]), {}, "complete", value=row["value"], feasibility=row["feasibility"],
+                          values=None if row["values"] is None else tuple(float(v) for v in row["values"]))
+                    for row in rows]
 
     @property
     def pareto_front(self) -> list[Trial]:
-        """The complete, feasible trials no other such trial dominates, by number."""
-        from optarium.blackbox.multiobjective import pareto_trials
+        """The complete, feasible trials no other such trial dominates, by number.
 
-        return pareto_trials(self.trials, self.directions)
+        Read lean: the objective values of the complete trials, then the front's trials in full."""
+        from optarium.blackbox.multiobjective import pareto_trials
+        from optarium.store.study_reads import trials_numbered
+
+        front = pareto_trials(self._told(), self.directions)
+        return [_trial(row) for row in trials_numbered(self.store, self._id, [t.number for t in front])]
 
     def hypervolume(self, reference: Sequence[float] | None = None) -> float:
         """The hypervolume of the Pareto front up to ``reference`` (in the objectives' own units;
         default: inferred from the worst observed values with a margin, see :func:`reference_point`)."""
-        from optarium.blackbox.multiobjective import hypervolume_history
+        import numpy as np
 
-        history = hypervolume_history(self.trials, self.directions, reference)
-        return history[-1][1] if history else 0.0
+        from optarium.blackbox.multiobjective import (
+            check_reference,
+            inferred_reference,
+            pareto_trials,
+            signs,
+        )
+        from optarium.blackbox.pareto import hypervolume
+
+        told = [t for t in self._told() if t.values is not None]
+        if not told:
+            return 0.0
+        front = pareto_trials(told, self.directions)
+        if reference is None:
+            inferred = inferred_reference(told, self.directions)
+            assert inferred is not None
+            losses = np.array(inferred) * signs(self.directions)
+        else:
+            losses = check_reference(reference, self.directions, front)
+        if not front:
+            return 0.0
+        return hypervolume(np.array([t.values for t in front]) * signs(self.directions), losses)
 
     def reference_point(self) -> list[float] | None:
         """The inferred reference point: each objective's worst complete value plus 10% of its range."""
         from optarium.blackbox.multiobjective import inferred_reference
 
-        return inferred_reference(self.trials, self.directions)
+        return inferred_reference(self._told(), self.directions)
 
     def hypervolume_history(self, reference: Sequence[float] | None = None) -> list[tuple[int, float]]:
         """(evaluations so far, hypervolume so far) after each complete trial of a multi-objective study."""
         from optarium.blackbox.multiobjective import hypervolume_history
 
-        return hypervolume_history(self.trials, self.directions, reference)
+        return hypervolume_history(self._told(), self.directions, reference)
 
     def learn_pareto_set(self, **options: Any) -> Any:
         """A :class:`~optarium.blackbox.psl.ParetoSetModel` fitted to this multi-objective study:
@@ -344,8 +375,8 @@ class Study:
         out: list[tuple[int, float]] = []
         best = math.inf
         count = 0
-        for trial in self.trials:
-            if trial.state != "complete" or trial.value is None:
+        for trial in self._told():
+            if trial.value is None:
                 continue
             count += 1
             if trial.feasible and sign * trial.value < best:
@@ -355,19 +386,36 @@ class Study:
         return out
 
     def summary(self) -> dict[str, Any]:
-        """Settings, trial counts by state, the best trial and ``last_activity`` (when a trial was last asked or told)."""
-        rows = self.store.list_trials(self._id)
+        """Settings, trial counts by state, the best trial and ``last_activity`` (when a trial was last asked or told).
+
+        Read lean, as :attr:`best`: the counts and times aggregated on an SQL store."""
+        from optarium.store.study_reads import trial_counts
+
+        counts, last = trial_counts(self.store, self._id)
         best = self.best
-        counts = {state: sum(row["state"] == state for row in rows) for state in ("pending", "complete", "failed")}
-        times = [when for row in rows for when in (row["created_at"], row["finished_at"]) if when is not None]
         return {
             "name": self.name, "space": self.space.to_dict(), "sampler": self.sampler_name,
             "sampler_reason": self.sampler_reason, "direction": self.direction, "feedback": self.feedback,
             "seed": self.seed, "budget": self.budget, "trials": counts,
             "best": None if best is None else [t.to_dict() for t in best] if self.multi_objective else best.to_dict(),
             **({"directions": list(self.directions)} if self.multi_objective else {}),
-            "last_activity": max(times, default=self.created_at),
+            "last_activity": last if last is not None else self.created_at,
         }
+
+
+def _ranked_best(trials: list[Trial], direction: str) -> Trial | None:
+    """A ranking study's best: the winner of its last ranking (the lowest rank of its last group); the best
+    value if no trial was ranked in a group."""
+    told = [t for t in trials if t.state == "complete" and t.value is not None and t.feasible]
+    if not told:
+        return None
+    ranked = [t for t in told if "group" in t.info]
+    if ranked:
+        last = max(t.info["group"] for t in ranked)
+        group = [t for t in ranked if t.info["group"] == last]
+        return min(group, key=lambda t: abs(t.value or 0.0))
+    sign = 1.0 if direction == "minimize" else -1.0
+    return min(told, key=lambda t: (sign * (t.value or 0.0), t.number))
 
 
 def _trial(row: dict[str, Any]) -> Trial:

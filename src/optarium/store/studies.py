@@ -96,6 +96,26 @@ _FOR_ASK = (select(study_trials.c.number, study_trials.c.state, study_trials.c.v
                    study_trials.c.sampler, *(cast(study_trials.c[name], Text) for name in _FOR_ASK_JSON))
             .where(study_trials.c.study_id == bindparam("study_id"))
             .order_by(study_trials.c.number))
+# a study's summary and best trials, read lean: counts and times aggregated in SQL, the best single-objective
+# trial by one ORDER BY ... LIMIT 1, the objective values of complete trials without their params or info
+_COUNTS = select(
+    *[func.sum(case((study_trials.c.state == state, 1), else_=0)).label(state) for state in ("pending", "complete", "failed")],
+    func.max(study_trials.c.created_at).label("last_asked"), func.max(study_trials.c.finished_at).label("last_told"),
+).where(study_trials.c.study_id == bindparam("study_id"))
+_BEST = {
+    minimize: (select(study_trials)
+               .where(study_trials.c.study_id == bindparam("study_id"), study_trials.c.state == "complete",
+                      study_trials.c.value.is_not(None),
+                      or_(study_trials.c.feasibility.is_(None), study_trials.c.feasibility <= 0))
+               .order_by(study_trials.c.value if minimize else study_trials.c.value.desc(), study_trials.c.number)
+               .limit(1))
+    for minimize in (True, False)
+}
+_NUMBERS_AT_ONCE = 900
+_TOLD = (select(study_trials.c.number, study_trials.c.value, study_trials.c.feasibility,
+                cast(study_trials.c["values"], Text))
+         .where(study_trials.c.study_id == bindparam("study_id"), study_trials.c.state == "complete")
+         .order_by(study_trials.c.number))
 _FINISH = (
     update(study_trials)
     .where(study_trials.c.study_id == bindparam("in_study"), study_trials.c.number == bindparam("trial_number"),
@@ -182,6 +202,44 @@ def trials_for_ask(connection: Connection, study_id: int) -> list[dict[str, Any]
         return [{"number": row[0], "state": row[1], "value": row[2], "feasibility": row[3], "sampler": row[4],
                  "params": params, "point": point, "info": info, "values": values}
                 for row, (params, point, info, values) in zip(rows, decoded, strict=True)]
+
+
+def trial_counts(connection: Connection, study_id: int) -> tuple[dict[str, int], datetime | None]:
+    """The study's trials by state and when a trial was last asked or told (None before the first ask), in one
+    aggregate; :class:`NotFoundError` if there is no such study."""
+    row = connection.execute(_COUNTS, {"study_id": study_id}).one()._mapping
+    counts = {state: int(row[state] or 0) for state in ("pending", "complete", "failed")}
+    if not any(counts.values()) and connection.execute(select(studies.c.id).where(studies.c.id == study_id)).first() is None:
+        raise NotFoundError(f"no study with id {study_id}")
+    times = [when for when in (row["last_asked"], row["last_told"]) if when is not None]
+    return counts, max(times, default=None)
+
+
+def best_trial(connection: Connection, study_id: int, minimize: bool) -> dict[str, Any] | None:
+    """The complete, feasible trial with the lowest (``minimize``) or highest value, the lowest number among equals,
+    as :func:`list_trials` gives it; None if there is none."""
+    rows = _dicts(connection.execute(_BEST[minimize], {"study_id": study_id}))
+    return rows[0] if rows else None
+
+
+def told_trials(connection: Connection, study_id: int) -> list[dict[str, Any]]:
+    """The study's complete trials by number with only what a best value, a Pareto front or a hypervolume needs:
+    ``number``, ``value``, ``feasibility`` and ``values`` (the JSON decoded in one ``json.loads``)."""
+    from optarium.gc_pause import gc_paused
+
+    with gc_paused():  # the rows of a long study would set off collections costing more than reading them
+        rows = connection.execute(_TOLD, {"study_id": study_id}).all()
+        decoded = json.loads("[" + ",".join(row[3] or "null" for row in rows) + "]")
+        return [{"number": row[0], "value": row[1], "feasibility": row[2], "values": values}
+                for row, values in zip(rows, decoded, strict=True)]
+
+
+def trials_numbered(connection: Connection, study_id: int, numbers: list[int]) -> list[dict[str, Any]]:
+    """The study's trials numbered in ``numbers``, by number, as :func:`list_trials` gives them."""
+    rows = []
+    for first in range(0, len(numbers), _NUMBERS_AT_ONCE):  # a statement takes a bounded number of parameters
+        rows += _dicts(connection.execute(_AGAIN, {"study_id": study_id, "numbers": numbers[first: first + _NUMBERS_AT_ONCE]}))
+    return sorted(rows, key=lambda row: row["number"])
 
 
 def insert_trials(connection: Connection, study_id: int, rows: list[dict[str, Any]]) -> None:
