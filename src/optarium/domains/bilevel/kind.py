@@ -54,17 +54,23 @@ def _check(backend: kinds.Backend, problem: BilevelProblem) -> None:
 
     if problem.integer_follower and backend.name not in INTEGER_FOLLOWER:
         raise SolverCapabilityError(backend.name, "a follower with integer variables", list(INTEGER_FOLLOWER))
+    if backend.name == "valuefunction":
+        from optarium.domains.bilevel.valuefunction import applicable
+
+        why = applicable(problem)
+        if why is not None:
+            raise SolverCapabilityError(backend.name, f"this problem ({why})", [] if problem.integer_follower else ["kkt"])
 
 
 def _check_input(problem: BilevelProblem, options: Any) -> None:
-    """What every method refuses, checked before the store is opened: a method that cannot take this
-    follower (when one is named) and a follower that is unbounded for some leader decision."""
+    """What is refused before the store is opened: a follower that is unbounded for some leader
+    decision (every method refuses it), then a method (named, or the one ``auto`` picks) that cannot
+    take this problem."""
     from optarium.domains.bilevel.checks import check_follower_bounded
 
-    method = getattr(options, "method", "auto")
-    if method != "auto":
-        _check(SPEC.backend(method), problem)
     check_follower_bounded(problem)
+    method = getattr(options, "method", "auto")
+    _check(SPEC.backend(BilevelPlanner().plan(problem).solver if method == "auto" else method), problem)
 
 
 class BilevelPlanner:

@@ -129,11 +129,7 @@ class ValueFunction:
     def solve(self, problem: BilevelProblem, options: BilevelSettings | None, plan: Plan) -> RawResult:
         from optarium.domains.bilevel.kkt import follower_inequalities
         from optarium.domains.bilevel.settings import BilevelSettings
-        from optarium.errors import SolverCapabilityError
 
-        why = applicable(problem)
-        if why is not None:
-            raise SolverCapabilityError(self.name, f"this problem ({why})", ["kkt"] if not problem.integer_follower else [])
         settings = options if options is not None else BilevelSettings()
         started = time.perf_counter()
         B_x, B_y, b, E_x, E_y, e = follower_inequalities(problem)
