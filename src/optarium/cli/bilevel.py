@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from optarium.cli.common import JSON_OPTION, QUIET_OPTION, STORE_OPTION, console, print_json
+from optarium.cli.common import (
+    JSON_OPTION,
+    QUIET_OPTION,
+    STORE_OPTION,
+    LiveProgress,
+    console,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from optarium.domains.bilevel.problem import BilevelProblem
@@ -31,11 +38,20 @@ def bilevel(
     as_json: bool = JSON_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> int:
-    """Solve a bilevel program (a leader and a follower who optimises for itself) and check the answer."""
+    """Solve a bilevel program (a leader and a follower who optimises for itself) and check the answer.
+
+    Exit 0 for an answer (optimal, feasible, infeasible, unbounded, or what the time limit left), 1
+    when the method failed or its answer failed verification, 2 for bad input.
+    """
     from optarium.domains.bilevel.io import read_bilevel
     from optarium.domains.bilevel.settings import BilevelSettings
     from optarium.domains.bilevel.solve import bilevel_summary, solve_bilevel
-    from optarium.errors import InputFileError, OptionError, SolverCapabilityError
+    from optarium.errors import (
+        InputFileError,
+        InvalidModelError,
+        OptionError,
+        SolverCapabilityError,
+    )
 
     base = BilevelSettings.from_file(config) if config is not None else BilevelSettings()
     try:
@@ -52,8 +68,12 @@ def bilevel(
     problem = read_bilevel(problem_file, aux=aux)
     read = time.perf_counter() - started
     try:  # the kind's input checks run first, before the store is opened
-        solution = solve_bilevel(problem, settings, store=store, record=not no_record, cross_check=cross_check)
+        with LiveProgress(enabled=not (as_json or quiet), label="bilevel", budget=settings.time_limit):
+            solution = solve_bilevel(problem, settings, store=store, record=not no_record, cross_check=cross_check)
     except SolverCapabilityError as error:
+        if settings.method == "auto":  # no flag to blame: the method auto picks cannot take this problem
+            raise InvalidModelError(f"the {error.solver} method cannot take {error.missing}",
+                                    source=problem.source or problem.name) from None
         hint = f" ({' or '.join(error.alternatives)})" if error.alternatives else ""
         raise OptionError("--method", error.solver, f"a method that can take {error.missing}{hint}") from None
     solution.timings["read"] = read

@@ -3,31 +3,48 @@
 from __future__ import annotations
 
 import math
-import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from optarium.cli.common import JSON_OPTION, QUIET_OPTION, STORE_OPTION, console, print_json
+from optarium.cli.common import (
+    JSON_OPTION,
+    QUIET_OPTION,
+    STORE_OPTION,
+    LiveProgress,
+    console,
+    print_json,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from optarium.domains.robust.problem import RobustProblem
     from optarium.solution import Solution
 
 
 def robust(
     problem_file: Path = typer.Argument(..., metavar="FILE", help="Robust knapsack, capital budgeting, or .robust.json file."),
-    method: str = typer.Option("exact", "--method", "-m", help="exact (column-and-constraint generation) or learned."),
+    method: str = typer.Option("exact", "--method", "-m", help="exact (column-and-constraint generation, or branch-and-price "
+                               "for the robust knapsack; proved bound) or learned (a trained value network after Neur2RO; "
+                               "no bound, its training comes before the time limit)."),
     time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds for the method (default 60); verification comes after."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of the learned method's sampling and training (default 0)."),
     format: str | None = typer.Option(None, "--format", help="knapsack, capital_budgeting or json (default: by suffix, then content)."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not record the run in the store."),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> int:
-    """Solve a two-stage robust problem and check the worst case of its first-stage decision exactly."""
+    """Solve a two-stage robust problem and check the worst case of its first-stage decision exactly.
+
+    Exit 0 for a verified decision (optimal, feasible, or the best at the time limit), 1 for none
+    (infeasible, unbounded, or an answer that failed verification), 2 for bad input.
+    """
     from optarium.domains.robust.io import FORMATS, read_file
+    from optarium.domains.robust.settings import DEFAULT_TIME_LIMIT
     from optarium.domains.robust.solve import METHODS, robust_summary, solve_robust
     from optarium.errors import OptionError
 
@@ -37,10 +54,17 @@ def robust(
         raise OptionError("--format", format, f"one of {', '.join(FORMATS)}")
     if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
         raise OptionError("--time-limit", time_limit, "a positive number of seconds")
+    if seed is not None and seed < 0:
+        raise OptionError("--seed", seed, "a non-negative integer")
+    started = time.perf_counter()
     problem = read_file(problem_file, format)
-    progress = None if (as_json or quiet) else _progress
-    solution = solve_robust(problem, method, time_limit=time_limit, progress=progress, store=store,
-                            record=not no_record, reader=format or "")
+    read = time.perf_counter() - started
+    # the learned method trains first, outside the time limit: its elapsed time is shown without a budget
+    budget = (time_limit or DEFAULT_TIME_LIMIT) if method == "exact" else None
+    with LiveProgress(enabled=not (as_json or quiet), label="robust", budget=budget) as live:
+        solution = solve_robust(problem, method, time_limit=time_limit, seed=seed, progress=_relay(live) if live.enabled else None,
+                                store=store, record=not no_record, reader=format or "")
+    solution.timings["read"] = read
     if as_json:
         print_json(robust_summary(problem, solution))
     elif not quiet:
@@ -48,15 +72,15 @@ def robust(
     return 0 if solution.status in ("optimal", "feasible", "time_limit") and solution.verified else 1
 
 
-def _progress(elapsed: float, incumbent: float | None, bound: float | None) -> None:
-    from optarium.solvers.base import relative_gap
+def _relay(live: LiveProgress) -> Callable[[float, float | None, float | None], None]:
+    """The robust methods' progress (elapsed, incumbent, bound) as the live line's events."""
+    from optarium.solvers.base import Progress, relative_gap
 
-    if incumbent is None:  # nothing to show yet (and an input whose recourse fails stays one error line)
-        return
-    gap = relative_gap(incumbent, bound) if incumbent is not None and bound is not None else None
-    gap_text = f"{100 * gap:.4g}%" if gap is not None else "-"
-    sys.stderr.write(f"{elapsed:8.2f}s  incumbent {incumbent}  "
-                     f"bound {bound if bound is not None else '-'}  gap {gap_text}\n")
+    def progress(elapsed: float, incumbent: float | None, bound: float | None) -> None:
+        gap = relative_gap(incumbent, bound) if incumbent is not None and bound is not None else None
+        live(Progress(elapsed, incumbent, bound, gap))
+
+    return progress
 
 
 def _show(problem: RobustProblem, solution: Solution[Any]) -> None:

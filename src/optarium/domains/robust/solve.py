@@ -52,9 +52,10 @@ def solve_robust(
             raise OptionError("samples", samples, "an integer of at least 10")
         _check_learnable(problem)
         planner = LearnedPlanner(seed=settings.seed) if samples is None else LearnedPlanner(samples=samples, seed=settings.seed)
+    # the exact method is the kind's own plan (branch-and-price for the robust knapsack, else CCG), with its reason
     solution: Solution[dict[str, Any]] = solve_problem(
-        problem, solver="auto" if planner is not None else METHODS[method], planner=planner, options=settings,
-        store=store, record=record, source=problem.source, reader=reader)
+        problem, solver="auto", planner=planner, options=settings, store=store, record=record, source=problem.source,
+        reader=reader)
     return solution
 
 
