@@ -50,6 +50,13 @@ def test_an_infinite_time_limit_names_the_flag(tmp_path: Path) -> None:
     assert (code, out, err) == (2, "", "error: option `--time-limit` must be a positive number of seconds, got inf\n")
 
 
+def test_a_negative_seed_names_the_flag(tmp_path: Path) -> None:
+    path = tmp_path / "p.robust.json"
+    path.write_text(_short(upper=10))
+    code, out, err = invoke("robust", str(path), "--method", "learned", "--seed", "-1", "--no-record")
+    assert (code, out, err) == (2, "", "error: option `--seed` must be a non-negative integer, got -1\n")
+
+
 def test_a_bilevel_file_that_is_not_text_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "p.json"
     path.write_bytes(b"\x00\xff\xfe")

@@ -38,6 +38,15 @@ def test_method_flag_and_readable_summary(tmp_path: Path) -> None:
     assert "optimal  leader objective -3.25" in done.stdout and "verified" in done.stdout and "kkt" in done.stdout
 
 
+def test_quiet_prints_nothing_and_keeps_the_exit_code() -> None:
+    from typer.testing import CliRunner
+
+    from optarium.cli.main import app
+
+    done = CliRunner().invoke(app, ["bilevel", str(DATA / "basblib_bf_1982_02.json"), "--quiet", "--no-record"])
+    assert (done.exit_code, done.stdout, done.stderr) == (0, "", "")
+
+
 def test_an_unbounded_bilevel_problem_is_an_answer(tmp_path: Path) -> None:
     done = _bilevel(str(DATA / "bolib_TuyEtal2007Ex3.json"), "--json", "--no-record")
     assert done.returncode == 0, done.stderr

@@ -25,7 +25,7 @@ def test_robust_json_reports_the_verified_worst_case_and_records_the_run(tmp_pat
     path = tmp_path / "small"
     path.write_text(knapsack_text(5, 9, gamma=2))
     store = f"sqlite:///{tmp_path / 'runs.db'}"
-    done = _robust(str(path), "--method", "exact", "--time-limit", "20", "--json", "--store", store)
+    done = _robust(str(path), "--method", "exact", "--time-limit", "20", "--seed", "3", "--json", "--store", store)
     assert (done.returncode, done.stderr) == (0, "")
     out = json.loads(done.stdout)
     # the plan says why: the kind's planner chose branch-and-price for the knapsack structure; the check and the read are timed
@@ -38,6 +38,21 @@ def test_robust_json_reports_the_verified_worst_case_and_records_the_run(tmp_pat
     run = open_store(store).get_run(out["run_id"])
     assert run["kind"] == "robust" and run["verified"] and run["objective"] == pytest.approx(out["objective"])
     assert run["extra"]["x"] == list(out["x"].values())
+    assert run["params"] == {"time_limit": 20.0, "seed": 3}
+
+
+def test_quiet_prints_nothing_and_keeps_the_exit_code(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from optarium.cli.main import app
+
+    path = tmp_path / "p.robust.json"
+    path.write_text(json.dumps(short(upper=10).build().to_dict()))
+    done = CliRunner().invoke(app, ["robust", str(path), "--quiet", "--no-record", "-t", "10"])
+    assert (done.exit_code, done.stdout, done.stderr) == (0, "", "")
+    path.write_text(json.dumps(short(upper=10, at_least=5).build().to_dict()))  # no first-stage decision: infeasible
+    done = CliRunner().invoke(app, ["robust", str(path), "--quiet", "--no-record", "-t", "10"])
+    assert (done.exit_code, done.stdout, done.stderr) == (1, "", "")
 
 
 def test_robust_prints_a_summary_and_no_progress_into_a_pipe(tmp_path: Path) -> None:
