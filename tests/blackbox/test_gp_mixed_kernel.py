@@ -77,7 +77,7 @@ def test_the_mixed_model_ranks_untried_points_with_the_best_level_first() -> Non
     seen = np.random.default_rng(0).choice(len(grid), 10, replace=False)
     assert (grid[seen, 0] == 2).sum() == 2
     y = (loss[seen] - loss[seen].mean()) / loss[seen].std()
-    model = GaussianProcess([j for j in range(3) for _ in range(LEVELS)], 3, trend=True, additive=True).fit(one_hot(grid[seen]), y)
+    model = GaussianProcess([j for j in range(3) for _ in range(LEVELS)], 3, additive=True).fit(one_hot(grid[seen]), y)
     untried = np.setdiff1d(np.arange(len(grid)), seen)
     mean, _ = model.posterior(one_hot(grid[untried]))
     ranked = grid[untried[np.argsort(mean)], 0]
@@ -86,7 +86,8 @@ def test_the_mixed_model_ranks_untried_points_with_the_best_level_first() -> Non
 
 
 def test_the_gp_sampler_mixes_kernels_only_where_there_are_categoricals() -> None:
-    """The recorded hyper-parameters: a mixing weight for a categorical space, none for a continuous one."""
+    """The recorded hyper-parameters: a mixing weight and no trend for a space with a categorical
+    parameter, a trend and no mixing weight for a continuous one."""
     spaces = {
         "categorical": {"a": {"type": "categorical", "choices": ["x", "y", "z"]}, "b": {"type": "float", "low": 0, "high": 1}},
         "continuous": {"a": {"type": "float", "low": 0, "high": 1}, "b": {"type": "float", "low": 0, "high": 1}},
@@ -101,5 +102,5 @@ def test_the_gp_sampler_mixes_kernels_only_where_there_are_categoricals() -> Non
         theta = [t.info["theta"] for t in study.trials if "theta" in t.info]
         assert theta, name
         lengths[name] = len(theta[-1])
-    # length scales (2), output scale, noise, trend; and the mixing weight where a parameter is categorical
-    assert lengths == {"categorical": 6, "continuous": 5}
+    # length scales (2), output scale, noise; then the trend or the mixing weight
+    assert lengths == {"categorical": 5, "continuous": 5}

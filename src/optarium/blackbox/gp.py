@@ -16,7 +16,9 @@ removes its uncertainty, before the next point is chosen (hyper-parameters fixed
 
 Model: the lean GP with a fitted quadratic trend (``trend``; see :mod:`gp_model`), so that
 a bowl under local roughness guides the search beyond the data (the docs' BBOB section
-gives the measured effect).
+gives the measured effect). With a categorical parameter the kernel instead mixes an additive
+part (one term per parameter: the main effects) with the product part (:mod:`gp_model`),
+and there is no trend: one-hot columns hold no bowl.
 
 Targets: losses spanning decades (a few huge values among many small ones) are fitted
 as they are and on two log scales, ``log(loss - min + k (median - min))`` with the offsets
@@ -198,7 +200,7 @@ class GPSampler:
         # unless the log explains the losses decisively better (see the module docstring).
         endgame = self._endgame(history, len(history.trials)) is not None
         model, y, warp = _fit(encoder, history.space.dim, X, losses, earlier[-1] if earlier else None,
-                              restart=endgame or len(earlier) % 5 == 0, trend=self.trend,
+                              restart=endgame or len(earlier) % 5 == 0, trend=self.trend and not encoder.has_categorical,
                               log_margin=self.endgame_log_margin if endgame else 0.0)
         if early and not has_signal(model, y):
             return self._design(history, n, n_design) + self._suggest_after_design(history, n, n_design)
