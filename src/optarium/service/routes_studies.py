@@ -78,11 +78,20 @@ def trial_json(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def study_json(study: Study) -> dict[str, Any]:
+    """A study's summary for HTTP: ``directions`` always, ``direction`` only for one objective (it would name
+    only the first of several); a multi-objective study's best is its Pareto front, with ``front_size``,
+    ``hypervolume`` (against the inferred ``reference``; null where it overflows a float) and no ``best_value``."""
     summary = study.summary()
     best = summary["best"]
-    best_value = best.get("value") if isinstance(best, dict) else None
-    return {**summary, "best_value": best_value, "n_trials": sum(summary["trials"].values()),
-            "directions": list(study.directions)}
+    out = {**summary, "best_value": best.get("value") if isinstance(best, dict) else None,
+           "n_trials": sum(summary["trials"].values()), "directions": list(study.directions)}
+    if study.multi_objective:
+        del out["direction"]
+        volume = study.hypervolume() if best else 0.0
+        reference = study.reference_point()
+        out.update(front_size=len(best or []), hypervolume=volume if math.isfinite(volume) else None,
+                   reference=None if reference is None else [v if math.isfinite(v) else None for v in reference])
+    return out
 
 
 @router.post("/studies", status_code=201)

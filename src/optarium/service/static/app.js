@@ -121,6 +121,10 @@ function table(id, columns, rows, state) {
   return `<div class="table-wrap"><table id="${id}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 const fmtCell = (v) => (v === null || v === undefined ? "" : typeof v === "number" ? fmt(v) : String(v));
+// a study's best for a table: its best value, or with several objectives its Pareto front and hypervolume
+const hypervolumeShown = (s) => (s.hypervolume === null ? "beyond the largest float" : fmt(s.hypervolume));
+const bestShown = (s) => (s.directions.length > 1 ? `front of ${s.front_size}${s.front_size ? `, hypervolume ${hypervolumeShown(s)}` : ""}` : s.best_value);
+
 
 function sortable(container, id, columns, rows, state) {
   container.innerHTML = table(id, columns, rows, state);
@@ -145,7 +149,7 @@ async function studiesPage() {
     { label: "trials", get: (s) => s.n_trials, num: true },
     { label: "complete", get: (s) => s.trials.complete, num: true },
     { label: "pending", get: (s) => s.trials.pending, num: true },
-    { label: "best value", get: (s) => s.best_value, num: true },
+    { label: "best", get: bestShown, num: true },
     { label: "last activity", get: (s) => when(s.last_activity) },
   ];
   let shown = null;
@@ -205,7 +209,7 @@ function drawSummary(s) {
   const card = (label, value, id) => `<div class="card"><div class="label">${esc(label)}</div><div class="value" id="${id}">${esc(value)}</div></div>`;
   document.getElementById("summary").innerHTML = card("trials", s.n_trials, "n-trials") + card("complete", s.trials.complete, "n-complete") +
     card("pending", s.trials.pending, "n-pending") + card("failed", s.trials.failed, "n-failed") +
-    (s.directions.length > 1 ? card("Pareto front", `${(s.best || []).length} trials`, "pareto-size")
+    (s.directions.length > 1 ? card("Pareto front", `${s.front_size} trials`, "pareto-size") + card("hypervolume", hypervolumeShown(s), "hypervolume")
       : card("best value", s.best_value === null || s.best_value === undefined ? "–" : fmt(s.best_value), "best-value")) +
     card("direction", s.directions.join(", "), "direction") + card("sampler", s.sampler, "sampler") + card("last activity", when(s.last_activity), "last-activity");
 }
@@ -216,7 +220,7 @@ function drawCharts(s, analysis) {
   const values = done.map((t) => t.value);
   document.getElementById("sample-note").textContent = done.length < analysis.n_complete ? `Slice and parallel plots show ${done.length} of ${analysis.n_complete} complete trials: the best tenth and the rest evenly spaced.` : "";
   const lo = Math.min(...values), hi = Math.max(...values);
-  const badness = (v) => (hi === lo ? 0 : s.direction === "minimize" ? (v - lo) / (hi - lo) : (hi - v) / (hi - lo));
+  const badness = (v) => (hi === lo ? 0 : s.directions[0] === "minimize" ? (v - lo) / (hi - lo) : (hi - v) / (hi - lo));
   if (s.directions.length > 1) { drawPareto(s, analysis.sample, analysis); } else document.getElementById("history-chart").innerHTML = Charts.scatter(
     analysis.history.map((h) => ({ x: h.number, y: h.value, title: `trial ${h.number}: ${h.value}` })),
     { title: "Optimization history", xlabel: "trial", line: analysis.history.filter((h) => h.best !== null).map((h) => ({ x: h.number, y: h.best })) });
@@ -330,7 +334,7 @@ async function comparePage(names) {
       { title: "Best value so far by trial", xlabel: "trial" });
     document.getElementById("compare-table").innerHTML = table("compare-studies", [
       { label: "study", get: (st) => st.name }, { label: "direction", get: (st) => st.directions.join(", ") }, { label: "sampler", get: (st) => st.sampler },
-      { label: "trials", get: (st) => st.n_trials, num: true }, { label: "best value", get: (st) => st.best_value, num: true }], studies);
+      { label: "trials", get: (st) => st.n_trials, num: true }, { label: "best", get: bestShown, num: true }], studies);
   };
   await draw();
   startPolling(() => draw().catch(() => {}));
