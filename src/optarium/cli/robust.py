@@ -99,8 +99,13 @@ def _show(problem: RobustProblem, solution: Solution[Any]) -> None:
         out.print(f"[bold red]{solution.status}[/]: no decision")
     steps = (f"branch-and-price, {solution.extra.get('nodes')} nodes" if solution.extra.get("algorithm") == "branch_and_price"
              else f"{solution.extra.get('iterations')} iterations")
+    # the learned method's training is planning, outside the time limit: shown, as it is most of the wait
+    learned = solution.plan is not None and solution.plan.solver == "neur2ro"
+    trained = f"training {solution.timings.get('plan', 0.0):.2f}s + " if learned else ""
     out.print(f"{escape(solution.solver)} ({escape(solution.solver_version)}), {steps}, "
-              f"{solution.seconds:.2f}s + verification {solution.timings.get('verify', 0.0):.2f}s")
+              f"{trained}{solution.seconds:.2f}s + verification {solution.timings.get('verify', 0.0):.2f}s")
+    if trained and solution.plan is not None:
+        out.print(escape(solution.plan.reason))
     if solution.message:
         out.print(escape(solution.message))
     if solution.run_id is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,19 @@ def test_robust_json_reports_the_verified_worst_case_and_records_the_run(tmp_pat
     assert run["kind"] == "robust" and run["verified"] and run["objective"] == pytest.approx(out["objective"])
     assert run["extra"]["x"] == list(out["x"].values())
     assert run["params"] == {"time_limit": 20.0, "seed": 3}
+
+
+def test_the_learned_summary_shows_the_training_time_and_what_the_network_learned_from(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from optarium.cli.main import app
+
+    path = tmp_path / "p.robust.json"
+    path.write_text(json.dumps(short(upper=10).build().to_dict()))
+    done = CliRunner().invoke(app, ["robust", str(path), "--method", "learned", "-t", "1", "--no-record"])
+    assert done.exit_code == 0, done.stderr
+    assert re.search(r"neur2ro \(.*\), \d+ iterations, training \d+\.\d\ds \+ \d+\.\d\ds \+ verification", done.stdout), done.stdout
+    assert "value network trained on 400 sampled (decision, scenario) pairs" in done.stdout
 
 
 def test_quiet_prints_nothing_and_keeps_the_exit_code(tmp_path: Path) -> None:
