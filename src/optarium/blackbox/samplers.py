@@ -11,34 +11,47 @@ if TYPE_CHECKING:
     from optarium.blackbox.base import Sampler
 
 _REGISTRY: dict[str, str] = {}
+_READS: dict[str, str] = {}  # per sampler: what it reads of each trial ("all", or "points": number, state and point)
 # samplers for studies with two or more objectives (``auto``, ``sobol`` and ``random`` take those too)
 MULTI_OBJECTIVE = ("ehvi", "parego", "nsga2")
 
 
-def register(name: str, target: str) -> None:
-    """Register ``module:Class`` under ``name`` (imported only when first used)."""
+def register(name: str, target: str, reads: str = "all") -> None:
+    """Register ``module:Class`` under ``name`` (imported only when first used).
+
+    ``reads="points"`` says the sampler uses only each trial's number, state and point (the count of
+    trials and the points already tried), so an ask reads no more of a long study than those."""
     if name in _REGISTRY:
         raise ValueError(f"a sampler named {name!r} is already registered ({_REGISTRY[name]})")
+    if reads not in ("all", "points"):
+        raise ValueError(f"`reads` must be 'all' or 'points', got {reads!r}")
     _REGISTRY[name] = target
+    _READS[name] = reads
 
 
-for _name, _target in (
-    ("auto", "optarium.blackbox.auto:AutoSampler"),
-    ("sobol", "optarium.blackbox.sobol:SobolSampler"),
-    ("random", "optarium.blackbox.sobol:RandomSampler"),
-    ("gp", "optarium.blackbox.gp:GPSampler"),
-    ("cmaes", "optarium.blackbox.cmaes:CmaEsSampler"),
-    ("cbo", "optarium.blackbox.cbo:CBOSampler"),
-    ("zo_rank", "optarium.blackbox.zo_rank:ZORankSampler"),
-    ("ehvi", "optarium.blackbox.ehvi:EHVISampler"),
-    ("parego", "optarium.blackbox.parego:ParEGOSampler"),
-    ("nsga2", "optarium.blackbox.nsga2:NSGA2Sampler"),
+# the initial designs use only where each trial is: the count of trials and, on small discrete spaces, the points tried
+for _name, _target, _reads in (
+    ("auto", "optarium.blackbox.auto:AutoSampler", "all"),
+    ("sobol", "optarium.blackbox.sobol:SobolSampler", "points"),
+    ("random", "optarium.blackbox.sobol:RandomSampler", "points"),
+    ("gp", "optarium.blackbox.gp:GPSampler", "all"),
+    ("cmaes", "optarium.blackbox.cmaes:CmaEsSampler", "all"),
+    ("cbo", "optarium.blackbox.cbo:CBOSampler", "all"),
+    ("zo_rank", "optarium.blackbox.zo_rank:ZORankSampler", "all"),
+    ("ehvi", "optarium.blackbox.ehvi:EHVISampler", "all"),
+    ("parego", "optarium.blackbox.parego:ParEGOSampler", "all"),
+    ("nsga2", "optarium.blackbox.nsga2:NSGA2Sampler", "all"),
 ):
-    register(_name, _target)
+    register(_name, _target, _reads)
 
 
 def sampler_names() -> list[str]:
     return list(_REGISTRY)
+
+
+def sampler_reads(name: str) -> str:
+    """What the sampler ``name`` reads of each trial: ``"all"`` or ``"points"`` (see :func:`register`)."""
+    return _READS.get(name, "all")
 
 
 def get_sampler(name: str) -> Sampler:

@@ -169,17 +169,19 @@ class Study:
     # ask / tell ---------------------------------------------------------------------------
     def ask(self, n: int = 1) -> list[Trial]:
         """Suggest ``n`` new trials (a batch), stored as pending; pending trials of others count."""
-        from optarium.blackbox.samplers import get_sampler
+        from optarium.blackbox.samplers import get_sampler, sampler_reads
         from optarium.gc_pause import gc_paused
 
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise OptionError("n", n, "a positive integer")
         sampler = get_sampler(self.sampler_name)
+        reads = sampler_reads(self.sampler_name)
         new: list[Trial] = []
 
         def propose(ask_index: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             with gc_paused():  # a long study's trials would set off collections costing more than building them
-                trials = [_trial(row) for row in rows]
+                trials = ([_trial(row) for row in rows] if reads == "all" else
+                          [Trial(int(row["number"]), {}, row["state"], point=tuple(row["point"])) for row in rows])
             history = History(
                 space=self.space, direction=self.direction, seed=self.seed, ask_index=ask_index,
                 trials=trials, budget=self.budget, feedback=self.feedback,
@@ -200,7 +202,7 @@ class Study:
                 new.append(Trial(first + offset, params, "pending", point=tuple(point), sampler=by, info=suggestion.info))
             return proposed
 
-        self.store.ask(self._id, propose)
+        self.store.ask(self._id, propose, reads)
         return list(new)
 
     @property

@@ -129,7 +129,8 @@ class StudyStore(Protocol):
 
     def list_studies(self) -> list[dict[str, Any]]: ...
 
-    def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]],
+            reads: str = "all") -> list[dict[str, Any]]:
         """``propose(ask_index, trials)`` returns new trial rows, stored pending.
 
         ``trials`` holds every trial so far, pending ones too; ``ask_index`` counts asks from 1.
@@ -137,6 +138,8 @@ class StudyStore(Protocol):
         stored proposal saw every earlier one; a store may call ``propose`` again (with fresh
         trials) until that holds, so it must have no effect beyond its return value. If
         ``propose`` raises, nothing is stored. ``NotFoundError`` if there is no such study.
+        With ``reads="points"`` the proposal uses only each trial's ``number``, ``state`` and ``point``,
+        and a store may read no more of each trial than those.
         """
         ...
 

@@ -459,7 +459,8 @@ class SqlStore:
         with self.transaction(write=False) as connection:
             return studies.list_studies(connection)
 
-    def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]],
+            reads: str = "all") -> list[dict[str, Any]]:
         """Let ``propose`` see every trial (pending ones too) and store its rows pending.
 
         ``propose`` runs with no lock held: a short read takes the study's ask counter and
@@ -472,7 +473,7 @@ class SqlStore:
 
         for attempt in range(ASK_ATTEMPTS):
             with self.transaction(write=False) as connection:
-                seen, trials = self._read_for_ask(connection, study_id)
+                seen, trials = self._read_for_ask(connection, study_id, reads)
             rows = propose(seen + 1, trials)
             with self.transaction() as connection:
                 if studies.claim_ask(connection, study_id, seen):
@@ -481,17 +482,17 @@ class SqlStore:
             time.sleep(random.uniform(0.0, 0.02 * 2**attempt))
         with self.transaction() as connection:
             ask_index = studies.lock_study(connection, study_id)
-            rows = propose(ask_index, studies.trials_for_ask(connection, study_id))
+            rows = propose(ask_index, studies.trials_for_ask(connection, study_id, reads))
             studies.insert_trials(connection, study_id, rows)
         return rows
 
-    def _read_for_ask(self, connection: Connection, study_id: int) -> tuple[int, list[dict[str, Any]]]:
+    def _read_for_ask(self, connection: Connection, study_id: int, reads: str = "all") -> tuple[int, list[dict[str, Any]]]:
         """The study's ask counter and every trial, as an ask's proposal sees them (:func:`studies.trials_for_ask`)."""
         from optarium.store import studies
 
         # the counter before the trials: an ask that lands between the two reads
         # changes the counter, so the ask's write refuses a proposal that missed it
-        return studies.ask_count(connection, study_id), studies.trials_for_ask(connection, study_id)
+        return studies.ask_count(connection, study_id), studies.trials_for_ask(connection, study_id, reads)
 
     def finish_trials(self, study_id: int, results: list[TrialResult]) -> list[dict[str, Any]]:
         from optarium.store import studies

@@ -184,7 +184,8 @@ class MemoryStore:
                 return study
         raise NotFoundError(f"no study with id {study_id} in store {self.url}")
 
-    def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]],
+            reads: str = "all") -> list[dict[str, Any]]:
         """Like the SQL store: ``propose`` runs without the lock, its rows are kept only if no
         other ask came in meanwhile (else it proposes again); after ``ASK_ATTEMPTS`` races, under the lock."""
         for attempt in range(ASK_ATTEMPTS + 1):

@@ -116,6 +116,10 @@ _TOLD = (select(study_trials.c.number, study_trials.c.value, study_trials.c.feas
                 cast(study_trials.c["values"], Text))
          .where(study_trials.c.study_id == bindparam("study_id"), study_trials.c.state == "complete")
          .order_by(study_trials.c.number))
+# a proposal that needs only where each trial is (samplers that skip points already tried): no params or info
+_POINTS_FOR_ASK = (select(study_trials.c.number, study_trials.c.state, cast(study_trials.c.point, Text))
+                   .where(study_trials.c.study_id == bindparam("study_id"))
+                   .order_by(study_trials.c.number))
 _FINISH = (
     update(study_trials)
     .where(study_trials.c.study_id == bindparam("in_study"), study_trials.c.number == bindparam("trial_number"),
@@ -186,16 +190,20 @@ def list_trials(connection: Connection, study_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def trials_for_ask(connection: Connection, study_id: int) -> list[dict[str, Any]]:
+def trials_for_ask(connection: Connection, study_id: int, reads: str = "all") -> list[dict[str, Any]]:
     """The study's trials by number as an ask's proposal sees them: ``number``, ``state``, ``value``,
     ``feasibility``, ``sampler``, ``params``, ``point``, ``info`` and ``values`` (the columns of
-    :func:`list_trials` less ids and times); :class:`NotFoundError` if there is no such study."""
+    :func:`list_trials` less ids and times), or with ``reads="points"`` only ``number``, ``state`` and
+    ``point``; :class:`NotFoundError` if there is no such study."""
     from optarium.gc_pause import gc_paused
 
     with gc_paused():  # the rows of a long study would set off collections costing more than reading them
-        rows = connection.execute(_FOR_ASK, {"study_id": study_id}).all()
+        rows = connection.execute(_POINTS_FOR_ASK if reads == "points" else _FOR_ASK, {"study_id": study_id}).all()
         if not rows and connection.execute(select(studies.c.id).where(studies.c.id == study_id)).first() is None:
             raise NotFoundError(f"no study with id {study_id}")
+        if reads == "points":
+            points = json.loads("[" + ",".join(row[2] or "null" for row in rows) + "]")
+            return [{"number": row[0], "state": row[1], "point": point} for row, point in zip(rows, points, strict=True)]
         # each text is one whole JSON value (SQL NULL read as JSON null), so the joined text is one JSON array
         decoded = json.loads("[" + ",".join(f"[{row[5] or 'null'},{row[6] or 'null'},{row[7] or 'null'},{row[8] or 'null'}]"
                                             for row in rows) + "]")

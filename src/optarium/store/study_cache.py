@@ -106,13 +106,14 @@ class CachedStudyStore(SqlStore):
             with self._lock:
                 self._kept.pop(int(row["id"]), None)
 
-    def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    def ask(self, study_id: int, propose: Callable[[int, list[dict[str, Any]]], list[dict[str, Any]]],
+            reads: str = "all") -> list[dict[str, Any]]:
         """Like :meth:`SqlStore.ask` (one ask of a study at a time in this process); the read before
         ``propose`` fetches only new trials and those kept as pending."""
         with self._kept_of(study_id).asking:
-            return super().ask(study_id, propose)
+            return super().ask(study_id, propose, reads)  # what is kept is every column: ``reads`` asks no less
 
-    def _read_for_ask(self, connection: Connection, study_id: int) -> tuple[int, list[dict[str, Any]]]:
+    def _read_for_ask(self, connection: Connection, study_id: int, reads: str = "all") -> tuple[int, list[dict[str, Any]]]:
         with self._lock:
             kept = self._kept.get(study_id)
         kept = self._refresh(connection, study_id, kept)
