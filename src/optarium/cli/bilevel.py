@@ -69,14 +69,14 @@ def bilevel(
     read = time.perf_counter() - started
     try:  # the kind's input checks run first, before the store is opened
         with LiveProgress(enabled=not (as_json or quiet), label="bilevel", budget=settings.time_limit):
-            solution = solve_bilevel(problem, settings, store=store, record=not no_record, cross_check=cross_check)
+            solution = solve_bilevel(problem, settings, store=store, record=not no_record, cross_check=cross_check,
+                                     timings={"read": read})
     except SolverCapabilityError as error:
         if settings.method == "auto":  # no flag to blame: the method auto picks cannot take this problem
             raise InvalidModelError(f"the {error.solver} method cannot take {error.missing}",
                                     source=problem.source or problem.name) from None
         hint = f" ({' or '.join(error.alternatives)})" if error.alternatives else ""
         raise OptionError("--method", error.solver, f"a method that can take {error.missing}{hint}") from None
-    solution.timings["read"] = read
     if as_json:
         print_json(bilevel_summary(problem, solution))
     elif not quiet:

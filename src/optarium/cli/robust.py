@@ -63,8 +63,7 @@ def robust(
     budget = (time_limit or DEFAULT_TIME_LIMIT) if method == "exact" else None
     with LiveProgress(enabled=not (as_json or quiet), label="robust", budget=budget) as live:
         solution = solve_robust(problem, method, time_limit=time_limit, seed=seed, progress=_relay(live) if live.enabled else None,
-                                store=store, record=not no_record, reader=format or "")
-    solution.timings["read"] = read
+                                store=store, record=not no_record, reader=format or "", timings={"read": read})
     if as_json:
         print_json(robust_summary(problem, solution))
     elif not quiet:

@@ -30,6 +30,7 @@ def test_json_reports_the_verified_answer_and_records_the_run(tmp_path: Path) ->
     assert out["follower_objective"] == out["follower_optimum"] == 2.0 and out["rounds"] >= 2
     run = open_store(store).get_run(out["run_id"])
     assert run["status"] == "optimal" and run["params"]["time_limit"] == 30.0 and run["verification"]["reader"] == "mibs"
+    assert run["timings"]["read"] == pytest.approx(out["timings"]["read"], abs=1e-6)  # the read is kept with the run
 
 
 def test_method_flag_and_readable_summary(tmp_path: Path) -> None:

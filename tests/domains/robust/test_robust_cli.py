@@ -40,6 +40,7 @@ def test_robust_json_reports_the_verified_worst_case_and_records_the_run(tmp_pat
     assert run["kind"] == "robust" and run["verified"] and run["objective"] == pytest.approx(out["objective"])
     assert run["extra"]["x"] == list(out["x"].values())
     assert run["params"] == {"time_limit": 20.0, "seed": 3}
+    assert run["timings"]["read"] == pytest.approx(out["timings"]["read"], abs=1e-6)  # the read is kept with the run
 
 
 def test_the_learned_summary_shows_the_training_time_and_what_the_network_learned_from(tmp_path: Path) -> None:

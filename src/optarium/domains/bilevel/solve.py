@@ -19,6 +19,7 @@ def solve_bilevel(
     store: Store | str | None = None,
     record: bool = True,
     cross_check: bool = False,
+    timings: dict[str, float] | None = None,
 ) -> Solution[dict[str, list[float]]]:
     """Solve ``problem`` with ``settings`` (keyword values given here override them) and check the
     answer's bilevel feasibility independently.
@@ -31,7 +32,7 @@ def solve_bilevel(
     the problem's variable order). The status is ``optimal`` only for a
     verified answer the method proved optimal; ``objective`` is the leader's
     objective, ``bound`` the method's bound on it. With ``record`` the run is
-    written to ``store``.
+    written to ``store``, with the ``timings`` of earlier stages (``read``).
     """
     from optarium.domains.bilevel.settings import BilevelSettings
     from optarium.flow import solve_problem
@@ -42,7 +43,7 @@ def solve_bilevel(
         reader = "mibs" if problem.source.lower().endswith((".aux", ".mps")) else "bilevel-json"
     solution: Solution[dict[str, list[float]]] = solve_problem(
         problem, solver=chosen.method, options=chosen, store=store, record=record, source=problem.source, reader=reader,
-        cross_check=cross_check)
+        cross_check=cross_check, timings=timings)
     return solution
 
 

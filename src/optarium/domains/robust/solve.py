@@ -20,13 +20,15 @@ def solve_robust(
     problem: RobustProblem, method: str = "exact", *, time_limit: float | None = None, seed: int | None = None,
     progress: Callable[[float, float | None, float | None], None] | None = None,
     store: Store | str | None = None, record: bool = True, reader: str = "", samples: int | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Solution[dict[str, Any]]:
     """Solve ``problem`` with ``method`` (``"exact"`` or ``"learned"``) in ``time_limit`` seconds (default 60).
 
     The learned method first trains its value network (or loads it from ``store``,
     where a trained network and its data are kept as artifacts); that time is
     ``timings["plan"]``, outside ``time_limit``; ``samples`` is how many
-    (decision, scenario) pairs it is trained on (default 400).
+    (decision, scenario) pairs it is trained on (default 400); ``timings`` of
+    earlier stages (``read``) are kept with the run.
     The payload is ``{"x": first-stage values, "claimed": the method's value}``;
     ``objective`` is the worst case of ``x`` recomputed by the verifier (in the
     problem's own sense), ``bound`` the method's proved bound (exact method).
@@ -55,7 +57,7 @@ def solve_robust(
     # the exact method is the kind's own plan (branch-and-price for the robust knapsack, else CCG), with its reason
     solution: Solution[dict[str, Any]] = solve_problem(
         problem, solver="auto", planner=planner, options=settings, store=store, record=record, source=problem.source,
-        reader=reader)
+        reader=reader, timings=timings)
     return solution
 
 
