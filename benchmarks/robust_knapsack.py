@@ -140,11 +140,24 @@ def _write(name: str, data: dict[str, Any]) -> None:
     data["command"] = " ".join(sys.argv)
     data["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     data["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
+    data["code"] = _code()
     rows = data.pop("rows")
     head = json.dumps(data, separators=(",", ":"))[:-1]
     body = ",\n".join(json.dumps(row, separators=(",", ":")) for row in rows)
     (RESULTS / name).write_text(f'{head},"rows":[\n{body}\n]}}\n')
     print(f"wrote {RESULTS / name}")
+
+
+def _code() -> str:
+    """Which optarium ran (its source folder, e.g. an older revision's worktree on PYTHONPATH) and that tree's commit."""
+    import subprocess
+
+    import optarium
+
+    folder = Path(optarium.__file__).resolve().parents[2]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=folder, capture_output=True, text=True,
+                            check=False).stdout.strip()
+    return f"{folder}@{commit or 'unknown'}"
 
 
 def _finished(path: Path, data: dict[str, Any]) -> float:
