@@ -16,9 +16,7 @@ removes its uncertainty, before the next point is chosen (hyper-parameters fixed
 
 Model: the lean GP with a fitted quadratic trend (``trend``; see :mod:`gp_model`), so that
 a bowl under local roughness guides the search beyond the data (the docs' BBOB section
-gives the measured effect). With a categorical parameter the kernel instead mixes an additive
-part (one term per parameter: the main effects) with the product part (:mod:`gp_model`),
-and there is no trend: one-hot columns hold no bowl.
+gives the measured effect).
 
 Targets: losses spanning decades (a few huge values among many small ones) are fitted
 as they are and on two log scales, ``log(loss - min + k (median - min))`` with the offsets
@@ -114,7 +112,6 @@ class Encoder:
         self.groups: list[int] = []
         self.float_columns: list[int] = []  # feature columns of float parameters
         self.float_params: list[int] = []  # their positions in the unit point
-        self.has_categorical = space.has_categorical  # the GP then mixes in an additive kernel (see :mod:`gp_model`)
         column = 0
         for position, param in enumerate(space.params):
             if isinstance(param, CategoricalParam):
@@ -200,7 +197,7 @@ class GPSampler:
         # unless the log explains the losses decisively better (see the module docstring).
         endgame = self._endgame(history, len(history.trials)) is not None
         model, y, warp = _fit(encoder, history.space.dim, X, losses, earlier[-1] if earlier else None,
-                              restart=endgame or len(earlier) % 5 == 0, trend=self.trend and not encoder.has_categorical,
+                              restart=endgame or len(earlier) % 5 == 0, trend=self.trend,
                               log_margin=self.endgame_log_margin if endgame else 0.0)
         if early and not has_signal(model, y):
             return self._design(history, n, n_design) + self._suggest_after_design(history, n, n_design)
@@ -334,7 +331,7 @@ class GPSampler:
         X = encoder.features(encoder.snap(np.array([t.point for t in told])))
         c = np.array([float(t.feasibility or 0.0) for t in told])
         scaled, (centre, spread) = _standardise(c)
-        model = GaussianProcess(encoder.groups, history.space.dim, additive=encoder.has_categorical).fit(X, scaled)
+        model = GaussianProcess(encoder.groups, history.space.dim).fit(X, scaled)
         model.threshold = -centre / spread
         return model
 
@@ -471,8 +468,7 @@ def _fit(encoder: Encoder, n_groups: int, X: np.ndarray, losses: np.ndarray, pre
     best: tuple[float, GaussianProcess, np.ndarray, str] | None = None
     for name, (values, log_jacobian) in options.items():
         y, (_, spread) = _standardise(values)
-        model = GaussianProcess(encoder.groups, n_groups, trend=trend, additive=encoder.has_categorical).fit(
-            X, y, start=start, restart=restart)
+        model = GaussianProcess(encoder.groups, n_groups, trend=trend).fit(X, y, start=start, restart=restart)
         evidence = model.log_evidence() - len(y) * math.log(spread) + log_jacobian
         if name != "none":
             evidence -= log_margin * len(y)

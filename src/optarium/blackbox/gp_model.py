@@ -35,13 +35,6 @@ the variance s), and s is fitted with the other hyper-parameters under a log-nor
 objectives are a bowl under local roughness (Rastrigin-like, the Schaffer functions);
 the Matern part alone reverts to the mean away from the data and reads the bowl as
 long length scales, the trend keeps it, and the Matern part models the roughness.
-
-Categorical parameters (``additive=True``): the kernel mixes an additive part with the product
-part, ``s ((1 - w) mean_j k_j(x_j, x'_j) + w k(x, x'))``, after CoCaBO (Ru et al., "Bayesian
-Optimisation over Multiple Continuous and Categorical Inputs", ICML 2020), with w fitted with
-the other hyper-parameters. We depart from CoCaBO in summing one Matern term per parameter
-(CoCaBO sums one categorical and one continuous kernel) and in keeping the ARD Matern on the
-joint distance as the product part, so that w = 1 is the kernel without categoricals.
 """
 
 from __future__ import annotations
@@ -65,24 +58,19 @@ class GaussianProcess:
     """Fit with :meth:`fit`; then :meth:`posterior` gives mean and variance (standardised units).
 
     Fitted quantities (numpy): ``log_lengthscale`` (one per group), ``log_outputscale``,
-    ``log_noise``, ``log_trend``, ``logit_product`` (an additive model's mixing weight); after :meth:`condition`, the training inputs ``X`` (n, D),
+    ``log_noise``, ``log_trend``; after :meth:`condition`, the training inputs ``X`` (n, D),
     targets ``Y`` (n,), the Cholesky factor ``L`` of their covariance, ``alpha`` = K^-1 Y and
     ``L_inverse``.
     """
 
     trend_prior = (-3.0, 2.0)  # mean and standard deviation of the log trend variance
-    mix_prior = (0.0, 2.0)  # mean and standard deviation of the logit of the product part's weight
 
-    def __init__(self, groups: list[int], n_groups: int, trend: bool = False, additive: bool = False):
+    def __init__(self, groups: list[int], n_groups: int, trend: bool = False):
         """``groups[c]`` is the length-scale group of feature column ``c``; ``trend`` adds a
-        fitted quadratic trend to the kernel; ``additive`` mixes in one Matern term per group
-        (see the module docstring; meant for spaces with categorical parameters)."""
+        fitted quadratic trend to the kernel."""
         self.groups = groups
         self.n_groups = n_groups
         self.trend = trend
-        self.additive = additive
-        self.group_columns = [[c for c, g in enumerate(groups) if g == k] for k in range(n_groups)]
-        self.logit_product = self.mix_prior[0]  # logit of the product part's weight w (``additive`` only)
         self.log_lengthscale: np.ndarray | None = None
         self.log_outputscale = 0.0
         self.log_noise = math.log(1e-3)
@@ -91,38 +79,20 @@ class GaussianProcess:
         self.cold_restart_below = 60  # observations: below this a warm-started fit may also restart cold
 
     # kernel -------------------------------------------------------------------------------
-    def kernel(self, a: Any, b: Any, log_lengthscale: Any, log_outputscale: Any, log_trend: Any = None,
-               logit_product: Any = None) -> Any:
-        """Matern-5/2 (mixed with its additive part for an ``additive`` model) plus a quadratic trend:
-        ``exp(log_trend) (1 + u.v / D)^2`` with u, v the
+    def kernel(self, a: Any, b: Any, log_lengthscale: Any, log_outputscale: Any, log_trend: Any = None) -> Any:
+        """Matern-5/2 plus a quadratic trend: ``exp(log_trend) (1 + u.v / D)^2`` with u, v the
         features centred on the cube (2x - 1), the covariance of a quadratic polynomial with
-        Gaussian coefficients (``log_trend`` and ``logit_product`` default to the model's own). ``a`` (m, D) and
+        Gaussian coefficients (``log_trend`` defaults to the model's own). ``a`` (m, D) and
         ``b`` (n, D) are numpy arrays, or torch tensors (the result is then a tensor,
         differentiable in every argument)."""
         xp = _namespace(a)
         b = _like(b, xp)
         scale = xp.exp(_like(log_lengthscale, xp))[self.groups]
-        a_scaled, b_scaled = a / scale, b / scale
-        out = _matern(_distance(a_scaled, b_scaled, xp), xp)
-        if self.additive:
-            weight = _sigmoid(self.logit_product if logit_product is None else logit_product, xp)
-            out = weight * out + (1.0 - weight) * self._additive(a_scaled, b_scaled, xp)
-        out = out * _exp(log_outputscale, xp)
+        out = _matern(_distance(a / scale, b / scale, xp), xp) * _exp(log_outputscale, xp)
         log_trend = self.log_trend if log_trend is None else log_trend
         if not isinstance(log_trend, (int, float)) or log_trend > TREND_OFF:
             out = out + _exp(log_trend, xp) * _trend_base(a, b) ** 2
         return out
-
-    def _additive(self, a: Any, b: Any, xp: Any) -> Any:
-        """The additive part: the mean over groups of the Matern-5/2 of each group's distance, for
-        ``a`` (m, D) and ``b`` (n, D) already divided by the length scales."""
-        parts = [_matern(_distance(a[:, columns], b[:, columns], xp), xp) for columns in self.group_columns]
-        return sum(parts[1:], parts[0]) / len(parts)
-
-    @property
-    def product_weight(self) -> float:
-        """w, the product part's weight in the kernel (1 for a model that is not ``additive``)."""
-        return 1.0 / (1.0 + math.exp(-self.logit_product)) if self.additive else 1.0
 
     def prior_variance(self, x: Any) -> Any:
         """k(x, x) for each row of ``x`` (numpy array or torch tensor)."""
@@ -135,11 +105,10 @@ class GaussianProcess:
     # fitting ------------------------------------------------------------------------------
     @property
     def theta(self) -> list[float]:
-        """Log length scales, log output scale, log noise, with a trend the log trend variance and,
-        for an ``additive`` model, the logit of the product part's weight (to warm-start the next fit)."""
+        """Log length scales, log output scale, log noise and, with a trend, the log trend
+        variance (to warm-start the next fit)."""
         assert self.log_lengthscale is not None
-        return ([*(float(v) for v in self.log_lengthscale), self.log_outputscale, self.log_noise]
-                + ([self.log_trend] if self.trend else []) + ([self.logit_product] if self.additive else []))
+        return [*(float(v) for v in self.log_lengthscale), self.log_outputscale, self.log_noise] + ([self.log_trend] if self.trend else [])
 
     def fit(self, x: np.ndarray, y: np.ndarray, max_iter: int = 80, start: list[float] | None = None,
             restart: bool = True) -> GaussianProcess:
@@ -151,10 +120,8 @@ class GaussianProcess:
 
         objective = self.fit_objective(x, y)
         groups, centre = self.n_groups, self._centre()
-        default = np.concatenate([np.full(groups, centre - 0.8), [0.0, math.log(1e-3)], [self.trend_prior[0]] if self.trend else [],
-                                  [self.mix_prior[0]] if self.additive else []])
-        bounds = ([(-5.0, 5.0)] * groups + [(-5.0, 4.0), (math.log(1e-8), math.log(2.0))] + ([(-12.0, 4.0)] if self.trend else [])
-                  + ([(-8.0, 8.0)] if self.additive else []))
+        default = np.concatenate([np.full(groups, centre - 0.8), [0.0, math.log(1e-3)], [self.trend_prior[0]] if self.trend else []])
+        bounds = [(-5.0, 5.0)] * groups + [(-5.0, 4.0), (math.log(1e-8), math.log(2.0))] + ([(-12.0, 4.0)] if self.trend else [])
         starts = [default]
         if start is not None and len(start) == len(default):
             # Warm start from the previous ask; while data are few (and fits cheap) also
@@ -170,8 +137,6 @@ class GaussianProcess:
         self.log_outputscale = float(theta[groups])
         self.log_noise = float(theta[groups + 1])
         self.log_trend = float(theta[groups + 2]) if self.trend else TREND_OFF
-        if self.additive:
-            self.logit_product = float(theta[-1])
         return self.condition(x, y)
 
     def _centre(self) -> float:
@@ -192,7 +157,6 @@ class GaussianProcess:
         # Squared differences summed within each length-scale group, (n * n, groups): fixed during the fit.
         grouped = ((X[:, None, :] - X[None, :, :]) ** 2).reshape(n * n, -1) @ membership
         polynomial = _trend_base(X, X) ** 2 if trend else None
-        additive = self.additive
         diagonal = np.arange(n)
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -202,17 +166,7 @@ class GaussianProcess:
             decay = np.exp(-r)
             matern = (1.0 + r + r * r / 3.0) * decay
             outputscale, noise = math.exp(log_os), math.exp(log_noise)
-            weight = 1.0
-            if additive:
-                # one Matern term per group, (n * n, groups), and their mean (n, n)
-                r_groups = _SQRT5 * np.sqrt(grouped * inverse_square + _DISTANCE_FLOOR)
-                decay_groups = np.exp(-r_groups)
-                mean_matern = ((1.0 + r_groups + r_groups * r_groups / 3.0) * decay_groups).mean(1).reshape(n, n)
-                weight = 1.0 / (1.0 + math.exp(-float(theta[-1])))
-                signal = weight * matern + (1.0 - weight) * mean_matern
-            else:
-                signal = matern
-            K = outputscale * signal
+            K = outputscale * matern
             if polynomial is not None:
                 K = K + math.exp(float(theta[groups + 2])) * polynomial
             K[diagonal, diagonal] += noise + MIN_NOISE
@@ -227,8 +181,8 @@ class GaussianProcess:
             mll = -0.5 * float(Y @ alpha) - float(np.log(np.diagonal(L)).sum())
             gradient = np.empty(len(theta))
             # dK/d log lengthscale_g = outputscale 5/3 (1 + r) exp(-r) D_g / lengthscale_g^2
-            gradient[:groups] = 0.5 * ((W * decay * (1.0 + r)).ravel() @ grouped) * (weight * outputscale * 5.0 / 3.0) * inverse_square
-            gradient[groups] = 0.5 * float((W * signal).sum()) * outputscale
+            gradient[:groups] = 0.5 * ((W * decay * (1.0 + r)).ravel() @ grouped) * (outputscale * 5.0 / 3.0) * inverse_square
+            gradient[groups] = 0.5 * float((W * matern).sum()) * outputscale
             gradient[groups + 1] = 0.5 * float(np.trace(W)) * noise
             shifted = log_ls - centre
             log_prior = (-0.1 * float((np.exp(2.0 * shifted) + np.exp(-2.0 * shifted)).sum())
@@ -241,15 +195,6 @@ class GaussianProcess:
                 mean, spread = self.trend_prior
                 gradient[groups + 2] = 0.5 * float((W * polynomial).sum()) * math.exp(log_trend) - (log_trend - mean) / spread**2
                 log_prior -= 0.5 * ((log_trend - mean) / spread) ** 2
-            if additive:
-                share = (1.0 - weight) / groups
-                gradient[:groups] += (0.5 * ((W.reshape(-1, 1) * decay_groups * (1.0 + r_groups)) * grouped).sum(0)
-                                      * (share * outputscale * 5.0 / 3.0) * inverse_square)
-                logit = float(theta[-1])
-                mean, spread = self.mix_prior
-                gradient[-1] = (0.5 * float((W * (matern - mean_matern)).sum()) * outputscale * weight * (1.0 - weight)
-                                - (logit - mean) / spread**2)
-                log_prior -= 0.5 * ((logit - mean) / spread) ** 2
             return -(mll + log_prior) / n, -gradient / n
 
         return objective
@@ -320,9 +265,6 @@ class GaussianProcess:
         r = _distance(x / scale, self.X / scale, np)
         decay = np.exp(-r)
         Ks = (1.0 + r + r * r / 3.0) * decay * self.outputscale
-        if self.additive:
-            weight = self.product_weight
-            Ks = weight * Ks + (1.0 - weight) * self.outputscale * self._additive(x / scale, self.X / scale, np)
         base = _trend_base(x, self.X) if self.log_trend > TREND_OFF else None
         if base is not None:
             Ks = Ks + math.exp(self.log_trend) * base**2
@@ -350,21 +292,13 @@ class GaussianProcess:
                         base: np.ndarray | None) -> np.ndarray:
         """sum_j weights[m, j] d k(x_m, X_j) / d x_m given the scaled distances ``r``, exp(-r) and the
         trend's ``1 + u.v / D`` (m, n): the Matern part's derivative is
-        -5/3 outputscale (1 + r) exp(-r) (x - X_j) / lengthscale^2 (each additive term's likewise, on its group's distance)."""
+        -5/3 outputscale (1 + r) exp(-r) (x - X_j) / lengthscale^2."""
         import numpy as np
 
         assert self.log_lengthscale is not None
         scale = np.exp(self.log_lengthscale)[self.groups]
-        weight = self.product_weight
         B = weights * decay * (1.0 + r)
-        gradient = -(5.0 / 3.0) * self.outputscale * weight * (x * B.sum(1)[:, None] - B @ self.X) / scale**2
-        if self.additive:
-            share = (1.0 - weight) / self.n_groups
-            for columns in self.group_columns:
-                r_group = _distance(x[:, columns] / scale[columns], self.X[:, columns] / scale[columns], np)
-                B = weights * np.exp(-r_group) * (1.0 + r_group)
-                gradient[:, columns] -= ((5.0 / 3.0) * self.outputscale * share
-                                         * (x[:, columns] * B.sum(1)[:, None] - B @ self.X[:, columns]) / scale[columns] ** 2)
+        gradient = -(5.0 / 3.0) * self.outputscale * (x * B.sum(1)[:, None] - B @ self.X) / scale**2
         if base is not None:
             gradient = gradient + (4.0 * math.exp(self.log_trend) / x.shape[1]) * ((weights * base) @ (2.0 * self.X - 1.0))
         return np.asarray(gradient)
@@ -434,12 +368,6 @@ def _distance(a: Any, b: Any, xp: Any) -> Any:
     """sqrt(5) times the Euclidean distances (m, n) between the rows of ``a`` and ``b`` (already
     divided by the length scales)."""
     return xp.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1) + _DISTANCE_FLOOR) * _SQRT5
-
-
-def _sigmoid(value: Any, xp: Any) -> Any:
-    if isinstance(value, (int, float)):
-        return 1.0 / (1.0 + math.exp(-value))
-    return 1.0 / (1.0 + xp.exp(-_like(value, xp)))
 
 
 def _matern(r: Any, xp: Any) -> Any:
