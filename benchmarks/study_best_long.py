@@ -9,9 +9,9 @@ Each commit's ``src/`` is taken with ``git archive`` into a temporary folder and
 in a fresh SQLite file (not timed; 2-D continuous space, uniform random points, seed 0): one
 single-objective study whose values are uniform random with a tenth of the trials infeasible, and one
 two-objective study whose values are a random point's distance to two corners. Then it times, ``repeats``
-times each: ``Study.load(...).best`` and ``.summary()`` of both, and ``.hypervolume()`` of the second
-(what ``optarium study best`` and the service's study page ask for), checking that both sides give the
-same answers. Rounds alternate before/after; reports each side's median, the ratio after / before, and the
+times each: ``Study.load(...).best`` and ``.summary()`` of both, ``.hypervolume()`` of the second (what
+``optarium study best`` and the service's study page ask for), and ``optarium study best NAME --json`` of
+each in a new process (start-up included), checking that both sides give the same answers. Rounds alternate before/after; reports each side's median, the ratio after / before, and the
 load average at the start and the end. Writes ``benchmarks/results/study_best_long.json``.
 """
 
@@ -31,7 +31,10 @@ from revisions import extract  # a sibling module: benchmarks run as scripts fro
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}}
-CASES = ("single best", "single summary", "multi best", "multi summary", "multi hypervolume")
+CASES = ("single best", "single summary", "multi best", "multi summary", "multi hypervolume", "cli best single",
+         "cli best multi")
+# ``optarium study best NAME --json`` in a fresh process, from the side's src (the worker's PYTHONPATH)
+RUN_CLI = "import sys; from optarium.cli.main import main; sys.argv[0] = 'optarium'; sys.exit(main())"
 
 
 def build(url: str, trials: int) -> None:
@@ -78,6 +81,8 @@ def measure(url: str, trials: int, repeats: int) -> dict[str, Any]:
         "multi best": lambda: Study.load("multi", url).best,
         "multi summary": lambda: Study.load("multi", url).summary(),
         "multi hypervolume": lambda: Study.load("multi", url).hypervolume(),
+        "cli best single": lambda: _cli_best("single", url),
+        "cli best multi": lambda: _cli_best("multi", url),
     }
     seconds: dict[str, list[float]] = {case: [] for case in CASES}
     answers: dict[str, Any] = {}
@@ -89,6 +94,13 @@ def measure(url: str, trials: int, repeats: int) -> dict[str, Any]:
             answers[case] = answer
     shown = {case: _shown(answer) for case, answer in answers.items()}
     return {"seconds": seconds, "answers": shown}
+
+
+def _cli_best(name: str, url: str) -> Any:
+    """What ``optarium study best NAME --json`` prints, run as a user runs it (a new process)."""
+    done = subprocess.run([sys.executable, "-c", RUN_CLI, "study", "best", name, "--store", url, "--json"],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
 
 
 def _shown(answer: Any) -> Any:
