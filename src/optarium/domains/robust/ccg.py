@@ -29,13 +29,28 @@ from optarium.errors import InvalidModelError
 
 
 class RecourseInfeasibleError(InvalidModelError):
-    """No first-stage decision has a recourse for every scenario; ``scenario`` is one that none survives."""
+    """No first-stage decision has a recourse for every scenario.
 
-    def __init__(self, problem: RobustProblem, scenario: np.ndarray):
-        shown = ", ".join(f"{name}={value:.10g}" for name, value in zip(problem.uncertainty.names, scenario, strict=True))
-        super().__init__(f"the recourse is infeasible for scenario ({shown}) whatever the first-stage decision",
-                         source=problem.source or problem.name)
-        self.scenario = scenario
+    ``scenarios`` are the ones that together leave no decision (one of them when it does so alone);
+    ``scenario`` is the first of them.
+    """
+
+    def __init__(self, problem: RobustProblem, scenarios: np.ndarray | list[np.ndarray]):
+        if isinstance(scenarios, np.ndarray):
+            scenarios = [scenarios]
+        shown = ", ".join(_scenario_text(problem, scenario) for scenario in scenarios)
+        if len(scenarios) == 1:
+            text = f"the recourse is infeasible for scenario {shown} whatever the first-stage decision"
+        else:
+            text = (f"the scenarios {shown} together leave no first-stage decision with a recourse in each "
+                    "(every decision fails at least one of them)")
+        super().__init__(text, source=problem.source or problem.name)
+        self.scenarios = list(scenarios)
+        self.scenario = self.scenarios[0]
+
+
+def _scenario_text(problem: RobustProblem, scenario: np.ndarray) -> str:
+    return "(" + ", ".join(f"{name}={value:.10g}" for name, value in zip(problem.uncertainty.names, scenario, strict=True)) + ")"
 
 
 @dataclass
@@ -85,7 +100,7 @@ def solve_ccg(problem: RobustProblem, *, time_limit: float | None = None, progre
             if _first_stage_infeasible(problem):
                 status = "infeasible"
                 break
-            raise RecourseInfeasibleError(problem, scenarios[-1])
+            raise RecourseInfeasibleError(problem, _infeasible_core(problem, scenarios, master or master_problem, deadline))
         if found.status == "unbounded":
             status = "unbounded"
             break
@@ -121,6 +136,26 @@ def solve_ccg(problem: RobustProblem, *, time_limit: float | None = None, progre
     objective = s * upper if np.isfinite(upper) else None
     return CCGResult(status, incumbent, objective, s * lower if np.isfinite(lower) else None, iteration, scenarios,
                      trace, incumbent_worst)
+
+
+def _infeasible_core(problem: RobustProblem, scenarios: list[np.ndarray], master: Callable[..., Any],
+                     deadline: float | None) -> list[np.ndarray]:
+    """Scenarios of ``scenarios`` (whose master is infeasible) that still leave no decision together.
+
+    The newest scenario alone, when it leaves none; else a deletion filter: a scenario is dropped
+    only when the master without it is proved infeasible, so the answer is always true (and
+    minimal when every master solve finished).
+    """
+    if master(problem, scenarios[-1:], _left(deadline)).status == "infeasible":
+        return scenarios[-1:]
+    core = list(scenarios)
+    for scenario in list(core):
+        if len(core) == 1:
+            break
+        rest = [kept for kept in core if kept is not scenario]
+        if master(problem, rest, _left(deadline)).status == "infeasible":
+            core = rest
+    return core
 
 
 def _left(deadline: float | None) -> float | None:
