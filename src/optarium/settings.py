@@ -32,7 +32,8 @@ class Settings:
     @classmethod
     def from_dict(cls: type[SettingsT], data: dict[str, Any], *, source: str = "settings") -> SettingsT:
         """Build from a mapping; unknown keys and wrong types name ``source`` and the key."""
-        fields = {field.name: field for field in dataclasses.fields(cls) if field.init}
+        # a field left out of comparison (a progress callback) is no value a file can hold
+        fields = {field.name: field for field in dataclasses.fields(cls) if field.init and field.compare}
         hints = typing.get_type_hints(cls)
         unknown = sorted(set(data) - set(fields))
         if unknown:

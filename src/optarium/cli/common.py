@@ -9,14 +9,18 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from optarium.settings import Settings
     from optarium.solvers.base import Progress
+
+SettingsT = TypeVar("SettingsT", bound="Settings")
 
 STORE_OPTION = typer.Option(None, "--store", help="Store URL (sqlite:///file.db, postgresql://...); default $OPTARIUM_STORE or the user data dir.")
 JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
@@ -31,6 +35,29 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_BUSY = 3
 EXIT_INTERRUPTED = 130
+
+
+def status_exit_code(status: str) -> int:
+    """The exit code of a command that reports one answer: 1 for ``error`` (the method failed or its
+    answer failed verification), 130 for ``interrupted``, else 0 (an infeasible or unbounded problem
+    proved so is an answer, as is what a time limit left)."""
+    return {"error": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}.get(status, 0)
+
+
+def settings_from(settings_class: type[SettingsT], config: Path | None, flags: dict[str, str], **given: Any) -> SettingsT:
+    """``settings_class`` read from the TOML file ``config`` (defaults without one), with the values
+    given on the command line over it (``None``: not given).
+
+    ``flags`` maps a setting to its flag: a value given on the command line that is out of range
+    names the flag; one from the file names the file and the key (``Settings.from_file``).
+    """
+    from optarium.errors import OptionError
+
+    base = settings_class() if config is None else settings_class.from_file(config)
+    try:
+        return base.replace(**given)
+    except OptionError as error:
+        raise OptionError(flags.get(error.name, error.name), error.value, error.expected) from None
 
 
 def exit_code(error: BaseException) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,13 +24,18 @@ if TYPE_CHECKING:
     from optarium.solution import Solution
 
 
+# the flag of each setting, for errors in values given on the command line
+FLAGS = {"method": "--method", "time_limit": "--time-limit", "seed": "--seed"}
+
+
 def robust(
     problem_file: Path = typer.Argument(..., metavar="FILE", help="Robust knapsack, capital budgeting, or .robust.json file."),
-    method: str = typer.Option("exact", "--method", "-m", help="exact (column-and-constraint generation, or branch-and-price "
-                               "for the robust knapsack; proved bound) or learned (a trained value network after Neur2RO; "
-                               "no bound, its training comes before the time limit)."),
+    method: str | None = typer.Option(None, "--method", "-m", help="exact (default: column-and-constraint generation, or "
+                                      "branch-and-price for the robust knapsack; proved bound) or learned (a trained value "
+                                      "network after Neur2RO; no bound, its training comes before the time limit)."),
     time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds for the method (default 60); verification comes after."),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the learned method's sampling and training (default 0)."),
+    config: Path | None = typer.Option(None, "--config", help="TOML settings file (method, time_limit, seed); flags override it."),
     format: str | None = typer.Option(None, "--format", help="knapsack, capital_budgeting or json (default: by suffix, then content)."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not record the run in the store."),
     store: str | None = STORE_OPTION,
@@ -40,35 +44,33 @@ def robust(
 ) -> int:
     """Solve a two-stage robust problem and check the worst case of its first-stage decision exactly.
 
-    Exit 0 for a verified decision (optimal, feasible, or the best at the time limit), 1 for none
-    (infeasible, unbounded, or an answer that failed verification), 2 for bad input.
+    Exit 0 for an answer (a verified decision: optimal, feasible or the best at the time limit; a
+    problem proved infeasible or unbounded; or no decision when the time limit came first), 1 when
+    the method failed or its decision failed verification, 2 for bad input.
     """
+    from optarium.cli.common import settings_from, status_exit_code
     from optarium.domains.robust.io import FORMATS, read_file
-    from optarium.domains.robust.settings import DEFAULT_TIME_LIMIT
-    from optarium.domains.robust.solve import METHODS, robust_summary, solve_robust
+    from optarium.domains.robust.settings import RobustSettings
+    from optarium.domains.robust.solve import robust_summary, solve_robust
     from optarium.errors import OptionError
 
-    if method not in METHODS:
-        raise OptionError("--method", method, f"one of {', '.join(METHODS)}")
+    settings = settings_from(RobustSettings, config, FLAGS, method=method, time_limit=time_limit, seed=seed)
     if format is not None and format not in FORMATS:
         raise OptionError("--format", format, f"one of {', '.join(FORMATS)}")
-    if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
-        raise OptionError("--time-limit", time_limit, "a positive number of seconds")
-    if seed is not None and seed < 0:
-        raise OptionError("--seed", seed, "a non-negative integer")
     started = time.perf_counter()
     problem = read_file(problem_file, format)
     read = time.perf_counter() - started
     # the learned method trains first, outside the time limit: its elapsed time is shown without a budget
-    budget = (time_limit or DEFAULT_TIME_LIMIT) if method == "exact" else None
+    budget = settings.time_limit if settings.method == "exact" else None
     with LiveProgress(enabled=not (as_json or quiet), label="robust", budget=budget) as live:
-        solution = solve_robust(problem, method, time_limit=time_limit, seed=seed, progress=_relay(live) if live.enabled else None,
-                                store=store, record=not no_record, reader=format or "", timings={"read": read})
+        solution = solve_robust(problem, settings.method, time_limit=settings.time_limit, seed=settings.seed,
+                                progress=_relay(live) if live.enabled else None, store=store, record=not no_record,
+                                reader=format or "", timings={"read": read})
     if as_json:
         print_json(robust_summary(problem, solution))
     elif not quiet:
         _show(problem, solution)
-    return 0 if solution.status in ("optimal", "feasible", "time_limit") and solution.verified else 1
+    return status_exit_code(solution.status)
 
 
 def _relay(live: LiveProgress) -> Callable[[float, float | None, float | None], None]:

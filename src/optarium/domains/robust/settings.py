@@ -1,38 +1,50 @@
-"""The settings of a robust solve: time limit, seed, and a progress callback (not recorded)."""
+"""The settings of a robust solve: method, time limit, seed, and a progress callback (not recorded).
+
+``RobustSettings.from_file("robust.toml")`` reads ``method``, ``time_limit`` and
+``seed`` from a TOML file; an unknown key, a wrong type or a value out of range
+names the file and the key.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import Any
 
 from optarium.errors import OptionError
+from optarium.settings import Settings, non_negative_int
 
 DEFAULT_TIME_LIMIT = 60.0
+METHODS = ("exact", "learned")
 
 
-@dataclass(frozen=True)
-class RobustSettings:
-    """``time_limit`` seconds for the method (verification comes after it); ``seed`` for the learned method.
+@dataclasses.dataclass(frozen=True)
+class RobustSettings(Settings):
+    """``method``: ``exact`` (column-and-constraint generation, branch-and-price for the robust
+    knapsack) or ``learned`` (Neur2RO); ``time_limit`` seconds for the method (verification comes
+    after it); ``seed`` for the learned method.
 
     ``progress(elapsed, incumbent, bound)`` is called as the bounds move, in the
     problem's own sense.
     """
 
+    method: str = "exact"
     time_limit: float = DEFAULT_TIME_LIMIT
     seed: int = 0
-    progress: Callable[[float, float | None, float | None], None] | None = None
+    progress: Callable[[float, float | None, float | None], None] | None = dataclasses.field(
+        default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise OptionError("method", self.method, f"one of {', '.join(METHODS)}")
         if isinstance(self.time_limit, bool) or not (isinstance(self.time_limit, int | float) and self.time_limit > 0
                                                      and math.isfinite(self.time_limit)):
             raise OptionError("time_limit", self.time_limit, "a positive number of seconds")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise OptionError("seed", self.seed, "a non-negative integer")
+        non_negative_int("seed", self.seed)
 
-    def replace(self, **changes: Any) -> RobustSettings:
-        return replace(self, **{key: value for key, value in changes.items() if value is not None})
+    def to_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in super().to_dict().items() if key != "progress"}
 
     def recorded(self) -> dict[str, Any]:
         return {"time_limit": self.time_limit, "seed": self.seed}

@@ -45,7 +45,7 @@ def solve_robust(
 
     if method not in METHODS:
         raise OptionError("method", method, f"one of {', '.join(METHODS)}")
-    settings = RobustSettings().replace(time_limit=time_limit, seed=seed, progress=progress)
+    settings = RobustSettings(method=method).replace(time_limit=time_limit, seed=seed, progress=progress)
     planner = None
     if method == "learned":
         from optarium.domains.robust.learned import LearnedPlanner
