@@ -58,5 +58,5 @@ def test_a_learning_rate_that_is_not_positive_is_refused_before_any_solve(tmp_pa
     folder.mkdir()
     write_problem(generate("multiple_knapsack", 0, n_items=10, n_knapsacks=2), folder / "mk0.mps")
     code, _out, err = invoke(str(folder), "--learning-rate", "0", "--store", f"sqlite:///{tmp_path / 'store.db'}")
-    assert code == 2 and "learning_rate" in err and err.count("\n") == 1
+    assert code == 2 and "option `--learning-rate`" in err and err.count("\n") == 1
     assert not (tmp_path / "store.db").exists()

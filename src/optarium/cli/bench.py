@@ -19,37 +19,43 @@ from optarium.cli.formulate import MODEL_FILE_OPTION
 
 app = typer.Typer(help="Run benchmark suites and audits.", no_args_is_help=True)
 
+# the flag of each audit setting, for errors in values given on the command line
+AUDIT_FLAGS = {"solvers": "--solvers", "time_limit": "--time-limit", "limit": "--limit", "jobs": "--jobs",
+               "ray": "--ray", "ray_address": "--ray-address"}
+
 
 @app.command("audit")
 @command
 def audit(
     dataset: Path = typer.Argument(..., help="JSONL benchmark set whose records carry `gold_model` paths."),
-    solvers: str = typer.Option("highs,scip", "--solvers", help="Comma-separated backends to solve each gold model with."),
-    time_limit: float = typer.Option(60.0, "--time-limit", "-t", help="Seconds per solve."),
+    solvers: str | None = typer.Option(None, "--solvers", help="Comma-separated backends to solve each gold model with "
+                                       "(default highs,scip)."),
+    time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds per solve (default 60)."),
     limit: int | None = typer.Option(None, "--limit", help="Audit only the first N records with a gold model."),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="With --ray: how many records to audit at a time."),
-    ray: bool = typer.Option(False, "--ray", help="Audit the records as Ray tasks ($RAY_ADDRESS, else a local cluster)."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", help="With --ray: how many records to audit at a time (default 1)."),
+    ray: bool | None = typer.Option(None, "--ray/--no-ray", help="Audit the records as Ray tasks ($RAY_ADDRESS, else a "
+                                    "local cluster).", show_default=False),
     ray_address: str | None = typer.Option(None, "--ray-address", help="Join the Ray cluster at HOST:PORT (or auto); implies --ray."),
+    config: Path | None = typer.Option(None, "--config", help="TOML settings file (solvers, time_limit, limit, jobs, ray, "
+                                       "ray_address); flags override it."),
     as_json: bool = JSON_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> int:
     """Solve every gold model with two backends; list records whose label or backends disagree."""
     from optarium.bench.audit import audit_dataset
-    from optarium.errors import OptionError
+    from optarium.bench.settings import AuditSettings
+    from optarium.cli.common import settings_from
 
-    names = [name.strip() for name in solvers.split(",") if name.strip()]
-    if not names:
-        raise OptionError("--solvers", solvers, "comma-separated backend names, e.g. highs,scip")
-    if limit is not None and limit < 1:
-        raise OptionError("--limit", limit, "a positive number of records")
-    if jobs < 1:
-        raise OptionError("--jobs", jobs, "a positive integer")
-    if jobs > 1 and not (ray or ray_address):
-        raise OptionError("--jobs", jobs, "1 without --ray (records are audited one after another here)")
-    on_ray = ray or ray_address is not None
+    settings = settings_from(AuditSettings, config, AUDIT_FLAGS, solvers=solvers, time_limit=time_limit, limit=limit,
+                             jobs=jobs, ray=ray, ray_address=ray_address)
+    if settings.jobs > 1 and not settings.on_ray:
+        from optarium.errors import OptionError
+
+        raise OptionError("--jobs", settings.jobs, "1 without --ray (records are audited one after another here)")
     with CountProgress(None, enabled=not (as_json or quiet), label="auditing") as progress:
-        report = audit_dataset(dataset, names, time_limit=time_limit, limit=limit, progress=progress.at,
-                               ray_workers=jobs if on_ray else None, ray_address=ray_address)
+        report = audit_dataset(dataset, settings.names, time_limit=settings.time_limit, limit=settings.limit,
+                               progress=progress.at, ray_workers=settings.jobs if settings.on_ray else None,
+                               ray_address=settings.ray_address)
     if as_json:
         print_json(report.to_dict())
         return 0

@@ -8,20 +8,27 @@ import typer
 
 from optarium.cli.common import JSON_OPTION, console, print_json
 
+# the flag of each setting, for errors in values given on the command line
+FLAGS = {"n": "--n", "seed": "--seed", "difficulty": "--difficulty", "out": "--out"}
+
 
 def generate(
     family: str | None = typer.Argument(None, help="Family name (see --list)."),
-    n: int = typer.Option(10, "--n", help="Number of instances."),
-    seed: int = typer.Option(0, "--seed", help="Base seed; each file's own seed goes in the manifest."),
-    difficulty: str = typer.Option("easy", "--difficulty", help="easy, medium or hard."),
+    n: int | None = typer.Option(None, "--n", help="Number of instances (default 10)."),
+    seed: int | None = typer.Option(None, "--seed", help="Base seed (default 0); each file's own seed goes in the manifest."),
+    difficulty: str | None = typer.Option(None, "--difficulty", help="easy (default), medium or hard."),
     out: Path | None = typer.Option(None, "--out", help="Folder for the MPS files and manifest.json."),
+    config: Path | None = typer.Option(None, "--config", help="TOML settings file (n, seed, difficulty); flags override it."),
     list_families: bool = typer.Option(False, "--list", help="Name the families and their sizes."),
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Write N instances of FAMILY into --out (MPS files and manifest.json), or --list the families."""
+    from optarium.cli.common import settings_from
     from optarium.errors import OptionError
     from optarium.learn import generators
+    from optarium.learn.settings import GenerateSettings
 
+    settings = settings_from(GenerateSettings, config, FLAGS, n=n, seed=seed, difficulty=difficulty)
     if list_families:
         families = generators.listing()
         if as_json:
@@ -35,11 +42,14 @@ def generate(
         raise OptionError("family", None, f"one of {', '.join(sorted(generators.FAMILIES))} (or use --list)")
     if out is None:
         raise OptionError("out", None, "a folder to write into")
-    manifest = generators.write_instances(family, out, n=n, seed=seed, difficulty=difficulty)
+    try:
+        manifest = generators.write_instances(family, out, n=settings.n, seed=settings.seed, difficulty=settings.difficulty)
+    except OptionError as error:
+        raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
     if as_json:
         print_json({"out": str(out), **manifest})
         return 0
-    console().print(f"wrote {n} {family} ({difficulty}) instances to {out} with {generators.MANIFEST}", markup=False)
+    console().print(f"wrote {settings.n} {family} ({settings.difficulty}) instances to {out} with {generators.MANIFEST}", markup=False)
     return 0
 
 

@@ -8,32 +8,40 @@ import typer
 
 from optarium.cli.common import STORE_OPTION
 
+# the flag of each setting, for errors in values given on the command line
+FLAGS = {"host": "--host", "port": "--port", "root_path": "--root-path", "store": "--store", "workers": "--workers",
+         "tokens": "--tokens", "max_upload_bytes": "--max-upload-mb"}
+
 
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; without tokens only loopback."),
-    port: int = typer.Option(8080, "--port", help="Port to listen on (0: any free port)."),
-    root_path: str = typer.Option("", "--root-path", help="URL prefix a reverse proxy serves this under, e.g. /optarium."),
+    host: str | None = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1); without tokens only loopback."),
+    port: int | None = typer.Option(None, "--port", help="Port to listen on (default 8080; 0: any free port)."),
+    root_path: str | None = typer.Option(None, "--root-path", help="URL prefix a reverse proxy serves this under, e.g. /optarium."),
     store: str | None = STORE_OPTION,
-    workers: int = typer.Option(2, "--workers", help="Solve jobs run at once (0: queue jobs, run none)."),
+    workers: int | None = typer.Option(None, "--workers", help="Solve jobs run at once (default 2; 0: queue jobs, run none)."),
     tokens: Path | None = typer.Option(
         None, "--tokens", help="TOML file of [[token]] tables (value, scope read|write); also $OPTARIUM_TOKENS."),
-    max_upload_mb: float = typer.Option(32.0, "--max-upload-mb", help="Largest model file a job may upload, in MiB."),
+    max_upload_mb: float | None = typer.Option(None, "--max-upload-mb", help="Largest model file a job may upload, in MiB (default 32)."),
+    config: Path | None = typer.Option(None, "--config", help="TOML settings file (host, port, root_path, store, workers, "
+                                       "tokens: a tokens file, max_upload_mb); flags override it."),
 ) -> int:
     """Serve the REST API (docs at /api/docs) and the web dashboard over the store."""
+    from optarium.cli.common import settings_from
     from optarium.errors import OptionError
     from optarium.service import run
+    from optarium.service.server import check_port
     from optarium.service.settings import ServiceSettings, load_tokens
 
-    if not max_upload_mb > 0:
+    if max_upload_mb is not None and not 0 < max_upload_mb < float("inf"):
         raise OptionError("--max-upload-mb", max_upload_mb, "a positive number")
-    from optarium.service.server import check_port
-
+    # without a settings file the environment's tokens count; with one, its tokens (or the environment's) unless --tokens
+    given_tokens = load_tokens(tokens) if tokens is not None or config is None else None
+    settings = settings_from(ServiceSettings, config, FLAGS, host=host, port=port, store=store, workers=workers,
+                             root_path=None if root_path is None else root_path.rstrip("/"), tokens=given_tokens,
+                             max_upload_bytes=None if max_upload_mb is None else int(max_upload_mb * 1024 * 1024))
     try:
-        settings = ServiceSettings(host=host, port=port, root_path=root_path.rstrip("/"), store=store, workers=workers,
-                                   tokens=load_tokens(tokens), max_upload_bytes=int(max_upload_mb * 1024 * 1024))
         check_port(settings.host, settings.port)
     except OptionError as error:
-        flag = "--" + error.name.replace("_", "-")
-        raise OptionError(flag, error.value, error.expected) from None
+        raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
     run(settings)
     return 0

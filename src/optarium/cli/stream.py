@@ -8,25 +8,36 @@ import typer
 
 from optarium.cli.common import JSON_OPTION, STORE_OPTION, console, print_json
 
+# the flag of each setting, for errors in values given on the command line
+FLAGS = {"policy": "--policy", "time_cap": "--time-cap", "seed": "--seed", "learning_rate": "--learning-rate",
+         "exploration": "--exploration", "threads": "--threads"}
+
 
 def solve_stream(
     sources: list[Path] = typer.Argument(..., help="Folders and MPS/LP files, solved in this order (a folder by name)."),
-    policy: str = typer.Option("thompson", "--policy", help="thompson (Thompson sampling on log time, the default), "
-                                                            "bandit (Tsallis-INF), contextual (SquareCB) or fixed."),
-    time_cap: float = typer.Option(60.0, "--time-cap", help="Seconds per instance; the bandit's loss is time / cap."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the bandit's draws."),
-    learning_rate: float = typer.Option(8.0, "--learning-rate", help="Tsallis-INF rate (raise it when solves take "
-                                                                     "a small share of the cap)."),
-    exploration: float = typer.Option(4.0, "--exploration", help="SquareCB exploration (contextual policy)."),
-    compare: bool = typer.Option(False, "--compare", help="Also run every configuration on every instance (not "
-                                                          "recorded) to report totals in hindsight."),
+    policy: str | None = typer.Option(None, "--policy", help="thompson (Thompson sampling on log time, the default), "
+                                                             "bandit (Tsallis-INF), contextual (SquareCB) or fixed."),
+    time_cap: float | None = typer.Option(None, "--time-cap", help="Seconds per instance (default 60); the bandit's loss "
+                                                                   "is time / cap."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of the bandit's draws (default 0)."),
+    learning_rate: float | None = typer.Option(None, "--learning-rate", help="Tsallis-INF rate (default 8; raise it when "
+                                                                             "solves take a small share of the cap)."),
+    exploration: float | None = typer.Option(None, "--exploration", help="SquareCB exploration (contextual policy; default 4)."),
+    compare: bool | None = typer.Option(None, "--compare/--no-compare", help="Also run every configuration on every instance (not "
+                                                                "recorded) to report totals in hindsight.", show_default=False),
     threads: int | None = typer.Option(None, "--threads", help="Threads per solve."),
+    config: Path | None = typer.Option(None, "--config", help="TOML settings file (policy, time_cap, seed, learning_rate, "
+                                       "exploration, compare, threads); flags override it."),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Solve SOURCES in order, choosing a configuration per instance; record every run with its plan."""
+    from optarium.cli.common import settings_from
+    from optarium.learn.settings import StreamSettings
     from optarium.learn.stream import solve_stream as run_stream
 
+    settings = settings_from(StreamSettings, config, FLAGS, policy=policy, time_cap=time_cap, seed=seed,
+                             learning_rate=learning_rate, exploration=exploration, compare=compare, threads=threads)
     out = console()
     say = None
     if not as_json:
@@ -34,13 +45,14 @@ def solve_stream(
             console(stderr=True).print(
                 f"{row['step']:4} {row['instance']}: {row['config']} -> {row['status']} in {row['seconds']:.2f} s",
                 markup=False)
-    result = run_stream([str(source) for source in sources], policy, store=store, time_cap=time_cap, seed=seed,
-                        learning_rate=learning_rate, exploration=exploration, compare=compare, threads=threads, progress=say)
+    result = run_stream([str(source) for source in sources], settings.policy, store=store, time_cap=settings.time_cap,
+                        seed=settings.seed, learning_rate=settings.learning_rate, exploration=settings.exploration,
+                        compare=settings.compare, threads=settings.threads, progress=say)
     summary = result.to_dict()
     if as_json:
         print_json(summary)
         return 0 if all(row["status"] != "error" for row in result.rows) else 1
-    out.print(f"{len(result.rows)} instances, policy {policy}: {result.total:.2f} s in all "
+    out.print(f"{len(result.rows)} instances, policy {settings.policy}: {result.total:.2f} s in all "
               "(unfinished runs count twice the cap)", markup=False)
     if result.totals is not None:
         for label, total in sorted(result.totals.items(), key=lambda item: item[1]):

@@ -8,25 +8,39 @@ import typer
 
 from optarium.cli.common import JSON_OPTION, STORE_OPTION, console, print_json
 
+# the flag of each setting, for errors in values given on the command line
+FLAGS = {"solver": "--solver", "budget": "--budget", "time_cap": "--time-cap", "seed": "--seed", "sampler": "--sampler",
+         "threads": "--threads"}
+
 
 def tune(
     folder: Path = typer.Argument(..., help="Folder of one family's MPS/LP files (manifest.json names the family)."),
-    solver: str = typer.Option("highs", "--solver", help="Backend to tune: highs or scip."),
-    budget: int = typer.Option(..., "--budget", help="Capped training runs in all, the defaults' included."),
-    time_cap: float = typer.Option(10.0, "--time-cap", help="Seconds per run; unsolved runs count twice this."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the training/validation split and the study."),
+    solver: str | None = typer.Option(None, "--solver", help="Backend to tune: highs (default) or scip."),
+    budget: int | None = typer.Option(None, "--budget", help="Capped training runs in all, the defaults' included (required, "
+                                      "here or in --config)."),
+    time_cap: float | None = typer.Option(None, "--time-cap", help="Seconds per run (default 10); unsolved runs count twice this."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of the training/validation split and the study (default 0)."),
     name: str | None = typer.Option(None, "--name", help="Family name (default: the manifest's, else the folder's)."),
-    sampler: str = typer.Option("auto", "--sampler", help="Study sampler (auto, gp, sobol, random, cmaes, ...)."),
+    sampler: str | None = typer.Option(None, "--sampler", help="Study sampler (auto, the default, gp, sobol, random, cmaes, ...)."),
     threads: int | None = typer.Option(None, "--threads", help="Solver threads in every run (default: the solver's)."),
+    config: Path | None = typer.Option(None, "--config", help="TOML settings file (solver, budget, time_cap, seed, sampler, "
+                                       "threads); flags override it."),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Race configurations of SOLVER on the instances in FOLDER and save the best as tuned.SOLVER.FAMILY."""
+    from optarium.cli.common import settings_from
+    from optarium.errors import OptionError
+    from optarium.learn.settings import TuneSettings
     from optarium.learn.tune import tune as run_tune
 
+    settings = settings_from(TuneSettings, config, FLAGS, solver=solver, budget=budget, time_cap=time_cap, seed=seed,
+                             sampler=sampler, threads=threads)
+    if settings.budget is None:
+        raise OptionError("--budget", None, "a positive number of capped training runs (or `budget` in the --config file)")
     say = None if as_json else (lambda text: console(stderr=True).print(text, markup=False))
-    result = run_tune(folder, solver, budget, time_cap=time_cap, seed=seed, name=name, store=store,
-                      sampler=sampler, threads=threads, progress=say)
+    result = run_tune(folder, settings.solver, settings.budget, time_cap=settings.time_cap, seed=settings.seed, name=name,
+                      store=store, sampler=settings.sampler, threads=settings.threads, progress=say)
     if as_json:
         print_json(result.to_dict())
         return 0

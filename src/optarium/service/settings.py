@@ -4,6 +4,11 @@ Tokens come from a TOML file (``[[token]]`` tables with ``value`` and ``scope``)
 ``$OPTARIUM_TOKENS`` (``value:scope`` pairs separated by commas); a scope is ``read``
 (GET only) or ``write`` (everything). Without any token the service listens on a
 loopback address only.
+
+``ServiceSettings.from_file("serve.toml")`` reads ``host``, ``port``, ``root_path``, ``store``,
+``workers``, ``max_upload_mb`` (or ``max_upload_bytes``), ``job_stale_seconds`` and ``tokens``, the
+path of a tokens file (beside the settings file when relative; without it, the environment's
+tokens as above); an unknown key, a wrong type or a value out of range names the file and the key.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from optarium.errors import OptionError, SettingsFileError
+from optarium.settings import Settings
 
 TOKENS_ENV_VAR = "OPTARIUM_TOKENS"
 TOKENS_FILE_ENV_VAR = "OPTARIUM_TOKENS_FILE"
@@ -38,7 +45,7 @@ class Token:
 
 
 @dataclass(frozen=True)
-class ServiceSettings:
+class ServiceSettings(Settings):
     """Checked settings of one ``serve``; :meth:`check_host` refuses a public address without tokens."""
 
     host: str = "127.0.0.1"
@@ -60,6 +67,26 @@ class ServiceSettings:
         if self.max_upload_bytes < 1:
             raise OptionError("max_upload_bytes", self.max_upload_bytes, "a positive number of bytes")
         self.check_host()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "settings") -> ServiceSettings:
+        """Build from a mapping whose ``tokens`` is the path of a tokens file and whose upload limit may be
+        given in MiB as ``max_upload_mb``; without ``tokens``, those of the environment (:func:`load_tokens`)."""
+        data = dict(data)
+        tokens_file = data.pop("tokens", None)
+        if tokens_file is not None and not isinstance(tokens_file, str):
+            raise SettingsFileError(source, "tokens", f"must be the path of a tokens file, got {tokens_file!r}")
+        if tokens_file is not None and not Path(tokens_file).is_absolute() and Path(source).is_file():
+            tokens_file = str(Path(source).parent / tokens_file)
+        if "max_upload_mb" in data:
+            megabytes = data.pop("max_upload_mb")
+            if "max_upload_bytes" in data:
+                raise SettingsFileError(source, "max_upload_mb", "and `max_upload_bytes` say the same; give one")
+            if isinstance(megabytes, bool) or not isinstance(megabytes, int | float) or not 0 < megabytes < float("inf"):
+                raise SettingsFileError(source, "max_upload_mb", f"must be a positive number of MiB, got {megabytes!r}")
+            data["max_upload_bytes"] = int(megabytes * 1024 * 1024)
+        data["tokens"] = load_tokens(tokens_file)
+        return super().from_dict(data, source=source)
 
     @property
     def secured(self) -> bool:

@@ -1,0 +1,41 @@
+"""Checked settings of ``optarium bench audit`` (``from_file`` reads them from TOML, see
+:class:`optarium.settings.Settings`); ``bench nl`` takes the formulate settings."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from optarium.errors import OptionError
+from optarium.settings import Settings, positive
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditSettings(Settings):
+    """``solvers``: comma-separated backends each gold model is solved with; ``time_limit``: seconds
+    per solve; ``limit``: audit only the first records with a gold model; ``jobs``: records at a time
+    on Ray (``ray``, or the cluster at ``ray_address``); without Ray they go one after another."""
+
+    solvers: str = "highs,scip"
+    time_limit: float = 60.0
+    limit: int | None = None
+    jobs: int = 1
+    ray: bool = False
+    ray_address: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.names:
+            raise OptionError("solvers", self.solvers, "comma-separated backend names, e.g. highs,scip")
+        positive("time_limit", self.time_limit, "a positive number of seconds")
+        if self.limit is not None and (isinstance(self.limit, bool) or self.limit < 1):
+            raise OptionError("limit", self.limit, "a positive number of records")
+        if isinstance(self.jobs, bool) or self.jobs < 1:
+            raise OptionError("jobs", self.jobs, "a positive integer")
+
+    @property
+    def names(self) -> list[str]:
+        """The backends, in the order given."""
+        return [name.strip() for name in self.solvers.split(",") if name.strip()]
+
+    @property
+    def on_ray(self) -> bool:
+        return self.ray or self.ray_address is not None
