@@ -10,7 +10,8 @@ import typer
 
 from optarium.cli.common import JSON_OPTION, STORE_OPTION, command, console, print_json
 
-app = typer.Typer(help="See, reset or export what optarium learned.", no_args_is_help=True)
+app = typer.Typer(help="See, reset or export what optarium learned. These commands name artifacts in the store "
+                       "and have no settings to keep in a --config file.", no_args_is_help=True)
 
 # the meta keys worth a glance, in order, for the learned artifacts optarium writes
 SUMMARY_KEYS = ("family", "solver", "solver_version", "params", "speedup", "instance_count", "kind", "rule",

@@ -10,7 +10,8 @@ import typer
 
 from optarium.cli.common import JSON_OPTION, STORE_OPTION, command, console, print_json
 
-app = typer.Typer(help="List, show and export recorded runs.", no_args_is_help=True)
+app = typer.Typer(help="List, show and export recorded runs. These commands only read the store: what they take "
+                       "selects runs (flags), and there are no settings to keep in a --config file.", no_args_is_help=True)
 
 FORMATS = ("csv", "json", "parquet")
 
@@ -191,10 +192,17 @@ def export_runs(
     status: str | None = typer.Option(None, "--status", help="Only runs with this status."),
     limit: int = typer.Option(1000, "--limit", "-n", min=1, help="At most this many runs, newest first."),
     store: str | None = STORE_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="JSON on stdout: the rows (as --format json) or, with --output, "
+                                 "what was written."),
 ) -> int:
     """Recorded runs as rows: solver, plan, status, objective, bound, gap, verification, seconds."""
+    from optarium.errors import OptionError
     from optarium.store.base import open_store
 
+    if as_json and output is None:
+        if file_format not in (None, "json"):
+            raise OptionError("--json", True, f"left out with --format {file_format} (rows go to standard output)")
+        file_format = "json"
     runs = open_store(store, read_only=True).list_runs(limit=limit, status=status, kind=kind)
     rows = []
     for run in runs:
@@ -204,14 +212,18 @@ def export_runs(
         row["plan_reason"] = run.get("plan_reason") or plan.get("reason", "")
         row["verified"] = bool(row["verified"])
         rows.append(row)
-    write_rows(rows, output, file_format, columns=list(EXPORT_COLUMNS))
+    written = write_rows(rows, output, file_format, columns=list(EXPORT_COLUMNS))
+    if as_json and output is not None:
+        print_json({"output": str(output), "format": written, "rows": len(rows)})
     return 0
 
 
 def write_rows(
     rows: list[dict[str, Any]], output: Path | None, file_format: str | None, columns: list[str] | None = None
-) -> None:
-    """Write rows as CSV, JSON or Parquet to ``output`` (standard output if None); times as ISO 8601 text."""
+) -> str:
+    """Write rows as CSV, JSON or Parquet to ``output`` (standard output if None); times as ISO 8601 text.
+
+    Returns the format written."""
     from optarium.errors import OptariumError
 
     if file_format is None:
@@ -231,7 +243,7 @@ def write_rows(
             raise OptariumError("Parquet export needs pyarrow: pip install pyarrow (or use --format csv)") from None
         data = pa.Table.from_pylist(table) if table else pa.table({column: pa.array([], pa.null()) for column in columns})
         _write(output, lambda path: pq.write_table(data, path))
-        return
+        return file_format
     if file_format == "json":
         import json
 
@@ -249,6 +261,7 @@ def write_rows(
         sys.stdout.write(text)
     else:
         _write(output, lambda path: Path(path).write_text(text, encoding="utf-8"))
+    return file_format
 
 
 def _plain(value: Any) -> Any:
