@@ -111,7 +111,7 @@ class CachedStudyStore(SqlStore):
         """Like :meth:`SqlStore.ask` (one ask of a study at a time in this process); the read before
         ``propose`` fetches only new trials and those kept as pending."""
         with self._kept_of(study_id).asking:
-            return super().ask(study_id, propose, reads)  # what is kept is every column: ``reads`` asks no less
+            return super().ask(study_id, propose, reads)  # the rows kept hold every column, all that ``reads`` may ask
 
     def _read_for_ask(self, connection: Connection, study_id: int, reads: str = "all") -> tuple[int, list[dict[str, Any]]]:
         with self._lock:
