@@ -115,10 +115,12 @@ def test_generate_takes_its_settings_from_the_file_and_a_flag_wins(tmp_path: Pat
 def test_tune_takes_the_budget_from_the_file_and_a_flag_wins(tmp_path: Path) -> None:
     args = _tune_args(tmp_path)
     config = settings_file(tmp_path, 'budget = 2\nsolver = "highs"\n')
-    code, out, err = invoke(*args, "--config", str(config))  # the file's budget reaches the tuner, which finds it too small
-    assert (code, out) == (2, "") and "must be at least" in err and err.endswith(", got 2\n")
+    # the file's budget reaches the tuner, which finds it too small for the training instances: the file is named
+    code, out, err = invoke(*args, "--config", str(config))
+    assert (code, out) == (2, "") and err.startswith(f"error: {config}: setting `budget` must be at least ")
+    assert err.endswith(", got 2\n") and err.count("\n") == 1
     code, out, err = invoke(*args, "--config", str(config), "--budget", "3")
-    assert (code, out) == (2, "") and err.endswith(", got 3\n")
+    assert (code, out) == (2, "") and err.startswith("error: option `--budget` must be at least ") and err.endswith(", got 3\n")
     code, out, err = invoke(*args)
     assert (code, out, err) == (2, "", "error: option `--budget` must be a positive number of capped training runs "
                                        "(or `budget` in the --config file), got None\n")

@@ -17,6 +17,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from optarium.errors import OptariumError
     from optarium.settings import Settings
     from optarium.solvers.base import Progress
 
@@ -58,6 +59,18 @@ def settings_from(settings_class: type[SettingsT], config: Path | None, flags: d
         return base.replace(**given)
     except OptionError as error:
         raise OptionError(flags.get(error.name, error.name), error.value, error.expected) from None
+
+
+def blame(error: OptariumError, flags: dict[str, str], given: dict[str, Any], config: Path | None) -> OptariumError:
+    """A library's error about a setting, said where the user gave the value: the flag when it was
+    given on the command line, the file and the key when it came from ``config``."""
+    from optarium.errors import OptionError, SettingsFileError
+
+    if not isinstance(error, OptionError) or error.name not in flags:
+        return error
+    if given.get(error.name) is not None or config is None:
+        return OptionError(flags[error.name], error.value, error.expected)
+    return SettingsFileError(str(config), error.name, f"must be {error.expected}, got {error.value!r}")
 
 
 def exit_code(error: BaseException) -> int:

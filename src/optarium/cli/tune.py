@@ -29,18 +29,21 @@ def tune(
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Race configurations of SOLVER on the instances in FOLDER and save the best as tuned.SOLVER.FAMILY."""
-    from optarium.cli.common import settings_from
+    from optarium.cli.common import blame, settings_from
     from optarium.errors import OptionError
     from optarium.learn.settings import TuneSettings
     from optarium.learn.tune import tune as run_tune
 
-    settings = settings_from(TuneSettings, config, FLAGS, solver=solver, budget=budget, time_cap=time_cap, seed=seed,
-                             sampler=sampler, threads=threads)
+    given = {"solver": solver, "budget": budget, "time_cap": time_cap, "seed": seed, "sampler": sampler, "threads": threads}
+    settings = settings_from(TuneSettings, config, FLAGS, **given)
     if settings.budget is None:
         raise OptionError("--budget", None, "a positive number of capped training runs (or `budget` in the --config file)")
     say = None if as_json else (lambda text: console(stderr=True).print(text, markup=False))
-    result = run_tune(folder, settings.solver, settings.budget, time_cap=settings.time_cap, seed=settings.seed, name=name,
-                      store=store, sampler=settings.sampler, threads=settings.threads, progress=say)
+    try:
+        result = run_tune(folder, settings.solver, settings.budget, time_cap=settings.time_cap, seed=settings.seed,
+                          name=name, store=store, sampler=settings.sampler, threads=settings.threads, progress=say)
+    except OptionError as error:
+        raise blame(error, FLAGS, given, config) from None
     if as_json:
         print_json(result.to_dict())
         return 0
