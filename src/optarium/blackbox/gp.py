@@ -38,8 +38,7 @@ Mixed spaces: a categorical parameter is one-hot encoded with one shared length 
 A fully discrete space with at most ``max_enumerate`` points is enumerated (points
 already tried or pending are skipped), and an ask there takes the next untried point of a
 seeded random order instead when a random point expects the larger improvement (see
-:mod:`design`), and every other ask after the design there is a Thompson draw of a classifier
-of the results that reach the top instead of the GP's (see :mod:`lfbo`); otherwise random and local candidates are
+:mod:`design`); otherwise random and local candidates are
 scored, and a box-constrained L-BFGS over the float parameters refines the best ``n_refine`` of them
 and the incumbent.
 
@@ -168,7 +167,6 @@ class GPSampler:
     trust_side = 0.8  # the box's side in trust_dim dimensions; in d, trust_side ** (trust_dim / d)
     trust_dim = 5
     trend = True
-    lfbo = True  # on an enumerated space, every other ask after the design from :mod:`lfbo`'s classifier
 
     def initial_points(self, dim: int) -> int:
         return min(10, max(4, 2 * dim))
@@ -203,9 +201,6 @@ class GPSampler:
                               log_margin=self.endgame_log_margin if endgame else 0.0)
         if early and not has_signal(model, y):
             return self._design(history, n, n_design) + self._suggest_after_design(history, n, n_design)
-        if self.lfbo and self._enumerable(history, observed) and sum(t.sampler == self.name for t in history.trials) % 2:
-            # every other ask after the design: see :mod:`lfbo`
-            return self._lfbo(history, points, losses, n)
         out: list[Suggestion] = []
         noisy = model.noise > self.noisy_threshold * model.outputscale
         constraint = self._feasibility_model(history, encoder)
@@ -240,39 +235,14 @@ class GPSampler:
             return [Suggestion(s.point, info, self.name) for s in enumerate_design(history, n)]
         return out
 
-    def _enumerable(self, history: History, observed: list[Trial]) -> bool:
-        """Whether the space is discrete and small enough to enumerate, without feasibility feedback."""
-        space = history.space
-        return (space.is_discrete and space.cardinality() <= self.max_enumerate
-                and not any(t.feasibility is not None for t in observed))
-
-    def _lfbo(self, history: History, points: np.ndarray, losses: np.ndarray, n: int) -> list[Suggestion]:
-        """``n`` untried points of an enumerated space, each by a Thompson draw of :mod:`lfbo`'s classifier
-        fitted to the observed ``points`` (m, d) and their ``losses`` (m,)."""
-        import numpy as np
-
-        from optarium.blackbox.lfbo import thompson_pick
-
-        space = history.space
-        grid = _grid(space)
-        taken = {tuple(np.round(space.snap(np.asarray(t.point, dtype=float)), 9)) for t in history.trials if t.point}
-        fresh = [p for p in grid if tuple(np.round(space.snap(p), 9)) not in taken] or list(grid)
-        rng = history.rng(37)
-        out: list[Suggestion] = []
-        for _ in range(n):
-            index = thompson_pick(space, points, losses, np.array(fresh), rng)
-            out.append(Suggestion(fresh[index], {"acquisition": "lfbo"}, self.name))
-            if len(fresh) > 1:
-                del fresh[index]
-        return out
-
     def _random_expects_more(self, history: History, observed: list[Trial], model: GaussianProcess, encoder: Encoder,
                              y: np.ndarray, point: np.ndarray) -> bool:
         """On an enumerated space without feasibility feedback: whether a random untried point expects a larger
         improvement on the best target of ``y`` (one per ``observed`` trial) than the GP expects at ``point``."""
         import numpy as np
 
-        if not self._enumerable(history, observed):
+        space = history.space
+        if not (space.is_discrete and space.cardinality() <= self.max_enumerate) or any(t.feasibility is not None for t in observed):
             return False
         best = float(y.min())
         random_gain = random_improvement(best, y[[drawn_at_random(t) for t in observed]])
