@@ -26,7 +26,7 @@ def serve(
                                        "tokens: a tokens file, max_upload_mb); flags override it."),
 ) -> int:
     """Serve the REST API (docs at /api/docs) and the web dashboard over the store."""
-    from optarium.cli.common import settings_from
+    from optarium.cli.common import blame, settings_from
     from optarium.errors import OptionError
     from optarium.service import run
     from optarium.service.server import check_port
@@ -36,12 +36,13 @@ def serve(
         raise OptionError("--max-upload-mb", max_upload_mb, "a positive number")
     # without a settings file the environment's tokens count; with one, its tokens (or the environment's) unless --tokens
     given_tokens = load_tokens(tokens) if tokens is not None or config is None else None
-    settings = settings_from(ServiceSettings, config, FLAGS, host=host, port=port, store=store, workers=workers,
-                             root_path=None if root_path is None else root_path.rstrip("/"), tokens=given_tokens,
-                             max_upload_bytes=None if max_upload_mb is None else int(max_upload_mb * 1024 * 1024))
+    given = {"host": host, "port": port, "store": store, "workers": workers, "tokens": given_tokens,
+             "root_path": None if root_path is None else root_path.rstrip("/"),
+             "max_upload_bytes": None if max_upload_mb is None else int(max_upload_mb * 1024 * 1024)}
+    settings = settings_from(ServiceSettings, config, FLAGS, **given)
     try:
         check_port(settings.host, settings.port)
     except OptionError as error:
-        raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
+        raise blame(error, FLAGS, given, config) from None
     run(settings)
     return 0
