@@ -15,6 +15,8 @@ from optarium.cli.common import (
     LiveProgress,
     console,
     print_json,
+    settings_from,
+    status_exit_code,
 )
 
 if TYPE_CHECKING:
@@ -40,8 +42,9 @@ def bilevel(
 ) -> int:
     """Solve a bilevel program (a leader and a follower who optimises for itself) and check the answer.
 
-    Exit 0 for an answer (optimal, feasible, infeasible, unbounded, or what the time limit left), 1
-    when the method failed or its answer failed verification, 2 for bad input.
+    Exit 0 for an answer (optimal, feasible, infeasible, unbounded, or a verified solution the time
+    limit left), 1 when the method failed, its answer failed verification or the time limit came
+    before any solution, 2 for bad input.
     """
     from optarium.domains.bilevel.io import read_bilevel
     from optarium.domains.bilevel.settings import BilevelSettings
@@ -53,11 +56,7 @@ def bilevel(
         SolverCapabilityError,
     )
 
-    base = BilevelSettings.from_file(config) if config is not None else BilevelSettings()
-    try:
-        settings = base.replace(method=method, time_limit=time_limit, max_rounds=max_rounds)
-    except OptionError as error:
-        raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
+    settings = settings_from(BilevelSettings, config, FLAGS, method=method, time_limit=time_limit, max_rounds=max_rounds)
     if aux is not None and not problem_file.name.lower().endswith((".mps", ".mps.gz", ".mps.bz2", ".mps.xz")):
         raise OptionError("--aux", str(aux), "given only with an .mps FILE")
     if aux is None and problem_file.name.lower().endswith(".mps") and problem_file.is_file():
@@ -81,9 +80,7 @@ def bilevel(
         print_json(bilevel_summary(problem, solution))
     elif not quiet:
         _show(problem, solution)
-    from optarium.cli.common import EXIT_FAILED, EXIT_INTERRUPTED
-
-    return {"error": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}.get(solution.status, 0)
+    return status_exit_code(solution.status, verified=solution.verified)
 
 
 def _show(problem: BilevelProblem, solution: Solution[Any]) -> None:

@@ -1,4 +1,17 @@
-"""Helpers every command shares: output, errors, progress."""
+"""What every command shares: output, errors, progress, and the one rule for exit codes.
+
+Exit codes, the same for every command:
+
+- 0: an answer: optimal, locally optimal or feasible (verified); a problem proved infeasible or
+  unbounded; a time limit that left a verified solution.
+- 1: the run failed: the method reported an error, its answer failed verification, or a time limit
+  came before any solution at all (there is nothing to use; a time limit is not a proof).
+- 2: bad input or usage (one line on stderr, nothing half-written).
+- 3: the store stayed locked by other workers (try again).
+- 130: interrupted (Ctrl-C), whether or not a point found before it is shown.
+
+:func:`status_exit_code` applies the first two to a solve's status; :func:`exit_code` maps errors.
+"""
 
 from __future__ import annotations
 
@@ -30,19 +43,25 @@ QUIET_OPTION = typer.Option(False, "--quiet", "-q", help="Print nothing but erro
 
 CONFIG_OPTION = typer.Option(None, "--config", help="TOML settings file; flags given here override it.")
 
-# exit codes: 0 an answer (infeasible and unbounded included), 1 a failed solve or run,
-# 2 bad input or usage, 3 the store stayed locked by other workers (try again), 130 Ctrl-C
+# the exit codes of the module docstring
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_BUSY = 3
 EXIT_INTERRUPTED = 130
 
 
-def status_exit_code(status: str) -> int:
-    """The exit code of a command that reports one answer: 1 for ``error`` (the method failed or its
-    answer failed verification), 130 for ``interrupted``, else 0 (an infeasible or unbounded problem
-    proved so is an answer, as is what a time limit left)."""
-    return {"error": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}.get(status, 0)
+def status_exit_code(status: str, *, verified: bool) -> int:
+    """The exit code of a command that reports one solution of ``status``; ``verified``: its point
+    passed the kind's check (``Solution.verified``).
+
+    1 for ``error`` (the method failed, or its answer failed verification) and for ``time_limit``
+    without a verified point (the limit came before any solution), 130 for ``interrupted``, else 0.
+    """
+    if status == "interrupted":
+        return EXIT_INTERRUPTED
+    if status == "error" or (status == "time_limit" and not verified):
+        return EXIT_FAILED
+    return 0
 
 
 def settings_from(settings_class: type[SettingsT], config: Path | None, flags: dict[str, str], **given: Any) -> SettingsT:

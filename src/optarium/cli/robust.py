@@ -44,9 +44,9 @@ def robust(
 ) -> int:
     """Solve a two-stage robust problem and check the worst case of its first-stage decision exactly.
 
-    Exit 0 for an answer (a verified decision: optimal, feasible or the best at the time limit; a
-    problem proved infeasible or unbounded; or no decision when the time limit came first), 1 when
-    the method failed or its decision failed verification, 2 for bad input.
+    Exit 0 for an answer (a verified decision: optimal, feasible or the best at the time limit; or a
+    problem proved infeasible or unbounded), 1 when the method failed, its decision failed
+    verification or the time limit came before any decision, 2 for bad input.
     """
     from optarium.cli.common import settings_from, status_exit_code
     from optarium.domains.robust.io import FORMATS, read_file
@@ -70,7 +70,7 @@ def robust(
         print_json(robust_summary(problem, solution))
     elif not quiet:
         _show(problem, solution)
-    return status_exit_code(solution.status)
+    return status_exit_code(solution.status, verified=solution.verified)
 
 
 def _relay(live: LiveProgress) -> Callable[[float, float | None, float | None], None]:

@@ -14,6 +14,8 @@ from optarium.cli.common import (
     LiveProgress,
     console,
     print_json,
+    settings_from,
+    status_exit_code,
 )
 
 if TYPE_CHECKING:
@@ -39,7 +41,11 @@ def route(
     as_json: bool = JSON_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> int:
-    """Solve a capacitated VRP (with time windows when the file has them) with PyVRP and check it."""
+    """Solve a capacitated VRP (with time windows when the file has them) with PyVRP and check it.
+
+    Exit 0 for verified routes, 1 when none were found in the budget or they failed verification,
+    2 for bad input.
+    """
     from optarium.domains.routing.instance import read_instance
     from optarium.domains.routing.settings import RouteSettings
     from optarium.domains.routing.solve import route_summary, solve_routing
@@ -53,11 +59,8 @@ def route(
             raise OptionError("--plot", str(plot), "a file in an existing folder")
     if capacity is not None and capacity <= 0:
         raise OptionError("--capacity", capacity, "a positive integer")
-    base = RouteSettings.from_file(config) if config is not None else RouteSettings()
-    try:
-        settings = base.replace(time_limit=time_limit, iterations=iterations, seed=seed, warm_start=warm_start)
-    except OptionError as error:
-        raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
+    settings = settings_from(RouteSettings, config, FLAGS, time_limit=time_limit, iterations=iterations, seed=seed,
+                             warm_start=warm_start)
     instance = read_instance(instance_file, capacity=capacity, best_known=best_known)
     with LiveProgress(enabled=not (as_json or quiet), label="routing", budget=settings.budget_seconds, objective="cost") as progress:
         solution = solve_routing(instance, settings.replace(progress=progress), store=store, record=not no_record)
@@ -72,7 +75,7 @@ def route(
         print_json(route_summary(instance, solution))
     elif not quiet:
         _show(instance, solution, settings, plot if routes else None)
-    return 0 if solution.status == "feasible" else 1
+    return status_exit_code(solution.status, verified=solution.verified)
 
 
 def _show(instance: RoutingInstance, solution: Solution[Any], settings: Any, plot: Path | None) -> None:

@@ -14,6 +14,8 @@ from optarium.cli.common import (
     LiveProgress,
     console,
     print_json,
+    settings_from,
+    status_exit_code,
 )
 
 # the flag of each settings field, for errors about flags
@@ -35,19 +37,19 @@ def schedule(
     as_json: bool = JSON_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> int:
-    """Schedule a job shop with CP-SAT, a dispatching rule or the learned rule; verify; record."""
+    """Schedule a job shop with CP-SAT, a dispatching rule or the learned rule; verify; record.
+
+    Exit 0 for a verified schedule, 1 when none was found in the time limit or it failed its check,
+    2 for bad input.
+    """
     from optarium.domains.scheduling.instance import load_instance
     from optarium.domains.scheduling.settings import ScheduleSettings
     from optarium.domains.scheduling.solve import makespan, solve_jobshop, summary
     from optarium.domains.scheduling.verify import Schedule
     from optarium.errors import OptionError
 
-    settings = ScheduleSettings.from_file(config) if config is not None else ScheduleSettings()
-    try:
-        settings = settings.replace(method=method, time_limit=time_limit, rule=rule, threads=threads, seed=seed,
-                                    model=None if model is None else str(model))
-    except OptionError as error:
-        raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
+    settings = settings_from(ScheduleSettings, config, FLAGS, method=method, time_limit=time_limit, rule=rule,
+                             threads=threads, seed=seed, model=None if model is None else str(model))
     if plot is not None and not plot.parent.resolve().is_dir():
         raise OptionError("--plot", str(plot), "a file in an existing folder")
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
@@ -88,4 +90,4 @@ def schedule(
             out.print(f"run {result.run_id} recorded")
         if plot is not None and result.payload is not None:
             out.print(f"Gantt chart written to {escape(str(plot))}")
-    return 0 if result.verified else 1
+    return status_exit_code(result.status, verified=result.verified)

@@ -21,6 +21,7 @@ from optarium.cli.common import (
     LiveProgress,
     console,
     print_json,
+    status_exit_code,
 )
 
 if TYPE_CHECKING:
@@ -165,14 +166,7 @@ def solve(
         print_json(solution.summary())
     elif not quiet:
         _show(solution, output)
-    return _exit_code(solution.status)
-
-
-def _exit_code(status: str) -> int:
-    """0 for an answer, 1 for a failed solve, 130 for Ctrl-C (the best point found is kept)."""
-    from optarium.cli.common import EXIT_FAILED, EXIT_INTERRUPTED
-
-    return {"error": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}.get(status, 0)
+    return status_exit_code(solution.status, verified=solution.verified)
 
 
 def _output_name(model: Path) -> str:
@@ -226,7 +220,7 @@ def _solve_one(
             written = str(target)
         except OSError as error:
             solution.message = (solution.message + "; " if solution.message else "") + f"cannot write {target}: {error}"
-    return {"file": model, **solution.summary(), "output": written, "exit_code": _exit_code(solution.status)}
+    return {"file": model, **solution.summary(), "output": written, "exit_code": status_exit_code(solution.status, verified=solution.verified)}
 
 
 def _solve_many(
@@ -402,6 +396,8 @@ def _show(solution: object, output: Path | None) -> None:
     out.print(f"[bold {colour}]{solution.status}[/]" + (f"  objective {objective}" if answer else "")
               + (f"  bound {solution.bound:.10g}" if answer and solution.bound is not None and solution.status != "optimal" else "")
               + (f"  gap {100 * solution.gap:.4g}%" if answer and solution.gap else ""))
+    if solution.status == "time_limit" and solution.payload is None:
+        out.print("[yellow]no solution before the time limit[/]")
     if answer and solution.verification is not None:
         check = "[green]verified[/]" if solution.verified else "[red]NOT verified[/]"
         out.print(f"{check}  max violation {solution.verification.max_violation:.2e}  "
