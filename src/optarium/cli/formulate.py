@@ -251,18 +251,31 @@ def insights_list(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION)
 def insights_export(
     output: Path | None = typer.Argument(None, help="JSONL file to write (default: stdout)."),
     store: str | None = STORE_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="JSON on stdout: the insights as one JSON list (instead of "
+                                 "JSON lines) or, with OUTPUT, what was written."),
 ) -> int:
     """Write the library as JSON lines {taxonomy, condition, explanation, example, ...}."""
     import json
     import sys
 
+    from optarium.errors import InputFileError
     from optarium.formulate.pipeline import formulate_store
+    from optarium.store.base import open_store
 
-    lines = [json.dumps(row, default=str) + "\n" for row in formulate_store(store).list_insights()]
+    rows = formulate_store(open_store(store, read_only=True)).list_insights()
+    if as_json and output is None:
+        print_json(rows)
+        return 0
+    text = "".join(json.dumps(row, default=str) + "\n" for row in rows)
     if output is None:
-        sys.stdout.write("".join(lines))
-    else:
-        output.write_text("".join(lines), encoding="utf-8")
+        sys.stdout.write(text)
+        return 0
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputFileError(str(output), f"cannot write: {error.strerror or error}") from None
+    if as_json:
+        print_json({"output": str(output), "format": "jsonl", "rows": len(rows)})
     return 0
 
 
@@ -274,6 +287,7 @@ def insights_add(
     explanation: str = typer.Option(..., "--explanation", help="The lesson."),
     example: str = typer.Option("", "--example", help="A short modeling example."),
     store: str | None = STORE_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print the insight added (with its id) as JSON on stdout."),
 ) -> int:
     """Add one insight by hand."""
     from optarium.errors import OptionError
@@ -282,8 +296,12 @@ def insights_add(
     for name, value in (("--taxonomy", taxonomy), ("--condition", condition), ("--explanation", explanation)):
         if not value.strip():
             raise OptionError(name, value, "non-empty text")
-    added = formulate_store(store).add_insight(taxonomy.strip(), condition.strip(), explanation.strip(), example.strip(), "manual")
-    console().print(f"insight {added} added")
+    library = formulate_store(store)
+    added = library.add_insight(taxonomy.strip(), condition.strip(), explanation.strip(), example.strip(), "manual")
+    if as_json:
+        print_json(library.get_insight(added))
+    else:
+        console().print(f"insight {added} added")
     return 0
 
 
