@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -24,12 +26,13 @@ def serve(
     max_upload_mb: float | None = typer.Option(None, "--max-upload-mb", help="Largest model file a job may upload, in MiB (default 32)."),
     config: Path | None = typer.Option(None, "--config", help="TOML settings file (host, port, root_path, store, workers, "
                                        "tokens: a tokens file, max_upload_mb); flags override it."),
+    as_json: bool = typer.Option(False, "--json", help="Once listening, print one JSON line on stdout: url, host, port "
+                                 "(the one bound, with --port 0), store, tokens (how many)."),
 ) -> int:
     """Serve the REST API (docs at /api/docs) and the web dashboard over the store."""
     from optarium.cli.common import blame, settings_from
     from optarium.errors import OptionError
-    from optarium.service import run
-    from optarium.service.server import check_port
+    from optarium.service.server import check_port, run
     from optarium.service.settings import ServiceSettings, load_tokens
 
     if max_upload_mb is not None and not 0 < max_upload_mb < float("inf"):
@@ -44,5 +47,13 @@ def serve(
         check_port(settings.host, settings.port)
     except OptionError as error:
         raise blame(error, FLAGS, given, config) from None
-    run(settings)
+    run(settings, on_listening=_print_line if as_json else None)
     return 0
+
+
+def _print_line(address: dict[str, Any]) -> None:
+    """One JSON line on stdout, sent at once: a script that started the server reads where it is."""
+    import json
+
+    sys.stdout.write(json.dumps(address) + "\n")
+    sys.stdout.flush()
