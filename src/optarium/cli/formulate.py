@@ -8,7 +8,14 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from optarium.cli.common import JSON_OPTION, STORE_OPTION, command, console, print_json
+from optarium.cli.common import (
+    JSON_OPTION,
+    STORE_OPTION,
+    command,
+    console,
+    print_json,
+    status_exit_code,
+)
 
 
 class _FileOrSubcommand(TyperGroup):
@@ -112,7 +119,8 @@ def run(
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
-    """Formulate, solve and verify the problem in FILE; exit 1 when no model could be solved."""
+    """Formulate, solve and verify the problem in FILE; exit 1 when no model could be solved or its solve
+    reached the time limit before any solution."""
     import sys
 
     from optarium.formulate.errors import ProblemTextError
@@ -144,7 +152,7 @@ def run(
         recorded = f"formulate run {result.run_id} recorded" if result.run_id is not None else "nothing recorded"
         sys.stderr.write(f"error: {result.error}{hint} ({recorded}; cause: {result.cause})\n")
         return 1
-    return 0
+    return status_exit_code(result.status, verified=result.solution is not None and result.solution.verified)
 
 
 # what to change when the endpoint gave no answer, by the failure's cause
