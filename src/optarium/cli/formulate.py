@@ -34,7 +34,8 @@ app = typer.Typer(
     "runs the pipeline "
     "(the same as `optarium formulate run FILE`).",
 )
-insights_app = typer.Typer(help="List, export, add and edit the insight library.", no_args_is_help=True)
+insights_app = typer.Typer(help="List, export, add and edit the insight library. These commands only read or change "
+                           "the library in the store: there are no settings to keep in a --config file.", no_args_is_help=True)
 app.add_typer(insights_app, name="insights")
 
 URL_OPTION = typer.Option(None, "--llm-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (default $OPTARIUM_LLM_URL).")
