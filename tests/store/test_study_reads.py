@@ -124,3 +124,12 @@ def test_the_counts_of_a_deleted_study_are_not_found(store: Store) -> None:
     study.delete()
     with pytest.raises(NotFoundError):
         trial_counts(store, study_id)
+
+
+def test_the_front_hypervolume_and_reference_from_one_read_are_those_asked_one_by_one(store: Store) -> None:
+    study = Study.create("once", SPACE, sampler="random", seed=5, directions=["maximize", "minimize"], store=store)
+    assert study.front_and_hypervolume() == ([], 0.0, None)
+    told(study, [([1.0, 1.0], None), ([2.0, 3.0], None), ([0.5, 0.2], None), ([3.0, 9.0], 1.0), ("failed", None)])
+    assert study.front_and_hypervolume() == (study.pareto_front, study.hypervolume(), study.reference_point())
+    front, volume, inferred = study.front_and_hypervolume([0.0, 5.0])
+    assert (front, volume, inferred) == (study.pareto_front, study.hypervolume([0.0, 5.0]), study.reference_point())

@@ -328,6 +328,21 @@ class Study:
     def hypervolume(self, reference: Sequence[float] | None = None) -> float:
         """The hypervolume of the Pareto front up to ``reference`` (in the objectives' own units;
         default: inferred from the worst observed values with a margin, see :func:`reference_point`)."""
+        return self._measured(self._told(), reference)[1]
+
+    def front_and_hypervolume(self, reference: Sequence[float] | None = None) -> tuple[list[Trial], float, list[float] | None]:
+        """:attr:`pareto_front`, :meth:`hypervolume` and :meth:`reference_point` (the inferred one, whether or not
+        ``reference`` is given) from one read of the trials' values."""
+        from optarium.blackbox.multiobjective import inferred_reference
+        from optarium.store.study_reads import trials_numbered
+
+        told = self._told()
+        front, volume = self._measured(told, reference)
+        rows = trials_numbered(self.store, self._id, [t.number for t in front])
+        return [_trial(row) for row in rows], volume, inferred_reference(told, self.directions)
+
+    def _measured(self, trials: list[Trial], reference: Sequence[float] | None) -> tuple[list[Trial], float]:
+        """The Pareto front of ``trials`` (as given) and its hypervolume up to ``reference`` (default: inferred)."""
         import numpy as np
 
         from optarium.blackbox.multiobjective import (
@@ -338,9 +353,9 @@ class Study:
         )
         from optarium.blackbox.pareto import hypervolume
 
-        told = [t for t in self._told() if t.values is not None]
+        told = [t for t in trials if t.values is not None]
         if not told:
-            return 0.0
+            return [], 0.0
         front = pareto_trials(told, self.directions)
         if reference is None:
             inferred = inferred_reference(told, self.directions)
@@ -349,8 +364,8 @@ class Study:
         else:
             losses = check_reference(reference, self.directions, front)
         if not front:
-            return 0.0
-        return hypervolume(np.array([t.values for t in front]) * signs(self.directions), losses)
+            return [], 0.0
+        return front, hypervolume(np.array([t.values for t in front]) * signs(self.directions), losses)
 
     def reference_point(self) -> list[float] | None:
         """The inferred reference point: each objective's worst complete value plus 10% of its range."""

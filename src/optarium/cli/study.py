@@ -464,12 +464,11 @@ def _print_front(study: Any, reference: list[float] | None, as_json: bool) -> in
     """The Pareto front, its hypervolume and the reference point it was measured against."""
     from optarium.errors import OptionError
 
-    front = study.pareto_front
     try:
-        volume = study.hypervolume(reference) if front else 0.0
+        front, volume, inferred = study.front_and_hypervolume(reference)
     except OptionError as error:
         raise OptionError("--reference", error.value, error.expected) from None
-    used = reference if reference is not None else study.reference_point()
+    used = reference if reference is not None else inferred
     if as_json:  # JSON has no inf: a hypervolume that overflows (values near 1e308) is null
         print_json({"directions": list(study.directions), "pareto_front": [t.to_dict() for t in front],
                     "hypervolume": volume if math.isfinite(volume) else None,

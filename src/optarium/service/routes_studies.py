@@ -87,9 +87,9 @@ def study_json(study: Study) -> dict[str, Any]:
            "n_trials": sum(summary["trials"].values()), "directions": list(study.directions)}
     if study.multi_objective:
         del out["direction"]
-        volume = study.hypervolume() if best else 0.0
-        reference = study.reference_point()
-        out.update(front_size=len(best or []), hypervolume=volume if math.isfinite(volume) else None,
+        front, volume, reference = study.front_and_hypervolume()
+        out.update(best=[t.to_dict() for t in front], front_size=len(front),
+                   hypervolume=volume if math.isfinite(volume) else None,
                    reference=None if reference is None else [v if math.isfinite(v) else None for v in reference])
     return out
 
