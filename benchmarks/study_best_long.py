@@ -12,7 +12,8 @@ two-objective study whose values are a random point's distance to two corners. T
 times each: ``Study.load(...).best`` and ``.summary()`` of both, ``.hypervolume()`` of the second (what
 ``optarium study best`` and the service's study page ask for), and ``optarium study best NAME --json`` of
 each in a new process (start-up included), checking that both sides give the same answers. Rounds alternate before/after; reports each side's median, the ratio after / before, and the
-load average at the start and the end. Writes ``benchmarks/results/study_best_long.json``.
+load average at the start and the end. Writes ``benchmarks/results/study_best_long.json`` (``--tag T``:
+``study_best_long_T.json``).
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--tag", default="", help="results go to study_best_long_TAG.json (default: study_best_long.json)")
     parser.add_argument("--worker", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -161,7 +163,7 @@ def main() -> int:
     result["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
     print(f"same answers {result['same_answers']}; load {result['loadavg_start']} -> {result['loadavg_end']}")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "study_best_long.json").write_text(json.dumps(result, separators=(",", ":")) + "\n")
+    (RESULTS / f"study_best_long{'_' + args.tag if args.tag else ''}.json").write_text(json.dumps(result, separators=(",", ":")) + "\n")
     return 0
 
 
