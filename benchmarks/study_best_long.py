@@ -11,8 +11,9 @@ single-objective study whose values are uniform random with a tenth of the trial
 two-objective study whose values are a random point's distance to two corners. Then it times, ``repeats``
 times each: ``Study.load(...).best`` and ``.summary()`` of both, ``.hypervolume()`` of the second (what
 ``optarium study best`` and the service's study page ask for), and ``optarium study best NAME --json`` of
-each in a new process (start-up included), checking that both sides give the same answers. Rounds alternate before/after; reports each side's median, the ratio after / before, and the
-load average at the start and the end. Writes ``benchmarks/results/study_best_long.json`` (``--tag T``:
+each in a new process (start-up included), checking that both sides give the same answers. Rounds
+alternate before/after; reports each side's median, the ratio after / before, and the load average at the
+start and the end. Writes ``benchmarks/results/study_best_long.json`` (``--tag T``:
 ``study_best_long_T.json``).
 """
 
