@@ -19,11 +19,20 @@ KNAPSACK20 = Path(__file__).resolve().parents[1] / "domains" / "robust" / "data"
 Terminal = Callable[..., tuple[int, str, str]]
 
 
-def test_robust_shows_a_live_line_on_a_terminal_and_ends_with_the_summary(on_terminal: Terminal) -> None:
-    code, out, screen = on_terminal(["robust", str(KNAPSACK20), "--time-limit", "1.2", "--no-record"])
+def _doubled(path: Path, to: Path) -> Path:
+    """The 20-item instance twice over (capacity and Gamma doubled): 40 items whose twins keep a proof far off."""
+    head, *items = [line for line in path.read_text().splitlines() if line.strip()]
+    n, capacity, gamma = head.split()
+    to.write_text(f"{2 * int(n)} {2 * int(capacity)} {2 * int(gamma)}\n" + "\n".join(items + items) + "\n")
+    return to
+
+
+def test_robust_shows_a_live_line_on_a_terminal_and_ends_with_the_summary(tmp_path: Path, on_terminal: Terminal) -> None:
+    path = _doubled(KNAPSACK20, tmp_path / "doubled.rkp")
+    code, out, screen = on_terminal(["robust", str(path), "--time-limit", "1.2", "--no-record"])
     assert code == 0
     assert "robust" in screen and "1.2s" in screen  # redrawn in place after a second, then cleared
-    assert "worst case 43" in out and "1.2s" not in out
+    assert out.startswith("time_limit  worst case") and "verified" in out and "1.2s" not in out  # not proved in 15 s either
 
 
 def test_the_robust_methods_progress_reaches_the_live_line_with_its_gap() -> None:
