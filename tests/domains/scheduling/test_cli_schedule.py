@@ -1,4 +1,4 @@
-"""``optarium schedule`` through a real subprocess."""
+"""``optarium schedule`` through a real subprocess (and in-process where a second interpreter start would dominate)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from optarium.cli.main import app
+from optarium.domains.scheduling.learned import random_instance
+from optarium.domains.scheduling.solve import makespan, solve_jobshop
 from optarium.store.base import open_store
 
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
@@ -29,6 +33,22 @@ def test_schedule_ft06_json_plot_and_store(tmp_path: Path) -> None:
     assert out["kind"] == "jobshop" and out["status"] == "optimal" and out["bound"] == 55
     assert plot.stat().st_size > 1000 and plot.read_bytes()[:4] == b"\x89PNG"
     assert open_store(store).get_run(out["run_id"])["kind"] == "jobshop"
+
+
+def test_learned_cp_at_a_very_short_limit_still_answers_with_a_verified_schedule(tmp_path: Path) -> None:
+    instance = random_instance(50, 20, seed=3)
+    path = tmp_path / "50x20.txt"
+    rows = (" ".join(f"{m} {d}" for m, d in zip(machines, durations, strict=True))
+            for machines, durations in zip(instance.machines.tolist(), instance.durations.tolist(), strict=True))
+    path.write_text("50 20\n" + "\n".join(rows) + "\n")
+    learned = makespan(solve_jobshop(instance, "learned", record=False))
+    # in-process: the same command without a second interpreter start
+    done = CliRunner().invoke(app, ["schedule", str(path), "--method", "learned+cp", "--time-limit", "0.01",
+                                    "--threads", "1", "--json", "--no-record"])
+    assert done.exit_code == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["status"] == "time_limit" and out["verified"] is True
+    assert learned is not None and out["makespan"] is not None and out["makespan"] <= learned
 
 
 @pytest.mark.parametrize("method", ["rule", "learned"])

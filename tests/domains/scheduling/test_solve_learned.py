@@ -19,6 +19,7 @@ from optarium.domains.scheduling.learned import (
     save_rule,
     train,
 )
+from optarium.domains.scheduling.rules import best_rule
 from optarium.domains.scheduling.solve import makespan, solve_jobshop, summary
 from optarium.domains.scheduling.verify import gap_to_best_known, verify_starts
 from optarium.errors import InvalidModelError, OptionError
@@ -58,6 +59,21 @@ def test_a_hint_is_accepted_and_never_made_worse() -> None:
     assert done is not None and alone is not None and done <= alone
     assert result.solver == "learned+cpsat" and result.message.startswith("hint: ")
     assert learned.status == "feasible" and learned.extra["learned_rule"] == "shipped"
+
+
+def test_a_limit_before_cp_sats_first_solution_returns_the_hint_verified(store_url: str) -> None:
+    # CP-SAT stopped right after presolve reports no solution, as a time limit that comes that early does
+    instance = random_instance(10, 5, seed=3)
+    result = solve_jobshop(instance, "learned+cp", time_limit=5, threads=1, params={"stop_after_presolve": True},
+                           store=store_url)
+    learned = makespan(solve_jobshop(instance, "learned", record=False))
+    _, rule_starts = best_rule(instance)
+    assert result.status == "time_limit" and result.solver_status == "UNKNOWN"
+    assert result.verified and result.payload is not None
+    assert makespan(result) == result.objective == min(learned, int((rule_starts + instance.durations).max()))
+    assert result.message.endswith("before its first solution; the answer is the hint")
+    assert summary(instance, result)["incumbents"][0][1] == result.objective
+    assert open_store(store_url).get_run(result.run_id)["status"] == "time_limit"
 
 
 def test_a_rule_is_recorded_under_its_own_name(store_url: str) -> None:

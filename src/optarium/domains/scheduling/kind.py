@@ -141,7 +141,11 @@ class LearnedBackend:
 
 
 class LearnedCpSatBackend:
-    """CP-SAT whose first solution is the learned rule's schedule, or the best priority rule's where shorter."""
+    """CP-SAT whose first solution is the learned rule's schedule, or the best priority rule's where shorter.
+
+    When the limit comes before CP-SAT reports any solution, the answer is that schedule, with CP-SAT's
+    status (``time_limit`` or ``interrupted``) and bound.
+    """
 
     name = "learned+cpsat"
 
@@ -169,6 +173,13 @@ class LearnedCpSatBackend:
         result = solve_cp(problem, settings.time_limit, threads=settings.threads, seed=settings.seed, hint=hint,
                           params=plan.params, progress=given.progress)
         extra = {**result.extra, "method": "learned+cp", "learned_rule": source, "hint_seconds": round(hinted - started, 6)}
+        if result.payload is None and result.status in ("time_limit", "interrupted"):
+            # the limit came before CP-SAT's first solution: the hint is the best schedule found, and an answer
+            hint_makespan = _makespan(problem, hint)
+            extra["incumbents"] = [[round(hinted - started, 6), hint_makespan]]
+            stopped = ("CP-SAT was interrupted" if result.status == "interrupted" else "CP-SAT reached its limit")
+            result = replace(result, objective=hint_makespan, payload=np.asarray(hint, dtype=np.int64),
+                             message=f"{stopped} before its first solution; the answer is the hint")
         joined = "; ".join(part for part in (message, result.message) if part)
         return replace(result, seconds=result.seconds + (hinted - started), message=joined, extra=extra)
 
