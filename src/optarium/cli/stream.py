@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from optarium.cli.common import JSON_OPTION, STORE_OPTION, console, print_json
+from optarium.cli.common import JSON_OPTION, STORE_OPTION, console, print_json, status_exit_code
 
 # the flag of each setting, for errors in values given on the command line
 FLAGS = {"policy": "--policy", "time_cap": "--time-cap", "seed": "--seed", "learning_rate": "--learning-rate",
@@ -31,7 +32,12 @@ def solve_stream(
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
-    """Solve SOURCES in order, choosing a configuration per instance; record every run with its plan."""
+    """Solve SOURCES in order, choosing a configuration per instance; record every run with its plan.
+
+    Exit 0 when every instance ended with an answer (a verified point, a time limit that left one, a proof
+    of infeasibility), 1 when any ended without one (an error, a failed check, or the cap before any
+    point), 2 for bad input.
+    """
     from optarium.cli.common import settings_from
     from optarium.learn.settings import StreamSettings
     from optarium.learn.stream import solve_stream as run_stream
@@ -51,7 +57,7 @@ def solve_stream(
     summary = result.to_dict()
     if as_json:
         print_json(summary)
-        return 0 if all(row["status"] != "error" for row in result.rows) else 1
+        return stream_exit_code(result.rows)
     out.print(f"{len(result.rows)} instances, policy {settings.policy}: {result.total:.2f} s in all "
               "(unfinished runs count twice the cap)", markup=False)
     if result.totals is not None:
@@ -59,4 +65,10 @@ def solve_stream(
             out.print(f"  fixed {label:40} {total:9.2f} s", markup=False)
         out.print(f"vs {summary['default']}: {summary['vs_default']:.3f}; vs best fixed in hindsight "
                   f"({summary['best_fixed']}): {summary['vs_best_fixed']:.3f}", markup=False)
-    return 0 if all(row["status"] != "error" for row in result.rows) else 1
+    return stream_exit_code(result.rows)
+
+
+def stream_exit_code(rows: list[dict[str, Any]]) -> int:
+    """The exit code of a stream: the worst of its instances' (:func:`status_exit_code` on each row's
+    ``status`` and ``verified``), so 1 when any instance ended without a usable answer; 0 for none."""
+    return max((status_exit_code(row["status"], verified=bool(row["verified"])) for row in rows), default=0)
