@@ -108,6 +108,12 @@ def positive(name: str, value: float | None, what: str = "a positive number") ->
         raise OptionError(name, value, what)
 
 
+def positive_int(name: str, value: int | None, what: str = "a positive integer") -> None:
+    """Refuse a value that is not an integer of at least 1 (None passes)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise OptionError(name, value, what)
+
+
 def non_negative_int(name: str, value: int | None, upper: int | None = None) -> None:
     """Refuse a value that is not an integer in ``[0, upper)`` (None passes)."""
     if value is None:

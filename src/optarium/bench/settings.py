@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from optarium.errors import OptionError
-from optarium.settings import Settings, positive
+from optarium.settings import Settings, positive, positive_int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,10 +26,8 @@ class AuditSettings(Settings):
         if not self.names:
             raise OptionError("solvers", self.solvers, "comma-separated backend names, e.g. highs,scip")
         positive("time_limit", self.time_limit, "a positive number of seconds")
-        if self.limit is not None and (isinstance(self.limit, bool) or self.limit < 1):
-            raise OptionError("limit", self.limit, "a positive number of records")
-        if isinstance(self.jobs, bool) or self.jobs < 1:
-            raise OptionError("jobs", self.jobs, "a positive integer")
+        positive_int("limit", self.limit, "a positive number of records")
+        positive_int("jobs", self.jobs)
 
     @property
     def names(self) -> list[str]:

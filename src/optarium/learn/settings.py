@@ -8,15 +8,9 @@ family, a folder, files) are no settings; they are arguments of the call.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 from optarium.errors import OptionError
-from optarium.settings import Settings, non_negative_int, positive
-
-
-def _positive_int(name: str, value: int | None, what: str = "a positive integer") -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise OptionError(name, value, what)
+from optarium.settings import Settings, non_negative_int, positive, positive_int
 
 
 def _one_of(name: str, value: str, choices: tuple[str, ...]) -> None:
@@ -35,7 +29,7 @@ class GenerateSettings(Settings):
     def __post_init__(self) -> None:
         from optarium.learn.generators import DIFFICULTIES
 
-        _positive_int("n", self.n)
+        positive_int("n", self.n)
         non_negative_int("seed", self.seed)
         _one_of("difficulty", self.difficulty, DIFFICULTIES)
 
@@ -54,12 +48,12 @@ class TuneSettings(Settings):
     def __post_init__(self) -> None:
         if not isinstance(self.solver, str) or not self.solver:
             raise OptionError("solver", self.solver, "the name of a backend")
-        _positive_int("budget", self.budget, "a positive number of capped training runs")
+        positive_int("budget", self.budget, "a positive number of capped training runs")
         positive("time_cap", self.time_cap, "a positive number of seconds")
         non_negative_int("seed", self.seed)
         if not isinstance(self.sampler, str) or not self.sampler:
             raise OptionError("sampler", self.sampler, "the name of a sampler")
-        _positive_int("threads", self.threads, "a positive number of threads")
+        positive_int("threads", self.threads, "a positive number of threads")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,8 +74,6 @@ class StreamSettings(Settings):
         _one_of("policy", self.policy, POLICIES)
         positive("time_cap", self.time_cap, "a positive number of seconds")
         non_negative_int("seed", self.seed)
-        for name in ("learning_rate", "exploration"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not (0 < value < math.inf):
-                raise OptionError(name, value, "a positive number")
-        _positive_int("threads", self.threads, "a positive number of threads")
+        positive("learning_rate", self.learning_rate)
+        positive("exploration", self.exploration)
+        positive_int("threads", self.threads, "a positive number of threads")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from optarium.errors import OptionError, SettingsFileError
-from optarium.settings import Settings, non_negative_int, positive
+from optarium.settings import Settings, non_negative_int, positive, positive_int
 
 DEFAULT_TIME_LIMIT = 10.0
 # the defaults the warm start was measured with (docs/routing.md)
@@ -22,11 +22,6 @@ NEIGHBOURS = 40
 LEARNED_NEIGHBOURS = 30
 STARTS = 4
 FLEET_SHARE = 1 / 6
-
-
-def _positive_int(name: str, value: int | None) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
-        raise OptionError(name, value, "a positive integer")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,9 +43,9 @@ class WarmStartOptions(Settings):
     fleet_share: float = FLEET_SHARE
 
     def __post_init__(self) -> None:
-        _positive_int("neighbours", self.neighbours)
-        _positive_int("starts", self.starts)
-        _positive_int("candidates", self.candidates)
+        positive_int("neighbours", self.neighbours)
+        positive_int("starts", self.starts)
+        positive_int("candidates", self.candidates)
         if isinstance(self.fleet_share, bool) or not (0 <= self.fleet_share < 1 and math.isfinite(self.fleet_share)):
             raise OptionError("fleet_share", self.fleet_share, "a share in [0, 1)")
 
@@ -74,7 +69,7 @@ class RouteSettings(Settings):
 
     def __post_init__(self) -> None:
         positive("time_limit", self.time_limit, "a positive number of seconds")
-        _positive_int("iterations", self.iterations)
+        positive_int("iterations", self.iterations)
         non_negative_int("seed", self.seed)
         if not isinstance(self.warm, WarmStartOptions):
             raise OptionError("warm", self.warm, "a WarmStartOptions")
