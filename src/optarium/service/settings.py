@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from optarium.errors import OptionError, SettingsFileError
-from optarium.settings import Settings
+from optarium.settings import Settings, positive
 
 TOKENS_ENV_VAR = "OPTARIUM_TOKENS"
 TOKENS_FILE_ENV_VAR = "OPTARIUM_TOKENS_FILE"
@@ -66,6 +66,8 @@ class ServiceSettings(Settings):
             raise OptionError("root_path", self.root_path, "empty or a path like /prefix (a leading slash, no trailing one)")
         if self.max_upload_bytes < 1:
             raise OptionError("max_upload_bytes", self.max_upload_bytes, "a positive number of bytes")
+        # a job's heartbeat runs every quarter of it: zero or less would re-claim every running job at once
+        positive("job_stale_seconds", self.job_stale_seconds, "a positive number of seconds")
         self.check_host()
 
     @classmethod
@@ -82,7 +84,8 @@ class ServiceSettings(Settings):
             megabytes = data.pop("max_upload_mb")
             if "max_upload_bytes" in data:
                 raise SettingsFileError(source, "max_upload_mb", "and `max_upload_bytes` say the same; give one")
-            if isinstance(megabytes, bool) or not isinstance(megabytes, int | float) or not 0 < megabytes < float("inf"):
+            if (isinstance(megabytes, bool) or not isinstance(megabytes, int | float) or not 0 < megabytes < float("inf")
+                    or int(megabytes * 1024 * 1024) < 1):
                 raise SettingsFileError(source, "max_upload_mb", f"must be a positive number of MiB, got {megabytes!r}")
             data["max_upload_bytes"] = int(megabytes * 1024 * 1024)
         data["tokens"] = load_tokens(tokens_file)
