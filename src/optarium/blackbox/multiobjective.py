@@ -101,13 +101,13 @@ def hypervolume_history(trials: Sequence[Trial], directions: Sequence[str],
         ref = check_reference(reference, directions, front)
     sign = signs(directions)
     out: list[tuple[int, float]] = []
-    kept: list[np.ndarray] = []
+    kept = np.empty((0, len(sign)))  # the feasible front so far, as losses (one array: a list of rows is slow)
     volume = 0.0
     for count, trial in enumerate(complete, start=1):
         if trial.feasible and trial.values is not None:
             loss = np.asarray(trial.values) * sign
-            if not kept or not np.any(np.all(np.array(kept) <= loss, axis=1)):
-                kept = [p for p in kept if not np.all(loss <= p)] + [loss]
-                volume = hypervolume(np.array(kept), ref)
+            if not (kept <= loss).all(axis=1).any():
+                kept = np.vstack([kept[~(loss <= kept).all(axis=1)], loss])
+                volume = hypervolume(kept, ref)
         out.append((count, volume))
     return out

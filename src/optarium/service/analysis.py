@@ -1,4 +1,5 @@
-"""What the study page plots, computed on the server: the history and parameter importance.
+"""What the study page plots, computed on the server: the history, parameter importance and, for several
+objectives, the hypervolume history.
 
 Importance is a fANOVA-lite measure: for each parameter, the share of the objective's
 variance explained by the parameter alone (the correlation ratio of the value on the
@@ -8,7 +9,12 @@ parameter's bins: quantile bins for numbers, one bin per choice), normalised to 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from optarium.blackbox.base import Trial
 
 MAX_BINS = 10
 
@@ -30,6 +36,30 @@ def history(rows: list[dict[str, Any]], direction: str) -> list[dict[str, Any]]:
         out.append({"number": int(row["number"]), "value": row["value"],
                     "best": sign * best if math.isfinite(best) else None})
     return out
+
+
+def told(rows: list[dict[str, Any]]) -> list[Trial]:
+    """Complete trials' rows (``number``, ``value``, ``feasibility``, ``values``; ``params`` if there) as trials."""
+    from optarium.blackbox.base import Trial
+    from optarium.gc_pause import gc_paused
+
+    with gc_paused():  # ten thousand small objects would set off collections costing more than building them
+        return [Trial(int(row["number"]), dict(row.get("params") or {}), "complete", value=row["value"],
+                      feasibility=row["feasibility"],
+                      values=None if row["values"] is None else tuple(float(v) for v in row["values"]))
+                for row in rows]
+
+
+def hypervolume_steps(trials: list[Trial], directions: Sequence[str]) -> list[dict[str, Any]]:
+    """Each complete trial's number and the hypervolume of the feasible front up to it (None where it is larger
+    than the largest float), against one reference inferred from all of them
+    (:func:`optarium.blackbox.multiobjective.hypervolume_history`, as ``study plot`` draws it)."""
+    from optarium.blackbox.multiobjective import hypervolume_history
+
+    complete = [t for t in trials if t.state == "complete" and t.values is not None]
+    volumes = hypervolume_history(complete, directions)
+    return [{"number": t.number, "hypervolume": volume if math.isfinite(volume) else None}
+            for t, (_, volume) in zip(complete, volumes, strict=True)]
 
 
 def _bins(values: list[Any], categorical: bool) -> Any:
@@ -72,29 +102,33 @@ def importance(rows: list[dict[str, Any]], space: dict[str, dict[str, Any]]) -> 
     return {name: share / explained for name, share in shares.items()}
 
 
-def thin(history_rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """At most about ``limit`` history points: evenly spaced ones plus every point where the best improved."""
+def thin(history_rows: list[dict[str, Any]], limit: int, key: str = "best") -> list[dict[str, Any]]:
+    """At most about ``limit`` history points: evenly spaced ones plus every point where ``key`` (the best so
+    far, or the hypervolume) changed."""
     if len(history_rows) <= limit:
         return history_rows
     step = len(history_rows) / limit
     keep = {int(k * step) for k in range(limit)} | {len(history_rows) - 1}
     previous = None
     for index, row in enumerate(history_rows):
-        if row["best"] != previous:
+        if row[key] != previous:
             keep.add(index)
-            previous = row["best"]
+            previous = row[key]
     return [history_rows[index] for index in sorted(keep)]
 
 
-def sample(rows: list[dict[str, Any]], limit: int, direction: str) -> list[dict[str, Any]]:
-    """At most ``limit`` complete trials for the slice and parallel plots: the best tenth of the
-    budget by value and the rest evenly spaced by number."""
+def sample(rows: list[dict[str, Any]], limit: int, direction: str, first: Iterable[int] = ()) -> list[dict[str, Any]]:
+    """At most ``limit`` complete trials for the slice and parallel plots: a tenth of the budget for the
+    trials numbered in ``first`` (the Pareto front) and then the best by value, the rest evenly spaced by number."""
     complete = sorted(_complete(rows), key=lambda r: int(r["number"]))
     if len(complete) <= limit:
         chosen = complete
     else:
         sign = 1.0 if direction == "minimize" else -1.0
-        best = sorted(complete, key=lambda r: sign * r["value"])[: limit // 10]
+        wanted = set(first)
+        best = ([r for r in complete if int(r["number"]) in wanted]
+                + sorted((r for r in complete if int(r["number"]) not in wanted), key=lambda r: sign * r["value"]))
+        best = best[: limit // 10]
         step = len(complete) / (limit - len(best))
         spread = [complete[int(k * step)] for k in range(limit - len(best))]
         numbers = {int(r["number"]) for r in best + spread}

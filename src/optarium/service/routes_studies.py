@@ -206,17 +206,26 @@ def trials_csv(name: str, store: StoreDep) -> Response:
 
 
 @router.get("/studies/{name}/analysis")
-def analysis(name: str, store: StoreDep) -> dict[str, Any]:
+def analysis(
+    name: str, store: StoreDep,
+    hypervolume: Annotated[bool, Query(description=(
+        "For several objectives, also the hypervolume of the front after each complete trial (thinned to about "
+        "2,000 points) against the inferred reference: what the compare page draws; it costs a hypervolume each "
+        "time the front changes."))] = False,
+) -> dict[str, Any]:
     """What the study page plots: the history with the best so far (thinned to about 2,000 points), each
     parameter's importance (from up to about 10,000 complete trials, evenly spaced), a sample of up to 1,000
-    complete trials for the slice and parallel plots and, for several objectives, the trial numbers on the Pareto front."""
+    complete trials for the slice and parallel plots and, for several objectives, the trial numbers on the Pareto
+    front (the history, importance and sample then follow the first objective) and the inferred ``reference``."""
     from optarium.service.analysis import history, importance, sample, thin
     from optarium.store.core import SqlStore
 
     study, study_id = _study(store, name)
     space = study.space.to_dict()
-    pareto: list[int] = []
-    if isinstance(store, SqlStore) and not study.multi_objective:
+    out: dict[str, Any] = {"name": name, "parameters": list(space), "directions": list(study.directions)}
+    if study.multi_objective:
+        return {**out, **_objectives(store, study, study_id, space, hypervolume)}
+    if isinstance(store, SqlStore):
         steps, count = store.history_points(study_id, study.direction == "minimize", HISTORY_POINTS)
         subset = store.complete_trials(study_id, every=max(1, math.ceil(count / IMPORTANCE_TRIALS)))
         best, _ = store.trials_page(study_id, state="complete", sort="value", feasible=True,
@@ -224,21 +233,44 @@ def analysis(name: str, store: StoreDep) -> dict[str, Any]:
         known = {int(row["number"]) for row in subset}
         plotted = subset + [row for row in best if int(row["number"]) not in known]
     else:
-        rows = [row for row in store.list_trials(study_id) if row["state"] == "complete"]
-        if study.multi_objective:  # the front from every complete trial; the rest from the first objective
-            from optarium.blackbox.base import Trial
-            from optarium.blackbox.multiobjective import pareto_trials
+        subset = plotted = [row for row in store.list_trials(study_id) if row["state"] == "complete"]
+        count, steps = len(subset), thin(history(subset, study.direction), HISTORY_POINTS)
+    return {**out, "n_complete": count, "history": steps, "importance": importance(subset, space),
+            "sample": sample(plotted, PLOTTED_TRIALS, study.direction), "pareto": []}
 
-            told = [Trial(int(row["number"]), dict(row["params"]), row["state"], value=row["value"],
-                          feasibility=row["feasibility"], values=tuple(row["values"]) if row["values"] else None)
-                    for row in rows]
-            pareto = [t.number for t in pareto_trials(told, study.directions)]
-            rows = [{**row, "value": (row.get("values") or [None])[0]} for row in rows]
-        subset = plotted = rows
-        count, steps = len(rows), thin(history(rows, study.direction), HISTORY_POINTS)
-    return {"name": name, "parameters": list(space), "directions": list(study.directions), "n_complete": count,
-            "history": steps, "importance": importance(subset, space),
-            "sample": sample(plotted, PLOTTED_TRIALS, study.direction), "pareto": pareto}
+
+def _objectives(store: Store, study: Study, study_id: int, space: dict[str, Any],
+                with_hypervolume: bool) -> dict[str, Any]:
+    """The analysis of a multi-objective study, read lean: the values of every complete trial once (the front,
+    the hypervolume history, the first objective's history), the parameters only of the trials it plots."""
+    from optarium.blackbox.multiobjective import inferred_reference, pareto_trials
+    from optarium.service.analysis import history, hypervolume_steps, importance, sample, thin, told
+    from optarium.store.core import SqlStore
+    from optarium.store.study_reads import told_trials, trial_counts, trials_numbered
+
+    if isinstance(store, SqlStore):
+        counts, _ = trial_counts(store, study_id)
+        every = max(1, math.ceil(counts["complete"] / IMPORTANCE_TRIALS))
+        subset = store.complete_trials(study_id, every=every, with_values=True)
+        rows = subset if every == 1 else told_trials(store, study_id)
+    else:
+        subset = rows = [row for row in store.list_trials(study_id) if row["state"] == "complete"]
+    trials = told(rows)
+    front = [t.number for t in pareto_trials(trials, study.directions)]
+    known = {int(row["number"]) for row in subset}
+    plotted = subset + trials_numbered(store, study_id, [number for number in front if number not in known])
+    reference = inferred_reference(trials, study.directions)
+
+    def first(chosen: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**row, "state": "complete", "value": (row.get("values") or [None])[0]} for row in chosen]
+
+    out = {"n_complete": len(rows), "history": thin(history(first(rows), study.direction), HISTORY_POINTS),
+           "importance": importance(first(subset), space),
+           "sample": sample(first(plotted), PLOTTED_TRIALS, study.direction, front), "pareto": front,
+           "reference": None if reference is None else [v if math.isfinite(v) else None for v in reference]}
+    if with_hypervolume:
+        out["hypervolume"] = thin(hypervolume_steps(trials, study.directions), HISTORY_POINTS, key="hypervolume")
+    return out
 
 
 class _Watch:
