@@ -1,5 +1,5 @@
-"""Latency of a long study's best trial, summary and hypervolume (10,000 finished trials in an SQLite file)
-at two commits, side by side.
+"""Latency of a long study's best trial, summary, hypervolume and service analysis (10,000 finished trials in an
+SQLite file) at two commits, side by side.
 
     flock /tmp/optarium-bench.lock .venv/bin/python benchmarks/study_best_long.py \
         --before REV --after REV [--trials 10000] [--repeats 5] [--rounds 2]
@@ -10,8 +10,11 @@ in a fresh SQLite file (not timed; 2-D continuous space, uniform random points, 
 single-objective study whose values are uniform random with a tenth of the trials infeasible, and one
 two-objective study whose values are a random point's distance to two corners. Then it times, ``repeats``
 times each: ``Study.load(...).best`` and ``.summary()`` of both, ``.hypervolume()`` of the second (what
-``optarium study best`` and the service's study page ask for), and ``optarium study best NAME --json`` of
-each in a new process (start-up included), checking that both sides give the same answers. Rounds
+``optarium study best`` and the service's study page ask for), the service's ``GET .../analysis`` of the second
+(the route's function on the service's store, kept across repeats as the service keeps it; a side whose route
+takes ``hypervolume`` is also timed with it, reported for that side alone), and ``optarium study best NAME
+--json`` of each in a new process (start-up included), checking that both sides give the same answers (of the
+analysis: its front, history, importance and count). Rounds
 alternate before/after; reports each side's median, the ratio after / before, and the load average at the
 start and the end. Writes ``benchmarks/results/study_best_long.json`` (``--tag T``:
 ``study_best_long_T.json``).
@@ -33,8 +36,9 @@ from revisions import extract  # a sibling module: benchmarks run as scripts fro
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}}
-CASES = ("single best", "single summary", "multi best", "multi summary", "multi hypervolume", "cli best single",
-         "cli best multi")
+CASES = ("single best", "single summary", "multi best", "multi summary", "multi hypervolume", "multi analysis",
+         "cli best single", "cli best multi")
+COMPARED = ("pareto", "history", "importance", "n_complete")  # the analysis's parts both sides give alike
 # ``optarium study best NAME --json`` in a fresh process, from the side's src (the worker's PYTHONPATH)
 RUN_CLI = "import sys; from optarium.cli.main import main; sys.argv[0] = 'optarium'; sys.exit(main())"
 
@@ -72,17 +76,22 @@ def build(url: str, trials: int) -> None:
 
 def measure(url: str, trials: int, repeats: int) -> dict[str, Any]:
     """Seconds of each case ``repeats`` times, and what each case answered (to compare the sides)."""
+    import inspect
     import time
 
     from optarium.blackbox.study import Study
+    from optarium.service.routes_studies import analysis
+    from optarium.store.study_cache import CachedStudyStore
 
     build(url, trials)
+    store = CachedStudyStore(url)
     calls = {
         "single best": lambda: Study.load("single", url).best,
         "single summary": lambda: Study.load("single", url).summary(),
         "multi best": lambda: Study.load("multi", url).best,
         "multi summary": lambda: Study.load("multi", url).summary(),
         "multi hypervolume": lambda: Study.load("multi", url).hypervolume(),
+        "multi analysis": lambda: {key: analysis("multi", store)[key] for key in COMPARED},
         "cli best single": lambda: _cli_best("single", url),
         "cli best multi": lambda: _cli_best("multi", url),
     }
@@ -95,7 +104,14 @@ def measure(url: str, trials: int, repeats: int) -> dict[str, Any]:
             seconds[case].append(time.perf_counter() - start)
             answers[case] = answer
     shown = {case: _shown(answer) for case, answer in answers.items()}
-    return {"seconds": seconds, "answers": shown}
+    extra: dict[str, list[float]] = {}
+    if "hypervolume" in inspect.signature(analysis).parameters:
+        extra["multi analysis with hypervolume"] = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            analysis("multi", store, hypervolume=True)
+            extra["multi analysis with hypervolume"].append(time.perf_counter() - start)
+    return {"seconds": seconds, "answers": shown, "extra": extra}
 
 
 def _cli_best(name: str, url: str) -> Any:
@@ -134,6 +150,7 @@ def main() -> int:
     load_start = os.getloadavg()
     seconds: dict[str, dict[str, list[float]]] = {case: {"before": [], "after": []} for case in CASES}
     answers: dict[str, list[Any]] = {"before": [], "after": []}
+    extra: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as folder:
         sides = {name: extract(rev, Path(folder) / name) for name, rev in (("before", args.before), ("after", args.after))}
         for round_number in range(args.rounds):
@@ -148,6 +165,8 @@ def main() -> int:
                 answers[name].append(measured["answers"])
                 for case in CASES:
                     seconds[case][name] += measured["seconds"][case]
+                for case, values in measured.get("extra", {}).items():
+                    extra.setdefault(case, {}).setdefault(name, []).extend(values)
     every = answers["before"] + answers["after"]
     result: dict[str, Any] = {"before": args.before, "after": args.after, "trials": args.trials, "repeats": args.repeats,
                               "rounds": args.rounds, "store": "sqlite file",
@@ -160,6 +179,11 @@ def main() -> int:
                                  "ratio_after_before": round(ratio, 3),
                                  "ms": {name: [round(1000 * v, 1) for v in values] for name, values in seconds[case].items()}}
         print(f"{case:18} {1000 * medians['before']:10.1f} {1000 * medians['after']:10.1f} {ratio:6.3f}")
+    result["extra"] = {case: {name: {"median_ms": round(1000 * statistics.median(values), 1),
+                                     "ms": [round(1000 * v, 1) for v in values]} for name, values in sides.items()}
+                       for case, sides in extra.items()}
+    for case, by_side in result["extra"].items():
+        print(f"{case}: " + ", ".join(f"{name} {v['median_ms']} ms" for name, v in by_side.items()))
     result["loadavg_start"] = [round(v, 2) for v in load_start]
     result["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
     print(f"same answers {result['same_answers']}; load {result['loadavg_start']} -> {result['loadavg_end']}")
