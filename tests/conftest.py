@@ -12,8 +12,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from optarium.store.base import Store
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PG_ENV = "OPTARIUM_TEST_PG_URL"
@@ -129,3 +133,18 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database (for tests of several workers on one server)."""
     yield from _postgres_database()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """A fresh, empty store of each kind (the conformance suite's); PostgreSQL is skipped only when no server is
+    configured."""
+    from optarium.store.base import open_store
+
+    if request.param == "memory":
+        return open_store(f"memory://test-{uuid.uuid4().hex}")
+    if request.param == "sqlite":
+        return open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    if not os.environ.get(PG_ENV):
+        pytest.skip(f"{PG_ENV} is not set")
+    return open_store(request.getfixturevalue("postgres_url"))

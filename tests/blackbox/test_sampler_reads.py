@@ -3,31 +3,17 @@ point, and proposes what it proposes when it reads every trial, on every store."
 
 from __future__ import annotations
 
-import os
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from optarium.blackbox.samplers import register, sampler_reads
 from optarium.blackbox.study import Study
-from optarium.store.base import Store, open_store
+from optarium.store.base import Store
 
-PG_ENV = "OPTARIUM_TEST_PG_URL"
 # 12 points: the samplers skip the points already tried or pending
 SMALL = {"n": {"type": "int", "low": 0, "high": 3}, "c": {"type": "categorical", "choices": ["a", "b", "c"]}}
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    if request.param == "memory":
-        return open_store(f"memory://reads-{uuid.uuid4().hex}")
-    if request.param == "sqlite":
-        return open_store(f"sqlite:///{tmp_path / 'store.db'}")
-    if not os.environ.get(PG_ENV):
-        pytest.skip(f"{PG_ENV} is not set")
-    return open_store(request.getfixturevalue("postgres_url"))
 
 
 def test_random_and_sobol_read_points_and_the_others_everything() -> None:

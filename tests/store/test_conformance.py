@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,21 +16,7 @@ from optarium.errors import ConflictError, NotFoundError
 from optarium.store.base import ArtifactStore, Run, RunStore, Store, StudyStore, open_store
 from optarium.store.codec import pack_values
 
-PG_ENV = "OPTARIUM_TEST_PG_URL"
-STORE_KINDS = ["memory", "sqlite", "postgresql"]
 THREADS = 4
-
-
-@pytest.fixture(params=STORE_KINDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    """A fresh, empty store of each kind; PostgreSQL is skipped only when no server is configured."""
-    if request.param == "memory":
-        return open_store(f"memory://conformance-{uuid.uuid4().hex}")
-    if request.param == "sqlite":
-        return open_store(f"sqlite:///{tmp_path / 'store.db'}")
-    if not os.environ.get(PG_ENV):
-        pytest.skip(f"{PG_ENV} is not set")
-    return open_store(request.getfixturevalue("postgres_url"))
 
 
 def run(fingerprint: str = "a" * 64, *, kind: str = "math_program", status: str = "optimal", verified: bool = True,

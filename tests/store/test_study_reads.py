@@ -4,9 +4,6 @@ a SQLite file and PostgreSQL as the definitions computed from every trial."""
 from __future__ import annotations
 
 import math
-import os
-import uuid
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,22 +13,10 @@ from optarium.blackbox.base import Trial
 from optarium.blackbox.multiobjective import hypervolume_history, inferred_reference
 from optarium.blackbox.study import Study
 from optarium.errors import NotFoundError
-from optarium.store.base import Store, open_store
+from optarium.store.base import Store
 from optarium.store.study_reads import trial_counts
 
-PG_ENV = "OPTARIUM_TEST_PG_URL"
 SPACE = {"x": {"type": "float", "low": 0.0, "high": 1.0}, "k": {"type": "categorical", "choices": ["a", "b"]}}
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    if request.param == "memory":
-        return open_store(f"memory://reads-{uuid.uuid4().hex}")
-    if request.param == "sqlite":
-        return open_store(f"sqlite:///{tmp_path / 'store.db'}")
-    if not os.environ.get(PG_ENV):
-        pytest.skip(f"{PG_ENV} is not set")
-    return open_store(request.getfixturevalue("postgres_url"))
 
 
 def told(study: Study, results: list[tuple[Any, float | None]]) -> None:
