@@ -328,10 +328,16 @@ async function comparePage(names) {
   if (!a || !b) return;
   const draw = async () => {
     const studies = await Promise.all([a, b].map((n) => api(`studies/${encodeURIComponent(n)}`)));
-    const analyses = await Promise.all([a, b].map((n) => api(`studies/${encodeURIComponent(n)}/analysis`)));
+    // a study of several objectives is drawn by its hypervolume so far, not by its first objective
+    const several = studies.map((st) => st.directions.length > 1);
+    const analyses = await Promise.all([a, b].map((n, k) => api(`studies/${encodeURIComponent(n)}/analysis${several[k] ? "?hypervolume=true" : ""}`)));
     const colors = ["#2f6db5", "#e67e22"];
-    document.getElementById("compare-chart").innerHTML = Charts.lines(analyses.map((an, k) => ({ name: an.name, color: colors[k], line: an.history.filter((h) => h.best !== null).map((h) => ({ x: h.number, y: h.best })) })),
-      { title: "Best value so far by trial", xlabel: "trial" });
+    const line = (an, k) => (several[k] ? an.hypervolume.filter((h) => h.hypervolume !== null).map((h) => ({ x: h.number, y: h.hypervolume }))
+      : an.history.filter((h) => h.best !== null).map((h) => ({ x: h.number, y: h.best })));
+    const title = several.every(Boolean) ? "Hypervolume so far by trial (each study against its own inferred reference point)"
+      : several.some(Boolean) ? "Best value so far (one objective) and hypervolume so far (several objectives) by trial" : "Best value so far by trial";
+    document.getElementById("compare-chart").innerHTML = Charts.lines(analyses.map((an, k) => ({ name: several[k] ? `${an.name} (hypervolume)` : an.name, color: colors[k], line: line(an, k) })),
+      { title, xlabel: "trial" });
     document.getElementById("compare-table").innerHTML = table("compare-studies", [
       { label: "study", get: (st) => st.name }, { label: "direction", get: (st) => st.directions.join(", ") }, { label: "sampler", get: (st) => st.sampler },
       { label: "trials", get: (st) => st.n_trials, num: true }, { label: "best", get: bestShown, num: true }], studies);
