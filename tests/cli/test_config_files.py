@@ -153,6 +153,17 @@ def test_bench_audit_takes_its_solvers_from_the_file_and_a_flag_wins(tmp_path: P
                                        "another here), got 2\n")
 
 
+def test_bench_audit_names_the_file_for_an_unknown_backend_in_it_and_the_flag_for_one_given_as_a_flag(tmp_path: Path) -> None:
+    args = _audit_args(tmp_path)
+    config = settings_file(tmp_path, 'solvers = "highs,gurobi"\n')
+    code, out, err = invoke(*args, "--config", str(config))
+    assert (code, out, err) == (2, "", f"error: {config}: setting `solvers` must be comma-separated backend names among "
+                                       "highs, scip, cpsat, got 'highs,gurobi'\n")
+    code, out, err = invoke(*args, "--solvers", "gurobi")
+    assert (code, out, err) == (2, "", "error: option `--solvers` must be comma-separated backend names among highs, scip, "
+                                       "cpsat, got 'gurobi'\n")
+
+
 def test_serve_takes_its_port_from_the_file_and_a_flag_wins(tmp_path: Path) -> None:
     # both ports are taken, so the command stops at its port check and never serves
     with socket.socket() as first, socket.socket() as second:

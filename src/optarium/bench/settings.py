@@ -23,8 +23,10 @@ class AuditSettings(Settings):
     ray_address: str | None = None
 
     def __post_init__(self) -> None:
-        if not self.names:
-            raise OptionError("solvers", self.solvers, "comma-separated backend names, e.g. highs,scip")
+        from optarium.solvers import registry
+
+        if not self.names or any(name not in registry.names() for name in self.names):
+            raise OptionError("solvers", self.solvers, f"comma-separated backend names among {', '.join(registry.names())}")
         positive("time_limit", self.time_limit, "a positive number of seconds")
         positive_int("limit", self.limit, "a positive number of records")
         positive_int("jobs", self.jobs)
