@@ -30,8 +30,14 @@ class Settings:
     """Base of every settings class; adds ``from_file``, ``from_dict``, ``replace`` and ``to_dict``."""
 
     @classmethod
-    def from_dict(cls: type[SettingsT], data: dict[str, Any], *, source: str = "settings") -> SettingsT:
-        """Build from a mapping; unknown keys and wrong types name ``source`` and the key."""
+    def from_dict(cls: type[SettingsT], data: dict[str, Any], *, source: str = "settings",
+                  overrides: dict[str, Any] | None = None) -> SettingsT:
+        """Build from a mapping; unknown keys and wrong types name ``source`` and the key.
+
+        ``overrides`` (values already in their Python form, e.g. a command's flags) replace the
+        mapping's before the settings are built once, so a rule across two settings sees both;
+        an error about an overridden setting is an :class:`OptionError` with its name.
+        """
         # a field left out of comparison (a progress callback) is no value a file can hold
         fields = {field.name: field for field in dataclasses.fields(cls) if field.init and field.compare}
         hints = typing.get_type_hints(cls)
@@ -39,14 +45,18 @@ class Settings:
         if unknown:
             raise SettingsFileError(source, unknown[0], f"is not a setting; known: {', '.join(sorted(fields))}")
         checked = {key: _coerce(source, key, value, hints[key]) for key, value in data.items()}
+        overrides = overrides or {}
         try:
-            return cls(**checked)
+            return cls(**{**checked, **overrides})
         except OptionError as error:
+            if error.name in overrides:
+                raise
             raise SettingsFileError(source, error.name, f"must be {error.expected}, got {error.value!r}") from None
 
     @classmethod
-    def from_file(cls: type[SettingsT], path: str | os.PathLike[str], *, table: str | None = None) -> SettingsT:
-        """Read a TOML file (the whole file, or one ``[table]`` of it)."""
+    def from_file(cls: type[SettingsT], path: str | os.PathLike[str], *, table: str | None = None,
+                  overrides: dict[str, Any] | None = None) -> SettingsT:
+        """Read a TOML file (the whole file, or one ``[table]`` of it); ``overrides`` as in :meth:`from_dict`."""
         import tomllib
 
         location = Path(path)
@@ -62,7 +72,7 @@ class Settings:
             data = data.get(table, {})
             if not isinstance(data, dict):
                 raise SettingsFileError(str(location), table, "must be a table")
-        return cls.from_dict(data, source=str(location))
+        return cls.from_dict(data, source=str(location), overrides=overrides)
 
     def replace(self: SettingsT, **changes: Any) -> SettingsT:
         """A copy with ``changes`` applied (and checked); ``None`` values are left out."""

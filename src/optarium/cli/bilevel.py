@@ -13,6 +13,7 @@ from optarium.cli.common import (
     QUIET_OPTION,
     STORE_OPTION,
     LiveProgress,
+    blame,
     console,
     print_json,
     settings_from,
@@ -75,7 +76,8 @@ def bilevel(
             raise InvalidModelError(f"the {error.solver} method cannot take {error.missing}",
                                     source=problem.source or problem.name) from None
         hint = f" ({' or '.join(error.alternatives)})" if error.alternatives else ""
-        raise OptionError("--method", error.solver, f"a method that can take {error.missing}{hint}") from None
+        wrong = OptionError("method", error.solver, f"a method that can take {error.missing}{hint}")
+        raise blame(wrong, FLAGS, {"method": method}, config) from None  # the flag, or the file's key
     if as_json:
         print_json(bilevel_summary(problem, solution))
     elif not quiet:

@@ -73,9 +73,9 @@ def settings_from(settings_class: type[SettingsT], config: Path | None, flags: d
     """
     from optarium.errors import OptionError
 
-    base = settings_class() if config is None else settings_class.from_file(config)
-    try:
-        return base.replace(**given)
+    given = {key: value for key, value in given.items() if value is not None}
+    try:  # built once from the file and the flags together: a rule across two settings sees both
+        return settings_class(**given) if config is None else settings_class.from_file(config, overrides=given)
     except OptionError as error:
         raise OptionError(flags.get(error.name, error.name), error.value, error.expected) from None
 

@@ -35,8 +35,8 @@ def serve(
     from optarium.service.server import check_port, run
     from optarium.service.settings import ServiceSettings, load_tokens
 
-    if max_upload_mb is not None and not 0 < max_upload_mb < float("inf"):
-        raise OptionError("--max-upload-mb", max_upload_mb, "a positive number")
+    if max_upload_mb is not None and not (0 < max_upload_mb < float("inf") and int(max_upload_mb * 1024 * 1024) >= 1):
+        raise OptionError("--max-upload-mb", max_upload_mb, "a positive number of MiB (at least one byte)")
     # without a settings file the environment's tokens count; with one, its tokens (or the environment's) unless --tokens
     given_tokens = load_tokens(tokens) if tokens is not None or config is None else None
     given = {"host": host, "port": port, "store": store, "workers": workers, "tokens": given_tokens,

@@ -71,9 +71,11 @@ class ServiceSettings(Settings):
         self.check_host()
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, source: str = "settings") -> ServiceSettings:
+    def from_dict(cls, data: dict[str, Any], *, source: str = "settings",
+                  overrides: dict[str, Any] | None = None) -> ServiceSettings:
         """Build from a mapping whose ``tokens`` is the path of a tokens file and whose upload limit may be
-        given in MiB as ``max_upload_mb``; without ``tokens``, those of the environment (:func:`load_tokens`)."""
+        given in MiB as ``max_upload_mb``; without ``tokens``, those of the environment (:func:`load_tokens`).
+        ``overrides`` as in :meth:`Settings.from_dict` (``tokens`` there: the tokens themselves)."""
         data = dict(data)
         tokens_file = data.pop("tokens", None)
         if tokens_file is not None and not isinstance(tokens_file, str):
@@ -88,8 +90,9 @@ class ServiceSettings(Settings):
                     or int(megabytes * 1024 * 1024) < 1):
                 raise SettingsFileError(source, "max_upload_mb", f"must be a positive number of MiB, got {megabytes!r}")
             data["max_upload_bytes"] = int(megabytes * 1024 * 1024)
-        data["tokens"] = load_tokens(tokens_file)
-        return super().from_dict(data, source=source)
+        if "tokens" not in (overrides or {}):  # tokens given on the command line replace the file's
+            data["tokens"] = load_tokens(tokens_file)
+        return super().from_dict(data, source=source, overrides=overrides)
 
     @property
     def secured(self) -> bool:

@@ -82,11 +82,13 @@ class RouteSettings(Settings):
         return self.time_limit
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, source: str = "settings") -> RouteSettings:
-        """Build from a mapping whose ``warm`` entry, if any, is a table of :class:`WarmStartOptions`."""
+    def from_dict(cls, data: dict[str, Any], *, source: str = "settings",
+                  overrides: dict[str, Any] | None = None) -> RouteSettings:
+        """Build from a mapping whose ``warm`` entry, if any, is a table of :class:`WarmStartOptions`;
+        ``overrides`` as in :meth:`Settings.from_dict`."""
         data = dict(data)
         warm = data.pop("warm", None)
-        settings = super().from_dict(data, source=source)
+        settings = super().from_dict(data, source=source, overrides=overrides)
         if warm is None:
             return settings
         if not isinstance(warm, dict):
