@@ -13,13 +13,15 @@ from optarium.settings import Settings, positive, positive_int
 class AuditSettings(Settings):
     """``solvers``: comma-separated backends each gold model is solved with; ``time_limit``: seconds
     per solve; ``limit``: audit only the first records with a gold model; ``jobs``: records at a time
-    on Ray (``ray``, or the cluster at ``ray_address``); without Ray they go one after another."""
+    on Ray (``ray``, or the cluster at ``ray_address``); without Ray they go one after another.
+    ``ray=False`` runs here even where ``ray_address`` names a cluster; ``None`` (not said) runs on
+    Ray only with a ``ray_address``."""
 
     solvers: str = "highs,scip"
     time_limit: float = 60.0
     limit: int | None = None
     jobs: int = 1
-    ray: bool = False
+    ray: bool | None = None
     ray_address: str | None = None
 
     def __post_init__(self) -> None:
@@ -38,4 +40,5 @@ class AuditSettings(Settings):
 
     @property
     def on_ray(self) -> bool:
-        return self.ray or self.ray_address is not None
+        """Whether the records go to Ray: ``ray`` when said, else whether a ``ray_address`` is given."""
+        return self.ray if self.ray is not None else self.ray_address is not None

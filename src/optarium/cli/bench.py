@@ -34,8 +34,10 @@ def audit(
     limit: int | None = typer.Option(None, "--limit", help="Audit only the first N records with a gold model."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="With --ray: how many records to audit at a time (default 1)."),
     ray: bool | None = typer.Option(None, "--ray/--no-ray", help="Audit the records as Ray tasks ($RAY_ADDRESS, else a "
-                                    "local cluster).", show_default=False),
-    ray_address: str | None = typer.Option(None, "--ray-address", help="Join the Ray cluster at HOST:PORT (or auto); implies --ray."),
+                                    "local cluster); --no-ray audits them here even with --ray-address or a "
+                                    "ray_address in --config.", show_default=False),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="Join the Ray cluster at HOST:PORT (or auto); implies --ray "
+                                       "unless --no-ray is given."),
     config: Path | None = typer.Option(None, "--config", help="TOML settings file (solvers, time_limit, limit, jobs, ray, "
                                        "ray_address); flags override it."),
     as_json: bool = JSON_OPTION,
@@ -55,7 +57,7 @@ def audit(
     with CountProgress(None, enabled=not (as_json or quiet), label="auditing") as progress:
         report = audit_dataset(dataset, settings.names, time_limit=settings.time_limit, limit=settings.limit,
                                progress=progress.at, ray_workers=settings.jobs if settings.on_ray else None,
-                               ray_address=settings.ray_address)
+                               ray_address=settings.ray_address if settings.on_ray else None)
     if as_json:
         print_json(report.to_dict())
         return 0
