@@ -19,7 +19,7 @@ def generate(
     difficulty: str | None = typer.Option(None, "--difficulty", help="easy (default), medium or hard."),
     out: Path | None = typer.Option(None, "--out", help="Folder for the MPS files and manifest.json."),
     config: Path | None = typer.Option(None, "--config", help="TOML settings file (n, seed, difficulty); flags override it."),
-    list_families: bool = typer.Option(False, "--list", help="Name the families and their sizes."),
+    list_families: bool = typer.Option(False, "--list", help="Name the families and their sizes (reads no --config)."),
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Write N instances of FAMILY into --out (MPS files and manifest.json), or --list the families."""
@@ -28,8 +28,7 @@ def generate(
     from optarium.learn import generators
     from optarium.learn.settings import GenerateSettings
 
-    settings = settings_from(GenerateSettings, config, FLAGS, n=n, seed=seed, difficulty=difficulty)
-    if list_families:
+    if list_families:  # only names the families: no settings, so a bad --config does not stand in the way
         families = generators.listing()
         if as_json:
             print_json(families)
@@ -38,6 +37,7 @@ def generate(
             sizes = "; ".join(f"{level} {_sizes(values)}" for level, values in item["sizes"].items())
             typer.echo(f"{item['family']}: {item['description']} ({sizes})")
         return 0
+    settings = settings_from(GenerateSettings, config, FLAGS, n=n, seed=seed, difficulty=difficulty)
     if family is None:
         raise OptionError("family", None, f"one of {', '.join(sorted(generators.FAMILIES))} (or use --list)")
     if out is None:
