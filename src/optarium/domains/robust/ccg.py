@@ -97,7 +97,7 @@ def solve_ccg(problem: RobustProblem, *, time_limit: float | None = None, progre
         iteration += 1
         found = (master or master_problem)(problem, scenarios, _left(deadline))
         if found.status == "infeasible":
-            if _first_stage_infeasible(problem):
+            if first_stage_infeasible(problem):
                 status = "infeasible"
                 break
             raise RecourseInfeasibleError(problem, _infeasible_core(problem, scenarios, master or master_problem, deadline))
@@ -177,8 +177,12 @@ def _log(progress: Progress | None, trace: list[dict[str, float | None]], starte
         progress(elapsed, incumbent, bound)
 
 
-def _first_stage_infeasible(problem: RobustProblem) -> bool:
-    """Whether the rows without recourse or uncertainty already exclude every ``x``."""
+def first_stage_infeasible(problem: RobustProblem) -> bool:
+    """Whether the rows that hold neither recourse nor uncertainty already exclude every first-stage ``x``.
+
+    Such a problem is infeasible whatever the scenario; CCG reports it so when its master is
+    infeasible, and a method with no master (the learned one) asks before it starts.
+    """
     rows = [r for r in range(len(problem.b)) if not np.any(problem.Ay[r]) and r not in problem.uncertain_rows]
     if not rows:
         return False

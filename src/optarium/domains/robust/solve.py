@@ -63,10 +63,10 @@ def solve_robust(
 
 def _check_learnable(problem: RobustProblem) -> None:
     """Refuse, before anything is trained or stored, a problem whose first-stage rows admit no decision."""
-    from optarium.domains.robust.ccg import _first_stage_infeasible
+    from optarium.domains.robust.ccg import first_stage_infeasible
     from optarium.errors import InvalidModelError
 
-    if _first_stage_infeasible(problem):  # the network would have no decision to learn from
+    if first_stage_infeasible(problem):  # the network would have no decision to learn from
         raise InvalidModelError("no first-stage decision satisfies the rows without recourse or uncertainty, so the "
                                 "learned method has nothing to learn from; the exact method reports such a problem "
                                 "infeasible", source=problem.source or problem.name)
