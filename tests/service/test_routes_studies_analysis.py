@@ -1,4 +1,4 @@
-"""The analysis of a multi-objective study over HTTP, on an SQLite file and in memory: the Pareto front and the
+"""The analysis of a multi-objective study over HTTP, on an SQLite file, in memory and on PostgreSQL: the Pareto front and the
 inferred reference as ``Study`` gives them, the first objective's history, and with ``hypervolume=true`` the
 hypervolume after each complete trial as ``Study.hypervolume_history`` (what ``study plot`` draws) gives it."""
 
@@ -11,6 +11,7 @@ import pytest
 
 from optarium.blackbox.study import Study
 
+from ..conftest import _postgres_database
 from .conftest import Server
 
 SPACE = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
@@ -21,8 +22,9 @@ TOLD = [([1.0, 1.0], None), ([2.0, 3.0], None), ([3.0, 2.0], -1.0), ([0.5, 0.5],
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
+    database = _postgres_database()
     started = {"sqlite": Server(f"sqlite:///{tmp_path_factory.mktemp('analysis')}/store.db").start(),
-               "memory": Server("memory://analysis").start()}
+               "memory": Server("memory://analysis").start(), "postgresql": Server(next(database)).start()}
     try:
         for server in started.values():
             with server.client() as api:
@@ -33,6 +35,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serv
     finally:
         for server in started.values():
             server.stop()
+        database.close()  # drops the database
 
 
 def _study(api: Any, name: str, directions: list[str], told: list[tuple[Any, float | None]]) -> None:
@@ -55,7 +58,7 @@ def _analysis(server: Server, name: str, **query: str) -> dict[str, Any]:
 def test_the_front_reference_and_first_objective_history_match_the_study(servers: dict[str, Server]) -> None:
     study = Study.load("mo", servers["sqlite"].store)
     answers = [_analysis(server, "mo") for server in servers.values()]
-    assert answers[0] == answers[1]  # an SQLite file and the memory store answer alike
+    assert answers[0] == answers[1] == answers[2]  # an SQLite file, the memory store and PostgreSQL answer alike
     answer = answers[0]
     assert answer["pareto"] == [t.number for t in study.pareto_front] == [1, 2, 4]
     assert answer["reference"] == pytest.approx(study.reference_point())
@@ -71,7 +74,7 @@ def test_the_front_reference_and_first_objective_history_match_the_study(servers
 def test_the_hypervolume_history_is_the_studys_by_trial_number(servers: dict[str, Server]) -> None:
     study = Study.load("mo", servers["sqlite"].store)
     answers = [_analysis(server, "mo", hypervolume="true") for server in servers.values()]
-    assert answers[0] == answers[1]
+    assert answers[0] == answers[1] == answers[2]
     expected = study.hypervolume_history()
     assert [h["number"] for h in answers[0]["hypervolume"]] == [1, 2, 3, 4, 5, 6]
     assert [h["hypervolume"] for h in answers[0]["hypervolume"]] == pytest.approx([v for _, v in expected])
