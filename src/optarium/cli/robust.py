@@ -35,7 +35,8 @@ def robust(
                                       "network after Neur2RO; no bound, its training comes before the time limit)."),
     time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds for the method (default 60); verification comes after."),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the learned method's sampling and training (default 0)."),
-    config: Path | None = typer.Option(None, "--config", help="TOML settings file (method, time_limit, seed); flags override it."),
+    config: Path | None = typer.Option(None, "--config", help="TOML settings file (method, time_limit, seed, samples: "
+                                       "the learned method's training pairs, default 400); flags override it."),
     format: str | None = typer.Option(None, "--format", help="knapsack, capital_budgeting or json (default: by suffix, then content)."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not record the run in the store."),
     store: str | None = STORE_OPTION,
@@ -63,7 +64,7 @@ def robust(
     # the learned method trains first, outside the time limit: its elapsed time is shown without a budget
     budget = settings.time_limit if settings.method == "exact" else None
     with LiveProgress(enabled=not (as_json or quiet), label="robust", budget=budget) as live:
-        solution = solve_robust(problem, settings.method, time_limit=settings.time_limit, seed=settings.seed,
+        solution = solve_robust(problem, settings.method, time_limit=settings.time_limit, seed=settings.seed, samples=settings.samples,
                                 progress=_relay(live) if live.enabled else None, store=store, record=not no_record,
                                 reader=format or "", timings={"read": read})
     if as_json:

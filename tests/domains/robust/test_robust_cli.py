@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from optarium.cli.main import app
 from optarium.store.base import open_store
 
 from .conftest import knapsack_text
@@ -116,10 +118,25 @@ def test_bad_options_are_named_by_their_flag(tmp_path: Path, args: list[str], wo
 
 
 def test_the_learned_method_answers_a_verified_decision_with_exit_0(tmp_path: Path) -> None:
+    # in this process and on 20 training pairs (samples in --config): the answer is verified however rough the network
     path = tmp_path / "small.rkp"
     path.write_text(knapsack_text(4, 5, gamma=1))
-    done = _robust(str(path), "--method", "learned", "-t", "5", "--json", "--store", f"sqlite:///{tmp_path / 'r.db'}")
-    assert done.returncode == 0, done.stderr
+    config = tmp_path / "robust.toml"
+    config.write_text("samples = 20\n")
+    done = CliRunner().invoke(app, ["robust", str(path), "--method", "learned", "-t", "5", "--json", "--config",
+                                    str(config), "--store", f"sqlite:///{tmp_path / 'r.db'}"])
+    assert done.exit_code == 0, done.stderr
     out = json.loads(done.stdout)
+    assert "trained on 20 sampled" in out["plan_reason"]
     assert out["solver"] == "neur2ro" and out["status"] == "feasible" and out["verified"] and out["bound"] is None
     assert out["plan"]["source"] == "learned" and "value network trained on" in out["plan_reason"]
+
+
+def test_samples_below_ten_in_the_settings_file_names_the_file_and_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "small.rkp"
+    path.write_text(knapsack_text(4, 5, gamma=1))
+    config = tmp_path / "robust.toml"
+    config.write_text("samples = 5\n")
+    done = _robust(str(path), "--method", "learned", "--config", str(config), "--no-record")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"error: {config}: setting `samples` must be an integer of at least 10, got 5\n"

@@ -1,7 +1,7 @@
 """The settings of a robust solve: method, time limit, seed, and a progress callback (not recorded).
 
-``RobustSettings.from_file("robust.toml")`` reads ``method``, ``time_limit`` and
-``seed`` from a TOML file; an unknown key, a wrong type or a value out of range
+``RobustSettings.from_file("robust.toml")`` reads ``method``, ``time_limit``,
+``seed`` and ``samples`` from a TOML file; an unknown key, a wrong type or a value out of range
 names the file and the key.
 """
 
@@ -32,6 +32,7 @@ class RobustSettings(Settings):
     method: str = "exact"
     time_limit: float = DEFAULT_TIME_LIMIT
     seed: int = 0
+    samples: int | None = None
     progress: Callable[[float, float | None, float | None], None] | None = dataclasses.field(
         default=None, compare=False, repr=False)
 
@@ -42,6 +43,8 @@ class RobustSettings(Settings):
                                                      and math.isfinite(self.time_limit)):
             raise OptionError("time_limit", self.time_limit, "a positive number of seconds")
         non_negative_int("seed", self.seed)
+        if self.samples is not None and (isinstance(self.samples, bool) or not isinstance(self.samples, int) or self.samples < 10):
+            raise OptionError("samples", self.samples, "an integer of at least 10")
 
     def to_dict(self) -> dict[str, Any]:
         return {key: value for key, value in super().to_dict().items() if key != "progress"}

@@ -45,15 +45,14 @@ def solve_robust(
 
     if method not in METHODS:
         raise OptionError("method", method, f"one of {', '.join(METHODS)}")
-    settings = RobustSettings(method=method).replace(time_limit=time_limit, seed=seed, progress=progress)
+    settings = RobustSettings(method=method).replace(time_limit=time_limit, seed=seed, samples=samples, progress=progress)
     planner = None
     if method == "learned":
         from optarium.domains.robust.learned import LearnedPlanner
 
-        if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 10):
-            raise OptionError("samples", samples, "an integer of at least 10")
         _check_learnable(problem)
-        planner = LearnedPlanner(seed=settings.seed) if samples is None else LearnedPlanner(samples=samples, seed=settings.seed)
+        planner = (LearnedPlanner(seed=settings.seed) if settings.samples is None
+                   else LearnedPlanner(samples=settings.samples, seed=settings.seed))
     # the exact method is the kind's own plan (branch-and-price for the robust knapsack, else CCG), with its reason
     solution: Solution[dict[str, Any]] = solve_problem(
         problem, solver="auto", planner=planner, options=settings, store=store, record=record, source=problem.source,
