@@ -128,9 +128,9 @@ def test_model_file_comes_from_a_config_file_and_the_flag_overrides_it(tmp_path:
     settings = FormulateSettings.from_file(config)
     assert settings.llm_model_file == Path("models/small.gguf") and settings.llm_max_tokens == 64
     assert FormulateSettings(llm_model_file="a.gguf").llm_model_file == Path("a.gguf")  # type: ignore[arg-type]
-    from optarium.cli.formulate import settings_from
+    from optarium.cli.formulate import formulate_settings
 
-    assert settings_from(config, llm_model_file=Path("other.gguf")).llm_model_file == Path("other.gguf")
+    assert formulate_settings(config, llm_model_file=Path("other.gguf")).llm_model_file == Path("other.gguf")
 
 
 def test_nothing_heavy_is_imported_until_the_first_answer(fake_gguf: Path) -> None:

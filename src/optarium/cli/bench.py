@@ -100,11 +100,11 @@ def nl(
 ) -> int:
     """Run the formulate pipeline over a dataset; report accuracy at 1e-6, 1e-4 and 5%."""
     from optarium.bench.nl import run_nl
-    from optarium.cli.formulate import client_from, settings_from
+    from optarium.cli.formulate import client_from, formulate_settings
     from optarium.formulate.llm import ReplayClient
 
-    settings = settings_from(config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout,
-                             llm_max_tokens=llm_max_tokens, llm_model_file=llm_model_file, rounds=rounds)
+    settings = formulate_settings(config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout,
+                                  llm_max_tokens=llm_max_tokens, llm_model_file=llm_model_file, rounds=rounds)
     llm = ReplayClient(replay) if replay is not None else client_from(settings)
     with CountProgress(None, enabled=not as_json, label="bench nl") as progress:
         report = run_nl(dataset, llm, workers=workers, limit=limit, settings=settings, store=store,

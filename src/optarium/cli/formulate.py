@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperGroup
@@ -14,8 +14,12 @@ from optarium.cli.common import (
     command,
     console,
     print_json,
+    settings_from,
     status_exit_code,
 )
+
+if TYPE_CHECKING:
+    from optarium.formulate.settings import FormulateSettings
 
 
 class _FileOrSubcommand(TyperGroup):
@@ -62,16 +66,12 @@ FLAGS = {
 }
 
 
-def settings_from(config: Path | None, **flags: Any) -> Any:
-    """The formulate settings of ``config`` (or the defaults) with the flags that were given on top."""
-    from optarium.errors import OptionError
+def formulate_settings(config: Path | None, **given: Any) -> FormulateSettings:
+    """The formulate settings of ``config`` (or the defaults) with the flags that were given on top
+    (``None``: not given); a bad value names its flag, or the file and the key."""
     from optarium.formulate.settings import FormulateSettings
 
-    base = FormulateSettings.from_file(config) if config is not None else FormulateSettings()
-    try:
-        return base.replace(**flags)
-    except OptionError as error:
-        raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
+    return settings_from(FormulateSettings, config, FLAGS, **given)
 
 
 def client_from(settings: Any) -> Any:
@@ -128,7 +128,7 @@ def run(
     from optarium.formulate.pipeline import check_question, formulate
     from optarium.formulate.sandbox import SandboxUnavailableError
 
-    settings = settings_from(
+    settings = formulate_settings(
         config, llm_url=llm_url, llm_model=llm_model, llm_model_file=llm_model_file, llm_timeout=llm_timeout, llm_max_tokens=llm_max_tokens, rounds=rounds,
         solver=solver,
         time_limit=time_limit, insights=insights, unsafe_sandbox=unsafe_sandbox or None,
@@ -215,7 +215,7 @@ def learn(
     from optarium.formulate.experience import learn as learn_insights
     from optarium.formulate.pipeline import formulate_store
 
-    settings = settings_from(config, llm_url=llm_url, llm_model=llm_model, llm_model_file=llm_model_file, llm_timeout=llm_timeout,
+    settings = formulate_settings(config, llm_url=llm_url, llm_model=llm_model, llm_model_file=llm_model_file, llm_timeout=llm_timeout,
                              llm_max_tokens=llm_max_tokens, rounds=rounds)
     records = load_records(dataset, limit)
     for record in records:
