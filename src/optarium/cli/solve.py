@@ -58,11 +58,13 @@ def _parse_params(pairs: list[str]) -> dict[str, Any]:
     return params
 
 
-def settings_from(
+# not common.settings_from: --param pairs are merged into the file's [params] table, each side checked on its own
+def settings_with_params(
     config: Path | None, *, solver: str | None, time_limit: float | None, gap: float | None, threads: int | None,
     seed: int | None, params: list[str], cross_check: bool | None, record: bool | None, solver_log: bool | None = None,
 ) -> SolveSettings:
-    """The settings file (if any) with the flags given on the command line over it."""
+    """The settings file (if any) with the flags given on the command line over it, the ``--param``
+    pairs added to the file's ``[params]``."""
     from optarium.api import check_params
     from optarium.errors import OptionError, SettingsFileError
     from optarium.settings import SolveSettings
@@ -126,8 +128,8 @@ def solve(
         _check_output_folder(output, models)
     elif output is not None:
         _check_output(output)
-    settings = settings_from(config, solver=solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed,
-                             params=param, cross_check=cross_check, record=record, solver_log=solver_log)
+    settings = settings_with_params(config, solver=solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed,
+                                    params=param, cross_check=cross_check, record=record, solver_log=solver_log)
     if planner is not None:
         from optarium.api import PLANNERS
 
