@@ -130,6 +130,8 @@ def test_the_learned_method_answers_a_verified_decision_with_exit_0(tmp_path: Pa
     assert "trained on 20 sampled" in out["plan_reason"]
     assert out["solver"] == "neur2ro" and out["status"] == "feasible" and out["verified"] and out["bound"] is None
     assert out["plan"]["source"] == "learned" and "value network trained on" in out["plan_reason"]
+    assert open_store(f"sqlite:///{tmp_path / 'r.db'}").get_run(out["run_id"])["params"] == {
+        "time_limit": 5.0, "seed": 0, "samples": 20}  # the run keeps how many pairs its network saw
 
 
 def test_samples_below_ten_in_the_settings_file_names_the_file_and_the_key(tmp_path: Path) -> None:

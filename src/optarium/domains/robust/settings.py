@@ -50,4 +50,6 @@ class RobustSettings(Settings):
         return {key: value for key, value in super().to_dict().items() if key != "progress"}
 
     def recorded(self) -> dict[str, Any]:
-        return {"time_limit": self.time_limit, "seed": self.seed}
+        """What a run keeps of these settings (``samples`` only when set: the learned method's training pairs)."""
+        kept: dict[str, Any] = {"time_limit": self.time_limit, "seed": self.seed}
+        return kept if self.samples is None else {**kept, "samples": self.samples}
