@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from optarium.cli.common import status_exit_code
 from optarium.cli.main import app
 from optarium.solution import STATUSES
+
+from .conftest import market_split_lp, market_split_rows
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -25,23 +26,6 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def market_split_rows(rows: int = 6, columns: int = 50, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
-    """Rows ``weights @ x == targets`` over binary x: no solver finds a point of them in a fraction of a second."""
-    weights = np.random.default_rng(seed).integers(0, 100, size=(rows, columns))
-    return weights, weights.sum(axis=1) // 2
-
-
-def write_market_split(path: Path) -> Path:
-    weights, targets = market_split_rows()
-    columns = weights.shape[1]
-    lines = ["Minimize", " obj: " + " + ".join(f"x{j}" for j in range(columns)), "Subject To"]
-    lines += [f" r{i}: " + " + ".join(f"{w} x{j}" for j, w in enumerate(row)) + f" = {target}"
-              for i, (row, target) in enumerate(zip(weights, targets, strict=True))]
-    lines += ["Binary", " " + " ".join(f"x{j}" for j in range(columns)), "End"]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 @pytest.mark.parametrize("status", STATUSES)
 def test_every_status_has_one_exit_code_with_and_without_a_verified_point(status: str) -> None:
     expected = {"error": (1, 1), "interrupted": (130, 130), "time_limit": (0, 1)}.get(status, (0, 0))
@@ -49,7 +33,8 @@ def test_every_status_has_one_exit_code_with_and_without_a_verified_point(status
 
 
 def test_solve_exits_1_when_the_time_limit_came_before_any_point(tmp_path: Path) -> None:
-    model = write_market_split(tmp_path / "split.lp")
+    model = tmp_path / "split.lp"
+    model.write_text(market_split_lp())
     code, out, err = invoke("solve", str(model), "--time-limit", "0.05", "--no-record", "--json")
     assert code == 1, err
     summary = json.loads(out)
@@ -57,7 +42,8 @@ def test_solve_exits_1_when_the_time_limit_came_before_any_point(tmp_path: Path)
 
 
 def test_solve_many_exits_1_when_one_file_got_no_point_and_0_for_a_proved_infeasible_one(tmp_path: Path) -> None:
-    model = write_market_split(tmp_path / "split.lp")
+    model = tmp_path / "split.lp"
+    model.write_text(market_split_lp())
     code, out, err = invoke("solve", str(EXAMPLES / "infeasible.lp"), "--no-record", "--json")
     assert (code, json.loads(out)["status"]) == (0, "infeasible"), err
     code, out, err = invoke("solve", str(EXAMPLES / "infeasible.lp"), str(model), "--time-limit", "0.05",
