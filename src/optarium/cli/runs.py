@@ -196,13 +196,9 @@ def export_runs(
                                  "what was written."),
 ) -> int:
     """Recorded runs as rows: solver, plan, status, objective, bound, gap, verification, seconds."""
-    from optarium.errors import OptionError
     from optarium.store.base import open_store
 
-    if as_json and output is None:
-        if file_format not in (None, "json"):
-            raise OptionError("--json", True, f"left out with --format {file_format} (rows go to standard output)")
-        file_format = "json"
+    file_format = json_format(as_json, output, file_format)
     runs = open_store(store, read_only=True).list_runs(limit=limit, status=status, kind=kind)
     rows = []
     for run in runs:
@@ -216,6 +212,18 @@ def export_runs(
     if as_json and output is not None:
         print_json({"output": str(output), "format": written, "rows": len(rows)})
     return 0
+
+
+def json_format(as_json: bool, output: Path | None, file_format: str | None) -> str | None:
+    """The format an export writes under ``--json``: JSON rows when they go to standard output (another
+    ``--format`` there is refused), the file's own format with ``--output`` (then a JSON line says what was written)."""
+    if not as_json or output is not None:
+        return file_format
+    if file_format not in (None, "json"):
+        from optarium.errors import OptionError
+
+        raise OptionError("--json", True, f"left out with --format {file_format} (rows go to standard output)")
+    return "json"
 
 
 def write_rows(

@@ -423,13 +423,18 @@ def export(
         None, "--format", help="csv, json or parquet (default: from the file's suffix, else csv)."
     ),
     store: str | None = STORE_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="JSON on stdout: the rows (as --format json) or, with --output, "
+                                 "what was written."),
 ) -> int:
     """One row per trial: number, state, value, feasibility, params_<name>, sampler, times."""
     from optarium.blackbox.study import Study
-    from optarium.cli.runs import write_rows
+    from optarium.cli.runs import json_format, write_rows
 
-    study = Study.load(name, _reading(store))
-    write_rows(study.trial_rows(), output, file_format)
+    file_format = json_format(as_json, output, file_format)
+    rows = Study.load(name, _reading(store)).trial_rows()
+    written = write_rows(rows, output, file_format)
+    if as_json and output is not None:
+        print_json({"output": str(output), "format": written, "rows": len(rows)})
     return 0
 
 
