@@ -20,12 +20,14 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from revisions import extract  # a sibling module: benchmarks run as scripts from this folder
+from revisions import (  # a sibling module: benchmarks run as scripts from this folder
+    extract,
+    run_on,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -74,12 +76,7 @@ def main() -> int:
         sides = {name: extract(rev, Path(folder) / name) for name, rev in (("before", args.before), ("after", args.after))}
         for _ in range(args.repeats):
             for name, src in sides.items():
-                env = {**os.environ, "PYTHONPATH": str(src), "OMP_NUM_THREADS": "1"}
-                done = subprocess.run([sys.executable, __file__, "--worker"], env=env, capture_output=True, text=True,
-                                      check=False)
-                if done.returncode != 0:
-                    raise SystemExit(f"{name}: exit {done.returncode}: {done.stderr.strip()[-400:]}")
-                runs[name].append(json.loads(done.stdout))
+                runs[name].append(run_on(src, [__file__, "--worker"], name))
     medians = {name: {key: round(statistics.median(run[key] for run in values), 3) for key in ("first", "second")}
                for name, values in runs.items()}
     suggestions = [run["suggestion"] for values in runs.values() for run in values]

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,3 +20,13 @@ def extract(rev: str, into: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
     return into / "src"
+
+
+def run_on(src: Path, argv: list[str], label: str) -> Any:
+    """Run ``python ARGV`` with ``src`` first on PYTHONPATH (one thread) and return the JSON it prints;
+    a failed run ends the benchmark, naming ``label`` and the end of its stderr."""
+    env = {**os.environ, "PYTHONPATH": str(src), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, *argv], env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{label}: exit {done.returncode}: {done.stderr.strip()[-400:]}")
+    return json.loads(done.stdout)

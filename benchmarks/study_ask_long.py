@@ -18,12 +18,14 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from revisions import extract  # a sibling module: benchmarks run as scripts from this folder
+from revisions import (  # a sibling module: benchmarks run as scripts from this folder
+    extract,
+    run_on,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}}
@@ -83,12 +85,8 @@ def main() -> int:
             for sampler in samplers:
                 for name, src in sides.items():
                     url = f"sqlite:///{folder}/{name}-{sampler}-{round_number}.db"
-                    env = {**os.environ, "PYTHONPATH": str(src), "OMP_NUM_THREADS": "1"}
-                    done = subprocess.run([sys.executable, __file__, "--worker", url, sampler, "--trials", str(args.trials),
-                                           "--asks", str(args.asks)], env=env, capture_output=True, text=True, check=False)
-                    if done.returncode != 0:
-                        raise SystemExit(f"{name} {sampler}: exit {done.returncode}: {done.stderr.strip()[-400:]}")
-                    seconds[sampler][name] += json.loads(done.stdout)
+                    seconds[sampler][name] += run_on(src, [__file__, "--worker", url, sampler, "--trials", str(args.trials),
+                                                           "--asks", str(args.asks)], f"{name} {sampler}")
     result: dict = {"before": args.before, "after": args.after, "trials": args.trials, "asks_per_run": args.asks,
                     "rounds": args.rounds, "store": "sqlite file", "samplers": {}}
     print(f"{'sampler':8} {'before ms':>10} {'after ms':>10} {'ratio':>6}")

@@ -33,7 +33,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from revisions import extract  # a sibling module: benchmarks run as scripts from this folder
+from revisions import (  # a sibling module: benchmarks run as scripts from this folder
+    extract,
+    run_on,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}}
@@ -161,12 +164,8 @@ def main() -> int:
         for round_number in range(args.rounds):
             for name, src in sides.items():
                 url = f"sqlite:///{folder}/{name}-{round_number}.db"
-                env = {**os.environ, "PYTHONPATH": str(src), "OMP_NUM_THREADS": "1"}
-                done = subprocess.run([sys.executable, __file__, "--worker", url, "--trials", str(args.trials),
-                                       "--repeats", str(args.repeats)], env=env, capture_output=True, text=True, check=False)
-                if done.returncode != 0:
-                    raise SystemExit(f"{name}: exit {done.returncode}: {done.stderr.strip()[-400:]}")
-                measured = json.loads(done.stdout)
+                measured = run_on(src, [__file__, "--worker", url, "--trials", str(args.trials),
+                                        "--repeats", str(args.repeats)], name)
                 answers[name].append(measured["answers"])
                 for case in CASES:
                     seconds[case][name] += measured["seconds"][case]
