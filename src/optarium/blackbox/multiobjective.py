@@ -87,27 +87,51 @@ def hypervolume_history(trials: Sequence[Trial], directions: Sequence[str],
     """
     import numpy as np
 
-    from optarium.blackbox.pareto import hypervolume
-
     complete = [t for t in trials if t.state == "complete" and t.values is not None]
     if not complete:
         return []
-    front = pareto_trials(trials, directions)
     if reference is None:
         inferred = inferred_reference(trials, directions)
         assert inferred is not None
         ref = np.array(inferred) * signs(directions)
     else:
-        ref = check_reference(reference, directions, front)
+        ref = check_reference(reference, directions, pareto_trials(trials, directions))
+    return losses_history(complete, directions, ref)
+
+
+def losses_history(complete: Sequence[Trial], directions: Sequence[str], reference: np.ndarray) -> list[tuple[int, float]]:
+    """:func:`hypervolume_history` of the ``complete`` trials against ``reference`` (k,), given as losses and
+    not checked (one that dominates nothing measures 0 throughout).
+
+    In two objectives the front is kept as a :class:`~optarium.blackbox.pareto.Staircase`, so a trial that joins
+    it costs the rectangles after it, not a whole hypervolume; the volumes are those of
+    :func:`~optarium.blackbox.pareto.hypervolume` after each change, to the last bit (values beyond
+    ``1e100`` in size, which it measures scaled, take that path).
+    """
+    import numpy as np
+
+    from optarium.blackbox.pareto import Staircase, hypervolume, unscaled
+
     sign = signs(directions)
-    out: list[tuple[int, float]] = []
-    kept = np.empty((0, len(sign)))  # the feasible front so far, as losses (one array: a list of rows is slow)
-    volume = 0.0
-    for count, trial in enumerate(complete, start=1):
-        if trial.feasible and trial.values is not None:
-            loss = np.asarray(trial.values) * sign
+    losses = np.array([t.values for t in complete], dtype=float).reshape(len(complete), len(sign)) * sign
+    feasible = np.array([t.feasible for t in complete], dtype=bool)
+    changed: list[int] = []  # the trials after which the volume was measured again
+    measured: list[float] = []
+    if len(sign) == 2 and unscaled(losses[feasible], reference):
+        front = Staircase(reference)
+        for index in np.flatnonzero(feasible & np.all(losses < reference, axis=1)):
+            if front.add(float(losses[index, 0]), float(losses[index, 1])):
+                changed.append(int(index))
+                measured.append(front.volume)
+    else:
+        kept = np.empty((0, len(sign)))  # the feasible front so far (one array: a list of rows is slow)
+        for index in np.flatnonzero(feasible):
+            loss = losses[index]
             if not (kept <= loss).all(axis=1).any():
                 kept = np.vstack([kept[~(loss <= kept).all(axis=1)], loss])
-                volume = hypervolume(kept, ref)
-        out.append((count, volume))
-    return out
+                changed.append(int(index))
+                measured.append(hypervolume(kept, reference))
+    latest = np.zeros(len(complete), dtype=np.int64)  # for each trial, 1 + the last change up to it (0: none yet)
+    latest[changed] = np.arange(1, len(changed) + 1)
+    volumes = np.concatenate([[0.0], measured])[np.maximum.accumulate(latest)]
+    return [(count, float(volume)) for count, volume in enumerate(volumes, start=1)]

@@ -10,6 +10,7 @@ objectives).
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -116,6 +117,26 @@ def hypervolume(losses: np.ndarray, reference: np.ndarray) -> float:
         return float(np.ldexp(volume, int(exponents.sum())))
 
 
+def _sweep_2d(points: np.ndarray, ref: np.ndarray) -> float:
+    """The hypervolume of ``points`` (n, 2), all below ``ref`` (2,), unscaled: the sweep along the first objective.
+
+    Each point, by increasing first loss, adds the rectangle from it to the reference under the least second loss
+    before it (nothing where it is not below that); the rectangles are summed in that order, one after the other
+    (``cumsum``), so the sum is the one a loop over the points makes, to the last bit.
+    """
+    import numpy as np
+
+    if not len(points):
+        return 0.0
+    order = points[np.argsort(points[:, 0])]
+    xs, ys = order[:, 0], order[:, 1]
+    floors = np.minimum(np.concatenate([[ref[1]], np.minimum.accumulate(ys)[:-1]]), ref[1])
+    below = ys < floors
+    if not below.any():
+        return 0.0
+    return float(np.cumsum((ref[0] - xs[below]) * (floors[below] - ys[below]))[-1])
+
+
 def _hv(points: np.ndarray, ref: np.ndarray) -> float:
     import numpy as np
 
@@ -123,13 +144,7 @@ def _hv(points: np.ndarray, ref: np.ndarray) -> float:
     if k == 1:
         return float(ref[0] - points[:, 0].min())
     if k == 2:
-        order = points[np.argsort(points[:, 0])]
-        volume, floor = 0.0, ref[1]
-        for x, y in order:
-            if y < floor:
-                volume += (ref[0] - x) * (floor - y)
-                floor = y
-        return float(volume)
+        return _sweep_2d(points, ref)
     order = points[np.argsort(points[:, -1])]
     volume = 0.0
     for i in range(len(order)):
@@ -141,6 +156,71 @@ def _hv(points: np.ndarray, ref: np.ndarray) -> float:
         slice_points = slice_points[non_dominated(slice_points)]
         volume += depth * _hv(slice_points, ref[:-1])
     return float(volume)
+
+
+class Staircase:
+    """The Pareto front of two losses below ``reference`` (2,), kept sorted by the first loss as points arrive,
+    with its hypervolume updated point by point.
+
+    :attr:`volume` is what :func:`hypervolume` gives for all the points added so far, to the last bit, as long as
+    every value and the reference are at most ``_UNSCALED`` in size (:func:`unscaled`; beyond that,
+    :func:`hypervolume` measures in scaled units): each point's rectangle of the sweep and the sums after it are
+    the only ones an arrival changes, and they are summed again in the same order.
+    """
+
+    def __init__(self, reference: np.ndarray):
+        import numpy as np
+
+        self.reference = (float(reference[0]), float(reference[1]))
+        self.xs: list[float] = []  # first losses, increasing
+        self.ys: list[float] = []  # second losses, decreasing
+        self.rectangles = np.empty(0)  # each point's rectangle of the sweep (the sweep of _sweep_2d)
+        self.sums = np.empty(0)  # the rectangles summed in order, point by point
+
+    @property
+    def volume(self) -> float:
+        return float(self.sums[-1]) if len(self.sums) else 0.0
+
+    def add(self, x: float, y: float) -> bool:
+        """Add the point (``x``, ``y``); True if it joined the front (it is below the reference and no point of the
+        front is at most it in both losses), removing the points it dominates."""
+        import numpy as np
+
+        right, top = self.reference
+        if not (x < right and y < top):
+            return False
+        xs, ys = self.xs, self.ys
+        before = bisect.bisect_right(xs, x)  # the points whose first loss is at most x
+        if before and ys[before - 1] <= y:  # the least second loss among them
+            return False
+        start = bisect.bisect_left(xs, x)
+        stop = start
+        while stop < len(ys) and ys[stop] >= y:  # the dominated points: first loss from x on, second at least y
+            stop += 1
+        xs[start:stop] = [x]
+        ys[start:stop] = [y]
+        changed = [(right - x) * ((ys[start - 1] if start else top) - y)]
+        if start + 1 < len(xs):
+            changed.append((right - xs[start + 1]) * (y - ys[start + 1]))
+        self.rectangles = np.concatenate([self.rectangles[:start], changed, self.rectangles[stop + 1:]])
+        first = self.sums[start - 1] if start else 0.0
+        tail = np.cumsum(np.concatenate([[first], self.rectangles[start:]]))[1:]
+        self.sums = np.concatenate([self.sums[:start], tail])
+        return True
+
+
+def unscaled(points: np.ndarray, reference: np.ndarray) -> bool:
+    """Whether :func:`hypervolume` measures ``points`` (n, k) against ``reference`` (k,) in their own units, as
+    any subset of them: the reference is not finite, or it and every point below it are at most ``_UNSCALED``
+    in size."""
+    import numpy as np
+
+    ref = np.asarray(reference, dtype=float)
+    below = np.asarray(points, dtype=float).reshape(-1, len(ref))
+    below = below[np.all(below < ref, axis=1)]
+    if not np.isfinite(ref).all():
+        return True
+    return max(float(np.abs(below).max(initial=0.0)), float(np.abs(ref).max())) <= _UNSCALED
 
 
 def box_decomposition(front: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
