@@ -50,16 +50,38 @@ def told(rows: list[dict[str, Any]]) -> list[Trial]:
                 for row in rows]
 
 
-def hypervolume_steps(trials: list[Trial], directions: Sequence[str]) -> list[dict[str, Any]]:
+def hypervolume_steps(trials: list[Trial], directions: Sequence[str],
+                      reference: Sequence[float] | None = None) -> list[dict[str, Any]]:
     """Each complete trial's number and the hypervolume of the feasible front up to it (None where it is larger
-    than the largest float), against one reference inferred from all of them
-    (:func:`optarium.blackbox.multiobjective.hypervolume_history`, as ``study plot`` draws it)."""
-    from optarium.blackbox.multiobjective import hypervolume_history
+    than the largest float), against ``reference`` (in the objectives' own units; default: one inferred from all
+    of them, :func:`optarium.blackbox.multiobjective.hypervolume_history`, as ``study plot`` draws it).
+
+    A given reference is not checked against the front: one that no trial is better than measures 0 throughout."""
+    import numpy as np
+
+    from optarium.blackbox.multiobjective import hypervolume_history, losses_history, signs
 
     complete = [t for t in trials if t.state == "complete" and t.values is not None]
-    volumes = hypervolume_history(complete, directions)
+    if reference is None:
+        volumes = hypervolume_history(complete, directions)
+    else:
+        volumes = losses_history(complete, directions, np.asarray(reference, dtype=float) * signs(directions))
     return [{"number": t.number, "hypervolume": volume if math.isfinite(volume) else None}
             for t, (_, volume) in zip(complete, volumes, strict=True)]
+
+
+def shared_hypervolume(studies: Sequence[list[Trial]],
+                       directions: Sequence[str]) -> tuple[list[float] | None, list[list[dict[str, Any]]]]:
+    """One reference point for studies of the same ``directions`` and each study's :func:`hypervolume_steps`
+    against it, so their lines can be compared. The reference is inferred as a study's own is
+    (:func:`optarium.blackbox.multiobjective.inferred_reference`), from the trials of all of them: a study
+    compared with itself keeps its own. None (and empty steps) where no study has a complete trial."""
+    from optarium.blackbox.multiobjective import inferred_reference
+
+    reference = inferred_reference([trial for trials in studies for trial in trials], directions)
+    if reference is None:
+        return None, [[] for _ in studies]
+    return reference, [hypervolume_steps(trials, directions, reference) for trials in studies]
 
 
 def _bins(values: list[Any], categorical: bool) -> Any:

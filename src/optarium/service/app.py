@@ -123,7 +123,7 @@ def _install_errors(app: FastAPI) -> None:
 def create_app(settings: ServiceSettings, store: Store | None = None) -> FastAPI:
     """The app over ``store`` (default: ``settings.store``) with a pool of ``settings.workers`` solve workers."""
     from optarium import __version__
-    from optarium.service import routes_runs, routes_studies
+    from optarium.service import routes_compare, routes_runs, routes_studies
     from optarium.store.base import open_store
 
     handle = store if store is not None else _serving_store(open_store(settings.store))
@@ -151,6 +151,7 @@ def create_app(settings: ServiceSettings, store: Store | None = None) -> FastAPI
     guarded = [Depends(authorize)]
     app.include_router(routes_runs.router, prefix="/api", dependencies=guarded)
     app.include_router(routes_studies.router, prefix="/api", dependencies=guarded)
+    app.include_router(routes_compare.router, prefix="/api", dependencies=guarded)
 
     @app.get("/api/health", tags=["service"])
     async def health(request: Request) -> dict[str, Any]:

@@ -63,7 +63,8 @@ class TellBody(BaseModel):
         "``POST .../ask`` would): a worker's loop is then one request per trial."))
 
 
-def _study(store: Store, name: str) -> tuple[Study, int]:
+def study_or_404(store: Store, name: str) -> tuple[Study, int]:
+    """The study called ``name`` and its id; a 404 if there is none."""
     row = store.find_study(name)
     if row is None:
         raise ApiError(404, f"no study named {name!r}")
@@ -142,7 +143,7 @@ def _listed(store: Store, row: dict[str, Any], overview: dict[int, dict[str, Any
 @router.get("/studies/{name}")
 def show_study(name: str, store: StoreDep) -> dict[str, Any]:
     """One study: settings, trial counts by state, best trial (the Pareto front for several objectives), last activity."""
-    study, study_id = _study(store, name)
+    study, study_id = study_or_404(store, name)
     overview = _overview(store)
     if overview is None or study.multi_objective or study.feedback == "ranking":
         return study_json(study)
@@ -163,7 +164,7 @@ def show_study(name: str, store: StoreDep) -> dict[str, Any]:
 @router.delete("/studies/{name}")
 def delete_study(name: str, store: StoreDep) -> dict[str, Any]:
     """Remove the study and its trials in one transaction."""
-    study, _ = _study(store, name)
+    study, _ = study_or_404(store, name)
     return {"name": name, "deleted_trials": study.delete()}
 
 
@@ -193,7 +194,7 @@ def list_trials(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """One page of the study's trials, filtered by state and sorted by number or value (trials without a value last)."""
-    _, study_id = _study(store, name)
+    _, study_id = study_or_404(store, name)
     rows, total = _trials(store, study_id, state, sort, order, limit, offset)
     return {"trials": rows, "total": total, "limit": limit, "offset": offset}
 
@@ -201,7 +202,7 @@ def list_trials(
 @router.get("/studies/{name}/trials.csv", response_class=Response)
 def trials_csv(name: str, store: StoreDep) -> Response:
     """Every trial as CSV: number, state, value(s), feasibility, one ``params_<name>`` column per parameter."""
-    study, _ = _study(store, name)
+    study, _ = study_or_404(store, name)
     return csv_response(study.trial_rows(), f"{name}-trials.csv")
 
 
@@ -220,7 +221,7 @@ def analysis(
     from optarium.service.analysis import history, importance, sample, thin
     from optarium.store.core import SqlStore
 
-    study, study_id = _study(store, name)
+    study, study_id = study_or_404(store, name)
     space = study.space.to_dict()
     out: dict[str, Any] = {"name": name, "parameters": list(space), "directions": list(study.directions)}
     if study.multi_objective:
@@ -311,7 +312,7 @@ async def study_events(
 
     from optarium.service.routes_runs import EVENT_SECONDS
 
-    _, study_id = await run_in_threadpool(_study, store, name)  # an unknown study is a 404, not an empty stream
+    _, study_id = await run_in_threadpool(study_or_404, store, name)  # an unknown study is a 404, not an empty stream
     watch = _Watch(store, study_id)
     first = await run_in_threadpool(watch.look)
 
@@ -382,7 +383,7 @@ def _live(store: Store, name: str, operation: Callable[[Study], T]) -> T:
     from optarium.store.study_cache import CachedStudyStore
 
     if not isinstance(store, CachedStudyStore):
-        return operation(_study(store, name)[0])
+        return operation(study_or_404(store, name)[0])
     for again in (False, True):
         row = store.study_row(name)
         if row is None:
@@ -435,7 +436,7 @@ async def tell(name: str, body: TellBody, store: StoreDep) -> Response:
 @router.post("/studies/{name}/rank")
 def rank(name: str, body: RankBody, store: StoreDep) -> dict[str, Any]:
     """Tell a ranking of pending trials, best first, in one transaction (``Study.tell_ranking``)."""
-    study, _ = _study(store, name)
+    study, _ = study_or_404(store, name)
     try:
         trials = study.tell_ranking(body.ranking, list(range(len(body.ranking))))
     except TellError as error:

@@ -1,0 +1,117 @@
+"""``GET /compare`` over HTTP, on an SQLite file, in memory and on PostgreSQL: the hypervolume histories of
+studies with the same directions against one reference inferred from the trials of all of them, and a clear
+refusal to put studies with different objectives on one scale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from optarium.blackbox.study import Study
+
+from ..conftest import _postgres_database
+from .conftest import Server
+
+SPACE = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
+MIN_MAX = ["minimize", "maximize"]
+# study a: (2, 3) dominates (3, 2); study b reaches further in both objectives (its last trial is infeasible)
+TOLD_A = [([1.0, 1.0], None), ([2.0, 3.0], None), ([3.0, 2.0], -1.0), ([0.5, 0.5], None)]
+TOLD_B = [([4.0, 6.0], None), ([0.2, 0.1], None), ([5.0, 9.0], 1.0)]
+# the feasible trials of both: the first objective's worst 4 plus a tenth of its range 3.8, the second's worst 0.1
+# (maximised) less a tenth of its range 5.9
+SHARED = [4.38, -0.49]
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
+    database = _postgres_database()
+    started = {"sqlite": Server(f"sqlite:///{tmp_path_factory.mktemp('compare')}/store.db").start(),
+               "memory": Server("memory://compare").start(), "postgresql": Server(next(database)).start()}
+    try:
+        for server in started.values():
+            with server.client() as api:
+                _study(api, "a", MIN_MAX, TOLD_A)
+                _study(api, "b", MIN_MAX, TOLD_B)
+                _study(api, "c", ["minimize", "minimize"], [([1.0, 2.0], None), ([2.0, 1.0], None)])
+                _study(api, "one", ["minimize"], [(3.0, None), (1.0, None)])
+                _study(api, "empty", MIN_MAX, [])
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
+        database.close()  # drops the database
+
+
+def _study(api: Any, name: str, directions: list[str], told: list[tuple[Any, float | None]]) -> None:
+    assert api.post("/studies", json={"name": name, "space": SPACE, "directions": directions, "sampler": "random",
+                                      "seed": 1}).status_code == 201
+    if not told:
+        return
+    asked = api.post(f"/studies/{name}/ask", json={"n": len(told)}).json()["trials"]
+    for trial, (value, feasibility) in zip(asked, told, strict=True):
+        answer = api.post(f"/studies/{name}/tell", json={"number": trial["number"], "value": value,
+                                                         "feasibility": feasibility})
+        assert answer.status_code == 200, answer.text
+
+
+def _compare(server: Server, *names: str, status: int = 200) -> dict[str, Any]:
+    with server.client() as api:
+        answer = api.get("/compare", params=[("study", name) for name in names])
+    assert answer.status_code == status, answer.text
+    return dict(answer.json())
+
+
+def test_studies_with_the_same_directions_are_measured_against_one_reference(servers: dict[str, Server]) -> None:
+    answers = [_compare(server, "a", "b") for server in servers.values()]
+    assert answers[0] == answers[1] == answers[2]  # an SQLite file, the memory store and PostgreSQL answer alike
+    answer = answers[0]
+    assert answer["comparable"] is True and answer["reason"] is None
+    assert answer["studies"] == [{"name": "a", "directions": MIN_MAX}, {"name": "b", "directions": MIN_MAX}]
+    assert answer["reference"] == pytest.approx(SHARED, rel=1e-12)
+    a, b = answer["hypervolume"]
+    assert [h["number"] for h in a] == [1, 2, 3, 4] and [h["number"] for h in b] == [1, 2, 3]
+    # by hand: a's front (0.5, 0.5), (1, 1), (2, 3); b's (0.2, 0.1), (4, 6); the infeasible (5, 9) adds nothing
+    assert a[-1]["hypervolume"] == pytest.approx(3.88 * 0.99 + 3.38 * 0.5 + 2.38 * 2.0, rel=1e-12)
+    assert b[-1]["hypervolume"] == pytest.approx(4.18 * 0.59 + 0.38 * 5.9, rel=1e-12) == b[-2]["hypervolume"]
+    for name, steps in (("a", a), ("b", b)):
+        expected = Study.load(name, servers["sqlite"].store).hypervolume_history(answer["reference"])
+        assert [h["hypervolume"] for h in steps] == [volume for _, volume in expected]
+    # against its own inferred reference, a's line would end elsewhere: the two lines were not comparable
+    with servers["sqlite"].client() as api:
+        own = api.get("/studies/a/analysis", params={"hypervolume": "true"}).json()
+    assert own["reference"] != answer["reference"] and own["hypervolume"][-1]["hypervolume"] != a[-1]["hypervolume"]
+
+
+def test_a_study_compared_with_itself_keeps_its_own_reference_and_history(servers: dict[str, Server]) -> None:
+    with servers["memory"].client() as api:
+        own = api.get("/studies/a/analysis", params={"hypervolume": "true"}).json()
+    answer = _compare(servers["memory"], "a", "a")
+    assert answer["reference"] == own["reference"]
+    assert answer["hypervolume"] == [own["hypervolume"], own["hypervolume"]]
+
+
+def test_a_study_without_trials_is_an_empty_line_and_takes_no_part_in_the_reference(servers: dict[str, Server]) -> None:
+    answer = _compare(servers["postgresql"], "b", "empty")
+    assert answer["comparable"] is True and answer["hypervolume"][1] == []
+    assert answer["reference"] == pytest.approx(Study.load("b", servers["sqlite"].store).reference_point())
+    alone = _compare(servers["postgresql"], "empty", "empty")
+    assert (alone["reference"], alone["hypervolume"]) == (None, [[], []])
+
+
+def test_studies_with_different_objectives_are_refused_with_the_reason(servers: dict[str, Server]) -> None:
+    for server in servers.values():
+        answer = _compare(server, "a", "c")
+        assert (answer["comparable"], answer["reference"], answer["hypervolume"]) == (False, None, None)
+        assert "(a: minimize, maximize; c: minimize, minimize)" in answer["reason"]
+    mixed = _compare(servers["sqlite"], "a", "one")
+    assert mixed["comparable"] is False and "one: minimize)" in mixed["reason"]
+    single = _compare(servers["sqlite"], "one", "one")
+    assert single["comparable"] is False and "one objective each" in single["reason"]
+
+
+def test_an_unknown_study_or_a_single_name_is_refused(servers: dict[str, Server]) -> None:
+    answer = _compare(servers["sqlite"], "a", "nowhere", status=404)
+    assert "nowhere" in str(answer)
+    _compare(servers["sqlite"], "a", status=422)
