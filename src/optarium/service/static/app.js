@@ -321,23 +321,35 @@ async function comparePage(names) {
   const [a, b] = names.length === 2 ? names : [all[0] || "", all[1] || all[0] || ""];
   const options = (chosen) => all.map((n) => `<option ${n === chosen ? "selected" : ""}>${esc(n)}</option>`).join("");
   main.innerHTML = `<h1>Compare studies</h1><div class="toolbar"><select id="compare-a">${options(a)}</select> vs <select id="compare-b">${options(b)}</select></div>
-    <div class="panel" id="compare-chart"></div><div id="compare-table"></div>`;
+    <div class="panel" id="compare-chart"></div><p class="muted" id="compare-note"></p><div id="compare-table"></div>`;
   const go = () => { location.hash = `#/compare/${encodeURIComponent(document.getElementById("compare-a").value)}/${encodeURIComponent(document.getElementById("compare-b").value)}`; };
   document.getElementById("compare-a").addEventListener("change", go);
   document.getElementById("compare-b").addEventListener("change", go);
   if (!a || !b) return;
+  const colors = ["#2f6db5", "#e67e22"];
   const draw = async () => {
     const studies = await Promise.all([a, b].map((n) => api(`studies/${encodeURIComponent(n)}`)));
-    // a study of several objectives is drawn by its hypervolume so far, not by its first objective
-    const several = studies.map((st) => st.directions.length > 1);
-    const analyses = await Promise.all([a, b].map((n, k) => api(`studies/${encodeURIComponent(n)}/analysis${several[k] ? "?hypervolume=true" : ""}`)));
-    const colors = ["#2f6db5", "#e67e22"];
-    const line = (an, k) => (several[k] ? an.hypervolume.filter((h) => h.hypervolume !== null).map((h) => ({ x: h.number, y: h.hypervolume }))
-      : an.history.filter((h) => h.best !== null).map((h) => ({ x: h.number, y: h.best })));
-    const title = several.every(Boolean) ? "Hypervolume so far by trial (each study against its own inferred reference point)"
-      : several.some(Boolean) ? "Best value so far (one objective) and hypervolume so far (several objectives) by trial" : "Best value so far by trial";
-    document.getElementById("compare-chart").innerHTML = Charts.lines(analyses.map((an, k) => ({ name: several[k] ? `${an.name} (hypervolume)` : an.name, color: colors[k], line: line(an, k) })),
-      { title, xlabel: "trial" });
+    const chart = document.getElementById("compare-chart"), note = document.getElementById("compare-note");
+    if (studies.some((st) => st.directions.length > 1)) {
+      // hypervolumes are comparable only for the same objectives, measured against one reference point
+      const compared = await api(`compare?study=${encodeURIComponent(a)}&study=${encodeURIComponent(b)}`);
+      if (!compared.comparable) {
+        chart.innerHTML = `<p class="error" id="compare-refused">${esc(compared.reason)}</p>`;
+        note.textContent = "";
+      } else {
+        chart.innerHTML = Charts.lines(compared.hypervolume.map((steps, k) => ({ name: `${compared.studies[k].name} (hypervolume)`, color: colors[k],
+          line: steps.filter((h) => h.hypervolume !== null).map((h) => ({ x: h.number, y: h.hypervolume })) })),
+        { title: "Hypervolume so far by trial (both against one reference point)", xlabel: "trial" });
+        note.textContent = compared.reference === null ? "No complete trials yet: no reference point."
+          : `Both studies are measured against the reference point (${compared.reference.map((v) => (v === null ? "beyond the largest float" : fmt(v))).join(", ")}), `
+            + "inferred from the trials of both as one study's is: each objective's worst feasible value plus a tenth of its range.";
+      }
+    } else {
+      const analyses = await Promise.all([a, b].map((n) => api(`studies/${encodeURIComponent(n)}/analysis`)));
+      chart.innerHTML = Charts.lines(analyses.map((an, k) => ({ name: an.name, color: colors[k],
+        line: an.history.filter((h) => h.best !== null).map((h) => ({ x: h.number, y: h.best })) })), { title: "Best value so far by trial", xlabel: "trial" });
+      note.textContent = "";
+    }
     document.getElementById("compare-table").innerHTML = table("compare-studies", [
       { label: "study", get: (st) => st.name }, { label: "direction", get: (st) => st.directions.join(", ") }, { label: "sampler", get: (st) => st.sampler },
       { label: "trials", get: (st) => st.n_trials, num: true }, { label: "best", get: bestShown, num: true }], studies);
