@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from optarium.domains.robust import read_file, solve_robust
 from optarium.domains.robust.io import parse_knapsack
 from optarium.domains.robust.knapsack import (
+    Knapsack,
     adversary_order,
     feasible_policy,
     place_exposure,
@@ -21,6 +23,7 @@ from optarium.domains.robust.knapsack import (
 )
 
 from .conftest import DATA, brute_worst_objective_uncertainty, knapsack_text
+from .pricing_reference import price as reference_price
 
 
 @pytest.mark.parametrize(("n", "seed", "gamma"), [(4, 1, 2), (4, 2, 1), (5, 3, 2), (5, 4, 1), (5, 6, 3), (5, 8, 2)])
@@ -79,6 +82,45 @@ def test_pricing_finds_the_best_chosen_set_and_filling_against_the_policy(places
             assert place_exposure(data, pattern, places) == pytest.approx(pattern.position_exposure)
             against_policy = pattern.value - pattern.item_exposure @ nu - pattern.position_exposure @ beta
             assert against_policy == pytest.approx(best, abs=1e-9) if rank == 0 else against_policy <= best + 1e-9
+
+
+def _uneven_knapsack(n: int, seed: int) -> Knapsack:
+    """A knapsack with the cases the pricing DP treats apart: items worth more than their outsourcing cost, an item
+    heavier than the knapsack, one that fits only unrepaired, ties in degradation."""
+    rng = np.random.default_rng(seed)
+    weight = rng.integers(20, 90, n)
+    repair = rng.integers(5, 40, n)
+    capacity = int(weight.sum() * rng.uniform(0.3, 0.6))
+    weight[0], weight[1], repair[1] = capacity + 1, capacity - 3, 10
+    profit = weight + rng.integers(0, 40, n).astype(float)
+    degradation = np.round(rng.uniform(0.1, 0.5, n) * profit)
+    degradation[2] = degradation[3]
+    outsourcing = profit + rng.integers(-20, 30, n)
+    return Knapsack(profit, degradation, repair, weight, outsourcing.astype(float), capacity, float(rng.integers(1, 4)))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pricing_gives_the_columns_of_the_reference_dp_float_for_float(seed: int) -> None:
+    data = _uneven_knapsack(8 + seed, seed)
+    rng = np.random.default_rng(100 + seed)
+    n = data.size
+    for places in (0, math.ceil(data.gamma) + 2):
+        tables, reference_tables = price_tables(data, places), price_tables(data, places)  # reused, as in the search
+        for call in range(12):
+            nu, beta = feasible_policy(rng.uniform(-0.3, 0.6, n), rng.uniform(-0.3, 0.8, places), data.gamma)
+            if call == 0:
+                nu, beta = np.zeros(n), np.zeros(places)  # the search's first policy
+            lower = (rng.random(n) < 0.3).astype(float)
+            upper = np.maximum(lower, (rng.random(n) < 0.8).astype(float))
+            if call % 4 == 3:
+                lower = upper = (rng.random(n) < 0.5).astype(float)  # an integral decision evaluated
+            best, patterns = price(data, nu, beta, lower, upper, columns=3, tables=tables)
+            expected, expected_patterns = reference_price(data, nu, beta, lower, upper, columns=3, tables=reference_tables)
+            assert best == expected and len(patterns) == len(expected_patterns)
+            for pattern, twin in zip(patterns, expected_patterns, strict=True):
+                assert pattern.value == twin.value
+                for field in ("chosen", "produced", "repaired", "item_exposure", "position_exposure"):
+                    assert np.array_equal(getattr(pattern, field), getattr(twin, field))
 
 
 def test_the_policy_scenario_of_every_chosen_set_lies_in_the_budgeted_set() -> None:

@@ -133,76 +133,109 @@ def price(data: Knapsack, nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, u
     n, capacity, count = data.size, data.capacity, beta.size
     if tables is None or tables.shape != (n + 1, count + 1, capacity + 1):
         tables = price_tables(data, count)
-    hit = np.append(beta, 0.0)
     order = adversary_order(data)
-    choices: list[tuple[tuple[int, np.ndarray, int], ...]] = []
-    for i in order:
-        if upper[i] < 0.5:
-            choices.append(())
-            continue
-        profit, weight = float(data.profit[i]), int(data.weight[i])
-        every: tuple[tuple[int, np.ndarray, int], ...] = (
-            (0, np.full(count + 1, profit - data.outsourcing[i]), 0),  # chosen and outsourced
-            (1, profit - data.degradation[i] * (nu[i] + hit), weight),  # produced, not repaired
-            (2, np.full(count + 1, profit), weight + int(data.repair[i])))  # produced and repaired
-        choices.append(tuple(option for option in every if option[2] <= capacity))
+    # per item (in ``order``) the value of each option: chosen and outsourced, produced (per place: not repaired, it
+    # meets the policy's weight of its place), produced and repaired; and the capacity each uses
+    profit = data.profit[order]
+    outsourced_value = (profit - data.outsourcing[order]).tolist()
+    produced_value = profit[:, None] - data.degradation[order][:, None] * (nu[order][:, None] + np.append(beta, 0.0))
+    repaired_value = profit.tolist()
+    weight = data.weight[order]
+    full = weight + data.repair[order]
+    free = upper[order] > 0.5
+    most = np.where(free, np.where(full <= capacity, full, np.where(weight <= capacity, weight, 0)), 0)
+    options: list[tuple[tuple[int, int, Any], ...]] = [
+        tuple(option for option in ((0, 0, outsourced_value[t]), (1, int(weight[t]), produced_value[t]),
+                                        (2, int(full[t]), repaired_value[t]))
+              if option[1] <= capacity) if free[t] else ()
+        for t in range(n)]
+    # where no place's weight reaches an item, repairing it earns nothing and takes more capacity: the tables (best
+    # values for at most c, so rising in c) never gain from it, though the trace still considers it
+    unexposed = np.all(produced_value == profit[:, None], axis=1).tolist()
     # table t holds the best value over the first t items (in ``order``) per (places, capacity used at most c); only
     # places 0..rows[t] can be reached, only capacities up to reach[t] differ (beyond, the value is that at reach[t]),
-    # and only capacities from low[t] on can still lead to the full capacity, the one answer read
-    most = [max((used for _, _, used in options), default=0) for options in choices]
-    rows, reach = [0], [0]
-    for t in range(n):
-        rows.append(min(rows[t] + (1 if choices[t] else 0), count))
-        reach.append(min(capacity, reach[t] + most[t]))
-    remaining = [*np.cumsum(most[::-1])[::-1].tolist(), 0]
-    low = [min(max(0, capacity - remaining[t]), reach[t]) for t in range(n + 1)]
+    # and only capacities from low[t] on can still lead to the full capacity, the one answer read; places below floor[t]
+    # (the items that must be chosen) cannot be reached either; an item that cannot be chosen leaves the values as they
+    # were, so its table is the one before (``home``: where table t lies)
+    forced = free & (lower[order] > 0.5)
+    rows = [0, *np.minimum(np.cumsum(free), count).tolist()]
+    floor = [0, *np.minimum(np.cumsum(forced), count).tolist()]
+    reach = [0, *np.minimum(np.cumsum(most), capacity).tolist()]
+    remaining = np.append(np.cumsum(most[::-1])[::-1], 0)
+    low = np.minimum(np.maximum(0, capacity - remaining), reach).tolist()
+    home = list(range(n + 1))
     tables[0, 0, :1] = 0.0
     scratch = np.empty((count + 1, capacity + 1))
-    for t, options in enumerate(choices):
-        best, new = tables[t], tables[t + 1]
-        top, room, above, after, start = rows[t], reach[t], rows[t + 1], reach[t + 1], low[t + 1]
-        if not options:
-            new[:top + 1, start:after + 1] = best[:top + 1, start:after + 1]
+    for t in range(n):
+        if not options[t]:
+            home[t + 1] = home[t]
             continue
-        best[:top + 1, room + 1:after + 1] = best[:top + 1, room:room + 1]  # the same value beyond the old reach
-        if lower[order[t]] > 0.5:
-            new[:above + 1, start:after + 1] = -np.inf
+        best, new = tables[home[t]], tables[t + 1]
+        top, room, above, after, start = rows[t], reach[t], rows[t + 1], reach[t + 1], low[t + 1]
+        bottom = floor[t]
+        if room < after:
+            best[bottom:top + 1, room + 1:after + 1] = best[bottom:top + 1, room:room + 1]  # beyond the old reach: the same
+        # source places bottom..shifted-1 move to bottom+1..shifted; once every place is reached, the last one (no
+        # extra weight) also stays where it is
+        shifted = min(top + 1, count)
+        sources = count + 1 if top == count else shifted
+        moved = shifted - bottom
+        window = slice(start, after + 1)
+        rest = options[t]
+        gain = rest[0][2]  # chosen and outsourced: no capacity, so over the whole window
+        if forced[t]:  # not choosing is ruled out: the outsourced option is the first value of every place it reaches
+            if moved > 0:
+                np.add(best[bottom:shifted, window], gain, out=new[bottom + 1:shifted + 1, window])
+            if top == count and moved > 0:
+                part = scratch[0, :after + 1 - start]
+                np.add(best[count, window], gain, out=part)
+                np.maximum(new[count, window], part, out=new[count, window])
+            elif top == count:
+                np.add(best[count, window], gain, out=new[count, window])
+            rest = rest[1:]
         else:
-            new[:top + 1, start:after + 1] = best[:top + 1, start:after + 1]
-            new[top + 1:above + 1, start:after + 1] = -np.inf
-        shifted = min(top + 1, count)  # source places 0..shifted-1 move to 1..shifted
-        for _, value, used in options:
+            new[bottom:top + 1, window] = best[bottom:top + 1, window]
+            if above > top:
+                new[top + 1:above + 1, window] = -np.inf
+            if count == 0 and gain <= 0:
+                rest = rest[1:]  # without places, outsourcing at a loss never beats not choosing
+        for option, used, value in rest:
+            if option == 2 and unexposed[t]:
+                continue
             first = max(start, used)
             span = after + 1 - first
             if span <= 0:
                 continue
-            source = slice(first - used, after + 1 - used)
-            if shifted:
-                part = scratch[:shifted, :span]
-                np.add(best[:shifted, source], value[:shifted, None], out=part)
-                np.maximum(new[1:shifted + 1, first:after + 1], part, out=new[1:shifted + 1, first:after + 1])
-            if top == count:  # the last place (no extra weight) stays where it is
-                part = scratch[count, :span]
-                np.add(best[count, source], value[count], out=part)
-                np.maximum(new[count, first:after + 1], part, out=new[count, first:after + 1])
+            part = scratch[:sources - bottom, :span]
+            np.add(best[bottom:sources, first - used:after + 1 - used],
+                   value if option != 1 else value[bottom:sources, None], out=part)
+            if moved > 0:
+                target = new[bottom + 1:shifted + 1, first:after + 1]
+                np.maximum(target, part[:moved], out=target)
+            if top == count:
+                target = new[count, first:after + 1]
+                np.maximum(target, part[count - bottom], out=target)
 
     def value_at(t: int, state: int, room: int) -> float:
-        return float(tables[t, state, min(room, reach[t])]) if state <= rows[t] else -np.inf
+        return float(tables[home[t], state, min(room, reach[t])]) if floor[t] <= state <= rows[t] else -np.inf
 
     def trace(state: int) -> Pattern:
         room, target = capacity, value_at(n, state, capacity)
         chosen, produced, repaired = np.zeros(n), np.zeros(n), np.zeros(n)
         position_exposure = np.zeros(count)
         for t in range(n - 1, -1, -1):
-            i, options = order[t], choices[t]
+            i = order[t]
             if lower[i] < 0.5 and value_at(t, state, room) == target:
                 continue  # not chosen
-            for option, amount, used in options:
+            for option, used, value in options[t]:
                 if used > room:
                     continue
-                sources = (state - 1, state) if state == count else (state - 1,)
-                source = next((k for k in sources if k >= 0 and value_at(t, k, room - used) + amount[k] == target), None)
-                if source is None:
+                source = -1
+                for k in ((state - 1, state) if state == count else (state - 1,)):
+                    if k >= 0 and value_at(t, k, room - used) + (value[k] if option == 1 else value) == target:
+                        source = k
+                        break
+                if source < 0:
                     continue
                 chosen[i] = 1.0
                 produced[i] = 1.0 if option >= 1 else 0.0
@@ -218,7 +251,8 @@ def price(data: Knapsack, nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, u
         value = float(data.profit @ chosen - data.outsourcing @ (chosen - produced))
         return Pattern(chosen, produced, repaired, value, exposure, position_exposure)
 
-    final = np.array([value_at(n, k, capacity) for k in range(count + 1)])
+    final = np.full(count + 1, -np.inf)
+    final[floor[n]:rows[n] + 1] = tables[home[n], floor[n]:rows[n] + 1, min(capacity, reach[n])]
     ranked = np.argsort(-final, kind="stable")
     ends = [int(k) for k in ranked[:columns] if np.isfinite(final[k])]
     return float(final[ends[0]]), [trace(k) for k in ends]
