@@ -42,6 +42,8 @@ QUIET_OPTION = typer.Option(False, "--quiet", "-q", help="Print nothing but erro
 
 
 CONFIG_OPTION = typer.Option(None, "--config", help="TOML settings file; flags given here override it.")
+# the kinds of file a plot is written as
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 # the exit codes of the module docstring
 EXIT_FAILED = 1
@@ -197,6 +199,23 @@ def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def check_output_file(path: Path, flag: str, suffixes: tuple[str, ...]) -> None:
+    """Refuse a file to be written (``flag``'s value) whose suffix is not one of ``suffixes`` or that cannot be
+    written, before anything is solved or recorded."""
+    from optarium.errors import OptionError
+
+    if path.suffix.lower() not in suffixes:
+        names = ", ".join(suffixes[:-1]) + f" or {suffixes[-1]}" if len(suffixes) > 1 else suffixes[0]
+        raise OptionError(flag, str(path), f"a file name ending in {names}")
+    if path.is_dir():
+        raise OptionError(flag, str(path), "a file name, not a folder")
+    folder = path.parent.resolve()
+    if not folder.is_dir():
+        raise OptionError(flag, str(path), "a file in an existing folder")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise OptionError(flag, str(path), "a file that can be written")
 
 
 def print_json(data: Any) -> None:

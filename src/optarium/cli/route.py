@@ -9,9 +9,11 @@ import typer
 
 from optarium.cli.common import (
     JSON_OPTION,
+    PLOT_SUFFIXES,
     QUIET_OPTION,
     STORE_OPTION,
     LiveProgress,
+    check_output_file,
     console,
     print_json,
     settings_from,
@@ -49,14 +51,10 @@ def route(
     from optarium.domains.routing.instance import read_instance
     from optarium.domains.routing.settings import RouteSettings
     from optarium.domains.routing.solve import route_summary, solve_routing
-    from optarium.errors import OptionError
+    from optarium.errors import InputFileError, OptionError
 
     if plot is not None:
-        from optarium.domains.routing.plot import check_plot_path
-
-        check_plot_path(plot, "--plot")
-        if not plot.parent.resolve().is_dir():
-            raise OptionError("--plot", str(plot), "a file in an existing folder")
+        check_output_file(plot, "--plot", PLOT_SUFFIXES)
     if capacity is not None and capacity <= 0:
         raise OptionError("--capacity", capacity, "a positive integer")
     settings = settings_from(RouteSettings, config, FLAGS, time_limit=time_limit, iterations=iterations, seed=seed,
@@ -70,7 +68,10 @@ def route(
         from optarium.domains.routing.plot import plot_routes
 
         gap_text = f", gap {100 * gap:.2f}%" if gap is not None else ""
-        plot_routes(instance, routes, plot, title=f"{instance.name}: cost {solution.objective:g}{gap_text}, {len(routes)} routes")
+        try:
+            plot_routes(instance, routes, plot, title=f"{instance.name}: cost {solution.objective:g}{gap_text}, {len(routes)} routes")
+        except OSError as error:
+            raise InputFileError(str(plot), f"cannot write: {error.strerror or error}") from None
     if as_json:
         print_json(route_summary(instance, solution))
     elif not quiet:

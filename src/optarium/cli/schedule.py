@@ -9,9 +9,11 @@ import typer
 
 from optarium.cli.common import (
     JSON_OPTION,
+    PLOT_SUFFIXES,
     QUIET_OPTION,
     STORE_OPTION,
     LiveProgress,
+    check_output_file,
     console,
     print_json,
     settings_from,
@@ -46,14 +48,12 @@ def schedule(
     from optarium.domains.scheduling.settings import ScheduleSettings
     from optarium.domains.scheduling.solve import makespan, solve_jobshop, summary
     from optarium.domains.scheduling.verify import Schedule
-    from optarium.errors import OptionError
+    from optarium.errors import InputFileError
 
     settings = settings_from(ScheduleSettings, config, FLAGS, method=method, time_limit=time_limit, rule=rule,
                              threads=threads, seed=seed, model=None if model is None else str(model))
-    if plot is not None and not plot.parent.resolve().is_dir():
-        raise OptionError("--plot", str(plot), "a file in an existing folder")
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise OptionError("--plot", str(plot), "a file name ending in .png, .svg or .pdf")
+    if plot is not None:
+        check_output_file(plot, "--plot", PLOT_SUFFIXES)
     started = time.perf_counter()
     problem = load_instance(instance)
     read = {"read": time.perf_counter() - started}
@@ -66,7 +66,10 @@ def schedule(
     if plot is not None and result.payload is not None:
         from optarium.domains.scheduling.plot import plot_gantt
 
-        plot_gantt(problem, Schedule.from_starts(problem, result.payload), plot, f"{problem.name} ({result.solver}): makespan {done}")
+        try:
+            plot_gantt(problem, Schedule.from_starts(problem, result.payload), plot, f"{problem.name} ({result.solver}): makespan {done}")
+        except OSError as error:
+            raise InputFileError(str(plot), f"cannot write: {error.strerror or error}") from None
     if as_json:
         print_json(summary(problem, result))
     elif not quiet:

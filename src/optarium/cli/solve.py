@@ -358,19 +358,9 @@ def _show_table(rows: list[dict[str, Any]]) -> None:
 
 def _check_output(output: Path) -> None:
     """Refuse an output file that cannot be written, before anything is solved or recorded."""
-    import os
+    from optarium.cli.common import check_output_file
 
-    from optarium.errors import OptionError
-
-    if output.suffix.lower() not in (".json", ".sol"):
-        raise OptionError("--output", str(output), "a file name ending in .json or .sol")
-    if output.is_dir():
-        raise OptionError("--output", str(output), "a file name, not a folder")
-    folder = output.parent.resolve()
-    if not folder.is_dir():
-        raise OptionError("--output", str(output), "a file in an existing folder")
-    if not os.access(folder, os.W_OK | os.X_OK) or (output.exists() and not os.access(output, os.W_OK)):
-        raise OptionError("--output", str(output), "a file that can be written")
+    check_output_file(output, "--output", (".json", ".sol"))
 
 
 def _recomputed(reported: float | None, recomputed: float | None) -> str:
