@@ -91,6 +91,20 @@ class SolveOptions:
 
         return replace(self, params={**plan.params, **self.params})
 
+    def backend_settings(self, names: dict[str, str]) -> dict[str, Any]:
+        """The options set, under the backend's parameter names, with ``params`` laid over them.
+
+        ``names`` maps ``time_limit``, ``rel_gap``, ``threads`` and ``seed`` to the backend's own
+        parameters; an option it leaves out is not passed on.
+        """
+        settings: dict[str, Any] = {}
+        for option, convert in (("time_limit", float), ("rel_gap", float), ("threads", int), ("seed", int)):
+            value = getattr(self, option)
+            if value is not None and option in names:
+                settings[names[option]] = convert(value)
+        settings.update(self.params)
+        return settings
+
     def recorded(self) -> dict[str, Any]:
         """The options as the store keeps them (a start as its size and a digest of its values)."""
         kept = {

@@ -206,6 +206,10 @@ def _log_to_stderr(solver: Any) -> None:
     solver.cbLogging.subscribe(write)
 
 
+# the common options under HiGHS's option names
+_OPTION_NAMES = {"time_limit": "time_limit", "rel_gap": "mip_rel_gap", "threads": "threads", "seed": "random_seed"}
+
+
 class HighsBackend:
     name = "highs"
     capabilities = Capabilities(continuous=True, integer=True, quadratic_objective=True, quadratic_with_integer=False,
@@ -223,16 +227,7 @@ class HighsBackend:
         # the HiGHS that read the file holds the model already; taken once, never solved twice
         read_model = problem._cache.pop(READ_MODEL, None)
         solver = read_model if read_model is not None else new_highs()
-        settings: dict[str, Any] = {}
-        if options.time_limit is not None:
-            settings["time_limit"] = float(options.time_limit)
-        if options.rel_gap is not None:
-            settings["mip_rel_gap"] = float(options.rel_gap)
-        if options.threads is not None:
-            settings["threads"] = int(options.threads)
-        if options.seed is not None:
-            settings["random_seed"] = int(options.seed)
-        settings.update(options.params)
+        settings = options.backend_settings(_OPTION_NAMES)
         for key, value in settings.items():
             if solver.setOptionValue(key, value) == highspy.HighsStatus.kError:
                 raise OptionError(f"highs:{key}", value, "a valid HiGHS option (see the HiGHS options list)")

@@ -37,6 +37,9 @@ _STATUS = {
     "memlimit": "feasible",
     "userinterrupt": "interrupted",
 }
+# the common options under SCIP's parameter names
+OPTION_NAMES = {"time_limit": "limits/time", "rel_gap": "limits/gap", "threads": "lp/threads",
+                "seed": "randomization/randomseedshift"}
 
 
 def _read_quietly(path: Path) -> tuple[Any, str]:
@@ -122,16 +125,7 @@ class ScipBackend:
 
         model = pyscipopt.Model()
         model.hideOutput(quiet=not options.solver_log)
-        settings: dict[str, Any] = {}
-        if options.time_limit is not None:
-            settings["limits/time"] = float(options.time_limit)
-        if options.rel_gap is not None:
-            settings["limits/gap"] = float(options.rel_gap)
-        if options.threads is not None:
-            settings["lp/threads"] = int(options.threads)
-        if options.seed is not None:
-            settings["randomization/randomseedshift"] = int(options.seed)
-        settings.update(options.params)
+        settings = options.backend_settings(OPTION_NAMES)
         for key, value in settings.items():
             try:
                 model.setParam(key, value)

@@ -105,10 +105,8 @@ class IpoptLocal:
                               lb=_finite(lower), ub=_finite(upper), cl=_finite(con_lower), cu=_finite(con_upper))
         chosen: dict[str, Any] = {"print_level": 5 if settings.solver_log else 0, "sb": "yes",
                                   "hessian_approximation": "limited-memory", "tol": 1e-8,
-                                  "constr_viol_tol": 1e-8, "max_iter": 1000, "bound_relax_factor": 0.0}
-        if settings.time_limit is not None:
-            chosen["max_cpu_time"] = float(settings.time_limit)
-        chosen.update(settings.params)
+                                  "constr_viol_tol": 1e-8, "max_iter": 1000, "bound_relax_factor": 0.0,
+                                  **settings.backend_settings({"time_limit": "max_cpu_time"})}
         for key, value in chosen.items():
             try:
                 nlp.add_option(key, value)

@@ -65,11 +65,12 @@ class ScipNonlinear:
     def solve(self, problem: NonlinearProgram, options: Any, plan: Plan | None = None) -> RawResult:
         import pyscipopt
 
-        from optarium.solvers.scip import _stdout_to_stderr
+        from optarium.solvers.scip import OPTION_NAMES, _stdout_to_stderr
 
         settings_from = options_or_default(options).with_plan(plan)
-        params = dict(settings_from.params)
-        scip_input = params.pop(INPUT, "file")
+        # `threads` stays out: SCIP's lp/threads sizes its LP solver, not the spatial search
+        settings = settings_from.backend_settings({option: name for option, name in OPTION_NAMES.items() if option != "threads"})
+        scip_input = settings.pop(INPUT, "file")
         if scip_input not in ("graph", "file"):
             raise OptionError(INPUT, scip_input, "'graph' (SCIP's model built from the expression graph) or 'file'")
         opened = read_file(problem) if scip_input == "file" else None
@@ -80,14 +81,6 @@ class ScipNonlinear:
         else:
             model, variables = opened
         model.hideOutput(quiet=not settings_from.solver_log)
-        settings: dict[str, Any] = {}
-        if settings_from.time_limit is not None:
-            settings["limits/time"] = float(settings_from.time_limit)
-        if settings_from.rel_gap is not None:
-            settings["limits/gap"] = float(settings_from.rel_gap)
-        if settings_from.seed is not None:
-            settings["randomization/randomseedshift"] = int(settings_from.seed)
-        settings.update(params)
         for key, value in settings.items():
             try:
                 model.setParam(key, value)
