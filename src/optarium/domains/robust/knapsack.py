@@ -21,10 +21,12 @@ unpaid outsourcing margin, and a dive plus a one-flip search give the first incu
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -56,6 +58,32 @@ class Knapsack:
     @property
     def size(self) -> int:
         return len(self.profit)
+
+    @cached_property
+    def ordered(self) -> Ordered:
+        """What the pricing DP reads of the items, in :func:`adversary_order` (computed once)."""
+        order = adversary_order(self)
+        profit, weight = self.profit[order], self.weight[order]
+        full = weight + self.repair[order]
+        fits = [tuple((option, int(used)) for option, used in ((0, 0), (1, weight[t]), (2, full[t])) if used <= self.capacity)
+                for t in range(self.size)]
+        most = np.where(full <= self.capacity, full, np.where(weight <= self.capacity, weight, 0)).tolist()
+        return Ordered(order, profit, self.degradation[order], (profit - self.outsourcing[order]).tolist(), profit.tolist(),
+                       fits, most)
+
+
+@dataclass(frozen=True)
+class Ordered:
+    """A knapsack's items in :func:`adversary_order`: profit, degradation, the value of choosing and outsourcing, the
+    options whose capacity (none; the weight; weight and repair) fits, and the most capacity one of them uses."""
+
+    order: np.ndarray
+    profit: np.ndarray
+    degradation: np.ndarray
+    outsourced_value: list[float]
+    profit_values: list[float]
+    fits: list[tuple[tuple[int, int], ...]]
+    most: list[int]
 
 
 def recognise(problem: RobustProblem) -> Knapsack | None:
@@ -133,36 +161,31 @@ def price(data: Knapsack, nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, u
     n, capacity, count = data.size, data.capacity, beta.size
     if tables is None or tables.shape != (n + 1, count + 1, capacity + 1):
         tables = price_tables(data, count)
-    order = adversary_order(data)
+    ordered = data.ordered
+    order = ordered.order
     # per item (in ``order``) the value of each option: chosen and outsourced, produced (per place: not repaired, it
-    # meets the policy's weight of its place), produced and repaired; and the capacity each uses
-    profit = data.profit[order]
-    outsourced_value = (profit - data.outsourcing[order]).tolist()
-    produced_value = profit[:, None] - data.degradation[order][:, None] * (nu[order][:, None] + np.append(beta, 0.0))
-    repaired_value = profit.tolist()
-    weight = data.weight[order]
-    full = weight + data.repair[order]
-    free = upper[order] > 0.5
-    most = np.where(free, np.where(full <= capacity, full, np.where(weight <= capacity, weight, 0)), 0)
-    options: list[tuple[tuple[int, int, Any], ...]] = [
-        tuple(option for option in ((0, 0, outsourced_value[t]), (1, int(weight[t]), produced_value[t]),
-                                        (2, int(full[t]), repaired_value[t]))
-              if option[1] <= capacity) if free[t] else ()
-        for t in range(n)]
+    # meets the policy's weight of its place), produced and repaired (its profit)
+    produced_value = ordered.profit[:, None] - ordered.degradation[:, None] * (nu[order][:, None] + np.append(beta, 0.0))
+    free = (upper[order] > 0.5).tolist()
+    options = [ordered.fits[t] if free[t] else () for t in range(n)]
+    outsourced_value, repaired_value = ordered.outsourced_value, ordered.profit_values
     # where no place's weight reaches an item, repairing it earns nothing and takes more capacity: the tables (best
     # values for at most c, so rising in c) never gain from it, though the trace still considers it
-    unexposed = np.all(produced_value == profit[:, None], axis=1).tolist()
+    unexposed = np.all(produced_value == ordered.profit[:, None], axis=1).tolist()
     # table t holds the best value over the first t items (in ``order``) per (places, capacity used at most c); only
     # places 0..rows[t] can be reached, only capacities up to reach[t] differ (beyond, the value is that at reach[t]),
     # and only capacities from low[t] on can still lead to the full capacity, the one answer read; places below floor[t]
     # (the items that must be chosen) cannot be reached either; an item that cannot be chosen leaves the values as they
     # were, so its table is the one before (``home``: where table t lies)
-    forced = free & (lower[order] > 0.5)
-    rows = [0, *np.minimum(np.cumsum(free), count).tolist()]
-    floor = [0, *np.minimum(np.cumsum(forced), count).tolist()]
-    reach = [0, *np.minimum(np.cumsum(most), capacity).tolist()]
-    remaining = np.append(np.cumsum(most[::-1])[::-1], 0)
-    low = np.minimum(np.maximum(0, capacity - remaining), reach).tolist()
+    forced = [chosen and must for chosen, must in zip(free, (lower[order] > 0.5).tolist(), strict=True)]
+    most = [used if chosen else 0 for used, chosen in zip(ordered.most, free, strict=True)]
+    rows, floor, reach = [0], [0], [0]
+    for t in range(n):
+        rows.append(min(rows[t] + free[t], count))
+        floor.append(min(floor[t] + forced[t], count))
+        reach.append(min(reach[t] + most[t], capacity))
+    remaining = [*list(itertools.accumulate(most[::-1]))[::-1], 0]
+    low = [min(max(0, capacity - remaining[t]), reach[t]) for t in range(n + 1)]
     home = list(range(n + 1))
     tables[0, 0, :1] = 0.0
     scratch = np.empty((count + 1, capacity + 1))
@@ -182,7 +205,7 @@ def price(data: Knapsack, nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, u
         moved = shifted - bottom
         window = slice(start, after + 1)
         rest = options[t]
-        gain = rest[0][2]  # chosen and outsourced: no capacity, so over the whole window
+        gain = outsourced_value[t]  # chosen and outsourced: no capacity, so over the whole window
         if forced[t]:  # not choosing is ruled out: the outsourced option is the first value of every place it reaches
             if moved > 0:
                 np.add(best[bottom:shifted, window], gain, out=new[bottom + 1:shifted + 1, window])
@@ -199,7 +222,7 @@ def price(data: Knapsack, nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, u
                 new[top + 1:above + 1, window] = -np.inf
             if count == 0 and gain <= 0:
                 rest = rest[1:]  # without places, outsourcing at a loss never beats not choosing
-        for option, used, value in rest:
+        for option, used in rest:
             if option == 2 and unexposed[t]:
                 continue
             first = max(start, used)
@@ -207,8 +230,8 @@ def price(data: Knapsack, nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, u
             if span <= 0:
                 continue
             part = scratch[:sources - bottom, :span]
-            np.add(best[bottom:sources, first - used:after + 1 - used],
-                   value if option != 1 else value[bottom:sources, None], out=part)
+            np.add(best[bottom:sources, first - used:after + 1 - used], produced_value[t, bottom:sources, None]
+                   if option == 1 else (repaired_value[t] if option == 2 else outsourced_value[t]), out=part)
             if moved > 0:
                 target = new[bottom + 1:shifted + 1, first:after + 1]
                 np.maximum(target, part[:moved], out=target)
@@ -219,20 +242,25 @@ def price(data: Knapsack, nu: np.ndarray, beta: np.ndarray, lower: np.ndarray, u
     def value_at(t: int, state: int, room: int) -> float:
         return float(tables[home[t], state, min(room, reach[t])]) if floor[t] <= state <= rows[t] else -np.inf
 
+    views = [tables[home[t]] for t in range(n + 1)]
+    optional = (lower[order] < 0.5).tolist()
+
     def trace(state: int) -> Pattern:
         room, target = capacity, value_at(n, state, capacity)
         chosen, produced, repaired = np.zeros(n), np.zeros(n), np.zeros(n)
         position_exposure = np.zeros(count)
         for t in range(n - 1, -1, -1):
             i = order[t]
-            if lower[i] < 0.5 and value_at(t, state, room) == target:
+            table, least, top, most_room = views[t], floor[t], rows[t], reach[t]
+            if optional[t] and least <= state <= top and table[state, min(room, most_room)] == target:
                 continue  # not chosen
-            for option, used, value in options[t]:
+            for option, used in options[t]:
                 if used > room:
                     continue
-                source = -1
+                source, left = -1, min(room - used, most_room)
                 for k in ((state - 1, state) if state == count else (state - 1,)):
-                    if k >= 0 and value_at(t, k, room - used) + (value[k] if option == 1 else value) == target:
+                    if least <= k <= top and table[k, left] + (produced_value[t, k] if option == 1 else (
+                            repaired_value[t] if option == 2 else outsourced_value[t])) == target:
                         source = k
                         break
                 if source < 0:
