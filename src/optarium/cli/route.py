@@ -73,7 +73,7 @@ def route(
         except OSError as error:
             raise InputFileError(str(plot), f"cannot write: {error.strerror or error}") from None
     if as_json:
-        print_json(route_summary(instance, solution))
+        print_json({**route_summary(instance, solution), "plot": str(plot) if plot is not None and routes else None})
     elif not quiet:
         _show(instance, solution, settings, plot if routes else None)
     return status_exit_code(solution.status, verified=solution.verified)

@@ -71,7 +71,7 @@ def schedule(
         except OSError as error:
             raise InputFileError(str(plot), f"cannot write: {error.strerror or error}") from None
     if as_json:
-        print_json(summary(problem, result))
+        print_json({**summary(problem, result), "plot": str(plot) if plot is not None and result.payload is not None else None})
     elif not quiet:
         from rich.markup import escape
 

@@ -164,8 +164,8 @@ def solve(
             output.write_text(text)
         except OSError as error:
             raise InputFileError(str(output), f"cannot write: {error.strerror or error}") from None
-    if as_json:
-        print_json(solution.summary())
+    if as_json:  # "output": the file written, as in the rows of many models
+        print_json({**solution.summary(), "output": None if output is None else str(output)})
     elif not quiet:
         _show(solution, output)
     return status_exit_code(solution.status, verified=solution.verified)
