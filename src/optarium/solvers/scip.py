@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from optarium.plan import Plan
     from optarium.problem.program import MathProgram
 
-_STATUS = {
+# SCIP's status -> ours, for every SCIP backend (``inforunbd`` is settled by :func:`infeasible_or_unbounded`)
+STATUS = {
     "optimal": "optimal",
     "gaplimit": "optimal",
     "infeasible": "infeasible",
@@ -105,6 +106,56 @@ def _stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+def set_params(model: Any, settings: dict[str, Any]) -> None:
+    """Set each SCIP parameter of ``settings`` on ``model``; one SCIP refuses is an :class:`OptionError` naming it."""
+    for key, value in settings.items():
+        try:
+            model.setParam(key, value)
+        except (KeyError, LookupError, ValueError, TypeError):
+            raise OptionError(f"scip:{key}", value, "a valid SCIP parameter (see `scip -c 'set'`)") from None
+
+
+def optimize(model: Any) -> tuple[str, float]:
+    """Run SCIP on ``model`` (its log kept off standard output); SCIP's status and the seconds taken.
+
+    SCIP catches the user's Ctrl-C itself: with a point found the caller keeps the best one
+    (``userinterrupt``), without one the ``KeyboardInterrupt`` is passed on.
+    """
+    started = time.perf_counter()
+    with _stdout_to_stderr():
+        model.optimize()
+    seconds = time.perf_counter() - started
+    status = str(model.getStatus())
+    if status == "userinterrupt" and model.getNSols() == 0:
+        raise KeyboardInterrupt
+    return status, seconds
+
+
+def infeasible_or_unbounded(model: Any, seconds: float) -> RawResult:
+    """Tell infeasible from unbounded after SCIP's ``inforunbd``: ``model`` (its objective made zero,
+    so only feasibility remains) is solved; ``seconds`` already spent are counted in."""
+    status, more = optimize(model)
+    if status == "userinterrupt":
+        raise KeyboardInterrupt
+    seconds += more
+    if status == "infeasible":
+        return RawResult("infeasible", solver_status="infeasible", seconds=seconds)
+    if model.getNSols() > 0:
+        return RawResult("unbounded", solver_status="inforunbd", seconds=seconds)
+    return RawResult("error", solver_status="inforunbd", seconds=seconds, message="SCIP could not tell infeasible from unbounded")
+
+
+def ranged(expr: Any, lower: float | None, upper: float | None) -> Any:
+    """The pyscipopt constraint ``lower <= expr <= upper`` (an equation when they are equal); None is no side."""
+    if lower is not None and upper is not None:
+        if lower == upper:
+            return expr == lower
+        return (lower <= expr) <= upper
+    if lower is not None:
+        return expr >= lower
+    return expr <= upper
+
+
 @functools.cache
 def _version() -> str:
     import pyscipopt
@@ -125,28 +176,16 @@ class ScipBackend:
 
         model = pyscipopt.Model()
         model.hideOutput(quiet=not options.solver_log)
-        settings = options.backend_settings(OPTION_NAMES)
-        for key, value in settings.items():
-            try:
-                model.setParam(key, value)
-            except (KeyError, LookupError, ValueError, TypeError):
-                raise OptionError(f"scip:{key}", value, "a valid SCIP parameter (see `scip -c 'set'`)") from None
+        set_params(model, options.backend_settings(OPTION_NAMES))
         variables = self._build(model, problem)
         if options.start is not None:
             self._hint(model, variables, *problem.start_arrays(options.start))
         if options.progress is not None:
             model.includeEventhdlr(_ProgressHandler(options), "optarium_progress", "reports progress")
-        started = time.perf_counter()
-        with _stdout_to_stderr():
-            model.optimize()
-        seconds = time.perf_counter() - started
-        scip_status = str(model.getStatus())
-        # SCIP caught the user's Ctrl-C itself: keep the best point found so far, else pass it on
-        if scip_status == "userinterrupt" and model.getNSols() == 0:
-            raise KeyboardInterrupt
+        scip_status, seconds = optimize(model)
         if scip_status == "inforunbd":
             return self._resolve_infeasible_or_unbounded(problem, seconds)
-        status = _STATUS.get(scip_status, "error")
+        status = STATUS.get(scip_status, "error")
         x = objective = bound = None
         if model.getNSols() > 0:
             best = model.getBestSol()
@@ -168,17 +207,7 @@ class ScipBackend:
         model = pyscipopt.Model()
         model.hideOutput()
         self._build(model, problem, zero_objective=True)
-        started = time.perf_counter()
-        with _stdout_to_stderr():
-            model.optimize()
-        seconds += time.perf_counter() - started
-        if str(model.getStatus()) == "userinterrupt":
-            raise KeyboardInterrupt
-        if str(model.getStatus()) == "infeasible":
-            return RawResult("infeasible", solver_status="infeasible", seconds=seconds)
-        if model.getNSols() > 0:
-            return RawResult("unbounded", solver_status="inforunbd", seconds=seconds)
-        return RawResult("error", solver_status="inforunbd", seconds=seconds, message="SCIP could not tell infeasible from unbounded")
+        return infeasible_or_unbounded(model, seconds)
 
     @staticmethod
     def _hint(model: Any, variables: list[Any], index: Any, values: Any) -> None:
@@ -213,13 +242,13 @@ class ScipBackend:
             if lo == hi:  # an empty row: infeasible only if 0 is outside its bounds
                 if problem.row_lower[i] > 0 or problem.row_upper[i] < 0:
                     zero = model.addVar(name=f"empty{i}", lb=0.0, ub=0.0)
-                    model.addCons(_ranged(zero + 0.0, bound(problem.row_lower[i]), bound(problem.row_upper[i])))
+                    model.addCons(ranged(zero + 0.0, bound(problem.row_lower[i]), bound(problem.row_upper[i])))
                 continue
             expr = pyscipopt.quicksum(float(a) * variables[j] for j, a in zip(A.indices[lo:hi], A.data[lo:hi], strict=True))
             lower, upper = bound(problem.row_lower[i]), bound(problem.row_upper[i])
             if lower is None and upper is None:
                 continue
-            model.addCons(_ranged(expr, lower, upper), name=f"r{i}")
+            model.addCons(ranged(expr, lower, upper), name=f"r{i}")
         if quadratic:
             assert problem.Q is not None
             Q = problem.Q.tocoo()
@@ -234,16 +263,6 @@ class ScipBackend:
             model.addObjoffset(problem.offset)
         model.setObjective(model.getObjective(), sense="maximize" if problem.sense == "max" else "minimize", clear=False)
         return variables
-
-
-def _ranged(expr: Any, lower: float | None, upper: float | None) -> Any:
-    if lower is not None and upper is not None:
-        if lower == upper:
-            return expr == lower
-        return (lower <= expr) <= upper
-    if lower is not None:
-        return expr >= lower
-    return expr <= upper
 
 
 class _ProgressHandler:

@@ -9,7 +9,6 @@ is moved into a constraint on one more variable, as SCIP's own ``.nl`` reader do
 from __future__ import annotations
 
 import math
-import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,12 +28,6 @@ if TYPE_CHECKING:
 INPUT = "scip_input"
 # relative gap (absolute near 0) below which SCIP's answer is reported globally optimal
 GLOBAL_GAP = 1e-6
-_STATUS = {
-    "optimal": "optimal", "gaplimit": "optimal", "infeasible": "infeasible", "unbounded": "unbounded",
-"timelimit": "time_limit", "nodelimit": "feasible", "totalnodelimit": "feasible",
-    "stallnodelimit": "feasible", "sollimit": "feasible", "bestsollimit": "feasible", "memlimit": "feasible",
-    "userinterrupt": "interrupted",
-}
 
 
 def options_or_default(options: Any) -> SolveOptions:
@@ -65,7 +58,7 @@ class ScipNonlinear:
     def solve(self, problem: NonlinearProgram, options: Any, plan: Plan | None = None) -> RawResult:
         import pyscipopt
 
-        from optarium.solvers.scip import OPTION_NAMES, _stdout_to_stderr
+        from optarium.solvers.scip import OPTION_NAMES, STATUS, optimize, set_params
 
         settings_from = options_or_default(options).with_plan(plan)
         # `threads` stays out: SCIP's lp/threads sizes its LP solver, not the spatial search
@@ -81,25 +74,15 @@ class ScipNonlinear:
         else:
             model, variables = opened
         model.hideOutput(quiet=not settings_from.solver_log)
-        for key, value in settings.items():
-            try:
-                model.setParam(key, value)
-            except (KeyError, LookupError, ValueError, TypeError):
-                raise OptionError(f"scip:{key}", value, "a valid SCIP parameter (see `scip -c 'set'`)") from None
+        set_params(model, settings)
         if settings_from.progress is not None:  # the live line on a terminal: incumbent, bound, gap
             from optarium.solvers.scip import _ProgressHandler
 
             model.includeEventhdlr(_ProgressHandler(settings_from), "optarium_progress", "reports progress")
-        started = time.perf_counter()
-        with _stdout_to_stderr():
-            model.optimize()
-        seconds = time.perf_counter() - started
-        scip_status = str(model.getStatus())
-        if scip_status == "userinterrupt" and model.getNSols() == 0:
-            raise KeyboardInterrupt
+        scip_status, seconds = optimize(model)
         if scip_status == "inforunbd":
             return _infeasible_or_unbounded(model, seconds)
-        status = _STATUS.get(scip_status, "error")
+        status = STATUS.get(scip_status, "error")
         x = objective = bound = None
         message = ""
         if model.getNSols() > 0 and status not in ("infeasible", "unbounded"):  # an unbounded ray's point proves nothing
@@ -119,21 +102,13 @@ class ScipNonlinear:
 
 
 def _infeasible_or_unbounded(model: Any, seconds: float) -> RawResult:
-    """Tell infeasible from unbounded: with a zero objective only feasibility remains."""
-    from optarium.solvers.scip import _stdout_to_stderr
+    """Tell infeasible from unbounded on the same model, its objective made zero."""
+    from optarium.solvers.scip import infeasible_or_unbounded
 
     model.freeTransform()
     for variable in model.getVars():
         model.chgVarObj(variable, 0.0)
-    started = time.perf_counter()
-    with _stdout_to_stderr():
-        model.optimize()
-    seconds += time.perf_counter() - started
-    if str(model.getStatus()) == "infeasible":
-        return RawResult("infeasible", solver_status="infeasible", seconds=seconds)
-    if model.getNSols() > 0:
-        return RawResult("unbounded", solver_status="inforunbd", seconds=seconds)
-    return RawResult("error", solver_status="inforunbd", seconds=seconds, message="SCIP could not tell infeasible from unbounded")
+    return infeasible_or_unbounded(model, seconds)
 
 
 def read_file(problem: NonlinearProgram) -> tuple[Any, list[Any]] | None:
@@ -168,6 +143,8 @@ def read_file(problem: NonlinearProgram) -> tuple[Any, list[Any]] | None:
 def build(model: Any, problem: NonlinearProgram) -> list[Any]:
     """Add the problem's variables, constraints and objective to a pyscipopt model; the variables."""
     import pyscipopt
+
+    from optarium.solvers.scip import ranged
 
     def side(value: float) -> float | None:
         return None if math.isinf(value) else float(value)
@@ -207,15 +184,9 @@ def build(model: Any, problem: NonlinearProgram) -> list[Any]:
         if isinstance(body, int | float):  # a constant body: keep its infeasibility visible to SCIP
             zero = model.addVar(name=f"{constraint.name}_constant", lb=0.0, ub=0.0)
             body = zero + float(body)
-        model.addCons(_ranged(body, lower, upper), name=constraint.name)
+        model.addCons(ranged(body, lower, upper), name=constraint.name)
     model.setObjective(model.getObjective(), sense=sense, clear=False)
     return variables
-
-
-def _ranged(expr: Any, lower: float | None, upper: float | None) -> Any:
-    if lower is not None and upper is not None:
-        return expr == lower if lower == upper else (lower <= expr) <= upper
-    return expr >= lower if lower is not None else expr <= upper
 
 
 class _Translator:
