@@ -163,3 +163,9 @@ def test_help_still_works_and_no_arguments_show_it(tmp_path: Path) -> None:
     bare = run(tmp_path)
     assert "Usage: optarium" in bare.stdout + bare.stderr and "solve" in bare.stdout + bare.stderr
     assert run(tmp_path, "--version").stdout.startswith("optarium ")
+
+
+def test_route_refuses_a_seed_beyond_32_bits_in_one_line(tmp_path: Path) -> None:
+    deliveries = Path(__file__).resolve().parents[2] / "examples" / "routing" / "deliveries.csv"
+    done = run(tmp_path, "route", str(deliveries), "--iterations", "10", "--seed", str(2**32))
+    assert_refused(done, tmp_path, "option `--seed` must be an integer in [0, 2147483648), got 4294967296")
