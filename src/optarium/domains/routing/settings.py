@@ -70,7 +70,8 @@ class RouteSettings(Settings):
     def __post_init__(self) -> None:
         positive("time_limit", self.time_limit, "a positive number of seconds")
         positive_int("iterations", self.iterations)
-        non_negative_int("seed", self.seed, 2**31)  # PyVRP takes a 32-bit seed; the same range as every --seed
+        non_negative_int("seed", self.seed)
+        non_negative_int("seed", self.seed, 2**31)  # PyVRP takes a 32-bit seed; the range of every other seed
         if not isinstance(self.warm, WarmStartOptions):
             raise OptionError("warm", self.warm, "a WarmStartOptions")
 
