@@ -58,3 +58,10 @@ def test_semi_continuous_flags_change_the_fingerprint() -> None:
     assert semi.fingerprint() != plain.fingerprint()
     assert MathProgram.build(c=[1.0], col_lower=[2.0], col_upper=[5.0], is_semi=[False]).fingerprint() == plain.fingerprint()
     assert semi.features()["n_semi"] == 1 and semi.problem_class == "MILP"
+
+
+def test_a_row_whose_activity_overflows_is_not_verified() -> None:
+    huge = MathProgram.from_arrays(c=[0.0, 0.0], A_ub=[[1e308, -1e308]], b_ub=[1.0], bounds=(0, None), name="overflow")
+    result = verify_point(huge, np.array([10.0, 10.0]))  # inf - inf: the row's activity is not a number
+    assert not result.verified
+    assert result.details["max_row_violation"] == np.inf and result.details["worst"]["row"]["name"] == "c0"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from optarium.solution import Verification
+from optarium.violations import excess, worst_violations
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -16,14 +17,6 @@ if TYPE_CHECKING:
 FEASIBILITY_TOL = 1e-6
 INTEGRALITY_TOL = 1e-5
 OBJECTIVE_TOL = 1e-6
-
-
-def _excess(activity: NDArray[np.float64], lower: NDArray[np.float64], upper: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Violation of ``lower <= activity <= upper``, relative to ``max(1, |bound|)``."""
-    with np.errstate(invalid="ignore"):
-        below = np.where(np.isfinite(lower), (lower - activity) / np.maximum(1.0, np.abs(lower)), 0.0)
-        above = np.where(np.isfinite(upper), (activity - upper) / np.maximum(1.0, np.abs(upper)), 0.0)
-    return np.maximum(0.0, np.maximum(below, above))
 
 
 def verify_point(
@@ -49,21 +42,17 @@ def verify_point(
         return Verification(False, None, np.inf, ("the point has the wrong size or non-finite entries",),
                             tolerances=tolerances)
     objective = problem.objective_value(x)
-    bound_excess = _excess(x, problem.col_lower, problem.col_upper)
+    bound_excess = excess(x, problem.col_lower, problem.col_upper)
     if problem.is_semi is not None:  # x = 0 or lower <= x <= upper: the nearer of the two
         at_zero = np.abs(x) / np.maximum(1.0, np.abs(problem.col_lower))
         bound_excess = np.where(problem.is_semi, np.minimum(bound_excess, at_zero), bound_excess)
-    row_excess = _excess(problem.A @ x, problem.row_lower, problem.row_upper) if problem.n_cons else np.zeros(0)
+    row_excess = excess(problem.A @ x, problem.row_lower, problem.row_upper) if problem.n_cons else np.zeros(0)
     fractional = np.abs(x - np.round(x)) * problem.is_integer
-    worst: dict[str, object] = {}
-    for label, values, names in (
+    worst = worst_violations((
         ("bound", bound_excess, problem.var_names),
         ("row", row_excess, problem.con_names),
         ("integrality", fractional, problem.var_names),
-    ):
-        if values.size and values.max() > 0:
-            at = int(values.argmax())
-            worst[label] = {"name": names[at], "violation": float(values[at])}
+    ))
     objective_error = 0.0
     if reported_objective is not None:
         objective_error = abs(objective - reported_objective) / max(1.0, abs(objective))
@@ -72,11 +61,11 @@ def verify_point(
     max_int = float(fractional.max()) if fractional.size else 0.0
     failures = []
     if max_bound > feasibility_tol:
-        failures.append(f"bound of {worst['bound']['name']} violated by {max_bound:.3g}")  # type: ignore[index]
+        failures.append(f"bound of {worst['bound']['name']} violated by {max_bound:.3g}")
     if max_row > feasibility_tol:
-        failures.append(f"row {worst['row']['name']} violated by {max_row:.3g}")  # type: ignore[index]
+        failures.append(f"row {worst['row']['name']} violated by {max_row:.3g}")
     if max_int > integrality_tol:
-        failures.append(f"{worst['integrality']['name']} is {max_int:.3g} from an integer")  # type: ignore[index]
+        failures.append(f"{worst['integrality']['name']} is {max_int:.3g} from an integer")
     if objective_error > objective_tol:
         failures.append(f"reported objective {reported_objective} but the point gives {objective}")
     return Verification(

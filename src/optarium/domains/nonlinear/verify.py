@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optarium.solution import Verification
+from optarium.violations import excess, worst_violations
 
 if TYPE_CHECKING:
     from optarium.domains.nonlinear.program import NonlinearProgram
@@ -40,25 +41,16 @@ def verify_point(
     objective, activity = problem.evaluate(point)
     lower, upper = problem.bounds()
     failures: list[str] = []
-    worst: dict[str, Any] = {}
-
-    def excess(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            below = np.where(np.isfinite(lo), (lo - values) / np.maximum(1.0, np.abs(lo)), 0.0)
-            above = np.where(np.isfinite(hi), (values - hi) / np.maximum(1.0, np.abs(hi)), 0.0)
-        out = np.maximum(0.0, np.maximum(below, above))
-        return np.where(np.isfinite(values), out, math.inf)
-
     bound_excess = excess(point, lower, upper)
     con_lower = np.array([c.lower for c in problem.constraints], dtype=np.float64)
     con_upper = np.array([c.upper for c in problem.constraints], dtype=np.float64)
     row_excess = excess(activity, con_lower, con_upper) if problem.n_cons else np.zeros(0)
     fractional = np.abs(point - np.round(point)) * np.array(problem.is_integer, dtype=bool)
-    names = {"bound": problem.var_names, "constraint": [c.name for c in problem.constraints], "integrality": problem.var_names}
-    for label, values in (("bound", bound_excess), ("constraint", row_excess), ("integrality", fractional)):
-        if values.size and values.max() > 0:
-            at = int(values.argmax())
-            worst[label] = {"name": names[label][at], "violation": float(values[at])}
+    worst = worst_violations((
+        ("bound", bound_excess, problem.var_names),
+        ("constraint", row_excess, [c.name for c in problem.constraints]),
+        ("integrality", fractional, problem.var_names),
+    ))
     undefined = [c.name for c, value in zip(problem.constraints, activity, strict=True) if not math.isfinite(value)]
     max_bound = float(bound_excess.max()) if bound_excess.size else 0.0
     max_row = float(row_excess.max()) if row_excess.size else 0.0
