@@ -241,7 +241,7 @@ class SqlStore:
 
     def _insert_run(self, connection: Connection, run: Run) -> int:
         """Insert one run (and its problem, if new) in the caller's transaction; return the run id."""
-        from optarium.store.schema import runs
+        from optarium.store.schema import new_id, runs
 
         row = {
             "created_at": datetime.now(UTC),
@@ -271,10 +271,7 @@ class SqlStore:
         }
         self._ensure_problem(connection, run.fingerprint, run.kind, run.name, run.features)
         # bound parameters, not .values(): the compiled statement is reused from run to run
-        inserted = connection.execute(runs.insert(), row)
-        key = inserted.inserted_primary_key
-        assert key is not None
-        return int(key[0])
+        return new_id(connection.execute(runs.insert(), row))
 
     def list_runs(
         self, limit: int = 20, status: str | None = None, fingerprint: str | None = None, kind: str | None = None
@@ -324,7 +321,7 @@ class SqlStore:
         """One page of runs, newest first, without values, verification or extra, and how many match in all."""
         from sqlalchemy import func, select
 
-        from optarium.store.schema import problems, runs
+        from optarium.store.schema import aware, problems, runs
 
         conditions = []
         if kind:
@@ -346,8 +343,7 @@ class SqlStore:
             rows = [dict(row._mapping) for row in connection.execute(query)]
             total = int(connection.execute(select(func.count()).select_from(runs).where(*conditions)).scalar_one())
         for row in rows:
-            if row["created_at"] is not None and row["created_at"].tzinfo is None:  # SQLite: written in UTC
-                row["created_at"] = row["created_at"].replace(tzinfo=UTC)
+            row["created_at"] = aware(row["created_at"])
         return rows, total
 
     def verified_runs(self, kind: str, exclude_fingerprint: str | None = None) -> list[dict[str, Any]]:

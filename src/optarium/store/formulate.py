@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from optarium.errors import NotFoundError
 from optarium.store.base import json_safe
-from optarium.store.schema import metadata
+from optarium.store.schema import metadata, new_id
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -102,12 +102,6 @@ COUNTERS = ("retrieved", "helped", "misled")
 LIST_SKIPS = frozenset({"code", "lp_text", "formulation", "question"})
 
 
-def _new_id(inserted: Any) -> int:
-    key = inserted.inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
 def request_row(request: dict[str, Any], run_id: int | None) -> dict[str, Any]:
     """The ``formulate_runs`` row of ``request`` (unknown keys dropped), linked to ``run_id``."""
     row = {key: json_safe(value) for key, value in request.items() if key in formulate_runs.c and key != "id"}
@@ -129,7 +123,7 @@ def call_rows(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def insert_request(connection: Connection, request: dict[str, Any], run_id: int | None) -> int:
     """Insert one request row; return its id."""
-    return _new_id(connection.execute(formulate_runs.insert().values(**request_row(request, run_id))))
+    return new_id(connection.execute(formulate_runs.insert().values(**request_row(request, run_id))))
 
 
 def insert_calls(connection: Connection, formulate_id: int, calls: list[dict[str, Any]]) -> None:
@@ -173,7 +167,7 @@ def insight_row(taxonomy: str, condition: str, explanation: str, example: str = 
 
 def add_insight(connection: Connection, row: dict[str, Any]) -> int:
     """Insert one insight row (see :func:`insight_row`) and save the library's next version; return its id."""
-    insight_id = _new_id(connection.execute(insights.insert().values(**row)))
+    insight_id = new_id(connection.execute(insights.insert().values(**row)))
     _save_library(connection, f"added insight {insight_id}")
     return insight_id
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from optarium.errors import NotFoundError
 from optarium.store.base import json_safe
-from optarium.store.schema import metadata
+from optarium.store.schema import aware, metadata, new_id
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -62,17 +62,10 @@ jobs = Table(
 _LISTED = [c for c in jobs.c if c.name != "model"]
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; they were written in UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def _job(row: Any) -> dict[str, Any]:
     out = dict(row._mapping)
     for key in ("created_at", "started_at", "heartbeat_at", "finished_at"):
-        out[key] = _aware(out.get(key))
+        out[key] = aware(out.get(key))
     return out
 
 
@@ -93,9 +86,8 @@ def submit_job(store: SqlStore, filename: str, model: bytes, options: dict[str, 
     row = {"created_at": datetime.now(UTC), "state": "queued", "filename": filename[:255], "model": bytes(model),
            "options": json_safe(options), "worker": "", "error": ""}
     with store.transaction() as connection:
-        key = connection.execute(jobs.insert(), row).inserted_primary_key
-        assert key is not None
-        found = connection.execute(select(*_LISTED).where(jobs.c.id == int(key[0]))).first()
+        job_id = new_id(connection.execute(jobs.insert(), row))
+        found = connection.execute(select(*_LISTED).where(jobs.c.id == job_id)).first()
     return _job(found)
 
 

@@ -3,6 +3,7 @@ in their own module under ``optarium.store`` and list it in ``TABLE_MODULES``.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -22,7 +23,7 @@ from sqlalchemy import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine import Connection, CursorResult
 
 metadata = MetaData()
 
@@ -101,8 +102,6 @@ def insert_artifact(connection: Connection, name: str, data: bytes, meta: dict[s
     On PostgreSQL, writers of one name wait for each other; on SQLite the write lock does
     that. A version taken in between raises ``IntegrityError`` (the caller may try again).
     """
-    from datetime import UTC, datetime
-
     from sqlalchemy import func, select, text
 
     if connection.dialect.name == "postgresql":
@@ -113,3 +112,15 @@ def insert_artifact(connection: Connection, name: str, data: bytes, meta: dict[s
         "name": name, "version": version, "meta": meta, "data": bytes(data), "created_at": datetime.now(UTC),
     })
     return version
+
+
+def new_id(inserted: CursorResult[Any]) -> int:
+    """The primary key of the one row an insert added."""
+    key = inserted.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """A datetime read back in UTC: SQLite hands back naive ones, written in UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value

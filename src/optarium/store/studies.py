@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 
 from optarium.errors import ConflictError, NotFoundError
-from optarium.store.schema import metadata
+from optarium.store.schema import aware, metadata, new_id
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -135,10 +135,7 @@ _FINISH = (
 
 def insert_study(connection: Connection, row: dict[str, Any]) -> int:
     """Insert a study row (without id, created_at, ask_count); return its id."""
-    result = connection.execute(studies.insert().values(created_at=datetime.now(UTC), ask_count=0, **row))
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
+    return new_id(connection.execute(studies.insert().values(created_at=datetime.now(UTC), ask_count=0, **row)))
 
 
 def find_study(connection: Connection, name: str) -> dict[str, Any] | None:
@@ -341,11 +338,6 @@ def rename_study(connection: Connection, study_id: int, new_name: str) -> dict[s
 TRIAL_COLUMNS = ("number", "state", "params", "value", "values", "feasibility", "sampler", "created_at", "finished_at")
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; they were written in UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _dicts(result: Any) -> list[dict[str, Any]]:
     """The rows of a result as dicts (cheaper than ``row._mapping`` per row on large reads)."""
     keys = list(result.keys())
@@ -366,7 +358,7 @@ def study_overview(connection: Connection) -> dict[int, dict[str, Any]]:
     ).group_by(trials.c.study_id)
     out = {}
     for row in [dict(row._mapping) for row in connection.execute(query)]:
-        times = [t for t in (_aware(row["last_asked"]), _aware(row["last_told"])) if t is not None]
+        times = [t for t in (aware(row["last_asked"]), aware(row["last_told"])) if t is not None]
         out[int(row["study_id"])] = {
             "trials": {state: int(row[state] or 0) for state in ("pending", "complete", "failed")},
             "lowest": row["lowest"], "highest": row["highest"], "last_activity": max(times) if times else None,
@@ -394,7 +386,7 @@ def trials_page(connection: Connection, study_id: int, *, state: str | None = No
     rows = _dicts(connection.execute(query))
     total = int(connection.execute(select(func.count()).select_from(trials).where(*conditions)).scalar_one())
     for row in rows:
-        row["created_at"], row["finished_at"] = _aware(row["created_at"]), _aware(row["finished_at"])
+        row["created_at"], row["finished_at"] = aware(row["created_at"]), aware(row["finished_at"])
     return rows, total
 
 
