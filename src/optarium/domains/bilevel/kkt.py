@@ -137,26 +137,39 @@ def scip_version() -> str:
         return "scip"
 
 
+def new_model(time_limit: float | None) -> Any:
+    """A quiet SCIP model, stopped after ``time_limit`` seconds when one is given."""
+    from pyscipopt import Model
+
+    model = Model()
+    model.hideOutput()
+    if time_limit is not None:
+        model.setParam("limits/time", max(time_limit, 0.01))
+    return model
+
+
+def add_variables(model: Any, lower: NDArray[np.float64], upper: NDArray[np.float64], integer: NDArray[np.bool_],
+                  prefix: str) -> list[Any]:
+    """Variables ``prefix0, prefix1, ...`` on ``model`` with these bounds (infinite: none) and integrality."""
+    return [model.addVar(name=f"{prefix}{j}", vtype="I" if integer[j] else "C",
+                         lb=None if not np.isfinite(lower[j]) else float(lower[j]),
+                         ub=None if not np.isfinite(upper[j]) else float(upper[j])) for j in range(len(lower))]
+
+
 def solve_sos1(system: KKTSystem, time_limit: float | None, box: float | None = None) -> tuple[str, NDArray[np.float64] | None, float | None]:
     """Solve the system on SCIP with one SOS1 constraint per complementarity pair.
 
     Returns (SCIP status, best z or None, dual bound in minimisation form).
     ``box`` bounds the unbounded leader variables to ``[-box, box]``.
     """
-    from pyscipopt import Model, quicksum
+    from pyscipopt import quicksum
 
-    model = Model()
-    model.hideOutput()
-    if time_limit is not None:
-        model.setParam("limits/time", max(time_limit, 0.01))
+    model = new_model(time_limit)
     lower, upper = system.lower.copy(), system.upper.copy()
     if box is not None:
         lower[: system.n_x] = np.maximum(lower[: system.n_x], -box)
         upper[: system.n_x] = np.minimum(upper[: system.n_x], box)
-    z = [model.addVar(name=f"z{j}", vtype="I" if system.integer[j] else "C",
-                      lb=None if not np.isfinite(lower[j]) else float(lower[j]),
-                      ub=None if not np.isfinite(upper[j]) else float(upper[j]))
-         for j in range(len(lower))]
+    z = add_variables(model, lower, upper, system.integer, "z")
     slack_of = {row: k for k, (_, row) in enumerate(system.pairs)}
     slacks = [model.addVar(name=f"s{k}", lb=0.0, ub=None) for k in range(len(system.pairs))]
     for i, row in enumerate(system.rows):

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optarium.domains.bilevel.kkt import add_variables, new_model
 from optarium.kinds import RawResult
 
 if TYPE_CHECKING:
@@ -63,23 +64,6 @@ def _add_rows(model: Any, variables: list[Any], matrix: NDArray[np.float64], low
             model.addCons(expr <= float(upper[i]))
 
 
-def _variables(model: Any, lower: NDArray[np.float64], upper: NDArray[np.float64], integer: NDArray[np.bool_],
-               prefix: str) -> list[Any]:
-    return [model.addVar(name=f"{prefix}{j}", vtype="I" if integer[j] else "C",
-                         lb=None if not np.isfinite(lower[j]) else float(lower[j]),
-                         ub=None if not np.isfinite(upper[j]) else float(upper[j])) for j in range(len(lower))]
-
-
-def _new_model(time_limit: float | None) -> Any:
-    from pyscipopt import Model
-
-    model = Model()
-    model.hideOutput()
-    if time_limit is not None:
-        model.setParam("limits/time", max(time_limit, 0.01))
-    return model
-
-
 def follower_response(problem: BilevelProblem, x: NDArray[np.float64], time_limit: float | None,
                       *, leader_best: float | None = None) -> tuple[str, NDArray[np.float64] | None]:
     """The follower's optimal response at ``x`` on SCIP; with ``leader_best`` (the follower's optimal
@@ -87,8 +71,8 @@ def follower_response(problem: BilevelProblem, x: NDArray[np.float64], time_limi
     that satisfy the leader's rows. Returns (SCIP status, y or None)."""
     from pyscipopt import quicksum
 
-    model = _new_model(time_limit)
-    y = _variables(model, problem.y_lower, problem.y_upper, problem.y_integer, "y")
+    model = new_model(time_limit)
+    y = add_variables(model, problem.y_lower, problem.y_upper, problem.y_integer, "y")
     shift = problem.A_x @ x
     _add_rows(model, y, problem.A_y, problem.a_lower - shift, problem.a_upper - shift)
     follower = quicksum(float(problem.dy[k]) * y[k] for k in np.flatnonzero(problem.dy))
@@ -223,12 +207,12 @@ class ValueFunction:
         """The high-point relaxation with one value-function cut per known response (minimisation form bound)."""
         from pyscipopt import quicksum
 
-        model = _new_model(time_limit)
+        model = new_model(time_limit)
         x_lower, x_upper = problem.x_lower, problem.x_upper
         if box is not None:
             x_lower, x_upper = np.maximum(x_lower, -box), np.minimum(x_upper, box)
-        x = _variables(model, x_lower, x_upper, problem.x_integer, "x")
-        y = _variables(model, problem.y_lower, problem.y_upper, problem.y_integer, "y")
+        x = add_variables(model, x_lower, x_upper, problem.x_integer, "x")
+        y = add_variables(model, problem.y_lower, problem.y_upper, problem.y_integer, "y")
         both = x + y
         _add_rows(model, both, np.hstack([problem.G_x, problem.G_y]), problem.g_lower, problem.g_upper)
         _add_rows(model, both, np.hstack([problem.A_x, problem.A_y]), problem.a_lower, problem.a_upper)
