@@ -77,6 +77,8 @@ def test_jobs_must_be_positive(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_in_a_batch_keeps_each_running_files_best_answer(tmp_path: Path, market_split: Callable[..., Path]) -> None:
+    """SIGINT to the command alone (``kill -INT PID``; at a terminal too the workers, in process groups of their
+    own, get Ctrl-C from the command only) stops the running solves, which keep their points."""
     import signal
     import threading
     import time
@@ -99,7 +101,7 @@ def test_ctrl_c_in_a_batch_keeps_each_running_files_best_answer(tmp_path: Path, 
         time.sleep(0.1)
     time.sleep(1)  # past presolve: each has a point to keep
     assert process.poll() is None, "the batch finished before it could be interrupted"
-    os.killpg(process.pid, signal.SIGINT)
+    os.kill(process.pid, signal.SIGINT)
     out = stdout.read()
     process.wait(timeout=60)
     reader.join(timeout=60)

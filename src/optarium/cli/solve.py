@@ -268,20 +268,60 @@ def _solve_many(
     return max(row["exit_code"] for row in rows)
 
 
+def _start_worker() -> None:
+    """Start a worker process of a batch: in a process group of its own, so Ctrl-C at a terminal reaches the command
+    only, which passes it on to each worker once (a ``kill -INT`` of the command stops the workers the same way);
+    ignoring SIGINT while it waits for a file."""
+    import os
+    import signal
+
+    os.setpgrp()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _solve_one_in_worker(
+    model: str, settings: SolveSettings, store: str | None, output: str | None, global_optimum: bool = False,
+    planner: str | None = None,
+) -> dict[str, Any]:
+    """:func:`_solve_one` in a worker process: the SIGINT the command passes on stops this solve, and only while it runs."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return _solve_one(model, settings, store, output, global_optimum, planner)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_workers() -> None:
+    """Pass Ctrl-C on to each worker process of this command (see :func:`_start_worker`)."""
+    import multiprocessing
+    import os
+    import signal
+
+    for worker in multiprocessing.active_children():
+        if worker.pid is not None:
+            try:
+                os.kill(worker.pid, signal.SIGINT)
+            except ProcessLookupError:  # it ended in the meantime
+                continue
+
+
 def _solve_in_workers(
     names: list[str], settings: SolveSettings, store: str | None, folder: str | None, jobs: int,
     done: dict[int, dict[str, Any]], progress: CountProgress, global_optimum: bool = False, planner: str | None = None,
 ) -> None:
     """Solve ``names`` in ``jobs`` worker processes, filling ``done`` by position as each finishes.
 
-    On Ctrl-C the files not started are dropped and the running ones (stopped by the same
-    Ctrl-C at a terminal) are waited for; their rows are kept.
+    On Ctrl-C (at a terminal, or SIGINT sent to this process alone) the files not started are dropped and
+    the running ones, stopped by the SIGINT passed on to their workers, are waited for; their rows are kept.
     """
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     # spawn, not fork: a worker starts without the parent's threads and open handles
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker)
     futures: dict[Any, int] = {}
     pending: set[Any] = set()
     queue = iter(enumerate(names))
@@ -289,7 +329,7 @@ def _solve_in_workers(
     def start_next() -> None:
         # one file per free worker: a file handed over early would start after a Ctrl-C
         for index, name in queue:
-            future = pool.submit(_solve_one, name, settings, store, folder, global_optimum, planner)
+            future = pool.submit(_solve_one_in_worker, name, settings, store, folder, global_optimum, planner)
             futures[future] = index
             pending.add(future)
             return
@@ -306,6 +346,7 @@ def _solve_in_workers(
     except KeyboardInterrupt:
         for future in pending:
             future.cancel()
+        _stop_workers()
         for future in pending:
             try:
                 done[futures[future]] = future.result()
