@@ -106,7 +106,7 @@ def test_pricing_gives_the_columns_of_the_reference_dp_float_for_float(seed: int
     n = data.size
     for places in (0, math.ceil(data.gamma) + 2):
         tables, reference_tables = price_tables(data, places), price_tables(data, places)  # reused, as in the search
-        for call in range(12):
+        for call in range(40):
             nu, beta = feasible_policy(rng.uniform(-0.3, 0.6, n), rng.uniform(-0.3, 0.8, places), data.gamma)
             if call == 0:
                 nu, beta = np.zeros(n), np.zeros(places)  # the search's first policy
