@@ -89,8 +89,10 @@ def nl(
     llm_model_file: Path | None = MODEL_FILE_OPTION,
     rounds: int | None = typer.Option(None, "--rounds", min=0, help="Self-correction rounds (none with --replay) [default: 3]."),
     workers: int = typer.Option(1, "--workers", min=1, help="Problems run in parallel."),
-    ray: bool = typer.Option(False, "--ray", help="Run --workers problems at a time as Ray tasks ($RAY_ADDRESS, else a local cluster)."),
-    ray_address: str | None = typer.Option(None, "--ray-address", help="Join the Ray cluster at HOST:PORT (or auto); implies --ray."),
+    ray: bool | None = typer.Option(None, "--ray/--no-ray", help="Run --workers problems at a time as Ray tasks ($RAY_ADDRESS, "
+                                    "else a local cluster); --no-ray runs them here even with --ray-address.", show_default=False),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="Join the Ray cluster at HOST:PORT (or auto); implies --ray "
+                                           "unless --no-ray is given."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Run only the first K records."),
     insights: bool = typer.Option(False, "--insights", help="Add lessons from the insight library to prompts."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not record the runs in the store."),
@@ -106,10 +108,11 @@ def nl(
     settings = formulate_settings(config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout,
                                   llm_max_tokens=llm_max_tokens, llm_model_file=llm_model_file, rounds=rounds)
     llm = ReplayClient(replay) if replay is not None else client_from(settings)
+    on_ray = ray if ray is not None else ray_address is not None
     with CountProgress(None, enabled=not as_json, label="bench nl") as progress:
         report = run_nl(dataset, llm, workers=workers, limit=limit, settings=settings, store=store,
                         record=not no_record, insights=insights, progress=progress.at,
-                        ray_workers=workers if ray or ray_address is not None else None, ray_address=ray_address)
+                        ray_workers=workers if on_ray else None, ray_address=ray_address if on_ray else None)
     if as_json:
         print_json(report.to_dict())
         return 0

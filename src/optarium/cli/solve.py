@@ -99,8 +99,10 @@ def solve(
     cross_check: bool | None = typer.Option(None, "--cross-check/--no-cross-check", help="Solve again with a second backend and compare."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the solution: .json or .sol; with many models, an existing folder."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="With many models: how many to solve at a time, each in a worker process."),
-    ray: bool = typer.Option(False, "--ray", help="With many models: solve them as Ray tasks ($RAY_ADDRESS, else a local cluster)."),
-    ray_address: str | None = typer.Option(None, "--ray-address", help="With many models: join the Ray cluster at HOST:PORT (or auto); implies --ray."),
+    ray: bool | None = typer.Option(None, "--ray/--no-ray", help="With many models: solve them as Ray tasks ($RAY_ADDRESS, else "
+                                    "a local cluster); --no-ray solves them here even with --ray-address.", show_default=False),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="With many models: join the Ray cluster at HOST:PORT (or auto); "
+                                           "implies --ray unless --no-ray is given."),
     record: bool | None = typer.Option(None, "--record/--no-record", help="Record the run in the store (default: yes)."),
     solver_log: bool | None = typer.Option(None, "--solver-log/--no-solver-log", help="Show the backend's own log on stderr."),
     global_optimum: bool = typer.Option(False, "--global", help="Nonlinear models: ask for a proven global optimum (SCIP)."),
@@ -143,8 +145,9 @@ def solve(
             raise OptionError("--start", str(start), "given with one model only (a start names one model's variables)")
         hint = read_start(start)
     if len(models) > 1:
+        on_ray = ray if ray is not None else ray_address is not None
         return _solve_many(models, settings, store, jobs, output, as_json=as_json, quiet=quiet, global_optimum=global_optimum,
-                           ray=ray or ray_address is not None, ray_address=ray_address, planner=planner)
+                           ray=on_ray, ray_address=ray_address if on_ray else None, planner=planner)
     single = models[0]
     try:
         with LiveProgress(enabled=not (as_json or quiet or settings.solver_log)) as progress:
