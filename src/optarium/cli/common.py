@@ -82,6 +82,25 @@ def settings_from(settings_class: type[SettingsT], config: Path | None, flags: d
         raise OptionError(flags.get(error.name, error.name), error.value, error.expected) from None
 
 
+def argument_error(name: str, value: object, expected: str) -> OptariumError:
+    """An error about the command's argument ``name`` (its metavar: FAMILY, FOLDER), said as such, not as an option."""
+    from optarium.errors import OptionError
+
+    error = OptionError(name, value, expected)
+    error.args = (f"argument {name} must be {expected}, got {value!r}",)
+    return error
+
+
+def missing(name: str, expected: str) -> OptariumError:
+    """An error for an option or argument that must be given and was not: ``name`` is ``option `--out```
+    or ``argument FAMILY``, ``expected`` what it takes."""
+    from optarium.errors import OptionError
+
+    error = OptionError(name, None, expected)
+    error.args = (f"missing {name}: {expected}",)
+    return error
+
+
 def blame(error: OptariumError, flags: dict[str, str], given: dict[str, Any], config: Path | None) -> OptariumError:
     """A library's error about a setting, said where the user gave the value: the flag when it was
     given on the command line, the file and the key when it came from ``config``."""

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import typer
 
-from optarium.cli.common import CONFIG_OPTION, JSON_OPTION, console, print_json
+from optarium.cli.common import CONFIG_OPTION, JSON_OPTION, console, print_json, settings_from
+
+# the flag of each setting, for errors in values given on the command line
+FLAGS = {"scale_rows": "--scale-rows", "flip_ge": "--flip-ge", "time_limit": "--time-limit"}
 
 
 def equiv(
@@ -27,8 +30,7 @@ def equiv(
     from optarium.problem.io import read_problem
     from optarium.settings import EquivSettings
 
-    base = EquivSettings() if config is None else EquivSettings.from_file(config)
-    settings = base.replace(scale_rows=scale_rows, flip_ge=flip_ge, time_limit=time_limit)
+    settings = settings_from(EquivSettings, config, FLAGS, scale_rows=scale_rows, flip_ge=flip_ge, time_limit=time_limit)
     a, b = read_problem(reference), read_problem(other)
     for path, program in ((reference, a), (other, b)):
         if program.n_vars == 0:

@@ -23,7 +23,7 @@ def generate(
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Write N instances of FAMILY into --out (MPS files and manifest.json), or --list the families."""
-    from optarium.cli.common import settings_from
+    from optarium.cli.common import argument_error, missing, settings_from
     from optarium.errors import OptionError
     from optarium.learn import generators
     from optarium.learn.settings import GenerateSettings
@@ -38,10 +38,13 @@ def generate(
             typer.echo(f"{item['family']}: {item['description']} ({sizes})")
         return 0
     settings = settings_from(GenerateSettings, config, FLAGS, n=n, seed=seed, difficulty=difficulty)
+    choices = f"one of {', '.join(sorted(generators.FAMILIES))} (see --list)"
     if family is None:
-        raise OptionError("family", None, f"one of {', '.join(sorted(generators.FAMILIES))} (or use --list)")
+        raise missing("argument FAMILY", choices)
+    if family not in generators.FAMILIES:
+        raise argument_error("FAMILY", family, choices)
     if out is None:
-        raise OptionError("out", None, "a folder to write into")
+        raise missing("option `--out`", "a folder to write the instances into")
     try:
         manifest = generators.write_instances(family, out, n=settings.n, seed=settings.seed, difficulty=settings.difficulty)
     except OptionError as error:

@@ -38,7 +38,8 @@ def solve_stream(
     of infeasibility), 1 when any ended without one (an error, a failed check, or the cap before any
     point), 2 for bad input.
     """
-    from optarium.cli.common import settings_from
+    from optarium.cli.common import argument_error, settings_from
+    from optarium.errors import OptionError
     from optarium.learn.settings import StreamSettings
     from optarium.learn.stream import solve_stream as run_stream
 
@@ -51,9 +52,14 @@ def solve_stream(
             console(stderr=True).print(
                 f"{row['step']:4} {row['instance']}: {row['config']} -> {row['status']} in {row['seconds']:.2f} s",
                 markup=False)
-    result = run_stream([str(source) for source in sources], settings.policy, store=store, time_cap=settings.time_cap,
-                        seed=settings.seed, learning_rate=settings.learning_rate, exploration=settings.exploration,
-                        compare=settings.compare, threads=settings.threads, progress=say)
+    try:
+        result = run_stream([str(source) for source in sources], settings.policy, store=store, time_cap=settings.time_cap,
+                            seed=settings.seed, learning_rate=settings.learning_rate, exploration=settings.exploration,
+                            compare=settings.compare, threads=settings.threads, progress=say)
+    except OptionError as error:
+        if error.name != "sources":
+            raise
+        raise argument_error("SOURCES", error.value, error.expected) from None
     summary = result.to_dict()
     if as_json:
         print_json(summary)

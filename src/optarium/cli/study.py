@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from optarium.cli.common import JSON_OPTION, STORE_OPTION, command, console, print_json
+from optarium.cli.common import (
+    JSON_OPTION,
+    STORE_OPTION,
+    argument_error,
+    command,
+    console,
+    missing,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from optarium.blackbox.space import Space
@@ -64,13 +72,18 @@ def create(
     except OptionError as error:  # a value given here: name its flag, not the Python setting
         raise OptionError(f"--{error.name}", error.value, error.expected) from None
     if space is None and settings.space is None:
-        raise OptionError("--space", None, "a space file, or a [space] table in the --config file")
-    study = Study.create(
-        name, _space(space) if space is not None else settings.space or {}, sampler=settings.sampler,
-        direction=None if settings.directions else settings.direction, directions=settings.directions,
-        seed=settings.seed, budget=settings.budget, feedback=settings.feedback,
-        store=_persistent(store), load_if_exists=load_if_exists,
-    )
+        raise missing("option `--space`", "a space file, or a [space] table in the --config file")
+    try:
+        study = Study.create(
+            name, _space(space) if space is not None else settings.space or {}, sampler=settings.sampler,
+            direction=None if settings.directions else settings.direction, directions=settings.directions,
+            seed=settings.seed, budget=settings.budget, feedback=settings.feedback,
+            store=_persistent(store), load_if_exists=load_if_exists,
+        )
+    except OptionError as error:
+        if error.name != "name":
+            raise
+        raise argument_error("NAME", error.value, error.expected) from None
     if as_json:
         print_json(_objectives_json(study.summary()))
     else:
@@ -374,9 +387,15 @@ def rename(
 ) -> int:
     """Give a study a new name; its trials stay with it."""
     from optarium.blackbox.study import Study
+    from optarium.errors import OptionError
 
     study = Study.load(name, _persistent(store))
-    study.rename(new_name)
+    try:
+        study.rename(new_name)
+    except OptionError as error:
+        if error.name != "new_name":
+            raise
+        raise argument_error("NEW_NAME", error.value, error.expected) from None
     if as_json:
         print_json({"old_name": name, "name": study.name})
     else:

@@ -30,7 +30,7 @@ def tune(
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Race configurations of SOLVER on the instances in FOLDER and save the best as tuned.SOLVER.FAMILY."""
-    from optarium.cli.common import blame, settings_from
+    from optarium.cli.common import argument_error, blame, settings_from
     from optarium.errors import OptionError
     from optarium.learn.settings import TuneSettings
     from optarium.learn.tune import tune as run_tune
@@ -45,6 +45,8 @@ def tune(
         result = run_tune(folder, settings.solver, settings.budget, time_cap=settings.time_cap, seed=settings.seed,
                           name=name, store=store, sampler=settings.sampler, threads=settings.threads, progress=say)
     except OptionError as error:
+        if error.name == "folder":
+            raise argument_error("FOLDER", error.value, error.expected) from None
         raise blame(error, FLAGS, given, config) from None
     if as_json:
         print_json(result.to_dict())
