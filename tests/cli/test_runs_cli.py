@@ -54,3 +54,22 @@ def test_runs_show_prints_readable_fields_and_summarises_long_data(tmp_path: Pat
     assert f"{len(routed.payload or [])} items" in routes and "(all with --json)" in routes
     whole = json.loads(run("runs", "show", str(routed.run_id), "--json", store=store).stdout)
     assert whole["extra"]["routes"] == routed.payload and len(whole["extra"]["trace"]) >= 1
+
+
+def test_a_status_or_kind_no_run_can_have_is_refused_not_listed_as_nothing(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from optarium.cli.main import app
+
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    optarium.solve(KNAPSACK, store=store)
+    for command in (["runs", "list"], ["runs", "export"]):
+        typo = CliRunner().invoke(app, [*command, "--status", "optmal", "--store", store])
+        assert (typo.exit_code, typo.stdout) == (2, "")
+        assert typo.stderr == ("error: option `--status` must be one of optimal, locally_optimal, feasible, infeasible, "
+                               "unbounded, time_limit, interrupted, error, got 'optmal'\n")
+        stranger = CliRunner().invoke(app, [*command, "--kind", "job_shop", "--store", store])
+        assert (stranger.exit_code, stranger.stdout) == (2, "")
+        assert stranger.stderr.startswith("error: option `--kind` must be one of math_program, routing, jobshop,")
+        listed = CliRunner().invoke(app, [*command, "--status", "optimal", "--kind", "math_program", "--json", "--store", store])
+        assert listed.exit_code == 0 and len(json.loads(listed.stdout)) == 1

@@ -20,15 +20,16 @@ FORMATS = ("csv", "json", "parquet")
 @command
 def list_runs(
     limit: int = typer.Option(20, "--limit", "-n", min=1),
-    status: str | None = typer.Option(None, "--status"),
+    status: str | None = typer.Option(None, "--status", help="Only runs with this status: optimal, feasible, time_limit, error, ..."),
     fingerprint: str | None = typer.Option(None, "--fingerprint", help="Prefix of a problem fingerprint."),
-    kind: str | None = typer.Option(None, "--kind", help="Problem kind: math_program, routing, job_shop, ..."),
+    kind: str | None = typer.Option(None, "--kind", help="Problem kind: math_program, routing, jobshop, ..."),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
     """The newest runs first."""
     from optarium.store.base import open_store
 
+    check_filters(status, kind)
     rows = open_store(store, read_only=True).list_runs(limit=limit, status=status, fingerprint=fingerprint, kind=kind)
     if as_json:
         print_json(rows)
@@ -53,6 +54,20 @@ def list_runs(
         )
     print_table(table)
     return 0
+
+
+def check_filters(status: str | None, kind: str | None) -> None:
+    """Refuse a ``--status`` or ``--kind`` no run can have (a typo would list nothing and say nothing)."""
+    from optarium.errors import OptionError
+    from optarium.solution import STATUSES
+
+    if status is not None and status not in STATUSES:
+        raise OptionError("--status", status, "one of " + ", ".join(STATUSES))
+    if kind is not None:
+        from optarium import kinds
+
+        if kind not in kinds.BUILTIN and kind not in kinds.names():  # the registered kinds are read only for a stranger
+            raise OptionError("--kind", kind, "one of " + ", ".join(kinds.names()))
 
 
 def print_table(table: Any) -> None:
@@ -199,6 +214,7 @@ def export_runs(
     from optarium.store.base import open_store
 
     file_format = json_format(as_json, output, file_format)
+    check_filters(status, kind)
     runs = open_store(store, read_only=True).list_runs(limit=limit, status=status, kind=kind)
     rows = []
     for run in runs:
