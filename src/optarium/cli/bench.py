@@ -58,6 +58,10 @@ def audit(
         report = audit_dataset(dataset, settings.names, time_limit=settings.time_limit, limit=settings.limit,
                                progress=progress.at, ray_workers=settings.jobs if settings.on_ray else None,
                                ray_address=settings.ray_address if settings.on_ray else None)
+    if report.records == 0:  # as bench nl says of an empty dataset: nothing was audited
+        from optarium.errors import InputFileError
+
+        raise InputFileError(str(dataset), "no records")
     if as_json:
         print_json(report.to_dict())
         return 0
