@@ -91,13 +91,13 @@ def nl(
     llm_timeout: float | None = typer.Option(None, "--llm-timeout", help="Seconds one LLM answer may take, start to end [default: 120]."),
     llm_max_tokens: int | None = typer.Option(None, "--llm-max-tokens", help="Most tokens in one LLM answer [default: 4096]."),
     llm_model_file: Path | None = MODEL_FILE_OPTION,
-    rounds: int | None = typer.Option(None, "--rounds", min=0, help="Self-correction rounds (none with --replay) [default: 3]."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Problems run in parallel."),
+    rounds: int | None = typer.Option(None, "--rounds", help="Self-correction rounds (none with --replay) [default: 3]."),
+    workers: int = typer.Option(1, "--workers", help="Problems run in parallel."),
     ray: bool | None = typer.Option(None, "--ray/--no-ray", help="Run --workers problems at a time as Ray tasks ($RAY_ADDRESS, "
                                     "else a local cluster); --no-ray runs them here even with --ray-address.", show_default=False),
     ray_address: str | None = typer.Option(None, "--ray-address", help="Join the Ray cluster at HOST:PORT (or auto); implies --ray "
                                            "unless --no-ray is given."),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Run only the first K records."),
+    limit: int | None = typer.Option(None, "--limit", help="Run only the first K records."),
     insights: bool = typer.Option(False, "--insights", help="Add lessons from the insight library to prompts."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not record the runs in the store."),
     config: Path | None = typer.Option(None, "--config", help="TOML file of formulate settings (see `optarium formulate --help`); flags override it."),
@@ -106,8 +106,12 @@ def nl(
 ) -> int:
     """Run the formulate pipeline over a dataset; report accuracy at 1e-6, 1e-4 and 5%."""
     from optarium.bench.nl import run_nl
+    from optarium.cli.common import check_positive
     from optarium.cli.formulate import client_from, formulate_settings
     from optarium.formulate.llm import ReplayClient
+
+    check_positive("--workers", workers)
+    check_positive("--limit", limit)
 
     settings = formulate_settings(config, llm_url=llm_url, llm_model=llm_model, llm_timeout=llm_timeout,
                                   llm_max_tokens=llm_max_tokens, llm_model_file=llm_model_file, rounds=rounds)

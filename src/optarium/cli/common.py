@@ -66,6 +66,14 @@ def status_exit_code(status: str, *, verified: bool) -> int:
     return 0
 
 
+def check_positive(flag: str, value: int | None) -> None:
+    """Refuse a count given as ``flag`` below one (None: not given), in the words of every other option."""
+    from optarium.errors import OptionError
+
+    if value is not None and value < 1:
+        raise OptionError(flag, value, "a positive integer")
+
+
 def settings_from(settings_class: type[SettingsT], config: Path | None, flags: dict[str, str], **given: Any) -> SettingsT:
     """``settings_class`` read from the TOML file ``config`` (defaults without one), with the values
     given on the command line over it (``None``: not given).

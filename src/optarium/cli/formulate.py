@@ -53,7 +53,7 @@ TIMEOUT_OPTION = typer.Option(
     "the server's generation [default: 120].",
 )
 MAX_TOKENS_OPTION = typer.Option(None, "--llm-max-tokens", help="Most tokens in one LLM answer, sent to the endpoint [default: 4096].")
-ROUNDS_OPTION = typer.Option(None, "--rounds", min=0, help="Self-correction rounds after the first answer [default: 3].")
+ROUNDS_OPTION = typer.Option(None, "--rounds", help="Self-correction rounds after the first answer [default: 3].")
 CONFIG_OPTION = typer.Option(
     None, "--config", help="TOML file of formulate settings (solver, time_limit, rounds, insights, llm_url, llm_model, "
     "llm_model_file, llm_timeout, llm_max_tokens, sandbox_seconds, sandbox_memory_mb, sandbox_file_mb, unsafe_sandbox); flags override it.",
@@ -205,16 +205,18 @@ def learn(
     llm_timeout: float | None = TIMEOUT_OPTION,
     llm_max_tokens: int | None = MAX_TOKENS_OPTION,
     rounds: int | None = ROUNDS_OPTION,
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Use only the first K records."),
+    limit: int | None = typer.Option(None, "--limit", help="Use only the first K records."),
     config: Path | None = CONFIG_OPTION,
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Learn insights from the records the pipeline gets wrong; keep those that fix the failure."""
+    from optarium.cli.common import check_positive
     from optarium.formulate.dataset import load_records
     from optarium.formulate.experience import learn as learn_insights
     from optarium.formulate.pipeline import formulate_store
 
+    check_positive("--limit", limit)
     settings = formulate_settings(config, llm_url=llm_url, llm_model=llm_model, llm_model_file=llm_model_file, llm_timeout=llm_timeout,
                              llm_max_tokens=llm_max_tokens, rounds=rounds)
     records = load_records(dataset, limit)

@@ -8,7 +8,14 @@ from typing import Any
 
 import typer
 
-from optarium.cli.common import JSON_OPTION, STORE_OPTION, command, console, print_json
+from optarium.cli.common import (
+    JSON_OPTION,
+    STORE_OPTION,
+    check_positive,
+    command,
+    console,
+    print_json,
+)
 
 app = typer.Typer(help="List, show and export recorded runs. These commands only read the store: what they take "
                        "selects runs (flags), and there are no settings to keep in a --config file.", no_args_is_help=True)
@@ -19,7 +26,7 @@ FORMATS = ("csv", "json", "parquet")
 @app.command("list")
 @command
 def list_runs(
-    limit: int = typer.Option(20, "--limit", "-n", min=1),
+    limit: int = typer.Option(20, "--limit", "-n", help="At most this many runs, newest first."),
     status: str | None = typer.Option(None, "--status", help="Only runs with this status: optimal, feasible, time_limit, error, ..."),
     fingerprint: str | None = typer.Option(None, "--fingerprint", help="Prefix of a problem fingerprint."),
     kind: str | None = typer.Option(None, "--kind", help="Problem kind: math_program, routing, jobshop, ..."),
@@ -29,6 +36,7 @@ def list_runs(
     """The newest runs first."""
     from optarium.store.base import open_store
 
+    check_positive("--limit", limit)
     check_filters(status, kind)
     rows = open_store(store, read_only=True).list_runs(limit=limit, status=status, fingerprint=fingerprint, kind=kind)
     if as_json:
@@ -205,7 +213,7 @@ def export_runs(
     ),
     kind: str | None = typer.Option(None, "--kind", help="Only runs of this problem kind."),
     status: str | None = typer.Option(None, "--status", help="Only runs with this status."),
-    limit: int = typer.Option(1000, "--limit", "-n", min=1, help="At most this many runs, newest first."),
+    limit: int = typer.Option(1000, "--limit", "-n", help="At most this many runs, newest first."),
     store: str | None = STORE_OPTION,
     as_json: bool = typer.Option(False, "--json", help="JSON on stdout: the rows (as --format json) or, with --output, "
                                  "what was written."),
@@ -214,6 +222,7 @@ def export_runs(
     from optarium.store.base import open_store
 
     file_format = json_format(as_json, output, file_format)
+    check_positive("--limit", limit)
     check_filters(status, kind)
     runs = open_store(store, read_only=True).list_runs(limit=limit, status=status, kind=kind)
     rows = []
