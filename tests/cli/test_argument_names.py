@@ -63,3 +63,15 @@ def test_equiv_names_the_settings_file_for_a_value_from_it(tmp_path: Path) -> No
     config.write_text("time_limit = 0\n")
     assert refused(["equiv", KNAPSACK, KNAPSACK, "--config", str(config)]) == (
         f"{config}: setting `time_limit` must be a positive number of seconds, got 0.0")
+
+
+def test_study_create_names_the_sampler_flag_or_the_file_for_a_sampler_the_objectives_cannot_take(tmp_path: Path) -> None:
+    store = ["--store", f"sqlite:///{tmp_path / 's.db'}"]
+    assert refused(["study", "create", "s", "--space", SPACE, "--sampler", "ehvi", *store]).startswith(
+        "option `--sampler` must be a single-objective sampler;")
+    assert refused(["study", "create", "s", "--space", SPACE, "--directions", "minimize,maximize", "--sampler", "gp",
+                    *store]).startswith("option `--sampler` must be for several objectives one of auto,")
+    config = tmp_path / "study.toml"
+    config.write_text('sampler = "nsga2"\n')
+    assert refused(["study", "create", "s", "--space", SPACE, "--config", str(config), *store]).startswith(
+        f"{config}: setting `sampler` must be a single-objective sampler;")

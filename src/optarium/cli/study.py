@@ -12,6 +12,7 @@ from optarium.cli.common import (
     JSON_OPTION,
     STORE_OPTION,
     argument_error,
+    blame,
     command,
     console,
     missing,
@@ -81,9 +82,12 @@ def create(
             store=_persistent(store), load_if_exists=load_if_exists,
         )
     except OptionError as error:
-        if error.name != "name":
-            raise
-        raise argument_error("NAME", error.value, error.expected) from None
+        if error.name == "name":
+            raise argument_error("NAME", error.value, error.expected) from None
+        # a rule across settings (a multi-objective sampler for one objective): said where the value was given
+        given = {"sampler": sampler, "direction": direction, "directions": listed, "seed": seed, "budget": budget,
+                 "feedback": feedback}
+        raise blame(error, {key: f"--{key}" for key in given}, given, config) from None
     if as_json:
         print_json(_objectives_json(study.summary()))
     else:
