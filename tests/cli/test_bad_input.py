@@ -169,3 +169,22 @@ def test_route_refuses_a_seed_beyond_32_bits_in_one_line(tmp_path: Path) -> None
     deliveries = Path(__file__).resolve().parents[2] / "examples" / "routing" / "deliveries.csv"
     done = run(tmp_path, "route", str(deliveries), "--iterations", "10", "--seed", str(2**32))
     assert_refused(done, tmp_path, "option `--seed` must be an integer in [0, 2147483648), got 4294967296")
+
+
+@pytest.mark.parametrize(("solver", "expected"), [("highs", "a valid HiGHS option"), ("scip", "a valid SCIP parameter")])
+def test_a_backend_parameter_the_backend_refuses_names_the_param_flag_or_the_file(
+    tmp_path: Path, model: Path, solver: str, expected: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from optarium.cli.main import app
+
+    store = ["--store", f"sqlite:///{tmp_path / 's.db'}"]
+    flag = CliRunner().invoke(app, ["solve", str(model), "--solver", solver, "--param", "no_such_option=3", *store])
+    assert (flag.exit_code, flag.stdout) == (2, "")
+    assert flag.stderr.startswith(f"error: option `--param` must be {expected}") and flag.stderr.endswith(", got 'no_such_option=3'\n")
+    (tmp_path / "solve.toml").write_text(f'solver = "{solver}"\n[params]\nno_such_option = 3\n')
+    file = CliRunner().invoke(app, ["solve", str(model), "--config", str(tmp_path / "solve.toml"), *store])
+    assert (file.exit_code, file.stdout) == (2, "")
+    assert file.stderr.startswith(f"error: {tmp_path / 'solve.toml'}: setting `params.no_such_option` must be {expected}")
+    assert open_store(f"sqlite:///{tmp_path / 's.db'}").count_runs() == 0

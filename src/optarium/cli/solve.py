@@ -25,6 +25,7 @@ from optarium.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from optarium.errors import OptionError, SettingsFileError
     from optarium.settings import SolveSettings
 
 
@@ -158,9 +159,9 @@ def solve(
                 start=hint, **settings.params,
             )
     except OptionError as error:
-        if error.name != "start":
-            raise
-        raise OptionError(f"--start {start}", error.value, error.expected) from None
+        if error.name == "start":
+            raise OptionError(f"--start {start}", error.value, error.expected) from None
+        raise _blame_param(error, param, config) from None
     if output is not None:
         text = solution.to_json() if output.suffix.lower() == ".json" else solution.to_sol()
         try:
@@ -172,6 +173,20 @@ def solve(
     elif not quiet:
         _show(solution, output)
     return status_exit_code(solution.status, verified=solution.verified)
+
+
+def _blame_param(error: OptionError, pairs: list[str], config: Path | None) -> OptionError | SettingsFileError:
+    """A backend's refusal of one of its parameters (named ``highs:KEY``), said where the user gave it: the
+    ``--param`` pair, or the settings file's ``[params]`` key."""
+    from optarium.errors import OptionError, SettingsFileError
+
+    key = error.name.partition(":")[2]
+    if not key:
+        return error
+    given = _parse_params(pairs)
+    if key not in given and config is not None:
+        return SettingsFileError(str(config), f"params.{key}", f"must be {error.expected}, got {error.value!r}")
+    return OptionError("--param", f"{key}={given.get(key, error.value)}", error.expected)
 
 
 def _output_name(model: Path) -> str:
