@@ -7,7 +7,14 @@ from typing import Any
 
 import typer
 
-from optarium.cli.common import JSON_OPTION, STORE_OPTION, console, print_json, status_exit_code
+from optarium.cli.common import (
+    JSON_OPTION,
+    QUIET_OPTION,
+    STORE_OPTION,
+    console,
+    print_json,
+    status_exit_code,
+)
 
 # the flag of each setting, for errors in values given on the command line
 FLAGS = {"policy": "--policy", "time_cap": "--time-cap", "seed": "--seed", "learning_rate": "--learning-rate",
@@ -31,6 +38,7 @@ def solve_stream(
                                        "exploration, compare, threads); flags override it."),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
+    quiet: bool = QUIET_OPTION,
 ) -> int:
     """Solve SOURCES in order, choosing a configuration per instance; record every run with its plan.
 
@@ -47,7 +55,7 @@ def solve_stream(
                              learning_rate=learning_rate, exploration=exploration, compare=compare, threads=threads)
     out = console()
     say = None
-    if not as_json:
+    if not (as_json or quiet):
         def say(row: dict[str, object]) -> None:
             console(stderr=True).print(
                 f"{row['step']:4} {row['instance']}: {row['config']} -> {row['status']} in {row['seconds']:.2f} s",
@@ -63,6 +71,8 @@ def solve_stream(
     summary = result.to_dict()
     if as_json:
         print_json(summary)
+        return stream_exit_code(result.rows)
+    if quiet:
         return stream_exit_code(result.rows)
     out.print(f"{len(result.rows)} instances, policy {settings.policy}: {result.total:.2f} s in all "
               "(unfinished runs count twice the cap)", markup=False)

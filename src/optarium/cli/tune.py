@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from optarium.cli.common import JSON_OPTION, STORE_OPTION, console, print_json
+from optarium.cli.common import JSON_OPTION, QUIET_OPTION, STORE_OPTION, console, print_json
 
 # the flag of each setting, for errors in values given on the command line
 FLAGS = {"solver": "--solver", "budget": "--budget", "time_cap": "--time-cap", "seed": "--seed", "sampler": "--sampler",
@@ -28,6 +28,7 @@ def tune(
                                        "threads); flags override it."),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
+    quiet: bool = QUIET_OPTION,
 ) -> int:
     """Race configurations of SOLVER on the instances in FOLDER and save the best as tuned.SOLVER.FAMILY."""
     from optarium.cli.common import argument_error, blame, settings_from
@@ -40,7 +41,7 @@ def tune(
     if settings.budget is None:
         raise OptionError("--budget", None, "a positive number of capped training runs (or `budget` in the --config file)")
     _check_study(settings.sampler, settings.seed, given, config)
-    say = None if as_json else (lambda text: console(stderr=True).print(text, markup=False))
+    say = None if as_json or quiet else (lambda text: console(stderr=True).print(text, markup=False))
     try:
         result = run_tune(folder, settings.solver, settings.budget, time_cap=settings.time_cap, seed=settings.seed,
                           name=name, store=store, sampler=settings.sampler, threads=settings.threads, progress=say)
@@ -50,6 +51,8 @@ def tune(
         raise blame(error, FLAGS, given, config) from None
     if as_json:
         print_json(result.to_dict())
+        return 0
+    if quiet:
         return 0
     out = console()
     out.print(f"saved {result.name} v{result.version} ({result.solver} {result.solver_version})", markup=False)
