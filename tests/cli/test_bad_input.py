@@ -188,3 +188,18 @@ def test_a_backend_parameter_the_backend_refuses_names_the_param_flag_or_the_fil
     assert (file.exit_code, file.stdout) == (2, "")
     assert file.stderr.startswith(f"error: {tmp_path / 'solve.toml'}: setting `params.no_such_option` must be {expected}")
     assert open_store(f"sqlite:///{tmp_path / 's.db'}").count_runs() == 0
+
+
+@pytest.mark.parametrize("best_known", ["nan", "inf", "0", "-5"])
+def test_route_refuses_a_best_known_cost_that_is_not_a_positive_number(tmp_path: Path, best_known: str) -> None:
+    from typer.testing import CliRunner
+
+    from optarium.cli.main import app
+
+    deliveries = Path(__file__).resolve().parents[2] / "examples" / "routing" / "deliveries.csv"
+    store = tmp_path / "s.db"
+    result = CliRunner().invoke(app, ["route", str(deliveries), "--iterations", "10", "--best-known", best_known, "--json",
+                                      "--store", f"sqlite:///{store}"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: option `--best-known` must be a positive number, got {float(best_known)}\n"
+    assert not store.exists()

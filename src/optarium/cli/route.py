@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,8 @@ def route(
         check_output_file(plot, "--plot", PLOT_SUFFIXES)
     if capacity is not None and capacity <= 0:
         raise OptionError("--capacity", capacity, "a positive integer")
+    if best_known is not None and not 0 < best_known < math.inf:  # a cost: the gap is taken relative to it
+        raise OptionError("--best-known", best_known, "a positive number")
     settings = settings_from(RouteSettings, config, FLAGS, time_limit=time_limit, iterations=iterations, seed=seed,
                              warm_start=warm_start)
     instance = read_instance(instance_file, capacity=capacity, best_known=best_known)
