@@ -114,3 +114,12 @@ def test_on_strongly_structured_results_the_model_keeps_its_asks() -> None:
     model = [t for t in trials if t.sampler == "gp"]
     assert len(model) >= 8 and sum(t.info.get("order") == "random" for t in model) <= len(model) // 4, \
         [t.info.get("order", t.sampler) for t in trials]
+
+
+def test_on_an_enumerated_space_log_ei_is_averaged_over_hyperparameter_draws() -> None:
+    """The model's asks there say so, and a study with the same seed and results asks the same points."""
+    table = {key: additive(dict(enumerate(key))) for key in itertools.product(CHOICES, repeat=3)}
+    first, second = (run_table(table, [6, 6, 6], seed=2, asks=10) for _ in range(2))
+    model = [t for t in first if t.sampler == "gp" and "order" not in t.info]
+    assert model and all(t.info["acquisition"] == "log_ei_integrated" for t in model)
+    assert [t.params for t in first] == [t.params for t in second]

@@ -72,3 +72,32 @@ def test_log_h_is_the_log_of_expected_improvement_far_into_the_tail() -> None:
     # h(z) -> phi(z) / z^2 as z -> -inf, where phi + z Phi itself underflows
     far = -40.0
     assert abs(log_h(np.array([far]))[0] - (-0.5 * far**2 - 0.5 * np.log(2 * np.pi) - 2 * np.log(-far))) < 0.01
+
+
+@pytest.mark.parametrize("trend", [False, True])
+def test_the_objective_without_its_gradient_has_the_same_value(trend: bool) -> None:
+    X, y = mixed_data()
+    objective = GaussianProcess([0, 1, 2, 2], 3, trend=trend).fit_objective(X, y)
+    for theta in np.random.default_rng(2).normal(scale=0.7, size=(5, 5 + trend)):
+        value, gradient = objective(theta, need_gradient=False)
+        assert value == pytest.approx(objective(theta)[0], rel=1e-10) and gradient.size == 0
+
+
+def test_hyperparameter_draws_follow_the_data() -> None:
+    """Results that depend on the first column only: the draws give the second a longer length scale, stay in the
+    fitting box, move between sweeps, are each conditioned on the data, and repeat for the same generator."""
+    rng = np.random.default_rng(0)
+    X = rng.random((20, 2))
+    y = np.sin(6 * X[:, 0])
+    y = (y - y.mean()) / y.std()
+    model = GaussianProcess([0, 1], 2).fit(X, y)
+    draws = model.hyperparameter_samples(X, y, 12, 3, np.random.default_rng(1))
+    thetas = np.array([d.theta for d in draws])
+    low, high = model._bounds()
+    assert len(draws) == 12 and (thetas >= low).all() and (thetas <= high).all()
+    assert len({tuple(t) for t in thetas}) == 12
+    assert thetas[:, 1].mean() > thetas[:, 0].mean() + 1.0, thetas[:, :2]
+    for draw in draws:
+        assert np.allclose(draw.posterior(X)[0], y, atol=0.05)
+    again = model.hyperparameter_samples(X, y, 12, 3, np.random.default_rng(1))
+    assert np.array_equal(thetas, np.array([d.theta for d in again]))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from optarium.blackbox.gp_model import GaussianProcess
-from optarium.blackbox.log_ei import Acquisition, log_ndtr
+from optarium.blackbox.log_ei import Acquisition, IntegratedAcquisition, log_ndtr
 
 
 def fitted(seed: int, trend: bool = True) -> tuple[GaussianProcess, np.ndarray]:
@@ -28,10 +28,12 @@ def acquisitions() -> dict[str, Acquisition]:
         "log_ei_feasible": Acquisition(model, float(y.min()), constraint),
         "log_nei": Acquisition(noiseless, None, None, noiseless.solve(samples.T), samples.min(axis=1)),
         "feasible_only": Acquisition(model, None, constraint),
+        "integrated": IntegratedAcquisition([Acquisition(draw, float(y.min()), constraint)
+                                             for draw in model.hyperparameter_samples(model.X, y, 3, 1, np.random.default_rng(4))]),
     }
 
 
-@pytest.mark.parametrize("name", ["log_ei", "log_ei_feasible", "log_nei", "feasible_only"])
+@pytest.mark.parametrize("name", ["log_ei", "log_ei_feasible", "log_nei", "feasible_only", "integrated"])
 def test_acquisition_gradient_matches_finite_differences(name: str) -> None:
     acquisition = acquisitions()[name]
     points = np.random.default_rng(5).random((4, 3))
@@ -43,6 +45,16 @@ def test_acquisition_gradient_matches_finite_differences(name: str) -> None:
         shift[j] = step
         numeric = (acquisition(points + shift) - acquisition(points - shift)) / (2 * step)
         assert np.allclose(gradient[:, j], numeric, rtol=1e-4, atol=1e-6)
+
+
+def test_integrated_log_ei_is_the_log_of_the_mean_ei() -> None:
+    model, y = fitted(0)
+    draws = model.hyperparameter_samples(model.X, y, 4, 1, np.random.default_rng(2))
+    parts = [Acquisition(draw, float(y.min()), None) for draw in draws]
+    points = np.random.default_rng(6).random((5, 3))
+    expected = np.log(np.mean([np.exp(part(points)) for part in parts], axis=0))
+    assert np.allclose(IntegratedAcquisition(parts)(points), expected)
+    assert np.allclose(IntegratedAcquisition(parts[:1])(points), parts[0](points))
 
 
 def test_log_ei_is_the_log_of_the_closed_form() -> None:

@@ -38,9 +38,14 @@ Mixed spaces: a categorical parameter is one-hot encoded with one shared length 
 A fully discrete space with at most ``max_enumerate`` points is enumerated (points
 already tried or pending are skipped), and an ask there takes the next untried point of a
 seeded random order instead when a random point expects the larger improvement (see
-:mod:`design`); otherwise random and local candidates are
-scored, and a box-constrained L-BFGS over the float parameters refines the best ``n_refine`` of them
-and the incumbent.
+:mod:`design`). There log EI is averaged over ``integrate_samples`` (8) draws of the
+hyper-parameters from their posterior instead of taken at the fitted ones, as in Snoek,
+Larochelle and Adams ("Practical Bayesian Optimization of Machine Learning Algorithms",
+NeurIPS 2012), which integrate EI over slice-sampled hyper-parameters; we depart in
+starting the sampler at the fitted values with 3 sweeps of burn-in, drawing once per sweep,
+and only on enumerated spaces up to ``integrate_max_observations`` (150) results. On other
+spaces random and local candidates are scored, and a box-constrained L-BFGS over the float
+parameters refines the best ``n_refine`` of them and the incumbent.
 
 Trust box: after the initial design, every ask maximises EI only inside a box around
 the incumbent, as in TuRBO (Eriksson et al., "Scalable Global Optimization via Local
@@ -90,7 +95,7 @@ from optarium.blackbox.design import (
     random_improvement,
 )
 from optarium.blackbox.gp_model import GaussianProcess, one_blas_thread
-from optarium.blackbox.log_ei import Acquisition, Differentiable
+from optarium.blackbox.log_ei import Acquisition, Differentiable, IntegratedAcquisition
 from optarium.blackbox.space import CategoricalParam, FloatParam, IntParam, Space
 
 if TYPE_CHECKING:
@@ -167,6 +172,9 @@ class GPSampler:
     trust_side = 0.8  # the box's side in trust_dim dimensions; in d, trust_side ** (trust_dim / d)
     trust_dim = 5
     trend = True
+    integrate_samples = 8  # hyper-parameter draws log EI is averaged over on an enumerated space (0: the fitted ones alone)
+    integrate_burn = 3  # slice-sampler sweeps before the first draw
+    integrate_max_observations = 150  # beyond this the fitted hyper-parameters alone (the posterior is narrow, the draws dear)
 
     def initial_points(self, dim: int) -> int:
         return min(10, max(4, 2 * dim))
@@ -203,6 +211,9 @@ class GPSampler:
             return self._design(history, n, n_design) + self._suggest_after_design(history, n, n_design)
         out: list[Suggestion] = []
         noisy = model.noise > self.noisy_threshold * model.outputscale
+        space = history.space
+        integrate = (bool(self.integrate_samples) and space.is_discrete and space.cardinality() <= self.max_enumerate
+                     and len(y) <= self.integrate_max_observations)
         constraint = self._feasibility_model(history, encoder)
         feasible = np.array([t.feasible for t in observed])
         rng = history.rng(31)
@@ -216,12 +227,12 @@ class GPSampler:
                 believer_x = np.vstack([X, extra])
                 believer_y = np.concatenate([y, mean])
                 model.condition(believer_x, believer_y)
-            acquisition = self._acquisition(model, y, feasible, noisy, constraint, rng)
+            acquisition = self._acquisition(model, y, feasible, noisy, constraint, rng, integrate=integrate)
             asked = len(history.trials) + len(fantasies) - len(history.pending)
             region, side = self._trust_region(history, model, points, asked)
             scales = np.exp(model.theta[: history.space.dim])[encoder.groups]
             point = self._maximise(acquisition, encoder, history, points, fantasies, rng, region, scales)
-            info: dict[str, Any] = {"acquisition": "log_nei" if noisy else "log_ei", "warp": warp,
+            info: dict[str, Any] = {"acquisition": "log_nei" if noisy else "log_ei_integrated" if integrate else "log_ei", "warp": warp,
                                     "theta": [round(v, 6) for v in model.theta]}
             if region is not None:
                 info["box"] = round(side, 6)
@@ -343,7 +354,12 @@ class GPSampler:
         noisy: bool,
         constraint: GaussianProcess | None,
         rng: np.random.Generator,
-    ) -> Acquisition:
+        integrate: bool = False,
+    ) -> Acquisition | IntegratedAcquisition:
+        """log EI (noisy log EI for a noisy model); with ``integrate``, log EI averaged over
+        ``integrate_samples`` posterior draws of the hyper-parameters (see the module docstring)."""
+        import numpy as np
+
         n_obs = len(y)
         if noisy:
             samples = model.sample_at_data(self.nei_samples, rng)[:, :n_obs]
@@ -351,12 +367,18 @@ class GPSampler:
             return Acquisition(noiseless, None, constraint, noiseless.solve(samples.T),
                                samples[:, feasible].min(axis=1) if feasible.any() else None)
         best = float(y[feasible].min()) if feasible.any() else None
+        if integrate:
+            # seeded by the data alone: the same results give the same ask
+            seed = [n_obs, 99, *(int(abs(v) * 1e6) % 2**31 for v in y[:3])]
+            draws = model.hyperparameter_samples(model.X[:n_obs], y, self.integrate_samples, self.integrate_burn,
+                                                 np.random.default_rng(seed))
+            return IntegratedAcquisition([Acquisition(draw, best, constraint) for draw in draws])
         return Acquisition(model, best, constraint)
 
     # acquisition optimisation -------------------------------------------------------------
     def _maximise(
         self,
-        acquisition: Acquisition,
+        acquisition: Acquisition | IntegratedAcquisition,
         encoder: Encoder,
         history: History,
         observed: np.ndarray,

@@ -121,23 +121,85 @@ class GaussianProcess:
         objective = self.fit_objective(x, y)
         groups, centre = self.n_groups, self._centre()
         default = np.concatenate([np.full(groups, centre - 0.8), [0.0, math.log(1e-3)], [self.trend_prior[0]] if self.trend else []])
-        bounds = [(-5.0, 5.0)] * groups + [(-5.0, 4.0), (math.log(1e-8), math.log(2.0))] + ([(-12.0, 4.0)] if self.trend else [])
         starts = [default]
         if start is not None and len(start) == len(default):
             # Warm start from the previous ask; while data are few (and fits cheap) also
             # restart from the prior, since an early fit can sit in a poor local optimum.
             starts = [np.array(start, dtype=float)] + ([default] if restart and len(y) < self.cold_restart_below else [])
-        low, high = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+        low, high = self._bounds()
         theta, best = default, math.inf
         for initial in starts:
             found, value = minimize_box(objective, initial, low, high, max_iter=max_iter)
             if np.isfinite(value) and value < best:
                 theta, best = found, value
+        self._set_theta(theta)
+        return self.condition(x, y)
+
+    def _bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """The box the hyper-parameters (in :attr:`theta`'s order) are fitted and sampled in."""
+        import numpy as np
+
+        bounds = [(-5.0, 5.0)] * self.n_groups + [(-5.0, 4.0), (math.log(1e-8), math.log(2.0))] + ([(-12.0, 4.0)] if self.trend else [])
+        return np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+
+    def _set_theta(self, theta: np.ndarray) -> None:
+        import numpy as np
+
+        groups = self.n_groups
         self.log_lengthscale = np.array(theta[:groups], dtype=float)
         self.log_outputscale = float(theta[groups])
         self.log_noise = float(theta[groups + 1])
         self.log_trend = float(theta[groups + 2]) if self.trend else TREND_OFF
-        return self.condition(x, y)
+
+    def hyperparameter_samples(self, x: np.ndarray, y: np.ndarray, count: int, burn: int,
+                               rng: np.random.Generator) -> list[GaussianProcess]:
+        """``count`` draws of the hyper-parameters from their posterior given ``x``, ``y`` (the
+        likelihood and priors of :meth:`fit`), one per sweep of a coordinate-wise slice sampler
+        (Neal, "Slice Sampling", Annals of Statistics 2003; steps of width 1 in log space, stepped
+        out at most 4 times each way) after ``burn`` sweeps, started at the fitted values; each
+        draw a copy of this model conditioned on its own data (pending fantasies included)."""
+        import copy
+
+        import numpy as np
+
+        objective = self.fit_objective(x, y)
+        n = len(y)
+        low, high = self._bounds()
+        theta = np.clip(np.array(self.theta, dtype=float), low, high)
+
+        def log_density(t: np.ndarray) -> float:
+            return -n * objective(t, need_gradient=False)[0]
+
+        current = log_density(theta)
+        draws: list[GaussianProcess] = []
+        for sweep in range(burn + count):
+            for j in rng.permutation(len(theta)):
+                level = current + math.log(rng.random())
+                a = max(low[j], theta[j] - rng.random())
+                b = min(high[j], a + 1.0)
+                for _ in range(4):
+                    if a <= low[j] or log_density(_with(theta, j, a)) < level:
+                        break
+                    a = max(low[j], a - 1.0)
+                for _ in range(4):
+                    if b >= high[j] or log_density(_with(theta, j, b)) < level:
+                        break
+                    b = min(high[j], b + 1.0)
+                for _ in range(20):  # shrink towards the current value until a point is on the slice
+                    trial = _with(theta, j, a + rng.random() * (b - a))
+                    value = log_density(trial)
+                    if value >= level:
+                        theta, current = trial, value
+                        break
+                    if trial[j] < theta[j]:
+                        a = trial[j]
+                    else:
+                        b = trial[j]
+            if sweep >= burn:
+                draw = copy.copy(self)
+                draw._set_theta(theta)
+                draws.append(draw.condition(self.X, self.Y))
+        return draws
 
     def _centre(self) -> float:
         """The log length scale the prior is centred on (see the module docstring)."""
@@ -145,7 +207,8 @@ class GaussianProcess:
 
     def fit_objective(self, x: np.ndarray, y: np.ndarray) -> Any:
         """theta -> (loss, gradient): the negative log marginal likelihood plus log priors, per
-        observation, of targets ``y`` at features ``x``, and its analytic gradient
+        observation, of targets ``y`` at features ``x``, and its analytic gradient (an empty one
+        with ``need_gradient=False``)
         (Rasmussen and Williams, equation 5.9: d log p / d theta = tr((alpha alpha' - K^-1) dK/d theta) / 2)."""
         import numpy as np
 
@@ -159,7 +222,7 @@ class GaussianProcess:
         polynomial = _trend_base(X, X) ** 2 if trend else None
         diagonal = np.arange(n)
 
-        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        def objective(theta: np.ndarray, need_gradient: bool = True) -> tuple[float, np.ndarray]:
             log_ls, log_os, log_noise = theta[:groups], float(theta[groups]), float(theta[groups + 1])
             inverse_square = np.exp(-2.0 * log_ls)
             r = _SQRT5 * np.sqrt(grouped @ inverse_square + _DISTANCE_FLOOR).reshape(n, n)
@@ -174,6 +237,14 @@ class GaussianProcess:
                 L = np.linalg.cholesky(K)
             except np.linalg.LinAlgError:
                 return 1e10, np.zeros_like(theta)
+            if not need_gradient:  # the value alone: one triangular system instead of K^-1
+                z = np.linalg.solve(L, Y)
+                shifted = log_ls - centre
+                log_prior = (-0.1 * float((np.exp(2.0 * shifted) + np.exp(-2.0 * shifted)).sum())
+                             - 0.5 * log_os**2 - 0.5 * ((log_noise + 6.0) / 2.0) ** 2)
+                if polynomial is not None:
+                    log_prior -= 0.5 * ((float(theta[groups + 2]) - self.trend_prior[0]) / self.trend_prior[1]) ** 2
+                return (0.5 * float(z @ z) + float(np.log(np.diagonal(L)).sum()) - log_prior) / n, np.empty(0)
             L_inverse = np.linalg.inv(L)
             K_inverse = L_inverse.T @ L_inverse
             alpha = K_inverse @ Y
@@ -321,6 +392,12 @@ class GaussianProcess:
         chol = _cholesky(0.5 * (cov + cov.T))
         normal = rng.standard_normal((count, self.X.shape[0]))
         return mean[None, :] + normal @ chol.T
+
+
+def _with(theta: np.ndarray, j: int, value: float) -> np.ndarray:
+    out = theta.copy()
+    out[j] = value
+    return out
 
 
 @contextlib.contextmanager

@@ -107,6 +107,35 @@ class Acquisition:
         return value, grad
 
 
+class IntegratedAcquisition:
+    """The log of the mean of the acquisitions' values (in linear space): EI integrated over
+    hyper-parameter draws (Snoek, Larochelle and Adams, "Practical Bayesian Optimization of
+    Machine Learning Algorithms", NeurIPS 2012), one :class:`Acquisition` per draw."""
+
+    def __init__(self, parts: list[Acquisition]):
+        self.parts = parts
+
+    def __call__(self, features: np.ndarray) -> np.ndarray:
+        """Values (m,) at ``features`` (m, D)."""
+        import numpy as np
+
+        values = np.stack([part(features) for part in self.parts])
+        top = values.max(axis=0)
+        return np.asarray(top + np.log(np.exp(values - top).mean(axis=0)))
+
+    def with_gradient(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Values (m,) and their gradients (m, D): each draw's gradient weighted by its share of the mean."""
+        import numpy as np
+
+        parts = [part.with_gradient(features) for part in self.parts]
+        values = np.stack([p[0] for p in parts])
+        top = values.max(axis=0)
+        share = np.exp(values - top)
+        total = share.sum(axis=0)
+        gradient = np.einsum("sm,smd->md", share / total, np.stack([p[1] for p in parts]))
+        return top + np.log(total / len(parts)), gradient
+
+
 def log_h(z: np.ndarray) -> np.ndarray:
     """log(phi(z) + z Phi(z)), stable for very negative z (Ament et al. 2023). Its derivative is
     Phi(z) / h(z) = exp(log_ndtr(z) - log_h(z))."""
