@@ -101,8 +101,14 @@ def export(
         typer.echo(text, nl=False)
         return 0
     scratch = output.with_name(f".{output.name}.partial")
-    scratch.write_text(text)
-    scratch.replace(output)
+    try:
+        scratch.write_text(text)
+        scratch.replace(output)
+    except OSError as error:
+        scratch.unlink(missing_ok=True)
+        from optarium.errors import InputFileError
+
+        raise InputFileError(str(output), f"cannot write: {error.strerror or error}") from None
     if as_json:
         print_json({"name": artifact.name, "version": artifact.version, "output": str(output)})
     else:
