@@ -75,3 +75,11 @@ def test_study_create_names_the_sampler_flag_or_the_file_for_a_sampler_the_objec
     config.write_text('sampler = "nsga2"\n')
     assert refused(["study", "create", "s", "--space", SPACE, "--config", str(config), *store]).startswith(
         f"{config}: setting `sampler` must be a single-objective sampler;")
+
+
+def test_generate_out_below_a_file_is_one_line_naming_the_flag(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a folder\n")
+    out = tmp_path / "notes.txt" / "instances"
+    assert refused(["generate", "set_cover", "--n", "1", "--out", str(out)]) == (
+        f"option `--out` must be a folder that can be made and written (File exists), got {str(out)!r}")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]

@@ -49,6 +49,8 @@ def generate(
         manifest = generators.write_instances(family, out, n=settings.n, seed=settings.seed, difficulty=settings.difficulty)
     except OptionError as error:
         raise OptionError(FLAGS.get(error.name, error.name), error.value, error.expected) from None
+    except OSError as error:  # a file where a folder should be, no permission, a full disk
+        raise OptionError("--out", str(out), f"a folder that can be made and written ({error.strerror or error})") from None
     if as_json:
         print_json({"out": str(out), **manifest})
         return 0
