@@ -260,7 +260,9 @@ def insights_list(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION)
 @insights_app.command("export")
 @command
 def insights_export(
-    output: Path | None = typer.Argument(None, help="JSONL file to write (default: stdout)."),
+    output: Path | None = typer.Argument(None, help="JSONL file to write (default: stdout); or -o."),
+    output_option: Path | None = typer.Option(None, "--output", "-o", help="JSONL file to write, as the other exports take "
+                                              "it (the same as OUTPUT)."),
     store: str | None = STORE_OPTION,
     as_json: bool = typer.Option(False, "--json", help="JSON on stdout: the insights as one JSON list (instead of "
                                  "JSON lines) or, with OUTPUT, what was written."),
@@ -269,9 +271,13 @@ def insights_export(
     import json
     import sys
 
-    from optarium.errors import InputFileError
+    from optarium.errors import InputFileError, OptionError
     from optarium.formulate.pipeline import formulate_store
     from optarium.store.base import open_store
+
+    if output is not None and output_option is not None and output != output_option:
+        raise OptionError("--output", str(output_option), f"left out when OUTPUT is given ({output})")
+    output = output or output_option
 
     rows = formulate_store(open_store(store, read_only=True)).list_insights()
     if as_json and output is None:
