@@ -103,3 +103,14 @@ def test_a_direction_flag_overrides_the_objectives_of_the_config_file(tmp_path: 
     assert code == 0, err
     shown = json.loads(out)
     assert shown["direction"] == "maximize" and "directions" not in shown
+
+
+def test_tell_with_a_value_and_failed_names_the_flag_and_tells_nothing(tmp_path: Path) -> None:
+    (tmp_path / "space.yaml").write_text(SPACE)
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    assert invoke("study", "create", "s", "--space", str(tmp_path / "space.yaml"), "--store", store)[0] == 0
+    assert invoke("study", "ask", "s", "--store", store)[0] == 0
+    done = invoke("study", "tell", "s", "1", "3.5", "--failed", "--store", store)
+    assert_refused(done, "trial 1: give a VALUE or --failed, not both (got 3.5)")
+    code, out, _ = invoke("study", "show", "s", "--json", "--store", store)
+    assert code == 0 and json.loads(out)["trials"] == {"pending": 1, "complete": 0, "failed": 0}

@@ -149,6 +149,8 @@ def tell(
         numbers.append(number)
     if not numbers and not failed:
         raise TellError(f"trial {trial_id}: give a VALUE or --failed")
+    if numbers and failed:
+        raise TellError(f"trial {trial_id}: give a VALUE or --failed, not both (got {' '.join(value or [])})")
     study = Study.load(name, _persistent(store))
     told: float | list[float] | None = None if not numbers else numbers if study.multi_objective or len(numbers) > 1 else numbers[0]
     trial = study.tell(trial_id, told, feasibility=feasibility, failed=failed)
