@@ -73,3 +73,18 @@ def test_a_status_or_kind_no_run_can_have_is_refused_not_listed_as_nothing(tmp_p
         assert stranger.stderr.startswith("error: option `--kind` must be one of math_program, routing, jobshop,")
         listed = CliRunner().invoke(app, [*command, "--status", "optimal", "--kind", "math_program", "--json", "--store", store])
         assert listed.exit_code == 0 and len(json.loads(listed.stdout)) == 1
+
+
+def test_runs_list_says_so_when_there_is_no_run_to_show(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from optarium.cli.main import app
+
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    optarium.solve(KNAPSACK, store=store, record=False)  # makes the store, records nothing
+    empty = CliRunner().invoke(app, ["runs", "list", "--store", store])
+    assert (empty.exit_code, empty.stdout) == (0, "no runs recorded yet\n")
+    optarium.solve(KNAPSACK, store=store)
+    filtered = CliRunner().invoke(app, ["runs", "list", "--kind", "routing", "--store", store])
+    assert (filtered.exit_code, filtered.stdout) == (0, "no run matches\n")
+    assert json.loads(CliRunner().invoke(app, ["runs", "list", "--kind", "routing", "--json", "--store", store]).stdout) == []

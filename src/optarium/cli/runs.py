@@ -42,6 +42,10 @@ def list_runs(
     if as_json:
         print_json(rows)
         return 0
+    if not rows:  # as learn show and study best say it: a table of headers alone reads as a fault
+        filtered = status is not None or fingerprint is not None or kind is not None
+        console().print("no run matches" if filtered else "no runs recorded yet", markup=False)
+        return 0
     from rich import box
     from rich.markup import escape
     from rich.table import Table
