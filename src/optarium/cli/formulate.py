@@ -247,6 +247,9 @@ def insights_list(store: str | None = STORE_OPTION, as_json: bool = JSON_OPTION)
     if as_json:
         print_json(rows)
         return 0
+    if not rows:
+        console().print("no insights yet (formulate learn finds them; formulate insights add writes one)", markup=False)
+        return 0
     from rich.text import Text
 
     table = Table("id", "taxonomy", "condition", "explanation", "active", "retrieved", "helped", "misled")

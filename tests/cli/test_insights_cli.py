@@ -1,4 +1,4 @@
-"""``optarium formulate insights export -o FILE``: the file named as ``runs``, ``study`` and ``learn export`` name it."""
+"""``optarium formulate insights``: export -o FILE as the other exports take it; list says so when the library is empty."""
 
 from __future__ import annotations
 
@@ -23,3 +23,13 @@ def test_insights_export_takes_output_as_the_other_exports_do(tmp_path: Path) ->
     both = CliRunner().invoke(app, ["formulate", "insights", "export", str(tmp_path / "a.jsonl"), "-o", str(target), *store])
     assert (both.exit_code, both.stdout) == (2, "")
     assert both.stderr.startswith("error: option `--output` must be left out when OUTPUT is given")
+
+
+def test_insights_list_says_so_when_the_library_is_empty(tmp_path: Path) -> None:
+    store = ["--store", f"sqlite:///{tmp_path / 's.db'}"]
+    assert CliRunner().invoke(app, ["study", "create", "s", "--space", str(Path(__file__).resolve().parents[2] / "examples" /
+                                                                               "space.yaml"), *store]).exit_code == 0
+    result = CliRunner().invoke(app, ["formulate", "insights", "list", *store])
+    assert (result.exit_code, result.stdout) == (0, "no insights yet (formulate learn finds them; formulate insights add "
+                                                    "writes one)\n")
+    assert json.loads(CliRunner().invoke(app, ["formulate", "insights", "list", "--json", *store]).stdout) == []
