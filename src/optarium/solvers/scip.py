@@ -43,7 +43,7 @@ OPTION_NAMES = {"time_limit": "limits/time", "rel_gap": "limits/gap", "threads":
                 "seed": "randomization/randomseedshift"}
 
 
-def _read_quietly(path: Path) -> tuple[Any, str]:
+def read_quietly(path: Path) -> tuple[Any, str]:
     """SCIP reads ``path`` with its error stream captured: the model (None if refused) and what it said."""
     import pyscipopt
 
@@ -65,13 +65,13 @@ def _read_quietly(path: Path) -> tuple[Any, str]:
 
 def read_model(path: Path) -> Any:
     """A pyscipopt model that has read ``path`` (MPS or LP, plain text), or None if SCIP refuses it."""
-    return _read_quietly(path)[0]
+    return read_quietly(path)[0]
 
 
 def error_location(path: Path) -> str | None:
     """Ask SCIP's reader why a file is malformed (it reports the line); None without SCIP."""
     try:
-        _, message = _read_quietly(path)
+        _, message = read_quietly(path)
     except ImportError:
         return None
     for line in message.splitlines():
@@ -157,7 +157,8 @@ def ranged(expr: Any, lower: float | None, upper: float | None) -> Any:
 
 
 @functools.cache
-def _version() -> str:
+def version() -> str:
+    """SCIP's version, as pyscipopt reports it (``10.0``)."""
     import pyscipopt
 
     return str(pyscipopt.Model().version())
@@ -168,7 +169,7 @@ class ScipBackend:
     capabilities = Capabilities(continuous=True, integer=True, quadratic_objective=True, quadratic_with_integer=True)
 
     def version(self) -> str:
-        return _version()
+        return version()
 
     def solve(self, problem: MathProgram, options: SolveOptions, plan: Plan | None = None) -> RawResult:
         options = options.with_plan(plan)
@@ -181,7 +182,7 @@ class ScipBackend:
         if options.start is not None:
             self._hint(model, variables, *problem.start_arrays(options.start))
         if options.progress is not None:
-            model.includeEventhdlr(_ProgressHandler(options), "optarium_progress", "reports progress")
+            model.includeEventhdlr(ProgressHandler(options), "optarium_progress", "reports progress")
         scip_status, seconds = optimize(model)
         if scip_status == "inforunbd":
             return self._resolve_infeasible_or_unbounded(problem, seconds)
@@ -265,8 +266,9 @@ class ScipBackend:
         return variables
 
 
-class _ProgressHandler:
-    """Forwards SCIP's best-solution and node events to a progress callback."""
+class ProgressHandler:
+    """A SCIP event handler (for ``model.includeEventhdlr``) that forwards best-solution and node
+    events to ``options.progress``, at most five times a second."""
 
     def __new__(cls, options: SolveOptions) -> Any:
         import pyscipopt

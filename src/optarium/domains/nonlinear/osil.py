@@ -28,9 +28,9 @@ def read_osil(path: str | os.PathLike[str]) -> NonlinearProgram:
         raise InputFileError(str(location))
     if importlib.util.find_spec("pyscipopt") is None:
         raise SolverUnavailableError("reading OSiL needs the Python package 'pyscipopt'; install it with `pip install pyscipopt`")
-    from optarium.solvers.scip import _read_quietly
+    from optarium.solvers.scip import read_quietly
 
-    model, said = _read_quietly(location)
+    model, said = read_quietly(location)
     if model is None:
         found = re.search(r"ERROR: (.*)", said)
         raise InvalidModelError(f"SCIP cannot read this OSiL file{': ' + found.group(1).strip() if found else ''}",

@@ -51,9 +51,9 @@ class ScipNonlinear:
     is_global = True
 
     def version(self) -> str:
-        from optarium.solvers.scip import _version
+        from optarium.solvers.scip import version
 
-        return _version()
+        return version()
 
     def solve(self, problem: NonlinearProgram, options: Any, plan: Plan | None = None) -> RawResult:
         import pyscipopt
@@ -76,9 +76,9 @@ class ScipNonlinear:
         model.hideOutput(quiet=not settings_from.solver_log)
         set_params(model, settings)
         if settings_from.progress is not None:  # the live line on a terminal: incumbent, bound, gap
-            from optarium.solvers.scip import _ProgressHandler
+            from optarium.solvers.scip import ProgressHandler
 
-            model.includeEventhdlr(_ProgressHandler(settings_from), "optarium_progress", "reports progress")
+            model.includeEventhdlr(ProgressHandler(settings_from), "optarium_progress", "reports progress")
         scip_status, seconds = optimize(model)
         if scip_status == "inforunbd":
             return _infeasible_or_unbounded(model, seconds)
@@ -120,11 +120,11 @@ def read_file(problem: NonlinearProgram) -> tuple[Any, list[Any]] | None:
     import re
     from pathlib import Path
 
-    from optarium.solvers.scip import _read_quietly
+    from optarium.solvers.scip import read_model
 
     if not problem.source.lower().endswith(".nl") or not Path(problem.source).is_file():
         return None
-    read, _ = _read_quietly(Path(problem.source))
+    read = read_model(Path(problem.source))
     if read is None:
         return None
     where = {name: j for j, name in enumerate(problem.var_names)}
