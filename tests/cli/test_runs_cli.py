@@ -73,6 +73,25 @@ def test_a_status_or_kind_no_run_can_have_is_refused_not_listed_as_nothing(tmp_p
         assert stranger.stderr.startswith("error: option `--kind` must be one of math_program, routing, jobshop,")
         listed = CliRunner().invoke(app, [*command, "--status", "optimal", "--kind", "math_program", "--json", "--store", store])
         assert listed.exit_code == 0 and len(json.loads(listed.stdout)) == 1
+        nothing_yet = CliRunner().invoke(app, [*command, "--kind", "routing", "--json", "--store", store])
+        assert nothing_yet.exit_code == 0 and json.loads(nothing_yet.stdout) == []
+
+
+def test_a_kind_registered_in_a_users_program_is_listed_from_its_runs(tmp_path: Path) -> None:
+    """The command does not know a kind a program registered for itself (docs/architecture.md's `assignment`);
+    the store's runs of it are found all the same."""
+    from typer.testing import CliRunner
+
+    from optarium.cli.main import app
+    from optarium.store.base import Run, open_store
+
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    open_store(store).record_run(Run(kind="assignment", fingerprint="f" * 16, name="crew", features={}, source="crew.assign",
+                                     solver="brute", solver_version="1", plan={}, params={}, status="optimal", objective=5.0))
+    for command in (["runs", "list"], ["runs", "export", "--format", "json"]):
+        result = CliRunner().invoke(app, [*command, "--kind", "assignment", "--json", "--store", store])
+        assert result.exit_code == 0, result.stderr
+        assert [row["name"] for row in json.loads(result.stdout)] == ["crew"]
 
 
 def test_runs_list_says_so_when_there_is_no_run_to_show(tmp_path: Path) -> None:

@@ -37,8 +37,9 @@ def list_runs(
     from optarium.store.base import open_store
 
     check_positive("--limit", limit)
-    check_filters(status, kind)
+    check_status(status)
     rows = open_store(store, read_only=True).list_runs(limit=limit, status=status, fingerprint=fingerprint, kind=kind)
+    check_kind(kind, rows)
     if as_json:
         print_json(rows)
         return 0
@@ -68,18 +69,28 @@ def list_runs(
     return 0
 
 
-def check_filters(status: str | None, kind: str | None) -> None:
-    """Refuse a ``--status`` or ``--kind`` no run can have (a typo would list nothing and say nothing)."""
+def check_status(status: str | None) -> None:
+    """Refuse a ``--status`` no run can have (a typo would list nothing and say nothing)."""
     from optarium.errors import OptionError
     from optarium.solution import STATUSES
 
     if status is not None and status not in STATUSES:
         raise OptionError("--status", status, "one of " + ", ".join(STATUSES))
-    if kind is not None:
-        from optarium import kinds
 
-        if kind not in kinds.BUILTIN and kind not in kinds.names():  # the registered kinds are read only for a stranger
-            raise OptionError("--kind", kind, "one of " + ", ".join(kinds.names()))
+
+def check_kind(kind: str | None, found: list[dict[str, Any]]) -> None:
+    """Refuse a ``--kind`` that found no run and names no kind optarium knows (a typo, not an empty answer).
+
+    A kind a user registered in their own program is known only to the store: it passes once it has a run.
+    """
+    if kind is None or found:
+        return
+    from optarium import kinds
+
+    if kind not in kinds.BUILTIN and kind not in kinds.names():  # the registered kinds are read only for a stranger
+        from optarium.errors import OptionError
+
+        raise OptionError("--kind", kind, "one of " + ", ".join(kinds.names()) + " (or a kind this store has runs of)")
 
 
 def print_table(table: Any) -> None:
@@ -227,8 +238,9 @@ def export_runs(
 
     file_format = json_format(as_json, output, file_format)
     check_positive("--limit", limit)
-    check_filters(status, kind)
+    check_status(status)
     runs = open_store(store, read_only=True).list_runs(limit=limit, status=status, kind=kind)
+    check_kind(kind, runs)
     rows = []
     for run in runs:
         plan = run.get("plan") or {}
