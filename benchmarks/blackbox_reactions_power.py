@@ -11,7 +11,7 @@ repeats and for searches whose every pick is c times as likely as a random one t
 top rows (K replaced by c K) from the exact distribution of the first hit's position,
 P(T > t) = C(N - K, t) / C(N, t). The product over tables is the chance that one run of
 the protocol meets the target on every table (campaigns on different tables are
-independent). Writes blackbox_reactions_power.json and .png beside the inputs.
+independent). Writes blackbox_reactions_power[_TAG].json and .png beside the inputs.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def main() -> None:
     parser.add_argument("--runs", default=DEFAULT_RUNS, help="comma-separated result files in benchmarks/results, pooled")
     parser.add_argument("--seeds", type=int, default=20, help="campaigns per table in the protocol")
     parser.add_argument("--draws", type=int, default=20000, help="Monte-Carlo draws of the protocol")
+    parser.add_argument("--tag", default="", help="suffix of the results' file names")
     args = parser.parse_args()
     files = [json.loads((RESULTS / name).read_text()) for name in args.runs.split(",")]
     rng = np.random.default_rng(0)
@@ -69,14 +70,15 @@ def main() -> None:
     overall = {"auto": float(np.prod([t["auto"]["chance_met"] for t in tables.values()]))}
     overall |= {f"hit_rate_x{m:g}": float(np.prod([t[f"hit_rate_x{m:g}"]["chance_met"] for t in tables.values()])) for m in MULTIPLES}
     result = {"seeds": args.seeds, "draws": args.draws, "inputs": args.runs.split(","), "tables": tables, "all_tables_met": overall}
-    (RESULTS / "blackbox_reactions_power.json").write_text(json.dumps(result, separators=(",", ":")))
+    stem = "blackbox_reactions_power" + (f"_{args.tag}" if args.tag else "")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(result, separators=(",", ":")))
     print(f"{'table':<34} {'expects':>7} {'auto':>6} {'P(met)':>7} " + " ".join(f"{'x' + format(m, 'g'):>7}" for m in MULTIPLES))
     for name, t in tables.items():
         print(f"{name[:34]:<34} {t['random_expectation']:>7.2f} {t['auto']['mean']:>6.2f} {t['auto']['chance_met']:>7.3f} "
               + " ".join(f"{t[f'hit_rate_x{m:g}']['chance_met']:>7.3f}" for m in MULTIPLES))
     print(f"{'all tables':<34} {'':>7} {'':>6} {overall['auto']:>7.3f} " + " ".join(f"{overall[f'hit_rate_x{m:g}']:>7.3f}" for m in MULTIPLES))
-    plot(result, RESULTS / "blackbox_reactions_power.png")
-    print(f"wrote {RESULTS / 'blackbox_reactions_power.json'} and .png")
+    plot(result, RESULTS / f"{stem}.png")
+    print(f"wrote {RESULTS / stem}.json and .png")
 
 
 def plot(result: dict[str, Any], path: Path) -> None:
