@@ -293,7 +293,8 @@ def _start_worker() -> None:
     import os
     import signal
 
-    os.setpgrp()
+    if hasattr(os, "setpgrp"):  # POSIX; elsewhere a console's Ctrl-C reaches the workers as before
+        os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -317,6 +318,8 @@ def _stop_workers() -> None:
     import os
     import signal
 
+    if not hasattr(os, "setpgrp"):  # not POSIX: the workers heard the console's Ctrl-C themselves
+        return
     for worker in multiprocessing.active_children():
         if worker.pid is not None:
             try:
