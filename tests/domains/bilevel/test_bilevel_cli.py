@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from optarium.store.base import open_store
@@ -113,3 +118,82 @@ def test_a_config_file_sets_the_method_and_flags_override_it(tmp_path: Path) -> 
     config.write_text("method = 'valuefunction'\ncolour = 1\n")
     bad = _bilevel(str(DATA / "moore_bard.aux"), "--config", str(config), "--no-record")
     assert bad.returncode == 2 and "setting `colour` is not a setting" in bad.stderr
+
+
+def one_json_document(stdout: str) -> dict[str, Any]:
+    """The JSON document that is all of ``stdout`` (a failure if anything else was printed there)."""
+    document, end = json.JSONDecoder().raw_decode(stdout)
+    assert stdout[end:] == "\n" and isinstance(document, dict), stdout
+    return document
+
+
+def test_json_is_one_document_and_nothing_else_on_stdout() -> None:
+    done = _bilevel(str(DATA / "basblib_bf_1982_02.json"), "--method", "kkt", "--json", "--no-record")
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert one_json_document(done.stdout)["status"] == "optimal"
+
+
+def random_bilevel(n_x: int, n_y: int, rows: int, seed: int, *, integer: bool) -> dict[str, Any]:
+    """A random linear bilevel problem in the JSON form, the leader working against the follower; at
+    these sizes (40, 80, 80 continuous; 6, 6, 6 integer) SCIP runs for many seconds."""
+    rng = np.random.default_rng(seed)
+    dy = rng.integers(-5, 6, n_y)
+    cy = -2 * dy + rng.integers(-3 + integer, 4 - integer, n_y)
+    follower_rows = [{"name": f"c{i}", "x": rng.integers(-4 + integer, 5 - integer, n_x).tolist(),
+                      "y": rng.integers(-4 + integer, 5 - integer, n_y).tolist(), "sense": "<=",
+                      "rhs": int(rng.integers(5, 25 if integer else 30))} for i in range(rows)]
+    leader_rows = [{"name": "budget", "x": [1] * n_x, "y": [0] * n_y, "sense": "<=", "rhs": 3 * n_x}] if integer else []
+    return {"leader": {"variables": [{"name": f"x{j}", "lb": 0, "ub": 10, "integer": integer} for j in range(n_x)],
+                       "objective": {"sense": "min", "x": rng.integers(-5, 6, n_x).tolist(), "y": cy.tolist()},
+                       "constraints": leader_rows},
+            "follower": {"variables": [{"name": f"y{k}", "lb": 0, "ub": 10, "integer": integer} for k in range(n_y)],
+                         "objective": {"sense": "min", "x": [0] * n_x, "y": dy.tolist()}, "constraints": follower_rows}}
+
+
+def interrupt_once_started(path: Path, store: str, *, after: float) -> tuple[int, str, str]:
+    """Run ``optarium -v bilevel PATH --json``, send Ctrl-C ``after`` seconds past the log's 'started'
+    line (the method under way, however long the command took to start); exit code, stdout, stderr."""
+    # As at a terminal: Ctrl-C delivered, even when this test runs in a background job (which
+    # inherits an ignored SIGINT, and Python keeps it ignored).
+    process = subprocess.Popen([OPTARIUM, "-v", "bilevel", str(path), "--json", "--store", store, "--time-limit", "60"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    stdout, stderr = process.stdout, process.stderr
+    assert stdout is not None and stderr is not None
+    log: list[str] = []
+    reader = threading.Thread(target=lambda: log.extend(iter(stderr.readline, "")), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 60
+    while not any(line.endswith(" started\n") for line in log):
+        assert process.poll() is None and time.monotonic() < deadline, "".join(log)
+        time.sleep(0.05)
+    time.sleep(after)
+    assert process.poll() is None, "the method finished before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    out = stdout.read()
+    process.wait(timeout=60)
+    reader.join(timeout=60)
+    return process.returncode, out, "".join(log)
+
+
+def test_ctrl_c_keeps_the_best_bilevel_point_found_so_far(tmp_path: Path) -> None:
+    problem = tmp_path / "integer.json"
+    problem.write_text(json.dumps(random_bilevel(6, 6, 6, seed=2, integer=True)))
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    code, out, log = interrupt_once_started(problem, store, after=0.5)  # value-function rounds: a point in the first
+    assert code == 130, log
+    result = one_json_document(out)  # SCIP's Ctrl-C notice is kept off standard output
+    assert result["solver"] == "valuefunction" and result["status"] == "interrupted" and result["verified"], result
+    assert result["objective"] is not None and result["bound"] <= result["objective"] and result["rounds"] >= 1
+    assert "Traceback" not in log
+    assert open_store(store).get_run(result["run_id"])["status"] == "interrupted"
+
+
+def test_ctrl_c_before_any_point_is_exit_130_with_nothing_on_stdout(tmp_path: Path) -> None:
+    problem = tmp_path / "continuous.json"
+    problem.write_text(json.dumps(random_bilevel(40, 80, 80, seed=2, integer=False)))
+    store = tmp_path / "runs.db"
+    code, out, log = interrupt_once_started(problem, f"sqlite:///{store}", after=0.5)  # KKT: no point for many seconds
+    assert (code, out) == (130, ""), log
+    assert log.endswith("\ninterrupted\n") and "kkt started" in log and "Traceback" not in log
+    assert not store.exists() or open_store(f"sqlite:///{store}").count_runs() == 0

@@ -128,17 +128,17 @@ def kkt_system(problem: BilevelProblem) -> KKTSystem:
 
 
 def scip_version() -> str:
-    try:
-        from pyscipopt import Model
+    from optarium.solvers.scip import version
 
-        model = Model()
-        return f"scip {model.version()}"
-    except Exception:  # pragma: no cover - SCIP missing
+    try:
+        return f"scip {version()}"
+    except ImportError:  # pragma: no cover - SCIP missing
         return "scip"
 
 
 def new_model(time_limit: float | None) -> Any:
-    """A quiet SCIP model, stopped after ``time_limit`` seconds when one is given."""
+    """A quiet SCIP model, stopped after ``time_limit`` seconds when one is given (run it with
+    :func:`optarium.solvers.scip.optimize`)."""
     from pyscipopt import Model
 
     model = Model()
@@ -160,9 +160,12 @@ def solve_sos1(system: KKTSystem, time_limit: float | None, box: float | None = 
     """Solve the system on SCIP with one SOS1 constraint per complementarity pair.
 
     Returns (SCIP status, best z or None, dual bound in minimisation form).
-    ``box`` bounds the unbounded leader variables to ``[-box, box]``.
+    ``box`` bounds the unbounded leader variables to ``[-box, box]``. A Ctrl-C before SCIP
+    found a point is passed on as ``KeyboardInterrupt``; after one, the status is ``userinterrupt``.
     """
     from pyscipopt import quicksum
+
+    from optarium.solvers.scip import optimize
 
     model = new_model(time_limit)
     lower, upper = system.lower.copy(), system.upper.copy()
@@ -189,8 +192,7 @@ def solve_sos1(system: KKTSystem, time_limit: float | None, box: float | None = 
     for k, (lam, _) in enumerate(system.pairs):
         model.addConsSOS1([z[lam], slacks[k]])
     model.setObjective(quicksum(float(system.cost[j]) * z[j] for j in np.flatnonzero(system.cost)), "minimize")
-    model.optimize()
-    status = model.getStatus()
+    status, _ = optimize(model)
     best = None
     if model.getNSols() > 0:
         solution = model.getBestSol()
@@ -225,7 +227,9 @@ class KKT:
     """The KKT reformulation on SCIP with SOS1 complementarity (continuous follower only).
 
     ``options`` are :class:`~optarium.domains.bilevel.settings.BilevelSettings`.
-    The payload is ``{"x": [...], "y": [...]}``; the bound is SCIP's dual bound.
+    The payload is ``{"x": [...], "y": [...]}``; the bound is SCIP's dual bound. After a
+    Ctrl-C the status is ``interrupted`` with SCIP's best point; before any point the
+    ``KeyboardInterrupt`` is passed on.
     """
 
     name = "kkt"
@@ -252,7 +256,7 @@ class KKT:
                     note = f"SCIP said {status}; with the leader variables boxed to ±{settings.box:g} it is infeasible"
                 return RawResult(outcome, solver_status=f"{status}; boxed: {status_boxed}", seconds=seconds, message=note)
             z, note = z_boxed, f"SCIP said {status}, but a bilevel-feasible point exists with the leader variables boxed to ±{settings.box:g}"
-            status, bound = "boxed", None
+            status, bound = ("userinterrupt" if status_boxed == "userinterrupt" else "boxed"), None
         if z is None:
             seconds = time.perf_counter() - started
             return RawResult("time_limit" if status == "timelimit" else "error", solver_status=status, seconds=seconds,
@@ -268,7 +272,8 @@ class KKT:
         x, y = z[: problem.n_x], z[problem.n_x: problem.n_x + problem.n_y]
         x = np.where(problem.x_integer, np.round(x), x)
         objective = problem.leader_value(x, y)
-        raw_status = {"optimal": "optimal", "timelimit": "time_limit", "boxed": "feasible"}.get(status, "feasible")
+        raw_status = {"optimal": "optimal", "timelimit": "time_limit", "boxed": "feasible",
+                      "userinterrupt": "interrupted"}.get(status, "feasible")
         if bound is not None:
             bound = lead * bound
             # a polished vertex may beat SCIP's bound by its tolerances; the bound never passes the answer

@@ -68,8 +68,11 @@ def follower_response(problem: BilevelProblem, x: NDArray[np.float64], time_limi
                       *, leader_best: float | None = None) -> tuple[str, NDArray[np.float64] | None]:
     """The follower's optimal response at ``x`` on SCIP; with ``leader_best`` (the follower's optimal
     value) the optimistic one instead: best for the leader among the follower's optimal responses
-    that satisfy the leader's rows. Returns (SCIP status, y or None)."""
+    that satisfy the leader's rows. Returns (SCIP status, y or None); y is None after a Ctrl-C
+    (status ``userinterrupt``), and a Ctrl-C before SCIP found a point is a ``KeyboardInterrupt``."""
     from pyscipopt import quicksum
+
+    from optarium.solvers.scip import optimize
 
     model = new_model(time_limit)
     y = add_variables(model, problem.y_lower, problem.y_upper, problem.y_integer, "y")
@@ -87,8 +90,7 @@ def follower_response(problem: BilevelProblem, x: NDArray[np.float64], time_limi
         _add_rows(model, y, problem.G_y, problem.g_lower - lead, problem.g_upper - lead)
         model.setObjective(quicksum(float(problem.cy[k]) * y[k] for k in np.flatnonzero(problem.cy)),
                            "minimize" if problem.leader_sense == "min" else "maximize")
-    model.optimize()
-    status = model.getStatus()
+    status, _ = optimize(model)
     if model.getNSols() == 0 or status not in ("optimal", "gaplimit"):
         return status, None
     solution = model.getBestSol()
@@ -100,7 +102,9 @@ class ValueFunction:
 
     ``options`` are :class:`~optarium.domains.bilevel.settings.BilevelSettings`.
     The payload is ``{"x": [...], "y": [...]}``; the bound is the last master's
-    bound; ``extra`` holds the number of rounds and of follower responses used in cuts.
+    bound; ``extra`` holds the number of rounds and of follower responses used in cuts. After a
+    Ctrl-C the status is ``interrupted`` with the best bilevel-feasible point found; before any
+    the ``KeyboardInterrupt`` is passed on.
     """
 
     name = "valuefunction"
@@ -135,53 +139,65 @@ class ValueFunction:
         def left() -> float | None:
             return None if settings.time_limit is None else settings.time_limit - (time.perf_counter() - started)
 
-        while rounds < settings.max_rounds:
-            remaining = left()
-            if remaining is not None and remaining <= 0:
-                break
-            rounds += 1
-            master_status, point, master_bound = self._master(problem, responses, rows_x, rows_y, rhs, depends,
-                                                              remaining, settings.box if boxed else None)
-            if master_status in ("unbounded", "inforunbd") and not boxed:
-                boxed = True
-                message = (f"the high-point relaxation is unbounded; the leader variables were boxed to "
-                           f"±{settings.box:g}, so the answer is the best within that box")
-                continue
-            if master_bound is not None:
-                lower_bound = master_bound if lower_bound is None else max(lower_bound, master_bound)
-            if point is None:
-                if master_status == "infeasible":
-                    status = "optimal" if incumbent is not None else "infeasible"
-                else:
-                    status = "time_limit" if master_status in ("timelimit", "gaplimit") else "error"
+        # a Ctrl-C, caught by SCIP or by Python between SCIP runs, ends the rounds: the incumbent is kept
+        try:
+            while rounds < settings.max_rounds:
+                remaining = left()
+                if remaining is not None and remaining <= 0:
+                    break
+                rounds += 1
+                master_status, point, master_bound = self._master(problem, responses, rows_x, rows_y, rhs, depends,
+                                                                  remaining, settings.box if boxed else None)
+                if master_status in ("unbounded", "inforunbd") and not boxed:
+                    boxed = True
+                    message = (f"the high-point relaxation is unbounded; the leader variables were boxed to "
+                               f"±{settings.box:g}, so the answer is the best within that box")
+                    continue
+                if master_bound is not None:
+                    lower_bound = master_bound if lower_bound is None else max(lower_bound, master_bound)
+                if master_status == "userinterrupt":
+                    raise KeyboardInterrupt
+                if point is None:
+                    if master_status == "infeasible":
+                        status = "optimal" if incumbent is not None else "infeasible"
+                    else:
+                        status = "time_limit" if master_status in ("timelimit", "gaplimit") else "error"
+                        if status == "error":
+                            message = f"SCIP ended the master with status {master_status}"
+                    break
+                x, y = point
+                answer_status, best_y = follower_response(problem, x, left())
+                if answer_status == "userinterrupt":
+                    raise KeyboardInterrupt
+                if best_y is None:
+                    status = "time_limit" if answer_status == "timelimit" else "error"
                     if status == "error":
-                        message = f"SCIP ended the master with status {master_status}"
-                break
-            x, y = point
-            answer_status, best_y = follower_response(problem, x, left())
-            if best_y is None:
-                status = "time_limit" if answer_status == "timelimit" else "error"
-                if status == "error":
-                    message = f"SCIP ended the follower's problem with status {answer_status}"
-                break
-            best = problem.follower_value(x, best_y)
-            value = problem.follower_value(x, y)
-            candidate: tuple[float, NDArray[np.float64], NDArray[np.float64]] | None
-            if follow * (value - best) <= TOLERANCE * max(1.0, abs(best)):
-                candidate = (lead * problem.leader_value(x, y), x, y)
+                        message = f"SCIP ended the follower's problem with status {answer_status}"
+                    break
+                best = problem.follower_value(x, best_y)
+                value = problem.follower_value(x, y)
+                candidate: tuple[float, NDArray[np.float64], NDArray[np.float64]] | None
+                if follow * (value - best) <= TOLERANCE * max(1.0, abs(best)):
+                    candidate = (lead * problem.leader_value(x, y), x, y)
+                else:
+                    responses.append(best_y)
+                    optimistic_status, optimistic = follower_response(problem, x, left(), leader_best=best)
+                    if optimistic_status == "userinterrupt":
+                        raise KeyboardInterrupt
+                    candidate = None if optimistic is None else (lead * problem.leader_value(x, optimistic), x, optimistic)
+                if candidate is not None and (incumbent is None or candidate[0] < incumbent[0]):
+                    incumbent = candidate
+                if incumbent is not None and lower_bound is not None and master_status == "optimal" and (
+                        incumbent[0] <= lower_bound + TOLERANCE * max(1.0, abs(lower_bound))):
+                    status = "optimal"
+                    break
             else:
-                responses.append(best_y)
-                _, optimistic = follower_response(problem, x, left(), leader_best=best)
-                candidate = None if optimistic is None else (lead * problem.leader_value(x, optimistic), x, optimistic)
-            if candidate is not None and (incumbent is None or candidate[0] < incumbent[0]):
-                incumbent = candidate
-            if incumbent is not None and lower_bound is not None and master_status == "optimal" and (
-                    incumbent[0] <= lower_bound + TOLERANCE * max(1.0, abs(lower_bound))):
-                status = "optimal"
-                break
-        else:
-            message = f"stopped after max_rounds={settings.max_rounds} rounds"
-            status = "feasible"
+                message = f"stopped after max_rounds={settings.max_rounds} rounds"
+                status = "feasible"
+        except KeyboardInterrupt:
+            if incumbent is None:  # no bilevel-feasible point to keep
+                raise
+            status = "interrupted"
         seconds = time.perf_counter() - started
         extra = {"rounds": rounds, "responses": len(responses)}
         if status == "optimal" and boxed:
@@ -195,7 +211,7 @@ class ValueFunction:
         _, x, y = incumbent
         objective = problem.leader_value(x, y)
         bound = None if lower_bound is None else lead * min(lower_bound, lead * objective)
-        if status not in ("optimal", "time_limit", "feasible"):
+        if status not in ("optimal", "time_limit", "feasible", "interrupted"):
             status = "feasible" if status != "error" else "error"
         return RawResult(status, objective=objective, bound=bound, payload={"x": x.tolist(), "y": y.tolist()},
                          solver_status=status, seconds=seconds, message=message, extra=extra)
@@ -204,8 +220,14 @@ class ValueFunction:
     def _master(problem: BilevelProblem, responses: list[NDArray[np.float64]], rows_x: NDArray[np.float64],
                 rows_y: NDArray[np.float64], rhs: NDArray[np.float64], depends: NDArray[np.intp],
                 time_limit: float | None, box: float | None) -> tuple[str, tuple[NDArray[np.float64], NDArray[np.float64]] | None, float | None]:
-        """The high-point relaxation with one value-function cut per known response (minimisation form bound)."""
+        """The high-point relaxation with one value-function cut per known response (minimisation form bound).
+
+        After a Ctrl-C the status is ``userinterrupt`` with no point (SCIP's bound kept); before SCIP
+        found one it is a ``KeyboardInterrupt``.
+        """
         from pyscipopt import quicksum
+
+        from optarium.solvers.scip import optimize
 
         model = new_model(time_limit)
         x_lower, x_upper = problem.x_lower, problem.x_upper
@@ -239,10 +261,9 @@ class ValueFunction:
         lead = "minimize" if problem.leader_sense == "min" else "maximize"
         model.setObjective(quicksum(float(problem.cx[j]) * x[j] for j in np.flatnonzero(problem.cx))
                            + quicksum(float(problem.cy[k]) * y[k] for k in np.flatnonzero(problem.cy)), lead)
-        model.optimize()
-        status = model.getStatus()
+        status, _ = optimize(model)
         sign = 1.0 if problem.leader_sense == "min" else -1.0
-        bound = model.getDualbound() if status in ("optimal", "timelimit", "gaplimit") else None
+        bound = model.getDualbound() if status in ("optimal", "timelimit", "gaplimit", "userinterrupt") else None
         offset = problem.c0
         bound_min = None if bound is None or not np.isfinite(bound) else sign * (float(bound) + offset)
         if model.getNSols() == 0 or status not in ("optimal", "timelimit", "gaplimit"):
