@@ -82,10 +82,10 @@ def error_location(path: Path) -> str | None:
 
 
 @contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """What SCIP prints to standard output goes to standard error meanwhile (``--json`` stays clean).
+def stdout_to_stderr() -> Iterator[None]:
+    """What a native solver prints to standard output goes to standard error meanwhile (``--json`` stays clean).
 
-    SCIP prints its log there, and its Ctrl-C notice even when its output is hidden.
+    SCIP prints its log there, and its Ctrl-C notice even when its output is hidden; Ipopt its log.
     """
     import ctypes
 
@@ -122,7 +122,7 @@ def optimize(model: Any) -> tuple[str, float]:
     (``userinterrupt``), without one the ``KeyboardInterrupt`` is passed on.
     """
     started = time.perf_counter()
-    with _stdout_to_stderr():
+    with stdout_to_stderr():
         model.optimize()
     seconds = time.perf_counter() - started
     status = str(model.getStatus())

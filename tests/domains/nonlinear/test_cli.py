@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from optarium.store.base import open_store
 
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
@@ -60,3 +62,15 @@ def test_a_log_of_a_variable_that_may_be_zero_is_refused(tmp_path: Path, data: P
     text = (data / "st_e13.nl").read_text().replace("C0\no16\no5\nv0\nn2\n", "C0\no16\no43\nv0\n")
     (tmp_path / "log.nl").write_text(text)
     assert_refused(run(tmp_path, "solve", "log.nl"), tmp_path, "log.nl", "argument of log may be <= 0", "constraint c0")
+
+
+@pytest.mark.parametrize(("solver", "file", "log_line"), [("ipopt", "prob06.nl", "This is Ipopt version"),
+                                                          ("scip", "ex1222.nl", "SCIP Status")])
+def test_the_solver_log_goes_to_stderr_and_json_alone_to_stdout(tmp_path: Path, data: Path, solver: str, file: str,
+                                                                  log_line: str) -> None:
+    pytest.importorskip("cyipopt" if solver == "ipopt" else "pyscipopt")
+    done = run(tmp_path, "solve", str(data / file), "--solver", solver, "--solver-log", "--json", "--no-record")
+    assert done.returncode == 0, done.stderr
+    summary, end = json.JSONDecoder().raw_decode(done.stdout)
+    assert done.stdout[end:] == "\n" and summary["solver"] == solver and summary["verified"]
+    assert log_line in done.stderr

@@ -112,8 +112,11 @@ class IpoptLocal:
                 nlp.add_option(key, value)
             except (TypeError, ValueError):
                 raise OptionError(f"ipopt:{key}", value, "a valid Ipopt option") from None
+        from optarium.solvers.scip import stdout_to_stderr
+
         started = time.perf_counter()
-        x, info = nlp.solve(start(problem))
+        with stdout_to_stderr():  # Ipopt's log (``solver_log``)
+            x, info = nlp.solve(start(problem))
         seconds = time.perf_counter() - started
         code = int(info["status"])
         status = _IPOPT_STATUS.get(code, "error")
