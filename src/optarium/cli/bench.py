@@ -10,6 +10,7 @@ import typer
 from optarium.cli.common import (
     JSON_OPTION,
     QUIET_OPTION,
+    STORE_OPTION,
     CountProgress,
     command,
     console,
@@ -101,7 +102,7 @@ def nl(
     insights: bool = typer.Option(False, "--insights", help="Add lessons from the insight library to prompts."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not record the runs in the store."),
     config: Path | None = typer.Option(None, "--config", help="TOML file of formulate settings (see `optarium formulate --help`); flags override it."),
-    store: str | None = typer.Option(None, "--store", help="Store URL (default $OPTARIUM_STORE)."),
+    store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Run the formulate pipeline over a dataset; report accuracy at 1e-6, 1e-4 and 5%."""
