@@ -35,7 +35,8 @@ def test_store_is_explained_alike_on_every_command_that_takes_it() -> None:
     assert len(set(helps.values())) == 1, helps
 
 
-@pytest.mark.parametrize(("flag", "short"), [("--quiet", "-q"), ("--time-limit", "-t"), ("--output", "-o")])
+@pytest.mark.parametrize(("flag", "short"), [("--quiet", "-q"), ("--time-limit", "-t"), ("--output", "-o"), ("--solver", "-s"),
+                                            ("--method", "-m")])
 def test_a_flag_has_the_same_short_form_everywhere(flag: str, short: str) -> None:
     found = options(flag)
     assert found

@@ -108,7 +108,7 @@ def run(
     llm_timeout: float | None = TIMEOUT_OPTION,
     llm_max_tokens: int | None = MAX_TOKENS_OPTION,
     rounds: int | None = ROUNDS_OPTION,
-    solver: str | None = typer.Option(None, "--solver", help="Backend for the formulated model [default: auto]."),
+    solver: str | None = typer.Option(None, "--solver", "-s", help="Backend for the formulated model [default: auto]."),
     time_limit: float | None = typer.Option(None, "--time-limit", "-t", help="Seconds for the solve [default: 60]."),
     insights: bool | None = typer.Option(None, "--insights/--no-insights", help="Add lessons from the insight library [default: on]."),
     unsafe_sandbox: bool = typer.Option(

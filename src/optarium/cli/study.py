@@ -293,7 +293,7 @@ def propose(
     direction: str = typer.Option("maximize", "--direction", help="maximize (default) or minimize the objective."),
     objective: str | None = typer.Option(None, "--objective", help="The objective column (default: the last)."),
     space: Path | None = typer.Option(None, "--space", help="Space file (YAML); default: inferred from the table's columns."),
-    method: str = typer.Option("batch", "--method", help="batch (default: a diverse batch, GP-BUCB over the IGNITE and ROOT surrogates), ignite (surrogate with its sharpness bounded, after IGNITE), root (distributional translation, after ROOT), naive (GP mean), random."),
+    method: str = typer.Option("batch", "--method", "-m", help="batch (default: a diverse batch, GP-BUCB over the IGNITE and ROOT surrogates), ignite (surrogate with its sharpness bounded, after IGNITE), root (distributional translation, after ROOT), naive (GP mean), random."),
     seed: int = typer.Option(0, "--seed", help="Seed for reproducible proposals."),
     as_json: bool = JSON_OPTION,
 ) -> int:

@@ -16,7 +16,7 @@ FLAGS = {"solver": "--solver", "budget": "--budget", "time_cap": "--time-cap", "
 
 def tune(
     folder: Path = typer.Argument(..., help="Folder of one family's MPS/LP files (manifest.json names the family)."),
-    solver: str | None = typer.Option(None, "--solver", help="Backend to tune: highs (default) or scip."),
+    solver: str | None = typer.Option(None, "--solver", "-s", help="Backend to tune: highs (default) or scip."),
     budget: int | None = typer.Option(None, "--budget", help="Capped training runs in all, the defaults' included (required, "
                                       "here or in --config)."),
     time_cap: float | None = typer.Option(None, "--time-cap", help="Seconds per run (default 10); unsolved runs count twice this."),
