@@ -101,3 +101,25 @@ def test_hyperparameter_draws_follow_the_data() -> None:
         assert np.allclose(draw.posterior(X)[0], y, atol=0.05)
     again = model.hyperparameter_samples(X, y, 12, 3, np.random.default_rng(1))
     assert np.array_equal(thetas, np.array([d.theta for d in again]))
+
+
+def test_the_one_hot_distance_is_the_feature_distance() -> None:
+    """On a space of categorical parameters alone the kernel sums each group's one-hot distance by one product."""
+    from optarium.blackbox.gp_model import _distance, _one_hot_distance
+
+    rng = np.random.default_rng(3)
+    sizes, groups = [4, 3, 5], [0] * 4 + [1] * 3 + [2] * 5
+
+    def codes(m: int) -> np.ndarray:
+        return np.hstack([np.eye(k)[rng.integers(k, size=m)] / np.sqrt(2) for k in sizes])
+
+    a, b = codes(30), codes(12)
+    log_lengthscale = np.array([-0.4, 0.3, 1.1])
+    model = GaussianProcess(groups, 3)
+    columns = model._one_hot_columns()
+    assert columns == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9, 10, 11]]
+    scale = np.exp(log_lengthscale)[groups]
+    expected = _distance(a / scale, b / scale, np)
+    assert np.allclose(_one_hot_distance(a, b, np.exp(-2 * log_lengthscale), columns), expected, rtol=1e-12, atol=1e-12)
+    assert np.allclose(model.kernel(a, b, log_lengthscale, 0.0), (1 + expected + expected**2 / 3) * np.exp(-expected), rtol=1e-12)
+    assert GaussianProcess([0, 1, 2, 2], 3)._one_hot_columns() == []  # a float column: the per-feature distance

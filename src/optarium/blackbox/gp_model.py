@@ -87,12 +87,24 @@ class GaussianProcess:
         differentiable in every argument)."""
         xp = _namespace(a)
         b = _like(b, xp)
-        scale = xp.exp(_like(log_lengthscale, xp))[self.groups]
-        out = _matern(_distance(a / scale, b / scale, xp), xp) * _exp(log_outputscale, xp)
+        if xp is _numpy() and self._one_hot_columns():
+            r = _one_hot_distance(a, b, xp.exp(-2.0 * _like(log_lengthscale, xp)), self._one_hot_columns())
+        else:
+            scale = xp.exp(_like(log_lengthscale, xp))[self.groups]
+            r = _distance(a / scale, b / scale, xp)
+        out = _matern(r, xp) * _exp(log_outputscale, xp)
         log_trend = self.log_trend if log_trend is None else log_trend
         if not isinstance(log_trend, (int, float)) or log_trend > TREND_OFF:
             out = out + _exp(log_trend, xp) * _trend_base(a, b) ** 2
         return out
+
+    def _one_hot_columns(self) -> list[list[int]]:
+        """Each group's feature columns when every group has two or more (the one-hot codes of a
+        space of categorical parameters alone); empty otherwise."""
+        columns: list[list[int]] = [[] for _ in range(self.n_groups)]
+        for column, group in enumerate(self.groups):
+            columns[group].append(column)
+        return columns if all(len(c) >= 2 for c in columns) else []
 
     def prior_variance(self, x: Any) -> Any:
         """k(x, x) for each row of ``x`` (numpy array or torch tensor)."""
@@ -445,6 +457,20 @@ def _distance(a: Any, b: Any, xp: Any) -> Any:
     """sqrt(5) times the Euclidean distances (m, n) between the rows of ``a`` and ``b`` (already
     divided by the length scales)."""
     return xp.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1) + _DISTANCE_FLOOR) * _SQRT5
+
+
+def _one_hot_distance(a: np.ndarray, b: np.ndarray, inverse_square: np.ndarray, columns: list[list[int]]) -> np.ndarray:
+    """:func:`_distance` for one-hot groups: each group's squared distance |a|^2 + |b|^2 - 2 a.b by one
+    product over its columns (exact for one-hot codes), divided by its squared length scale, instead of
+    a difference per feature column (the (m, n, D) array that dominated an ask on an enumerated space)."""
+    import numpy as np
+
+    total = np.zeros((a.shape[0], b.shape[0]))
+    for group, cols in enumerate(columns):
+        left, right = a[:, cols], b[:, cols]
+        square = (left * left).sum(1)[:, None] + (right * right).sum(1)[None, :] - 2.0 * (left @ right.T)
+        total += np.maximum(square, 0.0) * inverse_square[group]
+    return np.asarray(np.sqrt(total + _DISTANCE_FLOOR) * _SQRT5)
 
 
 def _matern(r: Any, xp: Any) -> Any:
