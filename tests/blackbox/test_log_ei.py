@@ -57,6 +57,21 @@ def test_integrated_log_ei_is_the_log_of_the_mean_ei() -> None:
     assert np.allclose(IntegratedAcquisition(parts[:1])(points), parts[0](points))
 
 
+def test_integrated_log_ei_is_minus_infinity_where_every_draw_is() -> None:
+    class Nothing:
+        def __call__(self, features: np.ndarray) -> np.ndarray:
+            return np.full(len(features), -np.inf)
+
+        def with_gradient(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return self(features), np.zeros_like(features)
+
+    integrated = IntegratedAcquisition([Nothing(), Nothing()])  # type: ignore[list-item]
+    points = np.random.default_rng(6).random((3, 3))
+    assert (integrated(points) == -np.inf).all()
+    values, gradient = integrated.with_gradient(points)
+    assert (values == -np.inf).all() and (gradient == 0).all()
+
+
 def test_log_ei_is_the_log_of_the_closed_form() -> None:
     from scipy.stats import norm
 

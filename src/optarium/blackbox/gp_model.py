@@ -186,7 +186,7 @@ class GaussianProcess:
         draws: list[GaussianProcess] = []
         for sweep in range(burn + count):
             for j in rng.permutation(len(theta)):
-                level = current + math.log(rng.random())
+                level = current + math.log(max(rng.random(), 1e-300))  # random() may be 0.0
                 a = max(low[j], theta[j] - rng.random())
                 b = min(high[j], a + 1.0)
                 for _ in range(4):

@@ -121,7 +121,10 @@ class IntegratedAcquisition:
 
         values = np.stack([part(features) for part in self.parts])
         top = values.max(axis=0)
-        return np.asarray(top + np.log(np.exp(values - top).mean(axis=0)))
+        finite = np.isfinite(top)  # -inf in every draw stays -inf (not nan)
+        shift = np.where(finite, top, 0.0)
+        mean = np.where(finite, np.exp(values - shift).mean(axis=0), 1.0)
+        return np.asarray(np.where(finite, shift + np.log(mean), top))
 
     def with_gradient(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Values (m,) and their gradients (m, D): each draw's gradient weighted by its share of the mean."""
@@ -130,10 +133,11 @@ class IntegratedAcquisition:
         parts = [part.with_gradient(features) for part in self.parts]
         values = np.stack([p[0] for p in parts])
         top = values.max(axis=0)
-        share = np.exp(values - top)
-        total = share.sum(axis=0)
-        gradient = np.einsum("sm,smd->md", share / total, np.stack([p[1] for p in parts]))
-        return top + np.log(total / len(parts)), gradient
+        finite = np.isfinite(top)
+        share = np.exp(values - np.where(finite, top, 0.0))
+        total = np.where(finite, share.sum(axis=0), 1.0)
+        gradient = np.einsum("sm,smd->md", np.where(finite, share / total, 0.0), np.stack([p[1] for p in parts]))
+        return np.where(finite, top + np.log(total / len(parts)), top), gradient
 
 
 def log_h(z: np.ndarray) -> np.ndarray:
