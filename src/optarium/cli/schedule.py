@@ -53,8 +53,9 @@ def schedule(
     settings = settings_from(ScheduleSettings, config, FLAGS, method=method, time_limit=time_limit, rule=rule,
                              threads=threads, seed=seed, model=None if model is None else str(model))
     # a flag the method never reads would be dropped without a word: the user meant another method
-    if rule is not None and settings.method in ("auto", "cp", "learned+cp"):
-        raise OptionError("--rule", rule, f"given with --method rule (method {settings.method} runs CP-SAT, no dispatching rule)")
+    if rule is not None and settings.method != "rule":
+        runs = {"learned": "the learned rule", "learned+cp": "the learned rule and CP-SAT"}.get(settings.method, "CP-SAT")
+        raise OptionError("--rule", rule, f"given with --method rule (method {settings.method} runs {runs}, no dispatching rule)")
     if model is not None and settings.method not in ("learned", "learned+cp"):
         raise OptionError("--model", str(model), f"given with --method learned or learned+cp (the method here is {settings.method})")
     if plot is not None:
