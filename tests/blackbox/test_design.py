@@ -123,3 +123,9 @@ def test_on_an_enumerated_space_log_ei_is_averaged_over_hyperparameter_draws() -
     model = [t for t in first if t.sampler == "gp" and "order" not in t.info]
     assert model and all(t.info["acquisition"] == "log_ei_integrated" for t in model)
     assert [t.params for t in first] == [t.params for t in second]
+
+
+def test_auto_says_why_on_an_enumerated_space() -> None:
+    study = Study.create("reason", categorical_space([6, 6, 6]), sampler="auto", seed=0, store="memory://")
+    assert study.sampler_reason.startswith("gp after a Sobol design of up to 4 points: 3 discrete parameters and 216 points")
+    assert "averaged over hyper-parameter draws" in study.sampler_reason

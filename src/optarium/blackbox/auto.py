@@ -48,11 +48,22 @@ def explain(space: Space, budget: int | None, feedback: str, n_objectives: int =
         return "zo_rank: only rankings are told, so a rank-based gradient estimator (ZO-RankSGD) is used"
     if space.dim > MAX_GP_DIM:
         return f"cmaes after a Sobol design: {space.dim} parameters is more than a GP models well ({MAX_GP_DIM})"
+    from optarium.blackbox.gp import GPSampler
+
+    switch = f"; switches to cmaes after {MAX_GP_OBSERVATIONS} results, where exact GP cost grows too large"
+    if space.is_discrete and space.cardinality() <= GPSampler.max_enumerate:
+        from optarium.blackbox.design import design_size
+
+        design = design_size(space, GPSampler().initial_points(space.dim))
+        text = (f"gp after a Sobol design of up to {design} points: {space.dim} discrete parameters and "
+                f"{int(space.cardinality())} points, every untried one scored by log EI averaged over hyper-parameter "
+                f"draws (up to {GPSampler.integrate_max_observations} results)")
+        return text if budget is not None and budget <= MAX_GP_OBSERVATIONS else text + switch
     kinds = "mixed" if space.has_categorical else "continuous/integer"
     text = f"gp (log EI) after a Sobol design: {space.dim} {kinds} parameters"
     if budget is not None and budget <= MAX_GP_OBSERVATIONS:
         return text + f" and a budget of {budget} evaluations suit Bayesian optimization"
-    return text + f"; switches to cmaes after {MAX_GP_OBSERVATIONS} results, where exact GP cost grows too large"
+    return text + switch
 
 
 def _explain_multi(space: Space, budget: int | None, k: int) -> str:
