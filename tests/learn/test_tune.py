@@ -200,3 +200,14 @@ def test_the_command_tunes_and_saves_into_the_store(tmp_path: Path) -> None:
     reported = json.loads(done.stdout)
     assert reported["artifact"] == "tuned.highs.multiple_knapsack" and reported["validation"]
     assert open_store(url).load_artifact("tuned.highs.multiple_knapsack") is not None
+
+
+@pytest.mark.parametrize(("sampler", "seed", "named"), [("nope", 0, "sampler"), ("nsga2", 0, "sampler"), ("auto", -1, "seed")])
+def test_a_sampler_or_seed_the_study_cannot_take_is_refused_before_any_solve(
+    tmp_path: Path, sampler: str, seed: int, named: str
+) -> None:
+    said: list[str] = []
+    with pytest.raises(OptionError, match=rf"`{named}`"):
+        tune(family_folder(tmp_path / "mk", n=4), budget=8, sampler=sampler, seed=seed, progress=said.append,
+             store=f"memory://tune-{uuid.uuid4().hex}")
+    assert said == []  # refused before the defaults ran on the training instances

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -40,7 +39,6 @@ def tune(
     settings = settings_from(TuneSettings, config, FLAGS, **given)
     if settings.budget is None:
         raise OptionError("--budget", None, "a positive number of capped training runs (or `budget` in the --config file)")
-    _check_study(settings.sampler, settings.seed, given, config)
     say = None if as_json or quiet else (lambda text: console(stderr=True).print(text, markup=False))
     try:
         result = run_tune(folder, settings.solver, settings.budget, time_cap=settings.time_cap, seed=settings.seed,
@@ -69,20 +67,3 @@ def tune(
         out.print(f"kept the defaults: {result.kept_default}", markup=False)
     return 0
 
-
-def _check_study(sampler: str, seed: int, given: dict[str, Any], config: Path | None) -> None:
-    """Refuse a sampler or seed the tuning study cannot take before the defaults run on every training instance
-    (the study is made after them)."""
-    from optarium.blackbox.samplers import MULTI_OBJECTIVE, sampler_names
-    from optarium.blackbox.settings import StudySettings
-    from optarium.cli.common import blame
-    from optarium.errors import OptionError
-    from optarium.learn import tpe  # noqa: F401  (registers the "tpe" sampler)
-
-    names = [name for name in sampler_names() if name not in MULTI_OBJECTIVE]  # the study has one objective
-    try:
-        if sampler not in names:
-            raise OptionError("sampler", sampler, "one of " + ", ".join(names))
-        StudySettings(sampler=sampler, seed=seed)
-    except OptionError as error:
-        raise blame(error, FLAGS, given, config) from None

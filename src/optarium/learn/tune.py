@@ -286,6 +286,7 @@ def tune(
         raise OptionError("threads", threads, "a positive number of threads")
     if solver not in registry.installed():
         raise OptionError("solver", solver, f"an installed backend ({', '.join(registry.installed())})")
+    _check_study(sampler, seed)
     family = read_family(folder, name)
     if not family.name or any(ch.isspace() for ch in family.name):
         raise OptionError("name", family.name, "a family name without spaces")
@@ -418,3 +419,14 @@ def _adaptive_cap(logs: list[float], incumbent_logs: list[float], seen: int, tot
 def _cost(logs: list[float]) -> float:
     """The shifted geometric mean of the costs whose ``log(cost + SHIFT)`` are ``logs``."""
     return math.exp(sum(logs) / len(logs)) - SHIFT
+
+
+def _check_study(sampler: str, seed: int) -> None:
+    """Refuse a sampler or seed the tuning study (one objective, made after the defaults ran) cannot take."""
+    from optarium.blackbox.samplers import MULTI_OBJECTIVE, sampler_names
+    from optarium.blackbox.settings import StudySettings
+
+    names = [name for name in sampler_names() if name not in MULTI_OBJECTIVE]
+    if sampler not in names:
+        raise OptionError("sampler", sampler, "one of " + ", ".join(names))
+    StudySettings(sampler=sampler, seed=seed)
