@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -161,6 +162,14 @@ def test_a_bare_file_path_with_a_store_suffix_is_an_sqlite_store(tmp_path: Path,
 def test_a_read_only_open_of_a_missing_store_creates_nothing(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match=f"no store at {tmp_path / 'nonexistent_dir' / 'x.db'}"):
         open_store(f"sqlite:///{tmp_path / 'nonexistent_dir' / 'x.db'}", read_only=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+def test_a_folder_given_as_the_store_file_is_named_as_one(tmp_path: Path, read_only: bool) -> None:
+    with pytest.raises(StoreError, match=re.escape(f"store {tmp_path} is a folder; give the store file inside it, "
+                                                   f"e.g. sqlite:///{tmp_path / 'optarium.db'}")):
+        open_store(f"sqlite:///{tmp_path}", read_only=read_only)
     assert list(tmp_path.iterdir()) == []
 
 

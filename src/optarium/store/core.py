@@ -142,6 +142,8 @@ class SqlStore:
         options: dict[str, Any] = {}
         path = sqlite_path(url)
         if backend == "sqlite":
+            if path is not None and path.is_dir():
+                raise StoreError(f"store {path} is a folder; give the store file inside it, e.g. sqlite:///{path / 'optarium.db'}")
             if path is not None and read_only:
                 if not path.is_file():
                     raise StoreError(f"no store at {path}; check the path, or create it with a command that writes")
