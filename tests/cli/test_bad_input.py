@@ -190,6 +190,33 @@ def test_a_backend_parameter_the_backend_refuses_names_the_param_flag_or_the_fil
     assert open_store(f"sqlite:///{tmp_path / 's.db'}").count_runs() == 0
 
 
+def test_a_tuned_parameter_the_backend_refuses_is_not_blamed_on_the_param_flag_or_the_file(tmp_path: Path) -> None:
+    """A parameter from the plan (here a stored tuned configuration) the user never passed keeps the backend's words."""
+    from typer.testing import CliRunner
+
+    from optarium.cli.main import app
+    from optarium.learn.generators import generate
+    from optarium.learn.recognise import COORDINATES, centroid, feature_vector
+    from optarium.problem.io import write_problem
+    from optarium.solvers import registry
+
+    sizes = {"n_items": 10, "n_knapsacks": 2}
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    vectors = [feature_vector(generate("multiple_knapsack", seed, **sizes).features()) for seed in range(4)]
+    open_store(url).save_artifact("tuned.highs.multiple_knapsack", b"{}", {
+        "family": "multiple_knapsack", "solver": "highs", "solver_version": registry.get("highs").version(),
+        "params": {"no_such_option": 3}, "centroid": centroid(vectors), "coordinates": list(COORDINATES),
+    })
+    model = tmp_path / "mk.mps"
+    write_problem(generate("multiple_knapsack", 99, **sizes), model)
+    (tmp_path / "solve.toml").write_text("[params]\npresolve = \"on\"\n")
+    said = "error: option `highs:no_such_option` must be a valid HiGHS option (see the HiGHS options list), got 3\n"
+    for flags in ([], ["--param", "presolve=on"], ["--config", str(tmp_path / "solve.toml")]):
+        done = CliRunner().invoke(app, ["solve", str(model), "--store", url, *flags])
+        assert (done.exit_code, done.stdout, done.stderr) == (2, "", said), flags
+    assert open_store(url).count_runs() == 0
+
+
 @pytest.mark.parametrize("best_known", ["nan", "inf", "0", "-5"])
 def test_route_refuses_a_best_known_cost_that_is_not_a_positive_number(tmp_path: Path, best_known: str) -> None:
     from typer.testing import CliRunner

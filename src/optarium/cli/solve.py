@@ -161,7 +161,7 @@ def solve(
     except OptionError as error:
         if error.name == "start":
             raise OptionError(f"--start {start}", error.value, error.expected) from None
-        raise _blame_param(error, param, config) from None
+        raise _blame_param(error, param, config, settings.params) from None
     if output is not None:
         text = solution.to_json() if output.suffix.lower() == ".json" else solution.to_sol()
         try:
@@ -175,18 +175,23 @@ def solve(
     return status_exit_code(solution.status, verified=solution.verified)
 
 
-def _blame_param(error: OptionError, pairs: list[str], config: Path | None) -> OptionError | SettingsFileError:
+def _blame_param(
+    error: OptionError, pairs: list[str], config: Path | None, params: dict[str, Any]
+) -> OptionError | SettingsFileError:
     """A backend's refusal of one of its parameters (named ``highs:KEY``), said where the user gave it: the
-    ``--param`` pair, or the settings file's ``[params]`` key."""
+    ``--param`` pair, or the settings file's ``[params]`` key (``params``: the parameters the settings hold).
+    A parameter the user never gave (the plan's: a tuned configuration's, a planner's) keeps the backend's words."""
     from optarium.errors import OptionError, SettingsFileError
 
     key = error.name.partition(":")[2]
     if not key:
         return error
     given = _parse_params(pairs)
-    if key not in given and config is not None:
+    if key in given:
+        return OptionError("--param", f"{key}={given[key]}", error.expected)
+    if key in params and config is not None:
         return SettingsFileError(str(config), f"params.{key}", f"must be {error.expected}, got {error.value!r}")
-    return OptionError("--param", f"{key}={given.get(key, error.value)}", error.expected)
+    return error
 
 
 def _output_name(model: Path) -> str:
