@@ -77,8 +77,8 @@ def test_jobs_must_be_positive(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_in_a_batch_keeps_each_running_files_best_answer(tmp_path: Path, market_split: Callable[..., Path]) -> None:
-    """SIGINT to the command alone (``kill -INT PID``; at a terminal too the workers, in process groups of their
-    own, get Ctrl-C from the command only) stops the running solves, which keep their points."""
+    """SIGINT to the command alone (``kill -INT PID``), passed on to the workers, stops the running solves, which
+    keep their points (test_solve_many_signals.py: Ctrl-C to the whole group, and the workers ending with the command)."""
     import signal
     import threading
     import time

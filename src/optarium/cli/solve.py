@@ -291,39 +291,47 @@ def _solve_many(
     return max(row["exit_code"] for row in rows)
 
 
-def _start_worker() -> None:
-    """Start a worker process of a batch: in a process group of its own, so Ctrl-C at a terminal reaches the command
-    only, which passes it on to each worker once (a ``kill -INT`` of the command stops the workers the same way);
+def _start_worker(parent: int) -> None:
+    """Start a worker process of a batch: in the command's process group, so what a terminal or a supervisor sends
+    the group (Ctrl-C, Ctrl-Z, SIGTERM, SIGHUP) reaches it too; ended by the kernel when the command dies (Linux);
     ignoring SIGINT while it waits for a file."""
     import os
     import signal
 
-    if hasattr(os, "setpgrp"):  # POSIX; elsewhere a console's Ctrl-C reaches the workers as before
-        os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import contextlib
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the command died before the signal was set
+            os._exit(1)
 
 
 def _solve_one_in_worker(
     model: str, settings: SolveSettings, store: str | None, output: str | None, global_optimum: bool = False,
     planner: str | None = None,
 ) -> dict[str, Any]:
-    """:func:`_solve_one` in a worker process: the SIGINT the command passes on stops this solve, and only while it runs."""
+    """:func:`_solve_one` in a worker process: SIGINT stops this solve, and only while it runs; once the solve
+    returned, a late one (the command passing a terminal's Ctrl-C on) cannot drop the finished row."""
     import signal
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        return _solve_one(model, settings, store, output, global_optimum, planner)
+        finished = _solve_one(model, settings, store, output, global_optimum, planner)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return finished
 
 
 def _stop_workers() -> None:
-    """Pass Ctrl-C on to each worker process of this command (see :func:`_start_worker`)."""
+    """Pass SIGINT on to each worker process of this command: sent to the command alone it reached none of them."""
     import multiprocessing
     import os
     import signal
 
-    if not hasattr(os, "setpgrp"):  # not POSIX: the workers heard the console's Ctrl-C themselves
+    if os.name != "posix":  # the console's Ctrl-C reached the workers themselves
         return
     for worker in multiprocessing.active_children():
         if worker.pid is not None:
@@ -343,11 +351,12 @@ def _solve_in_workers(
     the running ones, stopped by the SIGINT passed on to their workers, are waited for; their rows are kept.
     """
     import multiprocessing
+    import os
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     # spawn, not fork: a worker starts without the parent's threads and open handles
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker)
+                               initializer=_start_worker, initargs=(os.getpid(),))
     futures: dict[Any, int] = {}
     pending: set[Any] = set()
     queue = iter(enumerate(names))
