@@ -45,7 +45,7 @@ def bilevel(
 
     Exit 0 for an answer (optimal, feasible, infeasible, unbounded, or a verified solution the time
     limit left), 1 when the method failed, its answer failed verification or the time limit came
-    before any solution, 2 for bad input.
+    before any solution, 2 for bad input, 130 for Ctrl-C (the best bilevel-feasible point so far shown).
     """
     from optarium.domains.bilevel.io import read_bilevel
     from optarium.domains.bilevel.settings import BilevelSettings

@@ -47,7 +47,7 @@ def robust(
 
     Exit 0 for an answer (a verified decision: optimal, feasible or the best at the time limit; or a
     problem proved infeasible or unbounded), 1 when the method failed, its decision failed
-    verification or the time limit came before any decision, 2 for bad input.
+    verification or the time limit came before any decision, 2 for bad input, 130 for Ctrl-C.
     """
     from optarium.cli.common import settings_from, status_exit_code
     from optarium.domains.robust.io import FORMATS, read_file

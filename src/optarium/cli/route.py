@@ -47,7 +47,7 @@ def route(
     """Solve a capacitated VRP (with time windows when the file has them) with PyVRP and check it.
 
     Exit 0 for verified routes, 1 when none were found in the budget or they failed verification,
-    2 for bad input.
+    2 for bad input, 130 for Ctrl-C.
     """
     from optarium.domains.routing.instance import read_instance
     from optarium.domains.routing.settings import RouteSettings

@@ -42,7 +42,7 @@ def schedule(
     """Schedule a job shop with CP-SAT, a dispatching rule or the learned rule; verify; record.
 
     Exit 0 for a verified schedule, 1 when none was found in the time limit or it failed its check,
-    2 for bad input.
+    2 for bad input, 130 for Ctrl-C.
     """
     from optarium.domains.scheduling.instance import load_instance
     from optarium.domains.scheduling.settings import ScheduleSettings

@@ -117,7 +117,7 @@ def solve(
     """Solve LP/MILP/QP models, verify each answer independently, record each run.
 
     Many models end with a summary table (--json: a list of the summaries);
-    the exit code is 2 if any file was bad input, else 1 if any solve failed.
+    the exit code is 2 if any file was bad input, else 1 if any solve failed; 130 after Ctrl-C.
     A --config TOML file holds the same settings by their Python names (solver,
     time_limit, rel_gap, threads, seed, cross_check, record, solver_log and a [params] table).
     """

@@ -44,7 +44,7 @@ def solve_stream(
 
     Exit 0 when every instance ended with an answer (a verified point, a time limit that left one, a proof
     of infeasibility), 1 when any ended without one (an error, a failed check, or the cap before any
-    point), 2 for bad input.
+    point), 2 for bad input, 130 for Ctrl-C.
     """
     from optarium.cli.common import argument_error, settings_from
     from optarium.errors import OptionError
