@@ -273,6 +273,10 @@ class LiveProgress:
 
     def __enter__(self) -> LiveProgress:
         if self.enabled:
+            # imported here, not in the timer's thread: a native solver that holds the GIL between short
+            # releases (SCIP) would stall that thread's import until the solve is over, line unseen
+            import rich.live  # noqa: F401
+
             self._timer = threading.Timer(1.0, self._start)
             self._timer.daemon = True
             self._timer.start()
