@@ -160,8 +160,10 @@ def _installed(module: str) -> bool:
 
 
 def names() -> list[str]:
+    """The registered kinds: the built-in ones in their fixed order, then others as registered (the same
+    list whichever module a process imported first)."""
     _load()
-    return list(_KINDS)
+    return [k for k in BUILTIN if k in _KINDS] + [k for k in _KINDS if k not in BUILTIN]
 
 
 def get(name: str) -> KindSpec:

@@ -72,3 +72,8 @@ def test_bad_arguments_name_the_argument(field, value):
     arguments = {"space": SPACE, "objective": bowl, "budget": 3, field: value}
     with pytest.raises(OptionError, match=f"`{field}`"):
         BlackBoxProblem(**arguments)
+
+
+def test_the_kinds_are_listed_in_one_order_whichever_was_imported_first():
+    """This module imported the black-box kind before the others; the list (and the messages naming it) starts as always."""
+    assert kinds.names()[:7] == ["math_program", "routing", "jobshop", "robust", "bilevel", "nonlinear", "blackbox"]
