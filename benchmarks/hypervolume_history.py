@@ -26,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,16 @@ def losses(shape: str, trials: int) -> Any:
     return np.column_stack([x, 1 - np.sqrt(x)]) + noise
 
 
+def timed(call: Callable[..., object], repeats: int, *args: Any) -> list[float]:
+    """Wall seconds of ``repeats`` calls of ``call(*args)``."""
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call(*args)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
 def worker(trials_counts: list[int], repeats: int) -> dict[str, Any]:
     """Time each case ``repeats`` times in this process (the first, untimed call warms up the imports)."""
     import numpy as np
@@ -67,11 +78,7 @@ def worker(trials_counts: list[int], repeats: int) -> dict[str, Any]:
             values = losses(shape, count)
             trials = [Trial(n, {}, "complete", values=(float(a), float(b))) for n, (a, b) in enumerate(values, start=1)]
             history = hypervolume_history(trials, DIRECTIONS)
-            seconds = []
-            for _ in range(repeats):
-                started = time.perf_counter()
-                hypervolume_history(trials, DIRECTIONS)
-                seconds.append(time.perf_counter() - started)
+            seconds = timed(hypervolume_history, repeats, trials, DIRECTIONS)
             volumes = [volume for _, volume in history]
             out[f"history {shape} {count}"] = {
                 "seconds": seconds, "answer": hashlib.sha256(np.array(volumes).tobytes()).hexdigest()[:16],
@@ -81,11 +88,7 @@ def worker(trials_counts: list[int], repeats: int) -> dict[str, Any]:
         front = np.column_stack([x, 1 - np.sqrt(x)])
         reference = np.array([1.1, 1.1])
         volume = hypervolume(front, reference)
-        seconds = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            hypervolume(front, reference)
-            seconds.append(time.perf_counter() - started)
+        seconds = timed(hypervolume, repeats, front, reference)
         out[f"hypervolume front {size}"] = {"seconds": seconds, "answer": volume.hex(), "last": volume}
     return out
 

@@ -170,3 +170,41 @@ def llm() -> Iterator[ScriptedLLM]:
     yield scripted
     scripted.server.shutdown()
     scripted.server.server_close()
+
+
+ONE_FLOAT = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
+# a study to create on every store: name, directions, and (value or values, feasibility) told in order
+StudySpec = tuple[str, list[str], list[tuple[Any, float | None]]]
+
+
+def told_study(api: httpx.Client, name: str, directions: list[str], told: list[tuple[Any, float | None]]) -> None:
+    """Create study ``name`` (one float parameter, random sampler) over HTTP and tell it ``told``."""
+    assert api.post("/studies", json={"name": name, "space": ONE_FLOAT, "directions": directions, "sampler": "random",
+                                      "seed": 1}).status_code == 201
+    if not told:
+        return
+    asked = api.post(f"/studies/{name}/ask", json={"n": len(told)}).json()["trials"]
+    for trial, (value, feasibility) in zip(asked, told, strict=True):
+        answer = api.post(f"/studies/{name}/tell", json={"number": trial["number"], "value": value,
+                                                         "feasibility": feasibility})
+        assert answer.status_code == 200, answer.text
+
+
+def servers_with_studies(tmp_path_factory: pytest.TempPathFactory, label: str,
+                         studies: list[StudySpec]) -> Iterator[dict[str, Server]]:
+    """One server on SQLite, memory and PostgreSQL each, with ``studies`` on every one (for a module fixture)."""
+    from ..conftest import _postgres_database
+
+    database = _postgres_database()
+    started = {"sqlite": Server(f"sqlite:///{tmp_path_factory.mktemp(label)}/store.db").start(),
+               "memory": Server(f"memory://{label}").start(), "postgresql": Server(next(database)).start()}
+    try:
+        for server in started.values():
+            with server.client() as api:
+                for name, directions, told in studies:
+                    told_study(api, name, directions, told)
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
+        database.close()  # drops the database

@@ -11,10 +11,8 @@ import pytest
 
 from optarium.blackbox.study import Study
 
-from ..conftest import _postgres_database
-from .conftest import Server
+from .conftest import Server, servers_with_studies
 
-SPACE = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
 MIN_MAX = ["minimize", "maximize"]
 # study a: (2, 3) dominates (3, 2); study b reaches further in both objectives (its last trial is infeasible)
 TOLD_A = [([1.0, 1.0], None), ([2.0, 3.0], None), ([3.0, 2.0], -1.0), ([0.5, 0.5], None)]
@@ -26,34 +24,9 @@ SHARED = [4.38, -0.49]
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
-    database = _postgres_database()
-    started = {"sqlite": Server(f"sqlite:///{tmp_path_factory.mktemp('compare')}/store.db").start(),
-               "memory": Server("memory://compare").start(), "postgresql": Server(next(database)).start()}
-    try:
-        for server in started.values():
-            with server.client() as api:
-                _study(api, "a", MIN_MAX, TOLD_A)
-                _study(api, "b", MIN_MAX, TOLD_B)
-                _study(api, "c", ["minimize", "minimize"], [([1.0, 2.0], None), ([2.0, 1.0], None)])
-                _study(api, "one", ["minimize"], [(3.0, None), (1.0, None)])
-                _study(api, "empty", MIN_MAX, [])
-        yield started
-    finally:
-        for server in started.values():
-            server.stop()
-        database.close()  # drops the database
-
-
-def _study(api: Any, name: str, directions: list[str], told: list[tuple[Any, float | None]]) -> None:
-    assert api.post("/studies", json={"name": name, "space": SPACE, "directions": directions, "sampler": "random",
-                                      "seed": 1}).status_code == 201
-    if not told:
-        return
-    asked = api.post(f"/studies/{name}/ask", json={"n": len(told)}).json()["trials"]
-    for trial, (value, feasibility) in zip(asked, told, strict=True):
-        answer = api.post(f"/studies/{name}/tell", json={"number": trial["number"], "value": value,
-                                                         "feasibility": feasibility})
-        assert answer.status_code == 200, answer.text
+    yield from servers_with_studies(tmp_path_factory, "compare", [("a", MIN_MAX, TOLD_A), ("b", MIN_MAX, TOLD_B),
+                                                          ("c", ["minimize", "minimize"], [([1.0, 2.0], None), ([2.0, 1.0], None)]),
+                                                          ("one", ["minimize"], [(3.0, None), (1.0, None)]), ("empty", MIN_MAX, [])])
 
 
 def _compare(server: Server, *names: str, status: int = 200) -> dict[str, Any]:

@@ -11,10 +11,8 @@ import pytest
 
 from optarium.blackbox.study import Study
 
-from ..conftest import _postgres_database
-from .conftest import Server
+from .conftest import Server, servers_with_studies
 
-SPACE = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
 # (minimize, maximize): (2, 3) dominates (3, 2) and (2, 1); the last trial is infeasible and would dominate the rest
 TOLD = [([1.0, 1.0], None), ([2.0, 3.0], None), ([3.0, 2.0], -1.0), ([0.5, 0.5], None), ([2.0, 1.0], None),
         ([0.1, 5.0], 1.0)]
@@ -22,30 +20,9 @@ TOLD = [([1.0, 1.0], None), ([2.0, 3.0], None), ([3.0, 2.0], -1.0), ([0.5, 0.5],
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
-    database = _postgres_database()
-    started = {"sqlite": Server(f"sqlite:///{tmp_path_factory.mktemp('analysis')}/store.db").start(),
-               "memory": Server("memory://analysis").start(), "postgresql": Server(next(database)).start()}
-    try:
-        for server in started.values():
-            with server.client() as api:
-                _study(api, "mo", ["minimize", "maximize"], TOLD)
-                _study(api, "one", ["minimize"], [(3.0, None), (1.0, None), (2.0, None)])
-                _study(api, "huge", ["minimize", "minimize"], [([1e308, -1e308], None), ([-1e308, 1e308], None)])
-        yield started
-    finally:
-        for server in started.values():
-            server.stop()
-        database.close()  # drops the database
-
-
-def _study(api: Any, name: str, directions: list[str], told: list[tuple[Any, float | None]]) -> None:
-    assert api.post("/studies", json={"name": name, "space": SPACE, "directions": directions, "sampler": "random",
-                                      "seed": 1}).status_code == 201
-    asked = api.post(f"/studies/{name}/ask", json={"n": len(told)}).json()["trials"]
-    for trial, (value, feasibility) in zip(asked, told, strict=True):
-        answer = api.post(f"/studies/{name}/tell", json={"number": trial["number"], "value": value,
-                                                         "feasibility": feasibility})
-        assert answer.status_code == 200, answer.text
+    yield from servers_with_studies(tmp_path_factory, "analysis", [("mo", ["minimize", "maximize"], TOLD),
+                                                          ("one", ["minimize"], [(3.0, None), (1.0, None), (2.0, None)]),
+                                                          ("huge", ["minimize", "minimize"], [([1e308, -1e308], None), ([-1e308, 1e308], None)])])
 
 
 def _analysis(server: Server, name: str, **query: str) -> dict[str, Any]:
