@@ -148,3 +148,34 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     if not os.environ.get(PG_ENV):
         pytest.skip(f"{PG_ENV} is not set")
     return open_store(request.getfixturevalue("postgres_url"))
+
+
+def interrupt_when(argv: list[str], ready: Callable[[list[str]], bool], *, after: float, env: dict[str, str] | None = None,
+                   new_session: bool = False, timeout: float = 120) -> tuple[int, str, str]:
+    """Run ``argv``, send it SIGINT ``after`` seconds past the moment ``ready`` holds for the lines of its stderr
+    so far (however long it took to start); exit code, stdout, stderr. As at a terminal, SIGINT is delivered even
+    when the tests run in a background job (which inherits an ignored SIGINT, and Python keeps it ignored);
+    ``new_session``: in a session of its own, as a command at a terminal."""
+    import signal
+    import subprocess
+    import threading
+
+    process = subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=new_session,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    stdout, stderr = process.stdout, process.stderr
+    assert stdout is not None and stderr is not None
+    log: list[str] = []
+    reader = threading.Thread(target=lambda: log.extend(iter(stderr.readline, "")), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + timeout
+    while not ready(list(log)):
+        assert process.poll() is None and time.monotonic() < deadline, "".join(log)
+        time.sleep(0.05)
+    time.sleep(after)
+    assert process.poll() is None, "the command finished before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    out = stdout.read()
+    process.wait(timeout=60)
+    reader.join(timeout=60)
+    return process.returncode, out, "".join(log)

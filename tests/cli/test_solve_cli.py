@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from optarium.store.base import open_store
+
+from ..conftest import interrupt_when
 
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -92,36 +92,13 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 def interrupt_once_searching(args: list[str], store: str) -> tuple[int, str, str]:
     """Run ``optarium ARGS --solver-log``, send Ctrl-C once the solver's own log shows its search under way
     (rows below the header of its progress table), however long the command took to start; exit code, stdout, stderr."""
-    import threading
-
-    # As at a terminal: Ctrl-C delivered, even when this test runs in a background job (which
-    # inherits an ignored SIGINT, and Python keeps it ignored).
-    process = subprocess.Popen([OPTARIUM, *args, "--solver-log"], env={**os.environ, "OPTARIUM_STORE": store},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    stdout, stderr = process.stdout, process.stderr
-    assert stdout is not None and stderr is not None
-    log: list[str] = []
-    reader = threading.Thread(target=lambda: log.extend(iter(stderr.readline, "")), daemon=True)
-    reader.start()
-
-    def rows_below_the_header() -> int:
-        lines = list(log)
+    def rows_below_the_header(log: list[str]) -> int:
         # HiGHS's table names the incumbent's column BestSol, SCIP's primalbound
-        starts = [k for k, line in enumerate(lines) if "BestSol" in line or "primalbound" in line]
-        return len(lines) - starts[0] - 1 if starts else 0
+        starts = [k for k, line in enumerate(log) if "BestSol" in line or "primalbound" in line]
+        return len(log) - starts[0] - 1 if starts else 0
 
-    deadline = time.monotonic() + 120
-    while rows_below_the_header() < 2:
-        assert process.poll() is None and time.monotonic() < deadline, "".join(log)
-        time.sleep(0.1)
-    time.sleep(0.5)
-    assert process.poll() is None, "the solve finished before it could be interrupted"
-    process.send_signal(signal.SIGINT)
-    out = stdout.read()
-    process.wait(timeout=60)
-    reader.join(timeout=60)
-    return process.returncode, out, "".join(log)
+    return interrupt_when([OPTARIUM, *args, "--solver-log"], lambda log: rows_below_the_header(log) >= 2, after=0.5,
+                          env={"OPTARIUM_STORE": store})
 
 
 @pytest.mark.parametrize("solver", ["highs", "scip"])  # SCIP catches Ctrl-C itself

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from optarium.store.base import open_store
 
+from ..conftest import interrupt_when
+
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MODELS = [str(EXAMPLES / name) for name in ("knapsack.lp", "production.mps", "infeasible.lp")]
@@ -79,34 +81,15 @@ def test_jobs_must_be_positive(tmp_path: Path) -> None:
 def test_ctrl_c_in_a_batch_keeps_each_running_files_best_answer(tmp_path: Path, market_split: Callable[..., Path]) -> None:
     """SIGINT to the command alone (``kill -INT PID``), passed on to the workers, stops the running solves, which
     keep their points (test_solve_many_signals.py: Ctrl-C to the whole group, and the workers ending with the command)."""
-    import signal
-    import threading
-    import time
-
     store = f"sqlite:///{tmp_path / 's.db'}"
     models = [str(market_split(tmp_path / f"split{copy}.lp", 7)) for copy in (1, 2)] + [MODELS[0]]
-    # its own session, as a command at a terminal: Ctrl-C reaches the whole process group
-    process = subprocess.Popen([OPTARIUM, "solve", *models, "--jobs", "2", "--json", "--solver", "highs", "--solver-log"],
-                               env={**os.environ, "OPTARIUM_STORE": store}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    stdout, stderr = process.stdout, process.stderr
-    assert stdout is not None and stderr is not None
-    log: list[str] = []
-    reader = threading.Thread(target=lambda: log.extend(iter(stderr.readline, "")), daemon=True)
-    reader.start()
-    # both solves under way (HiGHS's own log names each model), however long the workers took to start
-    deadline = time.monotonic() + 120
-    while not all(any(line.startswith(f"MIP split{copy} has") for line in list(log)) for copy in (1, 2)):
-        assert process.poll() is None and time.monotonic() < deadline, "".join(log)
-        time.sleep(0.1)
-    time.sleep(1)  # past presolve: each has a point to keep
-    assert process.poll() is None, "the batch finished before it could be interrupted"
-    os.kill(process.pid, signal.SIGINT)
-    out = stdout.read()
-    process.wait(timeout=60)
-    reader.join(timeout=60)
-    err = "".join(log)
-    assert process.returncode == 130, err
+    # in a session of its own, as a command at a terminal; SIGINT to the command alone, once both solves are
+    # under way (HiGHS's own log names each model) and past presolve (each has a point to keep)
+    code, out, err = interrupt_when(
+        [OPTARIUM, "solve", *models, "--jobs", "2", "--json", "--solver", "highs", "--solver-log"],
+        lambda log: all(any(line.startswith(f"MIP split{copy} has") for line in log) for copy in (1, 2)),
+        after=1, env={"OPTARIUM_STORE": store}, new_session=True)
+    assert code == 130, err
     rows = json.loads(out)
     assert [row["file"] for row in rows] == models[:2]  # the third never started
     assert all(row["status"] == "interrupted" and row["verified"] for row in rows)

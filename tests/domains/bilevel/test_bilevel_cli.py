@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +12,8 @@ import numpy as np
 import pytest
 
 from optarium.store.base import open_store
+
+from ...conftest import interrupt_when
 
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
 DATA = Path(__file__).resolve().parent / "data"
@@ -153,27 +152,8 @@ def random_bilevel(n_x: int, n_y: int, rows: int, seed: int, *, integer: bool) -
 def interrupt_once_started(path: Path, store: str, *, after: float) -> tuple[int, str, str]:
     """Run ``optarium -v bilevel PATH --json``, send Ctrl-C ``after`` seconds past the log's 'started'
     line (the method under way, however long the command took to start); exit code, stdout, stderr."""
-    # As at a terminal: Ctrl-C delivered, even when this test runs in a background job (which
-    # inherits an ignored SIGINT, and Python keeps it ignored).
-    process = subprocess.Popen([OPTARIUM, "-v", "bilevel", str(path), "--json", "--store", store, "--time-limit", "60"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    stdout, stderr = process.stdout, process.stderr
-    assert stdout is not None and stderr is not None
-    log: list[str] = []
-    reader = threading.Thread(target=lambda: log.extend(iter(stderr.readline, "")), daemon=True)
-    reader.start()
-    deadline = time.monotonic() + 60
-    while not any(line.endswith(" started\n") for line in log):
-        assert process.poll() is None and time.monotonic() < deadline, "".join(log)
-        time.sleep(0.05)
-    time.sleep(after)
-    assert process.poll() is None, "the method finished before it could be interrupted"
-    process.send_signal(signal.SIGINT)
-    out = stdout.read()
-    process.wait(timeout=60)
-    reader.join(timeout=60)
-    return process.returncode, out, "".join(log)
+    return interrupt_when([OPTARIUM, "-v", "bilevel", str(path), "--json", "--store", store, "--time-limit", "60"],
+                          lambda log: any(line.endswith(" started\n") for line in log), after=after, timeout=60)
 
 
 def test_ctrl_c_keeps_the_best_bilevel_point_found_so_far(tmp_path: Path) -> None:
