@@ -205,9 +205,18 @@ def _cross_check(
 
     Readers that disagree are reported in ``cross_check["reader"]`` and the message
     (the answer was checked against the first reading); a second backend's answer
-    is adopted only when it is verified and refutes the first.
+    is adopted only when it is verified and refutes the first. An interrupted solve
+    is not cross-checked, and a Ctrl-C during the cross-check keeps the first answer
+    with the status ``interrupted``: either way the user asked to stop.
     """
-    reading = _second_reading(spec, problem, reader, source)
+    if solution.status == "interrupted":
+        solution.cross_check = {"solver": None, "agree": None, "note": "not run: the solve was interrupted"}
+        return
+    try:
+        reading = _second_reading(spec, problem, reader, source)
+    except KeyboardInterrupt:
+        _stopped_in_cross_check(solution, None, "while the file was read again")
+        return
     _second_backend(spec, problem, solution, options, reader)
     assert solution.cross_check is not None
     solution.cross_check["reader"] = reading
@@ -229,8 +238,12 @@ def _second_backend(spec: KindSpec, problem: Any, solution: Solution[Any], optio
         return
     other = others[0]
     plain = replace(options, params={}, progress=None) if hasattr(options, "params") and hasattr(options, "progress") else options
-    second = attempt(spec, problem, spec.backend(other), plain,
-                     Plan(other, {}, "cross-check: a second backend", "rules"), reader=reader)
+    try:
+        second = attempt(spec, problem, spec.backend(other), plain,
+                         Plan(other, {}, "cross-check: a second backend", "rules"), reader=reader)
+    except KeyboardInterrupt:  # before the second backend had a point: the first answer is all there is
+        _stopped_in_cross_check(solution, other, f"before {other} had an answer")
+        return
     if solution.status in ("infeasible", "unbounded"):
         agree = second.status == solution.status
     elif solution.status == "optimal" and second.status == "optimal":
@@ -241,26 +254,47 @@ def _second_backend(spec: KindSpec, problem: Any, solution: Solution[Any], optio
         "solver": other, "status": second.status, "objective": second.objective,
         "verified": second.verified, "agree": agree,
     }
+    if second.status == "interrupted":  # a Ctrl-C stopped it: a better verified point it found still refutes the first
+        if _refutes(spec, problem, solution, second):
+            _adopt(solution, second, other)
+        _stopped_in_cross_check(solution, other, f"before {other} finished")
+        return
     if agree:
         return
-    minimising = spec.sense(problem) == "min"
-    better = (
-        second.verified
-        and second.objective is not None
-        and (
-            solution.status not in WITH_POINT
-            or solution.objective is None
-            or (second.objective < solution.objective if minimising else second.objective > solution.objective)
-        )
-    )
-    if better and solution.status != "unbounded":
-        first = f"{solution.solver} said {solution.status}" + (f" ({solution.objective})" if solution.objective is not None else "")
-        solution.status = second.status
-        solution.objective, solution.bound, solution.gap = second.objective, second.bound, second.gap
-        solution.payload, solution.verification = second.payload, second.verification
-        solution.message = f"cross-check: {first}, but {other} found a better verified answer; reporting {other}'s"
-        solution.solver, solution.solver_version = other, second.solver_version
+    if _refutes(spec, problem, solution, second):
+        _adopt(solution, second, other)
     else:
         solution.message = (solution.message + "; " if solution.message else "") + (
             f"cross-check: {other} says {second.status} ({second.objective}), which disagrees"
         )
+
+
+def _refutes(spec: KindSpec, problem: Any, first: Solution[Any], second: Solution[Any]) -> bool:
+    """Whether ``second`` is a verified answer better than ``first`` (which gave no point, or a worse one)."""
+    if first.status == "unbounded" or not second.verified or second.objective is None:
+        return False
+    if first.status not in WITH_POINT or first.objective is None:
+        return True
+    return second.objective < first.objective if spec.sense(problem) == "min" else second.objective > first.objective
+
+
+def _adopt(solution: Solution[Any], second: Solution[Any], other: str) -> None:
+    """Report ``other``'s answer ``second`` instead of the first, saying so in the message."""
+    first = f"{solution.solver} said {solution.status}" + (f" ({solution.objective})" if solution.objective is not None else "")
+    solution.status = second.status
+    solution.objective, solution.bound, solution.gap = second.objective, second.bound, second.gap
+    solution.payload, solution.verification = second.payload, second.verification
+    solution.message = f"cross-check: {first}, but {other} found a better verified answer; reporting {other}'s"
+    solution.solver, solution.solver_version = other, second.solver_version
+
+
+def _stopped_in_cross_check(solution: Solution[Any], other: str | None, when: str) -> None:
+    """A Ctrl-C during the cross-check: the first answer is kept, not checked by a second backend, as ``interrupted``."""
+    solution.cross_check = {**(solution.cross_check or {"solver": other}), "agree": None, "note": f"interrupted {when}"}
+    if solution.status == "interrupted":  # the second backend's point was adopted; the message says so
+        return
+    first = solution.status
+    solution.status = "interrupted"
+    solution.message = (solution.message + "; " if solution.message else "") + (
+        f"cross-check interrupted {when}; {solution.solver}'s answer ({first}) is kept"
+    )

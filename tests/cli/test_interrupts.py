@@ -1,0 +1,34 @@
+"""Ctrl-C on the shared flow and while the command starts: exit 130, no traceback, nothing begun after it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from optarium.store.base import open_store
+
+from ..conftest import interrupt_when
+
+OPTARIUM = str(Path(sys.executable).parent / "optarium")
+
+
+def test_ctrl_c_with_a_point_records_it_and_starts_no_cross_check(tmp_path: Path, market_split: Callable[..., Path]) -> None:
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    model = market_split(tmp_path / "split.lp")
+
+    def searching(log: list[str]) -> bool:  # two rows of HiGHS's table below its header: a point is known by then
+        header = next((k for k, line in enumerate(log) if "BestSol" in line), None)
+        return header is not None and len(log) - header - 1 >= 2
+
+    code, out, log = interrupt_when(
+        [OPTARIUM, "-v", "solve", str(model), "--json", "--solver", "highs", "--cross-check", "--time-limit", "20",
+         "--solver-log", "--store", store], searching, after=0.3)
+    assert code == 130, log
+    result = json.loads(out)
+    assert result["status"] == "interrupted" and result["verified"] and result["solver"] == "highs", result
+    assert result["cross_check"]["solver"] is None and "interrupted" in result["cross_check"]["note"]
+    assert "scip started" not in log and "Traceback" not in log
+    recorded = open_store(store).get_run(result["run_id"])
+    assert recorded["status"] == "interrupted" and recorded["cross_check"]["solver"] is None
