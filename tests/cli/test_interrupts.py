@@ -32,3 +32,19 @@ def test_ctrl_c_with_a_point_records_it_and_starts_no_cross_check(tmp_path: Path
     assert "scip started" not in log and "Traceback" not in log
     recorded = open_store(store).get_run(result["run_id"])
     assert recorded["status"] == "interrupted" and recorded["cross_check"]["solver"] is None
+
+
+def test_ctrl_c_during_the_cross_check_keeps_the_first_answer(tmp_path: Path, market_split: Callable[..., Path]) -> None:
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    model = market_split(tmp_path / "split.lp")
+    code, out, log = interrupt_when(
+        [OPTARIUM, "-v", "solve", str(model), "--json", "--solver", "highs", "--cross-check", "--time-limit", "0.5",
+         "--store", store], lambda log: any(line.endswith("scip started\n") for line in log), after=0.1)
+    assert code == 130, log
+    result = json.loads(out)
+    assert result["status"] == "interrupted" and result["verified"] and result["objective"] is not None, result
+    # SCIP stopped with a point or none: a better one of its own is reported as SCIP's, else HiGHS's is kept
+    assert result["cross_check"]["solver"] == "scip" and "interrupted" in result["cross_check"]["note"]
+    assert "highs finished: time_limit" in log and "Traceback" not in log
+    recorded = open_store(store).get_run(result["run_id"])
+    assert recorded["status"] == "interrupted" and recorded["objective"] == result["objective"]
