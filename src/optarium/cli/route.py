@@ -92,7 +92,8 @@ def _show(instance: RoutingInstance, solution: Solution[Any], settings: Any, plo
         check = "[green]verified[/]" if solution.verified else "[red]NOT verified: " + escape(
             solution.verification.message if solution.verification is not None else "") + "[/]"
         gap_text = f"  gap {100 * gap:.3f}% to best-known {best:g}" if gap is not None and best is not None else ""
-        out.print(f"[bold]cost {solution.objective:g}[/]{gap_text}  {len(routes)} routes  {check}")
+        stopped = "[yellow]interrupted[/]: best found so far, " if solution.status == "interrupted" else ""
+        out.print(f"{stopped}[bold]cost {solution.objective:g}[/]{gap_text}  {len(routes)} routes  {check}")
     else:
         out.print(f"[bold red]{solution.status}[/]: no solution")
     out.print(f"pyvrp {escape(solution.solver_version)}, {'warm' if solution.extra.get('warm_start') else 'cold'} start, "

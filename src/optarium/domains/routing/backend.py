@@ -10,13 +10,18 @@ A warm start without time windows first searches with the learned route count
 as a hard fleet limit (the best learned start packed into that many routes)
 for a sixth of the budget, giving up after a quarter of that time when no
 feasible solution has that few routes, then searches with the whole fleet from
-the better of that result and the learned start. The flow checks the answer
-with :mod:`optarium.domains.routing.verify`; the backend never touches the
-store (the plan brings the learned policy).
+the better of that result and the learned start. Ctrl-C (SIGINT on the main
+thread) ends the search through its stopping criterion, as PyVRP's
+``StoppingCriterion`` protocol allows, so the best solution so far is kept.
+The flow checks the answer with :mod:`optarium.domains.routing.verify`; the
+backend never touches the store (the plan brings the learned policy).
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -24,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 from optarium.kinds import RawResult
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from pyvrp import ProblemData
 
     from optarium.domains.routing.instance import RoutingInstance
@@ -72,7 +79,9 @@ class PyVRP:
     start on and ``plan.params["edge_policy"]`` brings the policy
     (:meth:`EdgePolicy.to_dict`). The payload is the routes, client node ids
     1..n without the depot; with no feasible solution in the budget the status
-    is ``time_limit`` and there is no payload.
+    is ``time_limit`` and there is no payload. A Ctrl-C ends the search with the
+    status ``interrupted`` and the best feasible routes so far; before any were
+    found it is passed on as ``KeyboardInterrupt``.
     """
 
     name = "pyvrp"
@@ -81,6 +90,10 @@ class PyVRP:
         return _pyvrp_version()
 
     def solve(self, instance: RoutingInstance, options: RouteSettings | None, plan: Plan) -> RawResult:
+        with _ctrl_c_stops_the_search() as ctrl_c:
+            return self._search(instance, options, plan, ctrl_c)
+
+    def _search(self, instance: RoutingInstance, options: RouteSettings | None, plan: Plan, ctrl_c: _CtrlC) -> RawResult:
         from pyvrp import RandomNumberGenerator, Solution
         from pyvrp.exceptions import PenaltyBoundWarning
         from pyvrp.IteratedLocalSearch import (
@@ -144,6 +157,8 @@ class PyVRP:
             if not starts:
                 message += "; the construction needed too many vehicles, started from a random solution"
             for routes in starts:
+                if ctrl_c.pressed and initial is not None:
+                    break
                 candidate = search(_pyvrp_solution(data, routes),
                                    penalties.max_cost_evaluator(), exhaustive=True)
                 if initial is None or _start_key(candidate) < _start_key(initial):
@@ -163,7 +178,7 @@ class PyVRP:
                 criteria.append(MaxRuntime(max(0.0, share * (time_limit - (time.perf_counter() - started)))))
             if iterations is not None:
                 criteria.append(MaxIterations(max(1, round(share * (iterations - done)))))
-            return criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
+            return _UnlessCtrlC(criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria), ctrl_c)
 
         class _Trace(IteratedLocalSearchCallbacks):
             def on_best(self, best: Solution) -> None:
@@ -177,7 +192,7 @@ class PyVRP:
         done = 0
         share = warm.fleet_share if warm_start else 0.0
         target = policy.route_target(instance) if warm_start and share > 0 else None
-        if target is not None and target < initial.num_routes():
+        if target is not None and target < initial.num_routes() and not ctrl_c.pressed:
             # first part of the budget: the route count the stored solutions suggest, as a hard fleet limit,
             # from the best learned start packed into that many routes; then the whole fleet from its best
             fleet = to_problem_data(instance, num_vehicles=target)
@@ -201,6 +216,11 @@ class PyVRP:
         best = outcome.best
         extra = {"best_known": instance.best_known, "initial_cost": initial_cost,
                  "iterations": done + outcome.num_iterations, "seed": seed, "warm_start": warm_start, "trace": trace}
+        if ctrl_c.pressed:
+            if not best.is_feasible():
+                raise KeyboardInterrupt  # nothing to keep
+            return RawResult("interrupted", objective=float(best.distance()), payload=_node_routes(best),
+                             solver_status="interrupted", seconds=seconds, message=message, extra=extra)
         if not best.is_feasible():
             why = (f"PyVRP found no feasible solution for {instance.name} in the budget"
                    f" (load excess {sum(best.excess_load())}, time warp {best.time_warp()})")
@@ -208,6 +228,42 @@ class PyVRP:
                              message="; ".join(m for m in (message, why) if m), extra=extra)
         return RawResult("feasible", objective=float(best.distance()), payload=_node_routes(best),
                          solver_status="feasible", seconds=seconds, message=message, extra=extra)
+
+
+class _CtrlC:
+    """The SIGINT handler while the search runs: it only notes the Ctrl-C, for :class:`_UnlessCtrlC` to read."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        self.pressed = True
+
+
+@contextlib.contextmanager
+def _ctrl_c_stops_the_search() -> Iterator[_CtrlC]:
+    """Ctrl-C, while this runs, is noted instead of raising ``KeyboardInterrupt`` in the middle of PyVRP's loop
+    (where the best solution would be lost). Left as it is off the main thread or under another SIGINT handler."""
+    ctrl_c = _CtrlC()
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield ctrl_c
+        return
+    signal.signal(signal.SIGINT, ctrl_c)
+    try:
+        yield ctrl_c
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+class _UnlessCtrlC:
+    """A stopping criterion: ``stop``, or at once after a Ctrl-C."""
+
+    def __init__(self, stop: Any, ctrl_c: _CtrlC):
+        self.stop, self.ctrl_c = stop, ctrl_c
+
+    def __call__(self, best_cost: float) -> bool:
+        return self.ctrl_c.pressed or bool(self.stop(best_cost))
 
 
 class _GiveUpUnlessFeasible:
