@@ -48,3 +48,19 @@ def test_ctrl_c_during_the_cross_check_keeps_the_first_answer(tmp_path: Path, ma
     assert "highs finished: time_limit" in log and "Traceback" not in log
     recorded = open_store(store).get_run(result["run_id"])
     assert recorded["status"] == "interrupted" and recorded["objective"] == result["objective"]
+
+
+def test_ctrl_c_while_the_command_starts_is_exit_130_without_a_traceback(tmp_path: Path) -> None:
+    # compiled from source each time (no bytecode cache), the imports take long enough to be interrupted
+    # in the middle; the import-time log says when the first of the command's own modules is in
+    slow_start = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(tmp_path / "no-cache"),
+                  "PYTHONPROFILEIMPORTTIME": "1"}
+    def imported(log: list[str], module: str) -> bool:
+        return any(line.startswith("import time:") and line.rsplit("|", 1)[-1].strip() == module for line in log)
+
+    code, out, log = interrupt_when([OPTARIUM, "--help"], lambda log: imported(log, "optarium.cli"), after=0, env=slow_start)
+    assert (code, out) == (130, ""), log
+    assert "Traceback" not in log and log.endswith("interrupted\n"), log
+    # stopped while the command's modules were still being imported (an import cut short is logged too, the
+    # last of them to import is not)
+    assert not imported(log.splitlines(), "optarium.cli.serve")
