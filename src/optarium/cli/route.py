@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from optarium.cli.common import (
+    EXIT_INTERRUPTED,
     JSON_OPTION,
     PLOT_SUFFIXES,
     QUIET_OPTION,
@@ -52,7 +54,7 @@ def route(
     from optarium.domains.routing.instance import read_instance
     from optarium.domains.routing.settings import RouteSettings
     from optarium.domains.routing.solve import route_summary, solve_routing
-    from optarium.errors import InputFileError, OptionError
+    from optarium.errors import OptionError
 
     if plot is not None:
         check_output_file(plot, "--plot", PLOT_SUFFIXES)
@@ -66,20 +68,39 @@ def route(
     with LiveProgress(enabled=not (as_json or quiet), label="routing", budget=settings.budget_seconds, objective="cost") as progress:
         solution = solve_routing(instance, settings.replace(progress=progress), store=store, record=not no_record)
     routes = solution.payload or []
-    gap = solution.extra.get("gap_to_best_known")
-    if plot is not None and routes:
-        from optarium.domains.routing.plot import plot_routes
-
-        gap_text = f", gap {100 * gap:.2f}%" if gap is not None else ""
-        try:
-            plot_routes(instance, routes, plot, title=f"{instance.name}: cost {solution.objective:g}{gap_text}, {len(routes)} routes")
-        except OSError as error:
-            raise InputFileError(str(plot), f"cannot write: {error.strerror or error}") from None
+    drawn = plot is not None and bool(routes) and _draw(instance, solution, plot)
     if as_json:
-        print_json({**route_summary(instance, solution), "plot": str(plot) if plot is not None and routes else None})
+        print_json({**route_summary(instance, solution), "plot": str(plot) if drawn else None})
     elif not quiet:
-        _show(instance, solution, settings, plot if routes else None)
+        _show(instance, solution, settings, plot if drawn else None)
+    if plot is not None and routes and not drawn:
+        sys.stderr.write(f"interrupted: the routes were not drawn to {plot}\n")
+        return EXIT_INTERRUPTED
     return status_exit_code(solution.status, verified=solution.verified)
+
+
+def _draw(instance: RoutingInstance, solution: Solution[Any], plot: Path) -> bool:
+    """Draw the routes to ``plot``, all or nothing: False when Ctrl-C stopped it (the routes still count more)."""
+    import os
+
+    from optarium.domains.routing.plot import plot_routes
+    from optarium.errors import InputFileError
+
+    gap = solution.extra.get("gap_to_best_known")
+    gap_text = f", gap {100 * gap:.2f}%" if gap is not None else ""
+    routes = solution.payload or []
+    # drawn beside it first, then moved over it: an interrupted or failed write leaves no half picture
+    partial = plot.with_name(f".{plot.stem}.{os.getpid()}.partial{plot.suffix}")
+    try:
+        plot_routes(instance, routes, partial, title=f"{instance.name}: cost {solution.objective:g}{gap_text}, {len(routes)} routes")
+        os.replace(partial, plot)
+    except OSError as error:
+        raise InputFileError(str(plot), f"cannot write: {error.strerror or error}") from None
+    except KeyboardInterrupt:
+        return False
+    finally:
+        partial.unlink(missing_ok=True)
+    return True
 
 
 def _show(instance: RoutingInstance, solution: Solution[Any], settings: Any, plot: Path | None) -> None:

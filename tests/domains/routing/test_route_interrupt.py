@@ -50,3 +50,17 @@ def test_ctrl_c_before_any_feasible_routes_is_exit_130_with_nothing_on_stdout(tm
     assert (code, out) == (130, ""), log
     assert log.endswith("\ninterrupted\n") and "Traceback" not in log
     assert not store.exists() or open_store(f"sqlite:///{store}").count_runs() == 0
+
+
+def test_ctrl_c_while_the_routes_are_drawn_still_shows_them_and_leaves_no_half_picture(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    picture = tmp_path / "routes.png"
+    code, out, log = interrupt_when(  # the search ends by itself; the picture is drawn once the run is recorded
+        [OPTARIUM, "-v", "route", str(EXAMPLES / "X-n101-k25.vrp"), "--iterations", "50", "--json", "--store", store,
+         "--plot", str(picture)], lambda log: any("recorded run" in line for line in log), after=0, timeout=60)
+    assert code == 130, log
+    result = json.loads(out)
+    assert result["status"] == "feasible" and result["verified"] and result["plot"] is None and result["routes"]
+    assert log.endswith(f"interrupted: the routes were not drawn to {picture}\n") and "Traceback" not in log
+    assert list(tmp_path.glob("*.png")) == [] and list(tmp_path.glob(".*")) == []
+    assert open_store(store).get_run(result["run_id"])["status"] == "feasible"
