@@ -117,7 +117,8 @@ def solve(
     """Solve LP/MILP/QP models, verify each answer independently, record each run.
 
     Many models end with a summary table (--json: a list of the summaries);
-    the exit code is 2 if any file was bad input, else 1 if any solve failed; 130 after Ctrl-C.
+    the exit code is 2 if any file was bad input, else 1 if any solve failed; 130 after Ctrl-C, which stops
+    the running files, each keeping its best point (Ctrl-C again: at once, without the rows still to come).
     A --config TOML file holds the same settings by their Python names (solver,
     time_limit, rel_gap, threads, seed, cross_check, record, solver_log and a [params] table).
     """
@@ -291,13 +292,20 @@ def _solve_many(
     return max(row["exit_code"] for row in rows)
 
 
+# the SIGINT gate of this worker process (a batch's worker only): see optarium.cli.worker_signals
+_gate: Any = None
+
+
 def _start_worker(parent: int) -> None:
     """Start a worker process of a batch: in the command's process group, so what a terminal or a supervisor sends
     the group (Ctrl-C, Ctrl-Z, SIGTERM, SIGHUP) reaches it too; ended by the kernel when the command dies (Linux);
-    ignoring SIGINT while it waits for a file."""
+    ignoring SIGINT while it waits for a file, and heeding one SIGINT per file while it solves one."""
     import os
     import signal
 
+    from optarium.cli import worker_signals
+
+    global _gate
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         import contextlib
@@ -307,17 +315,23 @@ def _start_worker(parent: int) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
         if os.getppid() != parent:  # the command died before the signal was set
             os._exit(1)
+    if worker_signals.supported():
+        _gate = worker_signals.OncePerFile()
 
 
 def _solve_one_in_worker(
     model: str, settings: SolveSettings, store: str | None, output: str | None, global_optimum: bool = False,
     planner: str | None = None,
 ) -> dict[str, Any]:
-    """:func:`_solve_one` in a worker process: SIGINT stops this solve, and only while it runs; once the solve
-    returned, a late one (the command passing a terminal's Ctrl-C on) cannot drop the finished row."""
+    """:func:`_solve_one` in a worker process: the first SIGINT while it runs stops this solve (the terminal's
+    Ctrl-C or the command's, whichever comes first); no later one can drop the row of the point it kept, nor a
+    late one (after the row) the next file."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if _gate is not None:
+        with _gate.heeded():
+            return _solve_one(model, settings, store, output, global_optimum, planner)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # without the gate (not POSIX): as SIGINT comes
     try:
         finished = _solve_one(model, settings, store, output, global_optimum, planner)
     finally:
@@ -326,7 +340,8 @@ def _solve_one_in_worker(
 
 
 def _stop_workers() -> None:
-    """Pass SIGINT on to each worker process of this command: sent to the command alone it reached none of them."""
+    """Pass SIGINT on to each worker process of this command: sent to the command alone it reached none of them
+    (after a terminal's Ctrl-C, which did, each worker lets in only the first of the two)."""
     import multiprocessing
     import os
     import signal
@@ -341,6 +356,15 @@ def _stop_workers() -> None:
                 continue
 
 
+def _end_workers() -> None:
+    """End each worker process of this command at once (Ctrl-C again: a solve that does not stop is not waited
+    for); a run it was recording is in the store whole or not at all (one transaction)."""
+    import multiprocessing
+
+    for worker in multiprocessing.active_children():
+        worker.kill()
+
+
 def _solve_in_workers(
     names: list[str], settings: SolveSettings, store: str | None, folder: str | None, jobs: int,
     done: dict[int, dict[str, Any]], progress: CountProgress, global_optimum: bool = False, planner: str | None = None,
@@ -349,10 +373,13 @@ def _solve_in_workers(
 
     On Ctrl-C (at a terminal, or SIGINT sent to this process alone) the files not started are dropped and
     the running ones, stopped by the SIGINT passed on to their workers, are waited for; their rows are kept.
+    Ctrl-C again while they are waited for ends the workers at once: the rows not yet in are left out.
     """
     import multiprocessing
     import os
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from optarium.cli.worker_signals import sigint_held
 
     # spawn, not fork: a worker starts without the parent's threads and open handles
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=multiprocessing.get_context("spawn"),
@@ -364,9 +391,10 @@ def _solve_in_workers(
     def start_next() -> None:
         # one file per free worker: a file handed over early would start after a Ctrl-C
         for index, name in queue:
-            future = pool.submit(_solve_one_in_worker, name, settings, store, folder, global_optimum, planner)
-            futures[future] = index
-            pending.add(future)
+            with sigint_held():  # a worker started here holds SIGINT back in all its threads (its gate lets one in)
+                future = pool.submit(_solve_one_in_worker, name, settings, store, folder, global_optimum, planner)
+                futures[future] = index
+                pending.add(future)
             return
 
     try:
@@ -382,11 +410,13 @@ def _solve_in_workers(
         for future in pending:
             future.cancel()
         _stop_workers()
-        for future in pending:
-            try:
+        try:
+            wait(pending)
+        except KeyboardInterrupt:
+            _end_workers()
+        for future in pending:  # cancelled, or stopped before it had a point, or ended: no row
+            if future.done() and not future.cancelled() and future.exception() is None:
                 done[futures[future]] = future.result()
-            except BaseException:  # cancelled, or stopped before it had a point
-                continue
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
