@@ -88,3 +88,38 @@ def test_an_unknown_study_or_a_single_name_is_refused(servers: dict[str, Server]
     answer = _compare(servers["sqlite"], "a", "nowhere", status=404)
     assert "nowhere" in str(answer)
     _compare(servers["sqlite"], "a", status=422)
+
+
+def test_a_given_reference_point_measures_every_study_against_it(servers: dict[str, Server]) -> None:
+    with servers["sqlite"].client() as api:
+        answer = api.get("/compare", params=[("study", "a"), ("study", "b"), ("reference", "5,-1")]).json()
+    assert answer["reference"] == [5.0, -1.0]
+    a, b = answer["hypervolume"]
+    # by hand, as losses against (5, 1): a's front (0.5, -0.5), (1, -1), (2, -3): 0.5 * 1.5 + 1 * 2 + 3 * 4
+    assert a[-1]["hypervolume"] == pytest.approx(14.75, rel=1e-12)
+    for name, steps in (("a", a), ("b", b)):
+        expected = Study.load(name, servers["sqlite"].store).hypervolume_history([5.0, -1.0])
+        assert [h["hypervolume"] for h in steps] == [volume for _, volume in expected]
+
+
+@pytest.mark.parametrize(("given", "says"), [
+    ("5", "2 finite numbers, comma-separated, one per objective (minimize, maximize), got '5'"),
+    ("5,-1,0", "got '5,-1,0'"),
+    ("5,abc", "got '5,abc'"),
+    ("5,nan", "got '5,nan'"),
+    ("inf,0", "got 'inf,0'"),
+    ("", "got ''"),
+    ("-10,100", "no trial of these studies is better than it in every objective"),
+])
+def test_a_wrong_reference_point_is_one_clear_422(servers: dict[str, Server], given: str, says: str) -> None:
+    with servers["memory"].client() as api:
+        answer = api.get("/compare", params=[("study", "a"), ("study", "b"), ("reference", given)])
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"].startswith("`reference` must be ") and says in answer.json()["error"]
+
+
+def test_a_reference_point_that_is_not_numbers_is_refused_for_incomparable_studies_too(servers: dict[str, Server]) -> None:
+    with servers["memory"].client() as api:
+        assert api.get("/compare", params=[("study", "a"), ("study", "c"), ("reference", "x")]).status_code == 422
+        answer = api.get("/compare", params=[("study", "a"), ("study", "c"), ("reference", "1,2")]).json()
+    assert (answer["comparable"], answer["reference"]) == (False, None)

@@ -70,15 +70,21 @@ def hypervolume_steps(trials: list[Trial], directions: Sequence[str],
             for t, (_, volume) in zip(complete, volumes, strict=True)]
 
 
-def shared_hypervolume(studies: Sequence[list[Trial]],
-                       directions: Sequence[str]) -> tuple[list[float] | None, list[list[dict[str, Any]]]]:
+def shared_hypervolume(studies: Sequence[list[Trial]], directions: Sequence[str],
+                       reference: Sequence[float] | None = None) -> tuple[list[float] | None, list[list[dict[str, Any]]]]:
     """One reference point for studies of the same ``directions`` and each study's :func:`hypervolume_steps`
-    against it, so their lines can be compared. The reference is inferred as a study's own is
+    against it, so their lines can be compared. The reference is ``reference`` where given (an
+    :class:`~optarium.errors.OptionError` if it is not one finite number per objective, or if no trial of the
+    studies is better than it in every objective), else inferred as a study's own is
     (:func:`optarium.blackbox.multiobjective.inferred_reference`), from the trials of all of them: a study
     compared with itself keeps its own. None (and empty steps) where no study has a complete trial."""
-    from optarium.blackbox.multiobjective import inferred_reference
+    from optarium.blackbox.multiobjective import check_reference, inferred_reference, pareto_trials
 
-    reference = inferred_reference([trial for trials in studies for trial in trials], directions)
+    everyone = [trial for trials in studies for trial in trials]
+    if reference is not None:
+        check_reference(reference, directions, pareto_trials(everyone, directions))
+        return [float(v) for v in reference], [hypervolume_steps(trials, directions, reference) for trials in studies]
+    reference = inferred_reference(everyone, directions)
     if reference is None:
         return None, [[] for _ in studies]
     return reference, [hypervolume_steps(trials, directions, reference) for trials in studies]
