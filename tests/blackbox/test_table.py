@@ -29,6 +29,10 @@ def test_columns_become_parameters_and_the_last_is_the_objective(tmp_path: Path)
     ("t,yield\n50,3\n60,high\n", "objective 'yield' in row 3 is not a number: 'high'"),
     ("t,yield\n50,3\n60,nan\n", "objective 'yield' in row 3 is not finite"),
     ("", "needs a header row and at least two data rows"),
+    ("t,solvent,yield\n50,water,3\nn/a,THF,4\n70,water,5\n",
+     "column 't' holds numbers, but row 3 holds 'n/a'; fix the cell, or give a space that makes 't' categorical"),
+    ("t,yield\n50,3\ninf,4\n70,5\n", "column 't' in row 3 is not finite: 'inf'"),
+    ("t,yield\n50,3\n60,4\nNaN,5\n", "column 't' in row 4 is not finite: 'NaN'"),
 ])
 def test_a_bad_table_is_one_error_naming_the_file_and_what_is_wrong(tmp_path: Path, text: str, words: str) -> None:
     with pytest.raises(TableError) as raised:
@@ -55,3 +59,17 @@ def test_a_fraction_in_an_integer_parameter_of_the_given_space_is_refused_not_cu
     with pytest.raises(TableError, match=r"row 3: parameter `n` must be an integer in \[1, 5\], got 2.5"):
         read_table(_table(tmp_path, "n,yield\n1,3\n2.5,4\n3,5\n"), space=space)
     assert read_table(_table(tmp_path, "n,yield\n1,3\n2.0,4\n"), space=space)[1] == [{"n": 1}, {"n": 2}]
+
+
+def test_a_column_of_mostly_text_stays_categorical_with_its_number_like_labels(tmp_path: Path) -> None:
+    space, rows, _ = read_table(_table(tmp_path, "ligand,yield\nXPhos,3\n2,4\nSPhos,5\n"))
+    assert space.to_dict() == {"ligand": {"type": "categorical", "choices": ["2", "SPhos", "XPhos"]}}
+    assert [row["ligand"] for row in rows] == ["XPhos", "2", "SPhos"]
+
+
+def test_a_given_space_may_make_a_column_of_numbers_and_text_categorical(tmp_path: Path) -> None:
+    from optarium.blackbox.space import Space
+
+    given = Space.from_dict({"t": {"type": "categorical", "choices": ["50", "n/a", "70"]}})
+    _, rows, _ = read_table(_table(tmp_path, "t,yield\n50,3\nn/a,4\n70,5\n"), space=given)
+    assert [row["t"] for row in rows] == ["50", "n/a", "70"]

@@ -3,7 +3,8 @@
 The objective is the column named ``objective`` (default: the last column). Without a
 given space, each other column becomes a parameter: a column of integers an int
 parameter, of other numbers a float one over the observed range, anything else a
-categorical one with the observed values as choices. With a space, its parameters must
+categorical one with the observed values as choices; a column of mostly numbers with a word or
+a non-finite number in it is refused (a typo more often than a category). With a space, its parameters must
 all be columns of the table; other columns are ignored. A missing or repeated column,
 an empty table, no parameter column, an empty parameter cell, or an objective cell that
 is not a finite number is one :class:`TableError` naming the column (and the row).
@@ -70,6 +71,8 @@ def read_table(path: str | Path, objective: str | None = None,
             number = cells[name].index("") + 2
             raise TableError(where, f"column {name!r} has no value in row {number}; fill it in or leave the row out")
     if space is None:
+        for name in names:
+            _check_numbers(where, name, cells[name])
         space = Space.from_dict({name: _infer(cells[name]) for name in names})
     rows = []
     for number, index in enumerate(range(len(body)), start=2):
@@ -80,6 +83,27 @@ def read_table(path: str | Path, objective: str | None = None,
             raise TableError(where, f"row {number}: {error}") from None
         rows.append(raw)
     return space, rows, values
+
+
+def _check_numbers(where: str, name: str, cells: list[str]) -> None:
+    """A column of mostly numbers must be all finite numbers: a stray word or an infinity there is a typo
+    more often than a category, so it is refused rather than turning the column categorical."""
+    numbers = [_number(cell) for cell in cells]
+    if sum(number is not None for number in numbers) * 2 <= len(cells):
+        return
+    for row, (cell, number) in enumerate(zip(cells, numbers, strict=True), start=2):
+        if number is None:
+            raise TableError(where, f"column {name!r} holds numbers, but row {row} holds {cell!r}; fix the cell, "
+                             f"or give a space that makes {name!r} categorical")
+        if not math.isfinite(number):
+            raise TableError(where, f"column {name!r} in row {row} is not finite: {cell!r}")
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
 
 
 def _infer(cells: list[str]) -> dict[str, Any]:
