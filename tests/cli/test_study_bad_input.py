@@ -114,3 +114,17 @@ def test_tell_with_a_value_and_failed_names_the_flag_and_tells_nothing(tmp_path:
     assert_refused(done, "trial 1: give a VALUE or --failed, not both (got 3.5)")
     code, out, _ = invoke("study", "show", "s", "--json", "--store", store)
     assert code == 0 and json.loads(out)["trials"] == {"pending": 1, "complete": 0, "failed": 0}
+
+
+@pytest.mark.parametrize("feasibility", ["nan", "inf", "-inf", "abc"])
+def test_tell_with_a_feasibility_that_is_not_finite_names_the_flag_and_tells_nothing(tmp_path: Path,
+                                                                                    feasibility: str) -> None:
+    (tmp_path / "space.yaml").write_text(SPACE)
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    assert invoke("study", "create", "s", "--space", str(tmp_path / "space.yaml"), "--store", store)[0] == 0
+    assert invoke("study", "ask", "s", "--store", store)[0] == 0
+    done = invoke("study", "tell", "s", "1", "3.5", "--feasibility", feasibility, "--store", store)
+    assert_refused(done, f"option `--feasibility` must be a finite number (<= 0: feasible; a failed run is told with "
+                         f"--failed), got {feasibility!r}")
+    code, out, _ = invoke("study", "show", "s", "--json", "--store", store)
+    assert code == 0 and json.loads(out)["trials"] == {"pending": 1, "complete": 0, "failed": 0}

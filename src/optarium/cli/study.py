@@ -130,7 +130,7 @@ def tell(
     trial_id: int = typer.Argument(..., help="Trial id from `optarium study ask`."),
     value: list[str] | None = typer.Argument(None, help="The measured value; one per objective in a multi-objective study (omit with --failed)."),
     failed: bool = typer.Option(False, "--failed", help="The experiment failed; no value."),
-    feasibility: float | None = typer.Option(None, "--feasibility", help="Constraint value: <= 0 feasible."),
+    feasibility: str | None = typer.Option(None, "--feasibility", help="Constraint value: <= 0 feasible."),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
@@ -149,11 +149,12 @@ def tell(
         numbers.append(number)
     if not numbers and not failed:
         raise TellError(f"trial {trial_id}: give a VALUE or --failed")
+    constraint = None if feasibility is None else _feasibility(feasibility)
     if numbers and failed:
         raise TellError(f"trial {trial_id}: give a VALUE or --failed, not both (got {' '.join(value or [])})")
     study = Study.load(name, _persistent(store))
     told: float | list[float] | None = None if not numbers else numbers if study.multi_objective or len(numbers) > 1 else numbers[0]
-    trial = study.tell(trial_id, told, feasibility=feasibility, failed=failed)
+    trial = study.tell(trial_id, told, feasibility=constraint, failed=failed)
     if as_json:
         print_json(trial.to_dict())
     else:
@@ -475,6 +476,19 @@ def _untried_count(space: Space, rows: list[dict[str, Any]]) -> int | None:
     if not size <= ENUMERATED:
         return None
     return int(size) - len({tuple(str(row[name]) for name in space.names) for row in rows})
+
+
+def _feasibility(text: str) -> float:
+    """The ``--feasibility`` value: a finite number (the library's message names ``failed=True``, not the flag)."""
+    from optarium.errors import OptionError
+
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise OptionError("--feasibility", text, "a finite number (<= 0: feasible; a failed run is told with --failed)")
+    return number
 
 
 def _reference(text: str | None) -> list[float] | None:
