@@ -19,9 +19,6 @@ backend never touches the store (the plan brings the learned policy).
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
 import time
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -29,12 +26,11 @@ from typing import TYPE_CHECKING, Any
 from optarium.kinds import RawResult
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from pyvrp import ProblemData
 
     from optarium.domains.routing.instance import RoutingInstance
     from optarium.domains.routing.settings import RouteSettings
+    from optarium.interrupts import CtrlC
     from optarium.plan import Plan
 
 INFEASIBLE_COST = 2**62
@@ -90,10 +86,12 @@ class PyVRP:
         return _pyvrp_version()
 
     def solve(self, instance: RoutingInstance, options: RouteSettings | None, plan: Plan) -> RawResult:
-        with _ctrl_c_stops_the_search() as ctrl_c:
+        from optarium.interrupts import noting_ctrl_c
+
+        with noting_ctrl_c() as ctrl_c:  # not raised in the middle of PyVRP's loop, where the best would be lost
             return self._search(instance, options, plan, ctrl_c)
 
-    def _search(self, instance: RoutingInstance, options: RouteSettings | None, plan: Plan, ctrl_c: _CtrlC) -> RawResult:
+    def _search(self, instance: RoutingInstance, options: RouteSettings | None, plan: Plan, ctrl_c: CtrlC) -> RawResult:
         from pyvrp import RandomNumberGenerator, Solution
         from pyvrp.exceptions import PenaltyBoundWarning
         from pyvrp.IteratedLocalSearch import (
@@ -230,36 +228,10 @@ class PyVRP:
                          solver_status="feasible", seconds=seconds, message=message, extra=extra)
 
 
-class _CtrlC:
-    """The SIGINT handler while the search runs: it only notes the Ctrl-C, for :class:`_UnlessCtrlC` to read."""
-
-    def __init__(self) -> None:
-        self.pressed = False
-
-    def __call__(self, signum: int, frame: Any) -> None:
-        self.pressed = True
-
-
-@contextlib.contextmanager
-def _ctrl_c_stops_the_search() -> Iterator[_CtrlC]:
-    """Ctrl-C, while this runs, is noted instead of raising ``KeyboardInterrupt`` in the middle of PyVRP's loop
-    (where the best solution would be lost). Left as it is off the main thread or under another SIGINT handler."""
-    ctrl_c = _CtrlC()
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
-        yield ctrl_c
-        return
-    signal.signal(signal.SIGINT, ctrl_c)
-    try:
-        yield ctrl_c
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
 class _UnlessCtrlC:
     """A stopping criterion: ``stop``, or at once after a Ctrl-C."""
 
-    def __init__(self, stop: Any, ctrl_c: _CtrlC):
+    def __init__(self, stop: Any, ctrl_c: CtrlC):
         self.stop, self.ctrl_c = stop, ctrl_c
 
     def __call__(self, best_cost: float) -> bool:
