@@ -97,7 +97,11 @@ def _shown_url(store: Any) -> str:
 
 
 def attempt(spec: KindSpec, problem: Any, backend: Backend, options: Any, plan: Plan, *, reader: str = "") -> Solution[Any]:
-    """Solve with one backend and verify its answer; nothing is recorded."""
+    """Solve with one backend and verify its answer; nothing is recorded.
+
+    A Ctrl-C while the answer is checked waits for the check and makes the status ``interrupted``
+    (a second one raises ``KeyboardInterrupt`` at once).
+    """
     log.info("%s started", backend.name)
     raw = backend.solve(problem, options, plan)
     log.info("%s finished: %s, objective %s, %.3f s%s", backend.name, raw.status, raw.objective, raw.seconds,
@@ -105,12 +109,20 @@ def attempt(spec: KindSpec, problem: Any, backend: Backend, options: Any, plan: 
     started = time.perf_counter()
     verification = None
     payload = None
+    stopped = False
     if raw.payload is not None:
-        verification = spec.verify(problem, raw.payload, raw.objective)
-        if reader:
-            verification = replace(verification, reader=reader)
-        payload = spec.wrap(problem, raw.payload)
+        from optarium.interrupts import noting_ctrl_c
+
+        with noting_ctrl_c(again_raises=True) as ctrl_c:  # a point found is checked before a Ctrl-C ends the run
+            verification = spec.verify(problem, raw.payload, raw.objective)
+            if reader:
+                verification = replace(verification, reader=reader)
+            payload = spec.wrap(problem, raw.payload)
+        stopped = ctrl_c.pressed
     status, why = settle(raw.status, raw.payload is not None, verification, backend.name)
+    if stopped and status in WITH_POINT:
+        log.info("interrupted while %s's answer was checked", backend.name)
+        status = "interrupted"
     if verification is None:
         log.info("nothing to verify: %s gave no point", backend.name)
     elif verification.verified:
