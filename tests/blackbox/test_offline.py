@@ -144,3 +144,19 @@ def test_cli_propose_prints_k_candidates_and_refuses_a_bad_table(tmp_path: Path)
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "row 3" in bad.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "t.csv"]
 
+
+
+def test_the_ignite_ensemble_of_a_large_table_trains_on_a_seeded_sample_of_its_rows() -> None:
+    from optarium.blackbox import offline
+    from optarium.blackbox.gp import Encoder
+
+    space = Space.from_dict({"x": {"type": "float", "low": 0, "high": 1}, "y": {"type": "float", "low": 0, "high": 1}})
+    rng = np.random.default_rng(0)
+    points = rng.random((300, 2))
+    target = points.sum(1) - 1
+    encoder = Encoder(space)
+    probe = encoder.features(rng.random((5, 2)))
+    rows = np.sort(np.random.default_rng(4).choice(300, size=100, replace=False))
+    capped = offline._ensemble(encoder, points, target, seed=4, epochs=5, max_rows=100)(probe)
+    assert np.array_equal(capped, offline._ensemble(encoder, points[rows], target[rows], seed=4, epochs=5)(probe))
+    assert not np.array_equal(capped, offline._ensemble(encoder, points, target, seed=4, epochs=5)(probe))
