@@ -24,7 +24,7 @@ def test_ctrl_c_with_a_point_records_it_and_starts_no_cross_check(tmp_path: Path
 
     code, out, log = interrupt_when(
         [OPTARIUM, "-v", "solve", str(model), "--json", "--solver", "highs", "--cross-check", "--time-limit", "20",
-         "--solver-log", "--store", store], searching, after=0.3)
+         "--solver-log", "--store", store], searching, after=0.1)
     assert code == 130, log
     result = json.loads(out)
     assert result["status"] == "interrupted" and result["verified"] and result["solver"] == "highs", result

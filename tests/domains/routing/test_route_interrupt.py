@@ -14,7 +14,7 @@ OPTARIUM = str(Path(sys.executable).parent / "optarium")
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "routing"
 
 
-def interrupt_once_searching(*args: str, after: float = 0.5) -> tuple[int, str, str]:
+def interrupt_once_searching(*args: str, after: float = 0.2) -> tuple[int, str, str]:
     """Run ``optarium -v route ARGS --time-limit 60``, send Ctrl-C ``after`` seconds past the log's 'pyvrp started'
     line (the search under way, however long the command took to start); exit code, stdout, stderr."""
     return interrupt_when([OPTARIUM, "-v", "route", *args, "--time-limit", "60"],
@@ -35,7 +35,7 @@ def test_ctrl_c_keeps_the_best_routes_found_so_far(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_shows_the_best_routes_as_interrupted(tmp_path: Path) -> None:
-    code, out, log = interrupt_once_searching(str(EXAMPLES / "X-n101-k25.vrp"), "--no-record", after=0.3)
+    code, out, log = interrupt_once_searching(str(EXAMPLES / "X-n101-k25.vrp"), "--no-record")
     assert code == 130, log
     assert out.startswith("interrupted: best found so far, cost ") and "verified" in out, out
     assert "Traceback" not in log
@@ -46,7 +46,7 @@ def test_ctrl_c_before_any_feasible_routes_is_exit_130_with_nothing_on_stdout(tm
     (tmp_path / "one_van.csv").write_text(text)  # one van cannot carry every delivery: never feasible
     store = tmp_path / "runs.db"
     code, out, log = interrupt_once_searching(str(tmp_path / "one_van.csv"), "--json", "--store", f"sqlite:///{store}",
-                                              after=0.3)
+                                              after=0.1)
     assert (code, out) == (130, ""), log
     assert log.endswith("\ninterrupted\n") and "Traceback" not in log
     assert not store.exists() or open_store(f"sqlite:///{store}").count_runs() == 0
