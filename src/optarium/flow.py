@@ -226,10 +226,10 @@ def _cross_check(
         return
     try:
         reading = _second_reading(spec, problem, reader, source)
-    except KeyboardInterrupt:
-        _stopped_in_cross_check(solution, None, "while the file was read again")
+        _second_backend(spec, problem, solution, options, reader)
+    except KeyboardInterrupt:  # reading the file again, or choosing the second backend (importing it)
+        _stopped_in_cross_check(solution, None, "during the cross-check")
         return
-    _second_backend(spec, problem, solution, options, reader)
     assert solution.cross_check is not None
     solution.cross_check["reader"] = reading
     if reading["same_problem"] is False:
