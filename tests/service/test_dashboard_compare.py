@@ -76,3 +76,26 @@ def test_studies_of_different_objectives_get_the_reason_instead_of_lines(server:
     assert "do not have the same objectives and directions" in _texts(browser, "#compare-refused")[0]
     assert _texts(browser, "#compare-chart path.series") == [] and _texts(browser, "#compare-note") == [""]
     assert len(_column(browser, "compare-studies", 0)) == 2  # the studies' table is still there
+
+
+def test_a_reference_point_typed_on_the_page_measures_both_studies_against_it(server: Server,
+                                                                              browser: Any) -> None:  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(f"{server.url}/#/compare/front_a/front_b")
+    _wait(lambda: _column(browser, "compare-studies", 3) == ["4", "3"])
+    field = browser.find_element(By.ID, "compare-reference")
+    field.send_keys("2,200", Keys.ENTER)
+    _wait(lambda: browser.current_url.endswith("#/compare/front_a/front_b/2%2C200"))
+    _wait(lambda: _texts(browser, "#compare-note")[0] == "Both studies are measured against the reference point (2, 200), as given.")
+    volumes = [Study.load(name, server.store).hypervolume([2.0, 200.0]) for name in TOLD]
+    assert max(_y_ticks(browser)) > 0.5 * max(volumes) > 0.5 * 200  # beyond what the inferred point (0.985, 103.5) gives
+
+
+def test_a_reference_point_the_server_refuses_is_its_one_line_on_the_page(server: Server, browser: Any) -> None:  # noqa: F811
+    browser.get(f"{server.url}/#/compare/front_a/front_b/0,0")
+    _wait(lambda: "no trial of these studies is better than it in every objective" in _texts(browser, "#compare-refused")[0])
+    assert _texts(browser, "#compare-chart path.series") == [] and _texts(browser, "#compare-note") == [""]
+    assert browser.find_element("id", "compare-reference").get_attribute("value") == "0,0"
+    assert _column(browser, "compare-studies", 3) == ["4", "3"]  # the studies' table is still there

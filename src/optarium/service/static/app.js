@@ -318,13 +318,20 @@ function drawTrials(s, page, view, reload) {
 
 async function comparePage(names) {
   const all = (await api("studies")).studies.map((st) => st.name);
-  const [a, b] = names.length === 2 ? names : [all[0] || "", all[1] || all[0] || ""];
+  const [a, b] = names.length >= 2 ? names : [all[0] || "", all[1] || all[0] || ""];
+  const reference = names.length === 3 ? names[2] : "";  // #/compare/A/B/4.5,-0.5: a reference point the user gave
   const options = (chosen) => all.map((n) => `<option ${n === chosen ? "selected" : ""}>${esc(n)}</option>`).join("");
-  main.innerHTML = `<h1>Compare studies</h1><div class="toolbar"><select id="compare-a">${options(a)}</select> vs <select id="compare-b">${options(b)}</select></div>
+  main.innerHTML = `<h1>Compare studies</h1><div class="toolbar"><select id="compare-a">${options(a)}</select> vs <select id="compare-b">${options(b)}</select>
+    <input id="compare-reference" placeholder="reference point, e.g. 1,100" title="Several objectives: the hypervolume's reference point, one number per objective, comma-separated (empty: inferred)" value="${esc(reference)}"></div>
     <div class="panel" id="compare-chart"></div><p class="muted" id="compare-note"></p><div id="compare-table"></div>`;
-  const go = () => { location.hash = `#/compare/${encodeURIComponent(document.getElementById("compare-a").value)}/${encodeURIComponent(document.getElementById("compare-b").value)}`; };
+  const go = () => {
+    const given = document.getElementById("compare-reference").value.trim();
+    location.hash = `#/compare/${encodeURIComponent(document.getElementById("compare-a").value)}/${encodeURIComponent(document.getElementById("compare-b").value)}`
+      + (given ? `/${encodeURIComponent(given)}` : "");
+  };
   document.getElementById("compare-a").addEventListener("change", go);
   document.getElementById("compare-b").addEventListener("change", go);
+  document.getElementById("compare-reference").addEventListener("change", go);
   if (!a || !b) return;
   const colors = ["#2f6db5", "#e67e22"];
   const draw = async () => {
@@ -332,8 +339,17 @@ async function comparePage(names) {
     const chart = document.getElementById("compare-chart"), note = document.getElementById("compare-note");
     if (studies.some((st) => st.directions.length > 1)) {
       // hypervolumes are comparable only for the same objectives, measured against one reference point
-      const compared = await api(`compare?study=${encodeURIComponent(a)}&study=${encodeURIComponent(b)}`);
-      if (!compared.comparable) {
+      let compared;
+      try {
+        compared = await api(`compare?study=${encodeURIComponent(a)}&study=${encodeURIComponent(b)}`
+          + (reference ? `&reference=${encodeURIComponent(reference)}` : ""));
+      } catch (error) {  // a reference point the server refuses: its one line, and the studies' table below
+        if (error instanceof Stale || !reference) throw error;
+        chart.innerHTML = `<p class="error" id="compare-refused">${esc(error.message || error)}</p>`;
+        note.textContent = "";
+        compared = null;
+      }
+      if (compared === null) { /* refused above */ } else if (!compared.comparable) {
         chart.innerHTML = `<p class="error" id="compare-refused">${esc(compared.reason)}</p>`;
         note.textContent = "";
       } else {
@@ -342,7 +358,7 @@ async function comparePage(names) {
         { title: "Hypervolume so far by trial (both against one reference point)", xlabel: "trial" });
         note.textContent = compared.reference === null ? "No complete trials yet: no reference point."
           : `Both studies are measured against the reference point (${compared.reference.map((v) => (v === null ? "beyond the largest float" : fmt(v))).join(", ")}), `
-            + "inferred from the trials of both as one study's is: each objective's worst feasible value plus a tenth of its range.";
+            + (reference ? "as given." : "inferred from the trials of both as one study's is: each objective's worst feasible value plus a tenth of its range.");
       }
     } else {
       const analyses = await Promise.all([a, b].map((n) => api(`studies/${encodeURIComponent(n)}/analysis`)));
