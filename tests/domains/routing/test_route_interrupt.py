@@ -64,3 +64,19 @@ def test_ctrl_c_while_the_routes_are_drawn_still_shows_them_and_leaves_no_half_p
     assert log.endswith(f"interrupted: the routes were not drawn to {picture}\n") and "Traceback" not in log
     assert list(tmp_path.glob("*.png")) == [] and list(tmp_path.glob(".*")) == []
     assert open_store(store).get_run(result["run_id"])["status"] == "feasible"
+
+
+def test_ctrl_c_in_python_returns_the_best_routes_as_interrupted() -> None:
+    script = (
+        "import logging, sys\n"
+        "from optarium.domains.routing.instance import read_instance\n"
+        "from optarium.domains.routing.solve import solve_routing\n"
+        "logging.basicConfig(level=logging.INFO)\n"
+        f"solution = solve_routing(read_instance({str(EXAMPLES / 'X-n101-k25.vrp')!r}), time_limit=60, record=False)\n"
+        "print(solution.status, solution.verified, len(solution.payload))\n"
+    )
+    code, out, log = interrupt_when([sys.executable, "-c", script],
+                                    lambda log: any(line.endswith("pyvrp started\n") for line in log), after=0.2)
+    assert code == 0, log
+    status, verified, routes = out.split()
+    assert (status, verified) == ("interrupted", "True") and int(routes) > 0

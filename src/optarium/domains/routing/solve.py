@@ -30,7 +30,8 @@ def solve_routing(
     The payload is the routes (client node ids 1..n, depot left out); the
     status is ``feasible`` for a verified answer, ``error`` for one that fails
     the check (the routes are kept), ``time_limit`` when no feasible solution
-    was found. ``extra`` holds ``best_known``, ``gap_to_best_known``,
+    was found, ``interrupted`` for the best routes when Ctrl-C stopped the search
+    (before any, ``KeyboardInterrupt`` is raised). ``extra`` holds ``best_known``, ``gap_to_best_known``,
     ``initial_cost``, ``iterations``, ``seed``, ``warm_start`` and the cost
     ``trace`` (seconds, cost). With ``record`` the run is written to ``store``
     so later warm starts learn from it. The warm start's policy is learned (or
