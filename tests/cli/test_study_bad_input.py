@@ -128,3 +128,13 @@ def test_tell_with_a_feasibility_that_is_not_finite_names_the_flag_and_tells_not
                          f"--failed), got {feasibility!r}")
     code, out, _ = invoke("study", "show", "s", "--json", "--store", store)
     assert code == 0 and json.loads(out)["trials"] == {"pending": 1, "complete": 0, "failed": 0}
+
+
+def test_an_infeasible_trial_is_said_so_when_told_and_best_says_no_feasible_trial(tmp_path: Path) -> None:
+    (tmp_path / "space.yaml").write_text(SPACE)
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    assert invoke("study", "create", "s", "--space", str(tmp_path / "space.yaml"), "--store", store)[0] == 0
+    assert invoke("study", "ask", "s", "--store", store)[0] == 0
+    assert invoke("study", "tell", "s", "1", "3", "--feasibility", "2", "--store", store)[1] == (
+        "trial 1: complete, value 3, infeasible (feasibility 2 > 0)\n")
+    assert invoke("study", "best", "s", "--store", store)[1] == "no complete feasible trial yet (1 complete, all infeasible)\n"

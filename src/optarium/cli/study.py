@@ -161,6 +161,8 @@ def tell(
         shown = "" if trial.value is None else f", value {trial.value:.10g}"
         if trial.values is not None:
             shown = ", values " + " ".join(f"{v:.10g}" for v in trial.values)
+        if trial.feasibility is not None and trial.feasibility > 0:
+            shown += f", infeasible (feasibility {trial.feasibility:.10g} > 0)"
         console().print(f"trial {trial.number}: {trial.state}{shown}")
     return 0
 
@@ -189,7 +191,9 @@ def best(
     if as_json:
         print_json(None if trial is None else trial.to_dict())
     elif trial is None:
-        console().print("no complete trial yet")
+        complete = study.summary()["trials"]["complete"]
+        console().print(f"no complete feasible trial yet ({complete} complete, all infeasible)" if complete
+                        else "no complete trial yet")
     else:
         console().print(f"trial {trial.number}: value {trial.value:.10g}\n{_params(trial.params)}", markup=False)
     return 0
