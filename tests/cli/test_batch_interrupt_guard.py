@@ -105,3 +105,4 @@ def test_ctrl_c_again_ends_a_batch_whose_worker_does_not_stop(tmp_path: Path, ma
     while (alive(frozen) or alive(running)) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not alive(frozen) and not alive(running)
+
