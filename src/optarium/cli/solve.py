@@ -25,6 +25,7 @@ from optarium.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from optarium.cli.worker_signals import OncePerFile
     from optarium.errors import OptionError, SettingsFileError
     from optarium.settings import SolveSettings
 
@@ -293,7 +294,7 @@ def _solve_many(
 
 
 # the SIGINT gate of this worker process (a batch's worker only): see optarium.cli.worker_signals
-_gate: Any = None
+_gate: OncePerFile | None = None
 
 
 def _start_worker(parent: int) -> None:
