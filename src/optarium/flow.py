@@ -222,13 +222,13 @@ def _cross_check(
     with the status ``interrupted``: either way the user asked to stop.
     """
     if solution.status == "interrupted":
-        solution.cross_check = {"solver": None, "agree": None, "note": "not run: the solve was interrupted"}
+        solution.message = (solution.message + "; " if solution.message else "") + "cross-check not run: the solve was interrupted"
         return
     try:
         reading = _second_reading(spec, problem, reader, source)
         _second_backend(spec, problem, solution, options, reader)
     except KeyboardInterrupt:  # reading the file again, or choosing the second backend (importing it)
-        _stopped_in_cross_check(solution, None, "during the cross-check")
+        _stopped_in_cross_check(solution, None, "")
         return
     assert solution.cross_check is not None
     solution.cross_check["reader"] = reading
@@ -301,12 +301,15 @@ def _adopt(solution: Solution[Any], second: Solution[Any], other: str) -> None:
 
 
 def _stopped_in_cross_check(solution: Solution[Any], other: str | None, when: str) -> None:
-    """A Ctrl-C during the cross-check: the first answer is kept, not checked by a second backend, as ``interrupted``."""
-    solution.cross_check = {**(solution.cross_check or {"solver": other}), "agree": None, "note": f"interrupted {when}"}
+    """A Ctrl-C during the cross-check (``other``: the second backend, once chosen; ``when``: where it came):
+    the first answer is kept, not checked by a second backend, as ``interrupted``."""
+    if other is not None:
+        solution.cross_check = {"solver": other, "status": "interrupted", "objective": None, "verified": False,
+                                **(solution.cross_check or {}), "agree": None, "note": f"interrupted {when}"}
     if solution.status == "interrupted":  # the second backend's point was adopted; the message says so
         return
     first = solution.status
     solution.status = "interrupted"
     solution.message = (solution.message + "; " if solution.message else "") + (
-        f"cross-check interrupted {when}; {solution.solver}'s answer ({first}) is kept"
+        f"cross-check interrupted{' ' + when if when else ''}; {solution.solver}'s answer ({first}) is kept"
     )
