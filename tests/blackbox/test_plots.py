@@ -152,3 +152,17 @@ def test_large_but_drawable_values_still_plot(tmp_path: Path) -> None:
     study = _huge_study("large", [1e300, -1e300, 0.0, 5.0])
     for kind in ("history", "slice", "parallel"):
         assert plot_study(study, tmp_path / f"{kind}.png", kind)["trials"] == 4
+
+
+@pytest.mark.parametrize(("kind", "directions"), [("history", None), ("slice", ["minimize", "maximize"]),
+                                                  ("timeline", ["minimize", "maximize"])])
+def test_a_reference_point_for_a_plot_that_measures_no_hypervolume_is_refused(tmp_path: Path, kind: str,
+                                                                              directions: list[str] | None) -> None:
+    study = Study.create(f"ref-{kind}", {"x": {"type": "float", "low": 0.0, "high": 1.0}}, directions=directions,
+                         sampler="random", seed=1, store=f"memory://ref-{kind}")
+    for trial in study.ask(3):
+        study.tell(trial, [trial.params["x"], 1 - trial.params["x"]] if directions else trial.params["x"])
+    with pytest.raises(OptionError, match=r"option `reference` must be left out: only the front and hypervolume plots "
+                                          r"of a study with several objectives measure from a reference point"):
+        plot_study(study, tmp_path / "p.png", kind, objective=1 if directions else None, reference=[2.0, 2.0])
+    assert not (tmp_path / "p.png").exists()

@@ -108,6 +108,9 @@ def _draw(
         )
     if kind in ("front", "hypervolume") and not study.multi_objective:
         raise PlotError(f"a {kind} plot needs a study with several objectives; study {study.name!r} has one")
+    if reference is not None and not (study.multi_objective and kind in ("front", "hypervolume", "history")):
+        raise OptionError("reference", list(reference), "left out: only the front and hypervolume plots of a study "
+                          "with several objectives measure from a reference point")
     if kind not in ("timeline", "hypervolume") and not (kind == "history" and study.multi_objective):
         _check_magnitude(study, kind, objective)
     import matplotlib
@@ -129,7 +132,8 @@ def _draw(
 
     if study.multi_objective and objective is None:
         raise OptionError("objective", None, f"an objective number from 1 to {len(study.directions)}: "
-                          f"a {kind} plot shows one value and study {study.name!r} has {len(study.directions)}")
+                          f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} plot shows one value and study {study.name!r} has "
+                          f"{len(study.directions)}")
     return plot_params.draw(study, kind, names, objective)
 
 
