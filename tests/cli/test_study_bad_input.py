@@ -138,3 +138,15 @@ def test_an_infeasible_trial_is_said_so_when_told_and_best_says_no_feasible_tria
     assert invoke("study", "tell", "s", "1", "3", "--feasibility", "2", "--store", store)[1] == (
         "trial 1: complete, value 3, infeasible (feasibility 2 > 0)\n")
     assert invoke("study", "best", "s", "--store", store)[1] == "no complete feasible trial yet (1 complete, all infeasible)\n"
+
+
+@pytest.mark.parametrize("told", ["1,2", "1 2", "1;2"])
+def test_values_in_one_argument_are_refused_with_how_to_give_several(tmp_path: Path, told: str) -> None:
+    (tmp_path / "space.yaml").write_text(SPACE)
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    assert invoke("study", "create", "s", "--space", str(tmp_path / "space.yaml"), "--directions", "minimize,maximize",
+                  "--store", store)[0] == 0
+    assert invoke("study", "ask", "s", "--store", store)[0] == 0
+    assert_refused(invoke("study", "tell", "s", "1", told, "--store", store),
+                   f"trial 1: value must be a number, got {told!r}; give one value per objective, each its own "
+                   "argument: tell NAME ID V1 V2 ...")

@@ -143,7 +143,9 @@ def tell(
         try:
             number = float(text)
         except ValueError:
-            raise TellError(f"trial {trial_id}: value must be a number, got {text!r}") from None
+            several = len(text.replace(",", " ").replace(";", " ").split()) > 1
+            hint = "; give one value per objective, each its own argument: tell NAME ID V1 V2 ..." if several else ""
+            raise TellError(f"trial {trial_id}: value must be a number, got {text!r}{hint}") from None
         if not math.isfinite(number):
             raise TellError(f"trial {trial_id}: value must be finite, got {text!r}; tell a failed run with --failed")
         numbers.append(number)
