@@ -241,11 +241,19 @@ def _solve_one(
                 "message": message(error), "output": None, "exit_code": code}
     written = None
     if output is not None:
+        import contextlib
+        import os
+
         target = Path(output) / _output_name(Path(model))
+        # written beside it and moved over it: a worker ended mid-write (Ctrl-C twice) leaves no half answer
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
-            target.write_text(solution.to_sol())
+            temporary.write_text(solution.to_sol())
+            os.replace(temporary, target)
             written = str(target)
         except OSError as error:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
             solution.message = (solution.message + "; " if solution.message else "") + f"cannot write {target}: {error}"
     return {"file": model, **solution.summary(), "output": written, "exit_code": status_exit_code(solution.status, verified=solution.verified)}
 
