@@ -131,6 +131,11 @@ def test_bad_study_requests_get_one_line_and_write_nothing(shared_server: Server
             (api.post("/studies/s/tell", content=b'{"number": 1, "value"', headers={"content-type": "application/json"}),
              400, "malformed JSON"),
             (api.post("/studies/s/tell", json={"number": "one", "value": 1.0}), 422, "number"),
+            (api.post("/studies/s/tell", json={"number": open_trial["number"], "values": [1.0]}), 422,
+             "unknown field 'values' in a tell (the objectives' values go in `value`, a list for several); "
+             "the fields are number, value, feasibility, failed, ask"),
+            (api.post("/studies/s/tell", json={"number": open_trial["number"], "value": 1.0, "feasibilty": 1.0}), 422,
+             "unknown field 'feasibilty' in a tell; the fields are"),
             (api.post("/studies/s/ask", json={"n": 0}), 422, "`n`"),
             (api.post("/studies", json={"name": "u", "space": SPACE, "direction": "minimize", "directions": ["maximize"]}),
              422, "disagree"),

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from optarium.blackbox.errors import TellError
@@ -53,6 +53,8 @@ class RankBody(BaseModel):
 
 class TellBody(BaseModel):
     """The result of one pending trial: ``value`` (a list for several objectives) or ``failed``."""
+
+    model_config = ConfigDict(extra="allow")  # kept to be refused by name: a misspelt field would tell no value
 
     number: int
     value: float | list[float] | None = None
@@ -405,6 +407,10 @@ async def tell(name: str, body: TellBody, store: StoreDep) -> Response:
     """Record one pending trial's result in one transaction (``Study.tell``); a trial is told once.
     With ``ask`` > 0 the answer's ``next`` holds that many new trials, asked after the tell committed
     (``next`` empty and ``ask_error`` saying why if that ask failed: the tell stands)."""
+    for key in body.model_extra or {}:
+        hint = " (the objectives' values go in `value`, a list for several)" if key == "values" else ""
+        raise ApiError(422, f"trial {body.number}: unknown field {key!r} in a tell{hint}; the fields are "
+                            f"{', '.join(TellBody.model_fields)}")
     told = body.value if isinstance(body.value, list) else [body.value] if body.value is not None else []
     for number in [*told, body.feasibility]:
         if number is not None and not math.isfinite(number):
