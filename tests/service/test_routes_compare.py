@@ -123,3 +123,10 @@ def test_a_reference_point_that_is_not_numbers_is_refused_for_incomparable_studi
         assert api.get("/compare", params=[("study", "a"), ("study", "c"), ("reference", "x")]).status_code == 422
         answer = api.get("/compare", params=[("study", "a"), ("study", "c"), ("reference", "1,2")]).json()
     assert (answer["comparable"], answer["reference"]) == (False, None)
+
+
+def test_a_reference_point_given_twice_is_refused_not_half_read(servers: dict[str, Server]) -> None:
+    with servers["memory"].client() as api:
+        answer = api.get("/compare", params=[("study", "a"), ("study", "b"), ("reference", "5,-1"), ("reference", "6,-2")])
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "`reference` must be given once (one point, comma-separated), got '5,-1' and '6,-2'"

@@ -33,7 +33,7 @@ def compare(
     store: StoreDep,
     study: Annotated[list[str], Query(min_length=2, max_length=MAX_COMPARED, description=(
         "The studies to compare, by name (the parameter given once per study)."))],
-    reference: Annotated[str | None, Query(description=(
+    reference: Annotated[list[str] | None, Query(description=(
         "The hypervolume's reference point in the objectives' own units, comma-separated, one number per "
         "objective (for example `4.5,-0.5`); default: inferred from the trials of all the studies."))] = None,
 ) -> dict[str, Any]:
@@ -47,7 +47,11 @@ def compare(
     from optarium.service.analysis import shared_hypervolume, thin, told
     from optarium.store.study_reads import told_trials
 
-    point = None if reference is None else _numbers(reference)
+    if reference is not None and len(reference) > 1:  # a list only to refuse a repeat, which would keep the last
+        raise ApiError(422, "`reference` must be given once (one point, comma-separated), got "
+                            + " and ".join(repr(each) for each in reference))
+    given = None if reference is None else reference[0]
+    point = None if given is None else _numbers(given)
     found = [study_or_404(store, name) for name in study]  # a 404 for the first unknown name, before any reading
     directions = {name: list(each.directions) for name, (each, _) in zip(study, found, strict=True)}
     out: dict[str, Any] = {"studies": [{"name": name, "directions": directions[name]} for name in study]}
@@ -56,13 +60,13 @@ def compare(
         return {**out, "comparable": False, "reason": reason, "reference": None, "hypervolume": None}
     objectives = found[0][0].directions
     if point is not None and len(point) != len(objectives):
-        raise ApiError(422, _expected(str(reference), objectives))
+        raise ApiError(422, _expected(str(given), objectives))
     try:
         used, steps = shared_hypervolume([told(told_trials(store, study_id)) for _, study_id in found], objectives,
                                          reference=point)
     except OptionError:  # the length and the numbers were checked above: the point dominates nothing
         raise ApiError(422, f"`reference` must be a point some trial of these studies is better than in every "
-                       f"objective ({', '.join(objectives)}), got {reference!r}: no trial of these studies is "
+                       f"objective ({', '.join(objectives)}), got {given!r}: no trial of these studies is "
                        "better than it in every objective, so it measures nothing") from None
     return {**out, "comparable": True, "reason": None,
             "reference": None if used is None else [v if math.isfinite(v) else None for v in used],
