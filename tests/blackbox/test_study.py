@@ -68,6 +68,20 @@ def test_bad_tells_write_nothing(any_store: str) -> None:
     assert study.trials[0].value == 2.0
 
 
+def test_a_trial_asked_by_another_study_is_refused_and_tells_nothing(any_store: str) -> None:
+    first = Study.create("first", SPACE, sampler="random", seed=1, store=any_store)
+    second = Study.create("second", SPACE, sampler="random", seed=2, store=any_store)
+    (mine,), (theirs,) = first.ask(), second.ask()
+    assert mine.number == theirs.number == 1
+    with pytest.raises(TellError, match=r"trial 1 was not asked by study 'first': its parameters .* are not those of "
+                                        r"its trial 1 .*; tell it to the study that asked it"):
+        first.tell(theirs, 1.0)
+    assert [t.state for t in first.trials] == [t.state for t in second.trials] == ["pending"]
+    first.tell(mine, 1.0)
+    second.tell(1, 2.0)  # a number is the study's own trial number
+    assert (first.best.value, second.best.value) == (1.0, 2.0)
+
+
 def test_names_are_unique_and_must_exist(any_store: str) -> None:
     store_url = any_store
     Study.create("unique", SPACE, store=store_url)

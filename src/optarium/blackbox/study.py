@@ -220,12 +220,14 @@ class Study:
         """Record a pending trial's result (one transaction); ``feasibility <= 0`` means feasible.
 
         A multi-objective study takes one value per objective (a list). A NaN or infinite
-        value, the wrong number of values, an unknown trial or one already finished raises
-        :class:`TellError` and writes nothing.
+        value, the wrong number of values, an unknown trial, one already finished, or a
+        :class:`Trial` that another study asked raises :class:`TellError` and writes nothing.
         """
         number = trial.number if isinstance(trial, Trial) else trial
         if isinstance(number, bool) or not isinstance(number, int):
             raise TellError(f"a trial id must be an integer, got {number!r}")
+        if isinstance(trial, Trial) and trial.point:
+            self._check_asked_here(trial)
         values: list[float] | None = None
         if failed:
             if value is not None:
@@ -245,6 +247,17 @@ class Study:
             feasibility = _finite("feasibility", feasibility, number)
         (row,) = self._finish([(number, "failed" if failed else "complete", value, feasibility, values)])
         return _trial(row)
+
+    def _check_asked_here(self, trial: Trial) -> None:
+        """A :class:`TellError` if ``trial`` (as ``ask`` gave it) is not this study's trial of its number: trial
+        numbers start at 1 in every study, so another study's trial would otherwise be told here silently."""
+        from optarium.store.study_reads import trials_numbered
+
+        for row in trials_numbered(self.store, self._id, [trial.number]):
+            if tuple(row["point"]) != tuple(trial.point):
+                raise TellError(f"trial {trial.number} was not asked by study {self.name!r}: its parameters "
+                                f"{trial.params!r} are not those of its trial {trial.number} ({dict(row['params'])!r}); "
+                                "tell it to the study that asked it")
 
     def tell_ranking(self, trials: Sequence[Trial | int], order: Sequence[int]) -> list[Trial]:
         """Record a ranking of pending trials: ``order`` lists positions in ``trials``, best first.
