@@ -51,6 +51,8 @@ class Study:
         self.seed: int = int(row["seed"])
         self.budget: int | None = row["budget"]
         self.created_at = row["created_at"]
+        # the point of each trial this object asked, so telling one back needs no read to know it is ours
+        self._asked: dict[int, tuple[float, ...]] = {}
         self.existed = True  # False only for a study that create() has just made
 
     # creation -----------------------------------------------------------------------------
@@ -203,6 +205,7 @@ class Study:
             return proposed
 
         self.store.ask(self._id, propose, reads)
+        self._asked.update((trial.number, trial.point) for trial in new)
         return list(new)
 
     @property
@@ -253,6 +256,8 @@ class Study:
         numbers start at 1 in every study, so another study's trial would otherwise be told here silently."""
         from optarium.store.study_reads import trials_numbered
 
+        if self._asked.get(trial.number) == tuple(trial.point):
+            return
         for row in trials_numbered(self.store, self._id, [trial.number]):
             if tuple(row["point"]) != tuple(trial.point):
                 raise TellError(f"trial {trial.number} was not asked by study {self.name!r}: its parameters "
