@@ -119,7 +119,7 @@ def solve(
 
     Many models end with a summary table (--json: a list of the summaries);
     the exit code is 2 if any file was bad input, else 1 if any solve failed; 130 after Ctrl-C, which stops
-    the running files, each keeping its best point (Ctrl-C again: at once, without the rows still to come).
+    the running files, each keeping its best point (Ctrl-C again: within a second, without the rows still to come).
     A --config TOML file holds the same settings by their Python names (solver,
     time_limit, rel_gap, threads, seed, cross_check, record, solver_log and a [params] table).
     """
@@ -287,7 +287,11 @@ def _solve_many(
             else:
                 _solve_in_workers(names, settings, store, folder, jobs, done, progress, global_optimum, planner)
         except KeyboardInterrupt:
+            import signal
+
             interrupted = True
+            # the command is ending: a further Ctrl-C cuts neither the rows shown nor the exit code
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     rows = [done[index] for index in sorted(done)]
     if as_json:
         print_json([{key: value for key, value in row.items() if key != "exit_code"} for row in rows])
@@ -300,6 +304,10 @@ def _solve_many(
         return EXIT_INTERRUPTED
     return max(row["exit_code"] for row in rows)
 
+
+# after Ctrl-C twice, how long a batch still waits for the rows of the files stopped by the first
+# (checked and recorded in well under a second) before it ends their workers
+LAST_ROWS_SECONDS = 1.0
 
 # the SIGINT gate of this worker process (a batch's worker only): see optarium.cli.worker_signals
 _gate: OncePerFile | None = None
@@ -382,8 +390,10 @@ def _solve_in_workers(
 
     On Ctrl-C (at a terminal, or SIGINT sent to this process alone) the files not started are dropped and
     the running ones, stopped by the SIGINT passed on to their workers, are waited for; their rows are kept.
-    Ctrl-C again while they are waited for ends the workers at once: the rows not yet in are left out.
+    Ctrl-C again while they are waited for gives them :data:`LAST_ROWS_SECONDS` more, then ends the workers
+    (a third Ctrl-C: at once); the rows not in by then are left out.
     """
+    import contextlib
     import multiprocessing
     import os
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -421,7 +431,9 @@ def _solve_in_workers(
         _stop_workers()
         try:
             wait(pending)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C again: a moment for the rows on their way, then the workers are ended
+            with contextlib.suppress(KeyboardInterrupt):
+                wait(pending, timeout=LAST_ROWS_SECONDS)
             _end_workers()
         for future in pending:  # cancelled, or stopped before it had a point, or ended: no row
             if future.done() and not future.cancelled() and future.exception() is None:
