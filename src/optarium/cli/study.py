@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from optarium.store.base import Store
 
 app = typer.Typer(
-    help="Black-box studies: create, ask, tell, best, show, plot, propose, list, rename, delete, export.", no_args_is_help=True
+    help="Black-box studies: create, ask, tell, best, show, plot, prefer, propose, list, rename, delete, export.", no_args_is_help=True
 )
 
 NAME = typer.Argument(..., help="Study name.")
@@ -339,6 +339,50 @@ def propose(
         predicted = proposal.pop("predicted")
         shown = "" if predicted is None else f"predicted {predicted:.6g}: "
         console().print(f"{rank}. {shown}{_params(proposal)}", markup=False)
+    return 0
+
+
+@app.command("prefer")
+@command
+def prefer(
+    name: str = NAME,
+    weights: str = typer.Option(..., "--weights", help="The trade-off: one non-negative weight per objective, comma-separated "
+                                "(more weight asks for a better value of that objective), e.g. 0.8,0.2."),
+    steps: int = typer.Option(300, "--steps", help="Training steps of the Pareto set model."),
+    seed: int = typer.Option(0, "--seed", help="Seed for a reproducible model."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """After a study of several objectives: the parameters its learned Pareto set gives for a preference
+    (after SVH-PSL), with the surrogates' predicted values; evaluates and writes nothing."""
+    from optarium.blackbox.study import Study
+    from optarium.errors import OptionError
+
+    if steps < 1:
+        raise OptionError("--steps", steps, "a positive integer")
+    study = Study.load(name, _reading(store))
+    expected = f"{len(study.directions)} non-negative weights, one per objective, not all zero"
+    try:
+        preference = [float(part) for part in weights.split(",")]
+    except ValueError:
+        raise OptionError("--weights", weights, expected) from None
+    if study.multi_objective and (len(preference) != len(study.directions) or not all(
+            math.isfinite(w) and w >= 0 for w in preference) or sum(preference) <= 0):
+        raise OptionError("--weights", weights, expected)
+    try:
+        model = study.learn_pareto_set(steps=steps, seed=seed)
+    except OptionError as error:
+        if error.name != "study":
+            raise
+        wanted = error.expected if error.expected.startswith("a study") else f"a study with {error.expected}"
+        raise argument_error("NAME", name, wanted) from None
+    normalised = [w / sum(preference) for w in preference]
+    params, predicted = model.suggest(preference), model.predict(preference)
+    if as_json:
+        print_json({"study": study.name, "weights": normalised, "params": params, "predicted": predicted})
+    else:
+        console().print(f"weights {', '.join(f'{w:.6g}' for w in normalised)} ({', '.join(study.directions)}): predicted "
+                        + ", ".join(f"{v:.6g}" for v in predicted) + f"\n{_params(params)}", markup=False)
     return 0
 
 
