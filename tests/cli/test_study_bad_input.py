@@ -150,3 +150,15 @@ def test_values_in_one_argument_are_refused_with_how_to_give_several(tmp_path: P
     assert_refused(invoke("study", "tell", "s", "1", told, "--store", store),
                    f"trial 1: value must be a number, got {told!r}; give one value per objective, each its own "
                    "argument: tell NAME ID V1 V2 ...")
+
+
+def test_asking_past_the_points_of_a_small_space_notes_the_repeats(tmp_path: Path) -> None:
+    (tmp_path / "space.yaml").write_text("c: {type: categorical, choices: [a, b]}\nn: {type: int, low: 1, high: 2}\n")
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    assert invoke("study", "create", "s", "--space", str(tmp_path / "space.yaml"), "--sampler", "sobol", "--seed", "1",
+                  "--store", store)[0] == 0
+    code, out, err = invoke("study", "ask", "s", "--n", "4", "--json", "--store", store)
+    assert code == 0 and len(json.loads(out)) == 4 and err == ""
+    code, out, err = invoke("study", "ask", "s", "--n", "2", "--json", "--store", store)
+    assert code == 0 and [t["trial_id"] for t in json.loads(out)] == [5, 6]
+    assert err == "note: the space has 4 points; trials 5, 6 repeat points asked before\n"

@@ -114,7 +114,9 @@ def ask(
 
     if n < 1:
         raise OptionError("--n", n, "a positive integer")
-    trials = Study.load(name, _persistent(store)).ask(n)
+    study = Study.load(name, _persistent(store))
+    trials = study.ask(n)
+    _note_repeats(study, trials)
     if as_json:
         print_json([{"trial_id": t.number, "params": t.params} for t in trials])
     else:
@@ -518,6 +520,26 @@ def export(
 MAX_PROPOSALS = 1000
 # above this many points a discrete space is searched like a continuous one (as offline.propose does)
 ENUMERATED = 50_000
+
+
+def _note_repeats(study: Any, asked: list[Any]) -> None:
+    """A note on stderr when ``asked`` trials repeat earlier points because a small discrete space has no
+    untried point left (each repeat is an experiment run again, which a costly one should know)."""
+    size = study.space.cardinality()
+    if not asked or size > asked[-1].number:
+        return
+    import sys
+
+    seen: set[str] = set()
+    repeats = []
+    for trial in study.trials:
+        key = repr(sorted(trial.params.items()))
+        if key in seen and trial.number >= asked[0].number:
+            repeats.append(trial.number)
+        seen.add(key)
+    if repeats:
+        sys.stderr.write(f"note: the space has {int(size)} points; trials {', '.join(map(str, repeats))} repeat points "
+                         "asked before\n")
 
 
 def _untried_count(space: Space, rows: list[dict[str, Any]]) -> int | None:
