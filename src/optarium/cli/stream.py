@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from optarium.cli.common import (
+    EXIT_INTERRUPTED,
     JSON_OPTION,
     QUIET_OPTION,
     STORE_OPTION,
@@ -44,7 +45,7 @@ def solve_stream(
 
     Exit 0 when every instance ended with an answer (a verified point, a time limit that left one, a proof
     of infeasibility), 1 when any ended without one (an error, a failed check, or the cap before any
-    point), 2 for bad input, 130 for Ctrl-C.
+    point), 2 for bad input, 130 for Ctrl-C (the stream stops after the instance it cut short).
     """
     from optarium.cli.common import argument_error, settings_from
     from optarium.errors import OptionError
@@ -69,11 +70,15 @@ def solve_stream(
             raise
         raise argument_error("SOURCES", error.value, error.expected) from None
     summary = result.to_dict()
+    code = EXIT_INTERRUPTED if result.interrupted else stream_exit_code(result.rows)
     if as_json:
         print_json(summary)
-        return stream_exit_code(result.rows)
+        return code
     if quiet:
-        return stream_exit_code(result.rows)
+        return code
+    if result.interrupted:
+        console(stderr=True).print(f"interrupted: the stream stopped after {len(result.rows)} instance"
+                                   f"{'s' if len(result.rows) != 1 else ''}", markup=False)
     out.print(f"{len(result.rows)} instances, policy {settings.policy}: {result.total:.2f} s in all "
               "(unfinished runs count twice the cap)", markup=False)
     if result.totals is not None:

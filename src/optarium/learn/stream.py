@@ -221,6 +221,7 @@ class StreamResult:
     rows: list[dict[str, Any]] = field(default_factory=list)
     totals: dict[str, float] | None = None
     seconds: float = 0.0
+    interrupted: bool = False
 
     @property
     def total(self) -> float:
@@ -231,6 +232,7 @@ class StreamResult:
         out: dict[str, Any] = {
             "policy": self.policy, "configs": [c.__dict__ for c in self.configs], "instances": len(self.rows),
             "total_seconds": self.total, "rows": self.rows, "wall_seconds": self.seconds,
+            "interrupted": self.interrupted,
         }
         if self.totals is not None:
             default = self.totals[self.configs[0].label]
@@ -293,7 +295,8 @@ def solve_stream(
     ``sources`` are folders and MPS/LP files, or ``MathProgram`` objects. Every file is read
     before the first solve, so a bad one stops the stream before anything is recorded. With
     ``compare``, every other configuration also runs on every instance (not recorded), to give
-    each configuration's total in hindsight.
+    each configuration's total in hindsight. Ctrl-C stops the stream after the instance it cut
+    short (recorded as ``interrupted``): ``interrupted`` is then set and ``totals`` is None.
     """
     import optarium
     from optarium.learn.recognise import feature_vector
@@ -345,20 +348,27 @@ def solve_stream(
                "verified": solution.verified, "seconds": solution.seconds, "loss": loss,
                "cost": solution.seconds if loss < 1 else 2 * time_cap,
                "run_id": solution.run_id, "reason": reason}
-        if totals is not None:
+        if solution.status == "interrupted":
+            result.interrupted = True
+        elif totals is not None:
             costs: dict[str, float] = {chosen.label: row["cost"]}
             row["all"] = costs
             for other in arms:
                 if other is not chosen:
                     again = optarium.solve(problem, solver=other.solver, time_limit=time_cap, threads=threads,
                                            record=False, **other.params)
+                    if again.status == "interrupted":
+                        result.interrupted = True
+                        break
                     costs[other.label] = again.seconds if _loss(again, time_cap) < 1 else 2 * time_cap
             for label, seconds in costs.items():
                 totals[label] += seconds
         result.rows.append(row)
         if progress is not None:
             progress(row)
-    result.totals = totals
+        if result.interrupted:
+            break
+    result.totals = None if result.interrupted else totals
     result.seconds = time.perf_counter() - started
     return result
 

@@ -1,0 +1,32 @@
+"""Ctrl-C in `optarium solve-stream`: the stream stops after the instance it cut short, exit 130."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from optarium.store.base import open_store
+
+from ..conftest import interrupt_when
+
+OPTARIUM = str(Path(sys.executable).parent / "optarium")
+
+
+def test_ctrl_c_stops_the_stream_after_the_instance_it_interrupted(tmp_path: Path, market_split: Callable[..., Path]) -> None:
+    folder = tmp_path / "stream"
+    folder.mkdir()
+    for seed in range(3):
+        market_split(folder / f"split{seed}.lp", seed=seed)
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    code, out, log = interrupt_when(
+        [OPTARIUM, "-v", "solve-stream", str(folder), "--policy", "fixed", "--time-cap", "20", "--json", "--store", store],
+        lambda log: any(line.endswith("highs started\n") for line in log), after=0.3)
+    assert code == 130, log
+    summary = json.loads(out)
+    assert summary["interrupted"] is True and summary["instances"] == 1, summary
+    assert [row["status"] for row in summary["rows"]] == ["interrupted"]
+    # nothing was started after the Ctrl-C: the one run of the stream is the interrupted one
+    assert [run["status"] for run in open_store(store).list_runs(limit=10)] == ["interrupted"]
+    assert "Traceback" not in log
