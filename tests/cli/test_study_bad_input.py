@@ -162,3 +162,16 @@ def test_asking_past_the_points_of_a_small_space_notes_the_repeats(tmp_path: Pat
     code, out, err = invoke("study", "ask", "s", "--n", "2", "--json", "--store", store)
     assert code == 0 and [t["trial_id"] for t in json.loads(out)] == [5, 6]
     assert err == "note: the space has 4 points; trials 5, 6 repeat points asked before\n"
+
+
+def test_a_parameter_plot_of_several_objectives_without_objective_says_the_flag_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "space.yaml").write_text(SPACE)
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    assert invoke("study", "create", "s", "--space", str(tmp_path / "space.yaml"), "--directions", "minimize,maximize",
+                  "--sampler", "random", "--store", store)[0] == 0
+    assert invoke("study", "ask", "s", "--n", "2", "--store", store)[0] == 0
+    assert invoke("study", "tell", "s", "1", "1", "2", "--store", store)[0] == 0
+    done = invoke("study", "plot", "s", "--kind", "importance", "-o", str(tmp_path / "p.png"), "--store", store)
+    assert_refused(done, "missing option `--objective`: an objective number from 1 to 2: an importance plot shows one "
+                         "value and study 's' has 2\n")
+    assert not (tmp_path / "p.png").exists()

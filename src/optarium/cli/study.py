@@ -284,6 +284,8 @@ def plot(
         shown = plot_study(study, path, chosen, params=None if params is None else params.split(","),
                            objective=objective, reference=point)
     except OptionError as error:
+        if error.name == "objective" and error.value is None:
+            raise missing("option `--objective`", error.expected) from None
         raise OptionError(flags.get(error.name, "--reference"), error.value, error.expected) from None
     except OSError as error:
         raise InputFileError(str(path), f"cannot write: {error.strerror}") from None
