@@ -32,6 +32,8 @@ def test_columns_become_parameters_and_the_last_is_the_objective(tmp_path: Path)
     ("t,solvent,yield\n50,water,3\nn/a,THF,4\n70,water,5\n",
      "column 't' holds numbers, but row 3 holds 'n/a'; fix the cell, or give a space that makes 't' categorical"),
     ("t,yield\n50,3\ninf,4\n70,5\n", "column 't' in row 3 is not finite: 'inf'"),
+    (",t,yield\n0,50,3\n1,60,4\n", "column 1 has no name in the header; name it, or if it is a saved index "
+                                     "(pandas), write the table without it (index=False)"),
     ("t,yield\n50,3\n60,4\nNaN,5\n", "column 't' in row 4 is not finite: 'NaN'"),
 ])
 def test_a_bad_table_is_one_error_naming_the_file_and_what_is_wrong(tmp_path: Path, text: str, words: str) -> None:
@@ -73,3 +75,9 @@ def test_a_given_space_may_make_a_column_of_numbers_and_text_categorical(tmp_pat
     given = Space.from_dict({"t": {"type": "categorical", "choices": ["50", "n/a", "70"]}})
     _, rows, _ = read_table(_table(tmp_path, "t,yield\n50,3\nn/a,4\n70,5\n"), space=given)
     assert [row["t"] for row in rows] == ["50", "n/a", "70"]
+
+
+def test_an_unnamed_empty_column_of_a_spreadsheet_is_left_out(tmp_path: Path) -> None:
+    space, rows, values = read_table(_table(tmp_path, "t,solvent,yield,\n50,water,3,\n60.5,THF,4,\n"))
+    assert space.names == ["t", "solvent"] and values == [3.0, 4.0]
+    assert rows == [{"t": 50.0, "solvent": "water"}, {"t": 60.5, "solvent": "THF"}]

@@ -3,7 +3,8 @@
 The objective is the column named ``objective`` (default: the last column). Without a
 given space, each other column becomes a parameter: a column of integers an int
 parameter, of other numbers a float one over the observed range, anything else a
-categorical one with the observed values as choices; a column of mostly numbers with a word or
+categorical one with the observed values as choices (a column with no name and no values, a
+spreadsheet's trailing comma, is left out); a column of mostly numbers with a word or
 a non-finite number in it is refused (a typo more often than a category). With a space, its parameters must
 all be columns of the table; other columns are ignored. A missing or repeated column,
 an empty table, no parameter column, an empty parameter cell, or an objective cell that
@@ -37,6 +38,14 @@ def read_table(path: str | Path, objective: str | None = None,
     if not header or not body:
         raise TableError(where, "needs a header row and at least two data rows")
     header = [name.strip() for name in header]
+    # a spreadsheet's trailing comma: a column with no name and no values is no column
+    blank = [i for i, name in enumerate(header) if not name and all(i >= len(row) or not row[i].strip() for row in body)]
+    if blank:
+        header = [name for i, name in enumerate(header) if i not in blank]
+        body = [[cell for i, cell in enumerate(row) if i not in blank] for row in body]
+    if "" in header:
+        raise TableError(where, f"column {header.index('') + 1} has no name in the header; name it, or if it is a "
+                                "saved index (pandas), write the table without it (index=False)")
     if len(header) == 1 and any(mark in header[0] for mark in ";\t"):
         raise TableError(where, f"is not comma-separated (its header is one cell, {header[0]!r}); save it as CSV with commas")
     repeated = sorted({name for name in header if header.count(name) > 1})
