@@ -178,10 +178,11 @@ def _show(result: Any) -> None:
 
     out = console()
     if result.formulation:
-        out.print(Panel(Text(result.formulation), title="formulation"))  # x[i] is text, not a style
+        # the console soft-wraps (no wrap) for lines a program reads; a panel's lines are wrapped, not cut at its edge
+        out.print(Panel(Text(result.formulation), title="formulation"), soft_wrap=False)  # x[i] is text, not a style
     if result.code:
         lexer = "python" if result.code_kind == "pyomo" else "text"
-        out.print(Panel(Syntax(result.code, lexer), title=f"model ({result.code_kind})"))
+        out.print(Panel(Syntax(result.code, lexer, word_wrap=True), title=f"model ({result.code_kind})"), soft_wrap=False)
     objective = "-" if result.objective is None else f"{result.objective:.10g}"
     verified = bool(result.solution is not None and result.solution.verified)
     out.print(f"[bold]status[/]: {escape(result.status)}   [bold]objective[/]: {objective}   [bold]verified[/]: {'yes' if verified else 'no'}")
