@@ -175,3 +175,13 @@ def test_a_parameter_plot_of_several_objectives_without_objective_says_the_flag_
     assert_refused(done, "missing option `--objective`: an objective number from 1 to 2: an importance plot shows one "
                          "value and study 's' has 2\n")
     assert not (tmp_path / "p.png").exists()
+
+
+def test_ask_for_more_trials_than_one_batch_holds_names_the_limit(tmp_path: Path) -> None:
+    (tmp_path / "space.yaml").write_text(SPACE)
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    assert invoke("study", "create", "s", "--space", str(tmp_path / "space.yaml"), "--store", store)[0] == 0
+    assert_refused(invoke("study", "ask", "s", "--n", "100000", "--store", store),
+                   "option `--n` must be at most 1,000 (one batch, as over HTTP; ask again for more), got 100000")
+    code, out, _ = invoke("study", "show", "s", "--json", "--store", store)
+    assert code == 0 and json.loads(out)["trials"]["pending"] == 0

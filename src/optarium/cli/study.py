@@ -104,7 +104,7 @@ def create(
 @command
 def ask(
     name: str = NAME,
-    n: int = typer.Option(1, "--n", "-n", help="How many trials (a batch)."),
+    n: int = typer.Option(1, "--n", "-n", help="How many trials (a batch, at most 1,000)."),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
@@ -114,6 +114,8 @@ def ask(
 
     if n < 1:
         raise OptionError("--n", n, "a positive integer")
+    if n > MAX_BATCH:  # a GP's batch grows steeply with n (200 took 40 s): a typo's 100000 never came back
+        raise OptionError("--n", n, f"at most {MAX_BATCH:,} (one batch, as over HTTP; ask again for more)")
     study = Study.load(name, _persistent(store))
     trials = study.ask(n)
     _note_repeats(study, trials)
@@ -518,6 +520,8 @@ def export(
     return 0
 
 
+# the most trials one ask gives, as ``POST /api/studies/NAME/ask`` allows
+MAX_BATCH = 1000
 # the most candidates one offline proposal weighs (its pool of candidates on a continuous space)
 MAX_PROPOSALS = 1000
 # above this many points a discrete space is searched like a continuous one (as offline.propose does)
