@@ -81,3 +81,26 @@ def test_an_unnamed_empty_column_of_a_spreadsheet_is_left_out(tmp_path: Path) ->
     space, rows, values = read_table(_table(tmp_path, "t,solvent,yield,\n50,water,3,\n60.5,THF,4,\n"))
     assert space.names == ["t", "solvent"] and values == [3.0, 4.0]
     assert rows == [{"t": 50.0, "solvent": "water"}, {"t": 60.5, "solvent": "THF"}]
+
+
+def test_a_study_export_reads_as_its_complete_feasible_trials(tmp_path: Path) -> None:
+    from optarium.blackbox.study import Study
+
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    study = Study.create("past", {"t": {"type": "float", "low": 20, "high": 120},
+                                  "solvent": {"type": "categorical", "choices": ["water", "THF"]}},
+                         sampler="random", seed=1, store=store)
+    trials = study.ask(5)
+    for trial, value in zip(trials[:3], [3.0, 5.0, 4.0], strict=True):
+        study.tell(trial, value)
+    study.tell(trials[3], 9.0, feasibility=1.0)  # infeasible: not a result to learn the objective from
+    study.tell(trials[4], failed=True)
+    study.ask()  # pending
+    from optarium.cli.runs import write_rows
+
+    write_rows(study.trial_rows(), tmp_path / "past.csv", "csv")
+    space, rows, values = read_table(tmp_path / "past.csv")
+    assert space.names == ["t", "solvent"] and values == [3.0, 5.0, 4.0]
+    assert rows == [trial.params for trial in trials[:3]]
+    with pytest.raises(TableError, match="has no objective column 'value_1'"):
+        read_table(tmp_path / "past.csv", objective="value_1")

@@ -9,6 +9,9 @@ a non-finite number in it is refused (a typo more often than a category). With a
 all be columns of the table; other columns are ignored. A missing or repeated column,
 an empty table, no parameter column, an empty parameter cell, or an objective cell that
 is not a finite number is one :class:`TableError` naming the column (and the row).
+A table that ``study export`` wrote (a ``state`` column and ``params_<name>`` columns) reads
+as its complete, feasible trials, the parameters under their own names, the objective
+``value`` by default (``value_0``, ... for several objectives).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import Any
 
 from optarium.blackbox.errors import SpaceError, TableError
 from optarium.blackbox.space import Space
+
+PARAMS = "params_"  # the prefix of a parameter's column in what ``study export`` writes
 
 
 def read_table(path: str | Path, objective: str | None = None,
@@ -51,12 +56,15 @@ def read_table(path: str | Path, objective: str | None = None,
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise TableError(where, f"has the column {repeated[0]!r} more than once; give each column its own name")
+    lines = list(range(2, len(body) + 2))  # each row's number in the file, as messages name it
+    if _is_study_export(header):
+        header, body, lines, objective = _from_study_export(where, header, body, objective)
     objective = objective or header[-1]
     if objective not in header:
         raise TableError(where, f"has no objective column {objective!r}; columns: {', '.join(header)}")
     column = header.index(objective)
     values = []
-    for number, row in enumerate(body, start=2):
+    for number, row in zip(lines, body, strict=True):
         if len(row) != len(header):
             raise TableError(where, f"row {number} has {len(row)} cells, the header {len(header)}")
         try:
@@ -77,14 +85,14 @@ def read_table(path: str | Path, objective: str | None = None,
     cells = {name: [row[header.index(name)].strip() for row in body] for name in names}
     for name in names:
         if "" in cells[name]:
-            number = cells[name].index("") + 2
+            number = lines[cells[name].index("")]
             raise TableError(where, f"column {name!r} has no value in row {number}; fill it in or leave the row out")
     if space is None:
         for name in names:
-            _check_numbers(where, name, cells[name])
+            _check_numbers(where, name, cells[name], lines)
         space = Space.from_dict({name: _infer(cells[name]) for name in names})
     rows = []
-    for number, index in enumerate(range(len(body)), start=2):
+    for number, index in zip(lines, range(len(body)), strict=True):
         raw = {name: _typed(space, name, cells[name][index]) for name in names}
         try:
             space.check(raw)
@@ -94,13 +102,37 @@ def read_table(path: str | Path, objective: str | None = None,
     return space, rows, values
 
 
-def _check_numbers(where: str, name: str, cells: list[str]) -> None:
+def _is_study_export(header: list[str]) -> bool:
+    return "state" in header and any(name.startswith(PARAMS) for name in header)
+
+
+def _from_study_export(where: str, header: list[str], body: list[list[str]], objective: str | None
+                       ) -> tuple[list[str], list[list[str]], list[int], str]:
+    """A table that ``study export`` wrote, as its complete, feasible trials: the ``params_`` columns
+    without the prefix and the objective (default ``value``); rows numbered as in the file."""
+    objective = objective or "value"
+    if objective not in header:
+        raise TableError(where, f"has no objective column {objective!r}; columns: {', '.join(header)}")
+    params = [i for i, name in enumerate(header) if name.startswith(PARAMS)]
+    state, feasibility = header.index("state"), header.index("feasibility") if "feasibility" in header else None
+    kept, lines = [], []
+    for number, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise TableError(where, f"row {number} has {len(row)} cells, the header {len(header)}")
+        told = feasibility is None or not row[feasibility].strip() or (_number(row[feasibility]) or 0.0) <= 0
+        if row[state] == "complete" and told:
+            kept.append([row[i] for i in params] + [row[header.index(objective)]])
+            lines.append(number)
+    return [header[i][len(PARAMS):] for i in params] + [objective], kept, lines, objective
+
+
+def _check_numbers(where: str, name: str, cells: list[str], lines: list[int]) -> None:
     """A column of mostly numbers must be all finite numbers: a stray word or an infinity there is a typo
     more often than a category, so it is refused rather than turning the column categorical."""
     numbers = [_number(cell) for cell in cells]
     if sum(number is not None for number in numbers) * 2 <= len(cells):
         return
-    for row, (cell, number) in enumerate(zip(cells, numbers, strict=True), start=2):
+    for row, cell, number in zip(lines, cells, numbers, strict=True):
         if number is None:
             raise TableError(where, f"column {name!r} holds numbers, but row {row} holds {cell!r}; fix the cell, "
                              f"or give a space that makes {name!r} categorical")
