@@ -176,6 +176,7 @@ class EquivSettings(Settings):
 
     scale_rows: bool = False
     flip_ge: bool = False
+    flip_max: bool = False
     time_limit: float = 60.0
 
     def __post_init__(self) -> None:

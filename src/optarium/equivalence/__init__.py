@@ -80,13 +80,15 @@ def check_equivalence(
     *,
     scale_rows: bool = False,
     flip_ge: bool = False,
+    flip_max: bool = False,
     max_nonzeros: int = MAX_NONZEROS,
     time_limit: float | None = DEFAULT_TIME_LIMIT,
 ) -> EquivalenceResult:
     """Decide whether ``b`` is the same problem as the reference ``a`` (up to names and order).
 
     ``scale_rows`` divides every row by its largest absolute coefficient and ``flip_ge``
-    rewrites ``>=`` rows as ``<=`` in both models before comparing. Different sizes give
+    rewrites ``>=`` rows as ``<=`` in both models before comparing; ``flip_max`` compares a
+    maximisation as the minimisation of its negated objective. Different sizes give
     ``not_equivalent``, not an error. Raises :class:`ModelTooLargeError` when a model has
     more than ``max_nonzeros`` nonzeros; passing ``time_limit`` seconds gives
     ``undetermined``.
@@ -96,7 +98,7 @@ def check_equivalence(
     from optarium.equivalence.wl import certify, histograms_equal, refine, symmetry_summary
 
     started = time.perf_counter()
-    used = tuple(name for name, on in (("scale_rows", scale_rows), ("flip_ge", flip_ge)) if on)
+    used = tuple(name for name, on in (("scale_rows", scale_rows), ("flip_ge", flip_ge), ("flip_max", flip_max)) if on)
     sizes = {"a": _sizes(a), "b": _sizes(b)}
 
     def result(verdict: Verdict, reason: str, **extra: Any) -> EquivalenceResult:
@@ -105,17 +107,19 @@ def check_equivalence(
     mismatch = _count_mismatch(sizes)
     if mismatch:
         return result("not_equivalent", mismatch)
-    if a.sense != b.sense:
+    if a.sense != b.sense and not flip_max:
         return result("not_equivalent", f"objective sense differs: {a.sense} in A, {b.sense} in B")
     for label, size in sizes.items():
         total = size["nonzeros"] + size["quadratic_nonzeros"]
         if total > max_nonzeros:
             raise ModelTooLargeError(label.upper(), total, max_nonzeros)
     deadline = None if time_limit is None else started + time_limit
-    graph_a = build_graph(a, scale_rows=scale_rows, flip_ge=flip_ge)
-    graph_b = build_graph(b, scale_rows=scale_rows, flip_ge=flip_ge)
+    graph_a = build_graph(a, scale_rows=scale_rows, flip_ge=flip_ge, flip_max=flip_max)
+    graph_b = build_graph(b, scale_rows=scale_rows, flip_ge=flip_ge, flip_max=flip_max)
     if graph_a.offset != graph_b.offset:
-        return result("not_equivalent", f"objective constant differs: {a.offset:g} in A, {b.offset:g} in B")
+        as_min = " (as minimisations)" if flip_max else ""
+        return result("not_equivalent",
+                      f"objective constant differs{as_min}: {graph_a.offset:g} in A, {graph_b.offset:g} in B")
     refinement = refine(graph_a, graph_b, deadline)
     if refinement.first_split_round == 0 or not histograms_equal(refinement):
         reason = explain.difference(graph_a, graph_b, refinement.first_split_round)

@@ -88,11 +88,13 @@ def row_senses(lower: NDArray[np.float64], upper: NDArray[np.float64]) -> NDArra
     return senses
 
 
-def build_graph(program: MathProgram, *, scale_rows: bool = False, flip_ge: bool = False) -> ModelGraph:
+def build_graph(program: MathProgram, *, scale_rows: bool = False, flip_ge: bool = False,
+                flip_max: bool = False) -> ModelGraph:
     """The graph of ``program``, optionally with rows flipped (``>=`` to ``<=``) and scaled.
 
     ``flip_ge`` multiplies each row with only a finite lower bound by -1; ``scale_rows``
-    divides each row and its bounds by the row's largest absolute coefficient.
+    divides each row and its bounds by the row's largest absolute coefficient; ``flip_max``
+    writes a maximisation as the minimisation of the negated objective (``c``, ``Q`` and constant).
     """
     A = program.A.tocsr().astype(np.float64)
     lower, upper = program.row_lower.copy(), program.row_upper.copy()
@@ -112,9 +114,12 @@ def build_graph(program: MathProgram, *, scale_rows: bool = False, flip_ge: bool
         lower, upper = lower / divide, upper / divide
     A = sp.csr_matrix(A)
     n, m = program.n_vars, program.n_cons
-    diagonal = np.zeros(n) if program.Q is None else program.Q.diagonal()
+    negate = flip_max and program.sense == "max"
+    objective_sign = -1.0 if negate else 1.0
+    Q = None if program.Q is None else objective_sign * program.Q
+    diagonal = np.zeros(n) if Q is None else Q.diagonal()
     var_features = np.column_stack([
-        np.full(n, VARIABLE), snap(program.c), variable_types(program),
+        np.full(n, VARIABLE), snap(objective_sign * program.c), variable_types(program),
         snap(program.col_lower), snap(program.col_upper), snap(diagonal),
     ])
     con_features = np.column_stack([
@@ -127,8 +132,8 @@ def build_graph(program: MathProgram, *, scale_rows: bool = False, flip_ge: bool
         np.full(coo.nnz, LINEAR_EDGE), snap(coo.data),
     ])
     blocks = [linear]
-    if program.Q is not None:
-        upper_q = sp.triu(program.Q, k=1).tocoo()
+    if Q is not None:
+        upper_q = sp.triu(Q, k=1).tocoo()
         blocks.append(np.column_stack([
             upper_q.row.astype(np.float64), upper_q.col.astype(np.float64),
             np.full(upper_q.nnz, QUADRATIC_EDGE), snap(upper_q.data),
@@ -138,6 +143,6 @@ def build_graph(program: MathProgram, *, scale_rows: bool = False, flip_ge: bool
         n_vars=n, n_cons=m,
         features=np.vstack([var_features, con_features]).reshape(n + m, 6),
         edges=edges.reshape(-1, 4),
-        sense=program.sense, offset=float(snap(np.array([program.offset]))[0]),
+        sense="min" if negate else program.sense, offset=float(snap(np.array([objective_sign * program.offset]))[0]),
         flipped_rows=flipped, scaled_rows=scaled,
     )
