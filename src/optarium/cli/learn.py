@@ -1,4 +1,4 @@
-"""``optarium learn show|reset|export``: see, remove or export what was learned (artifacts in the store)."""
+"""``optarium learn show|reset|export|import``: see, remove, export or import what was learned (artifacts in the store)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import typer
 
 from optarium.cli.common import JSON_OPTION, STORE_OPTION, command, console, print_json
 
-app = typer.Typer(help="See, reset or export what optarium learned. These commands name artifacts in the store "
-                       "and have no settings to keep in a --config file.", no_args_is_help=True)
+app = typer.Typer(help="See, reset, export or import what optarium learned. These commands name artifacts in the "
+                       "store and have no settings to keep in a --config file.", no_args_is_help=True)
 
 # the meta keys worth a glance, in order, for the learned artifacts optarium writes
 SUMMARY_KEYS = ("family", "solver", "solver_version", "params", "speedup", "instance_count", "kind", "rule",
@@ -88,15 +88,14 @@ def export(
 ) -> int:
     """Write an artifact (meta and data) as JSON to a file or standard output."""
     from optarium.errors import NotFoundError
+    from optarium.learn.transfer import to_document
     from optarium.store.base import open_store
 
     artifact = open_store(store, read_only=True).load_artifact(name, version)
     if artifact is None:
         which = f" version {version}" if version is not None else ""
         raise NotFoundError(f"no learned artifact named {name!r}{which}")
-    document = {"name": artifact.name, "version": artifact.version, "created_at": str(artifact.created_at),
-                "meta": artifact.meta, **_data(artifact.data)}
-    text = json.dumps(document, indent=2, default=str) + "\n"
+    text = json.dumps(to_document(artifact), indent=2, default=str) + "\n"
     if output is None:
         typer.echo(text, nl=False)
         return 0
@@ -116,11 +115,21 @@ def export(
     return 0
 
 
-def _data(data: bytes) -> dict[str, Any]:
-    """The data as JSON when it is JSON, else base64."""
-    try:
-        return {"data": json.loads(data.decode())}
-    except (UnicodeDecodeError, ValueError):
-        import base64
+@app.command("import")
+@command
+def import_(
+    file: Path = typer.Argument(..., help="A JSON file written by `optarium learn export`."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Add an exported artifact to the store as the next version of its name (the file is checked first)."""
+    from optarium.learn.transfer import read_document
+    from optarium.store.base import open_store
 
-        return {"data_base64": base64.b64encode(data).decode()}
+    document = read_document(file)  # a bad file is said before the store is opened (nothing is created)
+    version = open_store(store).save_artifact(document.name, document.data, document.meta)
+    if as_json:
+        print_json({"name": document.name, "version": version, "file": str(file)})
+    else:
+        console().print(f"imported {document.name} v{version} from {file}", markup=False)
+    return 0
