@@ -193,8 +193,8 @@ def _stop_workers() -> None:
 
 
 def _end_workers() -> None:
-    """End each worker process of this command at once (Ctrl-C again: a solve that does not stop is not waited
-    for); a run it was recording is in the store whole or not at all (one transaction)."""
+    """End each worker process of this command at once (after Ctrl-C twice: a solve that did not stop is not
+    waited for); a run it was recording is in the store whole or not at all (one transaction)."""
     import multiprocessing
 
     for worker in multiprocessing.active_children():
