@@ -15,7 +15,7 @@ app = typer.Typer(help="See, reset, export or import what optarium learned. Thes
 
 # the meta keys worth a glance, in order, for the learned artifacts optarium writes
 SUMMARY_KEYS = ("family", "solver", "solver_version", "params", "speedup", "instance_count", "kind", "rule",
-                "instances", "score")
+                "instances", "score", "runs")
 
 
 def _summary(meta: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from optarium.cli.common import (
 
 # the flag of each setting, for errors in values given on the command line
 FLAGS = {"policy": "--policy", "time_cap": "--time-cap", "seed": "--seed", "learning_rate": "--learning-rate",
-         "exploration": "--exploration", "threads": "--threads"}
+         "exploration": "--exploration", "threads": "--threads", "history": "--history"}
 
 
 def solve_stream(
@@ -35,8 +35,10 @@ def solve_stream(
     compare: bool | None = typer.Option(None, "--compare/--no-compare", help="Also run every configuration on every instance (not "
                                                                 "recorded) to report totals in hindsight.", show_default=False),
     threads: int | None = typer.Option(None, "--threads", help="Threads per solve."),
+    history: str | None = typer.Option(None, "--history", help="Go on from the earlier streams of this name and add "
+                                       "this one's runs to them (artifact stream.NAME; thompson policy only)."),
     config: Path | None = typer.Option(None, "--config", help="TOML settings file (policy, time_cap, seed, learning_rate, "
-                                       "exploration, compare, threads); flags override it."),
+                                       "exploration, compare, threads, history); flags override it."),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
     quiet: bool = QUIET_OPTION,
@@ -53,7 +55,8 @@ def solve_stream(
     from optarium.learn.stream import solve_stream as run_stream
 
     settings = settings_from(StreamSettings, config, FLAGS, policy=policy, time_cap=time_cap, seed=seed,
-                             learning_rate=learning_rate, exploration=exploration, compare=compare, threads=threads)
+                             learning_rate=learning_rate, exploration=exploration, compare=compare, threads=threads,
+                             history=history)
     out = console()
     say = None
     if not (as_json or quiet):
@@ -64,8 +67,11 @@ def solve_stream(
     try:
         result = run_stream([str(source) for source in sources], settings.policy, store=store, time_cap=settings.time_cap,
                             seed=settings.seed, learning_rate=settings.learning_rate, exploration=settings.exploration,
-                            compare=settings.compare, threads=settings.threads, progress=say)
+                            compare=settings.compare, threads=settings.threads, history=settings.history,
+                            progress=say)
     except OptionError as error:
+        if error.name == "history":
+            raise OptionError("--history", error.value, error.expected) from None
         if error.name != "sources":
             raise
         raise argument_error("SOURCES", error.value, error.expected) from None

@@ -67,6 +67,7 @@ class StreamSettings(Settings):
     exploration: float = 4.0
     compare: bool = False
     threads: int | None = None
+    history: str | None = None
 
     def __post_init__(self) -> None:
         from optarium.learn.stream import POLICIES

@@ -26,6 +26,7 @@ Every solve goes through the one flow and is recorded with a plan whose source i
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -140,11 +141,21 @@ class ThompsonConfigBandit:
         runs = np.array([len(logs) for logs in self.logs], dtype=np.float64)
         return means, np.sqrt(self.scale * variance / runs)
 
+    def in_warmup(self) -> bool:
+        """Whether some configuration has run fewer than ``warmup`` times."""
+        return min(len(logs) for logs in self.logs) < self.warmup
+
+    def _warmup_arm(self) -> int:
+        # the first in the seeded order of those run least: round the configurations in that order, and
+        # after runs from an earlier stream, on from where that stream stopped
+        fewest = min(len(logs) for logs in self.logs)
+        return next(int(arm) for arm in self._order if len(self.logs[arm]) == fewest)
+
     def probabilities(self, context: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
         """How likely each configuration is to be drawn next (estimated from ``draws`` posterior samples)."""
-        if min(len(logs) for logs in self.logs) < self.warmup:
+        if self.in_warmup():
             p = np.zeros(self.k)
-            p[int(self._order[self.steps % self.k])] = 1.0
+            p[self._warmup_arm()] = 1.0
             return p
         means, spread = self._posterior()
         samples = np.random.default_rng(self.steps).normal(means, spread, size=(self.draws, self.k))
@@ -152,8 +163,8 @@ class ThompsonConfigBandit:
 
     def ask(self, context: NDArray[np.float64] | None = None) -> tuple[int, float]:
         """A configuration and (an estimate of) the probability it was drawn with."""
-        if min(len(logs) for logs in self.logs) < self.warmup:
-            return int(self._order[self.steps % self.k]), 1.0
+        if self.in_warmup():
+            return self._warmup_arm(), 1.0
         means, spread = self._posterior()
         arm = int(np.argmin(self._rng.normal(means, spread)))
         return arm, float(self.probabilities()[arm])
@@ -288,6 +299,7 @@ def solve_stream(
     exploration: float = 4.0,
     threads: int | None = None,
     compare: bool = False,
+    history: str | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> StreamResult:
     """Solve every instance in order with the configuration ``policy`` picks; record each run in ``store``.
@@ -297,10 +309,13 @@ def solve_stream(
     ``compare``, every other configuration also runs on every instance (not recorded), to give
     each configuration's total in hindsight. Ctrl-C stops the stream after the instance it cut
     short (recorded as ``interrupted``): ``interrupted`` is then set and ``totals`` is None.
+
+    ``history`` (``thompson`` only) names what the stream learns across calls: the policy starts
+    from the runs kept in the store's artifact ``stream.<history>`` (each configuration's times, by
+    label) and the runs of this stream are added to it as its next version when the stream ends.
     """
     import optarium
     from optarium.learn.recognise import feature_vector
-    from optarium.learn.select import FixedPlanner
     from optarium.problem.program import MathProgram
     from optarium.store.base import open_store
 
@@ -312,6 +327,12 @@ def solve_stream(
     for parameter, value in (("learning_rate", learning_rate), ("exploration", exploration)):
         if not 0 < value < math.inf:
             raise OptionError(parameter, value, "a positive number")
+    if history is not None:
+        if not isinstance(history, str) or not history.strip() or any(char.isspace() for char in history):
+            raise OptionError("history", history, "a name without spaces")
+        if policy != "thompson":
+            raise OptionError("history", history, f"left out with the {policy} policy (only thompson goes on from "
+                                                  "an earlier stream)")
     problems: list[MathProgram]
     if sources and all(isinstance(source, MathProgram) for source in sources):
         problems = [source for source in sources if isinstance(source, MathProgram)]
@@ -324,26 +345,79 @@ def solve_stream(
         raise OptionError("configs", [], "at least one configuration of an installed backend")
     dimension = len(feature_vector(problems[0].features()))
     chooser = None if policy == "fixed" else _policy(policy, len(arms), dimension, seed, learning_rate, exploration)
+    kept: dict[str, list[list[Any]]] = {}
+    if history is not None and chooser is not None:
+        kept = _load_history(handle, history)
+        for arm_index, arm_config in enumerate(arms):
+            for seconds, finished in kept.get(arm_config.label, []):
+                chooser.tell(arm_index, 1.0, min(seconds, time_cap) / time_cap if finished else 1.0)
+    earlier = sum(len(runs) for label, runs in kept.items() if label in {arm.label for arm in arms})
     result = StreamResult(policy, arms)
     totals = {arm.label: 0.0 for arm in arms} if compare else None
+    try:
+        _run_stream(problems, policy, arms, chooser, handle, result, totals, kept, time_cap=time_cap, threads=threads,
+                    history=history, earlier=earlier, progress=progress)
+    finally:
+        if history is not None and any(row["status"] != "interrupted" for row in result.rows):
+            _save_history(handle, history, kept)
+    result.totals = None if result.interrupted else totals
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+HISTORY_RUNS = 1000  # the newest runs kept per configuration: the posterior of a family's times needs no more
+
+
+def _load_history(handle: Store, history: str) -> dict[str, list[list[Any]]]:
+    artifact = handle.load_artifact(f"stream.{history}")
+    if artifact is None:
+        return {}
+    try:
+        runs = json.loads(artifact.data)
+        return {str(label): [[float(seconds), bool(finished)] for seconds, finished in arm_runs]
+                for label, arm_runs in runs.items()}
+    except (ValueError, TypeError, AttributeError):  # not what _save_history writes (an artifact imported by hand)
+        raise OptionError("history", history, f"a stream history; artifact stream.{history} v{artifact.version} "
+                          "holds no configuration times") from None
+
+
+def _save_history(handle: Store, history: str, kept: dict[str, list[list[Any]]]) -> None:
+    kept = {label: runs[-HISTORY_RUNS:] for label, runs in kept.items()}
+    meta = {"kind": "stream", "policy": "thompson", "runs": sum(len(runs) for runs in kept.values()),
+            "configs": sorted(kept)}
+    handle.save_artifact(f"stream.{history}", json.dumps(kept).encode(), meta)
+
+
+def _run_stream(problems: list[MathProgram], policy: str, arms: list[Config], chooser: Any, handle: Store,
+                result: StreamResult, totals: dict[str, float] | None, kept: dict[str, list[list[Any]]], *,
+                time_cap: float, threads: int | None, history: str | None, earlier: int,
+                progress: Callable[[dict[str, Any]], None] | None) -> None:
+    import optarium
+    from optarium.learn.recognise import feature_vector
+    from optarium.learn.select import FixedPlanner
+
+    remembered = f"; {earlier} earlier run{'s' if earlier != 1 else ''} from history {history!r}" if history else ""
     for step, problem in enumerate(problems, start=1):
         context = np.array(feature_vector(problem.features()), dtype=np.float64)
         if chooser is None:
             arm, probability = 0, 1.0
             reason = f"fixed policy: {arms[0].label} on every instance"
         else:
+            warming_up = policy == "thompson" and chooser.in_warmup()
             arm, probability = chooser.ask(context)
             reason = (f"{_NAMES[policy]} over {len(arms)} configurations, step {step}: {arms[arm].label} "
-                      f"drawn with probability {probability:.2f}")
-            if policy == "thompson" and probability == 1.0 and step <= chooser.warmup * len(arms):
+                      f"drawn with probability {probability:.2f}{remembered}")
+            if warming_up:
                 reason = (f"{_NAMES[policy]} over {len(arms)} configurations, step {step}: {arms[arm].label} "
-                          f"(warm-up: each configuration runs {chooser.warmup} times first)")
+                          f"(warm-up: each configuration runs {chooser.warmup} times first{remembered})")
         chosen = arms[arm]
         plan = Plan(chosen.solver, dict(chosen.params), reason, "rules" if policy == "fixed" else "bandit")
         solution = optarium.solve(problem, store=handle, time_limit=time_cap, threads=threads, planner=FixedPlanner(plan))
         loss = _loss(solution, time_cap)
         if chooser is not None:
             chooser.tell(arm, probability, loss, context)
+        if history is not None and solution.status != "interrupted":
+            kept.setdefault(chosen.label, []).append([float(solution.seconds), loss < 1])
         row: dict[str, Any] = {"step": step, "instance": problem.name, "config": chosen.label, "status": solution.status,
                "verified": solution.verified, "seconds": solution.seconds, "loss": loss,
                "cost": solution.seconds if loss < 1 else 2 * time_cap,
@@ -368,9 +442,6 @@ def solve_stream(
             progress(row)
         if result.interrupted:
             break
-    result.totals = None if result.interrupted else totals
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 def _loss(solution: Any, time_cap: float) -> float:

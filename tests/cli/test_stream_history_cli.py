@@ -1,0 +1,42 @@
+"""``optarium solve-stream --history NAME``: what one day's stream learned, the next day's starts from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from optarium.cli.main import app
+from optarium.learn.generators import generate
+from optarium.problem.io import write_problem
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_two_streams_with_one_history_add_up_in_one_learned_artifact(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    for day in (1, 2):
+        folder = tmp_path / f"day{day}"
+        folder.mkdir()
+        write_problem(generate("multiple_knapsack", day, n_items=6, n_knapsacks=2), folder / "mk.mps")
+        code, out, err = invoke("solve-stream", str(folder), "--history", "knapsacks", "--time-cap", "10", "--json",
+                                "--store", url)
+        assert code == 0, err
+    assert "1 earlier run from history 'knapsacks'" in json.loads(out)["rows"][0]["reason"]
+    code, out, err = invoke("learn", "show", "stream.", "--json", "--store", url)
+    assert code == 0 and [(row["name"], row["version"], row["meta"]["runs"]) for row in json.loads(out)] == [
+        ("stream.knapsacks", 1, 1), ("stream.knapsacks", 2, 2)]
+
+
+def test_history_with_another_policy_is_one_line_naming_the_flag(tmp_path: Path) -> None:
+    folder = tmp_path / "day"
+    folder.mkdir()
+    write_problem(generate("multiple_knapsack", 0, n_items=6, n_knapsacks=2), folder / "mk.mps")
+    code, out, err = invoke("solve-stream", str(folder), "--policy", "bandit", "--history", "knapsacks",
+                            "--store", f"sqlite:///{tmp_path / 'store.db'}")
+    assert (code, out) == (2, "") and err.startswith("error: option `--history` must be left out with the bandit policy")
+    assert err.count("\n") == 1 and not (tmp_path / "store.db").exists()

@@ -1,0 +1,40 @@
+"""``solve_stream(..., history=NAME)``: the Thompson policy starts where the last stream of that name stopped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from optarium.errors import OptionError
+from optarium.learn.generators import generate
+from optarium.learn.stream import Config, solve_stream
+from optarium.store.base import open_store
+
+ARMS = [Config("highs defaults", "highs"), Config("highs presolve off", "highs", {"presolve": "off"})]
+
+
+def knapsack(seed: int):  # type: ignore[no-untyped-def]
+    return generate("multiple_knapsack", seed, n_items=6, n_knapsacks=2)
+
+
+def test_a_second_stream_with_the_same_history_goes_on_from_the_first(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    first = solve_stream([knapsack(0)], store=url, configs=ARMS, time_cap=10, history="knapsacks")
+    second = solve_stream([knapsack(1)], store=url, configs=ARMS, time_cap=10, history="knapsacks")
+    # the warm-up goes round the arms: without the history the second stream would start with the same arm again
+    assert first.rows[0]["config"] != second.rows[0]["config"]
+    assert "1 earlier run" in second.rows[0]["reason"], second.rows[0]["reason"]
+    saved = open_store(url).load_artifact("stream.knapsacks")
+    assert saved is not None and saved.version == 2 and saved.meta["runs"] == 2
+    runs = json.loads(saved.data)
+    assert sorted(runs) == sorted(arm.label for arm in ARMS) and all(len(arm_runs) == 1 for arm_runs in runs.values())
+    fresh = solve_stream([knapsack(1)], store=url, configs=ARMS, time_cap=10)
+    assert fresh.rows[0]["config"] == first.rows[0]["config"]
+
+
+def test_history_is_refused_for_a_policy_that_cannot_resume(tmp_path: Path) -> None:
+    with pytest.raises(OptionError, match="history"):
+        solve_stream([knapsack(0)], "bandit", store=f"sqlite:///{tmp_path / 's.db'}", configs=ARMS, history="knapsacks")
+    assert not (tmp_path / "s.db").exists()
