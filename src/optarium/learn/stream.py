@@ -420,7 +420,8 @@ def _run_stream(problems: list[MathProgram], policy: str, arms: list[Config], ch
             kept.setdefault(chosen.label, []).append([float(solution.seconds), loss < 1])
         row: dict[str, Any] = {"step": step, "instance": problem.name, "config": chosen.label, "status": solution.status,
                "verified": solution.verified, "seconds": solution.seconds, "loss": loss,
-               "cost": solution.seconds if loss < 1 else 2 * time_cap,
+               # a run cut short by Ctrl-C says nothing of the configuration: it costs what it took
+               "cost": solution.seconds if loss < 1 or solution.status == "interrupted" else 2 * time_cap,
                "run_id": solution.run_id, "reason": reason}
         if solution.status == "interrupted":
             result.interrupted = True
