@@ -38,3 +38,18 @@ def test_history_is_refused_for_a_policy_that_cannot_resume(tmp_path: Path) -> N
     with pytest.raises(OptionError, match="history"):
         solve_stream([knapsack(0)], "bandit", store=f"sqlite:///{tmp_path / 's.db'}", configs=ARMS, history="knapsacks")
     assert not (tmp_path / "s.db").exists()
+
+
+def test_a_history_learned_on_another_family_is_used_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    solve_stream([knapsack(0)], store=url, configs=ARMS, time_cap=10, history="daily")
+    with caplog.at_level("WARNING", logger="optarium.learn.stream"):
+        solve_stream([knapsack(1)], store=url, configs=ARMS, time_cap=10, history="daily")
+    assert not caplog.records
+    cover = generate("set_cover", 0, n_rows=30, n_cols=60)
+    with caplog.at_level("WARNING", logger="optarium.learn.stream"):
+        solve_stream([cover], store=url, configs=ARMS, time_cap=10, history="daily")
+    assert [record.getMessage().split(" (")[0] for record in caplog.records] == [
+        "history 'daily' was learned on instances unlike these"]
+    saved = open_store(url).load_artifact("stream.daily")
+    assert saved is not None and saved.meta["instances"] == 3 and len(saved.meta["centroid"]) > 0

@@ -27,6 +27,7 @@ Every solve goes through the one flow and is recorded with a plan whose source i
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optarium.errors import OptionError
+from optarium.learn.recognise import THRESHOLD, centroid, distance
 from optarium.plan import Plan
 
 if TYPE_CHECKING:
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
 
     from optarium.problem.program import MathProgram
     from optarium.store.base import Store
+
+log = logging.getLogger(__name__)
 
 POLICIES = ("thompson", "bandit", "contextual", "fixed")
 FINISHED = ("optimal", "infeasible", "unbounded")
@@ -346,8 +350,15 @@ def solve_stream(
     dimension = len(feature_vector(problems[0].features()))
     chooser = None if policy == "fixed" else _policy(policy, len(arms), dimension, seed, learning_rate, exploration)
     kept: dict[str, list[list[Any]]] = {}
+    known: dict[str, Any] = {}
+    centre = centroid([feature_vector(problem.features()) for problem in problems])
     if history is not None and chooser is not None:
-        kept = _load_history(handle, history)
+        kept, known = _load_history(handle, history)
+        if known.get("centroid") and len(known["centroid"]) == len(centre):
+            apart = distance(known["centroid"], centre)
+            if apart > THRESHOLD:
+                log.warning("history %r was learned on instances unlike these (%.2f from their centre, more than %g); "
+                            "its times may mislead the first choices", history, apart, THRESHOLD)
         for arm_index, arm_config in enumerate(arms):
             for seconds, finished in kept.get(arm_config.label, []):
                 chooser.tell(arm_index, 1.0, min(seconds, time_cap) / time_cap if finished else 1.0)
@@ -358,8 +369,9 @@ def solve_stream(
         _run_stream(problems, policy, arms, chooser, handle, result, totals, kept, time_cap=time_cap, threads=threads,
                     history=history, earlier=earlier, progress=progress)
     finally:
-        if history is not None and any(row["status"] != "interrupted" for row in result.rows):
-            _save_history(handle, history, kept)
+        solved = sum(row["status"] != "interrupted" for row in result.rows)
+        if history is not None and solved:
+            _save_history(handle, history, kept, known, centre, solved)
     result.totals = None if result.interrupted else totals
     result.seconds = time.perf_counter() - started
     return result
@@ -368,23 +380,28 @@ def solve_stream(
 HISTORY_RUNS = 1000  # the newest runs kept per configuration: the posterior of a family's times needs no more
 
 
-def _load_history(handle: Store, history: str) -> dict[str, list[list[Any]]]:
+def _load_history(handle: Store, history: str) -> tuple[dict[str, list[list[Any]]], dict[str, Any]]:
+    """Each configuration's kept runs ``[seconds, finished]`` by label, and the artifact's meta."""
     artifact = handle.load_artifact(f"stream.{history}")
     if artifact is None:
-        return {}
+        return {}, {}
     try:
         runs = json.loads(artifact.data)
         return {str(label): [[float(seconds), bool(finished)] for seconds, finished in arm_runs]
-                for label, arm_runs in runs.items()}
+                for label, arm_runs in runs.items()}, dict(artifact.meta)
     except (ValueError, TypeError, AttributeError):  # not what _save_history writes (an artifact imported by hand)
         raise OptionError("history", history, f"a stream history; artifact stream.{history} v{artifact.version} "
                           "holds no configuration times") from None
 
 
-def _save_history(handle: Store, history: str, kept: dict[str, list[list[Any]]]) -> None:
+def _save_history(handle: Store, history: str, kept: dict[str, list[list[Any]]], known: dict[str, Any],
+                  centre: list[float], solved: int) -> None:
     kept = {label: runs[-HISTORY_RUNS:] for label, runs in kept.items()}
+    before = int(known.get("instances", 0)) if len(known.get("centroid") or []) == len(centre) else 0
+    if before:  # the centre of every instance the history has seen, to tell when a stream is of another kind
+        centre = [(old * before + new * solved) / (before + solved) for old, new in zip(known["centroid"], centre, strict=True)]
     meta = {"kind": "stream", "policy": "thompson", "runs": sum(len(runs) for runs in kept.values()),
-            "configs": sorted(kept)}
+            "configs": sorted(kept), "instances": before + solved, "centroid": centre}
     handle.save_artifact(f"stream.{history}", json.dumps(kept).encode(), meta)
 
 
