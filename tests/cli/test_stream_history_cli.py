@@ -40,3 +40,10 @@ def test_history_with_another_policy_is_one_line_naming_the_flag(tmp_path: Path)
                             "--store", f"sqlite:///{tmp_path / 'store.db'}")
     assert (code, out) == (2, "") and err.startswith("error: option `--history` must be left out with the bandit policy")
     assert err.count("\n") == 1 and not (tmp_path / "store.db").exists()
+
+
+def test_a_history_name_with_spaces_in_a_config_file_names_the_file_and_key(tmp_path: Path) -> None:
+    (tmp_path / "stream.toml").write_text('history = "monday auctions"\n')
+    code, out, err = invoke("solve-stream", str(tmp_path), "--config", str(tmp_path / "stream.toml"),
+                            "--store", f"sqlite:///{tmp_path / 'store.db'}")
+    assert (code, out) == (2, "") and err.startswith(f"error: {tmp_path / 'stream.toml'}: setting `history`"), err

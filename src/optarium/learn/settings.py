@@ -78,3 +78,5 @@ class StreamSettings(Settings):
         positive("learning_rate", self.learning_rate)
         positive("exploration", self.exploration)
         positive_int("threads", self.threads, "a positive number of threads")
+        if self.history is not None and (not self.history.strip() or any(char.isspace() for char in self.history)):
+            raise OptionError("history", self.history, "a name without spaces")
