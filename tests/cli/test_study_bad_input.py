@@ -185,3 +185,15 @@ def test_ask_for_more_trials_than_one_batch_holds_names_the_limit(tmp_path: Path
                    "option `--n` must be at most 1,000 (one batch, as over HTTP; ask again for more), got 100000")
     code, out, _ = invoke("study", "show", "s", "--json", "--store", store)
     assert code == 0 and json.loads(out)["trials"]["pending"] == 0
+
+
+def test_load_if_exists_notes_the_given_settings_the_loaded_study_keeps_instead(tmp_path: Path) -> None:
+    (tmp_path / "space.yaml").write_text(SPACE)
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    create = ("study", "create", "s", "--space", str(tmp_path / "space.yaml"), "--store", store, "--load-if-exists")
+    assert invoke(*create, "--sampler", "random", "--seed", "4")[0] == 0
+    code, out, err = invoke(*create, "--sampler", "sobol", "--seed", "4", "--budget", "30", "--json")
+    assert code == 0 and json.loads(out)["sampler"] == "random"
+    assert err == "note: study 's' exists and keeps its sampler random (not sobol) and budget none (not 30)\n"
+    code, _, err = invoke(*create, "--sampler", "random", "--seed", "4")
+    assert code == 0 and err == ""

@@ -88,6 +88,8 @@ def create(
         given = {"sampler": sampler, "direction": direction, "directions": listed, "seed": seed, "budget": budget,
                  "feedback": feedback}
         raise blame(error, {key: f"--{key}" for key in given}, given, config) from None
+    if study.existed:
+        _note_kept(study, {"sampler": sampler, "seed": seed, "budget": budget})
     if as_json:
         print_json(_objectives_json(study.summary()))
     else:
@@ -526,6 +528,17 @@ MAX_BATCH = 1000
 MAX_PROPOSALS = 1000
 # above this many points a discrete space is searched like a continuous one (as offline.propose does)
 ENUMERATED = 50_000
+
+
+def _note_kept(study: Any, given: dict[str, Any]) -> None:
+    """A note on stderr naming the settings given on the command line that a loaded study keeps its own of."""
+    kept = {"sampler": study.sampler_name, "seed": study.seed, "budget": study.budget}
+    differ = [f"{key} {'none' if kept[key] is None else kept[key]} (not {value})" for key, value in given.items()
+              if value is not None and value != kept[key]]
+    if differ:
+        import sys
+
+        sys.stderr.write(f"note: study {study.name!r} exists and keeps its {' and '.join(differ)}\n")
 
 
 def _note_repeats(study: Any, asked: list[Any]) -> None:
