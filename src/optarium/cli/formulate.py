@@ -147,6 +147,10 @@ def run(
         print_json({"id": file.stem, "correct": None, **result.to_dict()})
     elif not endpoint_failed:  # with no answer from the LLM there is nothing to show but the error
         _show(result)
+    if result.status == "interrupted":
+        recorded = f"formulate run {result.run_id} recorded" if result.run_id is not None else "nothing recorded"
+        sys.stderr.write(f"{result.error} ({recorded})\n")
+        return status_exit_code(result.status, verified=result.solution is not None and result.solution.verified)
     if not result.executed:
         hints = LOCAL_HINTS if settings.llm_model_file is not None else LLM_HINTS
         hint = f"; {hints[result.cause]}" if endpoint_failed and result.cause in hints else ""

@@ -300,6 +300,8 @@ def _run(result: FormulateResult, llm: ChatModel, messages: list[dict[str, str]]
             attempt.cause = ""
             result.cause, result.error = "", ""
             return
+        if attempt.status == "interrupted":  # the user stopped it: the model is not wrong, ask nothing more
+            return
         previous = attempt
         if round_number == context.rounds:
             return
@@ -369,6 +371,9 @@ def _solve(result: FormulateResult, attempt: Attempt, problem: MathProgram, cont
         attempt.cause, attempt.error = "unbounded", "the model is unbounded: the objective improves without limit. A constraint or a bound is probably missing, or the objective sense is wrong."
     elif solution.status == "time_limit" and solution.objective is None:
         attempt.cause, attempt.error = "solve", "the solver found no solution within the time limit"
+    elif solution.status == "interrupted":
+        kept = "" if solution.objective is None else f"; the best point found, objective {solution.objective:.10g}, is kept"
+        attempt.cause, attempt.error = "interrupted", f"the solve was interrupted (Ctrl-C){kept}"
 
 
 def _record(
