@@ -78,6 +78,17 @@ def test_studies_of_different_objectives_get_the_reason_instead_of_lines(server:
     assert len(_column(browser, "compare-studies", 0)) == 2  # the studies' table is still there
 
 
+def test_the_reference_point_field_is_shown_only_for_studies_of_several_objectives(server: Server,
+                                                                                   browser: Any) -> None:  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server.url}/#/compare/single/single")
+    _wait(lambda: _texts(browser, "#compare-chart text.chart-title") == ["Best value so far by trial"])
+    assert not browser.find_element(By.ID, "compare-reference").is_displayed()
+    browser.get(f"{server.url}/#/compare/front_a/front_b")
+    _wait(lambda: browser.find_element(By.ID, "compare-reference").is_displayed())
+
+
 def test_a_reference_point_typed_on_the_page_measures_both_studies_against_it(server: Server,
                                                                               browser: Any) -> None:  # noqa: F811
     from selenium.webdriver.common.by import By

@@ -337,7 +337,9 @@ async function comparePage(names) {
   const draw = async () => {
     const studies = await Promise.all([a, b].map((n) => api(`studies/${encodeURIComponent(n)}`)));
     const chart = document.getElementById("compare-chart"), note = document.getElementById("compare-note");
-    if (studies.some((st) => st.directions.length > 1)) {
+    const several = studies.some((st) => st.directions.length > 1);
+    document.getElementById("compare-reference").hidden = !several;  // one objective: no hypervolume to measure
+    if (several) {
       // hypervolumes are comparable only for the same objectives, measured against one reference point
       let compared;
       try {
