@@ -145,7 +145,6 @@ def test_cli_propose_prints_k_candidates_and_refuses_a_bad_table(tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "t.csv"]
 
 
-
 def test_the_ignite_ensemble_of_a_large_table_trains_on_a_seeded_sample_of_its_rows() -> None:
     from optarium.blackbox import offline
     from optarium.blackbox.gp import Encoder
@@ -160,3 +159,16 @@ def test_the_ignite_ensemble_of_a_large_table_trains_on_a_seeded_sample_of_its_r
     capped = offline._ensemble(encoder, points, target, seed=4, epochs=5, max_rows=100)(probe)
     assert np.array_equal(capped, offline._ensemble(encoder, points[rows], target[rows], seed=4, epochs=5)(probe))
     assert not np.array_equal(capped, offline._ensemble(encoder, points, target, seed=4, epochs=5)(probe))
+
+
+def test_a_parameter_named_like_the_prediction_is_refused_not_overwritten(tmp_path: Path) -> None:
+    space = Space.from_dict({"predicted": {"type": "float", "low": 0, "high": 1}})
+    with pytest.raises(OptionError, match="no parameter named 'predicted'"):
+        propose(space, [{"predicted": 0.2}, {"predicted": 0.7}], [1.0, 2.0], 1, method="random")
+    table = tmp_path / "past.csv"
+    table.write_text("predicted,yield\n0.2,1\n0.7,2\n")
+    done = subprocess.run([OPTARIUM, "study", "propose", "--from-table", str(table), "--k", "1", "-m", "random"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (f"error: {table}: has a parameter column named 'predicted', the key each proposal gives "
+                           "its prediction under; rename the column\n")

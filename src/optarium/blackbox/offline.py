@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     Score = Callable[[np.ndarray], np.ndarray]  # GP features (m, D) -> value (m,), standardised, larger is better
 
 METHODS = ("batch", "ignite", "root", "naive", "random")
+PREDICTED = "predicted"  # the key of each proposal's predicted value, beside its parameters
 REGULARIZERS = ("both", "ignite", "root")
 
 
@@ -62,6 +63,9 @@ def propose(space: Space, rows: list[dict[str, Any]], values: list[float], k: in
 
     if regularizer not in REGULARIZERS:
         raise OptionError("regularizer", regularizer, "one of " + ", ".join(REGULARIZERS))
+    if PREDICTED in space.names:
+        raise OptionError("space", space.names, f"a space with no parameter named {PREDICTED!r} (the key each proposal "
+                          "gives the surrogate's value under)")
     if not math.isfinite(beta) or beta < 0:
         raise OptionError("beta", beta, "a finite number >= 0")
     threads = torch.get_num_threads()

@@ -315,7 +315,7 @@ def propose(
     """Propose K new candidates from a table of past experiments, evaluating nothing (offline optimization)."""
     import sys
 
-    from optarium.blackbox.offline import METHODS
+    from optarium.blackbox.offline import METHODS, PREDICTED
     from optarium.blackbox.offline import propose as offline_propose
     from optarium.blackbox.table import read_table
     from optarium.errors import OptionError
@@ -330,6 +330,11 @@ def propose(
         raise OptionError("--method", method, "one of " + ", ".join(METHODS))
     given = _space(space) if space is not None else None
     table_space, rows, values = read_table(from_table, objective, given)
+    if PREDICTED in table_space.names:
+        from optarium.blackbox.errors import TableError
+
+        raise TableError(str(from_table), f"has a parameter column named {PREDICTED!r}, the key each proposal gives its "
+                         "prediction under; rename the column")
     untried = _untried_count(table_space, rows)
     if untried == 0:
         from optarium.blackbox.errors import TableError
