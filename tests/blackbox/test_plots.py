@@ -98,7 +98,7 @@ def test_nothing_to_show_is_one_clear_error(tmp_path: Path) -> None:
         plot_study(empty, tmp_path / "empty.png")
     assert not (tmp_path / "empty.png").exists()
     study = _study("refusals", trials=3)
-    with pytest.raises(OptionError, match=re.escape("option `path` must be a file name ending in .png, .svg or .pdf")):
+    with pytest.raises(OptionError, match=re.escape("option `path` must be a file name ending in .png, .svg, .pdf or .html")):
         plot_study(study, tmp_path / "x.jpg")
     with pytest.raises(OptionError, match="option `params` must be distinct parameter names of the study: x, rate, kind"):
         figure(study, "slice", params=["y"])
@@ -166,3 +166,15 @@ def test_a_reference_point_for_a_plot_that_measures_no_hypervolume_is_refused(tm
                                           r"of a study with several objectives measure from a reference point"):
         plot_study(study, tmp_path / "p.png", kind, objective=1 if directions else None, reference=[2.0, 2.0])
     assert not (tmp_path / "p.png").exists()
+
+
+def test_an_html_output_is_one_standalone_page_holding_the_figure_as_svg(tmp_path: Path) -> None:
+    study = _study("html-page", trials=6)
+    shown = plot_study(study, tmp_path / "best.html", "history")
+    page = (tmp_path / "best.html").read_text()
+    assert shown["output"] == str(tmp_path / "best.html") and shown["kind"] == "history"
+    assert page.startswith("<!DOCTYPE html>\n<html lang=\"en\">") and page.rstrip().endswith("</html>")
+    assert "<title>html-page: history</title>" in page and page.count("<svg") == 1 and "<?xml" not in page
+    assert not any(fetch in page for fetch in ("<script", "<link", 'src="', "@import"))  # nothing fetched from elsewhere
+    with pytest.raises(OptionError, match=r"a file name ending in \.png, \.svg, \.pdf or \.html"):
+        plot_study(study, tmp_path / "best.jpg", "history")

@@ -113,7 +113,7 @@ def test_study_plot_refuses_what_it_cannot_draw_with_one_line_and_exit_2(tmp_pat
         (["ranked", "--kind", "slice"], "error: study 'ranked' is told rankings, not values, so there are no values "
          "for a slice plot; plot kind 'history' (the current candidate's parameters after each ranking) or 'timeline'"),
         (["ranked", "-o", str(tmp_path / "plot.jpg")],
-         f"error: option `--output` must be a file name ending in .png, .svg or .pdf, got '{tmp_path / 'plot.jpg'}'"),
+         f"error: option `--output` must be a file name ending in .png, .svg, .pdf or .html, got '{tmp_path / 'plot.jpg'}'"),
     ]
     for args, line in cases:
         done = optarium("study", "plot", *args, "--store", store)

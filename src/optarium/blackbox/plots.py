@@ -3,7 +3,7 @@ slices, contours of parameter pairs, parallel coordinates, the timeline of trial
 several objectives the Pareto front and the hypervolume history.
 
 :func:`figure` returns the matplotlib figure (for a notebook); :func:`plot_study` writes it
-to a PNG, SVG or PDF file chosen by the file's suffix. A study with nothing to show, or a
+to a PNG, SVG or PDF file, or an HTML page holding the SVG, chosen by the file's suffix. A study with nothing to show, or a
 kind that does not fit the study (a ranking study has no comparable values), is one
 :class:`PlotError` naming what to plot instead; never empty axes. Matplotlib is imported
 only when a figure is drawn.
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 KINDS = ("history", "importance", "slice", "contour", "parallel", "timeline", "front", "hypervolume")
 PARAMETER_KINDS = ("importance", "slice", "contour", "parallel")
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+PLOT_SUFFIXES = (".png", ".svg", ".pdf", ".html")
 # The largest value (in magnitude) a figure shows, 1/256 of the largest float: axis margins
 # and the importance forest's sum over its 64 trees stay finite below it.
 MAX_DRAWN = 2.0**1016
@@ -40,7 +40,7 @@ def check_path(path: str | Path) -> Path:
     """``path`` as a Path when its suffix names a format we write; :class:`OptionError` else."""
     path = Path(path)
     if path.suffix.lower() not in PLOT_SUFFIXES:
-        raise OptionError("path", str(path), "a file name ending in .png, .svg or .pdf")
+        raise OptionError("path", str(path), "a file name ending in .png, .svg, .pdf or .html")
     return path
 
 
@@ -58,18 +58,34 @@ def plot_study(
     objective: int | None = None,
     reference: Sequence[float] | None = None,
 ) -> dict[str, Any]:
-    """Write the ``kind`` figure of ``study`` to ``path`` (PNG, SVG or PDF by its suffix) and
-    return what it shows: ``kind``, ``trials`` (how many), ``params`` and, for ``importance``,
-    ``importances``. See :func:`figure` for the arguments."""
+    """Write the ``kind`` figure of ``study`` to ``path`` (PNG, SVG, PDF, or an HTML page holding
+    the SVG, by its suffix) and return what it shows: ``kind``, ``trials`` (how many), ``params``
+    and, for ``importance``, ``importances``. See :func:`figure` for the arguments."""
     path = check_path(path)
     drawn, shown = _draw(study, kind, params, objective, reference)
     import matplotlib.pyplot as plt
 
     try:
-        drawn.savefig(path, dpi=120)
+        if path.suffix.lower() == ".html":
+            path.write_text(_html_page(drawn, f"{study.name}: {shown['kind']}"), encoding="utf-8")
+        else:
+            drawn.savefig(path, dpi=120)
     finally:
         plt.close(drawn)
     return {"output": str(path), **shown}
+
+
+def _html_page(drawn: Any, title: str) -> str:
+    """A standalone HTML page (nothing fetched from elsewhere) holding the figure as inline SVG."""
+    import html
+    import io
+
+    text = io.StringIO()
+    drawn.savefig(text, format="svg")
+    svg = text.getvalue()
+    svg = svg[svg.index("<svg"):]  # the XML declaration and doctype belong to a file, not to a page
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>{html.escape(title)}</title></head>\n'
+            f"<body>\n{svg}\n</body>\n</html>\n")
 
 
 def figure(

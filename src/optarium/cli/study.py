@@ -253,7 +253,7 @@ def plot(
         "with several objectives front (default) or hypervolume.",
     ),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="File to write: .png, .svg or .pdf (default: best.png, or KIND.png)."
+        None, "--output", "-o", help="File to write: .png, .svg, .pdf or .html (default: best.png, or KIND.png)."
     ),
     params: str | None = typer.Option(None, "--params", help="Parameters to show, comma-separated (default: all; contour: the first four)."),
     objective: int | None = typer.Option(
