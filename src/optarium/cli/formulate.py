@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from optarium.cli.common import (
+    EXIT_INTERRUPTED,
     JSON_OPTION,
     STORE_OPTION,
     command,
@@ -302,6 +303,29 @@ def insights_export(
     if as_json:
         print_json({"output": str(output), "format": "jsonl", "rows": len(rows)})
     return 0
+
+
+@insights_app.command("import")
+@command
+def insights_import(
+    file: Path = typer.Argument(..., help="JSON lines written by `optarium formulate insights export`."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> int:
+    """Add the insights of FILE that the library does not hold yet (use counts start at zero here)."""
+    from optarium.formulate.experience import import_insights, read_insights
+    from optarium.formulate.pipeline import formulate_store
+    from optarium.interrupts import noting_ctrl_c
+
+    insights = read_insights(file)  # every line is checked before the store is opened (nothing is created)
+    with noting_ctrl_c() as ctrl_c:  # each insight is its own write: a Ctrl-C waits until all are in
+        added, already = import_insights(formulate_store(store), insights)
+    if as_json:
+        print_json({"file": str(file), "added": len(added), "already_there": already})
+    else:
+        console().print(f"imported {len(added)} insight{'s' if len(added) != 1 else ''} from {file}"
+                        + (f" ({already} already there)" if already else ""), markup=False)
+    return EXIT_INTERRUPTED if ctrl_c.pressed else 0
 
 
 @insights_app.command("add")

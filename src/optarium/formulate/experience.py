@@ -13,8 +13,10 @@ into a hierarchy.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from optarium.formulate.templates import render
@@ -220,3 +222,70 @@ def _refine(llm: ChatModel, store: FormulateStore, insight_id: int, question: st
         return ""
     parsed = parse_insight(call.response)
     return parsed["condition"] if parsed else ""
+
+
+# the fields an exported insight carries into another library (use counts stay with the library that counted them)
+_TEXT_FIELDS = ("taxonomy", "condition", "explanation")
+
+
+def read_insights(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The insights of a JSON-lines file (as ``optarium formulate insights export`` writes it), all checked.
+
+    Raises :class:`~optarium.errors.InputFileError` naming the file (and the line) when it is
+    missing, empty, or a line is not an object with non-empty ``taxonomy``, ``condition`` and
+    ``explanation`` (``example`` and ``source`` text, ``active`` true or false, when given).
+    """
+    from optarium.errors import InputFileError
+
+    file = Path(path)
+    if file.is_dir():
+        raise InputFileError(str(file), "is a directory, not a JSON-lines file of insights")
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InputFileError(str(file)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError(str(file), f"cannot read: {getattr(error, 'strerror', None) or error}") from None
+    insights = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{file}:{number}"
+        try:
+            row = json.loads(line)
+        except ValueError as error:
+            raise InputFileError(where, f"not JSON ({error})") from None
+        if not isinstance(row, dict):
+            raise InputFileError(where, "not an insight (a JSON object with taxonomy, condition and explanation)")
+        for key in _TEXT_FIELDS:
+            if not isinstance(row.get(key), str) or not row[key].strip():
+                raise InputFileError(where, f"`{key}` must be non-empty text")
+        for key in ("example", "source"):
+            if not isinstance(row.get(key, ""), str):
+                raise InputFileError(where, f"`{key}` must be text")
+        if not isinstance(row.get("active", True), bool):
+            raise InputFileError(where, "`active` must be true or false")
+        insights.append({key: row[key].strip() for key in _TEXT_FIELDS} | {
+            "example": row.get("example", "").strip(), "source": row.get("source", "") or "import",
+            "active": row.get("active", True)})
+    if not insights:
+        raise InputFileError(str(file), "holds no insights")
+    return insights
+
+
+def import_insights(store: FormulateStore, insights: list[dict[str, Any]]) -> tuple[list[int], int]:
+    """Add ``insights`` (from :func:`read_insights`) that the library does not hold yet (the same taxonomy,
+    condition and explanation); the ids added and how many were there already."""
+    held = {tuple(row[key] for key in _TEXT_FIELDS) for row in store.list_insights()}
+    added = []
+    for insight in insights:
+        key = tuple(insight[field] for field in _TEXT_FIELDS)
+        if key in held:
+            continue
+        held.add(key)
+        insight_id = store.add_insight(insight["taxonomy"], insight["condition"], insight["explanation"],
+                                       insight["example"], insight["source"])
+        if not insight["active"]:
+            store.update_insight(insight_id, active=False)
+        added.append(insight_id)
+    return added, len(insights) - len(added)
