@@ -39,7 +39,7 @@ app = typer.Typer(
     "runs the pipeline "
     "(the same as `optarium formulate run FILE`).",
 )
-insights_app = typer.Typer(help="List, export, add and edit the insight library. These commands only read or change "
+insights_app = typer.Typer(help="List, export, import, add and edit the insight library. These commands only read or change "
                            "the library in the store: there are no settings to keep in a --config file.", no_args_is_help=True)
 app.add_typer(insights_app, name="insights")
 
