@@ -81,6 +81,14 @@ def default_configs(store: Store | None = None, problem: MathProgram | None = No
     return arms
 
 
+def _restrict(p: NDArray[np.float64], allowed: NDArray[np.bool_] | None) -> NDArray[np.float64]:
+    """``p`` over the ``allowed`` arms only, renormalised (uniform over them where ``p`` gives them nothing)."""
+    if allowed is None:
+        return p
+    kept = np.where(allowed, p, 0.0)
+    return kept / kept.sum() if kept.sum() > 0 else allowed / allowed.sum()
+
+
 def _tsallis(losses: NDArray[np.float64], rate: float) -> NDArray[np.float64]:
     from optarium.learn.relax import _tsallis_weights
 
@@ -104,9 +112,10 @@ class ConfigBandit:
     def probabilities(self, context: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
         return _tsallis(self.estimates, self.learning_rate / math.sqrt(self.steps + 1))
 
-    def ask(self, context: NDArray[np.float64] | None = None) -> tuple[int, float]:
-        """An arm and the probability it was drawn with."""
-        p = self.probabilities(context)
+    def ask(self, context: NDArray[np.float64] | None = None,
+            allowed: NDArray[np.bool_] | None = None) -> tuple[int, float]:
+        """An arm (one of the ``allowed``, default all) and the probability it was drawn with."""
+        p = _restrict(self.probabilities(context), allowed)
         arm = int(self._rng.choice(self.k, p=p))
         return arm, float(p[arm])
 
@@ -139,39 +148,51 @@ class ThompsonConfigBandit:
         self._order = self._rng.permutation(k)
 
     def _posterior(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        means = np.array([np.mean(logs) for logs in self.logs])
-        residuals = np.concatenate([np.asarray(logs) - np.mean(logs) for logs in self.logs])
+        # a configuration never run (none of the stream's instances allowed it) is never drawn: mean +inf
+        means = np.array([np.mean(logs) if logs else np.inf for logs in self.logs])
+        residuals = np.concatenate([np.asarray(logs) - np.mean(logs) for logs in self.logs if logs])
         variance = (float(residuals @ residuals) + 1.0) / (len(residuals) + 1)
-        runs = np.array([len(logs) for logs in self.logs], dtype=np.float64)
+        runs = np.array([max(len(logs), 1) for logs in self.logs], dtype=np.float64)
         return means, np.sqrt(self.scale * variance / runs)
 
-    def in_warmup(self) -> bool:
-        """Whether some configuration has run fewer than ``warmup`` times."""
-        return min(len(logs) for logs in self.logs) < self.warmup
+    def in_warmup(self, allowed: NDArray[np.bool_] | None = None) -> bool:
+        """Whether some configuration (of the ``allowed``, default all) has run fewer than ``warmup`` times."""
+        return min(len(self.logs[arm]) for arm in self._arms(allowed)) < self.warmup
 
-    def _warmup_arm(self) -> int:
+    def _arms(self, allowed: NDArray[np.bool_] | None) -> list[int]:
+        return [arm for arm in range(self.k) if allowed is None or allowed[arm]]
+
+    def _warmup_arm(self, allowed: NDArray[np.bool_] | None = None) -> int:
         # the first in the seeded order of those run least: round the configurations in that order, and
         # after runs from an earlier stream, on from where that stream stopped
-        fewest = min(len(logs) for logs in self.logs)
-        return next(int(arm) for arm in self._order if len(self.logs[arm]) == fewest)
+        arms = self._arms(allowed)
+        fewest = min(len(self.logs[arm]) for arm in arms)
+        return next(int(arm) for arm in self._order if arm in arms and len(self.logs[arm]) == fewest)
 
-    def probabilities(self, context: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
-        """How likely each configuration is to be drawn next (estimated from ``draws`` posterior samples)."""
-        if self.in_warmup():
+    def probabilities(self, context: NDArray[np.float64] | None = None,
+                      allowed: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
+        """How likely each configuration (of the ``allowed``, default all) is to be drawn next (estimated from
+        ``draws`` posterior samples)."""
+        if self.in_warmup(allowed):
             p = np.zeros(self.k)
-            p[self._warmup_arm()] = 1.0
+            p[self._warmup_arm(allowed)] = 1.0
             return p
         means, spread = self._posterior()
         samples = np.random.default_rng(self.steps).normal(means, spread, size=(self.draws, self.k))
+        if allowed is not None:
+            samples[:, ~allowed] = np.inf
         return np.bincount(samples.argmin(axis=1), minlength=self.k) / self.draws
 
-    def ask(self, context: NDArray[np.float64] | None = None) -> tuple[int, float]:
-        """A configuration and (an estimate of) the probability it was drawn with."""
-        if self.in_warmup():
-            return self._warmup_arm(), 1.0
+    def ask(self, context: NDArray[np.float64] | None = None,
+            allowed: NDArray[np.bool_] | None = None) -> tuple[int, float]:
+        """A configuration (one of the ``allowed``, default all) and (an estimate of) the probability it was
+        drawn with."""
+        if self.in_warmup(allowed):
+            return self._warmup_arm(allowed), 1.0
         means, spread = self._posterior()
-        arm = int(np.argmin(self._rng.normal(means, spread)))
-        return arm, float(self.probabilities()[arm])
+        draws = self._rng.normal(means, spread)
+        arm = int(np.argmin(draws if allowed is None else np.where(allowed, draws, np.inf)))
+        return arm, float(self.probabilities(allowed=allowed)[arm])
 
     def tell(self, arm: int, probability: float, loss: float, context: NDArray[np.float64] | None = None) -> None:
         self.logs[arm].append(math.log(max(float(loss), 1e-6)))
@@ -215,8 +236,9 @@ class ContextualConfigBandit:
         p[best] = 1.0 - p.sum()
         return p
 
-    def ask(self, context: NDArray[np.float64] | None = None) -> tuple[int, float]:
-        p = self.probabilities(context)
+    def ask(self, context: NDArray[np.float64] | None = None,
+            allowed: NDArray[np.bool_] | None = None) -> tuple[int, float]:
+        p = _restrict(self.probabilities(context), allowed)
         arm = int(self._rng.choice(self.k, p=p))
         return arm, float(p[arm])
 
@@ -349,6 +371,7 @@ def solve_stream(
         raise OptionError("configs", [], "at least one configuration of an installed backend")
     dimension = len(feature_vector(problems[0].features()))
     chooser = None if policy == "fixed" else _policy(policy, len(arms), dimension, seed, learning_rate, exploration)
+    allowed = _capable(problems, arms)
     kept: dict[str, list[list[Any]]] = {}
     known: dict[str, Any] = {}
     centre = centroid([feature_vector(problem.features()) for problem in problems])
@@ -367,7 +390,7 @@ def solve_stream(
     totals = {arm.label: 0.0 for arm in arms} if compare else None
     try:
         _run_stream(problems, policy, arms, chooser, handle, result, totals, kept, time_cap=time_cap, threads=threads,
-                    history=history, earlier=earlier, progress=progress)
+                    history=history, earlier=earlier, allowed=allowed, progress=progress)
     finally:
         solved = sum(row["status"] != "interrupted" for row in result.rows)
         if history is not None and solved:
@@ -375,6 +398,21 @@ def solve_stream(
     result.totals = None if result.interrupted else totals
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _capable(problems: list[MathProgram], arms: list[Config]) -> list[NDArray[np.bool_]]:
+    """Per problem, which arms' backends can take it; an :class:`OptionError` naming the first problem none can."""
+    from optarium.solvers import registry
+
+    capabilities = {arm.solver: registry.get(arm.solver).capabilities for arm in arms}
+    masks = []
+    for problem in problems:
+        why = {solver: capability.missing(problem) for solver, capability in capabilities.items()}
+        if all(why.values()):
+            reasons = "; ".join(f"{solver} cannot take {reason}" for solver, reason in why.items())
+            raise OptionError("sources", problem.name, f"instances one of the configurations can take ({reasons})")
+        masks.append(np.array([why[arm.solver] is None for arm in arms]))
+    return masks
 
 
 HISTORY_RUNS = 1000  # the newest runs kept per configuration: the posterior of a family's times needs no more
@@ -408,25 +446,30 @@ def _save_history(handle: Store, history: str, kept: dict[str, list[list[Any]]],
 def _run_stream(problems: list[MathProgram], policy: str, arms: list[Config], chooser: Any, handle: Store,
                 result: StreamResult, totals: dict[str, float] | None, kept: dict[str, list[list[Any]]], *,
                 time_cap: float, threads: int | None, history: str | None, earlier: int,
-                progress: Callable[[dict[str, Any]], None] | None) -> None:
+                allowed: list[NDArray[np.bool_]], progress: Callable[[dict[str, Any]], None] | None) -> None:
     import optarium
     from optarium.learn.recognise import feature_vector
     from optarium.learn.select import FixedPlanner
 
     remembered = f"; {earlier} earlier run{'s' if earlier != 1 else ''} from history {history!r}" if history else ""
-    for step, problem in enumerate(problems, start=1):
+    for step, (problem, can_take) in enumerate(zip(problems, allowed, strict=True), start=1):
         context = np.array(feature_vector(problem.features()), dtype=np.float64)
+        mask = None if can_take.all() else can_take
+        able = "" if mask is None else (f"; {int(can_take.sum())} of {len(arms)} configurations can take "
+                                         "this instance")
         if chooser is None:
-            arm, probability = 0, 1.0
-            reason = f"fixed policy: {arms[0].label} on every instance"
+            arm, probability = int(np.argmax(can_take)), 1.0
+            reason = f"fixed policy: {arms[0].label} on every instance{able}"
+            if arm != 0:
+                reason += f": {arms[arm].label}"
         else:
-            warming_up = policy == "thompson" and chooser.in_warmup()
-            arm, probability = chooser.ask(context)
+            warming_up = policy == "thompson" and chooser.in_warmup(mask)
+            arm, probability = chooser.ask(context, mask)
             reason = (f"{_NAMES[policy]} over {len(arms)} configurations, step {step}: {arms[arm].label} "
-                      f"drawn with probability {probability:.2f}{remembered}")
+                      f"drawn with probability {probability:.2f}{able}{remembered}")
             if warming_up:
                 reason = (f"{_NAMES[policy]} over {len(arms)} configurations, step {step}: {arms[arm].label} "
-                          f"(warm-up: each configuration runs {chooser.warmup} times first{remembered})")
+                          f"(warm-up: each configuration runs {chooser.warmup} times first{able}{remembered})")
         chosen = arms[arm]
         plan = Plan(chosen.solver, dict(chosen.params), reason, "rules" if policy == "fixed" else "bandit")
         solution = optarium.solve(problem, store=handle, time_limit=time_cap, threads=threads, planner=FixedPlanner(plan))
@@ -445,8 +488,10 @@ def _run_stream(problems: list[MathProgram], policy: str, arms: list[Config], ch
         elif totals is not None:
             costs: dict[str, float] = {chosen.label: row["cost"]}
             row["all"] = costs
-            for other in arms:
-                if other is not chosen:
+            for other, other_can in zip(arms, can_take, strict=True):
+                if not other_can:  # its backend cannot take the instance: as a run that did not finish
+                    costs[other.label] = 2 * time_cap
+                elif other is not chosen:
                     again = optarium.solve(problem, solver=other.solver, time_limit=time_cap, threads=threads,
                                            record=False, **other.params)
                     if again.status == "interrupted":
