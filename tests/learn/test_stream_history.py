@@ -53,3 +53,11 @@ def test_a_history_learned_on_another_family_is_used_with_a_warning(tmp_path: Pa
         "history 'daily' was learned on instances unlike these"]
     saved = open_store(url).load_artifact("stream.daily")
     assert saved is not None and saved.meta["instances"] == 3 and len(saved.meta["centroid"]) > 0
+
+
+def test_an_artifact_of_that_name_that_is_no_stream_history_is_refused_before_any_solve(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    open_store(url).save_artifact("stream.knapsacks", b"[1, 2]", {"kind": "something else"})
+    with pytest.raises(OptionError, match=r"stream\.knapsacks v1 holds no configuration times"):
+        solve_stream([knapsack(0)], store=url, configs=ARMS, time_cap=10, history="knapsacks")
+    assert open_store(url).list_runs(limit=5) == []

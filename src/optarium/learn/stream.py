@@ -26,7 +26,6 @@ Every solve goes through the one flow and is recorded with a plan whose source i
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -39,6 +38,7 @@ import numpy as np
 
 from optarium.errors import OptionError
 from optarium.learn.recognise import THRESHOLD, centroid, distance
+from optarium.learn.stream_history import load_history, save_history
 from optarium.plan import Plan
 
 if TYPE_CHECKING:
@@ -376,7 +376,7 @@ def solve_stream(
     known: dict[str, Any] = {}
     centre = centroid([feature_vector(problem.features()) for problem in problems])
     if history is not None and chooser is not None:
-        kept, known = _load_history(handle, history)
+        kept, known = load_history(handle, history)
         if known.get("centroid") and len(known["centroid"]) == len(centre):
             apart = distance(known["centroid"], centre)
             if apart > THRESHOLD:
@@ -394,7 +394,7 @@ def solve_stream(
     finally:
         solved = sum(row["status"] != "interrupted" for row in result.rows)
         if history is not None and solved:
-            _save_history(handle, history, kept, known, centre, solved)
+            save_history(handle, history, kept, known, centre, solved)
     result.totals = None if result.interrupted else totals
     result.seconds = time.perf_counter() - started
     return result
@@ -413,34 +413,6 @@ def _capable(problems: list[MathProgram], arms: list[Config]) -> list[NDArray[np
             raise OptionError("sources", problem.name, f"instances one of the configurations can take ({reasons})")
         masks.append(np.array([why[arm.solver] is None for arm in arms]))
     return masks
-
-
-HISTORY_RUNS = 1000  # the newest runs kept per configuration: the posterior of a family's times needs no more
-
-
-def _load_history(handle: Store, history: str) -> tuple[dict[str, list[list[Any]]], dict[str, Any]]:
-    """Each configuration's kept runs ``[seconds, finished]`` by label, and the artifact's meta."""
-    artifact = handle.load_artifact(f"stream.{history}")
-    if artifact is None:
-        return {}, {}
-    try:
-        runs = json.loads(artifact.data)
-        return {str(label): [[float(seconds), bool(finished)] for seconds, finished in arm_runs]
-                for label, arm_runs in runs.items()}, dict(artifact.meta)
-    except (ValueError, TypeError, AttributeError):  # not what _save_history writes (an artifact imported by hand)
-        raise OptionError("history", history, f"a stream history; artifact stream.{history} v{artifact.version} "
-                          "holds no configuration times") from None
-
-
-def _save_history(handle: Store, history: str, kept: dict[str, list[list[Any]]], known: dict[str, Any],
-                  centre: list[float], solved: int) -> None:
-    kept = {label: runs[-HISTORY_RUNS:] for label, runs in kept.items()}
-    before = int(known.get("instances", 0)) if len(known.get("centroid") or []) == len(centre) else 0
-    if before:  # the centre of every instance the history has seen, to tell when a stream is of another kind
-        centre = [(old * before + new * solved) / (before + solved) for old, new in zip(known["centroid"], centre, strict=True)]
-    meta = {"kind": "stream", "policy": "thompson", "runs": sum(len(runs) for runs in kept.values()),
-            "configs": sorted(kept), "instances": before + solved, "centroid": centre}
-    handle.save_artifact(f"stream.{history}", json.dumps(kept).encode(), meta)
 
 
 def _run_stream(problems: list[MathProgram], policy: str, arms: list[Config], chooser: Any, handle: Store,
