@@ -39,6 +39,17 @@ def one_hot(params: list[dict], keys: list[tuple[str, ...]]) -> np.ndarray:
     return np.hstack(blocks)
 
 
+def pairwise(X: np.ndarray, params: list[dict], scale: float) -> np.ndarray:
+    """``X`` with one column per pair of levels of two different parameters (their product), times ``scale``."""
+    edges = np.cumsum([0] + [len(p["options"]) for p in params])
+    blocks = [X]
+    for a in range(len(params)):
+        for b in range(a + 1, len(params)):
+            left, right = X[:, edges[a]:edges[a + 1]], X[:, edges[b]:edges[b + 1]]
+            blocks.append(scale * (left[:, :, None] * right[:, None, :]).reshape(len(X), -1))
+    return np.hstack(blocks)
+
+
 def campaign(X: np.ndarray, y: np.ndarray, top: np.ndarray, seed: int, design: int, rule: str, cap: int) -> int:
     """Experiments until a top row (cap + 1 when none is found)."""
     rng = np.random.default_rng(seed)
@@ -52,8 +63,8 @@ def campaign(X: np.ndarray, y: np.ndarray, top: np.ndarray, seed: int, design: i
             z = (seen - seen.mean()) / (seen.std() + 1e-9)
             covariance = np.linalg.inv(X[tried].T @ X[tried] + np.eye(X.shape[1]))
             weights = covariance @ X[tried].T @ z
-            if rule == "ts":
-                weights = rng.multivariate_normal(weights, covariance * max(float(z.var()), 1e-3))
+            if rule.startswith("ts"):
+                weights = rng.multivariate_normal(weights, covariance * max(float(z.var()), 1e-3), method="cholesky")
             score = X @ weights
             if rule == "ucb":
                 score = score + np.sqrt(np.einsum("ij,jk,ik->i", X, covariance, X))
@@ -69,9 +80,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=200)
     parser.add_argument("--design", type=int, default=5, help="random-order points before the model picks")
-    parser.add_argument("--rules", default="ucb,mean", help="comma-separated: mean, ucb, ts")
+    parser.add_argument("--rules", default="ucb,mean", help="comma-separated: mean, ucb, ts, or ts2_S (Thompson on main "
+                        "effects and pairwise interactions, the interactions' prior standard deviation S)")
     parser.add_argument("--cap", type=int, default=100)
     parser.add_argument("--screening", action="store_true", help="the screening slices instead of the held-out ones")
+    parser.add_argument("--tag", default="", help="suffix of the results' file name")
     parser.add_argument("--top", type=float, default=0.1, help="stop at this top fraction (0.01: the whole tables' top-1%% campaigns)")
     args = parser.parse_args()
     tasks = []
@@ -90,16 +103,17 @@ def main() -> None:
         y = np.array([table[k] for k in keys])
         X = one_hot(params, keys)
         top = y >= threshold
+        Xp = {r: pairwise(X, params, float(r.split("_")[1])) for r in rules if r.startswith("ts2")}
         expected = (len(y) + 1) / (int(top.sum()) + 1)
         row = {}
         for rule in rules:
-            runs = [campaign(X, y, top, seed, args.design, rule, args.cap) for seed in range(args.seeds)]
+            runs = [campaign(Xp.get(rule, X), y, top, seed, args.design, rule, args.cap) for seed in range(args.seeds)]
             row[rule] = {"mean": statistics.mean(runs), "stderr": statistics.stdev(runs) / len(runs) ** 0.5,
                          "ratio_to_random_expectation": statistics.mean(runs) / expected}
         results[name] = {"random_expectation": expected, "rules": row}
         print(f"{name[:45]:<45} {expected:>15.1f} " + " ".join(f"{row[r]['ratio_to_random_expectation']:>14.2f}" for r in rules))
     suffix = f"_top{args.top:g}" if args.top != 0.1 else "_screening" if args.screening else ""
-    out = RESULTS / f"blackbox_reactions_main_effects{suffix}.json"
+    out = RESULTS / f"blackbox_reactions_main_effects{suffix}{'_' + args.tag if args.tag else ''}.json"
     out.write_text(json.dumps({"seeds": args.seeds, "design": args.design, "load_average": os.getloadavg(),
                                "tables": results}, separators=(",", ":")))
     print(f"wrote {out}")
