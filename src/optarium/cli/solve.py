@@ -240,8 +240,11 @@ def _show(solution: object, output: Path | None) -> None:
               f"{solution.seconds:.3f}s solve, {solution.timings.get('total', 0):.3f}s total")
     if solution.cross_check:
         cc = solution.cross_check
-        out.print(escape(f"cross-check {cc.get('solver')}: {cc.get('status')} {cc.get('objective')} ")
-                  + ("[green]agrees[/]" if cc.get("agree") else "[red]disagrees[/]" if cc.get("agree") is False else ""))
+        if cc.get("solver") is None:  # no second backend: the note says why
+            out.print(escape(f"cross-check: {cc.get('note', 'not run')}"))
+        else:
+            out.print(escape(f"cross-check {cc.get('solver')}: {cc.get('status')} {cc.get('objective')} ")
+                      + ("[green]agrees[/]" if cc.get("agree") else "[red]disagrees[/]" if cc.get("agree") is False else ""))
     if solution.message:
         out.print(f"[yellow]{escape(solution.message)}[/]")
     if solution.run_id is not None:

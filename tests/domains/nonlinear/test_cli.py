@@ -74,3 +74,11 @@ def test_the_solver_log_goes_to_stderr_and_json_alone_to_stdout(tmp_path: Path, 
     summary, end = json.JSONDecoder().raw_decode(done.stdout)
     assert done.stdout[end:] == "\n" and summary["solver"] == solver and summary["verified"]
     assert log_line in done.stderr
+
+
+def test_cross_check_without_a_second_backend_says_why(tmp_path: Path, data: Path) -> None:
+    """A MINLP only SCIP takes: --cross-check says no second backend can take it (it printed 'cross-check None: None None')."""
+    done = run(tmp_path, "solve", str(data / "ex1222.nl"), "--cross-check")
+    assert done.returncode == 0, done.stderr
+    assert "cross-check: no second installed backend can take this problem" in done.stdout, done.stdout
+    assert "None" not in done.stdout, done.stdout
