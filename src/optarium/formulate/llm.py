@@ -109,7 +109,8 @@ class LLMClient:
     the server's generation (a server that ignores ``stream`` and answers in one piece
     works too). ``max_tokens`` is sent with every request. ``retries`` repeats a request
     that failed with a connection error or an HTTP 5xx/429 answer; a timed-out request
-    is not repeated (it would queue behind one the server may still be finishing).
+    is not repeated (it would queue behind one the server may still be finishing). An
+    answer longer than :func:`response_limit` bytes is closed and raises.
     Raises :class:`LLMConfigError` for a missing URL/model, a bad timeout or token limit,
     or a missing key for a hosted endpoint that needs one; :class:`LLMError` subclasses
     for everything the endpoint does wrong.
@@ -200,10 +201,17 @@ class LLMClient:
                 closer.start()
                 streamed = response.headers.get("content-type", "").startswith("text/event-stream")
                 pieces: list[bytes] = []
+                size, limit = 0, response_limit(self.max_tokens)
                 for piece in response.iter_bytes():
                     pieces.append(piece)
+                    size += len(piece)
                     if time.monotonic() > deadline:
                         raise timed_out
+                    if size > limit:  # a broken or hostile endpoint: no answer of max_tokens is this long
+                        raise LLMResponseError(
+                            f"LLM endpoint {self.url} answered more than {limit // MIB} MiB"
+                            f"{f' (max_tokens {self.max_tokens})' if self.max_tokens else ''}; the request was closed",
+                            url=self.url)
                 status, text = response.status_code, b"".join(pieces).decode("utf-8", errors="replace")
         except httpx.TimeoutException:
             raise timed_out from None
@@ -231,6 +239,15 @@ class LLMClient:
             raise LLMResponseError(
                 f"LLM endpoint {self.url} answered with malformed JSON: {_snippet(text)}", url=self.url, status_code=status,
             ) from None
+
+
+MIB = 1 << 20
+
+
+def response_limit(max_tokens: int | None) -> int:
+    """The most bytes read from one answer: 2 KiB a token (a streamed chunk of one token is a few hundred
+    bytes), at least 1 MiB; 64 MiB with no ``max_tokens``."""
+    return 64 * MIB if not max_tokens else max(MIB, 2048 * max_tokens)
 
 
 def _hang_up(response: Any) -> None:
