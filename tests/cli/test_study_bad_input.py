@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from optarium.blackbox.table import read_table
 from optarium.cli.main import app
-from optarium.cli.study import _untried_count
+from optarium.cli.study_offline import _untried_count
 
 SPACE = "x: {type: float, low: 0.0, high: 1.0}\ny: {type: int, low: 1, high: 3}\n"
 
