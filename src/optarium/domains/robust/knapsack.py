@@ -27,12 +27,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from optarium.domains.robust.problem import RobustProblem
 from optarium.kinds import RawResult
+
+if TYPE_CHECKING:
+    from optarium.interrupts import CtrlC
 
 # a node whose bound exceeds the incumbent by no more than this (relative) is closed
 PRUNE = 1e-9
@@ -422,7 +425,19 @@ class Outcome:
 
 def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
                    progress: Callable[[float, float | None, float | None], None] | None = None) -> Outcome:
-    """Branch-and-price to a relative gap of :data:`PRUNE`, or until ``time_limit`` seconds."""
+    """Branch-and-price to a relative gap of :data:`PRUNE`, or until ``time_limit`` seconds.
+
+    A Ctrl-C (on the main thread) ends the search like the time limit, with the status ``interrupted`` and the best
+    decision so far (there is always one: the best set without degradation is evaluated first).
+    """
+    from optarium.interrupts import noting_ctrl_c
+
+    with noting_ctrl_c() as ctrl_c:
+        return _branch_and_price(data, time_limit, progress, ctrl_c)
+
+
+def _branch_and_price(data: Knapsack, time_limit: float | None,
+                      progress: Callable[[float, float | None, float | None], None] | None, ctrl_c: CtrlC) -> Outcome:
     started = time.perf_counter()
     deadline = None if time_limit is None else started + time_limit
     n = data.size
@@ -444,7 +459,7 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
         return price(data, nu, beta, lower, upper, tables=tables[beta.size])
 
     def out_of_time() -> bool:
-        return deadline is not None and time.perf_counter() >= deadline
+        return ctrl_c.pressed or (deadline is not None and time.perf_counter() >= deadline)
 
     def converge(lp: _Master, node: Node, cutoff: float, bound: float, policy: Policy,
                  timed: bool) -> tuple[float, float, np.ndarray | None, Policy]:
@@ -606,6 +621,8 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     if not np.isfinite(global_bound):
         global_bound = np.inf
     status = "optimal" if proved and incumbent_x is not None and _within(global_bound, incumbent) else "time_limit"
+    if ctrl_c.pressed and status != "optimal":
+        status = "interrupted"
     return Outcome(status, incumbent_x, float(incumbent), float(global_bound), nodes, len(master.known), trace)
 
 
