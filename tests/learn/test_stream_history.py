@@ -61,3 +61,18 @@ def test_an_artifact_of_that_name_that_is_no_stream_history_is_refused_before_an
     with pytest.raises(OptionError, match=r"stream\.knapsacks v1 holds no configuration times"):
         solve_stream([knapsack(0)], store=url, configs=ARMS, time_cap=10, history="knapsacks")
     assert open_store(url).list_runs(limit=5) == []
+
+
+def test_two_streams_of_one_history_at_once_keep_each_others_runs(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    other: list[int] = []
+
+    def meanwhile(row: dict[str, object]) -> None:  # another stream of the same history starts and ends in the middle
+        if not other:
+            other.append(len(solve_stream([knapsack(5), knapsack(6)], store=url, configs=ARMS, time_cap=10,
+                                          history="knapsacks").rows))
+
+    solve_stream([knapsack(0), knapsack(1), knapsack(2)], store=url, configs=ARMS, time_cap=10, history="knapsacks",
+                 progress=meanwhile)
+    saved = open_store(url).load_artifact("stream.knapsacks")
+    assert saved is not None and saved.meta["runs"] == 3 + 2 and saved.meta["instances"] == 5, saved.meta

@@ -388,13 +388,14 @@ def solve_stream(
     earlier = sum(len(runs) for label, runs in kept.items() if label in {arm.label for arm in arms})
     result = StreamResult(policy, arms)
     totals = {arm.label: 0.0 for arm in arms} if compare else None
+    runs: dict[str, list[list[Any]]] = {}  # this stream's, added to the history as it is when the stream ends
     try:
-        _run_stream(problems, policy, arms, chooser, handle, result, totals, kept, time_cap=time_cap, threads=threads,
+        _run_stream(problems, policy, arms, chooser, handle, result, totals, runs, time_cap=time_cap, threads=threads,
                     history=history, earlier=earlier, allowed=allowed, progress=progress)
     finally:
         solved = sum(row["status"] != "interrupted" for row in result.rows)
         if history is not None and solved:
-            save_history(handle, history, kept, known, centre, solved)
+            save_history(handle, history, runs, centre, solved)
     result.totals = None if result.interrupted else totals
     result.seconds = time.perf_counter() - started
     return result
@@ -416,7 +417,7 @@ def _capable(problems: list[MathProgram], arms: list[Config]) -> list[NDArray[np
 
 
 def _run_stream(problems: list[MathProgram], policy: str, arms: list[Config], chooser: Any, handle: Store,
-                result: StreamResult, totals: dict[str, float] | None, kept: dict[str, list[list[Any]]], *,
+                result: StreamResult, totals: dict[str, float] | None, runs: dict[str, list[list[Any]]], *,
                 time_cap: float, threads: int | None, history: str | None, earlier: int,
                 allowed: list[NDArray[np.bool_]], progress: Callable[[dict[str, Any]], None] | None) -> None:
     import optarium
@@ -449,7 +450,7 @@ def _run_stream(problems: list[MathProgram], policy: str, arms: list[Config], ch
         if chooser is not None:
             chooser.tell(arm, probability, loss, context)
         if history is not None and solution.status != "interrupted":
-            kept.setdefault(chosen.label, []).append([float(solution.seconds), loss < 1])
+            runs.setdefault(chosen.label, []).append([float(solution.seconds), loss < 1])
         row: dict[str, Any] = {"step": step, "instance": problem.name, "config": chosen.label, "status": solution.status,
                "verified": solution.verified, "seconds": solution.seconds, "loss": loss,
                # a run cut short by Ctrl-C says nothing of the configuration: it costs what it took

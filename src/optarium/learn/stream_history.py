@@ -32,13 +32,18 @@ def load_history(handle: Store, history: str) -> tuple[dict[str, list[list[Any]]
                           "holds no configuration times") from None
 
 
-def save_history(handle: Store, history: str, kept: dict[str, list[list[Any]]], known: dict[str, Any],
-                 centre: list[float], solved: int) -> None:
-    """Save ``kept`` as the next version of ``stream.<history>``, the centre moved by ``solved`` new instances."""
-    kept = {label: runs[-HISTORY_RUNS:] for label, runs in kept.items()}
+def save_history(handle: Store, history: str, runs: dict[str, list[list[Any]]], centre: list[float],
+                 solved: int) -> None:
+    """Add ``runs`` (this stream's, by label) to ``stream.<history>`` as it is now, as its next version; the
+    centre moves by ``solved`` new instances. Read again here, so a stream of the same name that ended
+    meanwhile keeps its runs."""
+    kept, known = load_history(handle, history)
+    for label, new in runs.items():
+        kept.setdefault(label, []).extend(new)
+    kept = {label: arm_runs[-HISTORY_RUNS:] for label, arm_runs in kept.items()}
     before = int(known.get("instances", 0)) if len(known.get("centroid") or []) == len(centre) else 0
     if before:  # the centre of every instance the history has seen, to tell when a stream is of another kind
         centre = [(old * before + new * solved) / (before + solved) for old, new in zip(known["centroid"], centre, strict=True)]
-    meta = {"kind": "stream", "policy": "thompson", "runs": sum(len(runs) for runs in kept.values()),
+    meta = {"kind": "stream", "policy": "thompson", "runs": sum(len(arm_runs) for arm_runs in kept.values()),
             "configs": sorted(kept), "instances": before + solved, "centroid": centre}
     handle.save_artifact(f"stream.{history}", json.dumps(kept).encode(), meta)
