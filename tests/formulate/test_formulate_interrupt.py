@@ -21,7 +21,7 @@ def test_ctrl_c_during_the_solve_is_exit_130_and_asks_the_llm_nothing_more(llm_s
     code, out, log = interrupt_when(
         [OPTARIUM, "-v", "formulate", str(problem), "--llm-url", llm_server.url, "--llm-model", "m", "--json",
          "--time-limit", "30", "--store", f"sqlite:///{tmp_path / 's.db'}"],
-        lambda log: any(line.endswith("highs started\n") for line in log), after=0.5)
+        lambda log: any(line.endswith("highs started\n") for line in log), after=0.2)
     assert code == 130, log
     result = json.loads(out)
     assert (result["status"], result["cause"], result["rounds"]) == ("interrupted", "interrupted", 0), result
