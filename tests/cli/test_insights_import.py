@@ -52,3 +52,13 @@ def test_a_bad_line_is_one_line_naming_it_exit_2_and_nothing_is_imported(tmp_pat
         code, out, err = invoke("import", str(tmp_path / name), "--store", f"sqlite:///{store_file}")
         assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith(f"error: {tmp_path / name}"), (name, err)
     assert not store_file.exists()
+
+
+def test_what_export_json_printed_one_json_list_is_imported_too(tmp_path: Path) -> None:
+    here, there = f"sqlite:///{tmp_path / 'here.db'}", f"sqlite:///{tmp_path / 'there.db'}"
+    formulate_store(here).add_insight("integrality", "sandwiches units", "Counts of items are integers.", "", "manual")
+    code, out, _err = invoke("export", "--json", "--store", here)
+    (tmp_path / "library.json").write_text(out)
+    code, out, err = invoke("import", str(tmp_path / "library.json"), "--store", there)
+    assert code == 0 and out == f"imported 1 insight from {tmp_path / 'library.json'}\n", err
+    assert [row["condition"] for row in formulate_store(there).list_insights()] == ["sandwiches units"]

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from optarium.formulate.templates import render
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from optarium.formulate.llm import ChatModel
     from optarium.formulate.pipeline import FormulateResult
     from optarium.formulate.settings import FormulateSettings
@@ -229,7 +231,8 @@ _TEXT_FIELDS = ("taxonomy", "condition", "explanation")
 
 
 def read_insights(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The insights of a JSON-lines file (as ``optarium formulate insights export`` writes it), all checked.
+    """The insights of a JSON-lines file (as ``optarium formulate insights export`` writes it), or of one JSON
+    list (as ``export --json`` prints it), all checked.
 
     Raises :class:`~optarium.errors.InputFileError` naming the file (and the line) when it is
     missing, empty, or a line is not an object with non-empty ``taxonomy``, ``condition`` and
@@ -241,20 +244,13 @@ def read_insights(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     if file.is_dir():
         raise InputFileError(str(file), "is a directory, not a JSON-lines file of insights")
     try:
-        lines = file.read_text(encoding="utf-8").splitlines()
+        text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputFileError(str(file)) from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputFileError(str(file), f"cannot read: {getattr(error, 'strerror', None) or error}") from None
     insights = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{file}:{number}"
-        try:
-            row = json.loads(line)
-        except ValueError as error:
-            raise InputFileError(where, f"not JSON ({error})") from None
+    for where, row in _rows(file, text):
         if not isinstance(row, dict):
             raise InputFileError(where, "not an insight (a JSON object with taxonomy, condition and explanation)")
         for key in _TEXT_FIELDS:
@@ -271,6 +267,26 @@ def read_insights(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     if not insights:
         raise InputFileError(str(file), "holds no insights")
     return insights
+
+
+def _rows(file: Path, text: str) -> Iterator[tuple[str, Any]]:
+    """Each row of the file with where it is: ``file:line`` for JSON lines, ``file: item N`` for one JSON list."""
+    from optarium.errors import InputFileError
+
+    if text.lstrip().startswith("["):
+        try:
+            rows = json.loads(text)
+        except ValueError as error:
+            raise InputFileError(str(file), f"not JSON ({error})") from None
+        if isinstance(rows, list):
+            yield from ((f"{file}: item {number}", row) for number, row in enumerate(rows, start=1))
+            return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                yield f"{file}:{number}", json.loads(line)
+            except ValueError as error:
+                raise InputFileError(f"{file}:{number}", f"not JSON ({error})") from None
 
 
 def import_insights(store: FormulateStore, insights: list[dict[str, Any]]) -> tuple[list[int], int]:
