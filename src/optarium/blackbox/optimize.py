@@ -51,7 +51,8 @@ def optimize(
     it or share it. A ``study_name`` that exists in the store is resumed (its space and
     direction must match; its sampler and seed are kept) and ``budget`` more trials are run.
     ``show_progress`` draws the trial count, best value and elapsed time on stderr when it
-    is a terminal.
+    is a terminal. Ctrl-C raises ``KeyboardInterrupt`` at once, after telling every trial
+    already evaluated; a trial whose call was still running stays pending (anyone may tell it).
 
     ``executor="ray"`` runs each trial as a Ray task (``n_workers`` at a time) that asks,
     evaluates and tells through the store itself, so ``store`` must be one the workers can
@@ -110,23 +111,41 @@ def optimize(
     many = study.multi_objective
 
     done = 0
-    with _Progress(show_progress and not many, budget, study.direction) as progress, ThreadPoolExecutor(max_workers=n_workers) as pool:
-        while done < budget:
-            trials = study.ask(min(n_workers, budget - done))
-            raised: Exception | None = None
-            values = pool.map(evaluate, [fn] * len(trials), [t.params for t in trials], [n_objectives] * len(trials))
-            for trial, (value, error) in zip(trials, values, strict=True):
-                if value is None:
-                    study.tell(trial, failed=True)
-                else:
-                    study.tell(trial, value)
-                progress.update(value)
-                if error is not None and not isinstance(error, catch) and raised is None:
-                    raised = error
-            if raised is not None:
-                raise raised
-            done += len(trials)
+    pool = ThreadPoolExecutor(max_workers=n_workers)
+    try:
+        with _Progress(show_progress and not many, budget, study.direction) as progress:
+            while done < budget:
+                trials = study.ask(min(n_workers, budget - done))
+                raised: Exception | None = None
+                futures = [pool.submit(evaluate, fn, trial.params, n_objectives) for trial in trials]
+                try:
+                    outcomes = [future.result() for future in futures]
+                except KeyboardInterrupt:
+                    # Ctrl-C: the trials of the batch already evaluated are told; the rest stay pending
+                    for trial, future in zip(trials, futures, strict=True):
+                        if future.done() and not future.cancelled():
+                            _tell(study, trial, future.result()[0], progress)
+                    raise
+                for trial, (value, error) in zip(trials, outcomes, strict=True):
+                    _tell(study, trial, value, progress)
+                    if error is not None and not isinstance(error, catch) and raised is None:
+                        raised = error
+                if raised is not None:
+                    raise raised
+                done += len(trials)
+    finally:
+        # after a Ctrl-C, a call still running is not waited for here (a thread cannot be stopped)
+        pool.shutdown(wait=False, cancel_futures=True)
     return study
+
+
+def _tell(study: Study, trial: Any, value: Any, progress: _Progress) -> None:
+    """Tell ``trial`` its ``value`` (``None``: failed) and count it on the progress line."""
+    if value is None:
+        study.tell(trial, failed=True)
+    else:
+        study.tell(trial, value)
+    progress.update(value)
 
 
 EXECUTORS = ("thread", "ray")
