@@ -215,6 +215,8 @@ class Runner:
         cap = self.time_cap if limit is None else min(limit, self.time_cap)
         solution = optarium.solve(problem, solver=self.solver, time_limit=cap, record=False,
                                   threads=self.threads, **params)
+        if solution.status == "interrupted":  # the user stopped tuning: no configuration is judged or saved
+            raise KeyboardInterrupt
         name = self.names[index]
         penalty = PENALTY_FACTOR * self.time_cap
         if solution.payload is not None and not solution.verified:
