@@ -206,3 +206,22 @@ def test_semi_continuous_bounds_are_read_written_and_solved_by_highs(tmp_path: P
     assert solution.bound == solution.objective == 4.0 and solution.gap == 0.0
     with pytest.raises(optarium.errors.SolverCapabilityError, match="semi-continuous"):
         optarium.solve(path, solver="scip", record=False)
+
+
+@pytest.mark.parametrize(("name", "text", "other"), [
+    ("model.mps", "\\ a knapsack\nMaximize\n obj: 3 x + 2 y\nSubject To\n c: x + y <= 1\nBinary\n x y\nEnd\n", "lp"),
+    ("model.lp", "NAME m\nROWS\n N obj\nCOLUMNS\n x obj 1\nBOUNDS\n UP BND x 1\nENDATA\n", "mps"),
+])
+def test_a_file_named_as_the_other_format_is_refused_with_the_name_it_needs(tmp_path: Path, name: str, text: str, other: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(InvalidModelError, match=rf"reads like an {other.upper()} file: name it \*\.{other}"):
+        read_problem(path)
+
+
+def test_a_malformed_file_of_its_own_format_gets_no_hint(tmp_path: Path) -> None:
+    path = tmp_path / "bad.lp"
+    path.write_text("Maximize\n obj: 3 x +\nSubject To\nEnd\n")
+    with pytest.raises(InvalidModelError) as caught:
+        read_problem(path)
+    assert "reads like" not in str(caught.value)

@@ -265,6 +265,24 @@ def _plain_file(path: str | os.PathLike[str]) -> Iterator[tuple[Path, Path, str]
         yield file, plain, kind
 
 
+_LP_START = re.compile(r"^\s*(max(imi[sz]e)?|min(imi[sz]e)?)\b", re.IGNORECASE)
+_MPS_START = re.compile(r"^(NAME|ROWS|OBJSENSE)\b")
+
+
+def _other_format(plain: Path, kind: str) -> str | None:
+    """"lp" or "mps" when a file HiGHS refused as ``kind`` starts as the other format does (a misnamed file)."""
+    with open(plain, encoding="utf-8", errors="replace") as handle:
+        for line in itertools.islice(handle, 200):
+            if not line.strip() or line.lstrip().startswith(("\\", "*")):
+                continue
+            if kind == "mps" and _LP_START.match(line):
+                return "lp"
+            if kind == "lp" and _MPS_START.match(line):
+                return "mps"
+            return None
+    return None
+
+
 def read_problem(path: str | os.PathLike[str], *, keep_model: bool = False) -> MathProgram:
     """Read an MPS or CPLEX LP file (optionally ``.gz``, ``.bz2`` or ``.xz``) into a canonical problem with HiGHS's parser.
 
@@ -280,8 +298,10 @@ def read_problem(path: str | os.PathLike[str], *, keep_model: bool = False) -> M
         status, warnings = _read_highs_model(solver, plain)
         if status == highspy.HighsStatus.kError:
             where = _error_location(plain)
+            other = _other_format(plain, kind)
+            hint = f"; it reads like an {other.upper()} file: name it *.{other}" if other else ""
             raise InvalidModelError(
-                f"malformed {kind.upper()} file" + (f" ({where})" if where else ""), source=str(file)
+                f"malformed {kind.upper()} file" + (f" ({where})" if where else "") + hint, source=str(file)
             )
     dropped = [warning for warning in warnings if _DROPPED.search(warning)]
     if dropped:
