@@ -162,7 +162,7 @@ def named_planner(name: str) -> Planner:
     if name == "tuned":
         from optarium.plan.tuned import TunedPlanner
 
-        return TunedPlanner()
+        return TunedPlanner(say_when_none=True)
     if name == "learned":
         from optarium.learn.select import SelectorPlanner
 

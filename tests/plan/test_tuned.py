@@ -83,3 +83,13 @@ def test_a_reset_configuration_is_no_longer_used(store: Store) -> None:
     assert TunedPlanner().plan(problem, store).source == "tuned"
     store.delete_artifact("tuned.highs.multiple_knapsack")
     assert TunedPlanner().plan(problem, store).source == "rules"
+
+
+def test_the_planner_asked_by_name_says_when_the_store_has_no_tuned_configuration(store: Store) -> None:
+    """solve(planner="tuned") on a store that was never tuned says so; the default planner reads as the rules."""
+    problem = generate("multiple_knapsack", 97, **TINY)
+    named = optarium.solve(problem, store=store, planner="tuned")
+    assert named.plan is not None and named.plan.source == "rules"
+    assert named.plan.reason.endswith("no tuned configuration: none in this store (optarium tune makes them)")
+    default = optarium.solve(problem, store=store)
+    assert default.plan is not None and "tuned" not in default.plan.reason

@@ -43,13 +43,16 @@ class Tuned:
 class TunedPlanner:
     """Rules, overridden by a stored tuned configuration of the problem's family."""
 
-    def __init__(self, threshold: float | None = None, rules: Any = None):
+    def __init__(self, threshold: float | None = None, rules: Any = None, say_when_none: bool = False):
+        """``say_when_none``: a store without any tuned configuration is named in the plan's reason (for a user
+        who asked for this planner by name; the default planner reads as the rules do then)."""
         from optarium.learn.recognise import THRESHOLD
 
         self.threshold = THRESHOLD if threshold is None else float(threshold)
         if not self.threshold > 0:
             raise ValueError(f"`threshold` must be positive, got {threshold!r}")
         self.rules = rules
+        self.say_when_none = say_when_none
 
     def plan(self, problem: MathProgram, history: Store | None = None) -> Plan:
         from optarium.plan.rules import MathRules
@@ -57,10 +60,11 @@ class TunedPlanner:
         base = (self.rules or MathRules()).plan(problem, history)
         # nothing tuned to consider: the rules' plan as it is, so everyday solves read as before
         if history is None:
-            return base
+            return replace(base, reason=f"{base.reason}; no tuned configuration: no store") if self.say_when_none else base
         configurations = self.configurations(history)
         if not configurations:
-            return base
+            none = "no tuned configuration: none in this store (optarium tune makes them)"
+            return replace(base, reason=f"{base.reason}; {none}") if self.say_when_none else base
         from optarium.learn.recognise import distance, feature_vector
 
         vector = feature_vector(problem.features())
