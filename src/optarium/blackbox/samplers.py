@@ -35,7 +35,6 @@ for _name, _target, _reads in (
     ("sobol", "optarium.blackbox.sobol:SobolSampler", "points"),
     ("random", "optarium.blackbox.sobol:RandomSampler", "points"),
     ("gp", "optarium.blackbox.gp:GPSampler", "all"),
-    ("main_effects", "optarium.blackbox.main_effects:MainEffectsSampler", "all"),
     ("cmaes", "optarium.blackbox.cmaes:CmaEsSampler", "all"),
     ("cbo", "optarium.blackbox.cbo:CBOSampler", "all"),
     ("zo_rank", "optarium.blackbox.zo_rank:ZORankSampler", "all"),
