@@ -41,7 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "reactions"
 RESULTS = Path(__file__).resolve().parent / "results"
-SAMPLERS = ["optarium_auto", "random", "optuna_tpe", "optuna_gp"]
+SAMPLERS = ["optarium_auto", "random", "optuna_tpe", "optuna_gp"]  # optarium_NAME: any optarium sampler, e.g. optarium_main_effects
 # sub-tables the easy-space rules are screened on (``--screening``), disjoint in purpose from
 # the held-out first-parameter slices of ``--slices``
 SCREENING_SLICES = {"Buchwald_Hartwig": "ligand", "Suzuki_Doyle": "solvent"}
@@ -73,11 +73,12 @@ def slices(name: str, top: float, by: str | None = None) -> list[tuple[str, list
     return out
 
 
-def campaign_optarium(params: list[dict[str, Any]], table: dict[tuple[str, ...], float], threshold: float, seed: int, cap: int) -> int:
+def campaign_optarium(params: list[dict[str, Any]], table: dict[tuple[str, ...], float], threshold: float, seed: int, cap: int,
+                      sampler: str = "auto") -> int:
     from optarium.blackbox.study import Study
 
     space = {p["name"]: {"type": "categorical", "choices": p["options"]} for p in params}
-    study = Study.create("campaign", space, sampler="auto", direction="maximize", seed=seed, budget=cap,
+    study = Study.create("campaign", space, sampler=sampler, direction="maximize", seed=seed, budget=cap,
                          store=f"sqlite:///{tempfile.mkdtemp()}/reactions.db")
     for experiment in range(1, cap + 1):
         (trial,) = study.ask()
@@ -152,8 +153,8 @@ def main() -> None:
         for seed in range(args.first_seed, args.first_seed + seeds):
             for sampler in SAMPLERS:
                 clock = time.perf_counter()
-                if sampler == "optarium_auto":
-                    found = campaign_optarium(params, table, threshold, seed, cap)
+                if sampler.startswith("optarium_"):
+                    found = campaign_optarium(params, table, threshold, seed, cap, sampler.removeprefix("optarium_"))
                 else:
                     found = campaign_optuna(sampler, params, table, threshold, seed, cap)
                 seconds[sampler] += time.perf_counter() - clock
