@@ -68,6 +68,15 @@ def test_bad_format_is_one_line_exit_2(store: str, tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stderr.strip() == "error: --format must be csv, json or parquet, got 'xlsx'"
 
 
+def test_a_file_suffix_no_format_has_is_refused_unless_the_format_is_given(store: str, tmp_path: Path) -> None:
+    """-o runs.xlsx wrote CSV under that name; now one line asks for --format, and with it the file is written."""
+    done = run("runs", "export", "-o", str(tmp_path / "runs.xlsx"), store=store, cwd=tmp_path)
+    assert done.returncode == 2 and not (tmp_path / "runs.xlsx").exists()
+    assert done.stderr.strip() == "error: runs.xlsx: no format is written as .xlsx; name the file .csv, .json or .parquet, or give --format"
+    given = run("runs", "export", "-o", str(tmp_path / "runs.txt"), "--format", "csv", store=store, cwd=tmp_path)
+    assert given.returncode == 0 and (tmp_path / "runs.txt").read_text().startswith("id,")
+
+
 def test_runs_list_and_show_print_problem_names_literally(tmp_path: Path) -> None:
     from optarium.store.base import Run, open_store
 

@@ -277,6 +277,9 @@ def write_rows(
 
     if file_format is None:
         suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+        if output is not None and suffix and suffix not in FORMATS:
+            raise OptariumError(f"{output.name}: no format is written as .{suffix}; name the file .csv, .json or .parquet, "
+                                "or give --format")
         file_format = suffix if suffix in FORMATS else "csv"
     if file_format not in FORMATS:
         raise OptariumError(f"--format must be csv, json or parquet, got {file_format!r}")
