@@ -228,3 +228,5 @@ def test_a_learned_pareto_set_maps_each_preference_near_the_front() -> None:
         assert f2 - (1 - f1**0.5) < 0.5  # close to the true front
     with pytest.raises(OptionError, match="non-negative weights"):
         model.suggest([1.0, -1.0])
+    with pytest.raises(OptionError, match="non-negative weights"):  # NaN slipped past the sign checks
+        model.suggest([float("nan"), 1.0])

@@ -88,7 +88,8 @@ class ParetoSetModel:
         import torch
 
         weights = np.asarray([float(w) for w in preference], dtype=float)
-        if weights.shape != (len(self.study.directions),) or (weights < 0).any() or weights.sum() <= 0:
+        if (weights.shape != (len(self.study.directions),) or not np.isfinite(weights).all() or (weights < 0).any()
+                or weights.sum() <= 0):
             raise OptionError("preference", list(preference),
                               f"{len(self.study.directions)} non-negative weights, one per objective, not all zero")
         with torch.no_grad():
