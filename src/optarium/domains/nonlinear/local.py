@@ -3,7 +3,9 @@
 A local solver's answer is at best ``locally_optimal``, never ``optimal``: it proves
 no global bound. Neither takes integer variables. Gradients and the Jacobian come from
 the expression graph (:class:`~optarium.domains.nonlinear.calculus.Compiled`); Ipopt
-approximates the Hessian with limited-memory BFGS.
+approximates the Hessian with limited-memory BFGS. Ctrl-C (on the main thread) stops either
+at its next iteration with the status ``interrupted`` and the best iterate so far that meets
+every bound and constraint; with none, it is passed on as ``KeyboardInterrupt``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import numpy as np
 from optarium.domains.nonlinear.calculus import Compiled
 from optarium.domains.nonlinear.expr import variables
 from optarium.domains.nonlinear.scip import options_or_default
+from optarium.domains.nonlinear.verify import FEASIBILITY_TOL
 from optarium.errors import OptionError
+from optarium.interrupts import noting_ctrl_c
 from optarium.kinds import RawResult
 
 if TYPE_CHECKING:
@@ -94,12 +98,30 @@ class IpoptLocal:
         con_lower = np.array([c.lower for c in problem.constraints], dtype=np.float64)
         con_upper = np.array([c.upper for c in problem.constraints], dtype=np.float64)
 
+        best = _BestFeasible(problem, functions)
+
         class Callbacks:
-            objective = staticmethod(functions.value)
             gradient = staticmethod(functions.gradient)
-            constraints = staticmethod(functions.constraint_values)
             jacobian = staticmethod(functions.jacobian_values)
             jacobianstructure = staticmethod(functions.jacobian_structure)
+
+            # every point Ipopt evaluates is offered as the best feasible one (this Ipopt cannot give its iterate)
+            @staticmethod
+            def objective(x: NDArray[np.float64]) -> float:
+                value = functions.value(x)
+                if not problem.constraints:
+                    best.offer(x, value=value)
+                return value
+
+            @staticmethod
+            def constraints(x: NDArray[np.float64]) -> NDArray[np.float64]:
+                rows = functions.constraint_values(x)
+                best.offer(x, rows=rows)
+                return rows
+
+            @staticmethod
+            def intermediate(*progress: Any) -> bool:
+                return not ctrl_c.pressed  # False: Ipopt stops ("user requested stop")
 
         nlp = cyipopt.Problem(n=problem.n_vars, m=problem.n_cons, problem_obj=Callbacks(),
                               lb=_finite(lower), ub=_finite(upper), cl=_finite(con_lower), cu=_finite(con_upper))
@@ -115,9 +137,11 @@ class IpoptLocal:
         from optarium.solvers.scip import stdout_to_stderr
 
         started = time.perf_counter()
-        with stdout_to_stderr():  # Ipopt's log (``solver_log``)
+        with stdout_to_stderr(), noting_ctrl_c() as ctrl_c:  # Ipopt's log (``solver_log``)
             x, info = nlp.solve(start(problem))
         seconds = time.perf_counter() - started
+        if ctrl_c.pressed:
+            return best.interrupted(seconds)
         code = int(info["status"])
         status = _IPOPT_STATUS.get(code, "error")
         message = "" if code in (0, 1) else f"Ipopt: {info['status_msg'].decode(errors='replace') if isinstance(info['status_msg'], bytes) else info['status_msg']}"
@@ -148,13 +172,23 @@ class ScipyLocal:
         constraints = _stacked(problem, functions.constraints)
         chosen: dict[str, Any] = {"maxiter": 1000, "ftol": 1e-10}
         chosen.update(settings.params)
+        best = _BestFeasible(problem, functions)
+
+        def iteration(x: NDArray[np.float64]) -> None:
+            best.offer(np.clip(np.asarray(x, dtype=np.float64), lower, upper))
+            if ctrl_c.pressed:
+                raise StopIteration  # SciPy ends the search here
+
         started = time.perf_counter()
         try:
-            result = minimize(functions.value, start(problem), jac=functions.gradient, method="SLSQP",
-                              bounds=Bounds(lower, upper), constraints=constraints, options=chosen)
+            with noting_ctrl_c() as ctrl_c:
+                result = minimize(functions.value, start(problem), jac=functions.gradient, method="SLSQP",
+                                  bounds=Bounds(lower, upper), constraints=constraints, options=chosen, callback=iteration)
         except TypeError as error:
             raise OptionError("slsqp:params", settings.params, f"valid SLSQP options ({error})") from None
         seconds = time.perf_counter() - started
+        if ctrl_c.pressed:
+            return best.interrupted(seconds)
         point = np.clip(np.asarray(result.x, dtype=np.float64), lower, upper)
         if not np.isfinite(point).all():
             return RawResult("error", None, None, None, str(result.status), seconds, f"SLSQP: {result.message}")
@@ -162,6 +196,36 @@ class ScipyLocal:
         message = "" if result.success else f"SLSQP: {result.message}"
         objective = functions.sign * functions.value(point)
         return RawResult(status, objective, None, point, str(result.status), seconds, message, extra={"global": False})
+
+class _BestFeasible:
+    """The best point offered that meets every bound and constraint (within the verifier's tolerance), for a Ctrl-C."""
+
+    def __init__(self, problem: NonlinearProgram, functions: _Functions) -> None:
+        self.functions = functions
+        self.lower, self.upper = problem.bounds()
+        self.con_lower = np.array([c.lower for c in problem.constraints], dtype=np.float64)
+        self.con_upper = np.array([c.upper for c in problem.constraints], dtype=np.float64)
+        self.point: NDArray[np.float64] | None = None
+        self.value = np.inf  # minimised
+
+    def offer(self, x: NDArray[np.float64], *, rows: NDArray[np.float64] | None = None, value: float | None = None) -> None:
+        """Keep ``x`` if it is feasible and better than the point kept; ``rows`` and ``value``: already computed at ``x``."""
+        if not np.isfinite(x).all() or (x < self.lower - FEASIBILITY_TOL).any() or (x > self.upper + FEASIBILITY_TOL).any():
+            return
+        if rows is None:
+            rows = self.functions.constraint_values(x) if self.con_lower.size else self.con_lower
+        if (rows < self.con_lower - FEASIBILITY_TOL).any() or (rows > self.con_upper + FEASIBILITY_TOL).any():
+            return
+        value = self.functions.value(x) if value is None else value
+        if value < self.value:
+            self.point, self.value = np.array(x, dtype=np.float64), value
+
+    def interrupted(self, seconds: float) -> RawResult:
+        """The answer after a Ctrl-C: the point kept, or ``KeyboardInterrupt`` when there is none."""
+        if self.point is None:
+            raise KeyboardInterrupt  # nothing to keep
+        return RawResult("interrupted", self.functions.sign * self.value, None, self.point, "interrupted", seconds,
+                         extra={"global": False})
 
 
 def _finite(values: NDArray[np.float64]) -> NDArray[np.float64]:
