@@ -37,7 +37,8 @@ def verify(problem, index, reported):
     sys.stderr.flush()
     sys.stdin.readline()
     sys.stderr.write("checked\\n")
-    return Verification(problem.values[index] == reported, problem.values[index], 0.0, ())
+    right = problem.values[index] == reported and sys.argv[1] == "right"
+    return Verification(right, problem.values[index], 0.0, () if right else ("wrong",))
 
 class Rules:
     def plan(self, problem, history): return Plan("smallest", {}, "the only one", "rules")
@@ -49,9 +50,10 @@ print(json.dumps({"status": solution.status, "objective": solution.objective, "v
 '''
 
 
-def run_and_interrupt_the_check(presses: int) -> tuple[int, str, str]:
-    """Run the script, press Ctrl-C ``presses`` times while the answer is being checked, then let the check end."""
-    process = subprocess.Popen([sys.executable, "-c", SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+def run_and_interrupt_the_check(presses: int, answer: str = "right") -> tuple[int, str, str]:
+    """Run the script, press Ctrl-C ``presses`` times while the ``answer`` (right or wrong) is being checked, then let
+    the check end."""
+    process = subprocess.Popen([sys.executable, "-c", SCRIPT, answer], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert process.stdin is not None and process.stderr is not None
@@ -81,3 +83,9 @@ def test_a_second_ctrl_c_while_an_answer_is_checked_stops_at_once() -> None:
     code, out, err = run_and_interrupt_the_check(presses=2)
     assert code != 0 and out == "" and "KeyboardInterrupt" in err
     assert "checked" not in err
+
+
+def test_ctrl_c_while_an_answer_that_fails_its_check_is_checked_still_stops_the_run() -> None:
+    code, out, err = run_and_interrupt_the_check(presses=1, answer="wrong")
+    assert code != 0 and out == "" and "KeyboardInterrupt" in err
+    assert "checked" in err

@@ -100,7 +100,7 @@ def attempt(spec: KindSpec, problem: Any, backend: Backend, options: Any, plan: 
     """Solve with one backend and verify its answer; nothing is recorded.
 
     A Ctrl-C while the answer is checked waits for the check and makes the status ``interrupted``
-    (a second one raises ``KeyboardInterrupt`` at once).
+    (a second one raises ``KeyboardInterrupt`` at once, as does the first once the answer fails its check).
     """
     log.info("%s started", backend.name)
     raw = backend.solve(problem, options, plan)
@@ -123,6 +123,8 @@ def attempt(spec: KindSpec, problem: Any, backend: Backend, options: Any, plan: 
     if stopped and status in WITH_POINT:
         log.info("interrupted while %s's answer was checked", backend.name)
         status = "interrupted"
+    elif stopped:  # the answer failed its check: nothing worth keeping, and the user asked to stop
+        raise KeyboardInterrupt
     if verification is None:
         log.info("nothing to verify: %s gave no point", backend.name)
     elif verification.verified:
