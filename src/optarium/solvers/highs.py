@@ -6,7 +6,6 @@ import contextlib
 import ctypes
 import functools
 import os
-import signal
 import sys
 import threading
 import time
@@ -156,25 +155,18 @@ def _run(solver: Any) -> tuple[Any, bool]:
     HiGHS runs on the main thread, Ctrl-C only asks it to stop at its next interrupt check;
     the caller then keeps the best point found so far or raises KeyboardInterrupt.
     """
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
-        return solver.run(), False
-    interrupted = False
+    from optarium.interrupts import noting_ctrl_c
 
-    def stop(signum: int, frame: Any) -> None:
-        nonlocal interrupted
-        interrupted = True
-        solver.cancelSolve()
-
-    solver.HandleUserInterrupt = True
-    signal.signal(signal.SIGINT, stop)
-    try:
-        status = solver.run()
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        # the interrupt callback ties the solver to itself; untie it so its memory goes with it
-        solver.HandleUserInterrupt = False
-    return status, interrupted
+    with noting_ctrl_c(on_press=solver.cancelSolve) as ctrl_c:
+        if not ctrl_c.heard:  # off the main thread or under another handler: as it comes
+            return solver.run(), False
+        solver.HandleUserInterrupt = True
+        try:
+            status = solver.run()
+        finally:
+            # the interrupt callback ties the solver to itself; untie it so its memory goes with it
+            solver.HandleUserInterrupt = False
+    return status, ctrl_c.pressed
 
 
 @contextlib.contextmanager
