@@ -26,6 +26,7 @@ from optarium.domains.robust.adversary import WorstCase, check_supported, closed
 from optarium.domains.robust.milp import solve_milp
 from optarium.domains.robust.problem import RobustProblem
 from optarium.errors import InvalidModelError
+from optarium.interrupts import noting_ctrl_c
 
 
 class RecourseInfeasibleError(InvalidModelError):
@@ -78,6 +79,9 @@ def solve_ccg(problem: RobustProblem, *, time_limit: float | None = None, progre
     ``progress(elapsed, incumbent, bound)`` is called after every iteration, in
     the problem's own sense. ``evaluate(x, seconds)`` replaces the exact
     adversary (the learned method's hook); ``master`` replaces the master solve.
+    A Ctrl-C (on the main thread) ends the loop once the master or adversary solve under way returns, with the
+    status ``interrupted`` and the best decision so far; with none yet (or at a second Ctrl-C), it is passed on as
+    ``KeyboardInterrupt``.
     """
     check_supported(problem)
     started = time.perf_counter()
@@ -93,44 +97,51 @@ def solve_ccg(problem: RobustProblem, *, time_limit: float | None = None, progre
     seen: dict[bytes, float] = {}
     status = "time_limit"
     iteration = 0
-    while iteration < max_iterations:
-        iteration += 1
-        found = (master or master_problem)(problem, scenarios, _left(deadline))
-        if found.status == "infeasible":
-            if first_stage_infeasible(problem):
-                status = "infeasible"
+    with noting_ctrl_c(again_raises=True) as ctrl_c:  # a Ctrl-C ends the loop at its next step; a second at once
+        while iteration < max_iterations and not ctrl_c.pressed:
+            iteration += 1
+            found = (master or master_problem)(problem, scenarios, _left(deadline))
+            if found.status == "infeasible":
+                if first_stage_infeasible(problem):
+                    status = "infeasible"
+                    break
+                raise RecourseInfeasibleError(problem, _infeasible_core(problem, scenarios, master or master_problem, deadline))
+            if found.status == "unbounded":
+                status = "unbounded"
                 break
-            raise RecourseInfeasibleError(problem, _infeasible_core(problem, scenarios, master or master_problem, deadline))
-        if found.status == "unbounded":
-            status = "unbounded"
-            break
-        if found.x is None:
-            break
-        proved = found.bound if found.bound is not None else (found.objective if found.status == "optimal" else None)
-        if proved is not None:
-            lower = max(lower, proved)
-        x = _round(problem, found.x[:problem.first.size])
-        key = x.tobytes()
-        if key in seen and closed(seen[key], lower):
+            if found.x is None:
+                break
+            proved = found.bound if found.bound is not None else (found.objective if found.status == "optimal" else None)
+            if proved is not None:
+                lower = max(lower, proved)
+            x = _round(problem, found.x[:problem.first.size])
+            key = x.tobytes()
+            if key in seen and closed(seen[key], lower):
+                _log(progress, trace, started, s, upper, lower)
+                status = "optimal" if incumbent is not None else status
+                break
+            if ctrl_c.pressed:
+                break
+            worst = evaluate(x, _left(deadline)) if evaluate is not None else worst_case(problem, x, time_limit=_left(deadline))
+            if worst.upper < upper:
+                upper, incumbent, incumbent_worst = worst.upper, x, worst
+            seen[key] = worst.upper
+            scenario = worst.infeasible if worst.infeasible is not None else worst.xi
             _log(progress, trace, started, s, upper, lower)
-            status = "optimal" if incumbent is not None else status
-            break
-        worst = evaluate(x, _left(deadline)) if evaluate is not None else worst_case(problem, x, time_limit=_left(deadline))
-        if worst.upper < upper:
-            upper, incumbent, incumbent_worst = worst.upper, x, worst
-        seen[key] = worst.upper
-        scenario = worst.infeasible if worst.infeasible is not None else worst.xi
-        _log(progress, trace, started, s, upper, lower)
-        if closed(upper, lower):
-            status = "optimal"
-            break
-        if deadline is not None and time.perf_counter() >= deadline:
-            break
-        if any(np.array_equal(scenario, old) for old in scenarios):
-            if worst.certified:
-                status = "optimal" if closed(upper, lower) else status
-            break
-        scenarios.append(scenario)
+            if closed(upper, lower):
+                status = "optimal"
+                break
+            if deadline is not None and time.perf_counter() >= deadline:
+                break
+            if any(np.array_equal(scenario, old) for old in scenarios):
+                if worst.certified:
+                    status = "optimal" if closed(upper, lower) else status
+                break
+            scenarios.append(scenario)
+    if ctrl_c.pressed and status not in ("optimal", "infeasible", "unbounded"):
+        if incumbent is None:
+            raise KeyboardInterrupt  # nothing to keep
+        status = "interrupted"
     if incumbent is None:
         return CCGResult(status, None, None, None if not np.isfinite(lower) else s * lower, iteration, scenarios, trace)
     objective = s * upper if np.isfinite(upper) else None

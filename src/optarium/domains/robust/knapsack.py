@@ -432,7 +432,7 @@ def solve_knapsack(data: Knapsack, *, time_limit: float | None = None,
     """
     from optarium.interrupts import noting_ctrl_c
 
-    with noting_ctrl_c() as ctrl_c:
+    with noting_ctrl_c(again_raises=True) as ctrl_c:  # a second Ctrl-C: at once, nothing kept
         return _branch_and_price(data, time_limit, progress, ctrl_c)
 
 

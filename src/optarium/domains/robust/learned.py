@@ -424,14 +424,16 @@ class Neur2RO:
         middle = plan.params.get("middle")
         if middle is not None:
             candidates.append(np.array(middle, dtype=float))
-        picked = _pick(problem, candidates, result.scenarios, started + settings.time_limit) if candidates else None
+        stopped = result.status == "interrupted"  # Ctrl-C: the candidates are not weighed, the best decision is kept
+        picked = (_pick(problem, candidates, result.scenarios, started + settings.time_limit)
+                  if candidates and not stopped else None)
         if picked is not None:
             result.x = picked
         extra: dict[str, Any] = {"method": "learned", "artifact": plan.params.get("artifact"),
                                  "train_seconds": plan.params.get("train_seconds"), "predicted_objective": result.objective}
         raw = to_raw(result, time.perf_counter() - started, extra)
         # the network's values are predictions: no proved bound, no optimality claim
-        status = "feasible" if raw.payload is not None else raw.status
+        status = "interrupted" if stopped else "feasible" if raw.payload is not None else raw.status
         return RawResult(status=status, objective=None, bound=None, payload=raw.payload, solver_status=result.status,
                          seconds=raw.seconds, extra=raw.extra)
 
