@@ -100,7 +100,8 @@ def solve_many(
                 _solve_on_ray(names, settings, store, folder, jobs, done, progress, global_optimum, ray_address, planner)
             elif jobs == 1:
                 for index, name in enumerate(names):
-                    done[index] = progress.advance(_solve_one(name, settings, store, folder, global_optimum, planner))
+                    done[index] = _solve_one(name, settings, store, folder, global_optimum, planner)
+                    progress.advance()
                     if done[index]["status"] == "interrupted":
                         break
             else:
@@ -241,8 +242,10 @@ def _solve_in_workers(
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
+                # kept before it leaves ``pending``: a Ctrl-C between the two still finds its row below
+                done[futures[future]] = future.result()
                 pending.discard(future)
-                done[futures[future]] = progress.advance(future.result())
+                progress.advance()
                 start_next()
     except KeyboardInterrupt:
         for future in pending:
