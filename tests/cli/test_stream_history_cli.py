@@ -47,3 +47,11 @@ def test_a_history_name_with_spaces_in_a_config_file_names_the_file_and_key(tmp_
     code, out, err = invoke("solve-stream", str(tmp_path), "--config", str(tmp_path / "stream.toml"),
                             "--store", f"sqlite:///{tmp_path / 'store.db'}")
     assert (code, out) == (2, "") and err.startswith(f"error: {tmp_path / 'stream.toml'}: setting `history`"), err
+
+
+def test_history_with_another_policy_in_a_config_file_names_the_file_and_key(tmp_path: Path) -> None:
+    (tmp_path / "stream.toml").write_text('policy = "bandit"\nhistory = "knapsacks"\n')
+    code, out, err = invoke("solve-stream", str(tmp_path), "--config", str(tmp_path / "stream.toml"),
+                            "--store", f"sqlite:///{tmp_path / 'store.db'}")
+    assert (code, out) == (2, "") and err.startswith(f"error: {tmp_path / 'stream.toml'}: setting `history`"), err
+    assert "bandit policy" in err and err.count("\n") == 1 and not (tmp_path / "store.db").exists()

@@ -80,3 +80,6 @@ class StreamSettings(Settings):
         positive_int("threads", self.threads, "a positive number of threads")
         if self.history is not None and (not self.history.strip() or any(char.isspace() for char in self.history)):
             raise OptionError("history", self.history, "a name without spaces")
+        if self.history is not None and self.policy != "thompson":
+            raise OptionError("history", self.history, f"left out with the {self.policy} policy (only thompson goes "
+                                                       "on from an earlier stream)")
