@@ -92,7 +92,7 @@ def solve_stream(
             out.print(f"  fixed {label:40} {total:9.2f} s", markup=False)
         out.print(f"vs {summary['default']}: {summary['vs_default']:.3f}; vs best fixed in hindsight "
                   f"({summary['best_fixed']}): {summary['vs_best_fixed']:.3f}", markup=False)
-    return stream_exit_code(result.rows)
+    return code
 
 
 def stream_exit_code(rows: list[dict[str, Any]]) -> int:

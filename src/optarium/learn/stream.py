@@ -334,7 +334,8 @@ def solve_stream(
     before the first solve, so a bad one stops the stream before anything is recorded. With
     ``compare``, every other configuration also runs on every instance (not recorded), to give
     each configuration's total in hindsight. Ctrl-C stops the stream after the instance it cut
-    short (recorded as ``interrupted``): ``interrupted`` is then set and ``totals`` is None.
+    short (recorded as ``interrupted``; left out when it had no point yet): ``interrupted`` is then
+    set and ``totals`` is None.
 
     ``history`` (``thompson`` only) names what the stream learns across calls: the policy starts
     from the runs kept in the store's artifact ``stream.<history>`` (each configuration's times, by
@@ -445,7 +446,12 @@ def _run_stream(problems: list[MathProgram], policy: str, arms: list[Config], ch
                           f"(warm-up: each configuration runs {chooser.warmup} times first{able}{remembered})")
         chosen = arms[arm]
         plan = Plan(chosen.solver, dict(chosen.params), reason, "rules" if policy == "fixed" else "bandit")
-        solution = optarium.solve(problem, store=handle, time_limit=time_cap, threads=threads, planner=FixedPlanner(plan))
+        try:
+            solution = optarium.solve(problem, store=handle, time_limit=time_cap, threads=threads,
+                                      planner=FixedPlanner(plan))
+        except KeyboardInterrupt:  # before it had a point: nothing of it to record, the instances before are kept
+            result.interrupted = True
+            return
         loss = _loss(solution, time_cap)
         if chooser is not None:
             chooser.tell(arm, probability, loss, context)
@@ -465,8 +471,12 @@ def _run_stream(problems: list[MathProgram], policy: str, arms: list[Config], ch
                 if not other_can:  # its backend cannot take the instance: as a run that did not finish
                     costs[other.label] = 2 * time_cap
                 elif other is not chosen:
-                    again = optarium.solve(problem, solver=other.solver, time_limit=time_cap, threads=threads,
-                                           record=False, **other.params)
+                    try:
+                        again = optarium.solve(problem, solver=other.solver, time_limit=time_cap, threads=threads,
+                                               record=False, **other.params)
+                    except KeyboardInterrupt:
+                        result.interrupted = True
+                        break
                     if again.status == "interrupted":
                         result.interrupted = True
                         break
