@@ -21,8 +21,8 @@ CHAIN = Path(__file__).resolve().parent / "data" / "chain100.nl"  # over 10 s fo
 def test_ctrl_c_keeps_the_best_feasible_point_of_a_local_solver(tmp_path: Path, solver: str) -> None:
     store = f"sqlite:///{tmp_path / 'runs.db'}"
     code, out, log = interrupt_when(
-        [OPTARIUM, "-v", "solve", str(CHAIN), "--solver", solver, "--json", "--time-limit", "60", "--store", store],
-        lambda log: any(line.endswith(f"{solver} started\n") for line in log), after=0.3, timeout=60)
+        [OPTARIUM, "-vv", "solve", str(CHAIN), "--solver", solver, "--json", "--time-limit", "60", "--store", store],
+        lambda log: any(f"{solver} iterating" in line for line in log), after=0.3, timeout=60)
     assert code == 130, log
     result = json.loads(out)
     assert result["status"] == "interrupted" and result["verified"] and result["solver"] == solver, result

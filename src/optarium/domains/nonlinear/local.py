@@ -11,6 +11,7 @@ every bound and constraint; with none, it is passed on as ``KeyboardInterrupt``.
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
     from optarium.domains.nonlinear.program import NonlinearProgram
     from optarium.plan import Plan
+
+log = logging.getLogger(__name__)
 
 # Ipopt's return codes that end at a point worth checking, and what they mean here
 _IPOPT_STATUS = {0: "locally_optimal", 1: "locally_optimal", -4: "time_limit", -1: "feasible", 4: "feasible"}
@@ -136,9 +139,12 @@ class IpoptLocal:
                 raise OptionError(f"ipopt:{key}", value, "a valid Ipopt option") from None
         from optarium.solvers.scip import stdout_to_stderr
 
+        x0 = start(problem)
+        best.offer(x0)  # a feasible start is kept from the first moment
         started = time.perf_counter()
         with stdout_to_stderr(), noting_ctrl_c() as ctrl_c:  # Ipopt's log (``solver_log``)
-            x, info = nlp.solve(start(problem))
+            log.debug("ipopt iterating (a Ctrl-C keeps the best feasible point: %s)", best.describe())
+            x, info = nlp.solve(x0)
         seconds = time.perf_counter() - started
         if ctrl_c.pressed:
             return best.interrupted(seconds)
@@ -179,10 +185,13 @@ class ScipyLocal:
             if ctrl_c.pressed:
                 raise StopIteration  # SciPy ends the search here
 
+        x0 = start(problem)
+        best.offer(x0)  # a feasible start is kept from the first moment
         started = time.perf_counter()
         try:
             with noting_ctrl_c() as ctrl_c:
-                result = minimize(functions.value, start(problem), jac=functions.gradient, method="SLSQP",
+                log.debug("slsqp iterating (a Ctrl-C keeps the best feasible point: %s)", best.describe())
+                result = minimize(functions.value, x0, jac=functions.gradient, method="SLSQP",
                                   bounds=Bounds(lower, upper), constraints=constraints, options=chosen, callback=iteration)
         except TypeError as error:
             raise OptionError("slsqp:params", settings.params, f"valid SLSQP options ({error})") from None
@@ -219,6 +228,10 @@ class _BestFeasible:
         value = self.functions.value(x) if value is None else value
         if value < self.value:
             self.point, self.value = np.array(x, dtype=np.float64), value
+
+    def describe(self) -> str:
+        """The point kept, in words."""
+        return "none yet" if self.point is None else f"objective {self.functions.sign * self.value:.10g}"
 
     def interrupted(self, seconds: float) -> RawResult:
         """The answer after a Ctrl-C: the point kept, or ``KeyboardInterrupt`` when there is none."""
