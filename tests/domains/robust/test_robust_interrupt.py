@@ -15,10 +15,11 @@ OPTARIUM = str(Path(sys.executable).parent / "optarium")
 
 
 def interrupt_once_solving(*args: str, after: float = 0.3) -> tuple[int, str, str]:
-    """Run ``optarium -v robust ARGS --time-limit 60``, send Ctrl-C ``after`` seconds past the log's 'ccg started'
-    line (the method under way); exit code, stdout, stderr."""
-    return interrupt_when([OPTARIUM, "-v", "robust", *args, "--time-limit", "60"],
-                          lambda log: any(line.endswith("ccg started\n") for line in log), after=after, timeout=60)
+    """Run ``optarium -vv robust ARGS --time-limit 60``, send Ctrl-C ``after`` seconds past the log's line on the
+    first decision of branch-and-price (the search under way); exit code, stdout, stderr."""
+    return interrupt_when([OPTARIUM, "-vv", "robust", *args, "--time-limit", "60"],
+                          lambda log: any("branch-and-price: first decision" in line for line in log), after=after,
+                          timeout=60)
 
 
 def test_ctrl_c_keeps_the_best_knapsack_decision_found_so_far(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -36,6 +37,8 @@ from optarium.kinds import RawResult
 
 if TYPE_CHECKING:
     from optarium.interrupts import CtrlC
+
+log = logging.getLogger(__name__)
 
 # a node whose bound exceeds the incumbent by no more than this (relative) is closed
 PRUNE = 1e-9
@@ -571,6 +574,7 @@ def _branch_and_price(data: Knapsack, time_limit: float | None,
     nodes = 0
     # the best set without degradation: evaluated even past the time limit (cheap), so there is always a decision
     consider(priced(*no_policy, root.lower, root.upper)[1][0].chosen, no_policy, timed=False)
+    log.debug("branch-and-price: first decision, worth %.10g (kept at a Ctrl-C)", incumbent)
     dive(root)  # a better first incumbent before the search, so that pruning starts early
     improve(None if time_limit is None else started + IMPROVE_SHARE * time_limit)
     queue: list[tuple[float, int, Node, Policy]] = [(-np.inf, 0, root, no_policy)]
