@@ -152,7 +152,8 @@ class IpoptLocal:
         status = _IPOPT_STATUS.get(code, "error")
         message = "" if code in (0, 1) else f"Ipopt: {info['status_msg'].decode(errors='replace') if isinstance(info['status_msg'], bytes) else info['status_msg']}"
         point = np.asarray(x, dtype=np.float64)
-        objective = float(functions.sign * info["obj_val"])
+        # from the point: Ipopt 3.11 stopped by its time limit reports an objective of 0
+        objective = float(functions.sign * functions.value(point)) if np.isfinite(point).all() else None
         if status == "error" or not np.isfinite(point).all():
             return RawResult("error", None, None, None, str(code), seconds, message or "Ipopt failed")
         return RawResult(status, objective, None, point, str(code), seconds, message, extra={"global": False})

@@ -1,0 +1,15 @@
+"""Ipopt stopped by its time limit: the point it stopped at is reported with its own objective and verified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import optarium
+
+CHAIN = Path(__file__).resolve().parent / "data" / "chain100.nl"  # Ipopt takes over 10 s on it
+
+
+def test_ipopt_at_its_time_limit_reports_the_objective_of_its_point() -> None:
+    solution = optarium.solve(CHAIN, solver="ipopt", time_limit=0.5, record=False)
+    assert solution.status == "time_limit" and solution.verified, solution.message
+    assert solution.verification is not None and solution.objective == solution.verification.objective
