@@ -160,7 +160,10 @@ class IpoptLocal:
 
 
 class ScipyLocal:
-    """SciPy's SLSQP (sequential quadratic programming), a local optimum from one start."""
+    """SciPy's SLSQP (sequential quadratic programming), a local optimum from one start.
+
+    The time limit is checked after each iteration; at it, the best feasible iterate is the answer (``time_limit``).
+    """
 
     name = "slsqp"
     is_global = False
@@ -181,9 +184,13 @@ class ScipyLocal:
         chosen.update(settings.params)
         best = _BestFeasible(problem, functions)
 
+        timed_out = False
+
         def iteration(x: NDArray[np.float64]) -> None:
+            nonlocal timed_out
             best.offer(np.clip(np.asarray(x, dtype=np.float64), lower, upper))
-            if ctrl_c.pressed:
+            timed_out = settings.time_limit is not None and time.perf_counter() - started >= settings.time_limit
+            if ctrl_c.pressed or timed_out:
                 raise StopIteration  # SciPy ends the search here
 
         x0 = start(problem)
@@ -200,10 +207,13 @@ class ScipyLocal:
         if ctrl_c.pressed:
             return best.interrupted(seconds)
         point = np.clip(np.asarray(result.x, dtype=np.float64), lower, upper)
+        if timed_out and best.point is not None:  # the best feasible iterate, not the last one
+            point = best.point
         if not np.isfinite(point).all():
             return RawResult("error", None, None, None, str(result.status), seconds, f"SLSQP: {result.message}")
-        status = "locally_optimal" if result.success else "feasible"
-        message = "" if result.success else f"SLSQP: {result.message}"
+        status = "time_limit" if timed_out else "locally_optimal" if result.success else "feasible"
+        message = ("SLSQP: stopped at the time limit" if timed_out else "" if result.success
+                   else f"SLSQP: {result.message}")
         objective = functions.sign * functions.value(point)
         return RawResult(status, objective, None, point, str(result.status), seconds, message, extra={"global": False})
 
