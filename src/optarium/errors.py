@@ -8,6 +8,9 @@ data a user needs to fix the input. Messages name Python parameters
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 
 class OptariumError(Exception):
     """Base class of every error optarium raises on purpose."""
@@ -32,6 +35,20 @@ class InputFileError(OptariumError, FileNotFoundError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+def read_user_text(path: str | os.PathLike[str], what: str) -> tuple[Path, str]:
+    """The UTF-8 text of a file the user named, and its path; :class:`InputFileError` naming it when it is a
+    directory ("is a directory, not ``what``"), missing, or cannot be read or decoded."""
+    file = Path(path)
+    if file.is_dir():
+        raise InputFileError(str(file), f"is a directory, not {what}")
+    try:
+        return file, file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputFileError(str(file)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError(str(file), f"cannot read: {getattr(error, 'strerror', None) or error}") from None
 
 
 class OptionError(OptariumError, ValueError):

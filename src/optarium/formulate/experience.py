@@ -238,17 +238,9 @@ def read_insights(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     missing, empty, or a line is not an object with non-empty ``taxonomy``, ``condition`` and
     ``explanation`` (``example`` and ``source`` text, ``active`` true or false, when given).
     """
-    from optarium.errors import InputFileError
+    from optarium.errors import InputFileError, read_user_text
 
-    file = Path(path)
-    if file.is_dir():
-        raise InputFileError(str(file), "is a directory, not a JSON-lines file of insights")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError(str(file)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(str(file), f"cannot read: {getattr(error, 'strerror', None) or error}") from None
+    file, text = read_user_text(path, "a JSON-lines file of insights")
     insights = []
     for where, row in _rows(file, text):
         if not isinstance(row, dict):

@@ -11,10 +11,9 @@ import binascii
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from optarium.errors import InputFileError
+from optarium.errors import InputFileError, read_user_text
 
 if TYPE_CHECKING:
     from optarium.store.base import Artifact
@@ -42,15 +41,7 @@ def to_document(artifact: Artifact) -> dict[str, Any]:
 def read_document(path: str | os.PathLike[str]) -> ArtifactDocument:
     """Read a document written by :func:`to_document`; raises :class:`InputFileError` naming ``path``
     and what is wrong when it is missing, not JSON, or lacks the name, the meta or the data."""
-    file = Path(path)
-    if file.is_dir():
-        raise InputFileError(str(file), "is a directory, not an exported artifact")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError(str(file)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(str(file), f"cannot read: {getattr(error, 'strerror', None) or error}") from None
+    file, text = read_user_text(path, "an exported artifact")
     what = "not an artifact exported by `optarium learn export`"
     if not text.strip():
         raise InputFileError(str(file), f"file is empty; {what}")
