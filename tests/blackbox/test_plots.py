@@ -162,7 +162,7 @@ def test_a_reference_point_for_a_plot_that_measures_no_hypervolume_is_refused(tm
                          sampler="random", seed=1, store=f"memory://ref-{kind}")
     for trial in study.ask(3):
         study.tell(trial, [trial.params["x"], 1 - trial.params["x"]] if directions else trial.params["x"])
-    with pytest.raises(OptionError, match=r"option `reference` must be left out: only the front and hypervolume plots "
+    with pytest.raises(OptionError, match=r"option `reference` must be left out: only the front, hypervolume and history plots "
                                           r"of a study with several objectives measure from a reference point"):
         plot_study(study, tmp_path / "p.png", kind, objective=1 if directions else None, reference=[2.0, 2.0])
     assert not (tmp_path / "p.png").exists()

@@ -125,7 +125,7 @@ def _draw(
     if kind in ("front", "hypervolume") and not study.multi_objective:
         raise PlotError(f"a {kind} plot needs a study with several objectives; study {study.name!r} has one")
     if reference is not None and not (study.multi_objective and kind in ("front", "hypervolume", "history")):
-        raise OptionError("reference", list(reference), "left out: only the front and hypervolume plots of a study "
+        raise OptionError("reference", list(reference), "left out: only the front, hypervolume and history plots of a study "
                           "with several objectives measure from a reference point")
     if kind not in ("timeline", "hypervolume") and not (kind == "history" and study.multi_objective):
         _check_magnitude(study, kind, objective)
