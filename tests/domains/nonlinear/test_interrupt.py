@@ -14,14 +14,13 @@ from optarium.store.base import open_store
 from ...conftest import interrupt_when
 
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
-CHAIN = Path(__file__).resolve().parent / "data" / "chain100.nl"  # over 10 s for either solver
 
 
 @pytest.mark.parametrize("solver", ["ipopt", "slsqp"])
-def test_ctrl_c_keeps_the_best_feasible_point_of_a_local_solver(tmp_path: Path, solver: str) -> None:
+def test_ctrl_c_keeps_the_best_feasible_point_of_a_local_solver(tmp_path: Path, chain_nl: Path, solver: str) -> None:
     store = f"sqlite:///{tmp_path / 'runs.db'}"
     code, out, log = interrupt_when(
-        [OPTARIUM, "-vv", "solve", str(CHAIN), "--solver", solver, "--json", "--time-limit", "60", "--store", store],
+        [OPTARIUM, "-vv", "solve", str(chain_nl), "--solver", solver, "--json", "--time-limit", "60", "--store", store],
         lambda log: any(f"{solver} iterating" in line for line in log), after=0.3, timeout=60)
     assert code == 130, log
     result = json.loads(out)
