@@ -179,3 +179,25 @@ def interrupt_when(argv: list[str], ready: Callable[[list[str]], bool], *, after
     process.wait(timeout=60)
     reader.join(timeout=60)
     return process.returncode, out, "".join(log)
+
+
+def live_processes() -> Iterator[tuple[int, list[bytes], int]]:
+    """(pid, argv, parent pid) of every process that is running and not a zombie, read from /proc (Linux)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            yield int(entry.name), argv, int(fields[1])
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is running (a zombie waiting to be reaped counts as ended)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

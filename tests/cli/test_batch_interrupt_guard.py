@@ -19,7 +19,8 @@ import pytest
 
 from optarium.store.base import open_store
 
-from .test_solve_many_signals import Batch, alive
+from ..conftest import alive
+from .test_solve_many_signals import Batch
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 

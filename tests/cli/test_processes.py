@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ..conftest import live_processes
+
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -32,18 +34,7 @@ def job_shop(path: Path) -> Path:
 
 def workers_of(parent: int) -> list[int]:
     """Live solver workers started by ``parent`` (they name their caller's pid on their command line)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if b"optarium.isolation" in argv and str(parent).encode() in argv and state != "Z":
-            found.append(int(entry.name))
-    return found
+    return [pid for pid, argv, _ in live_processes() if b"optarium.isolation" in argv and str(parent).encode() in argv]
 
 
 def start(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:

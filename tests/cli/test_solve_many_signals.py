@@ -17,6 +17,8 @@ import pytest
 
 from optarium.store.base import open_store
 
+from ..conftest import alive, live_processes
+
 OPTARIUM = str(Path(sys.executable).parent / "optarium")
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -24,25 +26,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 
 def workers_of(parent: int) -> list[int]:
     """The live worker processes (multiprocessing's spawned children) of ``parent``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes()
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if b"spawn_main" in argv and fields[0] != "Z" and int(fields[1]) == parent:
-            found.append(int(entry.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    return [pid for pid, argv, ppid in live_processes() if ppid == parent and any(b"spawn_main" in a for a in argv)]
 
 
 class Batch:
